@@ -1,0 +1,91 @@
+import { z } from "zod";
+
+/** Journeys implemented so far; each has one state machine in `workflows/`. */
+export const JourneyIdSchema = z.enum(["payment-reminder"]);
+export type JourneyId = z.infer<typeof JourneyIdSchema>;
+
+/** Notices are never capped; marketing is capped, slotted and carries the opt-out line. */
+export type MessageClass = "notice" | "marketing";
+
+/** What an order looks like in the store: the facts its events have told us so far. */
+export interface OrderRecord {
+  readonly orderId: string;
+  readonly customerId?: string;
+  readonly createdAt?: string;
+  readonly amount?: number;
+  readonly currency?: string;
+  readonly paymentMethod?: "online" | "cod";
+  readonly gift?: boolean;
+  readonly items?: readonly Record<string, unknown>[];
+  readonly paidAt?: string;
+  readonly cancelledAt?: string;
+  readonly shippedAt?: string;
+  readonly carrier?: string;
+  readonly trackingNo?: string;
+  readonly arrivedCityAt?: string;
+  readonly outForDeliveryAt?: string;
+  readonly deliveredAt?: string;
+  readonly completedAt?: string;
+  readonly refundedAt?: string;
+  readonly refundedAmount?: number;
+}
+
+/** A customer's contact details and consent, as the store keeps them. */
+export interface CustomerRecord {
+  readonly customerId: string;
+  readonly phone?: string;
+  readonly name?: string;
+  readonly phoneExpiresAt?: string;
+  readonly declinedAt?: string;
+  readonly optedOutAt?: string;
+}
+
+/** The final outcome of a planned step. */
+export type Outcome = "sent" | "skipped" | "handoff";
+
+/**
+ * One decision record (DESIGN.md): every planned step ends in exactly one. `at` is in the shop's time zone.
+ * Field order matters for readability of `simulate` output, so records are built in this order.
+ */
+export interface DecisionRecord {
+  readonly at: string;
+  readonly journey: JourneyId;
+  readonly step: string;
+  readonly orderId?: string;
+  readonly customerId: string;
+  readonly to?: string;
+  readonly outcome: Outcome;
+  readonly reason?: string;
+  readonly template: string;
+  readonly text?: string;
+  readonly segments?: number;
+}
+
+/**
+ * The execution's state as it flows through the state machine. It carries ids only: phone numbers
+ * and names stay in DynamoDB because AWS keeps execution input and history for 90 days.
+ */
+export const NextSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("done") }),
+  z.object({ kind: z.literal("wait"), step: z.string(), sendAt: z.iso.datetime({ offset: true }) }),
+  z.object({ kind: z.literal("hold"), step: z.string(), sendAt: z.iso.datetime({ offset: true }) }),
+  z.object({ kind: z.literal("send"), step: z.string() }),
+  z.object({ kind: z.literal("handoff"), step: z.string(), reason: z.string() }),
+  z.object({ kind: z.literal("skip"), step: z.string(), reason: z.string() }),
+  z.object({
+    kind: z.literal("delivered"),
+    step: z.string(),
+    outcome: z.enum(["sent", "skipped", "handoff"]),
+  }),
+]);
+export type Next = z.infer<typeof NextSchema>;
+
+export const ExecutionStateSchema = z.object({
+  journey: JourneyIdSchema,
+  orderId: z.string().optional(),
+  customerId: z.string(),
+  enteredAt: z.iso.datetime({ offset: true }),
+  next: NextSchema.optional(),
+});
+/** Input of every task of a journey state machine. */
+export type ExecutionState = z.infer<typeof ExecutionStateSchema>;

@@ -1,0 +1,5 @@
+import { systemClock } from "../core/clock.js";
+import { createCheckHandler } from "../handlers/steps.js";
+import { config, store } from "./runtime.js";
+
+export const handler = createCheckHandler({ config, store, clock: systemClock });

@@ -1,0 +1,11 @@
+import { SFNClient } from "@aws-sdk/client-sfn";
+import { createDispatchHandler } from "../handlers/dispatch.js";
+import { StepFunctionsStarter } from "../providers/step-functions.js";
+import { config, requireEnv, store } from "./runtime.js";
+
+const journeys = new StepFunctionsStarter(
+  new SFNClient({}),
+  JSON.parse(requireEnv("JOURNEY_STATE_MACHINES")),
+);
+
+export const handler = createDispatchHandler({ config, store, journeys });

@@ -1,0 +1,18 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { parseShopConfig, type ShopConfig } from "../core/config.js";
+import { Store } from "../core/store.js";
+
+/**
+ * Cold-start wiring shared by the Lambda entry files: config and clients are created once per
+ * container, and a missing setting fails the cold start instead of a request.
+ */
+export function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`missing environment variable ${name}`);
+  return value;
+}
+
+/** The shop config compiled into the bundle at synth time (see `infra/shopcare-stack.ts`). */
+export const config: ShopConfig = parseShopConfig(JSON.parse(requireEnv("SHOPCARE_CONFIG")));
+
+export const store = new Store(new DynamoDBClient({}), requireEnv("TABLE_NAME"));

@@ -1,0 +1,34 @@
+import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { ShopEvent } from "../core/events.js";
+import type { EventQueue } from "../handlers/ingest.js";
+
+const SQS_BATCH_LIMIT = 10;
+
+/** Queues accepted events for the dispatch Lambda, one SQS message per event. */
+export class SqsEventQueue implements EventQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(events: readonly ShopEvent[], webhookId: string): Promise<void> {
+    for (let start = 0; start < events.length; start += SQS_BATCH_LIMIT) {
+      const batch = events.slice(start, start + SQS_BATCH_LIMIT);
+      const result = await this.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.queueUrl,
+          Entries: batch.map((event, offset) => ({
+            Id: String(start + offset),
+            MessageBody: JSON.stringify(event),
+            MessageAttributes: { webhookId: { DataType: "String", StringValue: webhookId } },
+          })),
+        }),
+      );
+      if (result.Failed && result.Failed.length > 0) {
+        throw new Error(
+          `SQS refused ${result.Failed.length} events: ${result.Failed.map((f) => f.Message).join("; ")}`,
+        );
+      }
+    }
+  }
+}

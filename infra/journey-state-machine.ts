@@ -1,0 +1,100 @@
+import { Duration, RemovalPolicy, Stack, Tags, Validations } from "aws-cdk-lib";
+import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import type { Grant, IGrantable } from "aws-cdk-lib/aws-iam";
+import type { CfnFunction, IFunction } from "aws-cdk-lib/aws-lambda";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import {
+  DefinitionBody,
+  type IChainable,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+} from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+import type { JourneyId } from "../functions/core/model.js";
+
+/** Tag that names the journey a state machine runs. */
+export const JOURNEY_TAG = "shopcare:journey";
+
+/** Properties of a {@link JourneyStateMachine}. */
+export interface JourneyStateMachineProps {
+  /** The journey this machine runs; also tagged on the machine as `shopcare:journey`. */
+  readonly journey: JourneyId;
+  /** The journey's definition (from `workflows/`). */
+  readonly definition: IChainable;
+  /** Where the failed / throttled / timed-out alarms notify. @default no alarm action */
+  readonly alarmAction?: IAlarmAction;
+  /** How long execution logs are kept. @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  /** Longest an execution may run; lifecycle journeys wait for months. @default Duration.days(364) */
+  readonly timeout?: Duration;
+}
+
+/**
+ * A journey's Standard state machine with what every machine in production needs: execution logs
+ * (without execution data, which holds customer ids), X-Ray tracing, and alarms on failed, throttled and
+ * timed-out executions.
+ */
+export class JourneyStateMachine extends Construct {
+  /** The underlying state machine. */
+  readonly stateMachine: StateMachine;
+  /** Alarms on failed, throttled and timed-out executions. */
+  readonly alarms: readonly Alarm[];
+
+  constructor(scope: Construct, id: string, props: JourneyStateMachineProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, "Logs", {
+      retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new StateMachine(this, "StateMachine", {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromChainable(props.definition),
+      timeout: props.timeout ?? Duration.days(364),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
+    });
+    // The local runner finds each journey's machine in the synthesized template by this tag.
+    Tags.of(this.stateMachine).add(JOURNEY_TAG, props.journey);
+    Validations.of(this.stateMachine).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason: "X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions.",
+    });
+    const metrics = {
+      Failed: this.stateMachine.metricFailed({ period: Duration.minutes(5) }),
+      Throttled: this.stateMachine.metricThrottled({ period: Duration.minutes(5) }),
+      TimedOut: this.stateMachine.metricTimedOut({ period: Duration.minutes(5) }),
+    };
+    this.alarms = Object.entries(metrics).map(([name, metric]) => {
+      const alarm = new Alarm(this, `${name}Alarm`, {
+        alarmDescription: `${props.journey}: executions ${name.toLowerCase()}`,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (props.alarmAction) alarm.addAlarmAction(props.alarmAction);
+      return alarm;
+    });
+  }
+
+  /**
+   * Records that this machine invokes `functions` and their versions (`<arn>:*`, the grant Step Functions
+   * needs for qualified invocations), so cdk-nag does not flag that wildcard.
+   */
+  acknowledgeInvokes(functions: readonly IFunction[]): void {
+    for (const fn of functions) {
+      const logicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as CfnFunction);
+      Validations.of(this.stateMachine).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
+        reason: `The journey invokes its own ${fn.node.id} and that function's versions.`,
+      });
+    }
+  }
+
+  /** Lets `grantee` start executions of this journey. */
+  grantStartExecution(grantee: IGrantable): Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+}
