@@ -61,6 +61,27 @@ export interface DecisionRecord {
   readonly segments?: number;
 }
 
+const DECISION_FIELDS = [
+  "at",
+  "journey",
+  "step",
+  "orderId",
+  "customerId",
+  "to",
+  "outcome",
+  "reason",
+  "template",
+  "text",
+  "segments",
+] as const satisfies readonly (keyof DecisionRecord)[];
+
+/** A decision record with its fields in DESIGN.md's order and nothing else (storage keys dropped). */
+export function canonicalDecision(fields: Readonly<Record<string, unknown>>): DecisionRecord {
+  const record: Record<string, unknown> = {};
+  for (const field of DECISION_FIELDS) if (fields[field] !== undefined) record[field] = fields[field];
+  return record as unknown as DecisionRecord;
+}
+
 /**
  * The execution's state as it flows through the state machine. It carries ids only: phone numbers
  * and names stay in DynamoDB because AWS keeps execution input and history for 90 days.

@@ -3,7 +3,13 @@ import type { ShopConfig } from "./config.js";
 import { JOURNEYS } from "./journeys/index.js";
 import { loadJourneyContext } from "./journeys/journey.js";
 import type { OperatorChannel, SmsProvider } from "./messaging.js";
-import type { DecisionRecord, ExecutionState, Next, Outcome } from "./model.js";
+import {
+  canonicalDecision,
+  type DecisionRecord,
+  type ExecutionState,
+  type Next,
+  type Outcome,
+} from "./model.js";
 import type { Store } from "./store.js";
 import { countSegments, renderTemplate } from "./template.js";
 import { formatInZone } from "./time.js";
@@ -28,20 +34,15 @@ function decision(
   outcome: Outcome,
   details: Partial<Pick<DecisionRecord, "to" | "reason" | "text" | "segments">> & { template: string },
 ): DecisionRecord {
-  // Property order is the order of DESIGN.md's decision record.
-  return {
+  return canonicalDecision({
     at: formatInZone(deps.clock.now(), deps.config.timeZone),
     journey: state.journey,
     step,
-    ...(state.orderId !== undefined ? { orderId: state.orderId } : {}),
+    orderId: state.orderId,
     customerId: state.customerId,
-    ...(details.to !== undefined ? { to: details.to } : {}),
     outcome,
-    ...(details.reason !== undefined ? { reason: details.reason } : {}),
-    template: details.template,
-    ...(details.text !== undefined ? { text: details.text } : {}),
-    ...(details.segments !== undefined ? { segments: details.segments } : {}),
-  };
+    ...details,
+  });
 }
 
 /**

@@ -9,7 +9,13 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { OrderDetails } from "./events.js";
-import type { CustomerRecord, DecisionRecord, JourneyId, OrderRecord } from "./model.js";
+import {
+  type CustomerRecord,
+  canonicalDecision,
+  type DecisionRecord,
+  type JourneyId,
+  type OrderRecord,
+} from "./model.js";
 
 /**
  * Everything shopcare keeps lives in one DynamoDB table (single-table design):
@@ -75,6 +81,12 @@ export interface OutboxEntry {
   readonly messageClass?: string;
 }
 
+/** A value to SET; with `keepExisting`, only if the attribute has none yet (the earliest event wins). */
+interface FieldUpdate {
+  readonly value: unknown;
+  readonly keepExisting?: boolean;
+}
+
 const WEBHOOK_TTL_SECONDS = 90 * 86_400;
 
 function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined {
@@ -97,25 +109,20 @@ export class Store {
   /** Records an order's details and its customer's contact details from `order.created`. */
   async recordOrderCreated(order: OrderDetails, at: string): Promise<void> {
     const { customer, id: orderId, ...details } = order;
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: `ORDER#${orderId}`, sk: "ORDER" },
-        UpdateExpression:
-          "SET orderId = :orderId, customerId = :customerId, createdAt = if_not_exists(createdAt, :at), amount = :amount, currency = :currency, paymentMethod = :paymentMethod, gift = :gift, items = :items, gsi1pk = :gsi1pk, gsi1sk = if_not_exists(gsi1sk, :gsi1sk)",
-        ExpressionAttributeValues: {
-          ":orderId": orderId,
-          ":customerId": customer.id,
-          ":at": at,
-          ":amount": details.amount,
-          ":currency": details.currency,
-          ":paymentMethod": details.paymentMethod,
-          ":gift": details.gift,
-          ":items": details.items,
-          ":gsi1pk": `CUSTOMER#${customer.id}`,
-          ":gsi1sk": `${new Date(at).toISOString()}#${orderId}`,
-        },
-      }),
+    await this.update(
+      { pk: `ORDER#${orderId}`, sk: "ORDER" },
+      {
+        orderId: { value: orderId },
+        customerId: { value: customer.id },
+        createdAt: { value: at, keepExisting: true },
+        amount: { value: details.amount },
+        currency: { value: details.currency },
+        paymentMethod: { value: details.paymentMethod },
+        gift: { value: details.gift },
+        items: { value: details.items },
+        gsi1pk: { value: `CUSTOMER#${customer.id}` },
+        gsi1sk: { value: `${new Date(at).toISOString()}#${orderId}`, keepExisting: true },
+      },
     );
     await this.recordCustomerContact(
       {
@@ -133,24 +140,17 @@ export class Store {
     contact: Omit<CustomerRecord, "declinedAt" | "optedOutAt">,
     at: string,
   ): Promise<void> {
-    const sets = ["customerId = :customerId", "contactAt = :at"];
-    const values: Record<string, unknown> = { ":customerId": contact.customerId, ":at": at };
+    const fields: Record<string, FieldUpdate> = {
+      customerId: { value: contact.customerId },
+      contactAt: { value: at },
+    };
     for (const field of ["phone", "name", "phoneExpiresAt"] as const) {
-      if (contact[field] !== undefined) {
-        sets.push(`${field} = :${field}`);
-        values[`:${field}`] = contact[field];
-      }
+      if (contact[field] !== undefined) fields[field] = { value: contact[field] };
     }
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: `CUSTOMER#${contact.customerId}`, sk: "PROFILE" },
-          UpdateExpression: `SET ${sets.join(", ")}`,
-          ConditionExpression: "attribute_not_exists(contactAt) OR contactAt <= :at",
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await this.update({ pk: `CUSTOMER#${contact.customerId}`, sk: "PROFILE" }, fields, {
+        condition: "attribute_not_exists(#contactAt) OR #contactAt <= :contactAt",
+      });
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
@@ -158,29 +158,45 @@ export class Store {
 
   /** Sets order facts, keeping the earliest value of each so a late duplicate never moves it. */
   async recordOrderFacts(orderId: string, facts: OrderFact): Promise<void> {
-    const entries = Object.entries(facts).filter(([, value]) => value !== undefined);
-    if (entries.length === 0) return;
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: `ORDER#${orderId}`, sk: "ORDER" },
-        UpdateExpression: `SET orderId = :orderId, ${entries.map(([field]) => `${field} = if_not_exists(${field}, :${field})`).join(", ")}`,
-        ExpressionAttributeValues: Object.fromEntries([
-          [":orderId", orderId],
-          ...entries.map(([field, value]) => [`:${field}`, value]),
-        ]),
-      }),
-    );
+    const fields: Record<string, FieldUpdate> = { orderId: { value: orderId } };
+    for (const [field, value] of Object.entries(facts)) {
+      if (value !== undefined) fields[field] = { value, keepExisting: true };
+    }
+    await this.update({ pk: `ORDER#${orderId}`, sk: "ORDER" }, fields);
   }
 
   /** Marks a customer as declined or opted out at `at`, keeping the earliest time. */
   async recordCustomerFlag(customerId: string, flag: "declinedAt" | "optedOutAt", at: string): Promise<void> {
+    await this.update(
+      { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" },
+      { customerId: { value: customerId }, [flag]: { value: at, keepExisting: true } },
+    );
+  }
+
+  /**
+   * One UpdateItem that SETs `fields`; every attribute name is aliased (`#name`), since words like
+   * `name` and `items` are reserved in DynamoDB expressions.
+   */
+  private async update(
+    key: Record<string, string>,
+    fields: Record<string, FieldUpdate>,
+    options: { condition?: string } = {},
+  ): Promise<void> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = Object.entries(fields).map(([field, { value, keepExisting }]) => {
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      return keepExisting ? `#${field} = if_not_exists(#${field}, :${field})` : `#${field} = :${field}`;
+    });
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" },
-        UpdateExpression: `SET customerId = :customerId, ${flag} = if_not_exists(${flag}, :at)`,
-        ExpressionAttributeValues: { ":customerId": customerId, ":at": at },
+        Key: key,
+        UpdateExpression: `SET ${sets.join(", ")}`,
+        ConditionExpression: options.condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }),
     );
   }
@@ -334,7 +350,7 @@ export class Store {
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) decisions.push(stripKeys<DecisionRecord>(item) as DecisionRecord);
+      for (const item of page.Items ?? []) decisions.push(canonicalDecision(item));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return decisions;

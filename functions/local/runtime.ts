@@ -1,0 +1,94 @@
+import { randomUUID } from "node:crypto";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { Clock } from "../core/clock.js";
+import type { ShopConfig } from "../core/config.js";
+import { Store } from "../core/store.js";
+import { createDispatchHandler } from "../handlers/dispatch.js";
+import { createIngestHandler } from "../handlers/ingest.js";
+import { createCheckHandler, createDeliverHandler, createPlanHandler } from "../handlers/steps.js";
+import { createTableFromTemplate } from "./dynamodb-local.js";
+import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine } from "./engine.js";
+import { OutboxOperatorChannel, type OutboxPrinter, OutboxSmsProvider } from "./outbox.js";
+import { LocalEventQueue } from "./queue.js";
+import type { LocalRoute } from "./server.js";
+import { synthesizeTemplate } from "./synth.js";
+
+/** Options of {@link createLocalShop}. */
+export interface LocalShopOptions {
+  readonly config: ShopConfig;
+  /** The clock for handlers and Wait states: the system clock for `npm start`, a virtual one for simulate. */
+  readonly clock: Clock;
+  /** Tracks running executions for a virtual clock. @default none */
+  readonly activity?: ActivityTracker;
+  /** A client for a running DynamoDB Local. */
+  readonly dynamo: DynamoDBClient;
+  /** The table to create and use. @default `shopcare-<random>` */
+  readonly tableName?: string;
+  /** Prints outbox messages. @default quiet */
+  readonly print?: OutboxPrinter;
+  /** Retry interval for failed tasks in ms. @default the definitions' intervals */
+  readonly retryIntervalMs?: number;
+  /** A template synthesized earlier for the same config (synthesis takes seconds). @default synthesized now */
+  readonly template?: CloudFormationTemplate;
+  /** Called when an execution fails. @default failures are collected on the engine */
+  readonly onExecutionFailed?: (name: string, error: unknown) => void;
+}
+
+/** A whole shopcare running in this process: the same handlers and state machines as on AWS. */
+export interface LocalShop {
+  readonly config: ShopConfig;
+  readonly store: Store;
+  readonly engine: LocalJourneyEngine;
+  readonly queue: LocalEventQueue;
+  readonly template: CloudFormationTemplate;
+  /** The HTTP routes of the webhook API, for {@link startHttpServer}. */
+  readonly routes: readonly LocalRoute[];
+  /** Aborts running executions. */
+  stop(): void;
+}
+
+/**
+ * Wires a local shopcare: synthesizes the stack, creates its table in DynamoDB Local, and connects the
+ * real ingest / dispatch / plan / check / deliver handlers to the local queue, the local Step Functions
+ * engine and the outbox provider.
+ */
+export async function createLocalShop(options: LocalShopOptions): Promise<LocalShop> {
+  const { config, clock } = options;
+  const template = options.template ?? synthesizeTemplate(config);
+  const tableName = options.tableName ?? `shopcare-${randomUUID().slice(0, 8)}`;
+  await createTableFromTemplate(options.dynamo, template, tableName);
+  const store = new Store(options.dynamo, tableName);
+  const stepDeps = { config, clock, store };
+  const engine = new LocalJourneyEngine({
+    template,
+    clock,
+    activity: options.activity,
+    retryIntervalMs: options.retryIntervalMs,
+    onExecutionFailed: options.onExecutionFailed,
+    handlers: {
+      plan: createPlanHandler(stepDeps),
+      check: createCheckHandler(stepDeps),
+      deliver: createDeliverHandler({
+        ...stepDeps,
+        sms: new OutboxSmsProvider(store, clock, options.print),
+        operators: new OutboxOperatorChannel(store, clock, options.print),
+      }),
+    },
+  });
+  const queue = new LocalEventQueue({
+    createDispatch: (onRecordError) =>
+      createDispatchHandler({ config, store, journeys: engine, onRecordError }),
+    store,
+    clock,
+  });
+  const ingest = createIngestHandler({ store, queue, clock, maxBodyBytes: 262_144, newId: randomUUID });
+  return {
+    config,
+    store,
+    engine,
+    queue,
+    template,
+    routes: [{ method: "POST", path: "/webhooks/generic", handler: ingest }],
+    stop: () => engine.stopAll(),
+  };
+}

@@ -1,0 +1,103 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+
+/** A route of the local HTTP server: API Gateway's route key and the Lambda handler behind it. */
+export interface LocalRoute {
+  readonly method: "POST";
+  readonly path: string;
+  readonly handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+}
+
+async function readBody(
+  request: IncomingMessage,
+  limit: number,
+): Promise<{ body: Buffer; tooLarge: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > limit) tooLarge = true;
+    else chunks.push(chunk as Buffer);
+  }
+  return { body: Buffer.concat(chunks), tooLarge };
+}
+
+function toApiGatewayEvent(request: IncomingMessage, path: string, body: Buffer): APIGatewayProxyEventV2 {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
+  }
+  const url = new URL(request.url ?? "/", "http://localhost");
+  const now = new Date();
+  return {
+    version: "2.0",
+    routeKey: `${request.method} ${path}`,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    requestContext: {
+      accountId: "local",
+      apiId: "local",
+      domainName: headers.host ?? "localhost",
+      domainPrefix: "local",
+      http: {
+        method: request.method ?? "GET",
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? "",
+        userAgent: headers["user-agent"] ?? "",
+      },
+      requestId: `local-${now.getTime()}`,
+      routeKey: `${request.method} ${path}`,
+      stage: "$default",
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.toString("base64"),
+    isBase64Encoded: true,
+  };
+}
+
+/**
+ * A real HTTP server that serves the same routes as the deployed HTTP API, turning each request into the
+ * API Gateway v2 event the Lambda handler gets on AWS. Unknown routes get 404, a handler crash 500.
+ */
+export async function startHttpServer(
+  routes: readonly LocalRoute[],
+  options: { port?: number; host?: string; maxBodyBytes?: number } = {},
+): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
+  // Read a little past the handler's limit so the handler itself answers 413 with its own message.
+  const readLimit = (options.maxBodyBytes ?? 262_144) + 1;
+  const server = createServer(async (request, response) => {
+    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    const route = routes.find((candidate) => candidate.path === path && candidate.method === request.method);
+    const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+      response.writeHead(status, { "content-type": "application/json", ...headers });
+      response.end(body);
+    };
+    if (!route) return send(404, JSON.stringify({ error: `no route ${request.method} ${path}` }));
+    try {
+      const { body, tooLarge } = await readBody(request, readLimit);
+      if (tooLarge) return send(413, JSON.stringify({ error: `body larger than ${readLimit - 1} bytes` }));
+      const result = await route.handler(toApiGatewayEvent(request, route.path, body));
+      const headers = Object.fromEntries(
+        Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
+      );
+      send(result.statusCode ?? 200, result.body ?? "", headers);
+    } catch (error) {
+      console.error(`[http] ${request.method} ${path} failed:`, error);
+      send(500, JSON.stringify({ error: "internal error" }));
+    }
+  });
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
+  );
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  return {
+    server,
+    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
