@@ -1,0 +1,73 @@
+import { App, Validations } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { Queue } from "aws-cdk-lib/aws-sqs";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { describe, expect, it } from "vitest";
+import { parseShopConfig } from "../../functions/core/config.js";
+import { ShopcareStack } from "../../infra/shopcare-stack.js";
+
+function synth(withNag: boolean) {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new ShopcareStack(app, "Shopcare", { config: parseShopConfig({}) });
+  if (withNag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+describe("ShopcareStack", () => {
+  it("passes cdk-nag AwsSolutions with every finding fixed or acknowledged", () => {
+    const { app } = synth(true);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it("fails synth when cdk-nag finds an unacknowledged problem", () => {
+    const { app, stack } = synth(true);
+    // An unencrypted queue without TLS enforcement is what AwsSolutions-SQS3/SQS4 exist to catch.
+    new Queue(stack, "Careless", { enforceSSL: false });
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+  });
+
+  it("builds the webhook API, queue, table, Lambdas on nodejs22.x and the payment-reminder machine", () => {
+    const template = Template.fromStack(synth(false).stack);
+    template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: "POST /webhooks/generic" });
+    template.resourceCountIs("AWS::DynamoDB::Table", 1);
+    template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+    });
+    const functions = template.findResources("AWS::Lambda::Function");
+    const handlers = Object.values(functions)
+      .map((fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER)
+      .filter(Boolean)
+      .sort();
+    expect(handlers).toEqual(["check", "deliver", "dispatch", "ingest", "plan"]);
+    for (const fn of Object.values(functions).filter(
+      (f) => f.Properties.Environment?.Variables?.SHOPCARE_HANDLER,
+    )) {
+      expect(fn.Properties.Runtime).toBe("nodejs22.x");
+    }
+    template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      StateMachineType: "STANDARD",
+      Tags: [{ Key: "shopcare:journey", Value: "payment-reminder" }],
+      LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: "ALL" }),
+    });
+    template.resourceCountIs("AWS::SNS::Topic", 1);
+  });
+
+  it("alarms on failed, throttled and timed-out executions and notifies the operators' topic", () => {
+    const template = Template.fromStack(synth(false).stack);
+    const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
+    expect(alarms.map((alarm) => alarm.Properties.MetricName).sort()).toEqual([
+      "ExecutionThrottled",
+      "ExecutionsFailed",
+      "ExecutionsTimedOut",
+    ]);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+  });
+
+  it("waits on the plan's sendAt in JSONPath (no JSONata) so the local engine runs the same definition", () => {
+    const template = Template.fromStack(synth(false).stack);
+    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine"));
+    const definition = JSON.stringify(machine?.Properties.DefinitionString);
+    expect(definition).toContain('\\"TimestampPath\\":\\"$.next.sendAt\\"');
+    expect(definition).not.toContain("JSONata");
+  });
+});

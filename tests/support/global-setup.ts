@@ -1,0 +1,17 @@
+import type { TestProject } from "vitest/node";
+import { startDynamoDbLocal } from "../../functions/local/dynamodb-local.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+  }
+}
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+/** One real DynamoDB Local for the whole run; every test file creates its own tables in it. */
+export default async function setup(project: TestProject) {
+  const dynamo = await startDynamoDbLocal();
+  project.provide("dynamoEndpoint", dynamo.endpoint);
+  return async () => dynamo.stop();
+}

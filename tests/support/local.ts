@@ -1,0 +1,100 @@
+import { inject } from "vitest";
+import { parseShopConfig, type ShopConfig } from "../../functions/core/config.js";
+import type { ShopEvent } from "../../functions/core/events.js";
+import type { DecisionRecord } from "../../functions/core/model.js";
+import { localDynamoClient } from "../../functions/local/dynamodb-local.js";
+import type { CloudFormationTemplate } from "../../functions/local/engine.js";
+import { createLocalShop, type LocalShop } from "../../functions/local/runtime.js";
+import { simulate } from "../../functions/local/simulate.js";
+import { synthesizeTemplate } from "../../functions/local/synth.js";
+import { VirtualClock } from "../../functions/local/virtual-clock.js";
+
+const templates = new Map<string, CloudFormationTemplate>();
+
+/** The synthesized template for a config, synthesized once per test file. */
+export function templateFor(config: ShopConfig): CloudFormationTemplate {
+  const key = JSON.stringify(config);
+  let template = templates.get(key);
+  if (!template) {
+    template = synthesizeTemplate(config);
+    templates.set(key, template);
+  }
+  return template;
+}
+
+/** A client for the suite's DynamoDB Local. */
+export function dynamo() {
+  return localDynamoClient(inject("dynamoEndpoint"));
+}
+
+/** Runs `simulate` against the suite's DynamoDB Local. */
+export async function runSimulation(events: ShopEvent[], rawConfig: unknown = {}): Promise<DecisionRecord[]> {
+  const config = parseShopConfig(rawConfig);
+  const result = await simulate({ config, events, dynamo: dynamo(), template: templateFor(config) });
+  return result.decisions;
+}
+
+/** A local shop on a virtual clock starting at `start`. */
+export async function virtualShop(
+  start: string,
+  rawConfig: unknown = {},
+): Promise<{ shop: LocalShop; clock: VirtualClock; failures: string[] }> {
+  const config = parseShopConfig(rawConfig);
+  const clock = new VirtualClock(new Date(start));
+  const failures: string[] = [];
+  const shop = await createLocalShop({
+    config,
+    clock,
+    activity: clock,
+    dynamo: dynamo(),
+    template: templateFor(config),
+    retryIntervalMs: 0,
+    onExecutionFailed: (name, error) => failures.push(`${name}: ${String(error)}`),
+  });
+  return { shop, clock, failures };
+}
+
+let orderSeq = 0;
+
+/** An `order.created` event; override what the test is about. */
+export function orderCreated(
+  at: string,
+  overrides: {
+    id?: string;
+    customerId?: string;
+    amount?: number;
+    paymentMethod?: "online" | "cod";
+    name?: string;
+  } = {},
+): ShopEvent {
+  orderSeq += 1;
+  const id = overrides.id ?? `o${orderSeq}`;
+  return {
+    type: "order.created",
+    at,
+    order: {
+      id,
+      customer: {
+        id: overrides.customerId ?? `c-${id}`,
+        phone: "+8613800000000",
+        name: overrides.name ?? "王芳",
+      },
+      amount: overrides.amount ?? 129,
+      currency: "CNY",
+      paymentMethod: overrides.paymentMethod ?? "online",
+      gift: false,
+      items: [],
+    },
+  } as ShopEvent;
+}
+
+/** The fields of decisions a test compares: when, which step, what happened and why. */
+export function summary(decisions: readonly DecisionRecord[]) {
+  return decisions.map((d) => ({
+    at: d.at,
+    orderId: d.orderId,
+    step: d.step,
+    outcome: d.outcome,
+    reason: d.reason,
+  }));
+}
