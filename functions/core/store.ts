@@ -81,6 +81,14 @@ export interface OutboxEntry {
   readonly messageClass?: string;
 }
 
+/** An event that kept failing dispatch, kept with its error for an operator to inspect and replay. */
+export interface DeadLetter {
+  readonly id: string;
+  readonly at: string;
+  readonly body: string;
+  readonly error: string;
+}
+
 /** A value to SET; with `keepExisting`, only if the attribute has none yet (the earliest event wins). */
 interface FieldUpdate {
   readonly value: unknown;
@@ -202,59 +210,54 @@ export class Store {
   }
 
   async getOrder(orderId: string): Promise<OrderRecord | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: `ORDER#${orderId}`, sk: "ORDER" },
-        ConsistentRead: true,
-      }),
-    );
-    return stripKeys<OrderRecord>(Item);
+    return stripKeys<OrderRecord>(await this.getItem({ pk: `ORDER#${orderId}`, sk: "ORDER" }));
   }
 
   async getCustomer(customerId: string): Promise<CustomerRecord | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" },
-        ConsistentRead: true,
-      }),
-    );
-    return stripKeys<CustomerRecord>(Item);
+    return stripKeys<CustomerRecord>(await this.getItem({ pk: `CUSTOMER#${customerId}`, sk: "PROFILE" }));
   }
 
-  /** A customer's orders, oldest first. */
-  async listCustomerOrders(customerId: string): Promise<OrderRecord[]> {
-    const orders: OrderRecord[] = [];
+  private async getItem(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    return Item;
+  }
+
+  /** Every item of one partition (of the table, or of gsi1 with `index`), following pagination. */
+  private async queryAll(
+    partition: string,
+    options: { index?: boolean } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: TABLE_KEYS.gsi1,
-          KeyConditionExpression: "gsi1pk = :pk",
-          ExpressionAttributeValues: { ":pk": `CUSTOMER#${customerId}` },
+          ...(options.index
+            ? { IndexName: TABLE_KEYS.gsi1, KeyConditionExpression: "gsi1pk = :pk" }
+            : { KeyConditionExpression: "pk = :pk", ConsistentRead: true }),
+          ExpressionAttributeValues: { ":pk": partition },
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) orders.push(stripKeys<OrderRecord>(item) as OrderRecord);
+      items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return orders;
+    return items;
+  }
+
+  /** A customer's orders, oldest first. */
+  async listCustomerOrders(customerId: string): Promise<OrderRecord[]> {
+    const items = await this.queryAll(`CUSTOMER#${customerId}`, { index: true });
+    return items.map((item) => stripKeys<OrderRecord>(item) as OrderRecord);
   }
 
   /** The ledger entries of one journey for one subject (order or customer), by step name. */
   async listLedger(journey: JourneyId, subjectId: string): Promise<Map<string, LedgerEntry>> {
-    const { Items } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": `JOURNEY#${journey}#${subjectId}` },
-        ConsistentRead: true,
-      }),
-    );
     const ledger = new Map<string, LedgerEntry>();
-    for (const item of Items ?? []) {
+    for (const item of await this.queryAll(`JOURNEY#${journey}#${subjectId}`)) {
       const step = String(item.sk).slice("STEP#".length);
       ledger.set(step, { status: item.status, ...stripKeys<Record<string, unknown>>(item) } as LedgerEntry);
     }
@@ -338,22 +341,7 @@ export class Store {
 
   /** All decisions, oldest first (the audit trail behind `simulate` and reports). */
   async listDecisions(): Promise<DecisionRecord[]> {
-    const decisions: DecisionRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE_KEYS.gsi1,
-          KeyConditionExpression: "gsi1pk = :pk",
-          ExpressionAttributeValues: { ":pk": "DECISIONS" },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) decisions.push(canonicalDecision(item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return decisions;
+    return (await this.queryAll("DECISIONS", { index: true })).map(canonicalDecision);
   }
 
   /** Keeps a raw webhook body for audit and replay (expires after 90 days). */
@@ -372,9 +360,7 @@ export class Store {
   }
 
   async getWebhook(id: string): Promise<ArchivedWebhook | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: `WEBHOOK#${id}`, sk: "RAW" } }),
-    );
+    const Item = await this.getItem({ pk: `WEBHOOK#${id}`, sk: "RAW" });
     return Item
       ? ({ ...stripKeys<ArchivedWebhook>(Item), status: Item.status } as ArchivedWebhook)
       : undefined;
@@ -391,18 +377,11 @@ export class Store {
   }
 
   async listOutbox(): Promise<OutboxEntry[]> {
-    const { Items } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": "OUTBOX" },
-      }),
-    );
-    return (Items ?? []).map((item) => stripKeys<OutboxEntry>(item) as OutboxEntry);
+    return (await this.queryAll("OUTBOX")).map((item) => stripKeys<OutboxEntry>(item) as OutboxEntry);
   }
 
   /** Keeps an event that failed processing, with its error, for an operator to inspect and replay. */
-  async putDeadLetter(letter: { id: string; at: string; body: string; error: string }): Promise<void> {
+  async putDeadLetter(letter: DeadLetter): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
@@ -411,17 +390,8 @@ export class Store {
     );
   }
 
-  async listDeadLetters(): Promise<{ id: string; at: string; body: string; error: string }[]> {
-    const { Items } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: "pk = :pk",
-        ExpressionAttributeValues: { ":pk": "DEADLETTER" },
-      }),
-    );
-    return (Items ?? []).map(
-      (item) => stripKeys(item) as { id: string; at: string; body: string; error: string },
-    );
+  async listDeadLetters(): Promise<DeadLetter[]> {
+    return (await this.queryAll("DEADLETTER")).map((item) => stripKeys<DeadLetter>(item) as DeadLetter);
   }
 
   /** Scans the whole table; for tests and local inspection only. */
