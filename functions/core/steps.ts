@@ -118,15 +118,26 @@ export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Pro
   }
   const message = journey.message(context, step);
   const to = context.customer?.phone;
+  // A side effect that certainly failed frees the step for the state machine's retry.
+  const releasingClaimOnFailure = async (effect: () => Promise<unknown>) => {
+    try {
+      await effect();
+    } catch (error) {
+      await deps.store.releaseClaim(state.journey, subjectId, step);
+      throw error;
+    }
+  };
   if (next.kind === "handoff") {
-    await deps.operators.notify({
-      journey: state.journey,
-      step,
-      orderId: state.orderId,
-      customerId: state.customerId,
-      reason: next.reason,
-      summary: `${state.journey} ${step}: order ${state.orderId ?? "-"} (${context.order?.amount ?? "?"} ${context.order?.currency ?? ""}) needs a person: ${next.reason}`,
-    });
+    await releasingClaimOnFailure(() =>
+      deps.operators.notify({
+        journey: state.journey,
+        step,
+        orderId: state.orderId,
+        customerId: state.customerId,
+        reason: next.reason,
+        summary: `${state.journey} ${step}: order ${state.orderId ?? "-"} (${context.order?.amount ?? "?"} ${context.order?.currency ?? ""}) needs a person: ${next.reason}`,
+      }),
+    );
     await deps.store.recordDecision(
       subjectId,
       decision(deps, state, step, "handoff", { to, reason: next.reason, template: message.templateId }),
@@ -136,13 +147,7 @@ export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Pro
   }
   if (!to) throw new Error(`no phone number for customer ${state.customerId}`);
   const text = renderTemplate(message.template, message.variables);
-  try {
-    await deps.sms.send({ to, text, messageClass: message.messageClass });
-  } catch (error) {
-    // The provider refused the request, so nothing went out: free the step for the state machine's retry.
-    await deps.store.releaseClaim(state.journey, subjectId, step);
-    throw error;
-  }
+  await releasingClaimOnFailure(() => deps.sms.send({ to, text, messageClass: message.messageClass }));
   await deps.store.recordDecision(
     subjectId,
     decision(deps, state, step, "sent", {
