@@ -1,9 +1,11 @@
-import { Duration, RemovalPolicy, Stack, Tags, Validations } from "aws-cdk-lib";
+import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Validations } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
-import type { Grant, IGrantable } from "aws-cdk-lib/aws-iam";
+import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
 import type { CfnFunction, IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import {
+  CfnStateMachineAlias,
+  CfnStateMachineVersion,
   DefinitionBody,
   type IChainable,
   LogLevel,
@@ -30,6 +32,9 @@ export interface JourneyStateMachineProps {
   readonly timeout?: Duration;
 }
 
+/** The alias executions start on; it always points at the newest published version. */
+export const LIVE_ALIAS = "live";
+
 /**
  * A journey's Standard state machine with what every machine in production needs: execution logs
  * (without execution data, which holds customer ids), X-Ray tracing, and alarms on failed, throttled and
@@ -40,6 +45,12 @@ export class JourneyStateMachine extends Construct {
   readonly stateMachine: StateMachine;
   /** Alarms on failed, throttled and timed-out executions. */
   readonly alarms: readonly Alarm[];
+  /**
+   * The ARN to start executions on: the `live` alias. Each deploy that changes the definition (and the
+   * definition names exact Lambda versions, so any config or code change does) publishes a new version
+   * and moves the alias; executions already running keep the version, and so the config, they began with.
+   */
+  readonly startArn: string;
 
   constructor(scope: Construct, id: string, props: JourneyStateMachineProps) {
     super(scope, id);
@@ -54,6 +65,19 @@ export class JourneyStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
+    const version = new CfnStateMachineVersion(this, "Version", {
+      stateMachineArn: this.stateMachine.stateMachineArn,
+      stateMachineRevisionId: this.stateMachine.stateMachineRevisionId,
+      description: `${props.journey} as deployed`,
+    });
+    // Old versions stay published: executions waiting for months still run on them.
+    version.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const alias = new CfnStateMachineAlias(this, "LiveAlias", {
+      name: LIVE_ALIAS,
+      description: "Where new executions start; moved to each newly published version",
+      routingConfiguration: [{ stateMachineVersionArn: version.attrArn, weight: 100 }],
+    });
+    this.startArn = alias.attrArn;
     // The local runner finds each journey's machine in the synthesized template by this tag.
     Tags.of(this.stateMachine).add(JOURNEY_TAG, props.journey);
     Validations.of(this.stateMachine).acknowledge({
@@ -93,8 +117,23 @@ export class JourneyStateMachine extends Construct {
     }
   }
 
-  /** Lets `grantee` start executions of this journey. */
+  /** Lets `grantee` start executions of this journey through its `live` alias. */
   grantStartExecution(grantee: IGrantable): Grant {
-    return this.stateMachine.grantStartExecution(grantee);
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ["states:StartExecution"],
+      resourceArns: [this.startArn],
+    });
+  }
+
+  /** Lets `grantee` stop this journey's executions (whatever version they run). */
+  grantStopExecution(grantee: IGrantable): Grant {
+    const executions = Stack.of(this).formatArn({
+      service: "states",
+      resource: "execution",
+      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    return Grant.addToPrincipal({ grantee, actions: ["states:StopExecution"], resourceArns: [executions] });
   }
 }

@@ -3,18 +3,21 @@ import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
-import { PolicyStatement } from "aws-cdk-lib/aws-iam";
-import { Alias } from "aws-cdk-lib/aws-kms";
+import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Alias, Key } from "aws-cdk-lib/aws-kms";
 import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
-import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import { SnsEventSource, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
-import type { Construct } from "constructs";
-import type { ShopConfig } from "../functions/core/config.js";
+import type { CfnStateMachine } from "aws-cdk-lib/aws-stepfunctions";
+import { Construct } from "constructs";
+import { ConfigError, type ShopConfig } from "../functions/core/config.js";
 import { JourneyIdSchema } from "../functions/core/model.js";
 import { TABLE_KEYS } from "../functions/core/store.js";
+import { INBOUND_PATHS } from "../functions/handlers/inbound.js";
 import { WORKFLOWS } from "../workflows/index.js";
 import { JourneyStateMachine } from "./journey-state-machine.js";
 
@@ -27,7 +30,15 @@ export interface ShopcareStackProps extends StackProps {
 }
 
 /** The handler names; each Lambda carries its own in `SHOPCARE_HANDLER`, which the local runner maps back. */
-export const HANDLERS = ["ingest", "dispatch", "plan", "check", "deliver"] as const;
+export const HANDLERS = [
+  "ingest",
+  "dispatch",
+  "plan",
+  "check",
+  "deliver",
+  "inbound-http",
+  "inbound-sns",
+] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 const ENTRY_DIR = new URL("../functions/lambda/", import.meta.url).pathname;
@@ -55,11 +66,18 @@ export class ShopcareStack extends Stack {
   readonly table: Table;
   readonly api: HttpApi;
   readonly operatorsTopic: Topic;
+  /** Where two-way SMS replies and End User Messaging delivery events are published. */
+  readonly inboundTopic: Topic;
   readonly journeys: ReadonlyMap<string, JourneyStateMachine>;
 
   constructor(scope: Construct, id: string, props: ShopcareStackProps) {
     super(scope, id, props);
     const { config } = props;
+    if (config.sms.provider === "outbox") {
+      throw new ConfigError([
+        'shop.sms.provider: "outbox" exists only in the local runtime; deploy with "sns", "end-user-messaging" or "aliyun"',
+      ]);
+    }
 
     this.table = new Table(this, "Table", {
       partitionKey: { name: TABLE_KEYS.partitionKey, type: AttributeType.STRING },
@@ -130,20 +148,49 @@ export class ShopcareStack extends Stack {
 
     const plan = fn("plan", {});
     const check = fn("check", {});
+    // Aliyun's AccessKey lives in Secrets Manager, never in cdk.json: fill it in after the first deploy.
+    const aliyunSecret =
+      config.sms.provider === "aliyun"
+        ? new Secret(this, "AliyunAccessKey", {
+            description: `${config.name} shopcare: Aliyun SMS AccessKey as {"accessKeyId": "…", "accessKeySecret": "…"}`,
+          })
+        : undefined;
+    if (aliyunSecret) {
+      Validations.of(aliyunSecret).acknowledge({
+        id: "AwsSolutions-SMG4",
+        reason: "An Aliyun AccessKey is rotated in the Aliyun console; Secrets Manager cannot rotate it.",
+      });
+    }
     const deliver = fn("deliver", {
       HANDOFF_TOPIC_ARN: this.operatorsTopic.topicArn,
-      ...(config.sms.senderId ? { SMS_SENDER_ID: config.sms.senderId } : {}),
+      ...(aliyunSecret ? { ALIYUN_SECRET_ARN: aliyunSecret.secretArn } : {}),
     });
-    for (const step of [plan, check]) this.table.grantReadData(step);
+    this.table.grantReadData(plan);
     this.table.grantReadWriteData(check);
     this.table.grantReadWriteData(deliver);
     this.operatorsTopic.grantPublish(deliver);
-    // SMS to a phone number is an SNS Publish without a topic: IAM cannot narrow it to a resource.
-    deliver.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: ["*"] }));
+    aliyunSecret?.grantRead(deliver);
+    if (config.sms.provider === "sns") {
+      // SMS to a phone number is an SNS Publish without a topic: IAM cannot narrow it to a resource.
+      deliver.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: ["*"] }));
+    }
+    if (config.sms.provider === "end-user-messaging") {
+      deliver.addToRolePolicy(
+        new PolicyStatement({
+          actions: ["sms-voice:SendTextMessage"],
+          resources: [this.formatArn({ service: "sms-voice", resource: "*" })],
+        }),
+      );
+    }
 
     const machines = new Map<string, JourneyStateMachine>();
     for (const journey of JourneyIdSchema.options) {
-      const definition = WORKFLOWS[journey](this, { plan, check, deliver });
+      // Tasks invoke exact Lambda versions, so an execution keeps the code and config it started with.
+      const definition = WORKFLOWS[journey](new Construct(this, `${journey}Definition`), {
+        plan: plan.currentVersion,
+        check: check.currentVersion,
+        deliver: deliver.currentVersion,
+      });
       const machine = new JourneyStateMachine(this, `${journey}Journey`, {
         journey,
         definition,
@@ -158,15 +205,22 @@ export class ShopcareStack extends Stack {
       "dispatch",
       {
         JOURNEY_STATE_MACHINES: JSON.stringify(
-          Object.fromEntries(
-            [...machines].map(([journey, machine]) => [journey, machine.stateMachine.stateMachineArn]),
-          ),
+          Object.fromEntries([...machines].map(([journey, machine]) => [journey, machine.startArn])),
         ),
       },
       Duration.seconds(60),
     );
     this.table.grantReadWriteData(dispatch);
-    for (const machine of machines.values()) machine.grantStartExecution(dispatch);
+    for (const machine of machines.values()) {
+      machine.grantStartExecution(dispatch);
+      machine.grantStopExecution(dispatch);
+      const machineId = this.getLogicalId(machine.stateMachine.node.defaultChild as CfnStateMachine);
+      Validations.of(dispatch).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${machineId}.Name>:*]`,
+        reason:
+          "A new paid order stops the customer's running win-back; execution names are only known at run time.",
+      });
+    }
     dispatch.addEventSource(new SqsEventSource(events, { batchSize: 10, reportBatchItemFailures: true }));
 
     const ingest = fn("ingest", {
@@ -186,6 +240,41 @@ export class ShopcareStack extends Stack {
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration("IngestIntegration", ingest),
     });
+
+    // Replies and receipts: Aliyun pushes them over HTTP; SNS / End User Messaging publish to a topic.
+    const inboundHttp = fn("inbound-http", {});
+    this.table.grantReadWriteData(inboundHttp);
+    const inboundIntegration = new HttpLambdaIntegration("InboundIntegration", inboundHttp);
+    for (const path of [INBOUND_PATHS.aliyunReplies, INBOUND_PATHS.aliyunReports]) {
+      this.api.addRoutes({ path, methods: [HttpMethod.POST], integration: inboundIntegration });
+    }
+    // A customer managed key: the AWS managed SNS key cannot let End User Messaging publish.
+    const inboundKey = new Key(this, "InboundKey", {
+      enableKeyRotation: true,
+      description: "shopcare inbound SMS topic",
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    inboundKey.grant(new ServicePrincipal("sms-voice.amazonaws.com"), "kms:GenerateDataKey*", "kms:Decrypt");
+    inboundKey.grant(new ServicePrincipal("sns.amazonaws.com"), "kms:GenerateDataKey*", "kms:Decrypt");
+    this.inboundTopic = new Topic(this, "InboundTopic", {
+      displayName: `${config.name} shopcare inbound SMS`,
+      masterKey: inboundKey,
+      enforceSSL: true,
+    });
+    this.inboundTopic.grantPublish(new ServicePrincipal("sms-voice.amazonaws.com"));
+    this.inboundTopic.grantPublish(new ServicePrincipal("sns.amazonaws.com"));
+    const inboundFailures = new Queue(this, "InboundDeadLetters", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(inboundFailures).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason: "This queue is the dead-letter queue of the inbound-sns function's asynchronous invocations.",
+    });
+    const inboundSns = fn("inbound-sns", {});
+    this.table.grantReadWriteData(inboundSns);
+    inboundSns.addEventSource(new SnsEventSource(this.inboundTopic, { deadLetterQueue: inboundFailures }));
     const stage = this.api.defaultStage?.node.defaultChild as import("aws-cdk-lib/aws-apigatewayv2").CfnStage;
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,

@@ -19,6 +19,7 @@ export const STATE_NAMES = {
   check: "Check",
   decided: "Decided",
   deliver: "Deliver",
+  giveUp: "GiveUp",
   done: "Done",
 } as const;
 
@@ -37,7 +38,8 @@ function invoke(scope: Construct, id: string, lambdaFunction: IFunction): Lambda
  * Plan → StepPlanned? → WaitUntilDue(`$.next.sendAt`) → Check → Decided? → Deliver → Plan … → Done
  *
  * Check may hold a step (back to the wait with a later `sendAt`) or skip it (straight back to Plan).
- * Deliver retries a provider failure with backoff; a step whose claim is held elsewhere is retried too.
+ * Deliver retries a provider failure with backoff; a step whose claim is held elsewhere is retried too;
+ * when the retries run out, GiveUp records the step as skipped with a reason instead of failing the run.
  */
 export function journeyLoop(scope: Construct, functions: JourneyStepFunctions): IChainable {
   const plan = invoke(scope, STATE_NAMES.plan, functions.plan);
@@ -57,6 +59,10 @@ export function journeyLoop(scope: Construct, functions: JourneyStepFunctions): 
     backoffRate: 3,
   });
   const done = new Succeed(scope, STATE_NAMES.done);
+  // Retries exhausted: the same function records the step as skipped with the reason, and the loop goes on.
+  const giveUp = invoke(scope, STATE_NAMES.giveUp, functions.deliver);
+  deliver.addCatch(giveUp, { errors: ["States.ALL"], resultPath: "$.failure" });
+  giveUp.next(plan);
 
   plan.next(
     new Choice(scope, STATE_NAMES.planned)

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { DURATION_HINT, isDuration } from "./duration.js";
+import { lintTemplates } from "./lint.js";
+import { DEFAULT_TEMPLATES, TEMPLATE_SPECS, type TemplateId } from "./templates.js";
 
 /**
  * The shop configuration: what operators tune in `cdk.json` under the context key `shop`.
@@ -12,6 +14,11 @@ const duration = z.string().refine(isDuration, { error: DURATION_HINT });
 const timeOfDay = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a local time like "10:00"' });
+
+/** A window end may be "24:00": open until midnight. */
+const windowEnd = z
+  .string()
+  .regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, { error: 'expected a local time like "22:00" (or "24:00")' });
 
 const timeZone = z.string().refine(
   (zone) => {
@@ -27,7 +34,7 @@ const timeZone = z.string().refine(
 
 const window = (start: string, end: string) =>
   z
-    .strictObject({ start: timeOfDay.default(start), end: timeOfDay.default(end) })
+    .strictObject({ start: timeOfDay.default(start), end: windowEnd.default(end) })
     .refine((w) => w.start < w.end, { error: "window start must be before its end" })
     .prefault({});
 
@@ -37,18 +44,16 @@ const promotion = z.strictObject({
   end: z.iso.datetime({ offset: true }),
 });
 
-/** Variables each template may use; a template naming any other variable fails validation. */
-export const TEMPLATE_VARIABLES = {
-  "journeys.paymentReminder.templates.first": ["shop", "name", "orderId", "amount", "closeAt"],
-  "journeys.paymentReminder.templates.second": ["shop", "name", "orderId", "amount", "closeAt"],
-} as const;
+const coupon = z
+  .strictObject({
+    /** The coupon code or link the message shows as `{coupon}`. */
+    code: z.string().max(64).default(""),
+    /** A coupon-issuing endpoint: POST `{journey, customerId, amount}` → `{"coupon": "…"}`; overrides `code`. */
+    issueUrl: z.url().optional(),
+  })
+  .prefault({});
 
-const DEFAULT_TEMPLATES = {
-  paymentReminder: {
-    first: "【{shop}】{name}您好，您的订单{orderId}还未付款，宝贝已为您预留，请尽快完成支付。",
-    second: "【{shop}】{name}您好，订单{orderId}将于{closeAt}自动关闭，如仍需要请及时付款。",
-  },
-};
+const template = (id: TemplateId) => z.string().min(1).default(DEFAULT_TEMPLATES[id]);
 
 const paymentReminder = z
   .strictObject({
@@ -61,20 +66,89 @@ const paymentReminder = z
     highValueAmount: z.number().positive().default(1000),
     templates: z
       .strictObject({
-        first: z.string().min(1).default(DEFAULT_TEMPLATES.paymentReminder.first),
-        second: z.string().min(1).default(DEFAULT_TEMPLATES.paymentReminder.second),
+        first: template("payment-reminder.first"),
+        second: template("payment-reminder.second"),
       })
+      .prefault({}),
+  })
+  .prefault({});
+
+const gift = (after: string, couponAmount: number, id: TemplateId) =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      after: duration.default(after),
+      couponAmount: z.number().positive().default(couponAmount),
+      coupon,
+      template: template(id),
+    })
+    .prefault({});
+
+const winback = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** The product cycle: how long after a paid order a customer counts as dormant. */
+    cycle: duration.default("60d"),
+    /** Product cycles per item category; an order with several categories uses the longest. */
+    categoryCycles: z.record(z.string(), duration).default({}),
+    /** The 2nd stage, counted from the same paid order. */
+    secondAfter: duration.default("120d"),
+    couponAmount: z.number().positive().default(10),
+    coupon,
+    templates: z
+      .strictObject({ first: template("winback.first"), second: template("winback.second") })
       .prefault({}),
   })
   .prefault({});
 
 const sms = z
   .strictObject({
-    provider: z.enum(["sns", "outbox"]).default("sns"),
+    provider: z.enum(["sns", "end-user-messaging", "aliyun", "outbox"]).default("sns"),
     senderId: z.string().max(11).optional(),
     maxPricePerMessage: z.number().positive().optional(),
     pricePerSegment: z.number().nonnegative().default(0.045),
     currency: z.string().length(3).default("CNY"),
+    /** Messages per second across all journeys: the provider's account limit (SNS: 20 by default). */
+    ratePerSecond: z.number().int().positive().max(1000).default(20),
+    optOutLine: z.string().min(1).default("回T退订"),
+    optOutKeywords: z.array(z.string().min(1)).min(1).default(["T", "TD", "退订", "R", "STOP"]),
+    /** Templates longer than this at worst-case variable lengths fail synth. */
+    maxSegments: z.number().int().positive().default(3),
+    endUserMessaging: z
+      .strictObject({
+        originationIdentity: z.string().min(1).optional(),
+        configurationSetName: z.string().min(1).optional(),
+      })
+      .prefault({}),
+    aliyun: z
+      .strictObject({
+        signName: z.string().min(1).optional(),
+        regionId: z.string().default("cn-hangzhou"),
+        endpoint: z.url().default("https://dysmsapi.aliyuncs.com"),
+        /** Aliyun template code per shopcare template id, e.g. `{"payment-reminder.first": "SMS_123"}`. */
+        templateCodes: z.record(z.string(), z.string().min(1)).default({}),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const caps = z
+  .strictObject({
+    marketingPerDay: z.number().int().positive().default(1),
+    marketingPerWeek: z.number().int().positive().default(3),
+    /** How long a capped message is held (slot to slot) before it is skipped with `frequency-cap`. */
+    maxHold: duration.default("7d"),
+  })
+  .prefault({});
+
+const lint = z
+  .strictObject({
+    bannedWords: z.array(z.string().min(1)).default(["好评有礼", "好评返现"]),
+    genericOpenings: z.array(z.string().min(1)).default(["亲", "尊敬的客户"]),
+    /** Longest value of each variable, for the worst-case segment count. */
+    variableLengths: z
+      .record(z.string(), z.number().int().nonnegative())
+      .default({ name: 4, orderId: 20, amount: 8, closeAt: 11, couponAmount: 3, coupon: 12 }),
   })
   .prefault({});
 
@@ -89,33 +163,66 @@ export const ShopConfigSchema = z
       .prefault({}),
     marketingSlots: z.array(timeOfDay).min(1).default(["10:00", "17:00"]),
     sms,
+    caps,
+    lint,
     promotions: z.array(promotion).default([]),
-    journeys: z.strictObject({ paymentReminder }).prefault({}),
+    journeys: z
+      .strictObject({
+        paymentReminder,
+        gift30: gift("30d", 5, "gift-30.gift"),
+        gift100: gift("100d", 10, "gift-100.gift"),
+        winback,
+      })
+      .prefault({}),
   })
   .superRefine((config, ctx) => {
-    for (const [path, allowed] of Object.entries(TEMPLATE_VARIABLES)) {
-      const template = path
-        .split(".")
-        .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], config);
-      for (const variable of templateVariables(String(template))) {
-        if (!(allowed as readonly string[]).includes(variable)) {
+    for (const finding of lintTemplates(config)) {
+      if (finding.severity === "error") {
+        ctx.addIssue({ code: "custom", path: [...finding.path], message: finding.message });
+      }
+    }
+    // A slot of the wrong form is reported by its own rule; this one judges only well-formed slots.
+    const slotsInWindow = config.marketingSlots.filter(
+      (slot) =>
+        !/^\d\d:\d\d$/.test(slot) ||
+        (slot >= config.windows.marketing.start && slot < config.windows.marketing.end),
+    );
+    if (slotsInWindow.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["marketingSlots"],
+        message: "no marketing slot lies inside the marketing window",
+      });
+    }
+    if (config.sms.provider === "aliyun") {
+      if (!config.sms.aliyun.signName) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["sms", "aliyun", "signName"],
+          message: "the Aliyun provider needs the registered signature name",
+        });
+      }
+      for (const id of Object.keys(TEMPLATE_SPECS)) {
+        if (!config.sms.aliyun.templateCodes[id]) {
           ctx.addIssue({
             code: "custom",
-            path: path.split("."),
-            message: `unknown template variable {${variable}}; allowed: ${allowed.map((v) => `{${v}}`).join(" ")}`,
+            path: ["sms", "aliyun", "templateCodes", id],
+            message: "the Aliyun provider needs the template code registered for this template",
           });
         }
       }
     }
   });
 
+/** Template lint warnings (errors already fail validation), as `shop.<path>: <message>` lines. */
+export function templateWarnings(config: ShopConfig): string[] {
+  return lintTemplates(config)
+    .filter((finding) => finding.severity === "warning")
+    .map((finding) => `shop.${finding.path.join(".")}: ${finding.message}`);
+}
+
 /** The validated shop configuration with every default filled in. */
 export type ShopConfig = z.infer<typeof ShopConfigSchema>;
-
-/** The `{variable}` names a template uses, in order of appearance. */
-export function templateVariables(template: string): string[] {
-  return [...template.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
-}
 
 /** Thrown for an invalid shop config; `message` lists one line per problem, each naming its path. */
 export class ConfigError extends Error {

@@ -1,6 +1,9 @@
+import type { Clock } from "./clock.js";
 import type { ShopConfig } from "./config.js";
 import type { ShopEvent } from "./events.js";
+import { paidOrders } from "./journeys/lifecycle.js";
 import type { ExecutionState, JourneyId } from "./model.js";
+import { skipUpcomingStep } from "./steps.js";
 import type { Store } from "./store.js";
 
 /** Starts journey executions: Step Functions on AWS, the local engine locally. */
@@ -10,6 +13,8 @@ export interface JourneyStarter {
    * which is what makes duplicate webhooks harmless.
    */
   start(journey: JourneyId, name: string, input: ExecutionState): Promise<void>;
+  /** Stops a running execution; stopping one that has finished (or never ran) is not an error. */
+  stop(journey: JourneyId, name: string): Promise<void>;
 }
 
 /** What the dispatch step needs. */
@@ -17,6 +22,7 @@ export interface DispatchDeps {
   readonly config: ShopConfig;
   readonly store: Store;
   readonly journeys: JourneyStarter;
+  readonly clock: Clock;
 }
 
 const EXECUTION_NAME_LIMIT = 80;
@@ -31,6 +37,45 @@ export function executionName(journey: JourneyId, subjectId: string): string {
   let hash = 0x811c9dc5;
   for (const char of subjectId) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193) >>> 0;
   return `${safe.slice(0, EXECUTION_NAME_LIMIT - 9)}-${hash.toString(16).padStart(8, "0")}`;
+}
+
+async function startJourney(deps: DispatchDeps, state: ExecutionState, subjectId: string): Promise<void> {
+  await deps.journeys.start(state.journey, executionName(state.journey, subjectId), state);
+}
+
+/**
+ * What a paid order starts: the gifts if it is the customer's first paid order, and a new win-back cycle
+ * (stopping the previous one, recorded as `repurchased`). Runs when the payment and the order are both
+ * known, whichever webhook came last.
+ */
+async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Promise<void> {
+  const { store, config } = deps;
+  const order = await store.getOrder(orderId);
+  if (!order?.customerId || !order.paidAt || !order.createdAt) return;
+  const customerId = order.customerId;
+  const base = { customerId, orderId, enteredAt: order.paidAt };
+  const [firstPaid] = paidOrders(await store.listCustomerOrders(customerId));
+  if (firstPaid?.orderId === orderId) {
+    // Named by customer: a customer gets each gift once, however their payments arrive.
+    if (config.journeys.gift30.enabled) await startJourney(deps, { journey: "gift-30", ...base }, customerId);
+    if (config.journeys.gift100.enabled)
+      await startJourney(deps, { journey: "gift-100", ...base }, customerId);
+  }
+  if (!config.journeys.winback.enabled) return;
+  const cycle = await store.startWinbackCycle(customerId, { orderId, paidAt: order.paidAt });
+  if (!cycle.started) return;
+  if (cycle.replaced && cycle.replaced.orderId !== orderId) {
+    const previous: ExecutionState = {
+      journey: "winback",
+      customerId,
+      orderId: cycle.replaced.orderId,
+      enteredAt: cycle.replaced.paidAt,
+    };
+    const previousSubject = `${customerId}:${cycle.replaced.orderId}`;
+    await deps.journeys.stop("winback", executionName("winback", previousSubject));
+    await skipUpcomingStep(deps, previous, "repurchased");
+  }
+  await startJourney(deps, { journey: "winback", ...base }, `${customerId}:${orderId}`);
 }
 
 /**
@@ -49,16 +94,14 @@ export async function dispatchEvent(deps: DispatchDeps, event: ShopEvent): Promi
           customerId: event.order.customer.id,
           enteredAt: event.at,
         };
-        await deps.journeys.start(
-          "payment-reminder",
-          executionName("payment-reminder", event.order.id),
-          state,
-        );
+        await startJourney(deps, state, event.order.id);
       }
-      return;
+      // The payment may have arrived before the order (webhooks come out of order).
+      return startPaidOrderJourneys(deps, event.order.id);
     }
     case "order.paid":
-      return store.recordOrderFacts(event.orderId, { paidAt: event.at });
+      await store.recordOrderFacts(event.orderId, { paidAt: event.at });
+      return startPaidOrderJourneys(deps, event.orderId);
     case "order.cancelled":
       return store.recordOrderFacts(event.orderId, { cancelledAt: event.at });
     case "order.shipped":
@@ -83,6 +126,7 @@ export async function dispatchEvent(deps: DispatchDeps, event: ShopEvent): Promi
     case "customer.opted_out":
       if (event.customerId !== undefined)
         await store.recordCustomerFlag(event.customerId, "optedOutAt", event.at);
+      if (event.phone !== undefined) await store.recordPhoneOptOut(event.phone, event.at, "event");
       return;
     case "customer.declined":
       return store.recordCustomerFlag(event.customerId, "declinedAt", event.at);

@@ -5,12 +5,81 @@ export interface SmsMessage {
   readonly to: string;
   readonly text: string;
   readonly messageClass: MessageClass;
+  /** The shopcare template id (`payment-reminder.first`); template-based providers map it to their code. */
+  readonly templateId: string;
+  /** The template's variable values, for providers that render registered templates themselves (Aliyun). */
+  readonly variables: Readonly<Record<string, string | number>>;
+  /** A short reference to the send ledger entry, echoed by providers that support it in receipts. */
+  readonly reference: string;
 }
 
-/** An SMS provider (SNS on AWS, the local outbox locally). */
+/** The provider's answer to an accepted message. */
+export interface SmsReceipt {
+  readonly provider: string;
+  readonly messageId: string;
+}
+
+/** An SMS provider (SNS, End User Messaging, Aliyun on AWS; the local outbox locally). */
 export interface SmsProvider {
-  /** Sends one message; resolves with the provider's message id, rejects on failure. */
-  send(message: SmsMessage): Promise<{ readonly messageId: string }>;
+  /** The name receipts are filed under (`sns`, `aliyun`, …). */
+  readonly name: string;
+  /**
+   * Sends one message; resolves with the provider's message id.
+   * @throws {SmsSendError} classified so the caller knows whether a retry may send twice
+   */
+  send(message: SmsMessage): Promise<SmsReceipt>;
+}
+
+/**
+ * How a send failed, which decides what happens next:
+ * - `retryable`: certainly not sent (throttled, 5xx, connection refused) → retried with backoff;
+ * - `rejected`: the provider refused the message (bad number, blocked content) → skipped with a reason;
+ * - `ambiguous`: the request may have gone out (timeout after it left) → never resent blindly, marked
+ *   `delivery: unknown` until the delivery receipt settles it.
+ */
+export type SmsFailureKind = "retryable" | "rejected" | "ambiguous";
+
+/** A provider call that failed, classified. */
+export class SmsSendError extends Error {
+  constructor(
+    readonly kind: SmsFailureKind,
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${kind}: ${code}: ${message}`);
+    this.name = "SmsSendError";
+  }
+}
+
+/** Classifies an error thrown by an AWS SDK client call. */
+export function classifyAwsError(error: unknown): SmsSendError {
+  if (error instanceof SmsSendError) return error;
+  const failure = error as {
+    name?: string;
+    message?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+  };
+  const name = failure.name ?? failure.code ?? "Error";
+  const status = failure.$metadata?.httpStatusCode;
+  const message = failure.message ?? String(error);
+  if (
+    name === "TimeoutError" ||
+    name === "RequestTimeout" ||
+    name === "AbortError" ||
+    /ETIMEDOUT|socket hang up/.test(message)
+  )
+    return new SmsSendError("ambiguous", name, message);
+  if (
+    /Throttl|TooManyRequests|LimitExceeded|ServiceUnavailable|InternalError|InternalFailure|KMSThrottling/.test(
+      name,
+    ) ||
+    (status !== undefined && (status === 429 || status >= 500)) ||
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(message)
+  )
+    return new SmsSendError("retryable", name, message);
+  return new SmsSendError("rejected", name, message);
 }
 
 /** A handoff: a case a person must take over (a high-value unpaid order, a bad review). */
@@ -31,5 +100,13 @@ export interface OperatorChannel {
 /** Masks a phone number for logs: `+8613812345678` → `+86138****5678`. */
 export function maskPhone(phone: string | undefined): string | undefined {
   if (!phone) return phone;
-  return phone.length <= 8 ? "****" : `${phone.slice(0, 6)}****${phone.slice(-4)}`;
+  if (phone.length <= 8) return "****";
+  // Keep the country code and carrier prefix (which say where it goes) and the last 4 digits.
+  const kept = phone.startsWith("+") ? 6 : 3;
+  return `${phone.slice(0, kept)}****${phone.slice(-4)}`;
+}
+
+/** Replaces every phone-number-looking run of digits in `text` with its masked form, for logs. */
+export function maskPhonesIn(text: string): string {
+  return text.replace(/\+?\d{10,15}/g, (phone) => maskPhone(phone) as string);
 }

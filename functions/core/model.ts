@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /** Journeys implemented so far; each has one state machine in `workflows/`. */
-export const JourneyIdSchema = z.enum(["payment-reminder"]);
+export const JourneyIdSchema = z.enum(["payment-reminder", "gift-30", "gift-100", "winback"]);
 export type JourneyId = z.infer<typeof JourneyIdSchema>;
 
 /** Notices are never capped; marketing is capped, slotted and carries the opt-out line. */
@@ -44,6 +44,12 @@ export interface CustomerRecord {
 export type Outcome = "sent" | "skipped" | "handoff";
 
 /**
+ * What the provider's delivery receipt said about a sent message. `unknown` also marks a send whose
+ * outcome was ambiguous (a timeout after the request left): it is not resent, the receipt settles it.
+ */
+export type Delivery = "delivered" | "failed" | "unknown";
+
+/**
  * One decision record (DESIGN.md): every planned step ends in exactly one. `at` is in the shop's time zone.
  * Field order matters for readability of `simulate` output, so records are built in this order.
  */
@@ -59,6 +65,7 @@ export interface DecisionRecord {
   readonly template: string;
   readonly text?: string;
   readonly segments?: number;
+  readonly delivery?: Delivery;
 }
 
 const DECISION_FIELDS = [
@@ -73,6 +80,7 @@ const DECISION_FIELDS = [
   "template",
   "text",
   "segments",
+  "delivery",
 ] as const satisfies readonly (keyof DecisionRecord)[];
 
 /** A decision record with its fields in DESIGN.md's order and nothing else (storage keys dropped). */
@@ -89,7 +97,13 @@ export function canonicalDecision(fields: Readonly<Record<string, unknown>>): De
 export const NextSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("done") }),
   z.object({ kind: z.literal("wait"), step: z.string(), sendAt: z.iso.datetime({ offset: true }) }),
-  z.object({ kind: z.literal("hold"), step: z.string(), sendAt: z.iso.datetime({ offset: true }) }),
+  z.object({
+    kind: z.literal("hold"),
+    step: z.string(),
+    sendAt: z.iso.datetime({ offset: true }),
+    /** When the step was first due; a capped message is held at most `caps.maxHold` past it. */
+    dueAt: z.iso.datetime({ offset: true }).optional(),
+  }),
   z.object({ kind: z.literal("send"), step: z.string() }),
   z.object({ kind: z.literal("handoff"), step: z.string(), reason: z.string() }),
   z.object({ kind: z.literal("skip"), step: z.string(), reason: z.string() }),
@@ -107,6 +121,8 @@ export const ExecutionStateSchema = z.object({
   customerId: z.string(),
   enteredAt: z.iso.datetime({ offset: true }),
   next: NextSchema.optional(),
+  /** Set by the state machine's Catch when Deliver kept failing: the step is then given up with a reason. */
+  failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });
 /** Input of every task of a journey state machine. */
 export type ExecutionState = z.infer<typeof ExecutionStateSchema>;

@@ -2,7 +2,7 @@ import type { Clock } from "./clock.js";
 import type { ShopConfig } from "./config.js";
 import { JOURNEYS } from "./journeys/index.js";
 import { loadJourneyContext } from "./journeys/journey.js";
-import type { OperatorChannel, SmsProvider } from "./messaging.js";
+import { type OperatorChannel, type SmsProvider, SmsSendError } from "./messaging.js";
 import {
   canonicalDecision,
   type DecisionRecord,
@@ -10,6 +10,8 @@ import {
   type Next,
   type Outcome,
 } from "./model.js";
+import { applySendingRules } from "./policy.js";
+import type { SendRateLimiter } from "./rate-limit.js";
 import type { Store } from "./store.js";
 import { countSegments, renderTemplate } from "./template.js";
 import { formatInZone } from "./time.js";
@@ -21,10 +23,32 @@ export interface StepDeps {
   readonly store: Store;
 }
 
+/** Issues a coupon at send time (the gifts' and win-back's `coupon.issueUrl`). */
+export interface CouponIssuer {
+  /** @returns the coupon code or link; throws {@link CouponIssueError} when the shop's endpoint fails */
+  issue(request: {
+    readonly url: string;
+    readonly journey: string;
+    readonly customerId: string;
+    readonly amount: number;
+  }): Promise<string>;
+}
+
+/** The coupon endpoint failed; retried by the state machine, then the step is skipped (`coupon-unavailable`). */
+export class CouponIssueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CouponIssueError";
+  }
+}
+
 /** What the deliver step needs on top: the ways out. */
 export interface DeliverDeps extends StepDeps {
   readonly sms: SmsProvider;
   readonly operators: OperatorChannel;
+  /** Paces sends to the provider's rate across all journeys. */
+  readonly rateLimiter: SendRateLimiter;
+  readonly coupons: CouponIssuer;
 }
 
 function decision(
@@ -32,7 +56,9 @@ function decision(
   state: ExecutionState,
   step: string,
   outcome: Outcome,
-  details: Partial<Pick<DecisionRecord, "to" | "reason" | "text" | "segments">> & { template: string },
+  details: Partial<Pick<DecisionRecord, "to" | "reason" | "text" | "segments" | "delivery">> & {
+    template: string;
+  },
 ): DecisionRecord {
   return canonicalDecision({
     at: formatInZone(deps.clock.now(), deps.config.timeZone),
@@ -71,27 +97,54 @@ function stepOf(state: ExecutionState, expected: Next["kind"][]): string {
   return next.step;
 }
 
+/** Where the step's state machine state says it is due: the first due time survives holds. */
+function dueAtOf(state: ExecutionState): Date {
+  const next = state.next;
+  if (next?.kind === "hold") return new Date(next.dueAt ?? next.sendAt);
+  if (next?.kind === "wait") return new Date(next.sendAt);
+  throw new Error(`no due time in ${JSON.stringify(next)}`);
+}
+
 /**
- * Check, at the due time: decides send / handoff / skip / hold. A skip is final here and recorded at once;
- * send and handoff are recorded by {@link deliverStep}.
+ * Check, at the due time: the journey says whether the step is still wanted, then the cross-journey
+ * sending rules (windows, slots, opt-out, caps) may hold or skip it. A skip is final and recorded at
+ * once; send and handoff are recorded by {@link deliverStep}.
  */
 export async function checkStep(deps: StepDeps, state: ExecutionState): Promise<ExecutionState> {
   const step = stepOf(state, ["wait", "hold"]);
   const journey = JOURNEYS[state.journey];
+  const subjectId = journey.subjectId(state);
   const context = await loadJourneyContext(deps, journey, state);
   const existing = context.ledger.get(step);
   if (existing?.status === "final") {
     // A retried or duplicated execution: the step was decided before, so it is not decided again.
     return { ...state, next: { kind: "delivered", step, outcome: existing.outcome } };
   }
-  const next = await journey.check(context, step);
+  const verdict = await journey.check(context, step);
+  const message = journey.message(context, step);
+  const next =
+    verdict.kind === "skip"
+      ? verdict
+      : await applySendingRules({
+          config: deps.config,
+          store: deps.store,
+          now: context.now,
+          step,
+          verdict,
+          messageClass: message.messageClass,
+          dueAt: dueAtOf(state),
+          deadline: journey.deadline?.(context, step),
+          customerId: state.customerId,
+          phone: context.customer?.phone,
+          optedOutAt: context.optedOutAt,
+          ledgerKey: `${state.journey}#${subjectId}#${step}`,
+        });
   if (next.kind === "skip") {
-    const templateId = journey.message(context, step).templateId;
     await deps.store.recordDecision(
-      journey.subjectId(state),
+      subjectId,
       decision(deps, state, step, "skipped", {
         reason: next.reason,
-        template: templateId,
+        template: message.templateId,
         to: context.customer?.phone,
       }),
       false,
@@ -103,8 +156,11 @@ export async function checkStep(deps: StepDeps, state: ExecutionState): Promise<
 /**
  * Deliver: sends the SMS (or raises the handoff) exactly once per (journey, subject, step). The ledger
  * claim is written before the provider call, so a retry or a duplicate execution never sends twice.
+ * A provider failure that certainly sent nothing frees the claim for the state machine's retry; a
+ * rejection is recorded as a skip; an ambiguous failure is recorded as sent with `delivery: unknown`.
  */
 export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Promise<ExecutionState> {
+  if (state.failure) return giveUpStep(deps, state);
   const step = stepOf(state, ["send", "handoff"]);
   const next = state.next as Extract<Next, { kind: "send" | "handoff" }>;
   const journey = JOURNEYS[state.journey];
@@ -118,10 +174,18 @@ export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Pro
   }
   const message = journey.message(context, step);
   const to = context.customer?.phone;
+  const finish = async (
+    outcome: Outcome,
+    details: Parameters<typeof decision>[4],
+    extra: Parameters<Store["recordDecision"]>[3] = {},
+  ): Promise<ExecutionState> => {
+    await deps.store.recordDecision(subjectId, decision(deps, state, step, outcome, details), true, extra);
+    return { ...state, next: { kind: "delivered", step, outcome } };
+  };
   // A side effect that certainly failed frees the step for the state machine's retry.
-  const releasingClaimOnFailure = async (effect: () => Promise<unknown>) => {
+  const releasingClaimOnFailure = async <T>(effect: () => Promise<T>): Promise<T> => {
     try {
-      await effect();
+      return await effect();
     } catch (error) {
       await deps.store.releaseClaim(state.journey, subjectId, step);
       throw error;
@@ -138,25 +202,114 @@ export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Pro
         summary: `${state.journey} ${step}: order ${state.orderId ?? "-"} (${context.order?.amount ?? "?"} ${context.order?.currency ?? ""}) needs a person: ${next.reason}`,
       }),
     );
-    await deps.store.recordDecision(
-      subjectId,
-      decision(deps, state, step, "handoff", { to, reason: next.reason, template: message.templateId }),
-      true,
-    );
-    return { ...state, next: { kind: "delivered", step, outcome: "handoff" } };
+    return finish("handoff", { to, reason: next.reason, template: message.templateId });
   }
-  if (!to) throw new Error(`no phone number for customer ${state.customerId}`);
-  const text = renderTemplate(message.template, message.variables);
-  await releasingClaimOnFailure(() => deps.sms.send({ to, text, messageClass: message.messageClass }));
+  const skipped = (reason: string) => finish("skipped", { to, reason, template: message.templateId });
+  // An opt-out that arrived between the check and now still wins.
+  if (message.messageClass === "marketing" && context.optedOutAt !== undefined) return skipped("opted-out");
+  if (!to) return skipped("no-phone");
+  let variables = message.variables;
+  if (message.issueCoupon) {
+    const { amount, issueUrl } = message.issueCoupon;
+    const coupon = await releasingClaimOnFailure(() =>
+      deps.coupons.issue({ url: issueUrl, journey: state.journey, customerId: state.customerId, amount }),
+    );
+    variables = { ...variables, coupon };
+  }
+  const text = renderTemplate(message.template, variables);
+  await releasingClaimOnFailure(() => deps.rateLimiter.acquire());
+  let receipt: Awaited<ReturnType<SmsProvider["send"]>>;
+  try {
+    receipt = await deps.sms.send({
+      to,
+      text,
+      messageClass: message.messageClass,
+      templateId: message.templateId,
+      variables,
+      reference: `${state.journey}:${subjectId}:${step}`.slice(0, 64),
+    });
+  } catch (error) {
+    const kind = error instanceof SmsSendError ? error.kind : "retryable";
+    if (kind === "rejected") {
+      return finish(
+        "skipped",
+        { to, reason: "provider-rejected", template: message.templateId },
+        { provider: deps.sms.name, error: (error as SmsSendError).code },
+      );
+    }
+    if (kind === "ambiguous") {
+      const segments = countSegments(text).segments;
+      return finish(
+        "sent",
+        { to, template: message.templateId, text, segments, delivery: "unknown" },
+        { provider: deps.sms.name, error: (error as SmsSendError).code },
+      );
+    }
+    await deps.store.releaseClaim(state.journey, subjectId, step);
+    throw error;
+  }
+  await deps.store.putMessageRef(
+    receipt.provider,
+    receipt.messageId,
+    { journey: state.journey, subjectId, step },
+    deps.clock.now(),
+  );
+  return finish(
+    "sent",
+    { to, template: message.templateId, text, segments: countSegments(text).segments },
+    { provider: receipt.provider, messageId: receipt.messageId },
+  );
+}
+
+/**
+ * Deliver kept failing through every retry: the step ends in a skip with the reason. If a claim is still
+ * pending, an invocation died after the request may have left: that is recorded as sent with
+ * `delivery: unknown`, not resent.
+ */
+async function giveUpStep(deps: DeliverDeps, state: ExecutionState): Promise<ExecutionState> {
+  const step = stepOf(state, ["send", "handoff"]);
+  const { failure, ...rest } = state;
+  const journey = JOURNEYS[state.journey];
+  const subjectId = journey.subjectId(state);
+  const context = await loadJourneyContext(deps, journey, state);
+  const message = journey.message(context, step);
+  const to = context.customer?.phone;
+  const reason = failure?.Error === "CouponIssueError" ? "coupon-unavailable" : "provider-failed";
+  const skippedNow = await deps.store.recordDecision(
+    subjectId,
+    decision(deps, state, step, "skipped", { to, reason, template: message.templateId }),
+    false,
+    { error: failure?.Error },
+  );
+  if (skippedNow) return { ...rest, next: { kind: "delivered", step, outcome: "skipped" } };
+  const existing = (await deps.store.listLedger(state.journey, subjectId)).get(step);
+  if (existing?.status === "final")
+    return { ...rest, next: { kind: "delivered", step, outcome: existing.outcome } };
   await deps.store.recordDecision(
     subjectId,
-    decision(deps, state, step, "sent", {
-      to,
-      template: message.templateId,
-      text,
-      segments: countSegments(text).segments,
-    }),
+    decision(deps, state, step, "sent", { to, template: message.templateId, delivery: "unknown" }),
     true,
+    { error: failure?.Error },
   );
-  return { ...state, next: { kind: "delivered", step, outcome: "sent" } };
+  return { ...rest, next: { kind: "delivered", step, outcome: "sent" } };
+}
+
+/**
+ * Records why a stopped execution's next step will never go out (e.g. win-back `repurchased`), so the
+ * audit trail has a decision for it. A step already decided or in flight is left as it is.
+ */
+export async function skipUpcomingStep(deps: StepDeps, state: ExecutionState, reason: string): Promise<void> {
+  const journey = JOURNEYS[state.journey];
+  const context = await loadJourneyContext(deps, journey, state);
+  const next = journey.plan(context);
+  if (next.kind !== "wait") return;
+  await deps.store.recordDecision(
+    journey.subjectId(state),
+    decision(deps, state, next.step, "skipped", {
+      reason,
+      template: journey.message(context, next.step).templateId,
+      to: context.customer?.phone,
+    }),
+    false,
+  );
 }

@@ -6,6 +6,7 @@ import {
   PutCommand,
   QueryCommand,
   ScanCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { OrderDetails } from "./events.js";
@@ -13,6 +14,7 @@ import {
   type CustomerRecord,
   canonicalDecision,
   type DecisionRecord,
+  type Delivery,
   type JourneyId,
   type OrderRecord,
 } from "./model.js";
@@ -28,6 +30,10 @@ import {
  * | outbox message, handoff | `OUTBOX#<date>` | `<at>#<id>` |
  * | raw webhook | `WEBHOOK#<id>` | `RAW` (TTL) |
  * | dead letter | `DEADLETTER` | `<at>#<id>` |
+ * | phone opt-out | `OPTOUT#<phone>` | `OPTOUT` |
+ * | marketing frequency cap | `CAPS#CUSTOMER#<id>` or `CAPS#PHONE#<phone>` | `CAPS` (TTL) |
+ * | provider send rate | `RATE#<provider>` | `<epoch second>` (TTL) |
+ * | provider message → ledger entry | `MESSAGE#<provider>#<messageId>` | `MESSAGE` (TTL) |
  */
 export const TABLE_KEYS = {
   partitionKey: "pk",
@@ -96,6 +102,31 @@ interface FieldUpdate {
 }
 
 const WEBHOOK_TTL_SECONDS = 90 * 86_400;
+const DAY_MS = 86_400_000;
+const CAP_CONTENTION_ATTEMPTS = 10;
+
+/** A marketing send counted against the frequency caps. */
+export interface CapReservation {
+  readonly customerId: string;
+  readonly phone?: string;
+  /** The step's ledger key: reserving the same step again is not a second send. */
+  readonly key: string;
+  readonly at: Date;
+  readonly perDay: number;
+  readonly perWeek: number;
+}
+
+interface CapItem {
+  readonly sends?: { at: string; key: string }[];
+  readonly version?: number;
+}
+
+/** Where a provider's message id leads: the ledger entry of the step that sent it. */
+export interface MessageRef {
+  readonly journey: JourneyId;
+  readonly subjectId: string;
+  readonly step: string;
+}
 
 function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
@@ -310,7 +341,12 @@ export class Store {
    * Writes a step's final decision. With `claimed`, it completes this caller's own claim; without, it
    * succeeds only if nobody decided the step yet. Returns whether this call wrote it.
    */
-  async recordDecision(subjectId: string, decision: DecisionRecord, claimed: boolean): Promise<boolean> {
+  async recordDecision(
+    subjectId: string,
+    decision: DecisionRecord,
+    claimed: boolean,
+    extra: { readonly provider?: string; readonly messageId?: string; readonly error?: string } = {},
+  ): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
@@ -322,6 +358,7 @@ export class Store {
             gsi1sk: `${new Date(decision.at).toISOString()}#${decision.journey}#${subjectId}#${decision.step}`,
             status: "final",
             ...decision,
+            ...extra,
           },
           ConditionExpression: claimed ? "#status = :pending" : "attribute_not_exists(pk)",
           ...(claimed
@@ -330,6 +367,191 @@ export class Store {
                 ExpressionAttributeValues: { ":pending": "pending" },
               }
             : {}),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Makes `cycle` the customer's current win-back cycle unless a later-paid order already is one (webhooks
+   * arrive out of order).
+   * @returns `{ started: false }` when a later cycle exists; otherwise the cycle it replaced, if any
+   */
+  async startWinbackCycle(
+    customerId: string,
+    cycle: { readonly orderId: string; readonly paidAt: string },
+  ): Promise<{ started: boolean; replaced?: { orderId: string; paidAt: string } }> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" },
+          UpdateExpression: "SET #customerId = :customerId, #orderId = :orderId, #paidAt = :paidAt",
+          ConditionExpression: "attribute_not_exists(#paidAt) OR #paidAt < :paidAt",
+          ExpressionAttributeNames: {
+            "#customerId": "customerId",
+            "#orderId": "winbackOrderId",
+            "#paidAt": "winbackPaidAt",
+          },
+          ExpressionAttributeValues: {
+            ":customerId": customerId,
+            ":orderId": cycle.orderId,
+            ":paidAt": new Date(cycle.paidAt).toISOString(),
+          },
+          ReturnValues: "UPDATED_OLD",
+        }),
+      );
+      const replaced =
+        Attributes?.winbackOrderId !== undefined
+          ? { orderId: String(Attributes.winbackOrderId), paidAt: String(Attributes.winbackPaidAt) }
+          : undefined;
+      return { started: true, replaced };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return { started: false };
+      throw error;
+    }
+  }
+
+  /** Files a provider message id so its delivery receipt finds the step (kept 30 days). */
+  async putMessageRef(provider: string, messageId: string, ref: MessageRef, at: Date): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: `MESSAGE#${provider}#${messageId}`,
+          sk: "MESSAGE",
+          ttl: Math.floor(at.getTime() / 1000) + 30 * 86_400,
+          ...ref,
+        },
+      }),
+    );
+  }
+
+  /**
+   * Records a delivery receipt on the decision of the step that sent the message.
+   * @returns false when the message id is unknown (not ours, or older than 30 days)
+   */
+  async recordDelivery(
+    provider: string,
+    messageId: string,
+    delivery: Delivery,
+    at: string,
+  ): Promise<boolean> {
+    const ref = stripKeys<MessageRef>(
+      await this.getItem({ pk: `MESSAGE#${provider}#${messageId}`, sk: "MESSAGE" }),
+    );
+    if (!ref) return false;
+    try {
+      await this.update(
+        { pk: `JOURNEY#${ref.journey}#${ref.subjectId}`, sk: `STEP#${ref.step}` },
+        { delivery: { value: delivery }, deliveryAt: { value: at } },
+        { condition: "attribute_exists(pk)" },
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Opts a phone number out of marketing from `at` (the earliest opt-out is kept). */
+  async recordPhoneOptOut(phone: string, at: string, source: string): Promise<void> {
+    await this.update(
+      { pk: `OPTOUT#${phone}`, sk: "OPTOUT" },
+      {
+        phone: { value: phone },
+        optedOutAt: { value: at, keepExisting: true },
+        source: { value: source, keepExisting: true },
+      },
+    );
+  }
+
+  /** When a phone number opted out of marketing, if it did. */
+  async getPhoneOptOut(phone: string): Promise<string | undefined> {
+    const item = await this.getItem({ pk: `OPTOUT#${phone}`, sk: "OPTOUT" });
+    return item?.optedOutAt as string | undefined;
+  }
+
+  /**
+   * Counts one marketing send against the frequency caps of the customer and of the phone number,
+   * atomically (optimistic locking in one transaction), so two journeys deciding at the same moment
+   * cannot both pass a cap of 1. Reserving the same `key` again returns true without counting twice.
+   * @returns whether the send fits under both caps
+   */
+  async reserveMarketingSend(reservation: CapReservation): Promise<boolean> {
+    const keys = [`CAPS#CUSTOMER#${reservation.customerId}`];
+    if (reservation.phone) keys.push(`CAPS#PHONE#${reservation.phone}`);
+    const now = reservation.at.getTime();
+    for (let attempt = 0; attempt < CAP_CONTENTION_ATTEMPTS; attempt += 1) {
+      const items = await Promise.all(
+        keys.map(async (pk) => ((await this.getItem({ pk, sk: "CAPS" })) ?? {}) as CapItem),
+      );
+      if (items.some((item) => item.sends?.some((send) => send.key === reservation.key))) return true;
+      const recent = items.map((item) =>
+        (item.sends ?? []).filter((send) => Date.parse(send.at) > now - 7 * DAY_MS),
+      );
+      const overCap = recent.some(
+        (sends) =>
+          sends.length >= reservation.perWeek ||
+          sends.filter((send) => Date.parse(send.at) > now - DAY_MS).length >= reservation.perDay,
+      );
+      if (overCap) return false;
+      const send = { at: reservation.at.toISOString(), key: reservation.key };
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: keys.map((pk, index) => {
+              const version = items[index]?.version;
+              return {
+                Put: {
+                  TableName: this.tableName,
+                  Item: {
+                    pk,
+                    sk: "CAPS",
+                    sends: [...(recent[index] ?? []), send],
+                    version: (version ?? 0) + 1,
+                    ttl: Math.floor(now / 1000) + 8 * 86_400,
+                  },
+                  ConditionExpression:
+                    version === undefined ? "attribute_not_exists(pk)" : "#version = :version",
+                  ...(version === undefined
+                    ? {}
+                    : {
+                        ExpressionAttributeNames: { "#version": "version" },
+                        ExpressionAttributeValues: { ":version": version },
+                      }),
+                },
+              };
+            }),
+          }),
+        );
+        return true;
+      } catch (error) {
+        // Another send changed a cap item between our read and write: read again and re-decide.
+        if ((error as Error).name !== "TransactionCanceledException") throw error;
+      }
+    }
+    throw new Error(`frequency cap for customer ${reservation.customerId} stayed contended`);
+  }
+
+  /**
+   * Takes one send from a provider's per-second budget, shared by every journey and Lambda.
+   * @returns false when `limit` messages already went out in this second
+   */
+  async acquireRateSlot(provider: string, epochSecond: number, limit: number): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `RATE#${provider}`, sk: String(epochSecond) },
+          UpdateExpression: "ADD #count :one SET #ttl = :ttl",
+          ConditionExpression: "attribute_not_exists(#count) OR #count < :limit",
+          ExpressionAttributeNames: { "#count": "count", "#ttl": "ttl" },
+          ExpressionAttributeValues: { ":one": 1, ":limit": limit, ":ttl": epochSecond + 300 },
         }),
       );
       return true;

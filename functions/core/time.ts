@@ -7,6 +7,7 @@ export interface DailyWindow {
 }
 
 function localAt(day: DateTime, timeOfDay: string): DateTime {
+  if (timeOfDay === "24:00") return day.plus({ days: 1 }).startOf("day");
   const [hour, minute] = timeOfDay.split(":").map(Number);
   // luxon moves a wall time that a DST gap skips forward, so "02:30" on a spring-forward day still exists.
   return day.set({ hour, minute, second: 0, millisecond: 0 });

@@ -1,15 +1,57 @@
+import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
+import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { systemClock } from "../core/clock.js";
+import type { SmsProvider } from "../core/messaging.js";
+import { StoreRateLimiter } from "../core/rate-limit.js";
 import { createDeliverHandler } from "../handlers/steps.js";
+import { type AliyunCredentials, AliyunSmsProvider } from "../providers/aliyun.js";
+import { HttpCouponIssuer } from "../providers/coupons.js";
+import { EndUserMessagingProvider } from "../providers/end-user-messaging.js";
 import { SnsOperatorChannel, SnsSmsProvider } from "../providers/sns.js";
 import { config, requireEnv, store } from "./runtime.js";
 
 const sns = new SNSClient({});
 
+/** The provider `sms.provider` names; on AWS the local outbox is not an option. */
+function smsProvider(): SmsProvider {
+  const { sms } = config;
+  switch (sms.provider) {
+    case "outbox":
+      throw new Error("sms.provider outbox exists only in the local runtime");
+    case "sns":
+      return new SnsSmsProvider(sns, { senderId: sms.senderId, maxPrice: sms.maxPricePerMessage });
+    case "end-user-messaging":
+      return new EndUserMessagingProvider(new PinpointSMSVoiceV2Client({}), {
+        ...sms.endUserMessaging,
+        maxPrice: sms.maxPricePerMessage,
+      });
+    case "aliyun": {
+      const secretArn = requireEnv("ALIYUN_SECRET_ARN");
+      return new AliyunSmsProvider({
+        signName: sms.aliyun.signName as string,
+        templateCodes: sms.aliyun.templateCodes,
+        endpoint: sms.aliyun.endpoint,
+        regionId: sms.aliyun.regionId,
+        // Cached by Powertools for 5 minutes, so a rotated key is picked up without a redeploy.
+        credentials: async () => (await getSecret(secretArn, { transform: "json" })) as AliyunCredentials,
+      });
+    }
+    default: {
+      const unknown: never = sms.provider;
+      throw new Error(`unknown sms.provider ${String(unknown)}`);
+    }
+  }
+}
+
+const sms = smsProvider();
+
 export const handler = createDeliverHandler({
   config,
   store,
   clock: systemClock,
-  sms: new SnsSmsProvider(sns, { senderId: config.sms.senderId, maxPrice: config.sms.maxPricePerMessage }),
+  sms,
   operators: new SnsOperatorChannel(sns, requireEnv("HANDOFF_TOPIC_ARN")),
+  rateLimiter: new StoreRateLimiter(store, systemClock, sms.name, config.sms.ratePerSecond),
+  coupons: new HttpCouponIssuer(),
 });

@@ -1,4 +1,5 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { systemClock } from "../core/clock.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { StepFunctionsStarter } from "../providers/step-functions.js";
 import { config, requireEnv, store } from "./runtime.js";
@@ -8,4 +9,4 @@ const journeys = new StepFunctionsStarter(
   JSON.parse(requireEnv("JOURNEY_STATE_MACHINES")),
 );
 
-export const handler = createDispatchHandler({ config, store, journeys });
+export const handler = createDispatchHandler({ config, store, journeys, clock: systemClock });

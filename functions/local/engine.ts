@@ -43,8 +43,12 @@ const PLACEHOLDER_ARN_PREFIX = "arn:aws:lambda:us-east-1:123456789012:function:"
 const ENGINE_TIMEOUT_CEILING_SECONDS = 2_000_000;
 const DEFAULT_TASK_TIMEOUT_SECONDS = 60;
 
-/** Turns a `DefinitionString` (plain or `Fn::Join`) into ASL text, with Lambda ARNs as placeholders. */
-function resolveDefinition(definition: Json): string {
+/**
+ * Turns a `DefinitionString` (plain or `Fn::Join`) into ASL text, with Lambda ARNs as placeholders. A
+ * task may name a function (`Fn::GetAtt … Arn`) or one of its published versions (`Ref` to an
+ * `AWS::Lambda::Version`); both resolve to the function, since locally there is only the current code.
+ */
+function resolveDefinition(definition: Json, resources: CloudFormationTemplate["Resources"]): string {
   if (typeof definition === "string") return definition;
   const join = definition?.["Fn::Join"];
   if (!Array.isArray(join)) throw new Error(`unsupported DefinitionString ${JSON.stringify(definition)}`);
@@ -54,6 +58,10 @@ function resolveDefinition(definition: Json): string {
       if (typeof part === "string") return part;
       const getAtt = part?.["Fn::GetAtt"];
       if (Array.isArray(getAtt) && getAtt[1] === "Arn") return `${PLACEHOLDER_ARN_PREFIX}${getAtt[0]}`;
+      const version = typeof part?.Ref === "string" ? resources[part.Ref] : undefined;
+      if (version?.Type === "AWS::Lambda::Version") {
+        return `${PLACEHOLDER_ARN_PREFIX}${version.Properties?.FunctionName?.Ref}`;
+      }
       if (part?.Ref === "AWS::Partition") return "aws";
       if (part?.Ref === "AWS::Region") return "us-east-1";
       if (part?.Ref === "AWS::AccountId") return "123456789012";
@@ -111,7 +119,7 @@ export class LocalJourneyEngine implements JourneyStarter {
       if (resource.Type !== "AWS::StepFunctions::StateMachine") continue;
       const tag = (resource.Properties?.Tags ?? []).find((t: Json) => t.Key === JOURNEY_TAG);
       if (!tag) continue;
-      const asl = JSON.parse(resolveDefinition(resource.Properties.DefinitionString));
+      const asl = JSON.parse(resolveDefinition(resource.Properties.DefinitionString, resources));
       this.machines.set(tag.Value as JourneyId, this.load(logicalId, asl));
     }
   }
@@ -239,8 +247,8 @@ export class LocalJourneyEngine implements JourneyStarter {
     abort.signal.addEventListener("abort", () => run.abort(), { once: true });
   }
 
-  /** Stops a running execution (Step Functions StopExecution). */
-  stop(name: string): void {
+  /** Stops a running execution (Step Functions StopExecution); unknown or finished ones are ignored. */
+  async stop(_journey: JourneyId, name: string): Promise<void> {
     this.executions.get(name)?.abort.abort();
   }
 

@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../core/clock.js";
-import type { Handoff, OperatorChannel, SmsMessage, SmsProvider } from "../core/messaging.js";
+import {
+  type Handoff,
+  maskPhone,
+  type OperatorChannel,
+  type SmsMessage,
+  type SmsProvider,
+  type SmsReceipt,
+} from "../core/messaging.js";
 import type { Store } from "../core/store.js";
 
 /** Where the outbox prints what it "sends"; `undefined` keeps it quiet (simulate prints decisions instead). */
@@ -8,13 +15,15 @@ export type OutboxPrinter = ((line: string) => void) | undefined;
 
 /** The local SMS provider: keeps every message in DynamoDB and prints it. Nothing leaves the machine. */
 export class OutboxSmsProvider implements SmsProvider {
+  readonly name = "outbox";
+
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly print: OutboxPrinter,
   ) {}
 
-  async send(message: SmsMessage): Promise<{ messageId: string }> {
+  async send(message: SmsMessage): Promise<SmsReceipt> {
     const id = randomUUID();
     const at = this.clock.now().toISOString();
     await this.store.putOutbox({
@@ -25,8 +34,8 @@ export class OutboxSmsProvider implements SmsProvider {
       text: message.text,
       messageClass: message.messageClass,
     });
-    this.print?.(`[outbox] ${at} SMS to ${message.to} (${message.messageClass}): ${message.text}`);
-    return { messageId: id };
+    this.print?.(`[outbox] ${at} SMS to ${maskPhone(message.to)} (${message.messageClass}): ${message.text}`);
+    return { provider: this.name, messageId: id };
   }
 }
 

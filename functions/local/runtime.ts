@@ -2,10 +2,15 @@ import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Clock } from "../core/clock.js";
 import type { ShopConfig } from "../core/config.js";
+import type { SmsProvider } from "../core/messaging.js";
+import { type SendRateLimiter, StoreRateLimiter } from "../core/rate-limit.js";
+import type { CouponIssuer } from "../core/steps.js";
 import { Store } from "../core/store.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
+import { createInboundHttpHandler, INBOUND_PATHS } from "../handlers/inbound.js";
 import { createIngestHandler } from "../handlers/ingest.js";
 import { createCheckHandler, createDeliverHandler, createPlanHandler } from "../handlers/steps.js";
+import { HttpCouponIssuer } from "../providers/coupons.js";
 import { createTableFromTemplate } from "./dynamodb-local.js";
 import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine } from "./engine.js";
 import { OutboxOperatorChannel, type OutboxPrinter, OutboxSmsProvider } from "./outbox.js";
@@ -32,6 +37,12 @@ export interface LocalShopOptions {
   readonly template?: CloudFormationTemplate;
   /** Called when an execution fails. @default failures are collected on the engine */
   readonly onExecutionFailed?: (name: string, error: unknown) => void;
+  /** The SMS provider. @default the outbox: messages are stored and printed, nothing leaves the machine */
+  readonly sms?: SmsProvider;
+  /** Paces sends. @default the DynamoDB per-second budget at `sms.ratePerSecond` on the given clock */
+  readonly rateLimiter?: SendRateLimiter;
+  /** Issues coupons for `coupon.issueUrl`. @default HTTP calls to the configured URL */
+  readonly coupons?: CouponIssuer;
 }
 
 /** A whole shopcare running in this process: the same handlers and state machines as on AWS. */
@@ -59,6 +70,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
   await createTableFromTemplate(options.dynamo, template, tableName);
   const store = new Store(options.dynamo, tableName);
   const stepDeps = { config, clock, store };
+  const sms = options.sms ?? new OutboxSmsProvider(store, clock, options.print);
   const engine = new LocalJourneyEngine({
     template,
     clock,
@@ -70,17 +82,21 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
       check: createCheckHandler(stepDeps),
       deliver: createDeliverHandler({
         ...stepDeps,
-        sms: new OutboxSmsProvider(store, clock, options.print),
+        sms,
         operators: new OutboxOperatorChannel(store, clock, options.print),
+        rateLimiter:
+          options.rateLimiter ?? new StoreRateLimiter(store, clock, sms.name, config.sms.ratePerSecond),
+        coupons: options.coupons ?? new HttpCouponIssuer(),
       }),
     },
   });
   const queue = new LocalEventQueue({
     createDispatch: (onRecordError) =>
-      createDispatchHandler({ config, store, journeys: engine, onRecordError }),
+      createDispatchHandler({ config, store, clock, journeys: engine, onRecordError }),
     store,
     clock,
   });
+  const inbound = createInboundHttpHandler({ store, config, clock });
   const ingest = createIngestHandler({ store, queue, clock, maxBodyBytes: 262_144, newId: randomUUID });
   return {
     config,
@@ -88,7 +104,10 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     engine,
     queue,
     template,
-    routes: [{ method: "POST", path: "/webhooks/generic", handler: ingest }],
+    routes: [
+      { method: "POST", path: "/webhooks/generic", handler: ingest },
+      ...Object.values(INBOUND_PATHS).map((path) => ({ method: "POST" as const, path, handler: inbound })),
+    ],
     stop: () => engine.stopAll(),
   };
 }

@@ -1,5 +1,12 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import type { Handoff, OperatorChannel, SmsMessage, SmsProvider } from "../core/messaging.js";
+import {
+  classifyAwsError,
+  type Handoff,
+  type OperatorChannel,
+  type SmsMessage,
+  type SmsProvider,
+  type SmsReceipt,
+} from "../core/messaging.js";
 
 /** Options of the SNS SMS provider. */
 export interface SnsSmsOptions {
@@ -14,12 +21,14 @@ export interface SnsSmsOptions {
  * priority), marketing as Promotional, which is how carriers expect them to be labelled.
  */
 export class SnsSmsProvider implements SmsProvider {
+  readonly name = "sns";
+
   constructor(
     private readonly sns: SNSClient,
     private readonly options: SnsSmsOptions = {},
   ) {}
 
-  async send(message: SmsMessage): Promise<{ messageId: string }> {
+  async send(message: SmsMessage): Promise<SmsReceipt> {
     const attributes: Record<string, { DataType: string; StringValue: string }> = {
       "AWS.SNS.SMS.SMSType": {
         DataType: "String",
@@ -32,10 +41,14 @@ export class SnsSmsProvider implements SmsProvider {
     if (this.options.maxPrice !== undefined) {
       attributes["AWS.SNS.SMS.MaxPrice"] = { DataType: "Number", StringValue: String(this.options.maxPrice) };
     }
-    const result = await this.sns.send(
-      new PublishCommand({ PhoneNumber: message.to, Message: message.text, MessageAttributes: attributes }),
-    );
-    return { messageId: result.MessageId ?? "" };
+    try {
+      const result = await this.sns.send(
+        new PublishCommand({ PhoneNumber: message.to, Message: message.text, MessageAttributes: attributes }),
+      );
+      return { provider: this.name, messageId: result.MessageId ?? "" };
+    } catch (error) {
+      throw classifyAwsError(error);
+    }
   }
 }
 

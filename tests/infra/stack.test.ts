@@ -26,9 +26,11 @@ describe("ShopcareStack", () => {
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
   });
 
-  it("builds the webhook API, queue, table, Lambdas on nodejs22.x and the payment-reminder machine", () => {
+  it("builds the webhook API, queue, table, Lambdas on nodejs22.x and one machine per journey", () => {
     const template = Template.fromStack(synth(false).stack);
     template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: "POST /webhooks/generic" });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: "POST /inbound/aliyun/replies" });
+    template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: "POST /inbound/aliyun/receipts" });
     template.resourceCountIs("AWS::DynamoDB::Table", 1);
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
@@ -38,28 +40,68 @@ describe("ShopcareStack", () => {
       .map((fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER)
       .filter(Boolean)
       .sort();
-    expect(handlers).toEqual(["check", "deliver", "dispatch", "ingest", "plan"]);
+    expect(handlers).toEqual([
+      "check",
+      "deliver",
+      "dispatch",
+      "inbound-http",
+      "inbound-sns",
+      "ingest",
+      "plan",
+    ]);
     for (const fn of Object.values(functions).filter(
       (f) => f.Properties.Environment?.Variables?.SHOPCARE_HANDLER,
     )) {
       expect(fn.Properties.Runtime).toBe("nodejs22.x");
     }
-    template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
-      StateMachineType: "STANDARD",
-      Tags: [{ Key: "shopcare:journey", Value: "payment-reminder" }],
-      LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: "ALL" }),
-    });
-    template.resourceCountIs("AWS::SNS::Topic", 1);
+    for (const journey of ["payment-reminder", "gift-30", "gift-100", "winback"]) {
+      template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+        StateMachineType: "STANDARD",
+        Tags: [{ Key: "shopcare:journey", Value: journey }],
+        LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: "ALL" }),
+      });
+    }
+    template.resourceCountIs("AWS::StepFunctions::StateMachine", 4);
+    // The operators' topic and the inbound topic (two-way SMS replies, delivery events).
+    template.resourceCountIs("AWS::SNS::Topic", 2);
+  });
+
+  it("publishes a version per deploy and starts executions on the live alias, with tasks on exact Lambda versions", () => {
+    const template = Template.fromStack(synth(false).stack);
+    template.resourceCountIs("AWS::StepFunctions::StateMachineVersion", 4);
+    const versions = template.findResources("AWS::StepFunctions::StateMachineVersion");
+    for (const version of Object.values(versions)) {
+      expect(version.DeletionPolicy).toBe("Retain");
+      expect(version.UpdateReplacePolicy).toBe("Retain");
+    }
+    template.hasResourceProperties("AWS::StepFunctions::StateMachineAlias", { Name: "live" });
+    const [machine] = Object.values(template.findResources("AWS::StepFunctions::StateMachine"));
+    const parts = machine?.Properties.DefinitionString["Fn::Join"][1] as unknown[];
+    const refs = parts.filter((part) => typeof part === "object").map((part) => JSON.stringify(part));
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(ref).toMatch(/"Ref":".*FunctionCurrentVersion/);
+    const dispatch = Object.values(template.findResources("AWS::Lambda::Function")).find(
+      (fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER === "dispatch",
+    );
+    const arns = dispatch?.Properties.Environment.Variables.JOURNEY_STATE_MACHINES;
+    expect(JSON.stringify(arns)).toContain("LiveAlias");
+  });
+
+  it("refuses to deploy the local-only outbox provider, naming the field", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    expect(
+      () => new ShopcareStack(app, "Shopcare", { config: parseShopConfig({ sms: { provider: "outbox" } }) }),
+    ).toThrow(/shop\.sms\.provider: "outbox" exists only in the local runtime/);
   });
 
   it("alarms on failed, throttled and timed-out executions and notifies the operators' topic", () => {
     const template = Template.fromStack(synth(false).stack);
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms.map((alarm) => alarm.Properties.MetricName).sort()).toEqual([
-      "ExecutionThrottled",
-      "ExecutionsFailed",
-      "ExecutionsTimedOut",
-    ]);
+    const metrics = alarms.map((alarm) => alarm.Properties.MetricName);
+    for (const metric of ["ExecutionThrottled", "ExecutionsFailed", "ExecutionsTimedOut"]) {
+      expect(metrics.filter((name) => name === metric)).toHaveLength(4);
+    }
+    expect(alarms).toHaveLength(12);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
   });
 

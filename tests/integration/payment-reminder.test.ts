@@ -4,9 +4,14 @@ import { orderCreated, runSimulation, summary, virtualShop } from "../support/lo
 
 const at = (local: string) => `2026-06-18T${local}:00+08:00`;
 
+/** The payment reminder's decisions; paid orders also start the lifecycle journeys, tested elsewhere. */
+async function reminderDecisions(...args: Parameters<typeof runSimulation>) {
+  return (await runSimulation(...args)).filter((decision) => decision.journey === "payment-reminder");
+}
+
 describe("payment-reminder on the local engine (synthesized machine, DynamoDB Local, virtual clock)", () => {
   it("sends the 1st reminder after 60 minutes and the 2nd, with its own template, at 10:00 the next day", async () => {
-    const decisions = await runSimulation([orderCreated(at("10:00"), { id: "p1" })]);
+    const decisions = await reminderDecisions([orderCreated(at("10:00"), { id: "p1" })]);
     expect(summary(decisions)).toEqual([
       {
         at: "2026-06-18T11:00:00.000+08:00",
@@ -40,7 +45,7 @@ describe("payment-reminder on the local engine (synthesized machine, DynamoDB Lo
       { type: "customer.declined", at: at("09:00"), customerId: "c-declined" },
       orderCreated(at("10:00"), { id: "declined" }),
     ];
-    const byOrder = Object.fromEntries(summary(await runSimulation(events)).map((d) => [d.orderId, d]));
+    const byOrder = Object.fromEntries(summary(await reminderDecisions(events)).map((d) => [d.orderId, d]));
     expect(byOrder.paid).toMatchObject({
       at: "2026-06-18T11:00:00.000+08:00",
       outcome: "skipped",
@@ -57,7 +62,7 @@ describe("payment-reminder on the local engine (synthesized machine, DynamoDB Lo
   });
 
   it("skips the 2nd reminder when the order is paid after the 1st", async () => {
-    const decisions = await runSimulation([
+    const decisions = await reminderDecisions([
       orderCreated(at("10:00"), { id: "late-payer" }),
       { type: "order.paid", at: "2026-06-18T20:00:00+08:00", orderId: "late-payer" },
     ]);
@@ -68,7 +73,7 @@ describe("payment-reminder on the local engine (synthesized machine, DynamoDB Lo
   });
 
   it("skips a duplicate order: the same customer paid another order within 24 hours", async () => {
-    const decisions = await runSimulation([
+    const decisions = await reminderDecisions([
       orderCreated(at("09:00"), { id: "kept", customerId: "twin" }),
       { type: "order.paid", at: at("09:10"), orderId: "kept" },
       orderCreated(at("09:30"), { id: "dupe", customerId: "twin" }),
@@ -82,7 +87,7 @@ describe("payment-reminder on the local engine (synthesized machine, DynamoDB Lo
 
   it("skips a reminder the auto-close overtakes while it is held for the window, at the closing time", async () => {
     const config = { journeys: { paymentReminder: { autoCloseAfter: "90m" } } };
-    const decisions = await runSimulation(
+    const decisions = await reminderDecisions(
       [orderCreated(at("21:30"), { id: "night" }), orderCreated(at("06:00"), { id: "dawn" })],
       config,
     );
@@ -105,7 +110,7 @@ describe("payment-reminder on the local engine (synthesized machine, DynamoDB Lo
   });
 
   it("holds a reminder due at night to the next morning", async () => {
-    const decisions = await runSimulation([orderCreated(at("23:30"), { id: "owl" })]);
+    const decisions = await reminderDecisions([orderCreated(at("23:30"), { id: "owl" })]);
     expect(summary(decisions).map((d) => [d.at, d.step, d.outcome])).toEqual([
       ["2026-06-19T08:00:00.000+08:00", "first", "sent"],
       ["2026-06-20T10:00:00.000+08:00", "second", "sent"],
@@ -116,7 +121,7 @@ describe("payment-reminder on the local engine (synthesized machine, DynamoDB Lo
     const config = {
       promotions: [{ name: "618", start: "2026-06-18T00:00:00+08:00", end: "2026-06-19T00:00:00+08:00" }],
     };
-    const [first] = await runSimulation([orderCreated(at("10:00"), { id: "promo" })], config);
+    const [first] = await reminderDecisions([orderCreated(at("10:00"), { id: "promo" })], config);
     expect(first).toMatchObject({ at: "2026-06-18T10:10:00.000+08:00", outcome: "sent" });
   });
 

@@ -35,6 +35,7 @@ function context(
     order,
     customer: { customerId: "c1", phone: "+8613800000000", name: "王芳", ...overrides.customer },
     ledger: new Map(Object.entries(overrides.ledger ?? {})),
+    optedOutAt: undefined,
     customerOrders: async () => [...(order ? [order] : []), ...(overrides.otherOrders ?? [])],
   };
 }
@@ -159,17 +160,11 @@ describe("payment reminder: the check at the due time", () => {
     expect(result).toEqual({ kind: "skip", step: "second", reason: "auto-closed" });
   });
 
-  it("holds a check that lands outside the notice window, or skips if holding passes the auto-close", async () => {
-    const late = "2026-06-18T23:00:00+08:00";
-    expect(await paymentReminder.check(context(late, {}), "first")).toEqual({
-      kind: "hold",
-      step: "first",
-      sendAt: new Date("2026-06-19T08:00:00+08:00").toISOString(),
-    });
-    const config = { journeys: { paymentReminder: { autoCloseAfter: "20h" } } };
-    expect(await paymentReminder.check(context(late, { config }), "first")).toEqual({
-      kind: "skip",
-      step: "first",
+  it("leaves the notice window to the sending rules, and gives them the auto-close as the deadline", async () => {
+    const late = context("2026-06-18T23:00:00+08:00", {});
+    expect(await paymentReminder.check(late, "first")).toEqual({ kind: "send", step: "first" });
+    expect(paymentReminder.deadline?.(late, "first")).toEqual({
+      at: new Date("2026-06-21T10:00:00+08:00"),
       reason: "auto-closed",
     });
   });

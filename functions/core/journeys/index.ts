@@ -1,10 +1,15 @@
 import type { JourneyId } from "../model.js";
+import { gift30, gift100 } from "./gift.js";
 import type { Journey } from "./journey.js";
 import { paymentReminder } from "./payment-reminder.js";
+import { winback } from "./winback.js";
 
 /** Every journey's rules, by id. Adding a journey means adding it here and a workflow in `workflows/`. */
 export const JOURNEYS: Readonly<Record<JourneyId, Journey>> = {
   "payment-reminder": paymentReminder,
+  "gift-30": gift30,
+  "gift-100": gift100,
+  winback,
 };
 
 export type { Journey, JourneyContext, StepMessage } from "./journey.js";

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { ShopConfig } from "../config.js";
 import type { CustomerRecord, ExecutionState, JourneyId, MessageClass, Next, OrderRecord } from "../model.js";
+import type { Deadline } from "../policy.js";
 import type { LedgerEntry, Store } from "../store.js";
 
 /** What a journey's rules see when they plan or check a step: facts loaded from the store at that moment. */
@@ -12,6 +13,8 @@ export interface JourneyContext {
   readonly customer: CustomerRecord | undefined;
   /** Decisions (and in-flight claims) of this journey for this subject, by step. */
   readonly ledger: ReadonlyMap<string, LedgerEntry>;
+  /** When the customer or their phone number opted out of marketing, if they did. */
+  readonly optedOutAt: string | undefined;
   /** The customer's orders, loaded only by the rules that need them. */
   readonly customerOrders: () => Promise<OrderRecord[]>;
 }
@@ -22,6 +25,8 @@ export interface StepMessage {
   readonly template: string;
   readonly messageClass: MessageClass;
   readonly variables: Readonly<Record<string, string | number>>;
+  /** A coupon to issue at send time through `coupon.issueUrl`; its code fills `{coupon}`. */
+  readonly issueCoupon?: { readonly amount: number; readonly issueUrl: string };
 }
 
 /**
@@ -35,11 +40,13 @@ export interface Journey {
   subjectId(state: ExecutionState): string;
   /** The next step and when it is due, or `done`. Pure: no I/O beyond the context. */
   plan(context: JourneyContext): Extract<Next, { kind: "wait" | "done" }>;
-  /** At the due time: send, hand off to a person, skip with a reason, or hold until later. */
-  check(
-    context: JourneyContext,
-    step: string,
-  ): Promise<Extract<Next, { kind: "send" | "handoff" | "skip" | "hold" }>>;
+  /**
+   * At the due time: whether the step is still wanted (send, hand off to a person, or skip with a
+   * reason). Windows, slots, caps and opt-out are not the journey's business: `policy.ts` applies them.
+   */
+  check(context: JourneyContext, step: string): Promise<Extract<Next, { kind: "send" | "handoff" | "skip" }>>;
+  /** After this instant a held step is skipped with the deadline's reason instead. @default none */
+  deadline?(context: JourneyContext, step: string): Deadline | undefined;
   /** The message for a step that goes out. */
   message(context: JourneyContext, step: string): StepMessage;
 }
@@ -56,6 +63,9 @@ export async function loadJourneyContext(
     store.getCustomer(state.customerId),
     store.listLedger(journey.id, journey.subjectId(state)),
   ]);
+  const phoneOptOut = customer?.phone ? await store.getPhoneOptOut(customer.phone) : undefined;
+  const optOuts = [customer?.optedOutAt, phoneOptOut].filter((at): at is string => at !== undefined);
+  const optedOutAt = optOuts.sort((a, b) => Date.parse(a) - Date.parse(b))[0];
   let customerOrders: Promise<OrderRecord[]> | undefined;
   return {
     config: deps.config,
@@ -64,6 +74,7 @@ export async function loadJourneyContext(
     order,
     customer,
     ledger,
+    optedOutAt,
     customerOrders: () => {
       customerOrders ??= store.listCustomerOrders(state.customerId);
       return customerOrders;

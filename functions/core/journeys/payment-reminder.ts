@@ -1,5 +1,6 @@
 import { parseDuration } from "../duration.js";
-import { atLocalTimeNextDay, formatShortLocal, holdToWindow, within } from "../time.js";
+import { earliestSendTime } from "../policy.js";
+import { atLocalTimeNextDay, formatShortLocal, within } from "../time.js";
 import type { Journey, JourneyContext } from "./journey.js";
 
 /**
@@ -61,17 +62,13 @@ export const paymentReminder: Journey = {
         : settings(context).firstAfter;
       due = decidedAtEntry(context)
         ? now
-        : holdToWindow(
-            new Date(createdAt(context).getTime() + parseDuration(delay)),
-            config.windows.notice,
-            config.timeZone,
-          );
+        : earliestSendTime(new Date(createdAt(context).getTime() + parseDuration(delay)), "notice", config);
     } else if (first.status === "final" && first.outcome === "sent" && !ledger.has("second")) {
       step = "second";
-      due = holdToWindow(
+      due = earliestSendTime(
         atLocalTimeNextDay(new Date(first.at), settings(context).secondAt, config.timeZone),
-        config.windows.notice,
-        config.timeZone,
+        "notice",
+        config,
       );
     } else {
       return { kind: "done" };
@@ -83,8 +80,10 @@ export const paymentReminder: Journey = {
     return { kind: "wait", step, sendAt: sendAt.toISOString() };
   },
 
+  deadline: (context) => ({ at: autoCloseAt(context), reason: "auto-closed" }),
+
   async check(context, step) {
-    const { order, customer, now, config } = context;
+    const { order, customer, now } = context;
     const skip = (reason: string) => ({ kind: "skip" as const, step, reason });
     if (order?.createdAt === undefined) return skip("unknown-order");
     if (order.paymentMethod === "cod") return skip("cash-on-delivery");
@@ -99,11 +98,7 @@ export const paymentReminder: Journey = {
         within(new Date(other.paidAt), new Date(windowStart), new Date(now.getTime() + 1)),
     );
     if (otherPaid) return skip("duplicate-order");
-    const closes = autoCloseAt(context);
-    if (now >= closes) return skip("auto-closed");
-    const held = holdToWindow(now, config.windows.notice, config.timeZone);
-    if (held > now)
-      return held >= closes ? skip("auto-closed") : { kind: "hold", step, sendAt: held.toISOString() };
+    if (now >= autoCloseAt(context)) return skip("auto-closed");
     if ((order.amount ?? 0) >= settings(context).highValueAmount) {
       return { kind: "handoff", step, reason: "high-value" };
     }

@@ -1,0 +1,36 @@
+import type { OrderRecord } from "../model.js";
+import type { JourneyContext } from "./journey.js";
+
+/**
+ * Facts the lifecycle journeys (gifts, win-back) share: they follow a customer, not an order, and
+ * skip customers who cannot or should not be reached.
+ */
+
+/** The customer's paid orders, earliest payment first. */
+export function paidOrders(orders: readonly OrderRecord[]): OrderRecord[] {
+  return orders
+    .filter((order) => order.paidAt !== undefined)
+    .sort((a, b) => Date.parse(a.paidAt as string) - Date.parse(b.paidAt as string));
+}
+
+/** Whether an order's refunds add up to its whole amount. */
+export function fullyRefunded(order: OrderRecord | undefined): boolean {
+  return (
+    order?.refundedAt !== undefined &&
+    order.refundedAmount !== undefined &&
+    order.refundedAmount >= (order.amount ?? 0)
+  );
+}
+
+/**
+ * Why the customer cannot get a message now, if there is a reason: no number, or a platform's virtual
+ * number that has expired (they expire some days after the trade completes).
+ */
+export function unreachableReason(context: JourneyContext): string | undefined {
+  const { customer, now } = context;
+  if (!customer?.phone) return "no-phone";
+  if (customer.phoneExpiresAt !== undefined && Date.parse(customer.phoneExpiresAt) <= now.getTime()) {
+    return "phone-expired";
+  }
+  return undefined;
+}

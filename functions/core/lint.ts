@@ -1,0 +1,85 @@
+import { countSegments, renderTemplate } from "./template.js";
+import { TEMPLATE_SPECS, type TemplateId, templateAt, templateVariables } from "./templates.js";
+
+/** The parts of the shop config the template lint reads. */
+export interface LintSettings {
+  readonly name: string;
+  readonly sms: { readonly optOutLine: string; readonly maxSegments: number };
+  readonly lint: {
+    readonly bannedWords: readonly string[];
+    readonly genericOpenings: readonly string[];
+    readonly variableLengths: Readonly<Record<string, number>>;
+  };
+}
+
+/** One lint finding, at a template's config path. */
+export interface LintFinding {
+  readonly templateId: TemplateId;
+  readonly path: readonly string[];
+  readonly severity: "error" | "warning";
+  readonly message: string;
+}
+
+const SIGNATURE = /^【[^】]{1,20}】/;
+/** The first characters a recipient sees in the notification; the seeds say they decide the open. */
+const OPENING_LENGTH = 7;
+
+/** Worst-case text for a variable: Chinese characters force UCS-2, the costlier encoding. */
+function worstCaseValue(variable: string, settings: LintSettings): string {
+  if (variable === "shop") return settings.name;
+  const length = settings.lint.variableLengths[variable] ?? 20;
+  return (variable === "name" ? "王" : "9").repeat(length);
+}
+
+/**
+ * Lints every template the way providers and carriers judge them (DESIGN.md "Addressing",
+ * "Compliance", "Opt-out", "Length and cost"). Errors fail synth; warnings are printed.
+ * Unknown variables are reported too, naming the allowed ones.
+ */
+export function lintTemplates(config: LintSettings & Record<string, unknown>): LintFinding[] {
+  const findings: LintFinding[] = [];
+  for (const [id, spec] of Object.entries(TEMPLATE_SPECS) as [
+    TemplateId,
+    (typeof TEMPLATE_SPECS)[TemplateId],
+  ][]) {
+    const template = templateAt(config, id);
+    const report = (severity: LintFinding["severity"], message: string) =>
+      findings.push({ templateId: id, path: spec.path, severity, message });
+    const allowed: readonly string[] = spec.variables;
+    for (const variable of templateVariables(template)) {
+      if (!allowed.includes(variable)) {
+        report(
+          "error",
+          `unknown template variable {${variable}}; allowed: ${allowed.map((v) => `{${v}}`).join(" ")}`,
+        );
+      }
+    }
+    if (!SIGNATURE.test(template)) report("error", "missing signature: start with the shop's 【{shop}】");
+    for (const word of config.lint.bannedWords) {
+      if (template.includes(word)) report("error", `contains "${word}", which SMS providers reject`);
+    }
+    if (spec.messageClass === "marketing" && !template.includes(config.sms.optOutLine)) {
+      report("error", `marketing must carry the opt-out line "${config.sms.optOutLine}"`);
+    }
+    const opening = template.replace(SIGNATURE, "").slice(0, OPENING_LENGTH);
+    for (const generic of config.lint.genericOpenings) {
+      if (opening.includes(generic)) {
+        report("warning", `generic opening "${generic}": address the customer by {name} instead`);
+      }
+    }
+    const worstCase = Object.fromEntries(allowed.map((v) => [v, worstCaseValue(v, config)]));
+    const { segments, encoding, units } = countSegments(renderTemplate(template, worstCase));
+    if (segments > config.sms.maxSegments) {
+      report(
+        "error",
+        `${segments} SMS segments (${units} ${encoding} units) at worst-case variable lengths; sms.maxSegments is ${config.sms.maxSegments}`,
+      );
+    } else if (segments > 1) {
+      report(
+        "warning",
+        `${segments} SMS segments (${units} ${encoding} units) at worst-case variable lengths`,
+      );
+    }
+  }
+  return findings;
+}

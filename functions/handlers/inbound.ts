@@ -1,0 +1,106 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SNSEvent } from "aws-lambda";
+import type { z } from "zod";
+import type { Clock } from "../core/clock.js";
+import type { ShopConfig } from "../core/config.js";
+import {
+  AliyunRepliesSchema,
+  AliyunReportsSchema,
+  applyInbound,
+  fromAliyunReplies,
+  fromAliyunReports,
+  fromSnsNotification,
+  type InboundMessage,
+  LocalReplySchema,
+} from "../core/inbound.js";
+import type { Store } from "../core/store.js";
+import { logger } from "./logger.js";
+
+/** What the inbound handlers need. */
+export interface InboundDeps {
+  readonly store: Store;
+  readonly config: ShopConfig;
+  readonly clock: Clock;
+}
+
+/** The HTTP paths providers push replies and receipts to. */
+export const INBOUND_PATHS = {
+  aliyunReplies: "/inbound/aliyun/replies",
+  aliyunReports: "/inbound/aliyun/receipts",
+  localReply: "/inbound/sms",
+} as const;
+
+function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+}
+
+function parse<T>(
+  schema: z.ZodType<T>,
+  body: unknown,
+): { ok: true; value: T } | { ok: false; response: APIGatewayProxyStructuredResultV2 } {
+  const result = schema.safeParse(body);
+  if (result.success) return { ok: true, value: result.data };
+  const [issue] = result.error.issues;
+  const field = issue && issue.path.length > 0 ? issue.path.map(String).join(".") : "(body)";
+  return { ok: false, response: json(400, { error: "invalid body", field, message: issue?.message }) };
+}
+
+/**
+ * Provider callbacks over HTTP: Aliyun's upstream messages and delivery reports (answered with the
+ * `{"code":0}` Aliyun expects, so it stops retrying), and the local runtime's reply endpoint.
+ */
+export function createInboundHttpHandler(
+  deps: InboundDeps,
+): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
+  return async (event) => {
+    const raw = event.body
+      ? event.isBase64Encoded
+        ? Buffer.from(event.body, "base64").toString("utf8")
+        : event.body
+      : "";
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch (error) {
+      return json(400, { error: "body is not valid JSON", detail: (error as Error).message });
+    }
+    let messages: InboundMessage[];
+    const path = event.rawPath;
+    if (path.endsWith(INBOUND_PATHS.aliyunReplies)) {
+      const parsed = parse(AliyunRepliesSchema, body);
+      if (!parsed.ok) return parsed.response;
+      messages = fromAliyunReplies(parsed.value);
+    } else if (path.endsWith(INBOUND_PATHS.aliyunReports)) {
+      const parsed = parse(AliyunReportsSchema, body);
+      if (!parsed.ok) return parsed.response;
+      messages = fromAliyunReports(parsed.value);
+    } else if (path.endsWith(INBOUND_PATHS.localReply)) {
+      const parsed = parse(LocalReplySchema, body);
+      if (!parsed.ok) return parsed.response;
+      const { from, text, at } = parsed.value;
+      messages = [{ kind: "reply", from, text, at: at ?? deps.clock.now().toISOString(), source: "local" }];
+    } else {
+      return json(404, { error: `no inbound route ${path}` });
+    }
+    const outcomes = [];
+    for (const message of messages) outcomes.push(await applyInbound(deps, message));
+    logger.info("inbound applied", { path, outcomes });
+    return path.includes("/aliyun/") ? json(200, { code: 0, msg: "成功" }) : json(200, { outcomes });
+  };
+}
+
+/**
+ * The inbound SNS topic: two-way SMS replies (SNS and End User Messaging) and End User Messaging
+ * delivery events. A notification that cannot be read fails the invocation, so Lambda's retries and
+ * its dead-letter queue keep it for an operator.
+ */
+export function createInboundSnsHandler(deps: InboundDeps): (event: SNSEvent) => Promise<void> {
+  return async (event) => {
+    for (const record of event.Records) {
+      const messages = fromSnsNotification(record.Sns.Message, new Date(record.Sns.Timestamp).toISOString());
+      for (const message of messages) {
+        const outcome = await applyInbound(deps, message);
+        logger.info("inbound applied", { kind: message.kind, outcome, snsMessageId: record.Sns.MessageId });
+      }
+    }
+  };
+}
