@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { App, Validations } from "aws-cdk-lib";
+import { Annotations, App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { ConfigError, parseShopConfig } from "../functions/core/config.js";
+import { ConfigError, parseShopConfig, templateWarnings } from "../functions/core/config.js";
 import { ShopcareStack } from "./shopcare-stack.js";
 
 /**
@@ -10,8 +10,13 @@ import { ShopcareStack } from "./shopcare-stack.js";
  */
 const app = new App();
 try {
-  const config = parseShopConfig(app.node.tryGetContext("shop"));
-  new ShopcareStack(app, app.node.tryGetContext("stackName") ?? "Shopcare", { config });
+  // `-c shop='{…}'` on the command line arrives as a string; cdk.json's context as an object.
+  const raw = app.node.tryGetContext("shop");
+  const config = parseShopConfig(typeof raw === "string" ? JSON.parse(raw) : raw);
+  const stack = new ShopcareStack(app, app.node.tryGetContext("stackName") ?? "Shopcare", { config });
+  for (const warning of templateWarnings(config)) {
+    Annotations.of(stack).addWarningV2("shopcare:template-lint", warning);
+  }
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message);

@@ -11,7 +11,12 @@ import { EndUserMessagingProvider } from "../providers/end-user-messaging.js";
 import { SnsOperatorChannel, SnsSmsProvider } from "../providers/sns.js";
 import { config, requireEnv, store } from "./runtime.js";
 
-const sns = new SNSClient({});
+/**
+ * A provider call that outlives this is abandoned and treated as ambiguous (maybe sent, never resent);
+ * without `throwOnRequestTimeout` the SDK would only log and keep waiting.
+ */
+const smsRequestHandler = { connectionTimeout: 2_000, requestTimeout: 5_000, throwOnRequestTimeout: true };
+const sns = new SNSClient({ requestHandler: smsRequestHandler });
 
 /** The provider `sms.provider` names; on AWS the local outbox is not an option. */
 function smsProvider(): SmsProvider {
@@ -22,10 +27,13 @@ function smsProvider(): SmsProvider {
     case "sns":
       return new SnsSmsProvider(sns, { senderId: sms.senderId, maxPrice: sms.maxPricePerMessage });
     case "end-user-messaging":
-      return new EndUserMessagingProvider(new PinpointSMSVoiceV2Client({}), {
-        ...sms.endUserMessaging,
-        maxPrice: sms.maxPricePerMessage,
-      });
+      return new EndUserMessagingProvider(
+        new PinpointSMSVoiceV2Client({ requestHandler: smsRequestHandler }),
+        {
+          ...sms.endUserMessaging,
+          maxPrice: sms.maxPricePerMessage,
+        },
+      );
     case "aliyun": {
       const secretArn = requireEnv("ALIYUN_SECRET_ARN");
       return new AliyunSmsProvider({

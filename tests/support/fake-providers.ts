@@ -1,0 +1,217 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { aliyunSignature } from "../../functions/providers/aliyun.js";
+
+/**
+ * Local stand-ins for the SMS APIs, the one edge that cannot run here. Each checks a request the way the
+ * real API would (protocol, action, SigV4 or Aliyun signature, required parameters), records what it
+ * accepted, and can throttle above a rate, fail with 5xx, or stall past the client's timeout.
+ */
+
+/** One request the fake accepted (sent) or refused. */
+export interface FakeRequest {
+  readonly api: "sns" | "eum" | "aliyun";
+  readonly at: number;
+  readonly headers: IncomingMessage["headers"];
+  /** Form parameters (SNS, Aliyun) or the JSON body (End User Messaging). */
+  readonly params: Record<string, unknown>;
+  readonly outcome: "accepted" | "throttled" | "failed" | "stalled" | "invalid";
+}
+
+/** How the fake behaves. */
+export interface FakeBehaviour {
+  /** Requests accepted per wall-clock second; beyond it the API answers with its throttling error. */
+  perSecond?: number;
+  /** The next N requests fail with a 5xx. */
+  failNext?: number;
+  /** The next N requests are held until the client gives up (then answered). */
+  stallNext?: number;
+  /** The Aliyun AccessKey secret requests must be signed with. */
+  aliyunSecret?: string;
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export class FakeSmsApis {
+  readonly requests: FakeRequest[] = [];
+  private server: Server | undefined;
+  private readonly perSecondCounts = new Map<number, number>();
+  url = "";
+
+  constructor(public behaviour: FakeBehaviour = {}) {}
+
+  /** Requests the API accepted, i.e. messages that went out. */
+  get accepted(): FakeRequest[] {
+    return this.requests.filter((request) => request.outcome === "accepted");
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((request, response) => {
+      void this.handle(request, response);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  private gate(): "accepted" | "throttled" | "failed" | "stalled" {
+    if ((this.behaviour.stallNext ?? 0) > 0) {
+      this.behaviour.stallNext = (this.behaviour.stallNext ?? 0) - 1;
+      return "stalled";
+    }
+    if ((this.behaviour.failNext ?? 0) > 0) {
+      this.behaviour.failNext = (this.behaviour.failNext ?? 0) - 1;
+      return "failed";
+    }
+    if (this.behaviour.perSecond !== undefined) {
+      const second = Math.floor(Date.now() / 1000);
+      const used = this.perSecondCounts.get(second) ?? 0;
+      if (used >= this.behaviour.perSecond) return "throttled";
+      this.perSecondCounts.set(second, used + 1);
+    }
+    return "accepted";
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const target = String(request.headers["x-amz-target"] ?? "");
+    if (target.startsWith("PinpointSMSVoiceV2."))
+      return this.endUserMessaging(request, response, body, target);
+    const params = Object.fromEntries(new URLSearchParams(body));
+    if (params.Action === "Publish") return this.sns(request, response, params);
+    if (params.Action === "SendSms") return this.aliyun(request, response, params);
+    response.writeHead(400).end(`unknown request ${request.method} ${request.url} ${body.slice(0, 100)}`);
+  }
+
+  private record(
+    api: FakeRequest["api"],
+    request: IncomingMessage,
+    params: Record<string, unknown>,
+    outcome: FakeRequest["outcome"],
+  ) {
+    this.requests.push({ api, at: Date.now(), headers: request.headers, params, outcome });
+  }
+
+  private static signedWithSigV4(request: IncomingMessage, service: string): boolean {
+    return new RegExp(
+      `^AWS4-HMAC-SHA256 Credential=\\w+/\\d{8}/[\\w-]+/${service}/aws4_request, SignedHeaders=[\\w;-]+, Signature=[0-9a-f]{64}$`,
+    ).test(String(request.headers.authorization ?? ""));
+  }
+
+  private async stall(response: ServerResponse): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    if (!response.writableEnded && !response.destroyed) response.writeHead(500).end();
+  }
+
+  /** SNS Publish, AWS query protocol (form body, XML answers). */
+  private async sns(request: IncomingMessage, response: ServerResponse, params: Record<string, string>) {
+    const valid =
+      params.Version === "2010-03-31" &&
+      FakeSmsApis.signedWithSigV4(request, "sns") &&
+      /^\+\d{8,15}$/.test(params.PhoneNumber ?? "") &&
+      (params.Message ?? "") !== "";
+    if (!valid) {
+      this.record("sns", request, params, "invalid");
+      response.writeHead(400, { "content-type": "text/xml" });
+      response.end(
+        '<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>InvalidParameter</Code><Message>Invalid parameter: PhoneNumber</Message></Error><RequestId>r</RequestId></ErrorResponse>',
+      );
+      return;
+    }
+    const outcome = this.gate();
+    this.record("sns", request, params, outcome);
+    if (outcome === "stalled") return this.stall(response);
+    if (outcome !== "accepted") {
+      const [status, code] = outcome === "throttled" ? [400, "Throttling"] : [500, "InternalError"];
+      response.writeHead(status, { "content-type": "text/xml" });
+      response.end(
+        `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${status === 400 ? "Sender" : "Receiver"}</Type><Code>${code}</Code><Message>${code}</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    response.writeHead(200, { "content-type": "text/xml" });
+    response.end(
+      `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+    );
+  }
+
+  /** End User Messaging SendTextMessage, AWS JSON 1.0 protocol. */
+  private async endUserMessaging(
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: string,
+    target: string,
+  ) {
+    const params = JSON.parse(body) as Record<string, unknown>;
+    const valid =
+      target === "PinpointSMSVoiceV2.SendTextMessage" &&
+      String(request.headers["content-type"]).startsWith("application/x-amz-json-1.0") &&
+      FakeSmsApis.signedWithSigV4(request, "sms-voice") &&
+      /^\+\d{8,15}$/.test(String(params.DestinationPhoneNumber));
+    if (!valid) {
+      this.record("eum", request, params, "invalid");
+      response.writeHead(400, { "content-type": "application/x-amz-json-1.0" });
+      response.end(JSON.stringify({ __type: "ValidationException", Message: "invalid request" }));
+      return;
+    }
+    const outcome = this.gate();
+    this.record("eum", request, params, outcome);
+    if (outcome === "stalled") return this.stall(response);
+    if (outcome !== "accepted") {
+      const [status, type] =
+        outcome === "throttled" ? [400, "ThrottlingException"] : [500, "InternalServerException"];
+      response.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
+      response.end(JSON.stringify({ __type: type, Message: type }));
+      return;
+    }
+    response.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+    response.end(JSON.stringify({ MessageId: randomUUID() }));
+  }
+
+  /** Aliyun SendSms, RPC style with signature method V1. */
+  private async aliyun(request: IncomingMessage, response: ServerResponse, params: Record<string, string>) {
+    const { Signature, ...signed } = params;
+    const answer = (status: number, json: Record<string, unknown>) => {
+      response.writeHead(status, { "content-type": "application/json" });
+      response.end(JSON.stringify({ RequestId: randomUUID(), ...json }));
+    };
+    const required = [
+      "AccessKeyId",
+      "PhoneNumbers",
+      "SignName",
+      "TemplateCode",
+      "SignatureNonce",
+      "Timestamp",
+    ];
+    const missing = required.find((name) => !signed[name]);
+    if (missing) {
+      this.record("aliyun", request, params, "invalid");
+      return answer(400, { Code: "MissingParameter", Message: `${missing} is mandatory` });
+    }
+    if (
+      signed.Version !== "2017-05-25" ||
+      signed.SignatureMethod !== "HMAC-SHA1" ||
+      Signature !== aliyunSignature("POST", signed, this.behaviour.aliyunSecret ?? "")
+    ) {
+      this.record("aliyun", request, params, "invalid");
+      return answer(400, { Code: "SignatureDoesNotMatch", Message: "Specified signature is not matched" });
+    }
+    const outcome = this.gate();
+    this.record("aliyun", request, params, outcome);
+    if (outcome === "stalled") return this.stall(response);
+    if (outcome === "throttled")
+      return answer(200, { Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发流控" });
+    if (outcome === "failed") return answer(500, { Code: "isp.SYSTEM_ERROR", Message: "系统错误" });
+    return answer(200, { Code: "OK", Message: "OK", BizId: `${Date.now()}^0` });
+  }
+}

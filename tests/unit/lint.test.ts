@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, parseShopConfig, templateWarnings } from "../../functions/core/config.js";
+import { lintTemplates } from "../../functions/core/lint.js";
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseShopConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe("template lint", () => {
+  it("passes the shipped templates with no finding at all", () => {
+    expect(lintTemplates(parseShopConfig({}))).toEqual([]);
+  });
+
+  it("rejects words providers block (好评返现, 好评有礼) and a configurable list, naming the template", () => {
+    expect(
+      problemsOf({
+        journeys: { gift30: { template: "【{shop}】{name}，好评返现{couponAmount}元！回T退订" } },
+      }),
+    ).toEqual(['shop.journeys.gift30.template: contains "好评返现", which SMS providers reject']);
+    expect(
+      problemsOf({
+        lint: { bannedWords: ["刷单"] },
+        journeys: { paymentReminder: { templates: { first: "【{shop}】{name}，刷单有奖" } } },
+      }),
+    ).toEqual(['shop.journeys.paymentReminder.templates.first: contains "刷单", which SMS providers reject']);
+  });
+
+  it("rejects a missing signature and marketing without the opt-out line", () => {
+    expect(
+      problemsOf({ journeys: { paymentReminder: { templates: { first: "{name}您好，请付款" } } } }),
+    ).toEqual([
+      "shop.journeys.paymentReminder.templates.first: missing signature: start with the shop's 【{shop}】",
+    ]);
+    expect(
+      problemsOf({ journeys: { winback: { templates: { second: "【{shop}】{name}，回来看看" } } } }),
+    ).toEqual(['shop.journeys.winback.templates.second: marketing must carry the opt-out line "回T退订"']);
+    // An English shop configures its own line; notices need none.
+    const english = {
+      sms: { optOutLine: "Reply STOP to opt out" },
+      journeys: {
+        gift30: { template: "【{shop}】{name}, a {couponAmount} gift: {coupon}. Reply STOP to opt out" },
+      },
+    };
+    expect(problemsOf(english).filter((p) => p.includes("gift30"))).toEqual([]);
+  });
+
+  it("warns on a generic opening and on more than one segment at worst-case lengths; errors past maxSegments", () => {
+    const config = parseShopConfig({
+      journeys: { paymentReminder: { templates: { first: "【{shop}】亲，您的订单{orderId}还未付款哦" } } },
+    });
+    expect(templateWarnings(config)).toEqual([
+      'shop.journeys.paymentReminder.templates.first: generic opening "亲": address the customer by {name} instead',
+    ]);
+    const long = `【{shop}】{name}您好，${"请尽快付款。".repeat(12)}`;
+    const twoSegments = parseShopConfig({
+      sms: { maxSegments: 2 },
+      journeys: { paymentReminder: { templates: { second: long } } },
+    });
+    expect(templateWarnings(twoSegments)).toEqual([
+      "shop.journeys.paymentReminder.templates.second: 2 SMS segments (85 UCS-2 units) at worst-case variable lengths",
+    ]);
+    expect(
+      problemsOf({ sms: { maxSegments: 1 }, journeys: { paymentReminder: { templates: { second: long } } } }),
+    ).toEqual([
+      "shop.journeys.paymentReminder.templates.second: 2 SMS segments (85 UCS-2 units) at worst-case variable lengths; sms.maxSegments is 1",
+    ]);
+  });
+});
