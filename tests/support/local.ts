@@ -4,7 +4,7 @@ import type { ShopEvent } from "../../functions/core/events.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
 import { localDynamoClient } from "../../functions/local/dynamodb-local.js";
 import type { CloudFormationTemplate } from "../../functions/local/engine.js";
-import { createLocalShop, type LocalShop } from "../../functions/local/runtime.js";
+import { createLocalShop, type LocalShop, type LocalShopOptions } from "../../functions/local/runtime.js";
 import { simulate } from "../../functions/local/simulate.js";
 import { synthesizeTemplate } from "../../functions/local/synth.js";
 import { VirtualClock } from "../../functions/local/virtual-clock.js";
@@ -38,6 +38,7 @@ export async function runSimulation(events: ShopEvent[], rawConfig: unknown = {}
 export async function virtualShop(
   start: string,
   rawConfig: unknown = {},
+  options: Partial<LocalShopOptions> = {},
 ): Promise<{ shop: LocalShop; clock: VirtualClock; failures: string[] }> {
   const config = parseShopConfig(rawConfig);
   const clock = new VirtualClock(new Date(start));
@@ -50,6 +51,7 @@ export async function virtualShop(
     template: templateFor(config),
     retryIntervalMs: 0,
     onExecutionFailed: (name, error) => failures.push(`${name}: ${String(error)}`),
+    ...options,
   });
   return { shop, clock, failures };
 }
@@ -65,6 +67,9 @@ export function orderCreated(
     amount?: number;
     paymentMethod?: "online" | "cod";
     name?: string;
+    phone?: string;
+    items?: { category: string }[];
+    phoneExpiresAt?: string;
   } = {},
 ): ShopEvent {
   orderSeq += 1;
@@ -76,14 +81,15 @@ export function orderCreated(
       id,
       customer: {
         id: overrides.customerId ?? `c-${id}`,
-        phone: "+8613800000000",
+        phone: overrides.phone ?? "+8613800000000",
         name: overrides.name ?? "王芳",
+        ...(overrides.phoneExpiresAt ? { phoneExpiresAt: overrides.phoneExpiresAt } : {}),
       },
       amount: overrides.amount ?? 129,
       currency: "CNY",
       paymentMethod: overrides.paymentMethod ?? "online",
       gift: false,
-      items: [],
+      items: (overrides.items ?? []).map((item) => ({ quantity: 1, ...item })),
     },
   } as ShopEvent;
 }

@@ -1,0 +1,172 @@
+import { SNSClient } from "@aws-sdk/client-sns";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { systemClock } from "../../functions/core/clock.js";
+import { parseShopConfig } from "../../functions/core/config.js";
+import { StoreRateLimiter } from "../../functions/core/rate-limit.js";
+import { deliverStep, StepInFlightError } from "../../functions/core/steps.js";
+import { OutboxOperatorChannel } from "../../functions/local/outbox.js";
+import { createLocalShop } from "../../functions/local/runtime.js";
+import { startHttpServer } from "../../functions/local/server.js";
+import { SnsSmsProvider } from "../../functions/providers/sns.js";
+import { FakeSmsApis } from "../support/fake-providers.js";
+import { dynamo, orderCreated, templateFor, virtualShop } from "../support/local.js";
+
+const fake = new FakeSmsApis();
+beforeAll(() => fake.start());
+afterAll(() => fake.stop());
+
+const snsAt = (maxAttempts = 3) =>
+  new SnsSmsProvider(
+    new SNSClient({
+      endpoint: fake.url,
+      region: "ap-southeast-1",
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+      maxAttempts,
+    }),
+  );
+
+/** Reminders due at once and any hour: what a promotion-day burst looks like to the send step. */
+const BURST_CONFIG = {
+  windows: { notice: { start: "00:00", end: "24:00" } },
+  journeys: { paymentReminder: { firstAfter: "0s" } },
+};
+
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !condition(); waited += 50) {
+    if (waited > 60_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe("exactly once, at the provider's rate", () => {
+  it("sends once when the same send step runs three times concurrently", async () => {
+    fake.requests.length = 0;
+    fake.behaviour = {};
+    const { shop } = await virtualShop("2026-06-18T11:00:00+08:00");
+    const created = orderCreated("2026-06-18T10:00:00+08:00", { id: "tri" });
+    if (created.type !== "order.created") throw new Error("unreachable");
+    await shop.store.recordOrderCreated(created.order, created.at);
+    const deps = {
+      config: shop.config,
+      clock: systemClock,
+      store: shop.store,
+      sms: snsAt(),
+      operators: new OutboxOperatorChannel(shop.store, systemClock, undefined),
+      rateLimiter: new StoreRateLimiter(shop.store, systemClock, "sns", 20),
+      coupons: { issue: async () => "unused" },
+    };
+    const state = {
+      journey: "payment-reminder" as const,
+      orderId: "tri",
+      customerId: "c-tri",
+      enteredAt: created.at,
+      next: { kind: "send" as const, step: "first" },
+    };
+
+    const results = await Promise.allSettled([1, 2, 3].map(() => deliverStep(deps, state)));
+    const again = await deliverStep(deps, state);
+
+    expect(fake.accepted).toHaveLength(1);
+    expect(fake.requests).toHaveLength(1);
+    for (const result of results) {
+      if (result.status === "fulfilled")
+        expect(result.value.next).toEqual({ kind: "delivered", step: "first", outcome: "sent" });
+      else expect(result.reason).toBeInstanceOf(StepInFlightError);
+    }
+    expect(results.filter((result) => result.status === "fulfilled").length).toBeGreaterThanOrEqual(1);
+    expect(again.next).toEqual({ kind: "delivered", step: "first", outcome: "sent" });
+    const [decision] = (await shop.store.listDecisions()).filter((d) => d.orderId === "tri");
+    expect(decision).toMatchObject({ outcome: "sent", step: "first", to: "+8613800000000" });
+  });
+
+  it.each([
+    ["paced to the provider's limit: never throttled", 4, 4],
+    ["paced above the provider's limit: throttled, retried, still once each", 12, 4],
+  ])("a burst %s", async (_title, ratePerSecond, providerPerSecond) => {
+    fake.requests.length = 0;
+    fake.behaviour = { perSecond: providerPerSecond };
+    const config = parseShopConfig({ ...BURST_CONFIG, sms: { ratePerSecond } });
+    const shop = await createLocalShop({
+      config,
+      clock: systemClock,
+      dynamo: dynamo(),
+      template: templateFor(config),
+      sms: snsAt(),
+      retryIntervalMs: 300,
+    });
+    const orders = Array.from({ length: 12 }, (_, i) =>
+      orderCreated(new Date().toISOString(), { id: `burst${i}` }),
+    );
+
+    await shop.queue.enqueue(orders, "promotion-day");
+    await shop.queue.drain();
+    await until(() => fake.accepted.length >= orders.length, "every message to be accepted");
+    shop.stop();
+
+    const orderIds = fake.accepted.map(
+      (request) => String(request.params.Message).match(/订单(burst\d+)/)?.[1],
+    );
+    expect(new Set(orderIds).size).toBe(orders.length);
+    expect(fake.accepted).toHaveLength(orders.length);
+    const perSecond = new Map<number, number>();
+    for (const request of fake.accepted) {
+      const second = Math.floor(request.at / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
+    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(providerPerSecond);
+    const throttled = fake.requests.filter((request) => request.outcome === "throttled").length;
+    if (ratePerSecond <= providerPerSecond) expect(throttled).toBe(0);
+    else expect(throttled).toBeGreaterThan(0);
+    expect(shop.engine.failed).toEqual([]);
+  });
+});
+
+describe("opt-out", () => {
+  it("a reply 退订 to the local runtime stops a 30-day gift already waiting; notices still go out", async () => {
+    const { shop, clock, failures } = await virtualShop("2026-06-18T10:00:00+08:00");
+    const http = await startHttpServer(shop.routes);
+    try {
+      await shop.queue.enqueue(
+        [
+          orderCreated("2026-06-18T10:00:00+08:00", { id: "g1", customerId: "quitter" }),
+          { type: "order.paid", at: "2026-06-18T10:05:00+08:00", orderId: "g1" },
+        ],
+        "test",
+      );
+      await shop.queue.drain();
+      await clock.advanceTo(new Date("2026-06-25T12:00:00+08:00"));
+      const reply = await fetch(`${http.url}/inbound/sms`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ from: "+8613800000000", text: " 退订 ", at: "2026-06-25T12:00:00+08:00" }),
+      });
+      expect(reply.status).toBe(200);
+      expect(await reply.json()).toEqual({ outcomes: ["opted-out"] });
+      // The same customer orders again and leaves it unpaid: the reminder is a notice and still goes out.
+      await shop.queue.enqueue(
+        [orderCreated("2026-06-26T10:00:00+08:00", { id: "g2", customerId: "quitter" })],
+        "test",
+      );
+      await shop.queue.drain();
+      await clock.runUntilIdle();
+    } finally {
+      await http.close();
+    }
+    expect(failures).toEqual([]);
+    const decisions = await shop.store.listDecisions();
+    const of = (journey: string) =>
+      decisions.filter((d) => d.journey === journey).map((d) => [d.step, d.outcome, d.reason]);
+    expect(of("gift-30")).toEqual([["gift", "skipped", "opted-out"]]);
+    expect(decisions.find((d) => d.journey === "gift-30")?.at).toBe("2026-07-18T17:00:00.000+08:00");
+    expect(of("gift-100")).toEqual([["gift", "skipped", "opted-out"]]);
+    expect(of("winback")).toEqual([
+      ["first", "skipped", "opted-out"],
+      ["second", "skipped", "opted-out"],
+    ]);
+    expect(
+      decisions.filter((d) => d.orderId === "g2" && d.journey === "payment-reminder").map((d) => d.outcome),
+    ).toEqual(["sent", "sent"]);
+    const marketing = (await shop.store.listOutbox()).filter((entry) => entry.messageClass === "marketing");
+    expect(marketing).toEqual([]);
+  });
+});
