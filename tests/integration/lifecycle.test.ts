@@ -1,0 +1,115 @@
+import { describe, expect, it } from "vitest";
+import type { ShopEvent } from "../../functions/core/events.js";
+import type { DecisionRecord } from "../../functions/core/model.js";
+import { orderCreated, runSimulation } from "../support/local.js";
+
+const LIFECYCLE = new Set(["gift-30", "gift-100", "winback"]);
+
+/** Who got which lifecycle message when, or why not; one line per decision. */
+function lines(decisions: readonly DecisionRecord[]): string[] {
+  return decisions
+    .filter((d) => LIFECYCLE.has(d.journey))
+    .map(
+      (d) => `${d.at} ${d.customerId} ${d.journey}.${d.step} ${d.outcome}${d.reason ? ` ${d.reason}` : ""}`,
+    )
+    .sort();
+}
+
+const phones = new Map<string, string>();
+/** Each customer their own number: caps count per number too, so shared numbers would interfere. */
+const phoneOf = (customerId: string) => {
+  if (!phones.has(customerId)) phones.set(customerId, `+86139${String(phones.size).padStart(8, "0")}`);
+  return phones.get(customerId) as string;
+};
+
+const buy = (customerId: string, orderId: string, created: string, paid: string, extra = {}): ShopEvent[] => [
+  orderCreated(created, { id: orderId, customerId, phone: phoneOf(customerId), ...extra }),
+  { type: "order.paid", at: paid, orderId },
+];
+
+describe("lifecycle journeys on the virtual clock (gift-30, gift-100, win-back)", () => {
+  it("sends gifts and win-back at slot times, once per customer; repurchase, opt-out and refunds skip with reasons", async () => {
+    const events: ShopEvent[] = [
+      ...buy("alice", "a1", "2026-01-05T09:00:00+08:00", "2026-01-05T09:10:00+08:00"),
+      ...buy("bob", "b1", "2026-01-05T13:50:00+08:00", "2026-01-05T14:00:00+08:00"),
+      ...buy("bob", "b2", "2026-02-20T11:00:00+08:00", "2026-02-20T11:05:00+08:00"),
+      ...buy("carol", "c1", "2026-01-05T09:50:00+08:00", "2026-01-05T10:00:00+08:00"),
+      { type: "customer.opted_out", at: "2026-01-20T12:00:00+08:00", customerId: "carol" },
+      ...buy("dave", "d1", "2026-01-05T09:50:00+08:00", "2026-01-05T10:00:00+08:00"),
+      { type: "refund.completed", at: "2026-01-10T12:00:00+08:00", orderId: "d1", amount: 129 },
+    ];
+
+    const decisions = await runSimulation(events);
+
+    expect(lines(decisions)).toEqual(
+      [
+        "2026-02-04T10:00:00.000+08:00 alice gift-30.gift sent",
+        "2026-04-15T10:00:00.000+08:00 alice gift-100.gift sent",
+        "2026-03-06T10:00:00.000+08:00 alice winback.first sent",
+        "2026-05-05T10:00:00.000+08:00 alice winback.second sent",
+        "2026-02-04T17:00:00.000+08:00 bob gift-30.gift sent",
+        "2026-04-15T17:00:00.000+08:00 bob gift-100.gift sent",
+        "2026-02-20T11:05:00.000+08:00 bob winback.first skipped repurchased",
+        "2026-04-21T17:00:00.000+08:00 bob winback.first sent",
+        "2026-06-20T17:00:00.000+08:00 bob winback.second sent",
+        "2026-02-04T10:00:00.000+08:00 carol gift-30.gift skipped opted-out",
+        "2026-04-15T10:00:00.000+08:00 carol gift-100.gift skipped opted-out",
+        "2026-03-06T10:00:00.000+08:00 carol winback.first skipped opted-out",
+        "2026-05-05T10:00:00.000+08:00 carol winback.second skipped opted-out",
+        "2026-02-04T10:00:00.000+08:00 dave gift-30.gift skipped refunded",
+        "2026-04-15T10:00:00.000+08:00 dave gift-100.gift skipped refunded",
+        "2026-03-06T10:00:00.000+08:00 dave winback.first sent",
+        "2026-05-05T10:00:00.000+08:00 dave winback.second sent",
+      ].sort(),
+    );
+    const gift = decisions.find((d) => d.customerId === "alice" && d.journey === "gift-30");
+    expect(gift?.text).toBe("【Shop】王芳，认识满一个月啦！送您5元无门槛券，感谢相伴。回T退订");
+  });
+
+  it("caps marketing across journeys at 1 per 24 h: the second message waits for the next free slot", async () => {
+    const config = { journeys: { winback: { categoryCycles: { tea: "30d" } } } };
+    const events = buy("eve", "e1", "2026-01-05T09:50:00+08:00", "2026-01-05T10:00:00+08:00", {
+      items: [{ category: "tea" }],
+    });
+
+    const decisions = (await runSimulation(events, config)).filter(
+      (d) => d.at.startsWith("2026-02-0") && LIFECYCLE.has(d.journey),
+    );
+
+    // gift-30 and win-back stage 1 both fall due at 10:00 on Feb 4; whichever goes first, the other
+    // is held through 17:00 (still inside 24 h) to 10:00 the next day.
+    expect(decisions.map((d) => `${d.at} ${d.outcome}`).sort()).toEqual([
+      "2026-02-04T10:00:00.000+08:00 sent",
+      "2026-02-05T10:00:00.000+08:00 sent",
+    ]);
+    expect(new Set(decisions.map((d) => d.journey))).toEqual(new Set(["gift-30", "winback"]));
+  });
+
+  it("skips with frequency-cap when the hold would run past caps.maxHold", async () => {
+    const config = { caps: { maxHold: "12h" }, journeys: { winback: { categoryCycles: { tea: "30d" } } } };
+    const events = buy("fay", "f1", "2026-01-05T09:50:00+08:00", "2026-01-05T10:00:00+08:00", {
+      items: [{ category: "tea" }],
+    });
+
+    const decisions = (await runSimulation(events, config)).filter(
+      (d) => d.at.startsWith("2026-02-04") && LIFECYCLE.has(d.journey),
+    );
+
+    expect(decisions.map((d) => `${d.at} ${d.outcome}${d.reason ? ` ${d.reason}` : ""}`).sort()).toEqual([
+      "2026-02-04T10:00:00.000+08:00 sent",
+      "2026-02-04T17:00:00.000+08:00 skipped frequency-cap",
+    ]);
+  });
+
+  it("skips a gift when the platform's virtual phone number has expired", async () => {
+    const events = buy("gus", "g1", "2026-01-05T09:50:00+08:00", "2026-01-05T10:00:00+08:00", {
+      phoneExpiresAt: "2026-01-20T00:00:00+08:00",
+    });
+
+    const decisions = await runSimulation(events);
+
+    expect(lines(decisions).filter((line) => line.includes("gift-30"))).toEqual([
+      "2026-02-04T10:00:00.000+08:00 gus gift-30.gift skipped phone-expired",
+    ]);
+  });
+});
