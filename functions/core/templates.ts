@@ -52,7 +52,7 @@ export const TEMPLATE_SPECS = {
 /** The id of a message template, as decision records carry it. */
 export type TemplateId = keyof typeof TEMPLATE_SPECS;
 
-/** Templates shipped with shopcare, in Chinese for the seeds' shops (an English set is in `examples/`). */
+/** Templates shipped with shopcare, in Chinese for the seeds' shops. */
 export const DEFAULT_TEMPLATES = {
   "payment-reminder.first":
     "【{shop}】{name}您好，您的订单{orderId}还未付款，宝贝已为您预留，请尽快完成支付。",
