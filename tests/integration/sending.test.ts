@@ -121,6 +121,27 @@ describe("exactly once, at the provider's rate", () => {
   });
 });
 
+describe("a provider that keeps failing", () => {
+  it("is retried with backoff, then the step is skipped provider-failed and the journey goes on", async () => {
+    fake.requests.length = 0;
+    fake.behaviour = { failNext: 1_000 };
+    const { shop, clock, failures } = await virtualShop("2026-06-18T10:00:00+08:00", {}, { sms: snsAt(1) });
+
+    await shop.queue.enqueue([orderCreated("2026-06-18T10:00:00+08:00", { id: "down" })], "test");
+    await shop.queue.drain();
+    await clock.runUntilIdle();
+    fake.behaviour = {};
+
+    expect(failures).toEqual([]);
+    const decisions = (await shop.store.listDecisions()).filter((d) => d.orderId === "down");
+    expect(decisions.map((d) => [d.step, d.outcome, d.reason])).toEqual([
+      ["first", "skipped", "provider-failed"],
+    ]);
+    // The first try and four retries (Deliver's States.ALL retry), each one request: nothing beyond.
+    expect(fake.requests.filter((request) => request.outcome === "failed")).toHaveLength(5);
+  });
+});
+
 describe("opt-out", () => {
   it("a reply 退订 to the local runtime stops a 30-day gift already waiting; notices still go out", async () => {
     const { shop, clock, failures } = await virtualShop("2026-06-18T10:00:00+08:00");
