@@ -30,13 +30,16 @@ export class StoreRateLimiter implements SendRateLimiter {
   ) {}
 
   async acquire(): Promise<void> {
+    // One send per 1/rate-second slot, not `rate` per calendar second: sends are spread evenly, so a
+    // provider's token bucket never sees two seconds' worth land around one second boundary.
+    const slotMs = 1000 / this.perSecond;
     const started = this.clock.now().getTime();
     for (;;) {
       const now = this.clock.now().getTime();
-      const second = Math.floor(now / 1000);
-      if (await this.store.acquireRateSlot(this.provider, second, this.perSecond)) return;
+      const slot = Math.floor(now / slotMs);
+      if (await this.store.acquireRateSlot(this.provider, slot, 1)) return;
       if (now - started >= this.maxWaitMs) throw new SendRateLimitedError(this.provider, now - started);
-      await this.clock.sleepUntil(new Date((second + 1) * 1000));
+      await this.clock.sleepUntil(new Date(Math.ceil((slot + 1) * slotMs)));
     }
   }
 }

@@ -32,7 +32,7 @@ import {
  * | dead letter | `DEADLETTER` | `<at>#<id>` |
  * | phone opt-out | `OPTOUT#<phone>` | `OPTOUT` |
  * | marketing frequency cap | `CAPS#CUSTOMER#<id>` or `CAPS#PHONE#<phone>` | `CAPS` (TTL) |
- * | provider send rate | `RATE#<provider>` | `<epoch second>` (TTL) |
+ * | provider send rate | `RATE#<provider>` | `<1/rate-second slot number>` (TTL) |
  * | provider message → ledger entry | `MESSAGE#<provider>#<messageId>` | `MESSAGE` (TTL) |
  */
 export const TABLE_KEYS = {
@@ -539,19 +539,24 @@ export class Store {
   }
 
   /**
-   * Takes one send from a provider's per-second budget, shared by every journey and Lambda.
-   * @returns false when `limit` messages already went out in this second
+   * Takes one send from a provider's budget for one time slot, shared by every journey and Lambda.
+   * @returns false when `limit` messages already went out in this slot
    */
-  async acquireRateSlot(provider: string, epochSecond: number, limit: number): Promise<boolean> {
+  async acquireRateSlot(provider: string, slot: number, limit: number): Promise<boolean> {
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `RATE#${provider}`, sk: String(epochSecond) },
+          Key: { pk: `RATE#${provider}`, sk: String(slot) },
           UpdateExpression: "ADD #count :one SET #ttl = :ttl",
           ConditionExpression: "attribute_not_exists(#count) OR #count < :limit",
           ExpressionAttributeNames: { "#count": "count", "#ttl": "ttl" },
-          ExpressionAttributeValues: { ":one": 1, ":limit": limit, ":ttl": epochSecond + 300 },
+          // Expire with the table's TTL a few minutes on (slots are at most a second long).
+          ExpressionAttributeValues: {
+            ":one": 1,
+            ":limit": limit,
+            ":ttl": Math.floor(Date.now() / 1000) + 300,
+          },
         }),
       );
       return true;

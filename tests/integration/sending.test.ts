@@ -84,6 +84,7 @@ describe("exactly once, at the provider's rate", () => {
     ["paced above the provider's limit: throttled, retried, still once each", 12, 4],
   ])("a burst %s", async (_title, ratePerSecond, providerPerSecond) => {
     fake.requests.length = 0;
+    fake.resetMeter();
     fake.behaviour = { perSecond: providerPerSecond };
     const config = parseShopConfig({ ...BURST_CONFIG, sms: { ratePerSecond } });
     const shop = await createLocalShop({
@@ -108,12 +109,7 @@ describe("exactly once, at the provider's rate", () => {
     );
     expect(new Set(orderIds).size).toBe(orders.length);
     expect(fake.accepted).toHaveLength(orders.length);
-    const perSecond = new Map<number, number>();
-    for (const request of fake.accepted) {
-      const second = Math.floor(request.at / 1000);
-      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
-    }
-    expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(providerPerSecond);
+    // The fake meters like the real APIs (a token bucket): no throttling means we kept to its rate.
     const throttled = fake.requests.filter((request) => request.outcome === "throttled").length;
     if (ratePerSecond <= providerPerSecond) expect(throttled).toBe(0);
     else expect(throttled).toBeGreaterThan(0);

@@ -21,7 +21,10 @@ export interface FakeRequest {
 
 /** How the fake behaves. */
 export interface FakeBehaviour {
-  /** Requests accepted per wall-clock second; beyond it the API answers with its throttling error. */
+  /**
+   * The API's rate: a token bucket of this many tokens, refilled at this many per second (how AWS and
+   * Aliyun meter). A request finding the bucket empty gets the API's throttling error.
+   */
   perSecond?: number;
   /** The next N requests fail with a 5xx. */
   failNext?: number;
@@ -40,10 +43,15 @@ async function readBody(request: IncomingMessage): Promise<string> {
 export class FakeSmsApis {
   readonly requests: FakeRequest[] = [];
   private server: Server | undefined;
-  private readonly perSecondCounts = new Map<number, number>();
+  private bucket: { tokens: number; at: number } | undefined;
   url = "";
 
   constructor(public behaviour: FakeBehaviour = {}) {}
+
+  /** Starts the rate meter afresh (a full bucket). */
+  resetMeter(): void {
+    this.bucket = undefined;
+  }
 
   /** Requests the API accepted, i.e. messages that went out. */
   get accepted(): FakeRequest[] {
@@ -73,11 +81,18 @@ export class FakeSmsApis {
       this.behaviour.failNext = (this.behaviour.failNext ?? 0) - 1;
       return "failed";
     }
-    if (this.behaviour.perSecond !== undefined) {
-      const second = Math.floor(Date.now() / 1000);
-      const used = this.perSecondCounts.get(second) ?? 0;
-      if (used >= this.behaviour.perSecond) return "throttled";
-      this.perSecondCounts.set(second, used + 1);
+    const rate = this.behaviour.perSecond;
+    if (rate !== undefined) {
+      const now = Date.now();
+      const bucket = this.bucket ?? { tokens: rate, at: now };
+      const tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
+      if (tokens < 1) {
+        this.bucket = { tokens, at: now };
+        return "throttled";
+      }
+      this.bucket = { tokens: tokens - 1, at: now };
+    } else {
+      this.bucket = undefined;
     }
     return "accepted";
   }
