@@ -1,8 +1,13 @@
 import { parseDuration } from "../duration.js";
 import type { JourneyId } from "../model.js";
-import { earliestSendTime } from "../policy.js";
 import type { Journey, JourneyContext } from "./journey.js";
-import { fullyRefunded, paidOrders, unreachableReason } from "./lifecycle.js";
+import {
+  couponMessage,
+  fullyRefunded,
+  paidOrders,
+  unreachableReason,
+  waitForMarketingSlot,
+} from "./lifecycle.js";
 
 const STEP = "gift";
 
@@ -21,9 +26,11 @@ function giftJourney(id: Extract<JourneyId, "gift-30" | "gift-100">, key: "gift3
       if (context.ledger.has(STEP)) return { kind: "done" };
       // The order that started the journey was paid; an earlier-paid one (late webhook) is caught at check.
       const paidAt = context.order?.paidAt ?? context.state.enteredAt;
-      const due = new Date(Date.parse(paidAt) + parseDuration(settings(context).after));
-      const sendAt = earliestSendTime(due < context.now ? context.now : due, "marketing", context.config);
-      return { kind: "wait", step: STEP, sendAt: sendAt.toISOString() };
+      return waitForMarketingSlot(
+        context,
+        STEP,
+        new Date(Date.parse(paidAt) + parseDuration(settings(context).after)),
+      );
     },
 
     async check(context, step) {
@@ -37,22 +44,8 @@ function giftJourney(id: Extract<JourneyId, "gift-30" | "gift-100">, key: "gift3
     },
 
     message(context) {
-      const { config, customer } = context;
       const gift = settings(context);
-      return {
-        templateId: `${id}.${STEP}`,
-        template: gift.template,
-        messageClass: "marketing",
-        variables: {
-          shop: config.name,
-          name: customer?.name ?? "",
-          couponAmount: gift.couponAmount,
-          coupon: gift.coupon.code,
-        },
-        issueCoupon: gift.coupon.issueUrl
-          ? { amount: gift.couponAmount, issueUrl: gift.coupon.issueUrl }
-          : undefined,
-      };
+      return couponMessage(context, `${id}.${STEP}`, gift.template, gift);
     },
   };
 }

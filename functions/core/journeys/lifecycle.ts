@@ -1,5 +1,7 @@
-import type { OrderRecord } from "../model.js";
-import type { JourneyContext } from "./journey.js";
+import type { ShopConfig } from "../config.js";
+import type { Next, OrderRecord } from "../model.js";
+import { earliestSendTime } from "../policy.js";
+import type { JourneyContext, StepMessage } from "./journey.js";
 
 /**
  * Facts the lifecycle journeys (gifts, win-back) share: they follow a customer, not an order, and
@@ -33,4 +35,39 @@ export function unreachableReason(context: JourneyContext): string | undefined {
     return "phone-expired";
   }
   return undefined;
+}
+
+/** Waits for `due` (or now, if it has passed) moved to the next marketing slot. */
+export function waitForMarketingSlot(
+  context: JourneyContext,
+  step: string,
+  due: Date,
+): Extract<Next, { kind: "wait" }> {
+  const sendAt = earliestSendTime(due < context.now ? context.now : due, "marketing", context.config);
+  return { kind: "wait", step, sendAt: sendAt.toISOString() };
+}
+
+/** The coupon settings the gifts and win-back share. */
+type CouponSettings = Pick<ShopConfig["journeys"]["gift30"], "couponAmount" | "coupon">;
+
+/** A marketing message carrying a coupon: from `coupon.code`, or issued at send time from `coupon.issueUrl`. */
+export function couponMessage(
+  context: JourneyContext,
+  templateId: string,
+  template: string,
+  settings: CouponSettings,
+): StepMessage {
+  const { couponAmount, coupon } = settings;
+  return {
+    templateId,
+    template,
+    messageClass: "marketing",
+    variables: {
+      shop: context.config.name,
+      name: context.customer?.name ?? "",
+      couponAmount,
+      coupon: coupon.code,
+    },
+    issueCoupon: coupon.issueUrl ? { amount: couponAmount, issueUrl: coupon.issueUrl } : undefined,
+  };
 }

@@ -1,9 +1,8 @@
 import type { ShopConfig } from "../config.js";
 import { parseDuration } from "../duration.js";
 import type { OrderRecord } from "../model.js";
-import { earliestSendTime } from "../policy.js";
 import type { Journey, JourneyContext } from "./journey.js";
-import { unreachableReason } from "./lifecycle.js";
+import { couponMessage, unreachableReason, waitForMarketingSlot } from "./lifecycle.js";
 
 const STAGES = ["first", "second"] as const;
 
@@ -43,9 +42,7 @@ export const winback: Journey = {
   plan(context) {
     const stage = STAGES.find((candidate) => !context.ledger.has(candidate));
     if (!stage) return { kind: "done" };
-    const due = stageDueAt(context, stage);
-    const sendAt = earliestSendTime(due < context.now ? context.now : due, "marketing", context.config);
-    return { kind: "wait", step: stage, sendAt: sendAt.toISOString() };
+    return waitForMarketingSlot(context, stage, stageDueAt(context, stage));
   },
 
   async check(context, step) {
@@ -61,21 +58,8 @@ export const winback: Journey = {
   },
 
   message(context, step) {
-    const { config, customer } = context;
-    const settings = config.journeys.winback;
-    return {
-      templateId: `winback.${step}`,
-      template: step === "second" ? settings.templates.second : settings.templates.first,
-      messageClass: "marketing",
-      variables: {
-        shop: config.name,
-        name: customer?.name ?? "",
-        couponAmount: settings.couponAmount,
-        coupon: settings.coupon.code,
-      },
-      issueCoupon: settings.coupon.issueUrl
-        ? { amount: settings.couponAmount, issueUrl: settings.coupon.issueUrl }
-        : undefined,
-    };
+    const settings = context.config.journeys.winback;
+    const template = step === "second" ? settings.templates.second : settings.templates.first;
+    return couponMessage(context, `winback.${step}`, template, settings);
   },
 };
