@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DURATION_HINT, isDuration } from "./duration.js";
 import { lintTemplates } from "./lint.js";
 import { DEFAULT_TEMPLATES, TEMPLATE_SPECS, type TemplateId } from "./templates.js";
+import { slotsInWindow } from "./time.js";
 
 /**
  * The shop configuration: what operators tune in `cdk.json` under the context key `shop`.
@@ -182,12 +183,9 @@ export const ShopConfigSchema = z
       }
     }
     // A slot of the wrong form is reported by its own rule; this one judges only well-formed slots.
-    const slotsInWindow = config.marketingSlots.filter(
-      (slot) =>
-        !/^\d\d:\d\d$/.test(slot) ||
-        (slot >= config.windows.marketing.start && slot < config.windows.marketing.end),
-    );
-    if (slotsInWindow.length === 0) {
+    const wellFormed = config.marketingSlots.filter((slot) => /^\d\d:\d\d$/.test(slot));
+    const usable = slotsInWindow(wellFormed, config.windows.marketing);
+    if (wellFormed.length === config.marketingSlots.length && usable.length === 0) {
       ctx.addIssue({
         code: "custom",
         path: ["marketingSlots"],

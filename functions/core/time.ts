@@ -30,6 +30,11 @@ export function holdToWindow(instant: Date, window: DailyWindow, timeZone: strin
   return localAt(local.plus({ days: 1 }), window.start).toJSDate();
 }
 
+/** The slots (local times like "10:00") that lie inside `window`, earliest first. */
+export function slotsInWindow(slots: readonly string[], window: DailyWindow): string[] {
+  return slots.filter((slot) => slot >= window.start && slot < window.end).sort();
+}
+
 /**
  * The earliest slot time (e.g. 10:00 or 17:00 local) at or after `instant` that is also inside `window`.
  * Marketing goes out only at the preferred slots, the seeds' best open times.
@@ -41,7 +46,7 @@ export function nextSlot(
   timeZone: string,
 ): Date {
   const local = inZone(instant, timeZone);
-  const inWindow = [...slots].filter((slot) => slot >= window.start && slot < window.end).sort();
+  const inWindow = slotsInWindow(slots, window);
   if (inWindow.length === 0) throw new Error("no marketing slot lies inside the marketing window");
   for (let dayOffset = 0; dayOffset < 2; dayOffset += 1) {
     const day = local.plus({ days: dayOffset });
