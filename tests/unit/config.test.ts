@@ -1,17 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseShopConfig, shopConfigJsonSchema } from "../../functions/core/config.js";
+import { parseShopConfig, shopConfigJsonSchema } from "../../functions/core/config.js";
 import { parseDuration } from "../../functions/core/duration.js";
-
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseShopConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("config was accepted");
-}
+import { problemsOf } from "../support/config.js";
 
 describe("shop config", () => {
   it("fills every default from DESIGN.md when the operator leaves it out", () => {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseShopConfig, templateWarnings } from "../../functions/core/config.js";
+import { parseShopConfig, templateWarnings } from "../../functions/core/config.js";
 import { lintTemplates } from "../../functions/core/lint.js";
-
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseShopConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { problemsIn, problemsOf } from "../support/config.js";
 
 describe("template lint", () => {
   it("passes the shipped templates with no finding at all", () => {
@@ -47,7 +38,7 @@ describe("template lint", () => {
         gift30: { template: "【{shop}】{name}, a {couponAmount} gift: {coupon}. Reply STOP to opt out" },
       },
     };
-    expect(problemsOf(english).filter((p) => p.includes("gift30"))).toEqual([]);
+    expect(problemsIn(english).filter((p) => p.includes("gift30"))).toEqual([]);
   });
 
   it("warns on a generic opening and on more than one segment at worst-case lengths; errors past maxSegments", () => {

@@ -1,0 +1,19 @@
+import { ConfigError, parseShopConfig } from "../../functions/core/config.js";
+
+/** The problems `parseShopConfig` reports for `raw`, or none when it accepts it. */
+export function problemsIn(raw: unknown): string[] {
+  try {
+    parseShopConfig(raw);
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+}
+
+/** The problems `parseShopConfig` reports for `raw`; fails the test if the config is accepted. */
+export function problemsOf(raw: unknown): string[] {
+  const problems = problemsIn(raw);
+  if (problems.length === 0) throw new Error("config was accepted");
+  return problems;
+}
