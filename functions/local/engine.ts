@@ -184,6 +184,7 @@ export class LocalJourneyEngine implements JourneyStarter {
     loaded: LoadedMachine,
     signal: AbortSignal,
     deadline: Date | undefined,
+    inFlight: Set<Promise<unknown>>,
   ): Record<string, (input: Json) => Promise<Json>> {
     const { clock } = this.options;
     const timedOut = () => {
@@ -192,7 +193,17 @@ export class LocalJourneyEngine implements JourneyStarter {
       return error;
     };
     const bound: Record<string, (input: Json) => Promise<Json>> = {};
-    for (const [stateName, handler] of Object.entries(loaded.taskHandlers)) {
+    for (const [stateName, taskHandler] of Object.entries(loaded.taskHandlers)) {
+      // A stopped execution's task keeps running to its end (as a Lambda would), so it is tracked.
+      const handler = (input: Json) => {
+        const call = taskHandler(input);
+        inFlight.add(call);
+        void call.then(
+          () => inFlight.delete(call),
+          () => inFlight.delete(call),
+        );
+        return call;
+      };
       const waiting = loaded.hooks.get(stateName);
       bound[stateName] = async (input) => {
         if (waiting) {
@@ -215,6 +226,7 @@ export class LocalJourneyEngine implements JourneyStarter {
     const loaded = this.machines.get(journey);
     if (!loaded) throw new Error(`no state machine for journey ${journey} in the template`);
     const abort = new AbortController();
+    const inFlight = new Set<Promise<unknown>>();
     this.options.activity?.begin();
     this.started += 1;
     const run = loaded.machine.run(input as Json, {
@@ -225,6 +237,7 @@ export class LocalJourneyEngine implements JourneyStarter {
           loaded.timeoutMs === undefined
             ? undefined
             : new Date(this.options.clock.now().getTime() + loaded.timeoutMs),
+          inFlight,
         ),
         waitTimeOverrides: loaded.waitOverrides,
         retryIntervalOverrides: loaded.retryOverrides,
@@ -242,7 +255,12 @@ export class LocalJourneyEngine implements JourneyStarter {
         this.failures.push({ name, error });
         this.options.onExecutionFailed?.(name, error);
       })
-      .finally(() => this.options.activity?.end());
+      // The execution stops counting as running only once its last task has returned: a task still
+      // running after a stop may use the clock, and the virtual clock must not move under it.
+      .finally(async () => {
+        await Promise.allSettled([...inFlight]);
+        this.options.activity?.end();
+      });
     this.executions.set(name, { abort, result });
     abort.signal.addEventListener("abort", () => run.abort(), { once: true });
   }
