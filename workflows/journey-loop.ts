@@ -37,7 +37,8 @@ function invoke(scope: Construct, id: string, lambdaFunction: IFunction): Lambda
  *
  * Plan → StepPlanned? → WaitUntilDue(`$.next.sendAt`) → Check → Decided? → Deliver → Plan … → Done
  *
- * Check may hold a step (back to the wait with a later `sendAt`) or skip it (straight back to Plan).
+ * Check may hold a step (back to the wait with a later `sendAt`), skip it (straight back to Plan), or end
+ * the run (`done`: an execution that only kept an early event's grace period, whose order has arrived).
  * Deliver retries a provider failure with backoff; a step whose claim is held elsewhere is retried too;
  * when the retries run out, GiveUp records the step as skipped with a reason instead of failing the run.
  */
@@ -73,6 +74,8 @@ export function journeyLoop(scope: Construct, functions: JourneyStepFunctions): 
   check.next(
     new Choice(scope, STATE_NAMES.decided)
       .when(Condition.stringEquals("$.next.kind", "hold"), wait)
+      // A grace-period execution whose order arrived: the order's own execution decides the step.
+      .when(Condition.stringEquals("$.next.kind", "done"), done)
       .when(
         Condition.or(
           Condition.stringEquals("$.next.kind", "send"),

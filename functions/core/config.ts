@@ -74,6 +74,75 @@ const paymentReminder = z
   })
   .prefault({});
 
+/** Gift orders go to someone other than the buyer, whose number the order carries. */
+const giftOrders = z.enum(["skip", "send"]).default("skip");
+
+const shipped = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** `skip` (reason `gift`) or `send` the notice for gift orders. */
+    giftOrders,
+    /** Display names for carrier codes in `{carrier}`; a code without one is shown as it is. */
+    carrierNames: z.record(z.string(), z.string().min(1)).default({
+      SF: "顺丰速运",
+      shunfeng: "顺丰速运",
+      YTO: "圆通速递",
+      yuantong: "圆通速递",
+      ZTO: "中通快递",
+      zhongtong: "中通快递",
+      STO: "申通快递",
+      shentong: "申通快递",
+      YD: "韵达快递",
+      yunda: "韵达快递",
+      JD: "京东物流",
+      jd: "京东物流",
+      EMS: "EMS",
+      ems: "EMS",
+    }),
+    templates: z
+      .strictObject({
+        firstTime: template("shipped.first-time"),
+        returning: template("shipped.returning"),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const arrived = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** `parcel.out_for_delivery` messages; off by default (the arrival notice already asks to keep the phone on). */
+    outForDelivery: z.boolean().default(false),
+    giftOrders,
+    templates: z
+      .strictObject({
+        arrivedCity: template("arrived.arrived-city"),
+        outForDelivery: template("arrived.out-for-delivery"),
+        delivered: template("arrived.delivered"),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+const reviewCare = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** The feedback request, counted from delivery (or completion, whichever comes first). */
+    requestAfter: duration.default("3d"),
+    /** Only a customer's first this-many paid orders get a request. */
+    firstOrders: z.number().int().positive().default(2),
+    /** `skip` (reason `gift`) or `send` the feedback request for gift orders: the buyer is not the user. */
+    giftOrders,
+    templates: z
+      .strictObject({
+        request: template("review-care.request"),
+        thanks: template("review-care.thanks"),
+        apology: template("review-care.apology"),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 const gift = (after: string, couponAmount: number, id: TemplateId) =>
   z
     .strictObject({
@@ -147,9 +216,21 @@ const lint = z
     bannedWords: z.array(z.string().min(1)).default(["好评有礼", "好评返现"]),
     genericOpenings: z.array(z.string().min(1)).default(["亲", "尊敬的客户"]),
     /** Longest value of each variable, for the worst-case segment count. */
-    variableLengths: z
-      .record(z.string(), z.number().int().nonnegative())
-      .default({ name: 4, orderId: 20, amount: 8, closeAt: 11, couponAmount: 3, coupon: 12 }),
+    variableLengths: z.record(z.string(), z.number().int().nonnegative()).default({
+      name: 4,
+      orderId: 20,
+      amount: 8,
+      closeAt: 11,
+      couponAmount: 3,
+      coupon: 12,
+      carrier: 4,
+      trackingNo: 15,
+    }),
+    /**
+     * Whether customer names may need UCS-2 (Chinese names do), which shrinks a segment from 160 to 70
+     * characters. Set false for a shop whose customers' names are in Latin script.
+     */
+    unicodeNames: z.boolean().default(true),
   })
   .prefault({});
 
@@ -167,9 +248,17 @@ export const ShopConfigSchema = z
     caps,
     lint,
     promotions: z.array(promotion).default([]),
+    /**
+     * How long a shipping, parcel or review event waits for its order's `order.created` before its step
+     * is skipped `unknown-order`.
+     */
+    unknownOrderGrace: duration.default("24h"),
     journeys: z
       .strictObject({
         paymentReminder,
+        shipped,
+        arrived,
+        reviewCare,
         gift30: gift("30d", 5, "gift-30.gift"),
         gift100: gift("100d", 10, "gift-100.gift"),
         winback,

@@ -2,9 +2,9 @@ import type { Clock } from "./clock.js";
 import type { ShopConfig } from "./config.js";
 import type { ShopEvent } from "./events.js";
 import { paidOrders } from "./journeys/lifecycle.js";
-import type { ExecutionState, JourneyId } from "./model.js";
+import type { ExecutionState, JourneyId, OrderRecord } from "./model.js";
 import { skipUpcomingStep } from "./steps.js";
-import type { Store } from "./store.js";
+import type { OrderFact, Store } from "./store.js";
 
 /** Starts journey executions: Step Functions on AWS, the local engine locally. */
 export interface JourneyStarter {
@@ -78,6 +78,88 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
   await startJourney(deps, { journey: "winback", ...base }, `${customerId}:${orderId}`);
 }
 
+/** An order-care journey an event calls for, and the stage when the journey has several. */
+interface OrderCareStart {
+  readonly journey: Extract<JourneyId, "shipped" | "arrived" | "review-care">;
+  readonly stage?: string;
+}
+
+/** The order-care journeys an event about an order starts, as the config enables them. */
+function orderCareStarts(config: ShopConfig, type: ShopEvent["type"]): OrderCareStart[] {
+  const { shipped, arrived, reviewCare } = config.journeys;
+  const starts: (OrderCareStart | false)[] = (() => {
+    switch (type) {
+      case "order.shipped":
+        return [shipped.enabled && { journey: "shipped" }];
+      case "parcel.arrived_city":
+        return [arrived.enabled && { journey: "arrived", stage: "arrived-city" }];
+      case "parcel.out_for_delivery":
+        return [
+          arrived.enabled && arrived.outForDelivery && { journey: "arrived", stage: "out-for-delivery" },
+        ];
+      case "parcel.delivered":
+        return [
+          arrived.enabled && { journey: "arrived", stage: "delivered" },
+          reviewCare.enabled && { journey: "review-care", stage: "request" },
+        ];
+      case "order.completed":
+        return [reviewCare.enabled && { journey: "review-care", stage: "request" }];
+      case "review.posted":
+        return [reviewCare.enabled && { journey: "review-care", stage: "reply" }];
+      default:
+        return [];
+    }
+  })();
+  return starts.filter((start): start is OrderCareStart => start !== false);
+}
+
+const AWAITING_SEPARATOR = "/";
+
+/**
+ * Starts an order-care journey for an event about `order`. One execution per (journey, order, stage), so
+ * a repeated event is a no-op. If the order itself is not known yet (webhooks come out of order), a
+ * grace-period execution is started instead and the journey is noted on the order, to be started when
+ * `order.created` arrives; if it never does, the grace execution skips the step `unknown-order`.
+ */
+async function startOrderCare(deps: DispatchDeps, order: OrderRecord, start: OrderCareStart): Promise<void> {
+  const subject = start.stage ? `${order.orderId}:${start.stage}` : order.orderId;
+  const enteredAt = deps.clock.now().toISOString();
+  const base = { journey: start.journey, orderId: order.orderId, enteredAt, stage: start.stage };
+  if (order.createdAt !== undefined && order.customerId !== undefined) {
+    await startJourney(deps, { ...base, customerId: order.customerId }, subject);
+    return;
+  }
+  await deps.store.markAwaitingOrder(
+    order.orderId,
+    `${start.journey}${AWAITING_SEPARATOR}${start.stage ?? ""}`,
+  );
+  await startJourney(deps, { ...base, awaitingOrder: true }, `${subject}:awaiting-order`);
+}
+
+/** Starts the order-care journeys whose events came before the order. Repeats are no-ops (same names). */
+async function startAwaitedJourneys(deps: DispatchDeps, order: OrderRecord): Promise<void> {
+  for (const key of order.awaitingOrder ?? []) {
+    const [journey, stage] = key.split(AWAITING_SEPARATOR) as [OrderCareStart["journey"], string];
+    await startOrderCare(deps, order, { journey, stage: stage || undefined });
+  }
+  if (order.reviewAuto && order.reviewedAt && order.customerId) {
+    await deps.store.recordCustomerFlag(order.customerId, "autoReviewedAt", order.reviewedAt);
+  }
+}
+
+/** Records an order fact from an event and starts the order-care journeys the event calls for. */
+async function applyOrderFact(
+  deps: DispatchDeps,
+  event: Extract<ShopEvent, { orderId: string }>,
+  facts: OrderFact,
+): Promise<void> {
+  const order = await deps.store.recordOrderFacts(event.orderId, facts);
+  if (event.type === "review.posted" && event.auto && order.customerId && order.createdAt) {
+    await deps.store.recordCustomerFlag(order.customerId, "autoReviewedAt", event.at);
+  }
+  for (const start of orderCareStarts(deps.config, event.type)) await startOrderCare(deps, order, start);
+}
+
 /**
  * Applies one event: updates what the store knows (by event time, so order of arrival does not matter)
  * and starts the journeys the event triggers.
@@ -86,7 +168,7 @@ export async function dispatchEvent(deps: DispatchDeps, event: ShopEvent): Promi
   const { store } = deps;
   switch (event.type) {
     case "order.created": {
-      await store.recordOrderCreated(event.order, event.at);
+      const order = await store.recordOrderCreated(event.order, event.at);
       if (deps.config.journeys.paymentReminder.enabled) {
         const state: ExecutionState = {
           journey: "payment-reminder",
@@ -96,33 +178,40 @@ export async function dispatchEvent(deps: DispatchDeps, event: ShopEvent): Promi
         };
         await startJourney(deps, state, event.order.id);
       }
-      // The payment may have arrived before the order (webhooks come out of order).
+      // Payment, shipping and parcel events may have arrived before the order (webhooks come out of order).
+      await startAwaitedJourneys(deps, order);
       return startPaidOrderJourneys(deps, event.order.id);
     }
     case "order.paid":
       await store.recordOrderFacts(event.orderId, { paidAt: event.at });
       return startPaidOrderJourneys(deps, event.orderId);
     case "order.cancelled":
-      return store.recordOrderFacts(event.orderId, { cancelledAt: event.at });
+      await store.recordOrderFacts(event.orderId, { cancelledAt: event.at });
+      return;
     case "order.shipped":
-      return store.recordOrderFacts(event.orderId, {
+      return applyOrderFact(deps, event, {
         shippedAt: event.at,
         carrier: event.carrier,
         trackingNo: event.trackingNo,
       });
     case "parcel.arrived_city":
-      return store.recordOrderFacts(event.orderId, { arrivedCityAt: event.at });
+      return applyOrderFact(deps, event, { arrivedCityAt: event.at });
     case "parcel.out_for_delivery":
-      return store.recordOrderFacts(event.orderId, { outForDeliveryAt: event.at });
+      return applyOrderFact(deps, event, { outForDeliveryAt: event.at });
     case "parcel.delivered":
-      return store.recordOrderFacts(event.orderId, { deliveredAt: event.at });
+      return applyOrderFact(deps, event, { deliveredAt: event.at });
     case "order.completed":
-      return store.recordOrderFacts(event.orderId, { completedAt: event.at });
+      return applyOrderFact(deps, event, { completedAt: event.at });
     case "refund.completed":
-      return store.recordOrderFacts(event.orderId, { refundedAt: event.at, refundedAmount: event.amount });
-    case "review.posted":
-      // Review care (issue 3) acts on reviews; until then the event is archived with the raw webhook.
+      await store.recordOrderFacts(event.orderId, { refundedAt: event.at, refundedAmount: event.amount });
       return;
+    case "review.posted":
+      return applyOrderFact(deps, event, {
+        reviewedAt: event.at,
+        reviewRating: event.rating,
+        reviewAuto: event.auto,
+        reviewText: event.text,
+      });
     case "customer.opted_out":
       if (event.customerId !== undefined)
         await store.recordCustomerFlag(event.customerId, "optedOutAt", event.at);

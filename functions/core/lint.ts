@@ -9,6 +9,7 @@ export interface LintSettings {
     readonly bannedWords: readonly string[];
     readonly genericOpenings: readonly string[];
     readonly variableLengths: Readonly<Record<string, number>>;
+    readonly unicodeNames: boolean;
   };
 }
 
@@ -20,7 +21,8 @@ export interface LintFinding {
   readonly message: string;
 }
 
-const SIGNATURE = /^【[^】]{1,20}】/;
+/** 【Shop】 in Chinese templates; [Shop] in Latin-script ones, where 【】 would force UCS-2. */
+const SIGNATURE = /^(【[^】]{1,20}】|\[[^\]]{1,20}\] ?)/;
 /** The first characters a recipient sees in the notification; the seeds say they decide the open. */
 const OPENING_LENGTH = 7;
 
@@ -28,7 +30,7 @@ const OPENING_LENGTH = 7;
 function worstCaseValue(variable: string, settings: LintSettings): string {
   if (variable === "shop") return settings.name;
   const length = settings.lint.variableLengths[variable] ?? 20;
-  return (variable === "name" ? "王" : "9").repeat(length);
+  return (variable === "name" && settings.lint.unicodeNames ? "王" : "9").repeat(length);
 }
 
 /**
@@ -54,7 +56,8 @@ export function lintTemplates(config: LintSettings & Record<string, unknown>): L
         );
       }
     }
-    if (!SIGNATURE.test(template)) report("error", "missing signature: start with the shop's 【{shop}】");
+    if (!SIGNATURE.test(template))
+      report("error", "missing signature: start with the shop's 【{shop}】 (or [{shop}] in Latin script)");
     for (const word of config.lint.bannedWords) {
       if (template.includes(word)) report("error", `contains "${word}", which SMS providers reject`);
     }

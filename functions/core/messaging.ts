@@ -90,6 +90,8 @@ export interface Handoff {
   readonly customerId: string;
   readonly reason: string;
   readonly summary: string;
+  /** The facts behind the summary, e.g. a review's rating and text. */
+  readonly details?: Readonly<Record<string, string>>;
 }
 
 /** Where handoffs go: the operators' SNS topic on AWS, the outbox locally. */

@@ -1,7 +1,15 @@
 import { z } from "zod";
 
-/** Journeys implemented so far; each has one state machine in `workflows/`. */
-export const JourneyIdSchema = z.enum(["payment-reminder", "gift-30", "gift-100", "winback"]);
+/** Every journey; each has one state machine in `workflows/`. The first four follow an order. */
+export const JourneyIdSchema = z.enum([
+  "payment-reminder",
+  "shipped",
+  "arrived",
+  "review-care",
+  "gift-30",
+  "gift-100",
+  "winback",
+]);
 export type JourneyId = z.infer<typeof JourneyIdSchema>;
 
 /** Notices are never capped; marketing is capped, slotted and carries the opt-out line. */
@@ -28,6 +36,16 @@ export interface OrderRecord {
   readonly completedAt?: string;
   readonly refundedAt?: string;
   readonly refundedAmount?: number;
+  /** The order's first review (later ones change nothing). */
+  readonly reviewedAt?: string;
+  readonly reviewRating?: "good" | "neutral" | "bad";
+  readonly reviewAuto?: boolean;
+  readonly reviewText?: string;
+  /**
+   * Journeys whose event came before the order itself (`<journey>/<stage>`): started when the order
+   * arrives. Webhooks from the tracking service often overtake the shop platform's.
+   */
+  readonly awaitingOrder?: ReadonlySet<string>;
 }
 
 /** A customer's contact details and consent, as the store keeps them. */
@@ -38,6 +56,8 @@ export interface CustomerRecord {
   readonly phoneExpiresAt?: string;
   readonly declinedAt?: string;
   readonly optedOutAt?: string;
+  /** When the customer first left an automatic (platform default) review: they get no review requests. */
+  readonly autoReviewedAt?: string;
 }
 
 /** The final outcome of a planned step. */
@@ -58,7 +78,8 @@ export interface DecisionRecord {
   readonly journey: JourneyId;
   readonly step: string;
   readonly orderId?: string;
-  readonly customerId: string;
+  /** Absent only when the order never became known (`unknown-order`). */
+  readonly customerId?: string;
   readonly to?: string;
   readonly outcome: Outcome;
   readonly reason?: string;
@@ -118,8 +139,20 @@ export type Next = z.infer<typeof NextSchema>;
 export const ExecutionStateSchema = z.object({
   journey: JourneyIdSchema,
   orderId: z.string().optional(),
-  customerId: z.string(),
+  /** Absent when an order-care event came before its order: the order names the customer. */
+  customerId: z.string().optional(),
   enteredAt: z.iso.datetime({ offset: true }),
+  /**
+   * Which event an order-care execution answers, when a journey has several (arrived: `arrived-city`,
+   * `out-for-delivery`, `delivered`; review-care: `request`, `reply`).
+   */
+  stage: z.string().optional(),
+  /**
+   * The event came before its order. This execution only keeps the grace period: if the order has not
+   * arrived by then, its step is skipped `unknown-order`; if it has, the execution started for the order
+   * decides and this one ends.
+   */
+  awaitingOrder: z.literal(true).optional(),
   next: NextSchema.optional(),
   /** Set by the state machine's Catch when Deliver kept failing: the step is then given up with a reason. */
   failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),

@@ -57,6 +57,8 @@ export async function applySendingRules(
   input: SendingRuleInput,
 ): Promise<Extract<Next, { kind: "send" | "handoff" | "skip" | "hold" }>> {
   const { config, now, step, messageClass } = input;
+  // A handoff tells the operators, not the customer: no window, slot, opt-out or cap applies.
+  if (input.verdict.kind === "handoff") return input.verdict;
   const skip = (reason: string) => ({ kind: "skip" as const, step, reason });
   const hold = (until: Date) => ({
     kind: "hold" as const,

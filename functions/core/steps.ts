@@ -1,5 +1,6 @@
 import type { Clock } from "./clock.js";
 import type { ShopConfig } from "./config.js";
+import { parseDuration } from "./duration.js";
 import { JOURNEYS } from "./journeys/index.js";
 import { loadJourneyContext } from "./journeys/journey.js";
 import { type OperatorChannel, type SmsProvider, SmsSendError } from "./messaging.js";
@@ -56,7 +57,9 @@ function decision(
   state: ExecutionState,
   step: string,
   outcome: Outcome,
-  details: Partial<Pick<DecisionRecord, "to" | "reason" | "text" | "segments" | "delivery">> & {
+  details: Partial<
+    Pick<DecisionRecord, "customerId" | "to" | "reason" | "text" | "segments" | "delivery">
+  > & {
     template: string;
   },
 ): DecisionRecord {
@@ -86,7 +89,14 @@ export class StepInFlightError extends Error {
 export async function planStep(deps: StepDeps, state: ExecutionState): Promise<ExecutionState> {
   const journey = JOURNEYS[state.journey];
   const context = await loadJourneyContext(deps, journey, state);
-  return { ...state, next: journey.plan(context) };
+  const next = journey.plan(context);
+  if (state.awaitingOrder && next.kind === "wait") {
+    // Only the grace period: the execution started when the order arrives does the real planning.
+    const graceEnds = Date.parse(state.enteredAt) + parseDuration(deps.config.unknownOrderGrace);
+    const sendAt = new Date(Math.max(graceEnds, context.now.getTime()));
+    return { ...state, next: { ...next, sendAt: sendAt.toISOString() } };
+  }
+  return { ...state, next };
 }
 
 function stepOf(state: ExecutionState, expected: Next["kind"][]): string {
@@ -120,8 +130,14 @@ export async function checkStep(deps: StepDeps, state: ExecutionState): Promise<
     // A retried or duplicated execution: the step was decided before, so it is not decided again.
     return { ...state, next: { kind: "delivered", step, outcome: existing.outcome } };
   }
-  const verdict = await journey.check(context, step);
-  const message = journey.message(context, step);
+  if (state.awaitingOrder && context.order?.createdAt !== undefined) {
+    // The order arrived during the grace period and its own execution decides the step: end quietly.
+    return { ...state, next: { kind: "done" } };
+  }
+  const verdict = state.awaitingOrder
+    ? { kind: "skip" as const, step, reason: "unknown-order" }
+    : await journey.check(context, step);
+  const message = await journey.message(context, step);
   const next =
     verdict.kind === "skip"
       ? verdict
@@ -134,7 +150,7 @@ export async function checkStep(deps: StepDeps, state: ExecutionState): Promise<
           messageClass: message.messageClass,
           dueAt: dueAtOf(state),
           deadline: journey.deadline?.(context, step),
-          customerId: state.customerId,
+          customerId: context.customerId ?? "",
           phone: context.customer?.phone,
           optedOutAt: context.optedOutAt,
           ledgerKey: `${state.journey}#${subjectId}#${step}`,
@@ -143,6 +159,7 @@ export async function checkStep(deps: StepDeps, state: ExecutionState): Promise<
     await deps.store.recordDecision(
       subjectId,
       decision(deps, state, step, "skipped", {
+        customerId: context.customerId,
         reason: next.reason,
         template: message.templateId,
         to: context.customer?.phone,
@@ -172,14 +189,15 @@ export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Pro
     if (existing?.status !== "final") throw new StepInFlightError(state.journey, subjectId, step);
     return { ...state, next: { kind: "delivered", step, outcome: existing.outcome } };
   }
-  const message = journey.message(context, step);
+  const message = await journey.message(context, step);
   const to = context.customer?.phone;
   const finish = async (
     outcome: Outcome,
     details: Parameters<typeof decision>[4],
     extra: Parameters<Store["recordDecision"]>[3] = {},
   ): Promise<ExecutionState> => {
-    await deps.store.recordDecision(subjectId, decision(deps, state, step, outcome, details), true, extra);
+    const record = decision(deps, state, step, outcome, { customerId: context.customerId, ...details });
+    await deps.store.recordDecision(subjectId, record, true, extra);
     return { ...state, next: { kind: "delivered", step, outcome } };
   };
   // A side effect that certainly failed frees the step for the state machine's retry.
@@ -192,14 +210,17 @@ export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Pro
     }
   };
   if (next.kind === "handoff") {
+    const note = journey.handoff?.(context, step) ?? {
+      summary: `${state.journey} ${step}: order ${state.orderId ?? "-"} (${context.order?.amount ?? "?"} ${context.order?.currency ?? ""}) needs a person: ${next.reason}`,
+    };
     await releasingClaimOnFailure(() =>
       deps.operators.notify({
         journey: state.journey,
         step,
         orderId: state.orderId,
-        customerId: state.customerId,
+        customerId: context.customerId ?? "",
         reason: next.reason,
-        summary: `${state.journey} ${step}: order ${state.orderId ?? "-"} (${context.order?.amount ?? "?"} ${context.order?.currency ?? ""}) needs a person: ${next.reason}`,
+        ...note,
       }),
     );
     return finish("handoff", { to, reason: next.reason, template: message.templateId });
@@ -212,7 +233,12 @@ export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Pro
   if (message.issueCoupon) {
     const { amount, issueUrl } = message.issueCoupon;
     const coupon = await releasingClaimOnFailure(() =>
-      deps.coupons.issue({ url: issueUrl, journey: state.journey, customerId: state.customerId, amount }),
+      deps.coupons.issue({
+        url: issueUrl,
+        journey: state.journey,
+        customerId: context.customerId ?? "",
+        amount,
+      }),
     );
     variables = { ...variables, coupon };
   }
@@ -272,12 +298,13 @@ async function giveUpStep(deps: DeliverDeps, state: ExecutionState): Promise<Exe
   const journey = JOURNEYS[state.journey];
   const subjectId = journey.subjectId(state);
   const context = await loadJourneyContext(deps, journey, state);
-  const message = journey.message(context, step);
+  const message = await journey.message(context, step);
   const to = context.customer?.phone;
+  const customerId = context.customerId;
   const reason = failure?.Error === "CouponIssueError" ? "coupon-unavailable" : "provider-failed";
   const skippedNow = await deps.store.recordDecision(
     subjectId,
-    decision(deps, state, step, "skipped", { to, reason, template: message.templateId }),
+    decision(deps, state, step, "skipped", { customerId, to, reason, template: message.templateId }),
     false,
     { error: failure?.Error },
   );
@@ -287,7 +314,12 @@ async function giveUpStep(deps: DeliverDeps, state: ExecutionState): Promise<Exe
     return { ...rest, next: { kind: "delivered", step, outcome: existing.outcome } };
   await deps.store.recordDecision(
     subjectId,
-    decision(deps, state, step, "sent", { to, template: message.templateId, delivery: "unknown" }),
+    decision(deps, state, step, "sent", {
+      customerId,
+      to,
+      template: message.templateId,
+      delivery: "unknown",
+    }),
     true,
     { error: failure?.Error },
   );
@@ -306,8 +338,9 @@ export async function skipUpcomingStep(deps: StepDeps, state: ExecutionState, re
   await deps.store.recordDecision(
     journey.subjectId(state),
     decision(deps, state, next.step, "skipped", {
+      customerId: context.customerId,
       reason,
-      template: journey.message(context, next.step).templateId,
+      template: (await journey.message(context, next.step)).templateId,
       to: context.customer?.phone,
     }),
     false,

@@ -59,6 +59,10 @@ export type OrderFact = Partial<
     | "completedAt"
     | "refundedAt"
     | "refundedAmount"
+    | "reviewedAt"
+    | "reviewRating"
+    | "reviewAuto"
+    | "reviewText"
   >
 >;
 
@@ -145,10 +149,13 @@ export class Store {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  /** Records an order's details and its customer's contact details from `order.created`. */
-  async recordOrderCreated(order: OrderDetails, at: string): Promise<void> {
+  /**
+   * Records an order's details and its customer's contact details from `order.created`.
+   * @returns the order as stored now, with the facts earlier events left on it
+   */
+  async recordOrderCreated(order: OrderDetails, at: string): Promise<OrderRecord> {
     const { customer, id: orderId, ...details } = order;
-    await this.update(
+    const stored = await this.update(
       { pk: `ORDER#${orderId}`, sk: "ORDER" },
       {
         orderId: { value: orderId },
@@ -162,6 +169,7 @@ export class Store {
         gsi1pk: { value: `CUSTOMER#${customer.id}` },
         gsi1sk: { value: `${new Date(at).toISOString()}#${orderId}`, keepExisting: true },
       },
+      { returnNew: true },
     );
     await this.recordCustomerContact(
       {
@@ -172,6 +180,7 @@ export class Store {
       },
       at,
     );
+    return stripKeys<OrderRecord>(stored) as OrderRecord;
   }
 
   /** Updates a customer's contact details unless a later event already did (event time, not arrival time). */
@@ -195,17 +204,39 @@ export class Store {
     }
   }
 
-  /** Sets order facts, keeping the earliest value of each so a late duplicate never moves it. */
-  async recordOrderFacts(orderId: string, facts: OrderFact): Promise<void> {
+  /**
+   * Sets order facts, keeping the earliest value of each so a late duplicate never moves it.
+   * @returns the order as stored now (without `createdAt` if its `order.created` has not arrived)
+   */
+  async recordOrderFacts(orderId: string, facts: OrderFact): Promise<OrderRecord> {
     const fields: Record<string, FieldUpdate> = { orderId: { value: orderId } };
     for (const [field, value] of Object.entries(facts)) {
       if (value !== undefined) fields[field] = { value, keepExisting: true };
     }
-    await this.update({ pk: `ORDER#${orderId}`, sk: "ORDER" }, fields);
+    return stripKeys<OrderRecord>(
+      await this.update({ pk: `ORDER#${orderId}`, sk: "ORDER" }, fields, { returnNew: true }),
+    ) as OrderRecord;
   }
 
-  /** Marks a customer as declined or opted out at `at`, keeping the earliest time. */
-  async recordCustomerFlag(customerId: string, flag: "declinedAt" | "optedOutAt", at: string): Promise<void> {
+  /** Notes a journey whose event came before the order, to start it when the order arrives. */
+  async markAwaitingOrder(orderId: string, journeyStage: string): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `ORDER#${orderId}`, sk: "ORDER" },
+        UpdateExpression: "SET #orderId = :orderId ADD #awaiting :stage",
+        ExpressionAttributeNames: { "#orderId": "orderId", "#awaiting": "awaitingOrder" },
+        ExpressionAttributeValues: { ":orderId": orderId, ":stage": new Set([journeyStage]) },
+      }),
+    );
+  }
+
+  /** Marks a customer as declined, opted out or an automatic reviewer at `at`, keeping the earliest time. */
+  async recordCustomerFlag(
+    customerId: string,
+    flag: "declinedAt" | "optedOutAt" | "autoReviewedAt",
+    at: string,
+  ): Promise<void> {
     await this.update(
       { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" },
       { customerId: { value: customerId }, [flag]: { value: at, keepExisting: true } },
@@ -219,8 +250,8 @@ export class Store {
   private async update(
     key: Record<string, string>,
     fields: Record<string, FieldUpdate>,
-    options: { condition?: string } = {},
-  ): Promise<void> {
+    options: { condition?: string; returnNew?: boolean } = {},
+  ): Promise<Record<string, unknown> | undefined> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const sets = Object.entries(fields).map(([field, { value, keepExisting }]) => {
@@ -228,7 +259,7 @@ export class Store {
       values[`:${field}`] = value;
       return keepExisting ? `#${field} = if_not_exists(#${field}, :${field})` : `#${field} = :${field}`;
     });
-    await this.doc.send(
+    const { Attributes } = await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: key,
@@ -236,8 +267,10 @@ export class Store {
         ConditionExpression: options.condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
+        ReturnValues: options.returnNew ? "ALL_NEW" : undefined,
       }),
     );
+    return Attributes;
   }
 
   async getOrder(orderId: string): Promise<OrderRecord | undefined> {

@@ -54,21 +54,30 @@ describe("ShopcareStack", () => {
     )) {
       expect(fn.Properties.Runtime).toBe("nodejs22.x");
     }
-    for (const journey of ["payment-reminder", "gift-30", "gift-100", "winback"]) {
+    const journeys = [
+      "payment-reminder",
+      "shipped",
+      "arrived",
+      "review-care",
+      "gift-30",
+      "gift-100",
+      "winback",
+    ];
+    for (const journey of journeys) {
       template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
         StateMachineType: "STANDARD",
         Tags: [{ Key: "shopcare:journey", Value: journey }],
         LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: "ALL" }),
       });
     }
-    template.resourceCountIs("AWS::StepFunctions::StateMachine", 4);
+    template.resourceCountIs("AWS::StepFunctions::StateMachine", 7);
     // The operators' topic and the inbound topic (two-way SMS replies, delivery events).
     template.resourceCountIs("AWS::SNS::Topic", 2);
   });
 
   it("publishes a version per deploy and starts executions on the live alias, with tasks on exact Lambda versions", () => {
     const template = Template.fromStack(synth(false).stack);
-    template.resourceCountIs("AWS::StepFunctions::StateMachineVersion", 4);
+    template.resourceCountIs("AWS::StepFunctions::StateMachineVersion", 7);
     const versions = template.findResources("AWS::StepFunctions::StateMachineVersion");
     for (const version of Object.values(versions)) {
       expect(version.DeletionPolicy).toBe("Retain");
@@ -99,9 +108,9 @@ describe("ShopcareStack", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
     const metrics = alarms.map((alarm) => alarm.Properties.MetricName);
     for (const metric of ["ExecutionThrottled", "ExecutionsFailed", "ExecutionsTimedOut"]) {
-      expect(metrics.filter((name) => name === metric)).toHaveLength(4);
+      expect(metrics.filter((name) => name === metric)).toHaveLength(7);
     }
-    expect(alarms).toHaveLength(12);
+    expect(alarms).toHaveLength(21);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
   });
 

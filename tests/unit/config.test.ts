@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseShopConfig, shopConfigJsonSchema } from "../../functions/core/config.js";
+import { parseShopConfig, shopConfigJsonSchema, templateWarnings } from "../../functions/core/config.js";
 import { parseDuration } from "../../functions/core/duration.js";
 import { problemsOf } from "../support/config.js";
 
@@ -53,6 +53,29 @@ describe("shop config", () => {
     ).toEqual([
       "shop.journeys.paymentReminder.templates.second: unknown template variable {nmae}; allowed: {shop} {name} {orderId} {amount} {closeAt}",
     ]);
+  });
+
+  it("names the path of an order-care template with an unknown variable, listing the allowed ones", () => {
+    expect(
+      problemsOf({
+        journeys: { shipped: { templates: { firstTime: "【{shop}】{name} {trackingNumber}" } } },
+      }),
+    ).toEqual([
+      "shop.journeys.shipped.templates.firstTime: unknown template variable {trackingNumber}; allowed: {shop} {name} {orderId} {carrier} {trackingNo}",
+    ]);
+    expect(
+      problemsOf({ journeys: { reviewCare: { templates: { request: "【{shop}】{name}，还满意吗？" } } } }),
+    ).toEqual([
+      'shop.journeys.reviewCare.templates.request: marketing must carry the opt-out line "回T退订"',
+    ]);
+  });
+
+  it("the English example config is valid and lints clean: [Shop] signatures, STOP line, one GSM-7 segment", () => {
+    const english = JSON.parse(readFileSync(new URL("../../examples/shop.en.json", import.meta.url), "utf8"));
+    const config = parseShopConfig(english);
+    expect(templateWarnings(config)).toEqual([]);
+    expect(config.journeys.shipped.templates.firstTime).toMatch(/^\[\{shop\}\] Hi \{name\}/);
+    expect(config.sms.optOutLine).toBe("Reply STOP to opt out");
   });
 
   it("parses human durations, compound ones included", () => {

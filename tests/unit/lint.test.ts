@@ -26,7 +26,7 @@ describe("template lint", () => {
     expect(
       problemsOf({ journeys: { paymentReminder: { templates: { first: "{name}您好，请付款" } } } }),
     ).toEqual([
-      "shop.journeys.paymentReminder.templates.first: missing signature: start with the shop's 【{shop}】",
+      "shop.journeys.paymentReminder.templates.first: missing signature: start with the shop's 【{shop}】 (or [{shop}] in Latin script)",
     ]);
     expect(
       problemsOf({ journeys: { winback: { templates: { second: "【{shop}】{name}，回来看看" } } } }),

@@ -34,6 +34,7 @@ function context(
     state: { journey: "payment-reminder", orderId: "o1", customerId: "c1", enteredAt: CREATED },
     order,
     customer: { customerId: "c1", phone: "+8613800000000", name: "王芳", ...overrides.customer },
+    customerId: "c1",
     ledger: new Map(Object.entries(overrides.ledger ?? {})),
     optedOutAt: undefined,
     customerOrders: async () => [...(order ? [order] : []), ...(overrides.otherOrders ?? [])],
@@ -169,10 +170,10 @@ describe("payment reminder: the check at the due time", () => {
     });
   });
 
-  it("renders the 2nd reminder with its own template and the auto-close time", () => {
-    const message = paymentReminder.message(context(due), "second");
+  it("renders the 2nd reminder with its own template and the auto-close time", async () => {
+    const message = await paymentReminder.message(context(due), "second");
     expect(message.templateId).toBe("payment-reminder.second");
-    expect(message.template).not.toBe(paymentReminder.message(context(due), "first").template);
+    expect(message.template).not.toBe((await paymentReminder.message(context(due), "first")).template);
     expect(message.variables).toMatchObject({
       shop: "Shop",
       name: "王芳",

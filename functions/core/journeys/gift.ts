@@ -20,7 +20,7 @@ function giftJourney(id: Extract<JourneyId, "gift-30" | "gift-100">, key: "gift3
   const firstPaidOrder = async (context: JourneyContext) => paidOrders(await context.customerOrders())[0];
   return {
     id,
-    subjectId: (state) => state.customerId,
+    subjectId: (state) => state.customerId ?? "-",
 
     plan(context) {
       if (context.ledger.has(STEP)) return { kind: "done" };

@@ -13,6 +13,8 @@ export interface JourneyContext {
   readonly customer: CustomerRecord | undefined;
   /** Decisions (and in-flight claims) of this journey for this subject, by step. */
   readonly ledger: ReadonlyMap<string, LedgerEntry>;
+  /** The customer the step is about: from the execution, or from the order once it is known. */
+  readonly customerId: string | undefined;
   /** When the customer or their phone number opted out of marketing, if they did. */
   readonly optedOutAt: string | undefined;
   /** The customer's orders, loaded only by the rules that need them. */
@@ -47,8 +49,19 @@ export interface Journey {
   check(context: JourneyContext, step: string): Promise<Extract<Next, { kind: "send" | "handoff" | "skip" }>>;
   /** After this instant a held step is skipped with the deadline's reason instead. @default none */
   deadline?(context: JourneyContext, step: string): Deadline | undefined;
-  /** The message for a step that goes out. */
-  message(context: JourneyContext, step: string): StepMessage;
+  /** The message for a step (its template id also names a skipped or handed-off step's record). */
+  message(context: JourneyContext, step: string): StepMessage | Promise<StepMessage>;
+  /**
+   * What the operators are told about a handoff step.
+   * @default the journey, step, order, amount and reason in one line
+   */
+  handoff?(context: JourneyContext, step: string): HandoffNote;
+}
+
+/** The operators' view of a handoff: a one-line summary and the facts behind it. */
+export interface HandoffNote {
+  readonly summary: string;
+  readonly details?: Readonly<Record<string, string>>;
 }
 
 /** Loads the context the rules of `journey` need, at the clock's current time. */
@@ -58,11 +71,14 @@ export async function loadJourneyContext(
   state: ExecutionState,
 ): Promise<JourneyContext> {
   const { store } = deps;
-  const [order, customer, ledger] = await Promise.all([
+  // In parallel when the execution names its customer; otherwise the order does, once it is known.
+  const [order, ledger, knownCustomer] = await Promise.all([
     state.orderId ? store.getOrder(state.orderId) : Promise.resolve(undefined),
-    store.getCustomer(state.customerId),
     store.listLedger(journey.id, journey.subjectId(state)),
+    state.customerId ? store.getCustomer(state.customerId) : Promise.resolve(undefined),
   ]);
+  const customerId = state.customerId ?? order?.customerId;
+  const customer = state.customerId || !customerId ? knownCustomer : await store.getCustomer(customerId);
   const phoneOptOut = customer?.phone ? await store.getPhoneOptOut(customer.phone) : undefined;
   const optOuts = [customer?.optedOutAt, phoneOptOut].filter((at): at is string => at !== undefined);
   const optedOutAt = optOuts.sort((a, b) => Date.parse(a) - Date.parse(b))[0];
@@ -73,10 +89,11 @@ export async function loadJourneyContext(
     state,
     order,
     customer,
+    customerId,
     ledger,
     optedOutAt,
     customerOrders: () => {
-      customerOrders ??= store.listCustomerOrders(state.customerId);
+      customerOrders ??= customerId ? store.listCustomerOrders(customerId) : Promise.resolve([]);
       return customerOrders;
     },
   };

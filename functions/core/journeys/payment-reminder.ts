@@ -48,7 +48,7 @@ function isBefore(timestamp: string | undefined, now: Date): boolean {
 export const paymentReminder: Journey = {
   id: "payment-reminder",
 
-  subjectId: (state) => state.orderId ?? state.customerId,
+  subjectId: (state) => state.orderId ?? state.customerId ?? "-",
 
   plan(context) {
     const { config, now, ledger } = context;
