@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
@@ -17,6 +17,7 @@ import { Construct } from "constructs";
 import { ConfigError, type ShopConfig } from "../functions/core/config.js";
 import { JourneyIdSchema } from "../functions/core/model.js";
 import { TABLE_KEYS } from "../functions/core/store.js";
+import { WEBHOOK_SOURCES } from "../functions/core/webhooks/sources.js";
 import { INBOUND_PATHS } from "../functions/handlers/inbound.js";
 import { WORKFLOWS } from "../workflows/index.js";
 import { JourneyStateMachine } from "./journey-state-machine.js";
@@ -25,9 +26,13 @@ import { JourneyStateMachine } from "./journey-state-machine.js";
 export interface ShopcareStackProps extends StackProps {
   /** The validated shop configuration (from `cdk.json`'s `shop`). */
   readonly config: ShopConfig;
-  /** Largest webhook body accepted, in bytes. @default 262144 (256 KB) */
-  readonly maxWebhookBytes?: number;
 }
+
+/**
+ * Deliveries of an event before dispatch gives up; the handler keeps the last failure as a dead letter in
+ * the table (with its error), and SQS's own dead-letter queue catches only crashed batches.
+ */
+const MAX_RECEIVE_COUNT = 5;
 
 /** The handler names; each Lambda carries its own in `SHOPCARE_HANDLER`, which the local runner maps back. */
 export const HANDLERS = [
@@ -69,6 +74,8 @@ export class ShopcareStack extends Stack {
   /** Where two-way SMS replies and End User Messaging delivery events are published. */
   readonly inboundTopic: Topic;
   readonly journeys: ReadonlyMap<string, JourneyStateMachine>;
+  /** The webhook sources' signing secrets (`{generic, shopify, kuaidi100}`). */
+  readonly webhookSecret: Secret;
 
   constructor(scope: Construct, id: string, props: ShopcareStackProps) {
     super(scope, id, props);
@@ -111,7 +118,7 @@ export class ShopcareStack extends Stack {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(180),
-      deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+      deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
     const fn = (name: HandlerName, environment: Record<string, string>, timeout = Duration.seconds(30)) => {
@@ -204,6 +211,7 @@ export class ShopcareStack extends Stack {
     const dispatch = fn(
       "dispatch",
       {
+        MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
         JOURNEY_STATE_MACHINES: JSON.stringify(
           Object.fromEntries([...machines].map(([journey, machine]) => [journey, machine.startArn])),
         ),
@@ -223,23 +231,50 @@ export class ShopcareStack extends Stack {
     }
     dispatch.addEventSource(new SqsEventSource(events, { batchSize: 10, reportBatchItemFailures: true }));
 
+    // Signing secrets, never in cdk.json: `generic` is generated; set `shopify` (the app's API secret) and
+    // `kuaidi100` (the subscription salt) after the first deploy.
+    this.webhookSecret = new Secret(this, "WebhookSecrets", {
+      description: `${config.name} shopcare webhook signing secrets as {"generic": "…", "shopify": "…", "kuaidi100": "…"}`,
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ shopify: "", kuaidi100: "" }),
+        generateStringKey: "generic",
+        excludePunctuation: true,
+        passwordLength: 48,
+      },
+    });
+    Validations.of(this.webhookSecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "The Shopify and Kuaidi100 secrets are issued by those services; rotating them is a manual step there.",
+    });
     const ingest = fn("ingest", {
       EVENTS_QUEUE_URL: events.queueUrl,
-      MAX_WEBHOOK_BYTES: String(props.maxWebhookBytes ?? 262_144),
+      WEBHOOK_SECRET_ARN: this.webhookSecret.secretArn,
     });
-    this.table.grantWriteData(ingest);
+    // Read as well as write: a repeated delivery is looked up, and parcel pushes find their order.
+    this.table.grantReadWriteData(ingest);
     events.grantSendMessages(ingest);
+    this.webhookSecret.grantRead(ingest);
 
     const accessLogs = new LogGroup(this, "ApiAccessLogs", {
       retention: RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.api = new HttpApi(this, "WebhookApi", { description: `${config.name} shopcare webhooks` });
-    this.api.addRoutes({
-      path: "/webhooks/generic",
-      methods: [HttpMethod.POST],
-      integration: new HttpLambdaIntegration("IngestIntegration", ingest),
-    });
+    const ingestIntegration = new HttpLambdaIntegration("IngestIntegration", ingest);
+    for (const source of WEBHOOK_SOURCES) {
+      this.api.addRoutes({
+        path: `/webhooks/${source}`,
+        methods: [HttpMethod.POST],
+        integration: ingestIntegration,
+      });
+    }
+    // What `shopcare replay` and operators need to find.
+    new CfnOutput(this, "WebhookUrl", { value: `${this.api.apiEndpoint}/webhooks/` });
+    new CfnOutput(this, "TableName", { value: this.table.tableName });
+    new CfnOutput(this, "EventsQueueUrl", { value: events.queueUrl });
+    new CfnOutput(this, "EventsDeadLetterQueueArn", { value: deadLetters.queueArn });
+    new CfnOutput(this, "WebhookSecretArn", { value: this.webhookSecret.secretArn });
 
     // Replies and receipts: Aliyun pushes them over HTTP; SNS / End User Messaging publish to a topic.
     const inboundHttp = fn("inbound-http", {});
@@ -291,7 +326,7 @@ export class ShopcareStack extends Stack {
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG4",
       reason:
-        "Webhook senders (shop platform, ERP, parcel tracker) cannot use IAM or Cognito; requests are verified by HMAC signature in the ingest function.",
+        "Webhook senders (shop platform, ERP, parcel tracker) cannot use IAM or Cognito; the ingest function verifies each source's signature (HMAC-SHA256 with a timestamp, Shopify's HMAC, Kuaidi100's MD5 sign) before anything is kept.",
     });
   }
 }

@@ -248,6 +248,19 @@ export const ShopConfigSchema = z
     caps,
     lint,
     promotions: z.array(promotion).default([]),
+    webhooks: z
+      .strictObject({
+        /** Larger bodies are answered 413; at most 350 KB, so the archived body fits a DynamoDB item. */
+        maxBodyBytes: z.number().int().positive().max(358_400).default(262_144),
+        /** A signed generic webhook whose timestamp is further than this from now is refused (replay protection). */
+        maxClockSkew: duration.default("5m"),
+        /** Country for phone numbers platforms send without a country code (ISO 3166 alpha-2). */
+        defaultCountry: z
+          .string()
+          .regex(/^[A-Z]{2}$/, { error: 'expected a country code like "CN"' })
+          .default("CN"),
+      })
+      .prefault({}),
     /**
      * How long a shipping, parcel or review event waits for its order's `order.created` before its step
      * is skipped `unknown-order`.

@@ -154,6 +154,7 @@ async function applyOrderFact(
   facts: OrderFact,
 ): Promise<void> {
   const order = await deps.store.recordOrderFacts(event.orderId, facts);
+  if (event.type === "order.shipped") await deps.store.indexTracking(event.trackingNo, event.orderId);
   if (event.type === "review.posted" && event.auto && order.customerId && order.createdAt) {
     await deps.store.recordCustomerFlag(order.customerId, "autoReviewedAt", event.at);
   }

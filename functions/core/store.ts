@@ -28,7 +28,8 @@ import {
  * | customer | `CUSTOMER#<customerId>` | `PROFILE` |
  * | decision / send ledger | `JOURNEY#<journey>#<subjectId>` | `STEP#<step>` (gsi1: `DECISIONS` / `<at>#…`) |
  * | outbox message, handoff | `OUTBOX#<date>` | `<at>#<id>` |
- * | raw webhook | `WEBHOOK#<id>` | `RAW` (TTL) |
+ * | raw webhook | `WEBHOOK#<id>` | `RAW` (TTL; gsi1: `WEBHOOKS` / `<receivedAt>#<id>`) |
+ * | tracking number → order | `TRACKING#<trackingNo>` | `TRACKING` |
  * | dead letter | `DEADLETTER` | `<at>#<id>` |
  * | phone opt-out | `OPTOUT#<phone>` | `OPTOUT` |
  * | marketing frequency cap | `CAPS#CUSTOMER#<id>` or `CAPS#PHONE#<phone>` | `CAPS` (TTL) |
@@ -71,14 +72,22 @@ export type LedgerEntry =
   | { readonly status: "pending"; readonly claimedAt: string }
   | ({ readonly status: "final" } & DecisionRecord);
 
-/** A raw webhook as received, kept for audit and replay. */
+/**
+ * A raw webhook as received (after its signature checked out), kept for audit and replay. `received`
+ * until its events are queued (`accepted`) or it is found invalid (`rejected`); a delivery still
+ * `received` when the sender retries was interrupted, and is processed again.
+ */
 export interface ArchivedWebhook {
   readonly id: string;
   readonly source: string;
   readonly receivedAt: string;
   readonly body: string;
-  readonly status: "accepted" | "rejected";
+  readonly status: "received" | "accepted" | "rejected";
   readonly error?: string;
+  /** Request details an adapter needs again on replay (Shopify's topic, Kuaidi100's `orderId`). */
+  readonly meta?: Readonly<Record<string, string>>;
+  /** How many events the body held. */
+  readonly events?: number;
 }
 
 /** A message the local outbox provider "sent", or a handoff it raised. */
@@ -97,6 +106,8 @@ export interface DeadLetter {
   readonly at: string;
   readonly body: string;
   readonly error: string;
+  /** The archived webhook the event came from. */
+  readonly webhookId?: string;
 }
 
 /** A value to SET; with `keepExisting`, only if the attribute has none yet (the earliest event wins). */
@@ -135,6 +146,8 @@ export interface MessageRef {
 function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ttl: _ttl, status: _status, ...rest } = item;
+  // `<fact>AtMs` companions exist only to order facts by event time inside DynamoDB conditions.
+  for (const key of Object.keys(rest)) if (key.endsWith("AtMs")) delete rest[key];
   return rest as T;
 }
 
@@ -205,17 +218,33 @@ export class Store {
   }
 
   /**
-   * Sets order facts, keeping the earliest value of each so a late duplicate never moves it.
+   * Sets one event's order facts (one `…At` time and what came with it) unless an earlier event already
+   * set them: the earliest event time wins whatever order the webhooks arrive in, and a duplicate changes
+   * nothing.
    * @returns the order as stored now (without `createdAt` if its `order.created` has not arrived)
    */
   async recordOrderFacts(orderId: string, facts: OrderFact): Promise<OrderRecord> {
-    const fields: Record<string, FieldUpdate> = { orderId: { value: orderId } };
-    for (const [field, value] of Object.entries(facts)) {
-      if (value !== undefined) fields[field] = { value, keepExisting: true };
+    const timeFields = Object.keys(facts).filter((field) => field.endsWith("At"));
+    if (timeFields.length !== 1)
+      throw new Error(`order facts need exactly one time, got ${timeFields.join(", ")}`);
+    const timeField = timeFields[0] as string;
+    const eventMs = Date.parse(String(facts[timeField as keyof OrderFact]));
+    const fields: Record<string, FieldUpdate> = {
+      orderId: { value: orderId },
+      [`${timeField}Ms`]: { value: eventMs },
+    };
+    for (const [field, value] of Object.entries(facts)) if (value !== undefined) fields[field] = { value };
+    try {
+      return stripKeys<OrderRecord>(
+        await this.update({ pk: `ORDER#${orderId}`, sk: "ORDER" }, fields, {
+          condition: `attribute_not_exists(#${timeField}Ms) OR #${timeField}Ms > :${timeField}Ms`,
+          returnNew: true,
+        }),
+      ) as OrderRecord;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.getOrder(orderId)) as OrderRecord;
     }
-    return stripKeys<OrderRecord>(
-      await this.update({ pk: `ORDER#${orderId}`, sk: "ORDER" }, fields, { returnNew: true }),
-    ) as OrderRecord;
   }
 
   /** Notes a journey whose event came before the order, to start it when the order arrives. */
@@ -604,17 +633,97 @@ export class Store {
     return (await this.queryAll("DECISIONS", { index: true })).map(canonicalDecision);
   }
 
-  /** Keeps a raw webhook body for audit and replay (expires after 90 days). */
-  async archiveWebhook(webhook: ArchivedWebhook): Promise<void> {
+  /**
+   * Keeps a raw webhook body for audit and replay (expires after 90 days), unless the same delivery (same
+   * id) was kept before.
+   * @returns `new`, or the status of the earlier copy (`received` means it never finished)
+   */
+  async archiveWebhook(webhook: ArchivedWebhook): Promise<"new" | ArchivedWebhook["status"]> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: `WEBHOOK#${webhook.id}`,
+            sk: "RAW",
+            gsi1pk: "WEBHOOKS",
+            gsi1sk: `${webhook.receivedAt}#${webhook.id}`,
+            ttl: Math.floor(new Date(webhook.receivedAt).getTime() / 1000) + WEBHOOK_TTL_SECONDS,
+            ...webhook,
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return "new";
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.getWebhook(webhook.id))?.status ?? "received";
+    }
+  }
+
+  /** Records how processing a kept webhook ended. */
+  async finishWebhook(
+    id: string,
+    outcome: { status: "accepted" | "rejected"; error?: string; events?: number },
+  ): Promise<void> {
+    await this.update(
+      { pk: `WEBHOOK#${id}`, sk: "RAW" },
+      {
+        status: { value: outcome.status },
+        ...(outcome.error !== undefined ? { error: { value: outcome.error } } : {}),
+        ...(outcome.events !== undefined ? { events: { value: outcome.events } } : {}),
+      },
+    );
+  }
+
+  /** Kept webhooks received in [from, to), oldest first, for replay. */
+  async listWebhooks(from: Date, to: Date): Promise<ArchivedWebhook[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE_KEYS.gsi1,
+          KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: {
+            ":pk": "WEBHOOKS",
+            ":from": from.toISOString(),
+            ":to": `${new Date(to.getTime() - 1).toISOString()}~`,
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items.map(
+      (item) => ({ ...stripKeys<ArchivedWebhook>(item), status: item.status }) as ArchivedWebhook,
+    );
+  }
+
+  /** Remembers which order ships under a tracking number (parcel tracking pushes know only the number). */
+  async indexTracking(trackingNo: string, orderId: string): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: {
-          pk: `WEBHOOK#${webhook.id}`,
-          sk: "RAW",
-          ttl: Math.floor(new Date(webhook.receivedAt).getTime() / 1000) + WEBHOOK_TTL_SECONDS,
-          ...webhook,
-        },
+        Item: { pk: `TRACKING#${trackingNo}`, sk: "TRACKING", orderId },
+      }),
+    );
+  }
+
+  /** The order shipped under a tracking number, if shopcare has seen its `order.shipped`. */
+  async findOrderByTracking(trackingNo: string): Promise<string | undefined> {
+    const item = await this.getItem({ pk: `TRACKING#${trackingNo}`, sk: "TRACKING" });
+    return item?.orderId as string | undefined;
+  }
+
+  /** Removes a dead letter once it has been re-driven. */
+  async deleteDeadLetter(letter: Pick<DeadLetter, "id" | "at">): Promise<void> {
+    await this.doc.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { pk: "DEADLETTER", sk: `${letter.at}#${letter.id}` },
       }),
     );
   }

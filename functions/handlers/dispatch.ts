@@ -8,6 +8,11 @@ import { logger } from "./logger.js";
 export interface DispatchHandlerDeps extends DispatchDeps {
   /** Told of every record that failed, with its error (the local queue keeps it with the dead letter). */
   readonly onRecordError?: (messageId: string, error: unknown) => void;
+  /**
+   * The queue's `maxReceiveCount`: on its last delivery a failing record is kept as a dead letter in the
+   * table, with its error, instead of going to the SQS dead-letter queue without one. @default 5
+   */
+  readonly maxReceiveCount?: number;
 }
 
 /**
@@ -25,7 +30,16 @@ export function createDispatchHandler(
     } catch (error) {
       logger.error("dispatch failed", { messageId: record.messageId, error: error as Error });
       deps.onRecordError?.(record.messageId, error);
-      throw error;
+      const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+      if (receives < (deps.maxReceiveCount ?? 5)) throw error;
+      // Kept where an operator sees it with its cause; `shopcare replay` re-drives it after a fix.
+      await deps.store.putDeadLetter({
+        id: record.messageId,
+        at: deps.clock.now().toISOString(),
+        body: record.body,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        webhookId: record.messageAttributes?.webhookId?.stringValue,
+      });
     }
   };
   return (event) => processPartialResponse(event, handleRecord, processor);

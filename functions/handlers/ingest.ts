@@ -1,95 +1,141 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { Clock } from "../core/clock.js";
-import { InvalidEventError, parseShopEvent, type ShopEvent } from "../core/events.js";
+import type { ShopConfig } from "../core/config.js";
+import type { ShopEvent } from "../core/events.js";
 import type { Store } from "../core/store.js";
+import { WebhookPayloadError } from "../core/webhooks/payload.js";
+import {
+  type IncomingWebhook,
+  WEBHOOK_SOURCE,
+  WEBHOOK_SOURCES,
+  type WebhookSourceName,
+  webhookArchiveId,
+} from "../core/webhooks/sources.js";
+import { logger } from "./logger.js";
 
 /** Where accepted events go for dispatch: SQS on AWS, the local queue locally. */
 export interface EventQueue {
   enqueue(events: readonly ShopEvent[], webhookId: string): Promise<void>;
 }
 
+/** The signing secrets of the webhook sources: Secrets Manager on AWS, environment variables locally. */
+export interface WebhookSecrets {
+  /** @returns the secret, or undefined when the operator has not set one for this source */
+  get(source: WebhookSourceName): Promise<string | undefined>;
+}
+
 /** What the ingest handler needs. */
 export interface IngestDeps {
+  readonly config: ShopConfig;
   readonly store: Store;
   readonly queue: EventQueue;
   readonly clock: Clock;
-  readonly maxBodyBytes: number;
-  readonly newId: () => string;
+  readonly secrets: WebhookSecrets;
 }
 
-function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
-  return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
-}
-
-type Parsed = { ok: true; events: ShopEvent[] } | { ok: false; status: 400; body: Record<string, unknown> };
-
-function parseBody(body: string): Parsed {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(body);
-  } catch (error) {
-    return {
-      ok: false,
-      status: 400,
-      body: { error: "body is not valid JSON", detail: (error as Error).message },
-    };
-  }
-  const items = Array.isArray(payload) ? payload : [payload];
-  if (items.length === 0)
-    return { ok: false, status: 400, body: { error: "no events in body", field: "(body)" } };
-  const events: ShopEvent[] = [];
-  for (const [index, item] of items.entries()) {
-    try {
-      events.push(parseShopEvent(item));
-    } catch (error) {
-      if (!(error instanceof InvalidEventError)) throw error;
-      const [first] = error.problems;
-      const prefix = Array.isArray(payload) ? `[${index}].` : "";
-      return {
-        ok: false,
-        status: 400,
-        body: {
-          error: "invalid event",
-          field: `${prefix}${first?.field}`,
-          message: first?.message,
-          problems: error.problems.map((problem) => ({ ...problem, field: `${prefix}${problem.field}` })),
-        },
-      };
-    }
-  }
-  return { ok: true, events };
+function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  );
 }
 
 /**
- * `POST /webhooks/generic`: one generic event or a JSON array of them. The raw body is archived first,
- * accepted or not, so nothing a sender posted is ever lost; valid events are queued for dispatch and the
- * answer is 202. Invalid input gets 400 naming the field; a body over the limit gets 413.
+ * `POST /webhooks/<source>` for one source (generic, Shopify, Kuaidi100). In order: 413 for a body over
+ * `webhooks.maxBodyBytes`; 401 for a missing or wrong signature (nothing kept); the raw body is archived
+ * (a repeated delivery is answered as before and changes nothing); the source's adapter turns it into
+ * generic events (400 naming the field when it cannot); the events are queued for dispatch; 202.
  */
 export function createIngestHandler(
   deps: IngestDeps,
+  sourceName: WebhookSourceName,
 ): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
-  return async (request) => {
-    const raw = request.body ?? "";
-    const body = request.isBase64Encoded ? Buffer.from(raw, "base64").toString("utf8") : raw;
-    if (Buffer.byteLength(body, "utf8") > deps.maxBodyBytes) {
-      return json(413, { error: `body larger than ${deps.maxBodyBytes} bytes` });
+  const source = WEBHOOK_SOURCE[sourceName];
+  const respond = (statusCode: number, body: Record<string, unknown>): APIGatewayProxyStructuredResultV2 => ({
+    statusCode,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(source.answer(statusCode, body)),
+  });
+  return async (event) => {
+    const raw = event.body ?? "";
+    const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
+    const { maxBodyBytes } = deps.config.webhooks;
+    if (bytes.length > maxBodyBytes) return respond(413, { error: `body larger than ${maxBodyBytes} bytes` });
+    const request: IncomingWebhook = {
+      body: bytes.toString("utf8"),
+      headers: lowerCaseHeaders(event.headers),
+      query:
+        event.queryStringParameters ?? Object.fromEntries(new URLSearchParams(event.rawQueryString ?? "")),
+    };
+    const now = deps.clock.now();
+    const context = { config: deps.config, store: deps.store, now };
+    const secret = await deps.secrets.get(sourceName);
+    if (!secret) {
+      logger.error("webhook secret not configured", { source: sourceName });
+      return respond(503, { error: `the ${sourceName} webhook secret is not configured` });
     }
-    const id = deps.newId();
-    const receivedAt = deps.clock.now().toISOString();
-    const parsed = parseBody(body);
-    if (!parsed.ok) {
-      await deps.store.archiveWebhook({
-        id,
-        source: "generic",
-        receivedAt,
-        body,
-        status: "rejected",
-        error: JSON.stringify(parsed.body),
-      });
-      return json(parsed.status, { ...parsed.body, id });
+    const unauthorized = source.verify(request, secret, context);
+    if (unauthorized) {
+      logger.warn("webhook refused", { source: sourceName, reason: unauthorized });
+      return respond(401, { error: unauthorized });
     }
-    await deps.store.archiveWebhook({ id, source: "generic", receivedAt, body, status: "accepted" });
-    await deps.queue.enqueue(parsed.events, id);
-    return json(202, { id, accepted: parsed.events.length });
+    const id = webhookArchiveId(source, request);
+    const earlier = await deps.store.archiveWebhook({
+      id,
+      source: sourceName,
+      receivedAt: now.toISOString(),
+      body: request.body,
+      status: "received",
+      meta: source.meta(request),
+    });
+    if (earlier === "accepted" || earlier === "rejected") {
+      const again = await deps.store.getWebhook(id);
+      return earlier === "accepted"
+        ? respond(202, { id, accepted: again?.events ?? 0, duplicate: true })
+        : respond(400, { id, duplicate: true, ...JSON.parse(again?.error ?? "{}") });
+    }
+    let events: ShopEvent[];
+    let ignored: string | undefined;
+    try {
+      ({ events, ignored } = await source.toEvents(request, context));
+    } catch (error) {
+      if (!(error instanceof WebhookPayloadError)) throw error;
+      const problem = { error: "invalid payload", field: error.field, message: error.detail };
+      await deps.store.finishWebhook(id, { status: "rejected", error: JSON.stringify(problem) });
+      return respond(400, { ...problem, id });
+    }
+    if (events.length > 0) await deps.queue.enqueue(events, id);
+    await deps.store.finishWebhook(id, { status: "accepted", events: events.length });
+    return respond(202, { id, accepted: events.length, ...(ignored ? { ignored } : {}) });
+  };
+}
+
+/**
+ * The webhook API's one handler: routes `POST /webhooks/<source>` to that source's ingest. One Lambda serves
+ * every source, so they share a warm container and one secret read.
+ */
+export function createWebhookRouter(
+  deps: IngestDeps,
+): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
+  const handlers = new Map<string, ReturnType<typeof createIngestHandler>>(
+    WEBHOOK_SOURCES.map((source) => [`/webhooks/${source}`, createIngestHandler(deps, source)]),
+  );
+  return async (event) => {
+    const path = event.requestContext?.http?.path ?? event.rawPath;
+    const handler = handlers.get(path);
+    if (!handler) {
+      return {
+        statusCode: 404,
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ error: `no webhook route ${path}` }),
+      };
+    }
+    return handler(event);
+  };
+}
+
+/** Local secrets: `SHOPCARE_<SOURCE>_SECRET` (the Kuaidi100 salt too), else `fallback`. */
+export function environmentSecrets(env: NodeJS.ProcessEnv, fallback?: string): WebhookSecrets {
+  return {
+    get: async (source) => env[`SHOPCARE_${source.toUpperCase()}_SECRET`] || fallback,
   };
 }

@@ -9,4 +9,10 @@ const journeys = new StepFunctionsStarter(
   JSON.parse(requireEnv("JOURNEY_STATE_MACHINES")),
 );
 
-export const handler = createDispatchHandler({ config, store, journeys, clock: systemClock });
+export const handler = createDispatchHandler({
+  config,
+  store,
+  journeys,
+  clock: systemClock,
+  maxReceiveCount: Number(requireEnv("MAX_RECEIVE_COUNT")),
+});

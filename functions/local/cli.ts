@@ -2,8 +2,12 @@ import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { systemClock } from "../core/clock.js";
 import { ConfigError, parseShopConfig, type ShopConfig, shopConfigJsonSchema } from "../core/config.js";
+import type { ReplayReport } from "../core/replay.js";
+import { Store } from "../core/store.js";
+import { ReplayRequestSchema, runReplay } from "../handlers/replay.js";
+import { SqsEventQueue } from "../providers/sqs.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
-import { createLocalShop } from "./runtime.js";
+import { createLocalShop, LOCAL_REPLAY_PATH, LOCAL_WEBHOOK_SECRET } from "./runtime.js";
 import { startHttpServer } from "./server.js";
 import { EventFileError, simulateFile } from "./simulate.js";
 
@@ -12,7 +16,14 @@ const USAGE = `shopcare — customer-care SMS journeys
 Usage:
   shopcare start    [--port 3000] [--config FILE.json]
   shopcare simulate --events FILE.jsonl [--config FILE.json] [--out FILE.jsonl]
+  shopcare replay   (--dead-letters | --from TIME --to TIME [--source generic|shopify|kuaidi100])
+                    (--url http://127.0.0.1:3000 | --table NAME --queue-url URL [--dlq-arn ARN])
   shopcare schema   [--out shopcare.schema.json]
+
+replay    re-drives dead letters (events dispatch gave up on, kept with their error) or the archived
+          webhooks of a time range, after a fix. --url: a running \`shopcare start\`; --table and
+          --queue-url: the deployed stack's outputs (AWS credentials from the environment); --dlq-arn
+          also moves the SQS dead-letter queue's messages back to the events queue.
 
 --config  a JSON file shaped like cdk.json's "shop" value (defaults fill the rest);
           without it, cdk.json's "shop" is used.`;
@@ -43,11 +54,15 @@ async function start(args: string[]): Promise<void> {
     onExecutionFailed: (name, error) =>
       process.stderr.write(`[engine] execution ${name} failed: ${String(error)}\n`),
   });
-  const http = await startHttpServer(shop.routes, { port });
+  const http = await startHttpServer(shop.routes, { port, maxBodyBytes: config.webhooks.maxBodyBytes });
   process.stdout.write(
     [
       `shopcare is running for 【${config.name}】 (${config.timeZone})`,
-      `  webhooks:        POST ${http.url}/webhooks/generic`,
+      `  webhooks:        POST ${http.url}/webhooks/{generic,shopify,kuaidi100}`,
+      process.env.SHOPCARE_GENERIC_SECRET
+        ? "  signing secrets: from SHOPCARE_<SOURCE>_SECRET"
+        : `  signing secrets: "${LOCAL_WEBHOOK_SECRET}" (set SHOPCARE_GENERIC_SECRET, …_SHOPIFY_…, …_KUAIDI100_…)`,
+      `  replay:          npx shopcare replay --dead-letters --url ${http.url}`,
       `  DynamoDB Local:  ${dynamo.endpoint} (table "shopcare", in memory)`,
       `  journeys:        ${shop.engine.journeys.join(", ")} (synthesized state machines on the local engine)`,
       "  outbox messages are printed below. Ctrl-C stops everything.",
@@ -86,6 +101,70 @@ async function simulateCommand(args: string[]): Promise<void> {
   } else process.stdout.write(output);
 }
 
+async function replayCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      "dead-letters": { type: "boolean" },
+      from: { type: "string" },
+      to: { type: "string" },
+      source: { type: "string" },
+      url: { type: "string" },
+      table: { type: "string" },
+      "queue-url": { type: "string" },
+      "dlq-arn": { type: "string" },
+      config: { type: "string" },
+    },
+  });
+  const parsed = ReplayRequestSchema.safeParse(
+    values["dead-letters"]
+      ? { deadLetters: true }
+      : { from: values.from, to: values.to, source: values.source },
+  );
+  if (!parsed.success) {
+    throw new UsageError(
+      `replay: --dead-letters, or --from and --to as ISO times with offset (${parsed.error.issues
+        .map((issue) => `${issue.path.join(".") || "(request)"}: ${issue.message}`)
+        .join("; ")})`,
+    );
+  }
+  let report: ReplayReport;
+  if (values.url) {
+    const response = await fetch(new URL(LOCAL_REPLAY_PATH, values.url), {
+      method: "POST",
+      body: JSON.stringify(parsed.data),
+    });
+    if (!response.ok)
+      throw new Error(`replay: ${values.url} answered ${response.status} ${await response.text()}`);
+    report = (await response.json()) as ReplayReport;
+  } else if (values.table && values["queue-url"]) {
+    const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+    const { SQSClient, StartMessageMoveTaskCommand } = await import("@aws-sdk/client-sqs");
+    const sqs = new SQSClient({});
+    const store = new Store(new DynamoDBClient({}), values.table);
+    const queue = new SqsEventQueue(sqs, values["queue-url"]);
+    const config = await loadConfig(values.config);
+    report = await runReplay({ config, store, queue, now: () => new Date() }, parsed.data);
+    if (values["dlq-arn"]) {
+      await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: values["dlq-arn"] }));
+      process.stdout.write("moving the SQS dead-letter queue's messages back to the events queue\n");
+    }
+  } else {
+    throw new UsageError("replay: --url (local) or --table and --queue-url (AWS) say where");
+  }
+  process.stdout.write(`replayed ${report.replayed} (${report.events} events)\n`);
+  for (const failure of report.failed)
+    process.stdout.write(`  still failing ${failure.id}: ${failure.error}\n`);
+  if (report.failed.length > 0) throw new ReplayIncompleteError(report.failed.length);
+}
+
+/** Some items could not be replayed; they stay where they were. */
+class ReplayIncompleteError extends Error {
+  constructor(count: number) {
+    super(`${count} item(s) could not be replayed`);
+  }
+}
+
 async function schema(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { out: { type: "string" } } });
   const text = `${JSON.stringify(shopConfigJsonSchema(), null, 2)}\n`;
@@ -107,6 +186,9 @@ export async function main(argv: string[]): Promise<number> {
       case "schema":
         await schema(args);
         return 0;
+      case "replay":
+        await replayCommand(args);
+        return 0;
       case undefined:
       case "help":
       case "--help":
@@ -120,7 +202,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof ConfigError || error instanceof EventFileError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof EventFileError ||
+      error instanceof ReplayIncompleteError
+    ) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }

@@ -2,13 +2,16 @@ import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Clock } from "../core/clock.js";
 import type { ShopConfig } from "../core/config.js";
+import type { JourneyStarter } from "../core/dispatch.js";
 import type { SmsProvider } from "../core/messaging.js";
 import { type SendRateLimiter, StoreRateLimiter } from "../core/rate-limit.js";
 import type { CouponIssuer } from "../core/steps.js";
 import { Store } from "../core/store.js";
+import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { createInboundHttpHandler, INBOUND_PATHS } from "../handlers/inbound.js";
-import { createIngestHandler } from "../handlers/ingest.js";
+import { createWebhookRouter, environmentSecrets, type WebhookSecrets } from "../handlers/ingest.js";
+import { createLocalReplayHandler } from "../handlers/replay.js";
 import { createCheckHandler, createDeliverHandler, createPlanHandler } from "../handlers/steps.js";
 import { HttpCouponIssuer } from "../providers/coupons.js";
 import { createTableFromTemplate } from "./dynamodb-local.js";
@@ -43,7 +46,19 @@ export interface LocalShopOptions {
   readonly rateLimiter?: SendRateLimiter;
   /** Issues coupons for `coupon.issueUrl`. @default HTTP calls to the configured URL */
   readonly coupons?: CouponIssuer;
+  /**
+   * Webhook signing secrets. @default `SHOPCARE_<SOURCE>_SECRET` variables, else {@link LOCAL_WEBHOOK_SECRET}
+   */
+  readonly secrets?: WebhookSecrets;
+  /** Starts journey executions. @default the local engine (tests wrap it to make dispatch fail) */
+  readonly journeys?: JourneyStarter;
 }
+
+/** The local runtime's replay route (`shopcare replay --url`); not part of the deployed API. */
+export const LOCAL_REPLAY_PATH = "/admin/replay";
+
+/** The signing secret every local webhook source uses unless its environment variable is set. */
+export const LOCAL_WEBHOOK_SECRET = "shopcare-local-secret";
 
 /** A whole shopcare running in this process: the same handlers and state machines as on AWS. */
 export interface LocalShop {
@@ -92,12 +107,18 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
   });
   const queue = new LocalEventQueue({
     createDispatch: (onRecordError) =>
-      createDispatchHandler({ config, store, clock, journeys: engine, onRecordError }),
+      createDispatchHandler({ config, store, clock, journeys: options.journeys ?? engine, onRecordError }),
     store,
     clock,
   });
   const inbound = createInboundHttpHandler({ store, config, clock });
-  const ingest = createIngestHandler({ store, queue, clock, maxBodyBytes: 262_144, newId: randomUUID });
+  const ingest = createWebhookRouter({
+    config,
+    store,
+    queue,
+    clock,
+    secrets: options.secrets ?? environmentSecrets(process.env, LOCAL_WEBHOOK_SECRET),
+  });
   return {
     config,
     store,
@@ -105,7 +126,16 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     queue,
     template,
     routes: [
-      { method: "POST", path: "/webhooks/generic", handler: ingest },
+      {
+        method: "POST",
+        path: LOCAL_REPLAY_PATH,
+        handler: createLocalReplayHandler({ config, store, queue, now: () => clock.now() }),
+      },
+      ...WEBHOOK_SOURCES.map((source) => ({
+        method: "POST" as const,
+        path: `/webhooks/${source}`,
+        handler: ingest,
+      })),
       ...Object.values(INBOUND_PATHS).map((path) => ({ method: "POST" as const, path, handler: inbound })),
     ],
     stop: () => engine.stopAll(),

@@ -8,6 +8,7 @@ import type { LocalShop } from "../../functions/local/runtime.js";
 import { startHttpServer } from "../../functions/local/server.js";
 import type { VirtualClock } from "../../functions/local/virtual-clock.js";
 import { orderCreated, virtualShop } from "../support/local.js";
+import { genericHeaders } from "../support/webhooks.js";
 
 const run = promisify(execFile);
 const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
@@ -31,7 +32,7 @@ describe("end to end through the real HTTP server", () => {
     fetch(`${http.url}/webhooks/generic`, {
       method: "POST",
       body,
-      headers: { "content-type": "application/json" },
+      headers: genericHeaders(body, clock.now()),
     });
 
   it("accepts an order webhook with 202 and sends the reminder from it", async () => {
@@ -64,7 +65,7 @@ describe("end to end through the real HTTP server", () => {
     const response = await post(JSON.stringify({ type: "order.paid", at: "yesterday", orderId: "web1" }));
     expect(response.status).toBe(400);
     const body = (await response.json()) as { id: string };
-    expect(body).toMatchObject({ error: "invalid event", field: "at" });
+    expect(body).toMatchObject({ error: "invalid payload", field: "at" });
     expect(await shop.store.getWebhook(body.id)).toMatchObject({ status: "rejected" });
 
     const nested = await post(

@@ -28,7 +28,17 @@ describe("ShopcareStack", () => {
 
   it("builds the webhook API, queue, table, Lambdas on nodejs22.x and one machine per journey", () => {
     const template = Template.fromStack(synth(false).stack);
-    template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: "POST /webhooks/generic" });
+    for (const source of ["generic", "shopify", "kuaidi100"]) {
+      template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: `POST /webhooks/${source}` });
+    }
+    // Signing secrets live in Secrets Manager (generated for generic), never in the template or cdk.json.
+    template.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: "generic" }),
+    });
+    const ingest = Object.values(template.findResources("AWS::Lambda::Function")).find(
+      (fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER === "ingest",
+    );
+    expect(Object.keys(ingest?.Properties.Environment.Variables)).toContain("WEBHOOK_SECRET_ARN");
     template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: "POST /inbound/aliyun/replies" });
     template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: "POST /inbound/aliyun/receipts" });
     template.resourceCountIs("AWS::DynamoDB::Table", 1);

@@ -1,0 +1,73 @@
+import type { ShopEvent, ShopEventType } from "../events.js";
+import { objectAt, parseJson, toShopEvent, WebhookPayloadError } from "./payload.js";
+
+/**
+ * Kuaidi100 (快递100) tracking push: a form POST with `param` (JSON) and `sign`. `lastResult.state` is the
+ * parcel's state; with `resultv2=4` subscriptions it carries the finer states (1001 到达派件城市, 501 投柜或驿站,
+ * 301–304 kinds of 签收).
+ */
+const STATE_EVENTS: Readonly<Record<string, ShopEventType>> = {
+  "1001": "parcel.arrived_city",
+  "5": "parcel.out_for_delivery",
+  "501": "parcel.out_for_delivery",
+  "3": "parcel.delivered",
+  "301": "parcel.delivered",
+  "302": "parcel.delivered",
+  "303": "parcel.delivered",
+  "304": "parcel.delivered",
+};
+
+/** What Kuaidi100 expects back; anything but `result: true` makes it push again (3 times, 30 min apart). */
+export function kuaidi100Answer(accepted: boolean, returnCode: string, message: string) {
+  return { result: accepted, returnCode, message };
+}
+
+/** The tracking push decoded: tracking number, carrier code, the newest state and when it happened. */
+export interface Kuaidi100Push {
+  readonly trackingNo: string;
+  readonly carrier: string | undefined;
+  readonly state: string;
+  readonly at: string;
+}
+
+/** Kuaidi100 times are China local time without an offset: `2012-08-28 16:33:19`. */
+function chinaTime(value: unknown, field: string): string {
+  const match = typeof value === "string" && /^(\d{4}-\d\d-\d\d) (\d\d:\d\d(:\d\d)?)$/.exec(value.trim());
+  if (!match) throw new WebhookPayloadError(field, 'expected a time like "2012-08-28 16:33:19"');
+  return `${match[1]}T${match[3] ? match[2] : `${match[2]}:00`}+08:00`;
+}
+
+/**
+ * Decodes the `param` field.
+ * @throws {WebhookPayloadError} naming the field (e.g. `param.lastResult.nu`)
+ */
+export function decodeKuaidi100(param: string): Kuaidi100Push {
+  const body = objectAt(parseJson(param), "param");
+  const last = objectAt(body.lastResult, "param.lastResult");
+  const trackingNo = typeof last.nu === "string" && last.nu.trim() !== "" ? last.nu.trim() : undefined;
+  if (!trackingNo || trackingNo.length > 64) {
+    throw new WebhookPayloadError(
+      "param.lastResult.nu",
+      "expected the tracking number (at most 64 characters)",
+    );
+  }
+  const state =
+    typeof last.state === "string" || typeof last.state === "number" ? String(last.state) : undefined;
+  if (state === undefined)
+    throw new WebhookPayloadError("param.lastResult.state", "expected the parcel state");
+  const data = Array.isArray(last.data) ? (last.data as Record<string, unknown>[]) : [];
+  const newest = data[0];
+  if (!newest) throw new WebhookPayloadError("param.lastResult.data", "expected at least one tracking entry");
+  return {
+    trackingNo,
+    carrier: typeof last.com === "string" ? last.com : undefined,
+    state,
+    at: chinaTime(newest.ftime ?? newest.time, "param.lastResult.data.0.ftime"),
+  };
+}
+
+/** The generic event a push means for `orderId`, or none for states the journeys do not answer. */
+export function kuaidi100ToEvents(push: Kuaidi100Push, orderId: string): ShopEvent[] {
+  const type = STATE_EVENTS[push.state];
+  return type ? [toShopEvent({ type, at: push.at, orderId })] : [];
+}

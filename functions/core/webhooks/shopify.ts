@@ -1,0 +1,181 @@
+import type { ShopEvent } from "../events.js";
+import { objectAt, toShopEvent, WebhookPayloadError } from "./payload.js";
+import { toE164 } from "./phone.js";
+
+/** The Shopify topics shopcare subscribes to (README: Shopify). */
+export const SHOPIFY_TOPICS = [
+  "orders/create",
+  "orders/paid",
+  "orders/cancelled",
+  "orders/fulfilled",
+  "fulfillments/create",
+  "refunds/create",
+] as const;
+export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
+
+export function isShopifyTopic(topic: string): topic is ShopifyTopic {
+  return (SHOPIFY_TOPICS as readonly string[]).includes(topic);
+}
+
+type Json = Record<string, unknown>;
+
+const text = (value: unknown): string | undefined =>
+  typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+
+/** An id field: Shopify ids are integers, kept as digit strings when beyond 2^53. */
+function idAt(payload: Json, field: string): string {
+  const value = payload[field];
+  if ((typeof value === "number" && Number.isInteger(value)) || (typeof value === "string" && value !== "")) {
+    return String(value);
+  }
+  throw new WebhookPayloadError(field, "expected the Shopify id");
+}
+
+function timeAt(payload: Json, field: string): string {
+  const value = text(payload[field]);
+  if (!value || Number.isNaN(Date.parse(value)))
+    throw new WebhookPayloadError(field, "expected an ISO 8601 time");
+  return value;
+}
+
+function moneyAt(payload: Json, field: string): number {
+  const value = Number(payload[field]);
+  if (payload[field] === undefined || payload[field] === null || !Number.isFinite(value) || value < 0) {
+    throw new WebhookPayloadError(field, 'expected an amount like "129.00"');
+  }
+  return value;
+}
+
+const addressOf = (value: unknown): Json => (value && typeof value === "object" ? (value as Json) : {});
+
+/** The customer's number from the order, its customer or its addresses, in E.164. */
+function phoneOf(order: Json, defaultCountry: string): string | undefined {
+  const customer = addressOf(order.customer);
+  const shipping = addressOf(order.shipping_address);
+  const billing = addressOf(order.billing_address);
+  const country = text(shipping.country_code) ?? text(billing.country_code) ?? defaultCountry;
+  const candidates: [unknown, unknown][] = [
+    [order.phone, country],
+    [customer.phone, country],
+    [shipping.phone, shipping.country_code],
+    [billing.phone, billing.country_code],
+  ];
+  for (const [raw, countryCode] of candidates) {
+    const phone = toE164(raw, countryCode ?? country);
+    if (phone) return phone;
+  }
+  return undefined;
+}
+
+function orderCreated(order: Json, defaultCountry: string): ShopEvent[] {
+  const orderId = idAt(order, "id");
+  const customer = addressOf(order.customer);
+  const shipping = addressOf(order.shipping_address);
+  const customerId =
+    customer.id !== undefined && customer.id !== null ? idAt(customer, "id") : `guest-${orderId}`;
+  const gateways = Array.isArray(order.payment_gateway_names) ? order.payment_gateway_names.map(String) : [];
+  const lineItems = Array.isArray(order.line_items)
+    ? (order.line_items as unknown[]).filter(
+        (item): item is Json => item !== null && typeof item === "object",
+      )
+    : [];
+  const createdAt = timeAt(order, "created_at");
+  const name = text(customer.first_name) ?? text(shipping.first_name);
+  const events: unknown[] = [
+    {
+      type: "order.created",
+      at: createdAt,
+      order: {
+        id: orderId,
+        customer: { id: customerId, phone: phoneOf(order, defaultCountry), name: name?.slice(0, 64) },
+        amount: moneyAt(order, "total_price"),
+        currency: text(order.currency) ?? "CNY",
+        paymentMethod: gateways.some((gateway) => /cash on delivery|\bcod\b/i.test(gateway))
+          ? "cod"
+          : "online",
+        gift: false,
+        items: lineItems.map((item) => ({
+          sku: text(item.sku),
+          name: text(item.title) ?? text(item.name),
+          quantity: Number.isInteger(item.quantity) && (item.quantity as number) > 0 ? item.quantity : 1,
+          price: Number.isFinite(Number(item.price)) ? Number(item.price) : undefined,
+        })),
+      },
+    },
+  ];
+  // Most checkouts are paid when the order is created; a shop need not subscribe to orders/paid as well.
+  if (order.financial_status === "paid") {
+    events.push({ type: "order.paid", at: text(order.processed_at) ?? createdAt, orderId });
+  }
+  return events.map((event) => toShopEvent(event));
+}
+
+/** The last fulfillment with a tracking number, as `order.shipped`. */
+function shipped(orderId: string, fulfillment: Json): ShopEvent[] {
+  const trackingNo =
+    text(fulfillment.tracking_number) ?? text((fulfillment.tracking_numbers as unknown[])?.[0]);
+  // A fulfillment without tracking (a digital good, a hand delivery) has no shipping notice to send.
+  if (!trackingNo) return [];
+  return [
+    toShopEvent({
+      type: "order.shipped",
+      at: timeAt(fulfillment, "created_at"),
+      orderId,
+      carrier: text(fulfillment.tracking_company) ?? "—",
+      trackingNo,
+    }),
+  ];
+}
+
+function refundAmount(refund: Json): number {
+  const objects = (value: unknown): Json[] =>
+    Array.isArray(value)
+      ? value.filter((item): item is Json => item !== null && typeof item === "object")
+      : [];
+  const transactions = objects(refund.transactions);
+  const refunded = transactions
+    .filter((transaction) => transaction.kind === "refund" && transaction.status !== "failure")
+    .reduce((sum, transaction) => sum + (Number(transaction.amount) || 0), 0);
+  if (refunded > 0) return Math.round(refunded * 100) / 100;
+  const lines = objects(refund.refund_line_items);
+  return Math.round(lines.reduce((sum, line) => sum + (Number(line.subtotal) || 0), 0) * 100) / 100;
+}
+
+/**
+ * Turns one Shopify webhook (topic from `X-Shopify-Topic`, JSON body) into generic events.
+ * @throws {WebhookPayloadError} naming the Shopify field at fault
+ */
+export function shopifyToEvents(topic: ShopifyTopic, payload: unknown, defaultCountry = "CN"): ShopEvent[] {
+  const body = objectAt(payload, "(body)");
+  switch (topic) {
+    case "orders/create":
+      return orderCreated(body, defaultCountry);
+    case "orders/paid":
+      return [toShopEvent({ type: "order.paid", at: timeAt(body, "updated_at"), orderId: idAt(body, "id") })];
+    case "orders/cancelled":
+      return [
+        toShopEvent({ type: "order.cancelled", at: timeAt(body, "cancelled_at"), orderId: idAt(body, "id") }),
+      ];
+    case "orders/fulfilled": {
+      const fulfillments = Array.isArray(body.fulfillments) ? (body.fulfillments as unknown[]) : [];
+      const last = fulfillments.at(-1);
+      if (!last) throw new WebhookPayloadError("fulfillments", "expected at least one fulfillment");
+      return shipped(idAt(body, "id"), objectAt(last, `fulfillments.${fulfillments.length - 1}`));
+    }
+    case "fulfillments/create":
+      return shipped(idAt(body, "order_id"), body);
+    case "refunds/create":
+      return [
+        toShopEvent({
+          type: "refund.completed",
+          at: timeAt(body, "created_at"),
+          orderId: idAt(body, "order_id"),
+          amount: refundAmount(body),
+        }),
+      ];
+    default: {
+      const unknown: never = topic;
+      throw new WebhookPayloadError("x-shopify-topic", `unsupported topic ${String(unknown)}`);
+    }
+  }
+}

@@ -1,0 +1,304 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JourneyStarter } from "../../functions/core/dispatch.js";
+import type { LocalShop } from "../../functions/local/runtime.js";
+import { startHttpServer } from "../../functions/local/server.js";
+import type { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { orderCreated, virtualShop } from "../support/local.js";
+import { fixture, genericHeaders, kuaidi100Form, shopifyHeaders } from "../support/webhooks.js";
+
+const run = promisify(execFile);
+const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
+const SHOPIFY_ORDER = "820982911946154508";
+
+async function webhookCount(shop: LocalShop): Promise<number> {
+  return (await shop.store.scanAll()).filter((item) => String(item.pk).startsWith("WEBHOOK#")).length;
+}
+
+describe("webhooks from real sources through the real HTTP server", () => {
+  let shop: LocalShop;
+  let clock: VirtualClock;
+  let failures: string[];
+  let http: Awaited<ReturnType<typeof startHttpServer>>;
+  const post = (path: string, body: string, headers: Record<string, string>) =>
+    fetch(`${http.url}${path}`, { method: "POST", body, headers });
+
+  beforeAll(async () => {
+    ({ shop, clock, failures } = await virtualShop("2026-06-18T10:00:00+08:00"));
+    http = await startHttpServer(shop.routes);
+  });
+  afterAll(async () => {
+    shop.stop();
+    await http.close();
+  });
+
+  describe("generic (HMAC-SHA256 of timestamp.body, 5 minutes)", () => {
+    const body = JSON.stringify(orderCreated("2026-06-18T10:00:00+08:00", { id: "g-signed" }));
+
+    it("refuses missing, wrong, stale and tampered signatures with 401 and keeps nothing", async () => {
+      const before = await webhookCount(shop);
+      const valid = genericHeaders(body, clock.now());
+      const stale = genericHeaders(body, new Date(clock.now().getTime() - 6 * 60_000));
+      const cases = [
+        { "content-type": "application/json" },
+        genericHeaders(body, clock.now(), "not-the-secret"),
+        stale,
+        valid,
+      ];
+      const statuses = [];
+      for (const [index, headers] of cases.entries()) {
+        const sent = index === 3 ? body.replace("g-signed", "g-forged") : body;
+        const response = await post("/webhooks/generic", sent, headers);
+        statuses.push([response.status, ((await response.json()) as { error: string }).error]);
+      }
+      expect(statuses).toEqual([
+        [401, "missing x-shopcare-signature"],
+        [401, "signature does not match"],
+        [401, "x-shopcare-timestamp is more than 5m from now"],
+        [401, "signature does not match"],
+      ]);
+      expect(await webhookCount(shop)).toBe(before);
+    });
+
+    it("accepts a signed body once: a repeat is answered as before and changes nothing", async () => {
+      const first = await post("/webhooks/generic", body, genericHeaders(body, clock.now()));
+      await shop.queue.drain();
+      const started = shop.engine.started;
+      const again = await post("/webhooks/generic", body, genericHeaders(body, clock.now()));
+      await shop.queue.drain();
+
+      expect(first.status).toBe(202);
+      expect(again.status).toBe(202);
+      const [firstBody, againBody] = [(await first.json()) as object, await again.json()];
+      expect(againBody).toEqual({ ...firstBody, duplicate: true });
+      expect(shop.engine.started).toBe(started);
+    });
+
+    it("builds order facts from event times, not arrival times", async () => {
+      const late = JSON.stringify({
+        type: "order.paid",
+        at: "2026-06-18T10:40:00+08:00",
+        orderId: "g-signed",
+      });
+      const early = JSON.stringify({
+        type: "order.paid",
+        at: "2026-06-18T10:20:00+08:00",
+        orderId: "g-signed",
+      });
+      for (const paid of [late, early])
+        await post("/webhooks/generic", paid, genericHeaders(paid, clock.now()));
+      await shop.queue.drain();
+      expect((await shop.store.getOrder("g-signed"))?.paidAt).toBe("2026-06-18T10:20:00+08:00");
+    });
+  });
+
+  describe("Shopify", () => {
+    const order = fixture("shopify-orders-create.json");
+
+    it("starts the payment reminder from a signed orders/create, keeping the id's digits and an E.164 phone", async () => {
+      const response = await post(
+        "/webhooks/shopify",
+        order,
+        shopifyHeaders(order, "orders/create", "wh-create-1"),
+      );
+      expect(response.status).toBe(202);
+      expect(await response.json()).toMatchObject({ accepted: 1 });
+      await shop.queue.drain();
+
+      expect(await shop.store.getOrder(SHOPIFY_ORDER)).toMatchObject({
+        orderId: SHOPIFY_ORDER,
+        customerId: "115310627314723954",
+        amount: 398,
+        currency: "CNY",
+        paymentMethod: "online",
+      });
+      expect(await shop.store.getCustomer("115310627314723954")).toMatchObject({
+        phone: "+8613800138000",
+        name: "芳",
+      });
+      await clock.advanceTo(new Date("2026-06-18T11:00:00+08:00"));
+      const reminder = (await shop.store.listDecisions()).find((d) => d.orderId === SHOPIFY_ORDER);
+      expect(reminder).toMatchObject({ journey: "payment-reminder", step: "first", outcome: "sent" });
+      expect(reminder?.text).toContain(SHOPIFY_ORDER);
+      expect(failures).toEqual([]);
+    });
+
+    it("answers a redelivery (same X-Shopify-Webhook-Id) as before and changes nothing", async () => {
+      const started = shop.engine.started;
+      const outbox = (await shop.store.listOutbox()).length;
+      const response = await post(
+        "/webhooks/shopify",
+        order,
+        shopifyHeaders(order, "orders/create", "wh-create-1"),
+      );
+      await shop.queue.drain();
+      expect(response.status).toBe(202);
+      expect(await response.json()).toMatchObject({ duplicate: true, accepted: 1 });
+      expect(shop.engine.started).toBe(started);
+      expect((await shop.store.listOutbox()).length).toBe(outbox);
+    });
+
+    it("answers 401 unsigned or signed with another secret, and 400 naming the field of a broken order", async () => {
+      const unsigned = await post("/webhooks/shopify", order, { "x-shopify-topic": "orders/create" });
+      const forged = await post(
+        "/webhooks/shopify",
+        order,
+        shopifyHeaders(order, "orders/create", "wh-x", "other"),
+      );
+      const broken = order.replace('"total_price": "398.00",', "");
+      const invalid = await post(
+        "/webhooks/shopify",
+        broken,
+        shopifyHeaders(broken, "orders/create", "wh-broken"),
+      );
+
+      expect([unsigned.status, forged.status, invalid.status]).toEqual([401, 401, 400]);
+      expect(await invalid.json()).toMatchObject({ error: "invalid payload", field: "total_price" });
+    });
+
+    it("maps fulfillments/create to order.shipped and refunds/create to refund.completed; ignores unused topics with 202", async () => {
+      const fulfillment = fixture("shopify-fulfillments-create.json");
+      const refund = fixture("shopify-refunds-create.json");
+      const updated = order;
+
+      const shipped = await post(
+        "/webhooks/shopify",
+        fulfillment,
+        shopifyHeaders(fulfillment, "fulfillments/create", "wh-ful-1"),
+      );
+      const refunded = await post(
+        "/webhooks/shopify",
+        refund,
+        shopifyHeaders(refund, "refunds/create", "wh-ref-1"),
+      );
+      const unused = await post(
+        "/webhooks/shopify",
+        updated,
+        shopifyHeaders(updated, "orders/updated", "wh-upd-1"),
+      );
+      await shop.queue.drain();
+
+      expect([shipped.status, refunded.status, unused.status]).toEqual([202, 202, 202]);
+      expect(await unused.json()).toMatchObject({
+        accepted: 0,
+        ignored: 'topic "orders/updated" is not used by shopcare',
+      });
+      expect(await shop.store.getOrder(SHOPIFY_ORDER)).toMatchObject({
+        shippedAt: "2026-06-19T09:30:00+08:00",
+        carrier: "SF",
+        trackingNo: "SF1400036985214",
+        refundedAt: "2026-06-25T12:00:00+08:00",
+        refundedAmount: 199,
+      });
+    });
+  });
+
+  describe("Kuaidi100", () => {
+    const push = (state: string, nu = "V030344422") => {
+      const param = JSON.parse(fixture("kuaidi100-push.json"));
+      param.lastResult.state = state;
+      param.lastResult.nu = nu;
+      return JSON.stringify(param);
+    };
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+
+    it("maps a signed push to a parcel event and answers in Kuaidi100's format", async () => {
+      const created = JSON.stringify(orderCreated("2026-06-18T12:00:00+08:00", { id: "k1" }));
+      await post("/webhooks/generic", created, genericHeaders(created, clock.now()));
+      const response = await post("/webhooks/kuaidi100?orderId=k1", kuaidi100Form(push("1001")), form);
+      await shop.queue.drain();
+
+      expect(response.status).toBe(202);
+      expect(await response.json()).toMatchObject({ result: true, returnCode: "200", accepted: 1 });
+      expect((await shop.store.getOrder("k1"))?.arrivedCityAt).toBe("2026-06-20T07:33:19+08:00");
+    });
+
+    it("finds the order by tracking number, refuses a wrong sign (401) and an unknown number (400)", async () => {
+      const byNumber = await post("/webhooks/kuaidi100", kuaidi100Form(push("3", "SF1400036985214")), form);
+      const wrongSign = await post("/webhooks/kuaidi100", kuaidi100Form(push("3"), "other-salt"), form);
+      const unknown = await post("/webhooks/kuaidi100", kuaidi100Form(push("3", "YT0000000000")), form);
+      await shop.queue.drain();
+
+      expect(byNumber.status).toBe(202);
+      expect((await shop.store.getOrder(SHOPIFY_ORDER))?.deliveredAt).toBe("2026-06-20T07:33:19+08:00");
+      expect(wrongSign.status).toBe(401);
+      expect(await wrongSign.json()).toMatchObject({ result: false, returnCode: "401" });
+      expect(unknown.status).toBe(400);
+      expect(await unknown.json()).toMatchObject({ result: false, field: "param.lastResult.nu" });
+    });
+
+    it("replays a push from the archive once its order has shipped", async () => {
+      await clock.advanceTo(new Date(clock.now().getTime() + 60_000));
+      const from = clock.now();
+      const early = await post("/webhooks/kuaidi100", kuaidi100Form(push("3", "ZT5550001")), form);
+      expect(early.status).toBe(400);
+      const created = JSON.stringify([
+        orderCreated("2026-06-18T12:00:00+08:00", { id: "k2" }),
+        {
+          type: "order.shipped",
+          at: "2026-06-19T12:00:00+08:00",
+          orderId: "k2",
+          carrier: "ZTO",
+          trackingNo: "ZT5550001",
+        },
+      ]);
+      await post("/webhooks/generic", created, genericHeaders(created, clock.now()));
+      await shop.queue.drain();
+
+      const replay = await fetch(`${http.url}/admin/replay`, {
+        method: "POST",
+        body: JSON.stringify({
+          from: from.toISOString(),
+          to: new Date(clock.now().getTime() + 1000).toISOString(),
+          source: "kuaidi100",
+        }),
+      });
+      await shop.queue.drain();
+
+      expect(await replay.json()).toEqual({ replayed: 1, events: 1, failed: [] });
+      expect((await shop.store.getOrder("k2"))?.deliveredAt).toBe("2026-06-20T07:33:19+08:00");
+    });
+  });
+});
+
+describe("dead letters and `shopcare replay`", () => {
+  it("keeps an event dispatch keeps failing on as a dead letter with its error; replay re-drives it", async () => {
+    let throttledStarts = 5;
+    let engine: JourneyStarter | undefined;
+    const flaky: JourneyStarter = {
+      start: async (...args) => {
+        if (throttledStarts-- > 0) throw new Error("ThrottlingException: Rate exceeded");
+        return engine?.start(...args);
+      },
+      stop: async (...args) => engine?.stop(...args),
+    };
+    const { shop, clock } = await virtualShop("2026-06-18T10:00:00+08:00", {}, { journeys: flaky });
+    engine = shop.engine;
+    const http = await startHttpServer(shop.routes);
+    try {
+      const body = JSON.stringify(orderCreated("2026-06-18T10:00:00+08:00", { id: "dl1" }));
+      const accepted = await fetch(`${http.url}/webhooks/generic`, {
+        method: "POST",
+        body,
+        headers: genericHeaders(body, clock.now()),
+      });
+      await shop.queue.drain();
+      expect(accepted.status).toBe(202);
+      const letters = await shop.store.listDeadLetters();
+      expect(letters).toHaveLength(1);
+      expect(letters[0]?.error).toBe("Error: ThrottlingException: Rate exceeded");
+      expect(shop.engine.started).toBe(0);
+
+      const { stdout } = await run(process.execPath, [CLI, "replay", "--dead-letters", "--url", http.url]);
+      await shop.queue.drain();
+
+      expect(stdout).toContain("replayed 1 (1 events)");
+      expect(await shop.store.listDeadLetters()).toEqual([]);
+      expect(shop.engine.started).toBe(1);
+    } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { decodeKuaidi100, kuaidi100ToEvents } from "../../functions/core/webhooks/kuaidi100.js";
+import { parseJson, WebhookPayloadError } from "../../functions/core/webhooks/payload.js";
+import { toE164 } from "../../functions/core/webhooks/phone.js";
+import { shopifyToEvents } from "../../functions/core/webhooks/shopify.js";
+import { md5Upper, safeEqual } from "../../functions/core/webhooks/signatures.js";
+import { fixture } from "../support/webhooks.js";
+
+describe("webhook adapters", () => {
+  it("normalises phone numbers to E.164 with the address's country, and drops invalid ones", () => {
+    expect(toE164("138 0013 8000", "CN")).toBe("+8613800138000");
+    expect(toE164("+86 138-0013-8000")).toBe("+8613800138000");
+    expect(toE164("(415) 555-2671", "US")).toBe("+14155552671");
+    expect(toE164("07911 123456", "GB")).toBe("+447911123456");
+    expect(toE164("555-555-SHIP", "US")).toBeUndefined();
+    expect(toE164(12345, "CN")).toBeUndefined();
+  });
+
+  it("keeps ids beyond 2^53 as their digits", () => {
+    expect(parseJson('{"id":820982911946154508,"n":1.5}')).toEqual({ id: "820982911946154508", n: 1.5 });
+    expect(() => parseJson("{")).toThrow(WebhookPayloadError);
+  });
+
+  it("maps a Shopify paid order to order.created and order.paid, cash on delivery included", () => {
+    const order = parseJson(fixture("shopify-orders-create.json")) as Record<string, unknown>;
+    const events = shopifyToEvents("orders/create", {
+      ...order,
+      financial_status: "paid",
+      payment_gateway_names: ["Cash on Delivery (COD)"],
+    });
+    expect(events.map((event) => event.type)).toEqual(["order.created", "order.paid"]);
+    expect(events[0]).toMatchObject({
+      order: { id: "820982911946154508", paymentMethod: "cod", amount: 398 },
+    });
+    expect(events[0]?.type === "order.created" && events[0].order.items).toHaveLength(2);
+  });
+
+  it("names the Shopify field at fault", () => {
+    expect(() => shopifyToEvents("orders/cancelled", { id: 1, cancelled_at: "never" })).toThrow(
+      "cancelled_at: expected an ISO 8601 time",
+    );
+    expect(() => shopifyToEvents("refunds/create", { created_at: "2026-06-18T10:00:00Z" })).toThrow(
+      "order_id: expected the Shopify id",
+    );
+  });
+
+  it("maps Kuaidi100 states to parcel events in China time, and ignores the states nobody is told about", () => {
+    const param = JSON.parse(fixture("kuaidi100-push.json"));
+    const at = (state: string) => {
+      param.lastResult.state = state;
+      return kuaidi100ToEvents(decodeKuaidi100(JSON.stringify(param)), "o1").map((e) => `${e.type} ${e.at}`);
+    };
+    expect(at("1001")).toEqual(["parcel.arrived_city 2026-06-20T07:33:19+08:00"]);
+    expect(at("5")).toEqual(["parcel.out_for_delivery 2026-06-20T07:33:19+08:00"]);
+    expect(at("3")).toEqual(["parcel.delivered 2026-06-20T07:33:19+08:00"]);
+    expect(at("0")).toEqual([]);
+    param.lastResult.data = [];
+    expect(() => decodeKuaidi100(JSON.stringify(param))).toThrow("param.lastResult.data");
+  });
+
+  it("compares signatures in constant time and signs Kuaidi100 pushes as upper-case MD5", () => {
+    expect(safeEqual("abc", "abc")).toBe(true);
+    expect(safeEqual("abc", "abd")).toBe(false);
+    expect(safeEqual("abc", "abcd")).toBe(false);
+    expect(md5Upper("")).toBe("D41D8CD98F00B204E9800998ECF8427E");
+  });
+});
