@@ -204,13 +204,15 @@ export class Store {
     const fields: Record<string, FieldUpdate> = {
       customerId: { value: contact.customerId },
       contactAt: { value: at },
+      // Compared as epoch milliseconds: ISO strings with different offsets do not sort by time.
+      contactAtMs: { value: Date.parse(at) },
     };
     for (const field of ["phone", "name", "phoneExpiresAt"] as const) {
       if (contact[field] !== undefined) fields[field] = { value: contact[field] };
     }
     try {
       await this.update({ pk: `CUSTOMER#${contact.customerId}`, sk: "PROFILE" }, fields, {
-        condition: "attribute_not_exists(#contactAt) OR #contactAt <= :contactAt",
+        condition: "attribute_not_exists(#contactAtMs) OR #contactAtMs <= :contactAtMs",
       });
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
