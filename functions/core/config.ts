@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DURATION_HINT, isDuration } from "./duration.js";
 import { lintTemplates } from "./lint.js";
+import { JourneyIdSchema } from "./model.js";
 import { DEFAULT_TEMPLATES, TEMPLATE_SPECS, type TemplateId } from "./templates.js";
 import { slotsInWindow } from "./time.js";
 
@@ -248,6 +249,36 @@ export const ShopConfigSchema = z
     caps,
     lint,
     promotions: z.array(promotion).default([]),
+    effect: z
+      .strictObject({
+        /** A paid order this long after a sent message counts as its conversion (the seeds: SMS works ~3 days). */
+        attributionWindow: duration.default("3d"),
+        /** Per journey, e.g. `{"gift-100": "7d"}`. */
+        attributionWindows: z.partialRecord(JourneyIdSchema, duration).default({}),
+        /** Journeys whose messages aim at a purchase; notices (shipped, arrived…) are not credited with orders. */
+        attributed: z
+          .array(JourneyIdSchema)
+          .default(["payment-reminder", "gift-30", "gift-100", "winback", "review-care"]),
+        /**
+         * Share of each journey's entrants who get no message (reason `holdout`), chosen from the customer
+         * id, so the report can show the lift the messages really bring. E.g. `{"payment-reminder": 0.1}`.
+         */
+        holdout: z.partialRecord(JourneyIdSchema, z.number().min(0).max(0.5)).default({}),
+        /** AWS list prices (USD) for the report's cost model; `usdRate` converts to `sms.currency`. */
+        awsPrices: z
+          .strictObject({
+            stateTransition: z.number().nonnegative().default(0.000025),
+            lambdaRequest: z.number().nonnegative().default(0.0000002),
+            lambdaGbSecond: z.number().nonnegative().default(0.0000133334),
+            dynamoWriteRequest: z.number().nonnegative().default(0.000000625),
+            dynamoReadRequest: z.number().nonnegative().default(0.000000125),
+            usdRate: z.number().positive().default(7.1),
+          })
+          .prefault({}),
+        /** Alarm when a day's SMS spend (in `sms.currency`) passes this. */
+        dailySpendAlarm: z.number().positive().default(500),
+      })
+      .prefault({}),
     webhooks: z
       .strictObject({
         /** Larger bodies are answered 413; at most 350 KB, so the archived body fits a DynamoDB item. */

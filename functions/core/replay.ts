@@ -11,6 +11,8 @@ export interface ReplayDeps {
   readonly store: Store;
   readonly queue: EventQueue;
   readonly now: () => Date;
+  /** Told after each item: how many are done, of how many. */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /** What a replay did: items re-driven, events queued, and the ones that still cannot be (with why). */
@@ -27,7 +29,9 @@ export interface ReplayReport {
 export async function replayDeadLetters(deps: ReplayDeps): Promise<ReplayReport> {
   const failed: { id: string; error: string }[] = [];
   let replayed = 0;
-  for (const letter of await deps.store.listDeadLetters()) {
+  const letters = await deps.store.listDeadLetters();
+  for (const [index, letter] of letters.entries()) {
+    deps.onProgress?.(index, letters.length);
     try {
       const event = parseShopEvent(JSON.parse(letter.body));
       await deps.queue.enqueue([event], letter.webhookId ?? `dead-letter-${letter.id}`);
@@ -53,7 +57,9 @@ export async function replayArchive(
   const failed: { id: string; error: string }[] = [];
   let replayed = 0;
   let events = 0;
-  for (const webhook of await deps.store.listWebhooks(range.from, range.to)) {
+  const webhooks = await deps.store.listWebhooks(range.from, range.to);
+  for (const [index, webhook] of webhooks.entries()) {
+    deps.onProgress?.(index, webhooks.length);
     if (range.source && webhook.source !== range.source) continue;
     const source = WEBHOOK_SOURCE[webhook.source as WebhookSourceName];
     if (!source) continue;

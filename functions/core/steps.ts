@@ -1,6 +1,7 @@
 import type { Clock } from "./clock.js";
 import type { ShopConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
+import { inHoldout } from "./holdout.js";
 import { JOURNEYS } from "./journeys/index.js";
 import { loadJourneyContext } from "./journeys/journey.js";
 import { type OperatorChannel, type SmsProvider, SmsSendError } from "./messaging.js";
@@ -134,9 +135,13 @@ export async function checkStep(deps: StepDeps, state: ExecutionState): Promise<
     // The order arrived during the grace period and its own execution decides the step: end quietly.
     return { ...state, next: { kind: "done" } };
   }
-  const verdict = state.awaitingOrder
+  let verdict = state.awaitingOrder
     ? { kind: "skip" as const, step, reason: "unknown-order" }
     : await journey.check(context, step);
+  // The holdout group is drawn from those the journey would message, so the two groups compare fairly.
+  if (verdict.kind === "send" && inHoldout(deps.config, state.journey, context.customerId)) {
+    verdict = { kind: "skip", step, reason: "holdout" };
+  }
   const message = await journey.message(context, step);
   const next =
     verdict.kind === "skip"

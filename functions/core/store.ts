@@ -765,6 +765,25 @@ export class Store {
     return (await this.queryAll("DEADLETTER")).map((item) => stripKeys<DeadLetter>(item) as DeadLetter);
   }
 
+  /** Every order, for reports (a paginated scan: reports run rarely, and off the hot path). */
+  async listOrders(): Promise<OrderRecord[]> {
+    const orders: OrderRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: "sk = :order",
+          ExpressionAttributeValues: { ":order": "ORDER" },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) orders.push(stripKeys<OrderRecord>(item) as OrderRecord);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return orders;
+  }
+
   /** Scans the whole table; for tests and local inspection only. */
   async scanAll(): Promise<Record<string, unknown>[]> {
     const { Items } = await this.doc.send(new ScanCommand({ TableName: this.tableName }));

@@ -1,25 +1,37 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { Presets, SingleBar } from "cli-progress";
 import { systemClock } from "../core/clock.js";
 import { ConfigError, parseShopConfig, type ShopConfig, shopConfigJsonSchema } from "../core/config.js";
 import type { ReplayReport } from "../core/replay.js";
+import { buildReport, type EffectReport } from "../core/report.js";
 import { Store } from "../core/store.js";
+import { formatInZone } from "../core/time.js";
 import { ReplayRequestSchema, runReplay } from "../handlers/replay.js";
 import { SqsEventQueue } from "../providers/sqs.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
-import { createLocalShop, LOCAL_REPLAY_PATH, LOCAL_WEBHOOK_SECRET } from "./runtime.js";
+import { reportHtml, reportTable } from "./report-view.js";
+import { createLocalShop, LOCAL_REPLAY_PATH, LOCAL_REPORT_PATH, LOCAL_WEBHOOK_SECRET } from "./runtime.js";
 import { startHttpServer } from "./server.js";
 import { EventFileError, simulateFile } from "./simulate.js";
+import { syntheticEvents } from "./synthetic.js";
 
 const USAGE = `shopcare — customer-care SMS journeys
 
 Usage:
   shopcare start    [--port 3000] [--config FILE.json]
-  shopcare simulate --events FILE.jsonl [--config FILE.json] [--out FILE.jsonl]
+  shopcare simulate --events FILE.jsonl [--config FILE.json] [--out FILE.jsonl] [--report FILE.html]
+  shopcare report   (--url http://127.0.0.1:3000 | --table NAME) [--html FILE.html] [--config FILE.json]
   shopcare replay   (--dead-letters | --from TIME --to TIME [--source generic|shopify|kuaidi100])
                     (--url http://127.0.0.1:3000 | --table NAME --queue-url URL [--dlq-arn ARN])
   shopcare schema   [--out shopcare.schema.json]
+  shopcare generate --orders N [--days 30] [--seed 1] [--out FILE.jsonl]
 
+generate  a seeded synthetic event stream (orders, payments, shipping, parcels, reviews, refunds,
+          opt-outs, returning customers) for simulate and the benchmark.
+report    what each journey sent, skipped, cost and earned (attribution, holdout lift), as a table;
+          --html also writes the page with charts. --url: a running \`shopcare start\`; --table: the
+          deployed table (AWS credentials from the environment).
 replay    re-drives dead letters (events dispatch gave up on, kept with their error) or the archived
           webhooks of a time range, after a fix. --url: a running \`shopcare start\`; --table and
           --queue-url: the deployed stack's outputs (AWS credentials from the environment); --dlq-arn
@@ -86,11 +98,25 @@ async function start(args: string[]): Promise<void> {
 async function simulateCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { events: { type: "string" }, config: { type: "string" }, out: { type: "string" } },
+    options: {
+      events: { type: "string" },
+      config: { type: "string" },
+      out: { type: "string" },
+      report: { type: "string" },
+    },
   });
   if (!values.events) throw new UsageError("simulate: --events FILE.jsonl is required");
   const config = await loadConfig(values.config);
-  const result = await simulateFile(values.events, config);
+  const progress = progressBar("events");
+  const result = await simulateFile(values.events, config, (done, total, now) =>
+    progress.update(done, total, formatInZone(now, config.timeZone).slice(0, 10)),
+  ).finally(() => progress.stop());
+  if (values.report) {
+    const report = buildReport(config, result.decisions, result.orders, result.workload);
+    await writeFile(values.report, reportHtml(report, config.name));
+    process.stderr.write(reportTable(report));
+    process.stderr.write(`report written to ${values.report}\n`);
+  }
   const lines = result.decisions.map((decision) => JSON.stringify(decision)).join("\n");
   const output = lines === "" ? "" : `${lines}\n`;
   if (values.out) {
@@ -99,6 +125,81 @@ async function simulateCommand(args: string[]): Promise<void> {
       `${result.decisions.length} decisions from ${result.executions} executions (${result.transitions} state transitions) written to ${values.out}\n`,
     );
   } else process.stdout.write(output);
+}
+
+async function generateCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      orders: { type: "string" },
+      days: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  const orders = Number(values.orders);
+  const days = Number(values.days ?? 30);
+  if (!Number.isInteger(orders) || orders <= 0) throw new UsageError("generate: --orders N is required");
+  if (!Number.isInteger(days) || days <= 0) throw new UsageError("generate: --days expects a whole number");
+  const events = syntheticEvents({ orders, days, seed: Number(values.seed ?? 1) });
+  const text = `${events.map((event) => JSON.stringify(event)).join("\n")}\n`;
+  if (values.out) await writeFile(values.out, text);
+  else process.stdout.write(text);
+}
+
+async function reportCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      url: { type: "string" },
+      table: { type: "string" },
+      html: { type: "string" },
+      config: { type: "string" },
+    },
+  });
+  const config = await loadConfig(values.config);
+  let report: EffectReport;
+  if (values.url) {
+    const response = await fetch(new URL(LOCAL_REPORT_PATH, values.url), { method: "POST" });
+    if (!response.ok)
+      throw new Error(`report: ${values.url} answered ${response.status} ${await response.text()}`);
+    report = (await response.json()) as EffectReport;
+  } else if (values.table) {
+    const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+    const store = new Store(new DynamoDBClient({}), values.table);
+    report = buildReport(config, await store.listDecisions(), await store.listOrders());
+  } else {
+    throw new UsageError("report: --url (local) or --table (AWS) says where");
+  }
+  process.stdout.write(reportTable(report));
+  if (values.html) {
+    await writeFile(values.html, reportHtml(report, config.name));
+    process.stdout.write(`report written to ${values.html}\n`);
+  }
+}
+
+/**
+ * A progress bar on stderr while a long run works (events done, virtual date), only on a terminal:
+ * piped output stays clean.
+ */
+function progressBar(unit: string): {
+  update(done: number, total: number, date: string): void;
+  stop(): void;
+} {
+  if (!process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new SingleBar(
+    { format: `{bar} {value}/{total} ${unit} | {date}`, stream: process.stderr, hideCursor: true },
+    Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(done, total, date) {
+      if (!started) bar.start(total, 0, { date });
+      started = true;
+      bar.update(done, { date });
+    },
+    stop: () => started && bar.stop(),
+  };
 }
 
 async function replayCommand(args: string[]): Promise<void> {
@@ -144,7 +245,17 @@ async function replayCommand(args: string[]): Promise<void> {
     const store = new Store(new DynamoDBClient({}), values.table);
     const queue = new SqsEventQueue(sqs, values["queue-url"]);
     const config = await loadConfig(values.config);
-    report = await runReplay({ config, store, queue, now: () => new Date() }, parsed.data);
+    const progress = progressBar("items");
+    report = await runReplay(
+      {
+        config,
+        store,
+        queue,
+        now: () => new Date(),
+        onProgress: (done, total) => progress.update(done, total, new Date().toISOString().slice(0, 10)),
+      },
+      parsed.data,
+    ).finally(() => progress.stop());
     if (values["dlq-arn"]) {
       await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: values["dlq-arn"] }));
       process.stdout.write("moving the SQS dead-letter queue's messages back to the events queue\n");
@@ -188,6 +299,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "replay":
         await replayCommand(args);
+        return 0;
+      case "report":
+        await reportCommand(args);
+        return 0;
+      case "generate":
+        await generateCommand(args);
         return 0;
       case undefined:
       case "help":

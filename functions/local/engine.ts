@@ -112,6 +112,8 @@ export class LocalJourneyEngine implements JourneyStarter {
   started = 0;
   /** State transitions (states entered) across all executions, as Step Functions would bill them. */
   transitions = 0;
+  /** Task (Lambda) invocations across all executions, retries included. */
+  taskInvocations = 0;
 
   constructor(private readonly options: LocalJourneyEngineOptions) {
     const resources = options.template.Resources;
@@ -196,6 +198,7 @@ export class LocalJourneyEngine implements JourneyStarter {
     for (const [stateName, taskHandler] of Object.entries(loaded.taskHandlers)) {
       // A stopped execution's task keeps running to its end (as a Lambda would), so it is tracked.
       const handler = (input: Json) => {
+        this.taskInvocations += 1;
         const call = taskHandler(input);
         inFlight.add(call);
         void call.then(

@@ -5,6 +5,7 @@ import type { ShopConfig } from "../core/config.js";
 import type { JourneyStarter } from "../core/dispatch.js";
 import type { SmsProvider } from "../core/messaging.js";
 import { type SendRateLimiter, StoreRateLimiter } from "../core/rate-limit.js";
+import { buildReport } from "../core/report.js";
 import type { CouponIssuer } from "../core/steps.js";
 import { Store } from "../core/store.js";
 import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
@@ -56,6 +57,9 @@ export interface LocalShopOptions {
 
 /** The local runtime's replay route (`shopcare replay --url`); not part of the deployed API. */
 export const LOCAL_REPLAY_PATH = "/admin/replay";
+
+/** The local runtime's report route (`shopcare report --url`); not part of the deployed API. */
+export const LOCAL_REPORT_PATH = "/admin/report";
 
 /** The signing secret every local webhook source uses unless its environment variable is set. */
 export const LOCAL_WEBHOOK_SECRET = "shopcare-local-secret";
@@ -126,6 +130,14 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     queue,
     template,
     routes: [
+      {
+        method: "POST",
+        path: LOCAL_REPORT_PATH,
+        handler: async () => ({
+          statusCode: 200,
+          body: JSON.stringify(buildReport(config, await store.listDecisions(), await store.listOrders())),
+        }),
+      },
       {
         method: "POST",
         path: LOCAL_REPLAY_PATH,

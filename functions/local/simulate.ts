@@ -1,7 +1,9 @@
 import { readFile } from "node:fs/promises";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { ShopConfig } from "../core/config.js";
 import { InvalidEventError, parseShopEvent, type ShopEvent } from "../core/events.js";
-import type { DecisionRecord } from "../core/model.js";
+import type { DecisionRecord, OrderRecord } from "../core/model.js";
+import type { Workload } from "../core/report.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import type { CloudFormationTemplate } from "./engine.js";
 import { createLocalShop } from "./runtime.js";
@@ -50,9 +52,11 @@ export interface SimulateOptions {
   readonly config: ShopConfig;
   readonly events: readonly ShopEvent[];
   /** A running DynamoDB Local to use. @default one is started and stopped for this run */
-  readonly dynamo?: import("@aws-sdk/client-dynamodb").DynamoDBClient;
+  readonly dynamo?: DynamoDBClient;
   /** A template synthesized earlier for this config. @default synthesized now */
   readonly template?: CloudFormationTemplate;
+  /** Told after each event: how many are done, of how many, and the virtual time. */
+  readonly onProgress?: (done: number, total: number, virtualNow: Date) => void;
 }
 
 /** What a simulation produced. */
@@ -60,6 +64,27 @@ export interface SimulationResult {
   readonly decisions: DecisionRecord[];
   readonly executions: number;
   readonly transitions: number;
+  /** Every order as the store knew it at the end (for attribution). */
+  readonly orders: OrderRecord[];
+  /** The work AWS would bill for the same run (the report's cost model). */
+  readonly workload: Workload;
+}
+
+const REQUEST_COUNTER = "shopcareRequestCounter";
+
+/** Counts DynamoDB requests through a client, as the on-demand bill counts them (one per request). */
+function countRequests(client: DynamoDBClient): { reads: number; writes: number; stop: () => void } {
+  const counts = { reads: 0, writes: 0, stop: () => client.middlewareStack.remove(REQUEST_COUNTER) };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = String(context.commandName ?? "");
+      if (/^(Get|BatchGet|Query|Scan)/.test(command)) counts.reads += 1;
+      else if (/^(Put|Update|Delete|BatchWrite|TransactWrite)/.test(command)) counts.writes += 1;
+      return next(args);
+    },
+    { step: "initialize", name: REQUEST_COUNTER },
+  );
+  return counts;
 }
 
 /**
@@ -69,24 +94,28 @@ export interface SimulationResult {
 export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
   const events = [...options.events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const first = events[0];
-  if (!first) return { decisions: [], executions: 0, transitions: 0 };
+  const none = { transitions: 0, lambdaInvocations: 0, dynamoReads: 0, dynamoWrites: 0 };
+  if (!first) return { decisions: [], executions: 0, transitions: 0, orders: [], workload: none };
   const ownDynamo = options.dynamo ? undefined : await startDynamoDbLocal();
   const clock = new VirtualClock(new Date(first.at));
   const failures: string[] = [];
+  const dynamo = options.dynamo ?? (ownDynamo?.client as NonNullable<typeof ownDynamo>["client"]);
+  const requests = countRequests(dynamo);
   try {
     const shop = await createLocalShop({
       config: options.config,
       clock,
       activity: clock,
-      dynamo: options.dynamo ?? (ownDynamo?.client as NonNullable<typeof ownDynamo>["client"]),
+      dynamo,
       template: options.template,
       retryIntervalMs: 0,
       onExecutionFailed: (name, error) => failures.push(`${name}: ${String(error)}`),
     });
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
       await clock.advanceTo(new Date(event.at));
       await shop.queue.enqueue([event], "simulate");
       await shop.queue.drain();
+      options.onProgress?.(index + 1, events.length, clock.now());
     }
     await clock.runUntilIdle();
     await shop.engine.drain();
@@ -97,13 +126,31 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     const decisions = (await shop.store.listDecisions()).sort(
       (a, b) => Date.parse(a.at) - Date.parse(b.at) || a.journey.localeCompare(b.journey),
     );
-    return { decisions, executions: shop.engine.started, transitions: shop.engine.transitions };
+    const orders = await shop.store.listOrders();
+    return {
+      decisions,
+      executions: shop.engine.started,
+      transitions: shop.engine.transitions,
+      orders,
+      workload: {
+        transitions: shop.engine.transitions,
+        // Each event is one webhook (ingest) and one dispatch invocation on AWS, besides the journeys' tasks.
+        lambdaInvocations: shop.engine.taskInvocations + 2 * events.length,
+        dynamoReads: requests.reads,
+        dynamoWrites: requests.writes,
+      },
+    };
   } finally {
+    requests.stop();
     await ownDynamo?.stop();
   }
 }
 
 /** Reads an event file and simulates it. */
-export async function simulateFile(path: string, config: ShopConfig): Promise<SimulationResult> {
-  return simulate({ config, events: parseEventLines(await readFile(path, "utf8")) });
+export async function simulateFile(
+  path: string,
+  config: ShopConfig,
+  onProgress?: SimulateOptions["onProgress"],
+): Promise<SimulationResult> {
+  return simulate({ config, events: parseEventLines(await readFile(path, "utf8")), onProgress });
 }

@@ -1,0 +1,312 @@
+import type { ShopConfig } from "./config.js";
+import { parseDuration } from "./duration.js";
+import type { DecisionRecord, JourneyId, OrderRecord } from "./model.js";
+import { JourneyIdSchema } from "./model.js";
+import { TEMPLATE_SPECS } from "./templates.js";
+import { formatInZone } from "./time.js";
+
+/**
+ * Effect reports (DESIGN.md "Effect"): what each journey sent, skipped and cost, which paid orders it
+ * earned (last touch within its attribution window, each order once), and — with a holdout — how much
+ * more the messaged customers bought than the held-out ones. Pure: it reads decisions and orders.
+ */
+
+/** Work the AWS bill is made of, counted while the decisions were made (a simulation, or CloudWatch). */
+export interface Workload {
+  readonly transitions: number;
+  readonly lambdaInvocations: number;
+  readonly dynamoReads: number;
+  readonly dynamoWrites: number;
+}
+
+/** The figures of one step, or of a whole journey. */
+export interface Figures {
+  readonly sent: number;
+  readonly skipped: Readonly<Record<string, number>>;
+  readonly handoffs: number;
+  readonly segments: number;
+  readonly smsCost: number;
+  readonly converted: number;
+  readonly revenue: number;
+  /** Attributed revenue / SMS cost (the seeds' definition); undefined when nothing was spent. */
+  readonly roi: number | undefined;
+}
+
+/** Conversion of the messaged and of the held-out entrants of one journey. */
+export interface HoldoutLift {
+  readonly messaged: number;
+  readonly messagedConverted: number;
+  readonly holdout: number;
+  readonly holdoutConverted: number;
+  /** Conversion of messaged minus conversion of holdout, in percentage points; undefined without a holdout. */
+  readonly liftPoints: number | undefined;
+}
+
+export interface JourneyReport extends Figures {
+  readonly journey: JourneyId;
+  readonly entered: number;
+  readonly steps: readonly ({ readonly step: string } & Figures)[];
+  readonly lift: HoldoutLift;
+}
+
+export interface EffectReport {
+  readonly currency: string;
+  readonly from: string | undefined;
+  readonly to: string | undefined;
+  readonly decisions: number;
+  readonly journeys: readonly JourneyReport[];
+  readonly totals: Figures;
+  /** Messages sent per hour of the day, shop time (index 0–23). */
+  readonly sendsByHour: readonly number[];
+  /** Per shop-time day: messages sent, attributed orders and their revenue. */
+  readonly days: readonly {
+    readonly date: string;
+    readonly sent: number;
+    readonly converted: number;
+    readonly revenue: number;
+  }[];
+  /** The AWS cost of the same work at list prices, next to the SMS cost. */
+  readonly aws:
+    | { readonly workload: Workload; readonly cost: number; readonly shareOfSms: number | undefined }
+    | undefined;
+}
+
+/** Which journey and step a paid order is credited to. */
+export interface Attribution {
+  readonly orderId: string;
+  readonly journey: JourneyId;
+  readonly step: string;
+  readonly revenue: number;
+  readonly paidAt: string;
+}
+
+const windowOf = (config: ShopConfig, journey: JourneyId) =>
+  parseDuration(config.effect.attributionWindows[journey] ?? config.effect.attributionWindow);
+
+/**
+ * Whether paying `order` at its `paidAt` is what a message (or holdout skip) of `journey` about `subject`
+ * at `at` aims at: the reminded order itself for the payment reminder, any other order of the customer
+ * for the rest, within the journey's window.
+ */
+function converts(config: ShopConfig, decision: DecisionRecord, order: OrderRecord): boolean {
+  if (order.paidAt === undefined || order.customerId !== decision.customerId) return false;
+  const sameOrder = order.orderId === decision.orderId;
+  if (decision.journey === "payment-reminder" ? !sameOrder : sameOrder) return false;
+  const paid = Date.parse(order.paidAt);
+  const at = Date.parse(decision.at);
+  return paid > at && paid <= at + windowOf(config, decision.journey);
+}
+
+/**
+ * Whether a sent message can be credited with a purchase: its journey is in `effect.attributed` and it is
+ * the payment reminder or marketing. Notices (a thank-you, an apology, a parcel update) earn nothing.
+ */
+function aimsAtPurchase(config: ShopConfig, decision: DecisionRecord): boolean {
+  if (!config.effect.attributed.includes(decision.journey)) return false;
+  const spec = (TEMPLATE_SPECS as Record<string, { messageClass: string } | undefined>)[decision.template];
+  return decision.journey === "payment-reminder" || spec?.messageClass === "marketing";
+}
+
+/** Credits each paid order to the last message that could have earned it. */
+export function attribute(
+  config: ShopConfig,
+  decisions: readonly DecisionRecord[],
+  orders: readonly OrderRecord[],
+): Attribution[] {
+  const sendsByCustomer = new Map<string, DecisionRecord[]>();
+  for (const decision of decisions) {
+    if (decision.outcome !== "sent" || !decision.customerId || !aimsAtPurchase(config, decision)) continue;
+    const list = sendsByCustomer.get(decision.customerId) ?? [];
+    list.push(decision);
+    sendsByCustomer.set(decision.customerId, list);
+  }
+  const attributions: Attribution[] = [];
+  for (const order of orders) {
+    if (order.paidAt === undefined || order.customerId === undefined) continue;
+    const touches = (sendsByCustomer.get(order.customerId) ?? []).filter((send) =>
+      converts(config, send, order),
+    );
+    const last = touches.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+    if (last) {
+      attributions.push({
+        orderId: order.orderId,
+        journey: last.journey,
+        step: last.step,
+        revenue: order.amount ?? 0,
+        paidAt: order.paidAt,
+      });
+    }
+  }
+  return attributions;
+}
+
+function figures(
+  config: ShopConfig,
+  decisions: readonly DecisionRecord[],
+  attributions: readonly Attribution[],
+): Figures {
+  const skipped: Record<string, number> = {};
+  let sent = 0;
+  let handoffs = 0;
+  let segments = 0;
+  for (const decision of decisions) {
+    if (decision.outcome === "sent") {
+      sent += 1;
+      segments += decision.segments ?? 0;
+    } else if (decision.outcome === "handoff") handoffs += 1;
+    else skipped[decision.reason ?? "?"] = (skipped[decision.reason ?? "?"] ?? 0) + 1;
+  }
+  const smsCost = round(segments * config.sms.pricePerSegment);
+  const revenue = round(attributions.reduce((sum, a) => sum + a.revenue, 0));
+  return {
+    sent,
+    skipped,
+    handoffs,
+    segments,
+    smsCost,
+    converted: attributions.length,
+    revenue,
+    roi: smsCost > 0 ? round(revenue / smsCost) : undefined,
+  };
+}
+
+const round = (value: number) => Math.round(value * 100) / 100;
+const entrantOf = (decision: DecisionRecord) => `${decision.customerId ?? "-"}|${decision.orderId ?? "-"}`;
+
+/** Messaged and held-out entrants of one journey, and how many of each bought within the window. */
+function holdoutLift(
+  config: ShopConfig,
+  decisions: readonly DecisionRecord[],
+  orders: readonly OrderRecord[],
+): HoldoutLift {
+  const groups = { messaged: new Map<string, DecisionRecord>(), holdout: new Map<string, DecisionRecord>() };
+  const ordered = [...decisions].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  for (const decision of ordered) {
+    const group =
+      decision.outcome === "sent"
+        ? groups.messaged
+        : decision.reason === "holdout"
+          ? groups.holdout
+          : undefined;
+    if (group && !group.has(entrantOf(decision))) group.set(entrantOf(decision), decision);
+  }
+  for (const entrant of groups.messaged.keys()) groups.holdout.delete(entrant);
+  const ordersOf = new Map<string, OrderRecord[]>();
+  for (const order of orders) {
+    if (!order.customerId) continue;
+    ordersOf.set(order.customerId, [...(ordersOf.get(order.customerId) ?? []), order]);
+  }
+  const convertedIn = (group: Map<string, DecisionRecord>) =>
+    [...group.values()].filter((first) =>
+      (ordersOf.get(first.customerId ?? "") ?? []).some((o) => converts(config, first, o)),
+    ).length;
+  const messagedConverted = convertedIn(groups.messaged);
+  const holdoutConverted = convertedIn(groups.holdout);
+  const rate = (converted: number, size: number) => (size > 0 ? converted / size : 0);
+  return {
+    messaged: groups.messaged.size,
+    messagedConverted,
+    holdout: groups.holdout.size,
+    holdoutConverted,
+    liftPoints:
+      groups.holdout.size > 0 && groups.messaged.size > 0
+        ? round(
+            100 *
+              (rate(messagedConverted, groups.messaged.size) - rate(holdoutConverted, groups.holdout.size)),
+          )
+        : undefined,
+  };
+}
+
+/** The AWS cost of a workload at the configured list prices, in the SMS currency. */
+export function awsCost(
+  config: ShopConfig,
+  workload: Workload,
+  lambdaMsPerInvocation = 50,
+  lambdaGb = 0.5,
+): number {
+  const prices = config.effect.awsPrices;
+  const usd =
+    workload.transitions * prices.stateTransition +
+    workload.lambdaInvocations *
+      (prices.lambdaRequest + (lambdaMsPerInvocation / 1000) * lambdaGb * prices.lambdaGbSecond) +
+    workload.dynamoReads * prices.dynamoReadRequest +
+    workload.dynamoWrites * prices.dynamoWriteRequest;
+  return Math.round(usd * prices.usdRate * 10_000) / 10_000;
+}
+
+/** Builds the effect report from every decision record and every order. */
+export function buildReport(
+  config: ShopConfig,
+  decisions: readonly DecisionRecord[],
+  orders: readonly OrderRecord[],
+  workload?: Workload,
+): EffectReport {
+  const attributions = attribute(config, decisions, orders);
+  const journeys: JourneyReport[] = [];
+  for (const journey of JourneyIdSchema.options) {
+    const mine = decisions.filter((d) => d.journey === journey);
+    if (mine.length === 0) continue;
+    const credited = attributions.filter((a) => a.journey === journey);
+    const steps = [...new Set(mine.map((d) => d.step))].map((step) => ({
+      step,
+      ...figures(
+        config,
+        mine.filter((d) => d.step === step),
+        credited.filter((a) => a.step === step),
+      ),
+    }));
+    journeys.push({
+      journey,
+      entered: new Set(mine.map(entrantOf)).size,
+      ...figures(config, mine, credited),
+      steps,
+      lift: holdoutLift(config, mine, orders),
+    });
+  }
+  const totals = figures(config, decisions, attributions);
+  const sendsByHour = Array.from({ length: 24 }, () => 0);
+  const days = new Map<string, { sent: number; converted: number; revenue: number }>();
+  const dayOf = (at: string) => formatInZone(new Date(at), config.timeZone).slice(0, 10);
+  const day = (date: string) => {
+    const entry = days.get(date) ?? { sent: 0, converted: 0, revenue: 0 };
+    days.set(date, entry);
+    return entry;
+  };
+  for (const decision of decisions) {
+    if (decision.outcome !== "sent") continue;
+    const local = formatInZone(new Date(decision.at), config.timeZone);
+    const hour = Number(local.slice(11, 13));
+    sendsByHour[hour] = (sendsByHour[hour] ?? 0) + 1;
+    day(dayOf(decision.at)).sent += 1;
+  }
+  for (const attribution of attributions) {
+    const entry = day(dayOf(attribution.paidAt));
+    entry.converted += 1;
+    entry.revenue = round(entry.revenue + attribution.revenue);
+  }
+  const times = decisions.map((d) => d.at).sort((a, b) => Date.parse(a) - Date.parse(b));
+  const aws = workload
+    ? (() => {
+        const cost = awsCost(config, workload);
+        return {
+          workload,
+          cost,
+          shareOfSms: totals.smsCost > 0 ? round((100 * cost) / totals.smsCost) : undefined,
+        };
+      })()
+    : undefined;
+  return {
+    currency: config.sms.currency,
+    from: times[0],
+    to: times.at(-1),
+    decisions: decisions.length,
+    journeys,
+    totals,
+    sendsByHour,
+    days: [...days.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([date, entry]) => ({ date, ...entry })),
+    aws,
+  };
+}

@@ -1,0 +1,205 @@
+import type { EffectReport, Figures } from "../core/report.js";
+
+/** Renders the effect report for people: a terminal table and a self-contained HTML page. */
+
+const money = (value: number | undefined) => (value === undefined ? "—" : value.toFixed(2));
+const skippedText = (skipped: Figures["skipped"]) =>
+  Object.entries(skipped)
+    .sort(([, a], [, b]) => b - a)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(", ") || "—";
+const liftText = (points: number | undefined) =>
+  points === undefined ? "—" : `${points > 0 ? "+" : ""}${points.toFixed(1)} pts`;
+
+/** The report as a plain-text table, one row per journey and step. */
+export function reportTable(report: EffectReport): string {
+  const header = [
+    "journey",
+    "step",
+    "entered",
+    "sent",
+    "handoff",
+    "segments",
+    "SMS cost",
+    "converted",
+    "revenue",
+    "ROI",
+    "holdout lift",
+    "skipped",
+  ];
+  const rows: string[][] = [];
+  for (const journey of report.journeys) {
+    const lift = journey.lift;
+    rows.push([
+      journey.journey,
+      "(all)",
+      String(journey.entered),
+      String(journey.sent),
+      String(journey.handoffs),
+      String(journey.segments),
+      money(journey.smsCost),
+      String(journey.converted),
+      money(journey.revenue),
+      journey.roi === undefined ? "—" : journey.roi.toFixed(1),
+      lift.liftPoints === undefined
+        ? "—"
+        : `${liftText(lift.liftPoints)} (${lift.messaged} vs ${lift.holdout})`,
+      skippedText(journey.skipped),
+    ]);
+    for (const step of journey.steps) {
+      rows.push([
+        "",
+        step.step,
+        "",
+        String(step.sent),
+        String(step.handoffs),
+        String(step.segments),
+        money(step.smsCost),
+        String(step.converted),
+        money(step.revenue),
+        step.roi === undefined ? "—" : step.roi.toFixed(1),
+        "",
+        skippedText(step.skipped),
+      ]);
+    }
+  }
+  const t = report.totals;
+  rows.push([
+    "total",
+    "",
+    "",
+    String(t.sent),
+    String(t.handoffs),
+    String(t.segments),
+    money(t.smsCost),
+    String(t.converted),
+    money(t.revenue),
+    t.roi === undefined ? "—" : t.roi.toFixed(1),
+    "",
+    skippedText(t.skipped),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd();
+  const lines = [
+    `shopcare effect report, ${report.from ?? "—"} to ${report.to ?? "—"} (${report.decisions} decisions; money in ${report.currency})`,
+    "",
+    line(header),
+    line(widths.map((width) => "-".repeat(width))),
+    ...rows.map(line),
+  ];
+  if (report.aws) {
+    const w = report.aws.workload;
+    lines.push(
+      "",
+      `AWS at list prices: ${report.aws.cost.toFixed(4)} ${report.currency} for ${w.transitions} state transitions, ${w.lambdaInvocations} Lambda invocations, ${w.dynamoReads} DynamoDB reads and ${w.dynamoWrites} writes` +
+        (report.aws.shareOfSms === undefined ? "" : ` = ${report.aws.shareOfSms}% of the SMS cost`),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char] as string,
+  );
+
+/** Horizontal bars, one per label: an SVG that needs nothing from the network. */
+function barsSvg(title: string, bars: readonly { label: string; value: number; color: string }[]): string {
+  const max = Math.max(1, ...bars.map((bar) => bar.value));
+  const rowHeight = 22;
+  const rows = bars
+    .map((bar, index) => {
+      const y = index * rowHeight;
+      const width = Math.round((bar.value / max) * 300);
+      return `<text x="0" y="${y + 15}">${escapeHtml(bar.label)}</text><rect x="110" y="${y + 3}" width="${width}" height="16" fill="${bar.color}"/><text x="${116 + width}" y="${y + 15}">${bar.value}</text>`;
+    })
+    .join("");
+  return `<svg role="img" aria-label="${escapeHtml(title)}" width="460" height="${bars.length * rowHeight}" font-size="12">${rows}</svg>`;
+}
+
+/** Vertical bars over a series (hours, days). */
+function columnsSvg(
+  title: string,
+  points: readonly { label: string; value: number }[],
+  color: string,
+): string {
+  const max = Math.max(1, ...points.map((point) => point.value));
+  const width = Math.max(24 * 22, points.length * 22);
+  const columns = points
+    .map((point, index) => {
+      const height = Math.round((point.value / max) * 120);
+      const x = index * 22;
+      return `<g><title>${escapeHtml(point.label)}: ${point.value}</title><rect data-label="${escapeHtml(point.label)}" data-value="${point.value}" x="${x + 2}" y="${130 - height}" width="18" height="${height}" fill="${color}"/><text x="${x + 11}" y="146" text-anchor="middle" font-size="9">${escapeHtml(point.label)}</text></g>`;
+    })
+    .join("");
+  return `<svg role="img" aria-label="${escapeHtml(title)}" width="${width}" height="150">${columns}</svg>`;
+}
+
+/** The report as one HTML page with its charts inline: it opens offline, from a file, in any browser. */
+export function reportHtml(report: EffectReport, shopName: string): string {
+  const rows = report.journeys
+    .map(
+      (j) =>
+        `<tr data-journey="${j.journey}"><th>${j.journey}</th><td data-field="entered">${j.entered}</td><td data-field="sent">${j.sent}</td><td data-field="handoffs">${j.handoffs}</td><td data-field="segments">${j.segments}</td><td data-field="smsCost">${money(j.smsCost)}</td><td data-field="converted">${j.converted}</td><td data-field="revenue">${money(j.revenue)}</td><td data-field="roi">${j.roi === undefined ? "—" : j.roi.toFixed(1)}</td><td data-field="lift">${liftText(j.lift.liftPoints)}</td><td data-field="groups">${j.lift.messaged} / ${j.lift.holdout}</td><td>${escapeHtml(skippedText(j.skipped))}</td></tr>` +
+        j.steps
+          .map(
+            (s) =>
+              `<tr class="step" data-journey="${j.journey}" data-step="${escapeHtml(s.step)}"><td>↳ ${escapeHtml(s.step)}</td><td></td><td data-field="sent">${s.sent}</td><td data-field="handoffs">${s.handoffs}</td><td data-field="segments">${s.segments}</td><td data-field="smsCost">${money(s.smsCost)}</td><td data-field="converted">${s.converted}</td><td data-field="revenue">${money(s.revenue)}</td><td>${s.roi === undefined ? "—" : s.roi.toFixed(1)}</td><td></td><td></td><td>${escapeHtml(skippedText(s.skipped))}</td></tr>`,
+          )
+          .join(""),
+    )
+    .join("");
+  const funnels = report.journeys
+    .map(
+      (j) =>
+        `<figure class="funnel" data-journey="${j.journey}"><figcaption>${j.journey}</figcaption>${barsSvg(
+          `${j.journey} funnel`,
+          [
+            { label: "entered", value: j.entered, color: "#9db4c0" },
+            { label: "sent", value: j.sent, color: "#5c6b73" },
+            { label: "converted", value: j.converted, color: "#2a9d8f" },
+            { label: "held out", value: j.lift.holdout, color: "#e9c46a" },
+          ],
+        )}<p>lift ${liftText(j.lift.liftPoints)}: ${j.lift.messagedConverted}/${j.lift.messaged} messaged vs ${j.lift.holdoutConverted}/${j.lift.holdout} held out bought</p></figure>`,
+    )
+    .join("");
+  const t = report.totals;
+  const aws = report.aws
+    ? `<p id="aws-cost">AWS at list prices: <b>${report.aws.cost.toFixed(4)} ${report.currency}</b> (${report.aws.workload.transitions} state transitions, ${report.aws.workload.lambdaInvocations} Lambda invocations, ${report.aws.workload.dynamoReads} DynamoDB reads, ${report.aws.workload.dynamoWrites} writes)${report.aws.shareOfSms === undefined ? "" : ` = ${report.aws.shareOfSms}% of the SMS cost`}.</p>`
+    : "";
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>shopcare effect report — ${escapeHtml(shopName)}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;font-size:13px}
+th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:right}th:first-child,td:first-child,td:last-child{text-align:left}
+tr.step{color:#555}.funnel{display:inline-block;margin:0 2rem 1rem 0;vertical-align:top}figcaption{font-weight:600}
+</style></head><body>
+<h1>${escapeHtml(shopName)}: what each journey earns</h1>
+<p>${report.decisions} decisions from ${escapeHtml(report.from ?? "—")} to ${escapeHtml(report.to ?? "—")}. Money in ${escapeHtml(report.currency)}.
+Total: <b id="total-sent">${t.sent}</b> sent, <b id="total-cost">${money(t.smsCost)}</b> SMS cost, <b id="total-converted">${t.converted}</b> orders converted,
+<b id="total-revenue">${money(t.revenue)}</b> revenue, ROI <b id="total-roi">${t.roi === undefined ? "—" : t.roi.toFixed(1)}</b>.</p>
+${aws}
+<h2>Per journey and step</h2>
+<table id="journeys"><thead><tr><th>journey</th><th>entered</th><th>sent</th><th>handoffs</th><th>segments</th><th>SMS cost</th><th>converted</th><th>revenue</th><th>ROI</th><th>holdout lift</th><th>messaged / held out</th><th>skipped</th></tr></thead><tbody>${rows}</tbody></table>
+<h2>Funnels</h2>${funnels}
+<h2>Sends per hour of day</h2><div id="hours">${columnsSvg(
+    "sends per hour",
+    report.sendsByHour.map((value, hour) => ({ label: String(hour).padStart(2, "0"), value })),
+    "#5c6b73",
+  )}</div>
+<h2>Conversions over time</h2><div id="days">${columnsSvg(
+    "conversions per day",
+    report.days.map((day) => ({ label: day.date.slice(5), value: day.converted })),
+    "#2a9d8f",
+  )}</div>
+<script type="application/json" id="report-data">${JSON.stringify(report).replace(/</g, "\\u003c")}</script>
+</body></html>
+`;
+}

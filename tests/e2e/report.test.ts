@@ -1,0 +1,185 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { chromium } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { ShopEvent } from "../../functions/core/events.js";
+import type { DecisionRecord } from "../../functions/core/model.js";
+
+const run = promisify(execFile);
+const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
+const PRICE = 0.045;
+const DAY = 86_400_000;
+const MARKETING = new Set([
+  "gift-30.gift",
+  "gift-100.gift",
+  "winback.first",
+  "winback.second",
+  "review-care.request",
+]);
+const HOLDOUT = { "payment-reminder": 0.3, "gift-30": 0.3, winback: 0.3, "review-care": 0.3 };
+
+/** The test's own reading of the decision records: what the report must show for each journey. */
+function expectedFigures(decisions: DecisionRecord[], events: ShopEvent[]) {
+  const paid = new Map<string, { customerId: string; paidAt: number; amount: number }>();
+  const created = new Map<string, { customerId: string; amount: number }>();
+  for (const event of events) {
+    if (event.type === "order.created")
+      created.set(event.order.id, { customerId: event.order.customer.id, amount: event.order.amount });
+    if (event.type === "order.paid" && !paid.has(event.orderId)) {
+      const order = created.get(event.orderId);
+      if (order) paid.set(event.orderId, { ...order, paidAt: Date.parse(event.at) });
+    }
+  }
+  const converted = new Map<string, { count: number; revenue: number }>();
+  for (const [orderId, order] of paid) {
+    const touches = decisions.filter(
+      (d) =>
+        d.outcome === "sent" &&
+        d.customerId === order.customerId &&
+        (d.journey === "payment-reminder"
+          ? d.orderId === orderId
+          : d.orderId !== orderId && MARKETING.has(d.template)) &&
+        Date.parse(d.at) < order.paidAt &&
+        order.paidAt <= Date.parse(d.at) + 3 * DAY,
+    );
+    const last = touches.sort((a, b) => Date.parse(b.at) - Date.parse(a.at))[0];
+    if (!last) continue;
+    const entry = converted.get(last.journey) ?? { count: 0, revenue: 0 };
+    converted.set(last.journey, { count: entry.count + 1, revenue: entry.revenue + order.amount });
+  }
+  const journeys = [...new Set(decisions.map((d) => d.journey))];
+  return Object.fromEntries(
+    journeys.map((journey) => {
+      const mine = decisions.filter((d) => d.journey === journey);
+      const sentTo = new Set(
+        mine.filter((d) => d.outcome === "sent").map((d) => `${d.customerId}|${d.orderId}`),
+      );
+      const heldOut = new Set(
+        mine
+          .filter((d) => d.reason === "holdout")
+          .map((d) => `${d.customerId}|${d.orderId}`)
+          .filter((e) => !sentTo.has(e)),
+      );
+      const segments = mine.reduce((sum, d) => sum + (d.outcome === "sent" ? (d.segments ?? 0) : 0), 0);
+      return [
+        journey,
+        {
+          sent: String(mine.filter((d) => d.outcome === "sent").length),
+          handoffs: String(mine.filter((d) => d.outcome === "handoff").length),
+          segments: String(segments),
+          smsCost: (Math.round(segments * PRICE * 100) / 100).toFixed(2),
+          converted: String(converted.get(journey)?.count ?? 0),
+          revenue: (Math.round((converted.get(journey)?.revenue ?? 0) * 100) / 100).toFixed(2),
+          groups: `${sentTo.size} / ${heldOut.size}`,
+        },
+      ];
+    }),
+  );
+}
+
+describe("simulate --report on a month of synthetic orders", () => {
+  it("writes an HTML report whose numbers match the decision records, with a holdout lift, that renders in headless Chromium", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "shopcare-report-"));
+    const [events, decisionsFile, html, config] = [
+      "events.jsonl",
+      "decisions.jsonl",
+      "report.html",
+      "config.json",
+    ].map((f) => join(dir, f)) as [string, string, string, string];
+    await writeFile(config, JSON.stringify({ effect: { holdout: HOLDOUT } }));
+    await run(process.execPath, [
+      CLI,
+      "generate",
+      "--orders",
+      "60",
+      "--days",
+      "30",
+      "--seed",
+      "7",
+      "--out",
+      events,
+    ]);
+
+    const { stderr } = await run(process.execPath, [
+      CLI,
+      "simulate",
+      "--events",
+      events,
+      "--config",
+      config,
+      "--out",
+      decisionsFile,
+      "--report",
+      html,
+    ]);
+
+    expect(stderr).toContain("shopcare effect report");
+    const decisions = (await readFile(decisionsFile, "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as DecisionRecord);
+    const stream = (await readFile(events, "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as ShopEvent);
+    const expected = expectedFigures(decisions, stream);
+    expect(Object.keys(expected)).toEqual(
+      expect.arrayContaining(["payment-reminder", "shipped", "arrived", "review-care", "gift-30", "winback"]),
+    );
+    expect(decisions.some((d) => d.reason === "holdout")).toBe(true);
+
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(String(error)));
+      page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+      // Offline: any request beyond the file itself would fail the test.
+      const requests: string[] = [];
+      page.on("request", (request) => requests.push(request.url()));
+      await page.goto(`file://${html}`);
+
+      const shown: Record<string, Record<string, string>> = {};
+      for (const journey of Object.keys(expected)) {
+        const row = page.locator(`#journeys tr[data-journey="${journey}"]:not(.step)`);
+        shown[journey] = {};
+        for (const field of ["sent", "handoffs", "segments", "smsCost", "converted", "revenue", "groups"]) {
+          (shown[journey] as Record<string, string>)[field] = (
+            await row.locator(`[data-field="${field}"]`).innerText()
+          ).trim();
+        }
+      }
+      expect(shown).toEqual(expected);
+      for (const journey of Object.keys(HOLDOUT)) {
+        const lift = await page
+          .locator(`#journeys tr[data-journey="${journey}"]:not(.step) [data-field="lift"]`)
+          .innerText();
+        expect(lift).toMatch(/^[+-]?\d+\.\d pts$/);
+      }
+      expect(await page.locator(".funnel svg").count()).toBe(Object.keys(expected).length);
+      const hourBars = await page
+        .locator("#hours rect")
+        .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("data-value"))));
+      expect(hourBars.reduce((a, b) => a + b, 0)).toBe(decisions.filter((d) => d.outcome === "sent").length);
+      expect(await page.locator("#days rect").count()).toBeGreaterThan(0);
+      expect(await page.locator("#aws-cost").innerText()).toMatch(/state transitions/);
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([`file://${html}`]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
