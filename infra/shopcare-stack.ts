@@ -21,6 +21,7 @@ import { WEBHOOK_SOURCES } from "../functions/core/webhooks/sources.js";
 import { INBOUND_PATHS } from "../functions/handlers/inbound.js";
 import { WORKFLOWS } from "../workflows/index.js";
 import { JourneyStateMachine } from "./journey-state-machine.js";
+import { ShopcareObservability } from "./observability.js";
 
 /** Properties of the {@link ShopcareStack}. */
 export interface ShopcareStackProps extends StackProps {
@@ -269,6 +270,13 @@ export class ShopcareStack extends Stack {
         integration: ingestIntegration,
       });
     }
+    new ShopcareObservability(this, "Observability", {
+      journeys: machines,
+      alarmTopic: this.operatorsTopic,
+      deadLetterQueue: deadLetters,
+      dailySpendAlarm: config.effect.dailySpendAlarm,
+      currency: config.sms.currency,
+    });
     // What `shopcare replay` and operators need to find.
     new CfnOutput(this, "WebhookUrl", { value: `${this.api.apiEndpoint}/webhooks/` });
     new CfnOutput(this, "TableName", { value: this.table.tableName });

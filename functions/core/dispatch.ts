@@ -3,7 +3,8 @@ import type { ShopConfig } from "./config.js";
 import type { ShopEvent } from "./events.js";
 import { paidOrders } from "./journeys/lifecycle.js";
 import type { ExecutionState, JourneyId, OrderRecord } from "./model.js";
-import { skipUpcomingStep } from "./steps.js";
+import { converts } from "./report.js";
+import { type StepTelemetry, skipUpcomingStep } from "./steps.js";
 import type { OrderFact, Store } from "./store.js";
 
 /** Starts journey executions: Step Functions on AWS, the local engine locally. */
@@ -17,12 +18,19 @@ export interface JourneyStarter {
   stop(journey: JourneyId, name: string): Promise<void>;
 }
 
+/** Told of conversions as payments arrive, for operational metrics (the report recounts them exactly). */
+export interface DispatchTelemetry {
+  conversion(journey: JourneyId, revenue: number): void;
+}
+
 /** What the dispatch step needs. */
 export interface DispatchDeps {
   readonly config: ShopConfig;
   readonly store: Store;
   readonly journeys: JourneyStarter;
   readonly clock: Clock;
+  /** @default none */
+  readonly telemetry?: StepTelemetry & DispatchTelemetry;
 }
 
 const EXECUTION_NAME_LIMIT = 80;
@@ -183,9 +191,16 @@ export async function dispatchEvent(deps: DispatchDeps, event: ShopEvent): Promi
       await startAwaitedJourneys(deps, order);
       return startPaidOrderJourneys(deps, event.order.id);
     }
-    case "order.paid":
-      await store.recordOrderFacts(event.orderId, { paidAt: event.at });
+    case "order.paid": {
+      const order = await store.recordOrderFacts(event.orderId, { paidAt: event.at });
+      if (deps.telemetry && order.customerId && order.paidAt === event.at) {
+        const touch = await store.getTouch(order.customerId);
+        if (touch && converts(deps.config, { ...touch, customerId: order.customerId }, order)) {
+          deps.telemetry.conversion(touch.journey, order.amount ?? 0);
+        }
+      }
       return startPaidOrderJourneys(deps, event.orderId);
+    }
     case "order.cancelled":
       await store.recordOrderFacts(event.orderId, { cancelledAt: event.at });
       return;

@@ -110,5 +110,6 @@ export function maskPhone(phone: string | undefined): string | undefined {
 
 /** Replaces every phone-number-looking run of digits in `text` with its masked form, for logs. */
 export function maskPhonesIn(text: string): string {
-  return text.replace(/\+?\d{10,15}/g, (phone) => maskPhone(phone) as string);
+  // Whole digit runs only: an 18-digit platform order id is not a phone number.
+  return text.replace(/(?<![\d+])\+?\d{10,15}(?!\d)/g, (phone) => maskPhone(phone) as string);
 }

@@ -88,7 +88,11 @@ const windowOf = (config: ShopConfig, journey: JourneyId) =>
  * at `at` aims at: the reminded order itself for the payment reminder, any other order of the customer
  * for the rest, within the journey's window.
  */
-function converts(config: ShopConfig, decision: DecisionRecord, order: OrderRecord): boolean {
+export function converts(
+  config: ShopConfig,
+  decision: Pick<DecisionRecord, "at" | "journey" | "customerId" | "orderId">,
+  order: OrderRecord,
+): boolean {
   if (order.paidAt === undefined || order.customerId !== decision.customerId) return false;
   const sameOrder = order.orderId === decision.orderId;
   if (decision.journey === "payment-reminder" ? !sameOrder : sameOrder) return false;
@@ -101,7 +105,10 @@ function converts(config: ShopConfig, decision: DecisionRecord, order: OrderReco
  * Whether a sent message can be credited with a purchase: its journey is in `effect.attributed` and it is
  * the payment reminder or marketing. Notices (a thank-you, an apology, a parcel update) earn nothing.
  */
-function aimsAtPurchase(config: ShopConfig, decision: DecisionRecord): boolean {
+export function aimsAtPurchase(
+  config: ShopConfig,
+  decision: Pick<DecisionRecord, "journey" | "template">,
+): boolean {
   if (!config.effect.attributed.includes(decision.journey)) return false;
   const spec = (TEMPLATE_SPECS as Record<string, { messageClass: string } | undefined>)[decision.template];
   return decision.journey === "payment-reminder" || spec?.messageClass === "marketing";

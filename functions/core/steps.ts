@@ -14,15 +14,50 @@ import {
 } from "./model.js";
 import { applySendingRules } from "./policy.js";
 import type { SendRateLimiter } from "./rate-limit.js";
+import { aimsAtPurchase } from "./report.js";
 import type { Store } from "./store.js";
 import { countSegments, renderTemplate } from "./template.js";
 import { formatInZone } from "./time.js";
+
+/**
+ * Told what the steps decide, for operational metrics (CloudWatch EMF on AWS). Optional: the domain does
+ * not depend on it, and nothing is told twice (only the invocation that wrote a decision tells it).
+ */
+export interface StepTelemetry {
+  decision(record: DecisionRecord): void;
+  providerError(provider: string, kind: SmsSendError["kind"]): void;
+}
 
 /** What the plan and check steps need. */
 export interface StepDeps {
   readonly config: ShopConfig;
   readonly clock: Clock;
   readonly store: Store;
+  /** @default none */
+  readonly telemetry?: StepTelemetry;
+}
+
+/** Writes a decision and, if this call wrote it, tells the telemetry and remembers the customer's last touch. */
+async function recordDecision(
+  deps: StepDeps,
+  subjectId: string,
+  record: DecisionRecord,
+  claimed: boolean,
+  extra: Parameters<Store["recordDecision"]>[3] = {},
+): Promise<boolean> {
+  const written = await deps.store.recordDecision(subjectId, record, claimed, extra);
+  if (!written) return false;
+  deps.telemetry?.decision(record);
+  if (
+    deps.telemetry &&
+    record.outcome === "sent" &&
+    record.customerId &&
+    aimsAtPurchase(deps.config, record)
+  ) {
+    const { journey, step, orderId, at } = record;
+    await deps.store.recordTouch(record.customerId, { journey, step, orderId, at, atMs: Date.parse(at) });
+  }
+  return true;
 }
 
 /** Issues a coupon at send time (the gifts' and win-back's `coupon.issueUrl`). */
@@ -161,7 +196,8 @@ export async function checkStep(deps: StepDeps, state: ExecutionState): Promise<
           ledgerKey: `${state.journey}#${subjectId}#${step}`,
         });
   if (next.kind === "skip") {
-    await deps.store.recordDecision(
+    await recordDecision(
+      deps,
       subjectId,
       decision(deps, state, step, "skipped", {
         customerId: context.customerId,
@@ -202,7 +238,7 @@ export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Pro
     extra: Parameters<Store["recordDecision"]>[3] = {},
   ): Promise<ExecutionState> => {
     const record = decision(deps, state, step, outcome, { customerId: context.customerId, ...details });
-    await deps.store.recordDecision(subjectId, record, true, extra);
+    await recordDecision(deps, subjectId, record, true, extra);
     return { ...state, next: { kind: "delivered", step, outcome } };
   };
   // A side effect that certainly failed frees the step for the state machine's retry.
@@ -261,6 +297,7 @@ export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Pro
     });
   } catch (error) {
     const kind = error instanceof SmsSendError ? error.kind : "retryable";
+    deps.telemetry?.providerError(deps.sms.name, kind);
     if (kind === "rejected") {
       return finish(
         "skipped",
@@ -307,7 +344,8 @@ async function giveUpStep(deps: DeliverDeps, state: ExecutionState): Promise<Exe
   const to = context.customer?.phone;
   const customerId = context.customerId;
   const reason = failure?.Error === "CouponIssueError" ? "coupon-unavailable" : "provider-failed";
-  const skippedNow = await deps.store.recordDecision(
+  const skippedNow = await recordDecision(
+    deps,
     subjectId,
     decision(deps, state, step, "skipped", { customerId, to, reason, template: message.templateId }),
     false,
@@ -317,7 +355,8 @@ async function giveUpStep(deps: DeliverDeps, state: ExecutionState): Promise<Exe
   const existing = (await deps.store.listLedger(state.journey, subjectId)).get(step);
   if (existing?.status === "final")
     return { ...rest, next: { kind: "delivered", step, outcome: existing.outcome } };
-  await deps.store.recordDecision(
+  await recordDecision(
+    deps,
     subjectId,
     decision(deps, state, step, "sent", {
       customerId,
@@ -340,7 +379,8 @@ export async function skipUpcomingStep(deps: StepDeps, state: ExecutionState, re
   const context = await loadJourneyContext(deps, journey, state);
   const next = journey.plan(context);
   if (next.kind !== "wait") return;
-  await deps.store.recordDecision(
+  await recordDecision(
+    deps,
     journey.subjectId(state),
     decision(deps, state, next.step, "skipped", {
       customerId: context.customerId,

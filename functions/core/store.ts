@@ -136,6 +136,15 @@ interface CapItem {
   readonly version?: number;
 }
 
+/** A customer's latest message that aims at a purchase (kept 30 days). */
+export interface Touch {
+  readonly journey: JourneyId;
+  readonly step: string;
+  readonly orderId?: string;
+  readonly at: string;
+  readonly atMs: number;
+}
+
 /** Where a provider's message id leads: the ledger entry of the step that sent it. */
 export interface MessageRef {
   readonly journey: JourneyId;
@@ -763,6 +772,42 @@ export class Store {
 
   async listDeadLetters(): Promise<DeadLetter[]> {
     return (await this.queryAll("DEADLETTER")).map((item) => stripKeys<DeadLetter>(item) as DeadLetter);
+  }
+
+  /** Remembers a customer's latest message that aims at a purchase, for the conversion metric. */
+  async recordTouch(customerId: string, touch: Touch): Promise<void> {
+    await this.doc
+      .send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: `TOUCH#${customerId}`,
+            sk: "TOUCH",
+            ...touch,
+            ttl: Math.floor(Date.parse(touch.at) / 1000) + 30 * 86_400,
+          },
+          // Keep the latest: a retried older send must not replace a newer touch.
+          ConditionExpression: "attribute_not_exists(pk) OR #atMs < :atMs",
+          ExpressionAttributeNames: { "#atMs": "atMs" },
+          ExpressionAttributeValues: { ":atMs": touch.atMs },
+        }),
+      )
+      .catch((error) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+
+  async getTouch(customerId: string): Promise<Touch | undefined> {
+    const item = await this.getItem({ pk: `TOUCH#${customerId}`, sk: "TOUCH" });
+    return item
+      ? ({
+          journey: item.journey,
+          step: item.step,
+          orderId: item.orderId,
+          at: item.at,
+          atMs: item.atMs,
+        } as Touch)
+      : undefined;
   }
 
   /** Every order, for reports (a paginated scan: reports run rarely, and off the hot path). */

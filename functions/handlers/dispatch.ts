@@ -13,6 +13,8 @@ export interface DispatchHandlerDeps extends DispatchDeps {
    * table, with its error, instead of going to the SQS dead-letter queue without one. @default 5
    */
   readonly maxReceiveCount?: number;
+  /** @default none */
+  readonly telemetry?: DispatchDeps["telemetry"] & { deadLetter(): void };
 }
 
 /**
@@ -40,6 +42,7 @@ export function createDispatchHandler(
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
         webhookId: record.messageAttributes?.webhookId?.stringValue,
       });
+      deps.telemetry?.deadLetter();
     }
   };
   return (event) => processPartialResponse(event, handleRecord, processor);

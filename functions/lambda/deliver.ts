@@ -5,6 +5,7 @@ import { systemClock } from "../core/clock.js";
 import type { SmsProvider } from "../core/messaging.js";
 import { StoreRateLimiter } from "../core/rate-limit.js";
 import { createDeliverHandler } from "../handlers/steps.js";
+import { cloudWatchTelemetry } from "../handlers/telemetry.js";
 import { type AliyunCredentials, AliyunSmsProvider } from "../providers/aliyun.js";
 import { HttpCouponIssuer } from "../providers/coupons.js";
 import { EndUserMessagingProvider } from "../providers/end-user-messaging.js";
@@ -62,4 +63,5 @@ export const handler = createDeliverHandler({
   operators: new SnsOperatorChannel(sns, requireEnv("HANDOFF_TOPIC_ARN")),
   rateLimiter: new StoreRateLimiter(store, systemClock, sms.name, config.sms.ratePerSecond),
   coupons: new HttpCouponIssuer(),
+  telemetry: cloudWatchTelemetry(config),
 });

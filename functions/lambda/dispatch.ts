@@ -1,6 +1,7 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { systemClock } from "../core/clock.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
+import { cloudWatchTelemetry } from "../handlers/telemetry.js";
 import { StepFunctionsStarter } from "../providers/step-functions.js";
 import { config, requireEnv, store } from "./runtime.js";
 
@@ -9,10 +10,13 @@ const journeys = new StepFunctionsStarter(
   JSON.parse(requireEnv("JOURNEY_STATE_MACHINES")),
 );
 
+const telemetry = cloudWatchTelemetry(config);
+
 export const handler = createDispatchHandler({
   config,
   store,
   journeys,
   clock: systemClock,
   maxReceiveCount: Number(requireEnv("MAX_RECEIVE_COUNT")),
+  telemetry,
 });

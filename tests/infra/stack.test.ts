@@ -120,7 +120,14 @@ describe("ShopcareStack", () => {
     for (const metric of ["ExecutionThrottled", "ExecutionsFailed", "ExecutionsTimedOut"]) {
       expect(metrics.filter((name) => name === metric)).toHaveLength(7);
     }
-    expect(alarms).toHaveLength(21);
+    // Plus dead letters (table and SQS), provider errors and daily SMS spend.
+    expect(alarms).toHaveLength(25);
+    expect(metrics).toEqual(
+      expect.arrayContaining(["DeadLetters", "ProviderErrors", "ApproximateNumberOfMessagesVisible"]),
+    );
+    const spend = alarms.find((alarm) => JSON.stringify(alarm.Properties.Metrics ?? []).includes("SmsCost"));
+    expect(spend?.Properties).toMatchObject({ Threshold: 500, EvaluationPeriods: 1 });
+    template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
   });
 

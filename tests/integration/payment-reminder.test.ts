@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { parseShopConfig } from "../../functions/core/config.js";
 import type { ShopEvent } from "../../functions/core/events.js";
+import { inHoldout } from "../../functions/core/holdout.js";
 import { orderCreated, runSimulation, summary, virtualShop } from "../support/local.js";
 
 const at = (local: string) => `2026-06-18T${local}:00+08:00`;
@@ -187,5 +189,25 @@ describe("payment-reminder on the local engine (synthesized machine, DynamoDB Lo
     expect(letters).toHaveLength(1);
     expect(letters[0]?.error).toMatch(/InvalidEventError: at: expected an ISO 8601 time/);
     expect(JSON.parse(letters[0]?.body ?? "{}")).toMatchObject({ orderId: "x" });
+  });
+
+  it("holds out the configured share of customers, by customer id, recording the skip as holdout", async () => {
+    const config = { effect: { holdout: { "payment-reminder": 0.5 } } };
+    const ids = Array.from({ length: 12 }, (_, index) => `h${index}`);
+
+    const decisions = await reminderDecisions(
+      ids.map((id) => orderCreated(at("10:00"), { id })),
+      config,
+    );
+
+    const firsts = decisions.filter((d) => d.step === "first");
+    const heldOut = firsts.filter((d) => d.reason === "holdout").map((d) => d.orderId);
+    const expected = ids.filter((id) => inHoldout(parseShopConfig(config), "payment-reminder", `c-${id}`));
+    expect(heldOut.sort()).toEqual(expected.sort());
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(ids.length);
+    expect(firsts.filter((d) => d.outcome === "sent")).toHaveLength(ids.length - expected.length);
+    // A held-out order gets no 2nd reminder either: the journey ends after its first step's skip.
+    expect(decisions.filter((d) => heldOut.includes(d.orderId) && d.step === "second")).toEqual([]);
   });
 });

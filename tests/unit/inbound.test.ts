@@ -108,6 +108,8 @@ describe("inbound replies and receipts", () => {
     expect(maskPhonesIn("sent to +8613812345678 and 13812345678")).toBe(
       "sent to +86138****5678 and 138****5678",
     );
+    // Longer digit runs are ids (Shopify's are 18 digits), not phone numbers.
+    expect(maskPhonesIn("order 820982911946154508")).toBe("order 820982911946154508");
   });
 });
 
