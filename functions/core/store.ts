@@ -73,9 +73,9 @@ export type LedgerEntry =
   | ({ readonly status: "final" } & DecisionRecord);
 
 /**
- * A raw webhook as received (after its signature checked out), kept for audit and replay. `received`
- * until its events are queued (`accepted`) or it is found invalid (`rejected`); a delivery still
- * `received` when the sender retries was interrupted, and is processed again.
+ * A raw webhook as received (after its signature checked out), kept for audit and replay, with its
+ * outcome: `accepted` (its events queued) or `rejected` (invalid, with the error). `received` marks one
+ * whose events could not be queued: the sender's retry processes it again.
  */
 export interface ArchivedWebhook {
   readonly id: string;
@@ -675,7 +675,7 @@ export class Store {
   /** Records how processing a kept webhook ended. */
   async finishWebhook(
     id: string,
-    outcome: { status: "accepted" | "rejected"; error?: string; events?: number },
+    outcome: { status: ArchivedWebhook["status"]; error?: string; events?: number },
   ): Promise<void> {
     await this.update(
       { pk: `WEBHOOK#${id}`, sk: "RAW" },

@@ -42,8 +42,8 @@ function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<st
 /**
  * `POST /webhooks/<source>` for one source (generic, Shopify, Kuaidi100). In order: 413 for a body over
  * `webhooks.maxBodyBytes`; 401 for a missing or wrong signature (nothing kept); the raw body is archived
- * (a repeated delivery is answered as before and changes nothing); the source's adapter turns it into
- * generic events (400 naming the field when it cannot); the events are queued for dispatch; 202.
+ * with the adapter's outcome (a repeated delivery is answered as before and changes nothing); 400 naming
+ * the field when the payload cannot become generic events; the events are queued for dispatch; 202.
  */
 export function createIngestHandler(
   deps: IngestDeps,
@@ -79,13 +79,25 @@ export function createIngestHandler(
       return respond(401, { error: unauthorized });
     }
     const id = webhookArchiveId(source, request);
+    // Adapt first, so the archive is one conditional write with the outcome in it: a webhook costs one
+    // DynamoDB write, and a repeat of it is recognised by that same write.
+    let adapted: { events: ShopEvent[]; ignored?: string } | undefined;
+    let problem: Record<string, string> | undefined;
+    try {
+      adapted = await source.toEvents(request, context);
+    } catch (error) {
+      if (!(error instanceof WebhookPayloadError)) throw error;
+      problem = { error: "invalid payload", field: error.field, message: error.detail };
+    }
+    const events = adapted?.events ?? [];
     const earlier = await deps.store.archiveWebhook({
       id,
       source: sourceName,
       receivedAt: now.toISOString(),
       body: request.body,
-      status: "received",
+      status: problem ? "rejected" : "accepted",
       meta: source.meta(request),
+      ...(problem ? { error: JSON.stringify(problem) } : { events: events.length }),
     });
     if (earlier === "accepted" || earlier === "rejected") {
       const again = await deps.store.getWebhook(id);
@@ -93,18 +105,17 @@ export function createIngestHandler(
         ? respond(202, { id, accepted: again?.events ?? 0, duplicate: true })
         : respond(400, { id, duplicate: true, ...JSON.parse(again?.error ?? "{}") });
     }
-    let events: ShopEvent[];
-    let ignored: string | undefined;
-    try {
-      ({ events, ignored } = await source.toEvents(request, context));
-    } catch (error) {
-      if (!(error instanceof WebhookPayloadError)) throw error;
-      const problem = { error: "invalid payload", field: error.field, message: error.detail };
-      await deps.store.finishWebhook(id, { status: "rejected", error: JSON.stringify(problem) });
-      return respond(400, { ...problem, id });
+    if (problem) return respond(400, { ...problem, id });
+    if (events.length > 0) {
+      try {
+        await deps.queue.enqueue(events, id);
+      } catch (error) {
+        // Not queued: mark the copy unfinished so the sender's retry processes it again, and fail the request.
+        await deps.store.finishWebhook(id, { status: "received" });
+        throw error;
+      }
     }
-    if (events.length > 0) await deps.queue.enqueue(events, id);
-    await deps.store.finishWebhook(id, { status: "accepted", events: events.length });
+    const ignored = adapted?.ignored;
     return respond(202, { id, accepted: events.length, ...(ignored ? { ignored } : {}) });
   };
 }
