@@ -35,6 +35,14 @@ export interface ShopcareStackProps extends StackProps {
  */
 const MAX_RECEIVE_COUNT = 5;
 
+/**
+ * The esbuild `define` that compiles the shop config into every bundle: Lambda's 4 KB environment cannot
+ * hold templates, and a config change then ships as a new function version.
+ */
+export function compiledConfigDefine(config: ShopConfig): Record<string, string> {
+  return { "process.env.SHOPCARE_CONFIG": JSON.stringify(JSON.stringify(config)) };
+}
+
 /** The handler names; each Lambda carries its own in `SHOPCARE_HANDLER`, which the local runner maps back. */
 export const HANDLERS = [
   "ingest",
@@ -147,7 +155,7 @@ export class ShopcareStack extends Stack {
           format: OutputFormat.CJS,
           // The config is compiled into the bundle: Lambda's 4 KB environment cannot hold templates, and a
           // config change then ships as a new function version.
-          define: { "process.env.SHOPCARE_CONFIG": JSON.stringify(JSON.stringify(config)) },
+          define: compiledConfigDefine(config),
         },
       });
       acknowledgeFunctionFindings(lambda);

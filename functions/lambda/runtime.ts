@@ -12,7 +12,13 @@ export function requireEnv(name: string): string {
   return value;
 }
 
-/** The shop config compiled into the bundle at synth time (see `infra/shopcare-stack.ts`). */
-export const config: ShopConfig = parseShopConfig(JSON.parse(requireEnv("SHOPCARE_CONFIG")));
+/**
+ * The shop config compiled into the bundle at synth time (see `infra/shopcare-stack.ts`). Read as the
+ * literal `process.env.SHOPCARE_CONFIG`: that expression is what esbuild's `define` replaces, a dynamic
+ * `process.env[name]` would be left to the (empty) environment.
+ */
+const compiledConfig = process.env.SHOPCARE_CONFIG;
+if (!compiledConfig) throw new Error("SHOPCARE_CONFIG was not compiled into this bundle");
+export const config: ShopConfig = parseShopConfig(JSON.parse(compiledConfig));
 
 export const store = new Store(new DynamoDBClient({}), requireEnv("TABLE_NAME"));
