@@ -47,7 +47,7 @@ describe("Lambda bundles", () => {
         encoding: "utf8",
       });
       if (result.status !== 0)
-        failures.push(`${name}: ${result.stderr.split("\n").find((line) => /Error/.test(line))}`);
+        failures.push(`${name}: ${result.stderr.split("\n").find((line) => /^\w*Error: /.test(line))}`);
     }
     expect(failures).toEqual([]);
   });
