@@ -249,6 +249,15 @@ export const ShopConfigSchema = z
     caps,
     lint,
     promotions: z.array(promotion).default([]),
+    quotas: z
+      .strictObject({
+        /**
+         * Executions started per second across all dispatch Lambdas, kept under the account's
+         * StartExecution quota (150/s in most regions, 300/s in the largest) with room for retries.
+         */
+        startExecutionPerSecond: z.number().int().positive().max(1000).default(100),
+      })
+      .prefault({}),
     effect: z
       .strictObject({
         /** A paid order this long after a sent message counts as its conversion (the seeds: SMS works ~3 days). */

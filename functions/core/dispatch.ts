@@ -3,6 +3,7 @@ import type { ShopConfig } from "./config.js";
 import type { ShopEvent } from "./events.js";
 import { paidOrders } from "./journeys/lifecycle.js";
 import type { ExecutionState, JourneyId, OrderRecord } from "./model.js";
+import type { SendRateLimiter } from "./rate-limit.js";
 import { converts } from "./report.js";
 import { type StepTelemetry, skipUpcomingStep } from "./steps.js";
 import type { OrderFact, Store } from "./store.js";
@@ -16,6 +17,27 @@ export interface JourneyStarter {
   start(journey: JourneyId, name: string, input: ExecutionState): Promise<void>;
   /** Stops a running execution; stopping one that has finished (or never ran) is not an error. */
   stop(journey: JourneyId, name: string): Promise<void>;
+}
+
+/**
+ * Starts executions no faster than the account's StartExecution quota allows (a DynamoDB per-second
+ * budget shared by every dispatch Lambda). When no slot comes free in time the record fails and SQS
+ * redelivers it later: the queue is the buffer, so a Double-11 burst is delayed, never lost.
+ */
+export class PacedJourneyStarter implements JourneyStarter {
+  constructor(
+    private readonly inner: JourneyStarter,
+    private readonly limiter: SendRateLimiter,
+  ) {}
+
+  async start(journey: JourneyId, name: string, input: ExecutionState): Promise<void> {
+    await this.limiter.acquire();
+    await this.inner.start(journey, name, input);
+  }
+
+  stop(journey: JourneyId, name: string): Promise<void> {
+    return this.inner.stop(journey, name);
+  }
 }
 
 /** Told of conversions as payments arrive, for operational metrics (the report recounts them exactly). */

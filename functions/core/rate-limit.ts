@@ -30,16 +30,24 @@ export class StoreRateLimiter implements SendRateLimiter {
   ) {}
 
   async acquire(): Promise<void> {
-    // One send per 1/rate-second slot, not `rate` per calendar second: sends are spread evenly, so a
-    // provider's token bucket never sees two seconds' worth land around one second boundary.
+    // One ticket per caller: a ticket is a 1/rate-second slot inside a second, so sends are spread evenly
+    // (a provider's token bucket never sees two seconds' worth around a boundary), and each waiting caller
+    // costs one write instead of one per slot it loses.
     const slotMs = 1000 / this.perSecond;
     const started = this.clock.now().getTime();
     for (;;) {
       const now = this.clock.now().getTime();
-      const slot = Math.floor(now / slotMs);
-      if (await this.store.acquireRateSlot(this.provider, slot, 1)) return;
+      const second = Math.floor(now / 1000);
+      const offset = Math.min(this.perSecond - 1, Math.floor((now - second * 1000) / slotMs));
+      const ticket = await this.store.takeRateTicket(this.provider, second, offset, this.perSecond);
+      if (typeof ticket === "number") {
+        const slotStart = second * 1000 + (ticket - 1) * slotMs;
+        if (slotStart > now) await this.clock.sleepUntil(new Date(Math.ceil(slotStart)));
+        return;
+      }
+      if (ticket === "retry") continue;
       if (now - started >= this.maxWaitMs) throw new SendRateLimitedError(this.provider, now - started);
-      await this.clock.sleepUntil(new Date(Math.ceil((slot + 1) * slotMs)));
+      await this.clock.sleepUntil(new Date((second + 1) * 1000));
     }
   }
 }

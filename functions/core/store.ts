@@ -33,7 +33,7 @@ import {
  * | dead letter | `DEADLETTER` | `<at>#<id>` |
  * | phone opt-out | `OPTOUT#<phone>` | `OPTOUT` |
  * | marketing frequency cap | `CAPS#CUSTOMER#<id>` or `CAPS#PHONE#<phone>` | `CAPS` (TTL) |
- * | provider send rate | `RATE#<provider>` | `<1/rate-second slot number>` (TTL) |
+ * | per-second budget (send rate, StartExecution) | `RATE#<budget>` | `<epoch second>` (TTL) |
  * | provider message → ledger entry | `MESSAGE#<provider>#<messageId>` | `MESSAGE` (TTL) |
  */
 export const TABLE_KEYS = {
@@ -612,31 +612,56 @@ export class Store {
   }
 
   /**
-   * Takes one send from a provider's budget for one time slot, shared by every journey and Lambda.
-   * @returns false when `limit` messages already went out in this slot
+   * Takes a ticket from a per-second budget shared by every Lambda (a provider's send rate, the
+   * StartExecution quota): one conditional write per caller, however many wait. Tickets of a second are
+   * numbered from the caller's current slot on, so the counter never trails the clock.
+   * @param offset the caller's slot within the second (0 … limit − 1)
+   * @returns the ticket (1 … limit: send in slot ticket − 1), `full` when the second is used up, or
+   *   `retry` when another caller just moved the counter
    */
-  async acquireRateSlot(provider: string, slot: number, limit: number): Promise<boolean> {
+  async takeRateTicket(
+    budget: string,
+    second: number,
+    offset: number,
+    limit: number,
+  ): Promise<number | "full" | "retry"> {
+    const key = { pk: `RATE#${budget}`, sk: String(second) };
+    const names = { "#count": "count", "#ttl": "ttl" };
+    const ttl = second + 300;
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: "SET #count = if_not_exists(#count, :offset) + :one, #ttl = :ttl",
+          ConditionExpression: "attribute_not_exists(#count) OR (#count >= :offset AND #count < :limit)",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ":offset": offset, ":one": 1, ":limit": limit, ":ttl": ttl },
+          ReturnValues: "UPDATED_NEW",
+        }),
+      );
+      return Number(Attributes?.count);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // Full, or the counter trails the clock (nobody took a ticket for a while): move it to now.
     try {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `RATE#${provider}`, sk: String(slot) },
-          UpdateExpression: "ADD #count :one SET #ttl = :ttl",
-          ConditionExpression: "attribute_not_exists(#count) OR #count < :limit",
-          ExpressionAttributeNames: { "#count": "count", "#ttl": "ttl" },
-          // Expire with the table's TTL a few minutes on (slots are at most a second long).
-          ExpressionAttributeValues: {
-            ":one": 1,
-            ":limit": limit,
-            ":ttl": Math.floor(Date.now() / 1000) + 300,
-          },
+          Key: key,
+          UpdateExpression: "SET #count = :next, #ttl = :ttl",
+          ConditionExpression: "#count < :offset",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ":offset": offset, ":next": offset + 1, ":ttl": ttl },
         }),
       );
-      return true;
+      return offset + 1;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+    const current = Number((await this.getItem(key))?.count ?? 0);
+    return current >= limit ? "full" : "retry";
   }
 
   /** All decisions, oldest first (the audit trail behind `simulate` and reports). */

@@ -1,13 +1,15 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { systemClock } from "../core/clock.js";
+import { PacedJourneyStarter } from "../core/dispatch.js";
+import { StoreRateLimiter } from "../core/rate-limit.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { cloudWatchTelemetry } from "../handlers/telemetry.js";
 import { StepFunctionsStarter } from "../providers/step-functions.js";
 import { config, requireEnv, store } from "./runtime.js";
 
-const journeys = new StepFunctionsStarter(
-  new SFNClient({}),
-  JSON.parse(requireEnv("JOURNEY_STATE_MACHINES")),
+const journeys = new PacedJourneyStarter(
+  new StepFunctionsStarter(new SFNClient({}), JSON.parse(requireEnv("JOURNEY_STATE_MACHINES"))),
+  new StoreRateLimiter(store, systemClock, "StartExecution", config.quotas.startExecutionPerSecond),
 );
 
 const telemetry = cloudWatchTelemetry(config);
