@@ -672,9 +672,9 @@ export class Store {
   /**
    * Keeps a raw webhook body for audit and replay (expires after 90 days), unless the same delivery (same
    * id) was kept before.
-   * @returns `new`, or the status of the earlier copy (`received` means it never finished)
+   * @returns the earlier copy (status `received`: it never finished), or undefined when this call kept it
    */
-  async archiveWebhook(webhook: ArchivedWebhook): Promise<"new" | ArchivedWebhook["status"]> {
+  async archiveWebhook(webhook: ArchivedWebhook): Promise<ArchivedWebhook | undefined> {
     try {
       await this.doc.send(
         new PutCommand({
@@ -690,10 +690,10 @@ export class Store {
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       );
-      return "new";
+      return undefined;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return (await this.getWebhook(webhook.id))?.status ?? "received";
+      return (await this.getWebhook(webhook.id)) ?? { ...webhook, status: "received" };
     }
   }
 

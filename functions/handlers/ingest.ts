@@ -90,21 +90,23 @@ export function createIngestHandler(
       problem = { error: "invalid payload", field: error.field, message: error.detail };
     }
     const events = adapted?.events ?? [];
+    const outcome = problem
+      ? { status: "rejected" as const, error: JSON.stringify(problem) }
+      : { status: "accepted" as const, events: events.length };
     const earlier = await deps.store.archiveWebhook({
       id,
       source: sourceName,
       receivedAt: now.toISOString(),
       body: request.body,
-      status: problem ? "rejected" : "accepted",
       meta: source.meta(request),
-      ...(problem ? { error: JSON.stringify(problem) } : { events: events.length }),
+      ...outcome,
     });
-    if (earlier === "accepted" || earlier === "rejected") {
-      const again = await deps.store.getWebhook(id);
-      return earlier === "accepted"
-        ? respond(202, { id, accepted: again?.events ?? 0, duplicate: true })
-        : respond(400, { id, duplicate: true, ...JSON.parse(again?.error ?? "{}") });
+    if (earlier?.status === "accepted") return respond(202, { id, accepted: earlier.events ?? 0, duplicate: true });
+    if (earlier?.status === "rejected") {
+      return respond(400, { id, duplicate: true, ...JSON.parse(earlier.error ?? "{}") });
     }
+    // An earlier copy that never finished (its events were not queued): this delivery finishes it.
+    if (earlier) await deps.store.finishWebhook(id, outcome);
     if (problem) return respond(400, { ...problem, id });
     if (events.length > 0) {
       try {

@@ -2,7 +2,8 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JourneyStarter } from "../../functions/core/dispatch.js";
-import type { LocalShop } from "../../functions/local/runtime.js";
+import { createWebhookRouter } from "../../functions/handlers/ingest.js";
+import { LOCAL_WEBHOOK_SECRET, type LocalShop } from "../../functions/local/runtime.js";
 import { startHttpServer } from "../../functions/local/server.js";
 import type { VirtualClock } from "../../functions/local/virtual-clock.js";
 import { orderCreated, virtualShop } from "../support/local.js";
@@ -259,6 +260,51 @@ describe("webhooks from real sources through the real HTTP server", () => {
       expect(await replay.json()).toEqual({ replayed: 1, events: 1, failed: [] });
       expect((await shop.store.getOrder("k2"))?.deliveredAt).toBe("2026-06-20T07:33:19+08:00");
     });
+  });
+});
+
+describe("a delivery whose events could not be queued", () => {
+  it("fails with 5xx, and the sender's retry queues it and finishes its archived copy", async () => {
+    const { shop, clock } = await virtualShop("2026-06-18T10:00:00+08:00");
+    const queued: string[] = [];
+    let queueDown = true;
+    const router = createWebhookRouter({
+      config: shop.config,
+      store: shop.store,
+      clock,
+      secrets: { get: async () => LOCAL_WEBHOOK_SECRET },
+      queue: {
+        enqueue: async (_events, webhookId) => {
+          if (queueDown) throw new Error("SQS unavailable");
+          queued.push(webhookId);
+        },
+      },
+    });
+    const http = await startHttpServer([{ method: "POST", path: "/webhooks/generic", handler: router }]);
+    try {
+      const body = JSON.stringify(orderCreated("2026-06-18T10:00:00+08:00", { id: "q1" }));
+      const send = () =>
+        fetch(`${http.url}/webhooks/generic`, {
+          method: "POST",
+          body,
+          headers: genericHeaders(body, clock.now()),
+        });
+
+      const failed = await send();
+      queueDown = false;
+      const retried = await send();
+      const again = await send();
+
+      expect(failed.status).toBe(500);
+      expect(retried.status).toBe(202);
+      const { id } = (await retried.json()) as { id: string };
+      expect(queued).toEqual([id]);
+      expect(await shop.store.getWebhook(id)).toMatchObject({ status: "accepted", events: 1 });
+      expect(await again.json()).toMatchObject({ id, duplicate: true, accepted: 1 });
+    } finally {
+      shop.stop();
+      await http.close();
+    }
   });
 });
 
