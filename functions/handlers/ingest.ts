@@ -101,7 +101,8 @@ export function createIngestHandler(
       meta: source.meta(request),
       ...outcome,
     });
-    if (earlier?.status === "accepted") return respond(202, { id, accepted: earlier.events ?? 0, duplicate: true });
+    if (earlier?.status === "accepted")
+      return respond(202, { id, accepted: earlier.events ?? 0, duplicate: true });
     if (earlier?.status === "rejected") {
       return respond(400, { id, duplicate: true, ...JSON.parse(earlier.error ?? "{}") });
     }

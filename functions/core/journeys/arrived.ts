@@ -1,6 +1,6 @@
 import type { OrderRecord } from "../model.js";
-import type { Journey, JourneyContext } from "./journey.js";
-import { happenedBy, orderCareSkipReason, parcelVariables, waitForNoticeWindow } from "./order-care.js";
+import { type Journey, type JourneyContext, waitToSend } from "./journey.js";
+import { happenedBy, orderCareSkipReason, parcelVariables } from "./order-care.js";
 
 /**
  * The parcel stages this journey answers. Each tracking event starts one execution for its stage, so a
@@ -39,7 +39,7 @@ export const arrived: Journey = {
     const stage = stageOf(context.state.stage ?? "");
     if (context.ledger.has(stage)) return { kind: "done" };
     const happened = context.order?.[PARCEL_STAGES[stage].fact] ?? context.state.enteredAt;
-    return waitForNoticeWindow(context, stage, new Date(happened));
+    return waitToSend(context, stage, new Date(happened), "notice");
   },
 
   async check(context, step) {

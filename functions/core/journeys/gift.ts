@@ -1,13 +1,7 @@
 import { parseDuration } from "../duration.js";
 import type { JourneyId } from "../model.js";
-import type { Journey, JourneyContext } from "./journey.js";
-import {
-  couponMessage,
-  fullyRefunded,
-  paidOrders,
-  unreachableReason,
-  waitForMarketingSlot,
-} from "./lifecycle.js";
+import { type Journey, type JourneyContext, waitToSend } from "./journey.js";
+import { couponMessage, fullyRefunded, paidOrders, unreachableReason } from "./lifecycle.js";
 
 const STEP = "gift";
 
@@ -26,10 +20,11 @@ function giftJourney(id: Extract<JourneyId, "gift-30" | "gift-100">, key: "gift3
       if (context.ledger.has(STEP)) return { kind: "done" };
       // The order that started the journey was paid; an earlier-paid one (late webhook) is caught at check.
       const paidAt = context.order?.paidAt ?? context.state.enteredAt;
-      return waitForMarketingSlot(
+      return waitToSend(
         context,
         STEP,
         new Date(Date.parse(paidAt) + parseDuration(settings(context).after)),
+        "marketing",
       );
     },
 

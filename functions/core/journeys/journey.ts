@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { ShopConfig } from "../config.js";
 import type { CustomerRecord, ExecutionState, JourneyId, MessageClass, Next, OrderRecord } from "../model.js";
-import type { Deadline } from "../policy.js";
+import { type Deadline, earliestSendTime } from "../policy.js";
 import type { LedgerEntry, Store } from "../store.js";
 
 /** What a journey's rules see when they plan or check a step: facts loaded from the store at that moment. */
@@ -62,6 +62,20 @@ export interface Journey {
 export interface HandoffNote {
   readonly summary: string;
   readonly details?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Waits for `due` (or now, if it has passed) moved to when a message of `messageClass` may go out: into
+ * the notice window, or to the next marketing slot.
+ */
+export function waitToSend(
+  context: JourneyContext,
+  step: string,
+  due: Date,
+  messageClass: MessageClass,
+): Extract<Next, { kind: "wait" }> {
+  const sendAt = earliestSendTime(due < context.now ? context.now : due, messageClass, context.config);
+  return { kind: "wait", step, sendAt: sendAt.toISOString() };
 }
 
 /** Loads the context the rules of `journey` need, at the clock's current time. */

@@ -1,6 +1,5 @@
 import type { ShopConfig } from "../config.js";
-import type { Next, OrderRecord } from "../model.js";
-import { earliestSendTime } from "../policy.js";
+import type { OrderRecord } from "../model.js";
 import type { JourneyContext, StepMessage } from "./journey.js";
 
 /**
@@ -35,16 +34,6 @@ export function unreachableReason(context: JourneyContext): string | undefined {
     return "phone-expired";
   }
   return undefined;
-}
-
-/** Waits for `due` (or now, if it has passed) moved to the next marketing slot. */
-export function waitForMarketingSlot(
-  context: JourneyContext,
-  step: string,
-  due: Date,
-): Extract<Next, { kind: "wait" }> {
-  const sendAt = earliestSendTime(due < context.now ? context.now : due, "marketing", context.config);
-  return { kind: "wait", step, sendAt: sendAt.toISOString() };
 }
 
 /** The coupon settings the gifts and win-back share. */

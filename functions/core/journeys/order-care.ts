@@ -1,5 +1,3 @@
-import type { Next } from "../model.js";
-import { earliestSendTime } from "../policy.js";
 import type { JourneyContext } from "./journey.js";
 import { fullyRefunded, paidOrders, unreachableReason } from "./lifecycle.js";
 
@@ -17,16 +15,6 @@ export function happenedBy(timestamp: string | undefined, now: Date): boolean {
 export function earliest(...timestamps: (string | undefined)[]): Date | undefined {
   const times = timestamps.filter((t): t is string => t !== undefined).map(Date.parse);
   return times.length > 0 ? new Date(Math.min(...times)) : undefined;
-}
-
-/** Waits for `due` (or now, if it has passed) held to the notice window. */
-export function waitForNoticeWindow(
-  context: JourneyContext,
-  step: string,
-  due: Date,
-): Extract<Next, { kind: "wait" }> {
-  const sendAt = earliestSendTime(due < context.now ? context.now : due, "notice", context.config);
-  return { kind: "wait", step, sendAt: sendAt.toISOString() };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { parseDuration } from "../duration.js";
 import type { Next } from "../model.js";
-import type { Journey, JourneyContext } from "./journey.js";
-import { unreachableReason, waitForMarketingSlot } from "./lifecycle.js";
-import { earliest, happenedBy, waitForNoticeWindow } from "./order-care.js";
+import { type Journey, type JourneyContext, waitToSend } from "./journey.js";
+import { unreachableReason } from "./lifecycle.js";
+import { earliest, happenedBy } from "./order-care.js";
 
 /** The follow-up a person takes over after a neutral or bad review: a handoff, no SMS. */
 const FOLLOW_UP = "follow-up";
@@ -95,14 +95,15 @@ export const reviewCare: Journey = {
         const sendAt = due < context.now ? context.now : due;
         return { kind: "wait", step, sendAt: sendAt.toISOString() };
       }
-      return waitForNoticeWindow(context, step, due);
+      return waitToSend(context, step, due, "notice");
     }
     if (ledger.has("request")) return { kind: "done" };
     const received = earliest(order?.deliveredAt, order?.completedAt) ?? new Date(state.enteredAt);
-    return waitForMarketingSlot(
+    return waitToSend(
       context,
       "request",
       new Date(received.getTime() + parseDuration(settings(context).requestAfter)),
+      "marketing",
     );
   },
 

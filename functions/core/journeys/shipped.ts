@@ -1,11 +1,5 @@
-import type { Journey } from "./journey.js";
-import {
-  happenedBy,
-  isReturningCustomer,
-  orderCareSkipReason,
-  parcelVariables,
-  waitForNoticeWindow,
-} from "./order-care.js";
+import { type Journey, waitToSend } from "./journey.js";
+import { happenedBy, isReturningCustomer, orderCareSkipReason, parcelVariables } from "./order-care.js";
 
 const STEP = "notice";
 
@@ -20,7 +14,7 @@ export const shipped: Journey = {
   plan(context) {
     if (context.ledger.has(STEP)) return { kind: "done" };
     const shippedAt = context.order?.shippedAt ?? context.state.enteredAt;
-    return waitForNoticeWindow(context, STEP, new Date(shippedAt));
+    return waitToSend(context, STEP, new Date(shippedAt), "notice");
   },
 
   async check(context, step) {

@@ -1,8 +1,8 @@
 import type { ShopConfig } from "../config.js";
 import { parseDuration } from "../duration.js";
 import type { OrderRecord } from "../model.js";
-import type { Journey, JourneyContext } from "./journey.js";
-import { couponMessage, unreachableReason, waitForMarketingSlot } from "./lifecycle.js";
+import { type Journey, type JourneyContext, waitToSend } from "./journey.js";
+import { couponMessage, unreachableReason } from "./lifecycle.js";
 
 const STAGES = ["first", "second"] as const;
 
@@ -42,7 +42,7 @@ export const winback: Journey = {
   plan(context) {
     const stage = STAGES.find((candidate) => !context.ledger.has(candidate));
     if (!stage) return { kind: "done" };
-    return waitForMarketingSlot(context, stage, stageDueAt(context, stage));
+    return waitToSend(context, stage, stageDueAt(context, stage), "marketing");
   },
 
   async check(context, step) {
