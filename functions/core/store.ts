@@ -333,10 +333,8 @@ export class Store {
     partition: string,
     options: { index?: boolean } = {},
   ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
+    return this.allPages((startKey) =>
+      this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
           ...(options.index
@@ -345,9 +343,22 @@ export class Store {
           ExpressionAttributeValues: { ":pk": partition },
           ExclusiveStartKey: startKey,
         }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
+      ),
+    );
+  }
+
+  /** Every item of a paginated Query or Scan: `page` sends one request from a start key. */
+  private async allPages(
+    page: (
+      startKey: Record<string, unknown> | undefined,
+    ) => Promise<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }>,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await page(startKey);
+      items.push(...(result.Items ?? []));
+      startKey = result.LastEvaluatedKey;
     } while (startKey);
     return items;
   }
@@ -714,10 +725,8 @@ export class Store {
 
   /** Kept webhooks received in [from, to), oldest first, for replay. */
   async listWebhooks(from: Date, to: Date): Promise<ArchivedWebhook[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
+    const items = await this.allPages((startKey) =>
+      this.doc.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: TABLE_KEYS.gsi1,
@@ -729,10 +738,8 @@ export class Store {
           },
           ExclusiveStartKey: startKey,
         }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+      ),
+    );
     return items.map(
       (item) => ({ ...stripKeys<ArchivedWebhook>(item), status: item.status }) as ArchivedWebhook,
     );
@@ -837,21 +844,17 @@ export class Store {
 
   /** Every order, for reports (a paginated scan: reports run rarely, and off the hot path). */
   async listOrders(): Promise<OrderRecord[]> {
-    const orders: OrderRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(
+    const items = await this.allPages((startKey) =>
+      this.doc.send(
         new ScanCommand({
           TableName: this.tableName,
           FilterExpression: "sk = :order",
           ExpressionAttributeValues: { ":order": "ORDER" },
           ExclusiveStartKey: startKey,
         }),
-      );
-      for (const item of page.Items ?? []) orders.push(stripKeys<OrderRecord>(item) as OrderRecord);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return orders;
+      ),
+    );
+    return items.map((item) => stripKeys<OrderRecord>(item) as OrderRecord);
   }
 
   /** Scans the whole table; for tests and local inspection only. */
