@@ -9,13 +9,12 @@
 import "../functions/local/polyfills.js";
 import { spawnSync } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { build } from "esbuild";
 import { systemClock } from "../functions/core/clock.js";
 import { parseShopConfig } from "../functions/core/config.js";
 import { dispatchEvent, PacedJourneyStarter } from "../functions/core/dispatch.js";
@@ -33,8 +32,9 @@ import { simulate } from "../functions/local/simulate.js";
 import { synthesizeTemplate } from "../functions/local/synth.js";
 import { syntheticEvents } from "../functions/local/synthetic.js";
 import { SnsSmsProvider } from "../functions/providers/sns.js";
-import { compiledConfigDefine, HANDLERS } from "../infra/shopcare-stack.js";
+import { HANDLERS } from "../infra/shopcare-stack.js";
 import { FakeSmsApis } from "../tests/support/fake-providers.js";
+import { buildLambdaBundle, LAMBDA_ENV } from "../tests/support/lambda-bundles.js";
 
 process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
 const { values: flags } = parseArgs({
@@ -186,17 +186,7 @@ async function coldStart(_dynamo?: unknown) {
   const dir = mkdtempSync(join(tmpdir(), "shopcare-bench-"));
   const empty = join(dir, "empty.js");
   writeFileSync(empty, "exports.handler = async () => ({});\n");
-  const env = {
-    ...process.env,
-    TABLE_NAME: "t",
-    EVENTS_QUEUE_URL: "https://sqs",
-    WEBHOOK_SECRET_ARN: "arn",
-    JOURNEY_STATE_MACHINES: "{}",
-    MAX_RECEIVE_COUNT: "5",
-    HANDOFF_TOPIC_ARN: "arn:aws:sns:us-east-1:1:t",
-    AWS_REGION: "us-east-1",
-    POWERTOOLS_LOG_LEVEL: "SILENT",
-  };
+  const env = { ...process.env, ...LAMBDA_ENV };
   const startup = (file: string) => {
     const runs: number[] = [];
     for (let run = 0; run < 7; run += 1) {
@@ -211,23 +201,8 @@ async function coldStart(_dynamo?: unknown) {
     return runs.sort((a, b) => a - b)[3] as number;
   };
   const baseline = startup(empty);
-  mkdirSync(join(process.cwd(), "node_modules", ".cache"), { recursive: true });
   for (const name of HANDLERS) {
-    // Under node_modules, so the bundle resolves the AWS SDK there as Lambda's runtime provides it.
-    const outfile = join(process.cwd(), "node_modules", ".cache", `shopcare-bench-${name}.cjs`);
-    await build({
-      entryPoints: [`functions/lambda/${name}.ts`],
-      bundle: true,
-      minify: true,
-      platform: "node",
-      target: "node22",
-      format: "cjs",
-      outfile,
-      // As the CDK bundles them for nodejs22.x: the runtime provides the AWS SDK v3.
-      external: ["@aws-sdk/*"],
-      define: compiledConfigDefine(parseShopConfig({})),
-      logLevel: "silent",
-    });
+    const outfile = await buildLambdaBundle(name, parseShopConfig({}), "bench");
     const kb = round(statSync(outfile).size / 1024, 0);
     const init = round(startup(outfile) / baseline);
     const isIngest = name === "ingest";
