@@ -1,5 +1,5 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { parseShopConfig, type ShopConfig } from "../core/config.js";
+import type { ShopConfig } from "../core/config.js";
 import { Store } from "../core/store.js";
 
 /**
@@ -16,9 +16,12 @@ export function requireEnv(name: string): string {
  * The shop config compiled into the bundle at synth time (see `infra/shopcare-stack.ts`). Read as the
  * literal `process.env.SHOPCARE_CONFIG`: that expression is what esbuild's `define` replaces, a dynamic
  * `process.env[name]` would be left to the (empty) environment.
+ *
+ * It is the output of `parseShopConfig` at synth (defaults filled in, templates linted), so it is not
+ * parsed again here: the config schema is the largest part of zod, and every cold start would pay for it.
  */
 const compiledConfig = process.env.SHOPCARE_CONFIG;
 if (!compiledConfig) throw new Error("SHOPCARE_CONFIG was not compiled into this bundle");
-export const config: ShopConfig = parseShopConfig(JSON.parse(compiledConfig));
+export const config: ShopConfig = JSON.parse(compiledConfig);
 
 export const store = new Store(new DynamoDBClient({}), requireEnv("TABLE_NAME"));

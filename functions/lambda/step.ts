@@ -4,7 +4,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { systemClock } from "../core/clock.js";
 import type { SmsProvider } from "../core/messaging.js";
 import { StoreRateLimiter } from "../core/rate-limit.js";
-import { createDeliverHandler } from "../handlers/steps.js";
+import { createStepHandler } from "../handlers/steps.js";
 import { cloudWatchTelemetry } from "../handlers/telemetry.js";
 import { type AliyunCredentials, AliyunSmsProvider } from "../providers/aliyun.js";
 import { HttpCouponIssuer } from "../providers/coupons.js";
@@ -55,7 +55,7 @@ function smsProvider(): SmsProvider {
 
 const sms = smsProvider();
 
-export const handler = createDeliverHandler({
+export const handler = createStepHandler({
   config,
   store,
   clock: systemClock,
