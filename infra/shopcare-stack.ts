@@ -47,9 +47,7 @@ export function compiledConfigDefine(config: ShopConfig): Record<string, string>
 export const HANDLERS = [
   "ingest",
   "dispatch",
-  "plan",
-  "check",
-  "deliver",
+  "step",
   "inbound-http",
   "inbound-sns",
 ] as const;
@@ -73,8 +71,8 @@ function acknowledgeFunctionFindings(lambda: NodejsFunction): void {
 }
 
 /**
- * One shop's shopcare: webhook API → ingest → SQS → dispatch → one Step Functions machine per journey,
- * whose plan / check / deliver Lambdas share one DynamoDB table and send through SNS SMS.
+ * One shop's shopcare: webhook API → ingest → SQS → dispatch → one Step Functions machine per journey, each
+ * looping on the step Lambda; the functions share one DynamoDB table and send through SNS SMS.
  */
 export class ShopcareStack extends Stack {
   readonly table: Table;
@@ -162,8 +160,6 @@ export class ShopcareStack extends Stack {
       return lambda;
     };
 
-    const plan = fn("plan", {});
-    const check = fn("check", {});
     // Aliyun's AccessKey lives in Secrets Manager, never in cdk.json: fill it in after the first deploy.
     const aliyunSecret =
       config.sms.provider === "aliyun"
@@ -177,21 +173,19 @@ export class ShopcareStack extends Stack {
         reason: "An Aliyun AccessKey is rotated in the Aliyun console; Secrets Manager cannot rotate it.",
       });
     }
-    const deliver = fn("deliver", {
+    const step = fn("step", {
       HANDOFF_TOPIC_ARN: this.operatorsTopic.topicArn,
       ...(aliyunSecret ? { ALIYUN_SECRET_ARN: aliyunSecret.secretArn } : {}),
     });
-    this.table.grantReadData(plan);
-    this.table.grantReadWriteData(check);
-    this.table.grantReadWriteData(deliver);
-    this.operatorsTopic.grantPublish(deliver);
-    aliyunSecret?.grantRead(deliver);
+    this.table.grantReadWriteData(step);
+    this.operatorsTopic.grantPublish(step);
+    aliyunSecret?.grantRead(step);
     if (config.sms.provider === "sns") {
       // SMS to a phone number is an SNS Publish without a topic: IAM cannot narrow it to a resource.
-      deliver.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: ["*"] }));
+      step.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: ["*"] }));
     }
     if (config.sms.provider === "end-user-messaging") {
-      deliver.addToRolePolicy(
+      step.addToRolePolicy(
         new PolicyStatement({
           actions: ["sms-voice:SendTextMessage"],
           resources: [this.formatArn({ service: "sms-voice", resource: "*" })],
@@ -203,16 +197,14 @@ export class ShopcareStack extends Stack {
     for (const journey of JourneyIdSchema.options) {
       // Tasks invoke exact Lambda versions, so an execution keeps the code and config it started with.
       const definition = WORKFLOWS[journey](new Construct(this, `${journey}Definition`), {
-        plan: plan.currentVersion,
-        check: check.currentVersion,
-        deliver: deliver.currentVersion,
+        step: step.currentVersion,
       });
       const machine = new JourneyStateMachine(this, `${journey}Journey`, {
         journey,
         definition,
         alarmAction,
       });
-      machine.acknowledgeInvokes([plan, check, deliver]);
+      machine.acknowledgeInvokes([step]);
       machines.set(journey, machine);
     }
     this.journeys = machines;

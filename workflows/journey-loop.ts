@@ -4,21 +4,16 @@ import { Choice, Condition, type IChainable, Succeed, Wait, WaitTime } from "aws
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
 
-/** The three step functions every journey runs through. */
+/** The function every journey's loop runs: it decides the step that is due and plans the next one. */
 export interface JourneyStepFunctions {
-  readonly plan: IFunction;
-  readonly check: IFunction;
-  readonly deliver: IFunction;
+  readonly step: IFunction;
 }
 
 /** State names shared by the local runner and tests. */
 export const STATE_NAMES = {
-  plan: "Plan",
-  planned: "StepPlanned",
   wait: "WaitUntilDue",
-  check: "Check",
-  decided: "Decided",
-  deliver: "Deliver",
+  step: "Step",
+  next: "NextStep",
   giveUp: "GiveUp",
   done: "Done",
 } as const;
@@ -35,56 +30,38 @@ function invoke(scope: Construct, id: string, lambdaFunction: IFunction): Lambda
 /**
  * The loop every journey is made of (JSONPath, so the local engine runs the same definition):
  *
- * Plan → StepPlanned? → WaitUntilDue(`$.next.sendAt`) → Check → Decided? → Deliver → Plan … → Done
+ * WaitUntilDue(`$.next.sendAt`) → Step → NextStep? → WaitUntilDue … → Done
  *
- * Check may hold a step (back to the wait with a later `sendAt`), skip it (straight back to Plan), or end
- * the run (`done`: an execution that only kept an early event's grace period, whose order has arrived).
- * Deliver retries a provider failure with backoff; a step whose claim is held elsewhere is retried too;
- * when the retries run out, GiveUp records the step as skipped with a reason instead of failing the run.
+ * Three state transitions per step, since Step Functions bills by the transition: the first step is
+ * planned by dispatch before the execution starts, and the Step task checks the due step, sends it or
+ * hands it off, and plans the next one in one invocation. Step may also hold the step (back to the wait
+ * with a later `sendAt`) or end the run (`done`). A failed Step is retried with backoff (a step whose claim
+ * is held elsewhere too); when the retries run out, GiveUp records the step as skipped with a reason
+ * instead of failing the run, and plans the next one.
  */
 export function journeyLoop(scope: Construct, functions: JourneyStepFunctions): IChainable {
-  const plan = invoke(scope, STATE_NAMES.plan, functions.plan);
   const wait = new Wait(scope, STATE_NAMES.wait, { time: WaitTime.timestampPath("$.next.sendAt") });
-  const check = invoke(scope, STATE_NAMES.check, functions.check);
-  const deliver = invoke(scope, STATE_NAMES.deliver, functions.deliver);
-  deliver.addRetry({
+  const step = invoke(scope, STATE_NAMES.step, functions.step);
+  step.addRetry({
     errors: ["StepInFlightError"],
     interval: Duration.seconds(30),
     maxAttempts: 5,
     backoffRate: 2,
   });
-  deliver.addRetry({
+  step.addRetry({
     errors: ["States.ALL"],
     interval: Duration.seconds(20),
     maxAttempts: 4,
     backoffRate: 3,
   });
-  const done = new Succeed(scope, STATE_NAMES.done);
   // Retries exhausted: the same function records the step as skipped with the reason, and the loop goes on.
-  const giveUp = invoke(scope, STATE_NAMES.giveUp, functions.deliver);
-  deliver.addCatch(giveUp, { errors: ["States.ALL"], resultPath: "$.failure" });
-  giveUp.next(plan);
-
-  plan.next(
-    new Choice(scope, STATE_NAMES.planned)
-      .when(Condition.stringEquals("$.next.kind", "done"), done)
-      .otherwise(wait),
-  );
-  wait.next(check);
-  check.next(
-    new Choice(scope, STATE_NAMES.decided)
-      .when(Condition.stringEquals("$.next.kind", "hold"), wait)
-      // A grace-period execution whose order arrived: the order's own execution decides the step.
-      .when(Condition.stringEquals("$.next.kind", "done"), done)
-      .when(
-        Condition.or(
-          Condition.stringEquals("$.next.kind", "send"),
-          Condition.stringEquals("$.next.kind", "handoff"),
-        ),
-        deliver,
-      )
-      .otherwise(plan),
-  );
-  deliver.next(plan);
-  return plan;
+  const giveUp = invoke(scope, STATE_NAMES.giveUp, functions.step);
+  step.addCatch(giveUp, { errors: ["States.ALL"], resultPath: "$.failure" });
+  const next = new Choice(scope, STATE_NAMES.next)
+    .when(Condition.stringEquals("$.next.kind", "done"), new Succeed(scope, STATE_NAMES.done))
+    .otherwise(wait);
+  wait.next(step);
+  step.next(next);
+  giveUp.next(next);
+  return wait;
 }

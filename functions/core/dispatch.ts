@@ -5,7 +5,7 @@ import { paidOrders } from "./journeys/lifecycle.js";
 import type { ExecutionState, JourneyId, OrderRecord } from "./model.js";
 import type { SendRateLimiter } from "./rate-limit.js";
 import { converts } from "./report.js";
-import { type StepTelemetry, skipUpcomingStep } from "./steps.js";
+import { planStep, type StepTelemetry, skipUpcomingStep } from "./steps.js";
 import type { OrderFact, Store } from "./store.js";
 
 /** Starts journey executions: Step Functions on AWS, the local engine locally. */
@@ -69,8 +69,14 @@ export function executionName(journey: JourneyId, subjectId: string): string {
   return `${safe.slice(0, EXECUTION_NAME_LIMIT - 9)}-${hash.toString(16).padStart(8, "0")}`;
 }
 
+/**
+ * Plans the journey's first step here, so the execution starts at its wait (a Plan task of its own would
+ * cost two more state transitions per execution); a journey with nothing to do is not started at all.
+ */
 async function startJourney(deps: DispatchDeps, state: ExecutionState, subjectId: string): Promise<void> {
-  await deps.journeys.start(state.journey, executionName(state.journey, subjectId), state);
+  const planned = await planStep(deps, state);
+  if (planned.next?.kind === "done") return;
+  await deps.journeys.start(state.journey, executionName(state.journey, subjectId), planned);
 }
 
 /**

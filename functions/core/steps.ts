@@ -218,7 +218,6 @@ export async function checkStep(deps: StepDeps, state: ExecutionState): Promise<
  * rejection is recorded as a skip; an ambiguous failure is recorded as sent with `delivery: unknown`.
  */
 export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Promise<ExecutionState> {
-  if (state.failure) return giveUpStep(deps, state);
   const step = stepOf(state, ["send", "handoff"]);
   const next = state.next as Extract<Next, { kind: "send" | "handoff" }>;
   const journey = JOURNEYS[state.journey];
@@ -329,13 +328,26 @@ export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Pro
   );
 }
 
+/** Why a step is given up, from the error its last try failed with. */
+function giveUpReason(error: string | undefined): string {
+  switch (error) {
+    case "CouponIssueError":
+      return "coupon-unavailable";
+    case "SmsSendError":
+    case "StepInFlightError":
+      return "provider-failed";
+    default:
+      return "step-failed";
+  }
+}
+
 /**
- * Deliver kept failing through every retry: the step ends in a skip with the reason. If a claim is still
- * pending, an invocation died after the request may have left: that is recorded as sent with
- * `delivery: unknown`, not resent.
+ * The step kept failing through every retry: it ends in a skip with the reason (the error is kept on the
+ * decision). If a claim is still pending, an invocation died after the request may have left: that is
+ * recorded as sent with `delivery: unknown`, not resent.
  */
 async function giveUpStep(deps: DeliverDeps, state: ExecutionState): Promise<ExecutionState> {
-  const step = stepOf(state, ["send", "handoff"]);
+  const step = stepOf(state, ["wait", "hold", "send", "handoff"]);
   const { failure, ...rest } = state;
   const journey = JOURNEYS[state.journey];
   const subjectId = journey.subjectId(state);
@@ -343,7 +355,7 @@ async function giveUpStep(deps: DeliverDeps, state: ExecutionState): Promise<Exe
   const message = await journey.message(context, step);
   const to = context.customer?.phone;
   const customerId = context.customerId;
-  const reason = failure?.Error === "CouponIssueError" ? "coupon-unavailable" : "provider-failed";
+  const reason = giveUpReason(failure?.Error);
   const skippedNow = await recordDecision(
     deps,
     subjectId,
@@ -368,6 +380,26 @@ async function giveUpStep(deps: DeliverDeps, state: ExecutionState): Promise<Exe
     { error: failure?.Error },
   );
   return { ...rest, next: { kind: "delivered", step, outcome: "sent" } };
+}
+
+/**
+ * The journey loop's one task, run when a step is due: check it, send it or hand it off, then plan the
+ * next step. A hold (back to the wait) or `done` returns at once. Every part is idempotent, so the state
+ * machine may retry the whole task: a step decided by an earlier try is not decided again. With
+ * `state.failure` (the retries ran out) the step is given up instead, and the next one planned.
+ */
+export async function advanceStep(deps: DeliverDeps, state: ExecutionState): Promise<ExecutionState> {
+  let decided: ExecutionState;
+  if (state.failure) {
+    decided = await giveUpStep(deps, state);
+  } else {
+    decided = await checkStep(deps, state);
+    const kind = decided.next?.kind;
+    if (kind === "send" || kind === "handoff") decided = await deliverStep(deps, decided);
+  }
+  const kind = decided.next?.kind;
+  if (kind === "hold" || kind === "done") return decided;
+  return planStep(deps, decided);
 }
 
 /**

@@ -114,6 +114,8 @@ export class LocalJourneyEngine implements JourneyStarter {
   transitions = 0;
   /** Task (Lambda) invocations across all executions, retries included. */
   taskInvocations = 0;
+  /** Executions started and state transitions, per journey. */
+  readonly byJourney = new Map<JourneyId, { executions: number; transitions: number }>();
 
   constructor(private readonly options: LocalJourneyEngineOptions) {
     const resources = options.template.Resources;
@@ -232,6 +234,9 @@ export class LocalJourneyEngine implements JourneyStarter {
     const inFlight = new Set<Promise<unknown>>();
     this.options.activity?.begin();
     this.started += 1;
+    const counts = this.byJourney.get(journey) ?? { executions: 0, transitions: 0 };
+    this.byJourney.set(journey, counts);
+    counts.executions += 1;
     const run = loaded.machine.run(input as Json, {
       overrides: {
         taskResourceLocalHandlers: this.bindTasks(
@@ -251,7 +256,11 @@ export class LocalJourneyEngine implements JourneyStarter {
       },
     });
     void (async () => {
-      for await (const event of run.eventLogs) if (event.type === "StateEntered") this.transitions += 1;
+      for await (const event of run.eventLogs) {
+        if (event.type !== "StateEntered") continue;
+        this.transitions += 1;
+        counts.transitions += 1;
+      }
     })();
     const result = run.result
       .catch((error: unknown) => {

@@ -50,15 +50,7 @@ describe("ShopcareStack", () => {
       .map((fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER)
       .filter(Boolean)
       .sort();
-    expect(handlers).toEqual([
-      "check",
-      "deliver",
-      "dispatch",
-      "inbound-http",
-      "inbound-sns",
-      "ingest",
-      "plan",
-    ]);
+    expect(handlers).toEqual(["dispatch", "inbound-http", "inbound-sns", "ingest", "step"]);
     for (const fn of Object.values(functions).filter(
       (f) => f.Properties.Environment?.Variables?.SHOPCARE_HANDLER,
     )) {

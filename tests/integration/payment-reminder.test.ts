@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
 import type { ShopEvent } from "../../functions/core/events.js";
 import { inHoldout } from "../../functions/core/holdout.js";
+import { planStep } from "../../functions/core/steps.js";
 import { orderCreated, runSimulation, summary, virtualShop } from "../support/local.js";
 
 const at = (local: string) => `2026-06-18T${local}:00+08:00`;
@@ -171,7 +172,9 @@ describe("payment-reminder on the local engine (synthesized machine, DynamoDB Lo
       customerId: "c-raced",
       enteredAt: at("10:00"),
     };
-    await shop.engine.start("payment-reminder", "payment-reminder-raced-restarted", state);
+    // Started as dispatch starts one: with its first step planned.
+    const planned = await planStep({ config: shop.config, clock, store: shop.store }, state);
+    await shop.engine.start("payment-reminder", "payment-reminder-raced-restarted", planned);
     await clock.runUntilIdle();
     expect(failures).toEqual([]);
     expect(shop.engine.started).toBe(2);

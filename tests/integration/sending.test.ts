@@ -133,7 +133,7 @@ describe("a provider that keeps failing", () => {
     expect(decisions.map((d) => [d.step, d.outcome, d.reason])).toEqual([
       ["first", "skipped", "provider-failed"],
     ]);
-    // The first try and four retries (Deliver's States.ALL retry), each one request: nothing beyond.
+    // The first try and four retries (the Step task's States.ALL retry), each one request: nothing beyond.
     expect(fake.requests.filter((request) => request.outcome === "failed")).toHaveLength(5);
   });
 });
