@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { DURATION_HINT, isDuration } from "./duration.js";
 import { lintTemplates } from "./lint.js";
 import { JourneyIdSchema } from "./model.js";

@@ -1,4 +1,10 @@
-import { z } from "zod";
+import * as z from "zod/mini";
+import en from "zod/v4/locales/en.js";
+
+// zod/mini, not classic zod: ingest validates every webhook with these schemas, and the mini API is
+// tree-shaken to what they use, which keeps the ingest bundle small. It loads no locale by itself: without
+// English messages every problem would read "Invalid input".
+z.config(en());
 
 /**
  * The generic event format (DESIGN.md): the contract for webhooks and for `simulate`.
@@ -6,66 +12,75 @@ import { z } from "zod";
  */
 
 const at = z.iso.datetime({ offset: true, error: "expected an ISO 8601 time with offset" });
-const id = z.string().min(1).max(128);
+const id = z.string().check(z.minLength(1), z.maxLength(128));
 const phone = z
   .string()
-  .regex(/^\+[1-9]\d{6,14}$/, { error: "expected an E.164 phone number like +8613800000000" });
+  .check(z.regex(/^\+[1-9]\d{6,14}$/, { error: "expected an E.164 phone number like +8613800000000" }));
+const nonNegative = z.number().check(z.nonnegative());
 
 const Customer = z.looseObject({
   id,
-  phone: phone.optional(),
-  name: z.string().max(64).optional(),
+  phone: z.optional(phone),
+  name: z.optional(z.string().check(z.maxLength(64))),
   /** Platforms hand out virtual numbers that expire; after this instant the number is unreachable. */
-  phoneExpiresAt: at.optional(),
+  phoneExpiresAt: z.optional(at),
 });
 
 const Item = z.looseObject({
-  sku: z.string().optional(),
-  name: z.string().optional(),
-  category: z.string().optional(),
-  quantity: z.number().int().positive().default(1),
-  price: z.number().nonnegative().optional(),
+  sku: z.optional(z.string()),
+  name: z.optional(z.string()),
+  category: z.optional(z.string()),
+  quantity: z._default(z.int().check(z.positive()), 1),
+  price: z.optional(nonNegative),
 });
 
 const Order = z.looseObject({
   id,
   customer: Customer,
-  amount: z.number().nonnegative(),
-  currency: z.string().length(3).default("CNY"),
-  paymentMethod: z.enum(["online", "cod"]).default("online"),
-  gift: z.boolean().default(false),
-  items: z.array(Item).default([]),
+  amount: nonNegative,
+  currency: z._default(z.string().check(z.length(3)), "CNY"),
+  paymentMethod: z._default(z.enum(["online", "cod"]), "online"),
+  gift: z._default(z.boolean(), false),
+  items: z._default(z.array(Item), []),
 });
 
-const orderEvent = <T extends string>(type: T) => z.looseObject({ type: z.literal(type), at, orderId: id });
+const orderEvent = <T extends string, S extends z.core.$ZodLooseShape = Record<never, never>>(
+  type: T,
+  extra?: S,
+) => z.looseObject({ type: z.literal(type), at, orderId: id, ...(extra as S) });
 
 /** One generic event; `type` picks the variant. */
 export const ShopEventSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("order.created"), at, order: Order }),
   orderEvent("order.paid"),
   orderEvent("order.cancelled"),
-  orderEvent("order.shipped").extend({ carrier: z.string().min(1), trackingNo: z.string().min(1) }),
+  orderEvent("order.shipped", {
+    carrier: z.string().check(z.minLength(1)),
+    trackingNo: z.string().check(z.minLength(1)),
+  }),
   orderEvent("parcel.arrived_city"),
   orderEvent("parcel.out_for_delivery"),
   orderEvent("parcel.delivered"),
   orderEvent("order.completed"),
-  orderEvent("refund.completed").extend({ amount: z.number().nonnegative() }),
-  orderEvent("review.posted").extend({
+  orderEvent("refund.completed", { amount: nonNegative }),
+  orderEvent("review.posted", {
     rating: z.enum(["good", "neutral", "bad"]),
-    auto: z.boolean().default(false),
-    text: z.string().max(2000).optional(),
+    auto: z._default(z.boolean(), false),
+    text: z.optional(z.string().check(z.maxLength(2000))),
   }),
   z
     .looseObject({
       type: z.literal("customer.opted_out"),
       at,
-      customerId: id.optional(),
-      phone: phone.optional(),
+      customerId: z.optional(id),
+      phone: z.optional(phone),
     })
-    .refine((event) => event.customerId !== undefined || event.phone !== undefined, {
-      error: "customerId or phone is required",
-      path: ["customerId"],
-    }),
+    .check(
+      z.refine((event) => event.customerId !== undefined || event.phone !== undefined, {
+        error: "customerId or phone is required",
+        path: ["customerId"],
+      }),
+    ),
   z.looseObject({ type: z.literal("customer.declined"), at, customerId: id }),
 ]);
 

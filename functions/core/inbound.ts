@@ -1,5 +1,5 @@
 import { DateTime } from "luxon";
-import { z } from "zod";
+import * as z from "zod";
 import type { ShopConfig } from "./config.js";
 import type { Delivery } from "./model.js";
 import type { Store } from "./store.js";

@@ -1,4 +1,5 @@
-import { z } from "zod";
+// zod/mini: the Lambda bundles import these schemas, and the mini API is tree-shaken to what they use.
+import * as z from "zod/mini";
 
 /** Every journey; each has one state machine in `workflows/`. The first four follow an order. */
 export const JourneyIdSchema = z.enum([
@@ -115,15 +116,17 @@ export function canonicalDecision(fields: Readonly<Record<string, unknown>>): De
  * The execution's state as it flows through the state machine. It carries ids only: phone numbers
  * and names stay in DynamoDB because AWS keeps execution input and history for 90 days.
  */
+const isoTime = z.iso.datetime({ offset: true });
+
 export const NextSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("done") }),
-  z.object({ kind: z.literal("wait"), step: z.string(), sendAt: z.iso.datetime({ offset: true }) }),
+  z.object({ kind: z.literal("wait"), step: z.string(), sendAt: isoTime }),
   z.object({
     kind: z.literal("hold"),
     step: z.string(),
-    sendAt: z.iso.datetime({ offset: true }),
+    sendAt: isoTime,
     /** When the step was first due; a capped message is held at most `caps.maxHold` past it. */
-    dueAt: z.iso.datetime({ offset: true }).optional(),
+    dueAt: z.optional(isoTime),
   }),
   z.object({ kind: z.literal("send"), step: z.string() }),
   z.object({ kind: z.literal("handoff"), step: z.string(), reason: z.string() }),
@@ -138,24 +141,24 @@ export type Next = z.infer<typeof NextSchema>;
 
 export const ExecutionStateSchema = z.object({
   journey: JourneyIdSchema,
-  orderId: z.string().optional(),
+  orderId: z.optional(z.string()),
   /** Absent when an order-care event came before its order: the order names the customer. */
-  customerId: z.string().optional(),
-  enteredAt: z.iso.datetime({ offset: true }),
+  customerId: z.optional(z.string()),
+  enteredAt: isoTime,
   /**
    * Which event an order-care execution answers, when a journey has several (arrived: `arrived-city`,
    * `out-for-delivery`, `delivered`; review-care: `request`, `reply`).
    */
-  stage: z.string().optional(),
+  stage: z.optional(z.string()),
   /**
    * The event came before its order. This execution only keeps the grace period: if the order has not
    * arrived by then, its step is skipped `unknown-order`; if it has, the execution started for the order
    * decides and this one ends.
    */
-  awaitingOrder: z.literal(true).optional(),
-  next: NextSchema.optional(),
-  /** Set by the state machine's Catch when Deliver kept failing: the step is then given up with a reason. */
-  failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+  awaitingOrder: z.optional(z.literal(true)),
+  next: z.optional(NextSchema),
+  /** Set by the state machine's Catch when the Step task kept failing: the step is given up with a reason. */
+  failure: z.optional(z.object({ Error: z.string(), Cause: z.optional(z.string()) })),
 });
 /** Input of every task of a journey state machine. */
 export type ExecutionState = z.infer<typeof ExecutionStateSchema>;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SNSEvent } from "aws-lambda";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { Clock } from "../core/clock.js";
 import type { ShopConfig } from "../core/config.js";
 import {

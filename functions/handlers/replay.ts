@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import { z } from "zod";
+import * as z from "zod";
 import { type ReplayDeps, replayArchive, replayDeadLetters } from "../core/replay.js";
 import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
 
