@@ -44,13 +44,7 @@ export function compiledConfigDefine(config: ShopConfig): Record<string, string>
 }
 
 /** The handler names; each Lambda carries its own in `SHOPCARE_HANDLER`, which the local runner maps back. */
-export const HANDLERS = [
-  "ingest",
-  "dispatch",
-  "step",
-  "inbound-http",
-  "inbound-sns",
-] as const;
+export const HANDLERS = ["ingest", "dispatch", "step", "inbound-http", "inbound-sns"] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 const ENTRY_DIR = new URL("../functions/lambda/", import.meta.url).pathname;

@@ -160,15 +160,28 @@ function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined 
   return rest as T;
 }
 
+/**
+ * Something other than DynamoDB that answers the store's lib-dynamodb commands with DynamoDB's semantics:
+ * the in-memory table `simulate --store memory` uses (`functions/local/memory-table.ts`).
+ */
+export interface DocumentSender {
+  readonly documentSender: true;
+  send(command: object): Promise<unknown>;
+}
+
 /** Typed access to the shopcare table. */
 export class Store {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
-    client: DynamoDBClient,
+    client: DynamoDBClient | DocumentSender,
     private readonly tableName: string,
   ) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.doc =
+      "documentSender" in client
+        ? // It answers the same commands with the same output shapes; only the type is the SDK's.
+          (client as unknown as DynamoDBDocumentClient)
+        : DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
   /**

@@ -21,12 +21,16 @@ const USAGE = `shopcare — customer-care SMS journeys
 Usage:
   shopcare start    [--port 3000] [--config FILE.json]
   shopcare simulate --events FILE.jsonl [--config FILE.json] [--out FILE.jsonl] [--report FILE.html]
+                   [--store dynamodb-local|memory]
   shopcare report   (--url http://127.0.0.1:3000 | --table NAME) [--html FILE.html] [--config FILE.json]
   shopcare replay   (--dead-letters | --from TIME --to TIME [--source generic|shopify|kuaidi100])
                     (--url http://127.0.0.1:3000 | --table NAME --queue-url URL [--dlq-arn ARN])
   shopcare schema   [--out shopcare.schema.json]
   shopcare generate --orders N [--days 30] [--seed 1] [--out FILE.jsonl]
 
+simulate  runs an event file on a virtual clock through the synthesized state machines and the real
+          handlers, and prints every decision. --store memory keeps the table in memory instead of
+          DynamoDB Local (the same semantics, no Java, about a hundred times faster).
 generate  a seeded synthetic event stream (orders, payments, shipping, parcels, reviews, refunds,
           opt-outs, returning customers) for simulate and the benchmark.
 report    what each journey sent, skipped, cost and earned (attribution, holdout lift), as a table;
@@ -103,14 +107,20 @@ async function simulateCommand(args: string[]): Promise<void> {
       config: { type: "string" },
       out: { type: "string" },
       report: { type: "string" },
+      store: { type: "string", default: "dynamodb-local" },
     },
   });
   if (!values.events) throw new UsageError("simulate: --events FILE.jsonl is required");
+  if (values.store !== "dynamodb-local" && values.store !== "memory")
+    throw new UsageError(`simulate: --store is dynamodb-local or memory, got ${values.store}`);
   const config = await loadConfig(values.config);
   const progress = progressBar("events");
-  const result = await simulateFile(values.events, config, (done, total, now) =>
-    progress.update(done, total, formatInZone(now, config.timeZone).slice(0, 10)),
-  ).finally(() => progress.stop());
+  const result = await simulateFile(values.events, {
+    config,
+    dynamo: values.store === "memory" ? "memory" : undefined,
+    onProgress: (done, total, now) =>
+      progress.update(done, total, formatInZone(now, config.timeZone).slice(0, 10)),
+  }).finally(() => progress.stop());
   if (values.report) {
     const report = buildReport(config, result.decisions, result.orders, result.workload);
     await writeFile(values.report, reportHtml(report, config.name));

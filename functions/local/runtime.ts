@@ -13,10 +13,11 @@ import { createDispatchHandler } from "../handlers/dispatch.js";
 import { createInboundHttpHandler, INBOUND_PATHS } from "../handlers/inbound.js";
 import { createWebhookRouter, environmentSecrets, type WebhookSecrets } from "../handlers/ingest.js";
 import { createLocalReplayHandler } from "../handlers/replay.js";
-import { createCheckHandler, createDeliverHandler, createPlanHandler } from "../handlers/steps.js";
+import { createStepHandler } from "../handlers/steps.js";
 import { HttpCouponIssuer } from "../providers/coupons.js";
 import { createTableFromTemplate } from "./dynamodb-local.js";
 import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine } from "./engine.js";
+import { MemoryTable } from "./memory-table.js";
 import { OutboxOperatorChannel, type OutboxPrinter, OutboxSmsProvider } from "./outbox.js";
 import { LocalEventQueue } from "./queue.js";
 import type { LocalRoute } from "./server.js";
@@ -29,8 +30,8 @@ export interface LocalShopOptions {
   readonly clock: Clock;
   /** Tracks running executions for a virtual clock. @default none */
   readonly activity?: ActivityTracker;
-  /** A client for a running DynamoDB Local. */
-  readonly dynamo: DynamoDBClient;
+  /** A client for a running DynamoDB Local, or an in-memory table (`simulate --store memory`). */
+  readonly dynamo: DynamoDBClient | MemoryTable;
   /** The table to create and use. @default `shopcare-<random>` */
   readonly tableName?: string;
   /** Prints outbox messages. @default quiet */
@@ -79,14 +80,15 @@ export interface LocalShop {
 
 /**
  * Wires a local shopcare: synthesizes the stack, creates its table in DynamoDB Local, and connects the
- * real ingest / dispatch / plan / check / deliver handlers to the local queue, the local Step Functions
+ * real ingest / dispatch / step handlers to the local queue, the local Step Functions
  * engine and the outbox provider.
  */
 export async function createLocalShop(options: LocalShopOptions): Promise<LocalShop> {
   const { config, clock } = options;
   const template = options.template ?? synthesizeTemplate(config);
   const tableName = options.tableName ?? `shopcare-${randomUUID().slice(0, 8)}`;
-  await createTableFromTemplate(options.dynamo, template, tableName);
+  if (!(options.dynamo instanceof MemoryTable))
+    await createTableFromTemplate(options.dynamo, template, tableName);
   const store = new Store(options.dynamo, tableName);
   const stepDeps = { config, clock, store };
   const sms = options.sms ?? new OutboxSmsProvider(store, clock, options.print);
@@ -97,9 +99,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     retryIntervalMs: options.retryIntervalMs,
     onExecutionFailed: options.onExecutionFailed,
     handlers: {
-      plan: createPlanHandler(stepDeps),
-      check: createCheckHandler(stepDeps),
-      deliver: createDeliverHandler({
+      step: createStepHandler({
         ...stepDeps,
         sms,
         operators: new OutboxOperatorChannel(store, clock, options.print),

@@ -6,6 +6,7 @@ import type { DecisionRecord, OrderRecord } from "../core/model.js";
 import type { Workload } from "../core/report.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import type { CloudFormationTemplate } from "./engine.js";
+import { MemoryTable } from "./memory-table.js";
 import { createLocalShop } from "./runtime.js";
 import { VirtualClock } from "./virtual-clock.js";
 
@@ -51,8 +52,12 @@ export function parseEventLines(text: string): ShopEvent[] {
 export interface SimulateOptions {
   readonly config: ShopConfig;
   readonly events: readonly ShopEvent[];
-  /** A running DynamoDB Local to use. @default one is started and stopped for this run */
-  readonly dynamo?: DynamoDBClient;
+  /**
+   * Where the table lives: a running DynamoDB Local's client, or `"memory"` for an in-memory table with
+   * DynamoDB's semantics (no Java, microseconds per request). @default a DynamoDB Local started and stopped
+   * for this run
+   */
+  readonly dynamo?: DynamoDBClient | "memory";
   /** A template synthesized earlier for this config. @default synthesized now */
   readonly template?: CloudFormationTemplate;
   /** Told after each event: how many are done, of how many, and the virtual time. */
@@ -64,6 +69,8 @@ export interface SimulationResult {
   readonly decisions: DecisionRecord[];
   readonly executions: number;
   readonly transitions: number;
+  /** Executions and state transitions per journey. */
+  readonly byJourney: Readonly<Record<string, { executions: number; transitions: number }>>;
   /** Every order as the store knew it at the end (for attribution). */
   readonly orders: OrderRecord[];
   /** The work AWS would bill for the same run (the report's cost model). */
@@ -95,12 +102,18 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
   const events = [...options.events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const first = events[0];
   const none = { transitions: 0, lambdaInvocations: 0, dynamoReads: 0, dynamoWrites: 0 };
-  if (!first) return { decisions: [], executions: 0, transitions: 0, orders: [], workload: none };
+  if (!first)
+    return { decisions: [], executions: 0, transitions: 0, byJourney: {}, orders: [], workload: none };
   const ownDynamo = options.dynamo ? undefined : await startDynamoDbLocal();
   const clock = new VirtualClock(new Date(first.at));
   const failures: string[] = [];
-  const dynamo = options.dynamo ?? (ownDynamo?.client as NonNullable<typeof ownDynamo>["client"]);
-  const requests = countRequests(dynamo);
+  const dynamo =
+    options.dynamo === "memory"
+      ? new MemoryTable()
+      : (options.dynamo ?? (ownDynamo?.client as NonNullable<typeof ownDynamo>["client"]));
+  // Both count in place as requests are sent; the memory table counts its own.
+  const counter = dynamo instanceof MemoryTable ? undefined : countRequests(dynamo);
+  const requests = counter ?? (dynamo as MemoryTable).requests;
   try {
     const shop = await createLocalShop({
       config: options.config,
@@ -131,6 +144,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       decisions,
       executions: shop.engine.started,
       transitions: shop.engine.transitions,
+      byJourney: Object.fromEntries(shop.engine.byJourney),
       orders,
       workload: {
         transitions: shop.engine.transitions,
@@ -141,7 +155,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       },
     };
   } finally {
-    requests.stop();
+    counter?.stop();
     await ownDynamo?.stop();
   }
 }
@@ -149,8 +163,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
 /** Reads an event file and simulates it. */
 export async function simulateFile(
   path: string,
-  config: ShopConfig,
-  onProgress?: SimulateOptions["onProgress"],
+  options: Omit<SimulateOptions, "events">,
 ): Promise<SimulationResult> {
-  return simulate({ config, events: parseEventLines(await readFile(path, "utf8")), onProgress });
+  return simulate({ ...options, events: parseEventLines(await readFile(path, "utf8")) });
 }

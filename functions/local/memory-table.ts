@@ -1,0 +1,510 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from "@aws-sdk/client-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { type DocumentSender, TABLE_KEYS } from "../core/store.js";
+
+type Item = Record<string, unknown>;
+type Names = Readonly<Record<string, string>> | undefined;
+type Values = Readonly<Record<string, unknown>> | undefined;
+
+/**
+ * The shopcare table in this process's memory, for `simulate --store memory` and the benchmark: the
+ * store's own commands (lib-dynamodb Get, Put, Update, Delete, Query, Scan, TransactWrite) with the
+ * DynamoDB semantics the store relies on — conditional writes that throw the SDK's exceptions, all-or-
+ * nothing transactions, `if_not_exists`, set `ADD`, `ReturnValues`, partitions and gsi1 sorted by their
+ * sort keys. Nothing else: a command or expression the store does not use is an error, not a guess.
+ *
+ * A simulation's cost is DynamoDB Local's round trips (a few milliseconds each, one after another on the
+ * virtual clock); this answers in microseconds. `tests/integration/memory-table.test.ts` holds it to
+ * DynamoDB Local: the same streams give the same decisions on both.
+ */
+export class MemoryTable implements DocumentSender {
+  readonly documentSender = true;
+  private readonly partitions = new Map<string, Map<string, Item>>();
+  /** gsi1: its partition key → the items carrying it, by their table key. */
+  private readonly index = new Map<string, Map<string, Item>>();
+  /** Requests sent, counted as `simulate` counts DynamoDB Local's (one per request). */
+  readonly requests = { reads: 0, writes: 0 };
+
+  async send(command: object): Promise<unknown> {
+    if (command instanceof GetCommand) {
+      this.requests.reads += 1;
+      const item = this.get(command.input.Key as Item);
+      return { Item: item && copy(item) };
+    }
+    if (command instanceof PutCommand) {
+      this.requests.writes += 1;
+      this.put(command.input);
+      return {};
+    }
+    if (command instanceof UpdateCommand) {
+      this.requests.writes += 1;
+      return this.update(command.input);
+    }
+    if (command instanceof DeleteCommand) {
+      this.requests.writes += 1;
+      const { Key, ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues } = command.input;
+      const item = this.get(Key as Item);
+      this.check(item, ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues);
+      if (item) this.remove(item);
+      return {};
+    }
+    if (command instanceof QueryCommand) {
+      this.requests.reads += 1;
+      return { Items: this.query(command.input).map(copy) };
+    }
+    if (command instanceof ScanCommand) {
+      this.requests.reads += 1;
+      const { FilterExpression, ExpressionAttributeNames, ExpressionAttributeValues } = command.input;
+      const items = [...this.partitions.values()].flatMap((partition) => [...partition.values()]);
+      return {
+        Items: items
+          .filter(
+            (item) =>
+              !FilterExpression ||
+              evaluate(parse(FilterExpression), item, ExpressionAttributeNames, ExpressionAttributeValues),
+          )
+          .map(copy),
+      };
+    }
+    if (command instanceof TransactWriteCommand) {
+      const puts = (command.input.TransactItems ?? []).map((entry) => {
+        if (!entry.Put)
+          throw new Error(`MemoryTable: only Put in transactions, got ${JSON.stringify(entry)}`);
+        return entry.Put;
+      });
+      this.requests.writes += 1;
+      const failed = puts.map((put) => {
+        try {
+          this.check(
+            this.get(put.Item as Item),
+            put.ConditionExpression,
+            put.ExpressionAttributeNames,
+            put.ExpressionAttributeValues,
+          );
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      if (failed.some(Boolean)) {
+        throw new TransactionCanceledException({
+          message: "Transaction cancelled, please refer cancellation reasons for specific reasons",
+          $metadata: {},
+          CancellationReasons: failed.map((fail) => ({ Code: fail ? "ConditionalCheckFailed" : "None" })),
+        });
+      }
+      for (const put of puts) this.put({ Item: put.Item });
+      return {};
+    }
+    throw new Error(`MemoryTable: unsupported command ${command.constructor.name}`);
+  }
+
+  private partition(key: Item): Map<string, Item> {
+    const pk = String(key[TABLE_KEYS.partitionKey]);
+    let partition = this.partitions.get(pk);
+    if (!partition) {
+      partition = new Map();
+      this.partitions.set(pk, partition);
+    }
+    return partition;
+  }
+
+  /** Stores an item, replacing the one with its key, and keeps gsi1 in step. */
+  private write(item: Item): void {
+    const old = this.get(item);
+    if (old) this.remove(old);
+    this.partition(item).set(String(item[TABLE_KEYS.sortKey]), item);
+    const indexKey = item[TABLE_KEYS.gsi1PartitionKey];
+    if (indexKey === undefined || item[TABLE_KEYS.gsi1SortKey] === undefined) return;
+    let entries = this.index.get(String(indexKey));
+    if (!entries) {
+      entries = new Map();
+      this.index.set(String(indexKey), entries);
+    }
+    entries.set(tableKey(item), item);
+  }
+
+  private remove(item: Item): void {
+    this.partitions.get(String(item[TABLE_KEYS.partitionKey]))?.delete(String(item[TABLE_KEYS.sortKey]));
+    this.index.get(String(item[TABLE_KEYS.gsi1PartitionKey]))?.delete(tableKey(item));
+  }
+
+  private get(key: Item): Item | undefined {
+    return this.partitions.get(String(key[TABLE_KEYS.partitionKey]))?.get(String(key[TABLE_KEYS.sortKey]));
+  }
+
+  private check(item: Item | undefined, condition: string | undefined, names: Names, values: Values): void {
+    if (condition && !evaluate(parse(condition), item ?? {}, names, values)) {
+      throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+    }
+  }
+
+  private put(input: {
+    Item?: Item;
+    ConditionExpression?: string;
+    ExpressionAttributeNames?: Names;
+    ExpressionAttributeValues?: Values;
+  }): void {
+    const item = withoutUndefined(input.Item ?? {});
+    this.check(
+      this.get(item),
+      input.ConditionExpression,
+      input.ExpressionAttributeNames,
+      input.ExpressionAttributeValues,
+    );
+    this.write(item);
+  }
+
+  private update(input: UpdateCommand["input"]): { Attributes?: Item } {
+    const key = input.Key as Item;
+    const { ExpressionAttributeNames: names, ExpressionAttributeValues: values } = input;
+    const old = this.get(key);
+    this.check(old, input.ConditionExpression, names, values);
+    const item: Item = old ? copy(old) : copy(key);
+    const changed = new Set<string>();
+    for (const action of parseUpdate(input.UpdateExpression ?? "")) {
+      const attribute = nameOf(action.path, names);
+      changed.add(attribute);
+      const value = evaluateOperand(action.value, item, names, values);
+      if (action.kind === "set") {
+        if (value === undefined) throw new Error(`MemoryTable: SET ${attribute} to an undefined value`);
+        item[attribute] = copy(value);
+      } else if (value instanceof Set) {
+        const current = item[attribute];
+        item[attribute] = new Set([...(current instanceof Set ? current : []), ...value]);
+      } else {
+        item[attribute] = Number(item[attribute] ?? 0) + Number(value);
+      }
+    }
+    this.write(item);
+    switch (input.ReturnValues) {
+      case undefined:
+      case "NONE":
+        return {};
+      case "ALL_NEW":
+        return { Attributes: copy(item) };
+      case "UPDATED_NEW":
+        return { Attributes: pick(item, changed) };
+      case "UPDATED_OLD":
+        return { Attributes: old ? pick(old, changed) : undefined };
+      default:
+        throw new Error(`MemoryTable: unsupported ReturnValues ${input.ReturnValues}`);
+    }
+  }
+
+  private query(input: QueryCommand["input"]): Item[] {
+    const { ExpressionAttributeNames: names, ExpressionAttributeValues: values } = input;
+    const onIndex = input.IndexName === TABLE_KEYS.gsi1;
+    if (input.IndexName !== undefined && !onIndex)
+      throw new Error(`MemoryTable: no index ${input.IndexName}`);
+    const match = /^\s*(\S+)\s*=\s*(:\w+)\s*(?:AND\s+(\S+)\s+BETWEEN\s+(:\w+)\s+AND\s+(:\w+)\s*)?$/i.exec(
+      input.KeyConditionExpression ?? "",
+    );
+    if (!match) throw new Error(`MemoryTable: unsupported key condition ${input.KeyConditionExpression}`);
+    const [, partitionName, partitionValue, sortName, from, to] = match as unknown as string[];
+    const partitionKey = nameOf(partitionName as string, names);
+    const sortKey = onIndex ? TABLE_KEYS.gsi1SortKey : TABLE_KEYS.sortKey;
+    const pk = values?.[partitionValue as string];
+    const expectedKey = onIndex ? TABLE_KEYS.gsi1PartitionKey : TABLE_KEYS.partitionKey;
+    if (partitionKey !== expectedKey)
+      throw new Error(
+        `MemoryTable: ${partitionKey} is not the partition key of ${input.IndexName ?? "the table"}`,
+      );
+    const source = onIndex ? this.index.get(String(pk)) : this.partitions.get(String(pk));
+    let items = [...(source?.values() ?? [])];
+    if (sortName) {
+      const low = String(values?.[from as string]);
+      const high = String(values?.[to as string]);
+      items = items.filter((item) => String(item[sortKey]) >= low && String(item[sortKey]) <= high);
+    }
+    return items.sort((a, b) => compareKeys(String(a[sortKey]), String(b[sortKey])));
+  }
+}
+
+function tableKey(item: Item): string {
+  return `${String(item[TABLE_KEYS.partitionKey])}\u0000${String(item[TABLE_KEYS.sortKey])}`;
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function copy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function withoutUndefined(item: Item): Item {
+  return copy(Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined)));
+}
+
+function pick(item: Item, attributes: ReadonlySet<string>): Item {
+  return copy(Object.fromEntries(Object.entries(item).filter(([name]) => attributes.has(name))));
+}
+
+function nameOf(path: string, names: Names): string {
+  if (!path.startsWith("#")) return path;
+  const name = names?.[path];
+  if (name === undefined) throw new Error(`MemoryTable: no ExpressionAttributeNames entry for ${path}`);
+  return name;
+}
+
+// Expressions: the grammar of DynamoDB condition and update expressions, as far as the store uses it.
+
+type Operand =
+  | { readonly kind: "path"; readonly path: string }
+  | { readonly kind: "value"; readonly name: string }
+  | { readonly kind: "if_not_exists"; readonly path: string; readonly fallback: Operand }
+  | { readonly kind: "arithmetic"; readonly op: "+" | "-"; readonly left: Operand; readonly right: Operand };
+
+type Condition =
+  | { readonly kind: "and" | "or"; readonly left: Condition; readonly right: Condition }
+  | { readonly kind: "not"; readonly inner: Condition }
+  | { readonly kind: "exists" | "not_exists"; readonly path: string }
+  | { readonly kind: "compare"; readonly op: string; readonly left: Operand; readonly right: Operand }
+  | { readonly kind: "between"; readonly value: Operand; readonly low: Operand; readonly high: Operand };
+
+interface UpdateAction {
+  readonly kind: "set" | "add";
+  readonly path: string;
+  readonly value: Operand;
+}
+
+const TOKEN = /\s*(<=|>=|<>|[=<>(),+-]|[#:]?[A-Za-z_][\w]*)/y;
+
+function tokenize(expression: string): string[] {
+  const tokens: string[] = [];
+  TOKEN.lastIndex = 0;
+  while (TOKEN.lastIndex < expression.length) {
+    if (/^\s*$/.test(expression.slice(TOKEN.lastIndex))) break;
+    const match = TOKEN.exec(expression);
+    if (!match) throw new Error(`MemoryTable: cannot read expression ${expression}`);
+    tokens.push(match[1] as string);
+  }
+  return tokens;
+}
+
+class Parser {
+  private position = 0;
+  constructor(
+    private readonly tokens: string[],
+    private readonly source: string,
+  ) {}
+
+  peek(): string | undefined {
+    return this.tokens[this.position];
+  }
+
+  keyword(word: string): boolean {
+    if (this.peek()?.toUpperCase() !== word) return false;
+    this.position += 1;
+    return true;
+  }
+
+  expect(token: string): void {
+    if (this.tokens[this.position] !== token)
+      throw new Error(`MemoryTable: expected ${token} in ${this.source}`);
+    this.position += 1;
+  }
+
+  take(): string {
+    const token = this.tokens[this.position];
+    if (token === undefined) throw new Error(`MemoryTable: unexpected end of ${this.source}`);
+    this.position += 1;
+    return token;
+  }
+
+  get done(): boolean {
+    return this.position >= this.tokens.length;
+  }
+
+  condition(): Condition {
+    let left = this.conjunction();
+    while (this.keyword("OR")) left = { kind: "or", left, right: this.conjunction() };
+    return left;
+  }
+
+  private conjunction(): Condition {
+    let left = this.negation();
+    while (this.keyword("AND")) left = { kind: "and", left, right: this.negation() };
+    return left;
+  }
+
+  private negation(): Condition {
+    if (this.keyword("NOT")) return { kind: "not", inner: this.negation() };
+    if (this.peek() === "(") {
+      this.take();
+      const inner = this.condition();
+      this.expect(")");
+      return inner;
+    }
+    const word = this.peek();
+    if (word === "attribute_exists" || word === "attribute_not_exists") {
+      this.take();
+      this.expect("(");
+      const path = this.take();
+      this.expect(")");
+      return { kind: word === "attribute_exists" ? "exists" : "not_exists", path };
+    }
+    const left = this.operand();
+    if (this.keyword("BETWEEN")) {
+      const low = this.operand();
+      if (!this.keyword("AND")) throw new Error(`MemoryTable: expected AND in ${this.source}`);
+      return { kind: "between", value: left, low, high: this.operand() };
+    }
+    const op = this.take();
+    if (!["=", "<>", "<", "<=", ">", ">="].includes(op))
+      throw new Error(`MemoryTable: unsupported comparison ${op} in ${this.source}`);
+    return { kind: "compare", op, left, right: this.operand() };
+  }
+
+  operand(): Operand {
+    let left = this.term();
+    while (this.peek() === "+" || this.peek() === "-") {
+      const op = this.take() as "+" | "-";
+      left = { kind: "arithmetic", op, left, right: this.term() };
+    }
+    return left;
+  }
+
+  private term(): Operand {
+    const token = this.take();
+    if (token === "if_not_exists") {
+      this.expect("(");
+      const path = this.take();
+      this.expect(",");
+      const fallback = this.operand();
+      this.expect(")");
+      return { kind: "if_not_exists", path, fallback };
+    }
+    if (token.startsWith(":")) return { kind: "value", name: token };
+    return { kind: "path", path: token };
+  }
+
+  updateActions(): UpdateAction[] {
+    const actions: UpdateAction[] = [];
+    while (!this.done) {
+      const clause = this.take().toUpperCase();
+      if (clause !== "SET" && clause !== "ADD")
+        throw new Error(`MemoryTable: unsupported update clause ${clause} in ${this.source}`);
+      do {
+        const path = this.take();
+        if (clause === "SET") this.expect("=");
+        actions.push({ kind: clause === "SET" ? "set" : "add", path, value: this.operand() });
+      } while (this.peek() === "," && this.take());
+    }
+    return actions;
+  }
+}
+
+const parsedConditions = new Map<string, Condition>();
+const parsedUpdates = new Map<string, UpdateAction[]>();
+
+/** Parses a condition expression (cached: the store sends the same few again and again). */
+function parse(expression: string): Condition {
+  let parsed = parsedConditions.get(expression);
+  if (!parsed) {
+    const parser = new Parser(tokenize(expression), expression);
+    parsed = parser.condition();
+    if (!parser.done) throw new Error(`MemoryTable: unexpected ${parser.peek()} in ${expression}`);
+    parsedConditions.set(expression, parsed);
+  }
+  return parsed;
+}
+
+function parseUpdate(expression: string): UpdateAction[] {
+  let parsed = parsedUpdates.get(expression);
+  if (!parsed) {
+    parsed = new Parser(tokenize(expression), expression).updateActions();
+    parsedUpdates.set(expression, parsed);
+  }
+  return parsed;
+}
+
+function evaluateOperand(operand: Operand, item: Item, names: Names, values: Values): unknown {
+  switch (operand.kind) {
+    case "path":
+      return item[nameOf(operand.path, names)];
+    case "value": {
+      if (!values || !(operand.name in values))
+        throw new Error(`MemoryTable: no ExpressionAttributeValues entry for ${operand.name}`);
+      return values[operand.name];
+    }
+    case "if_not_exists":
+      return item[nameOf(operand.path, names)] ?? evaluateOperand(operand.fallback, item, names, values);
+    case "arithmetic": {
+      const left = evaluateOperand(operand.left, item, names, values);
+      const right = evaluateOperand(operand.right, item, names, values);
+      if (typeof left !== "number" || typeof right !== "number")
+        throw new Error("MemoryTable: arithmetic needs two numbers");
+      return operand.op === "+" ? left + right : left - right;
+    }
+    default: {
+      const unknown: never = operand;
+      throw new Error(`MemoryTable: unknown operand ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** DynamoDB compares values of the same type only; a comparison across types is false. */
+function compare(op: string, left: unknown, right: unknown): boolean {
+  if (left === undefined || right === undefined) return false;
+  if (op === "=" || op === "<>") {
+    const equal = typeof left === typeof right && JSON.stringify(left) === JSON.stringify(right);
+    return op === "=" ? equal : !equal;
+  }
+  if (typeof left !== typeof right || (typeof left !== "number" && typeof left !== "string")) return false;
+  const a = left as number | string;
+  const b = right as number | string;
+  switch (op) {
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+    default:
+      throw new Error(`MemoryTable: unknown comparison ${op}`);
+  }
+}
+
+function evaluate(condition: Condition, item: Item, names: Names, values: Values): boolean {
+  switch (condition.kind) {
+    case "and":
+      return evaluate(condition.left, item, names, values) && evaluate(condition.right, item, names, values);
+    case "or":
+      return evaluate(condition.left, item, names, values) || evaluate(condition.right, item, names, values);
+    case "not":
+      return !evaluate(condition.inner, item, names, values);
+    case "exists":
+      return item[nameOf(condition.path, names)] !== undefined;
+    case "not_exists":
+      return item[nameOf(condition.path, names)] === undefined;
+    case "compare":
+      return compare(
+        condition.op,
+        evaluateOperand(condition.left, item, names, values),
+        evaluateOperand(condition.right, item, names, values),
+      );
+    case "between": {
+      const value = evaluateOperand(condition.value, item, names, values);
+      return (
+        compare(">=", value, evaluateOperand(condition.low, item, names, values)) &&
+        compare("<=", value, evaluateOperand(condition.high, item, names, values))
+      );
+    }
+    default: {
+      const unknown: never = condition;
+      throw new Error(`MemoryTable: unknown condition ${JSON.stringify(unknown)}`);
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import { readFile } from "node:fs/promises";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { describe, expect, it } from "vitest";
+import { parseShopConfig } from "../../functions/core/config.js";
+import type { DecisionRecord } from "../../functions/core/model.js";
+import { Store } from "../../functions/core/store.js";
+import { MemoryTable } from "../../functions/local/memory-table.js";
+import { parseEventLines, simulate } from "../../functions/local/simulate.js";
+import { syntheticEvents } from "../../functions/local/synthetic.js";
+import { dynamo, templateFor } from "../support/local.js";
+
+/**
+ * Decisions in a stable order, timed to the second: sends due at the same instant are paced into
+ * sub-second slots in whichever order their executions reach the rate limiter, which is timing, not
+ * semantics.
+ */
+function comparable(decisions: readonly DecisionRecord[]): DecisionRecord[] {
+  return decisions
+    .map((decision) => ({ ...decision, at: decision.at.replace(/\.\d+/, "") }))
+    .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+}
+
+/** Runs the same events on DynamoDB Local and on the in-memory table. */
+async function onBoth(events: Parameters<typeof simulate>[0]["events"], rawConfig: unknown = {}) {
+  const config = parseShopConfig(rawConfig);
+  const template = templateFor(config);
+  const local = await simulate({ config, events, dynamo: dynamo(), template });
+  const memory = await simulate({ config, events, dynamo: "memory", template });
+  return { local, memory };
+}
+
+describe("the in-memory table (simulate --store memory)", () => {
+  it("decides the example stream exactly as DynamoDB Local does", async () => {
+    const events = parseEventLines(await readFile("examples/order-care.jsonl", "utf8"));
+
+    const { local, memory } = await onBoth(events);
+
+    expect(local.decisions.length).toBeGreaterThan(10);
+    expect(comparable(memory.decisions)).toEqual(comparable(local.decisions));
+    // A Scan returns items in hash order, which is DynamoDB's own business.
+    const byId = (orders: typeof local.orders) =>
+      [...orders].sort((a, b) => a.orderId.localeCompare(b.orderId));
+    expect(byId(memory.orders)).toEqual(byId(local.orders));
+  });
+
+  it("decides a synthetic half-year with every journey, caps and holdouts exactly as DynamoDB Local does", async () => {
+    const events = syntheticEvents({ orders: 60, days: 60, seed: 5 });
+    const config = { effect: { holdout: { "gift-30": 0.3 } }, caps: { marketingPerDay: 1 } };
+
+    const { local, memory } = await onBoth(events, config);
+
+    const outcomes = new Set(local.decisions.map((decision) => `${decision.journey}:${decision.outcome}`));
+    expect(outcomes.size).toBeGreaterThan(8);
+    expect(comparable(memory.decisions)).toEqual(comparable(local.decisions));
+    expect(memory.transitions).toBe(local.transitions);
+    // The same requests, so the cost model bills the same work.
+    expect(memory.workload).toEqual(local.workload);
+  });
+
+  it("rejects a failed condition with the SDK's exception and leaves the item as it was", async () => {
+    const table = new MemoryTable();
+    const put = (status: string, condition?: string) =>
+      table.send(
+        new PutCommand({
+          TableName: "t",
+          Item: { pk: "A", sk: "1", status },
+          ConditionExpression: condition,
+        }),
+      );
+    await put("pending", "attribute_not_exists(pk)");
+
+    await expect(put("final", "attribute_not_exists(pk)")).rejects.toBeInstanceOf(
+      ConditionalCheckFailedException,
+    );
+    const store = new Store(table, "t");
+    expect(await store.scanAll()).toEqual([{ pk: "A", sk: "1", status: "pending" }]);
+  });
+
+  it("counts with if_not_exists, returns the updated values, and keeps gsi1 sorted by its sort key", async () => {
+    const table = new MemoryTable();
+    const take = () =>
+      table.send(
+        new UpdateCommand({
+          TableName: "t",
+          Key: { pk: "RATE#x", sk: "1" },
+          UpdateExpression: "SET #count = if_not_exists(#count, :offset) + :one",
+          ConditionExpression: "attribute_not_exists(#count) OR (#count >= :offset AND #count < :limit)",
+          ExpressionAttributeNames: { "#count": "count" },
+          ExpressionAttributeValues: { ":offset": 3, ":one": 1, ":limit": 5 },
+          ReturnValues: "UPDATED_NEW",
+        }),
+      );
+    expect(await take()).toEqual({ Attributes: { count: 4 } });
+    expect(await take()).toEqual({ Attributes: { count: 5 } });
+    await expect(take()).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+
+    for (const [sk, gsi1sk] of [
+      ["b", "2026-06-02"],
+      ["a", "2026-06-03"],
+      ["c", "2026-06-01"],
+    ])
+      await table.send(new PutCommand({ TableName: "t", Item: { pk: "O", sk, gsi1pk: "G", gsi1sk } }));
+    const { Items } = (await table.send(
+      new QueryCommand({
+        TableName: "t",
+        IndexName: "gsi1",
+        KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to",
+        ExpressionAttributeValues: { ":pk": "G", ":from": "2026-06-01", ":to": "2026-06-02~" },
+      }),
+    )) as { Items: { sk: string }[] };
+    expect(Items.map((item) => item.sk)).toEqual(["c", "b"]);
+  });
+
+  it("refuses what it does not implement instead of guessing", async () => {
+    const table = new MemoryTable();
+
+    await expect(
+      table.send(
+        new UpdateCommand({
+          TableName: "t",
+          Key: { pk: "A", sk: "1" },
+          UpdateExpression: "REMOVE #a",
+          ExpressionAttributeNames: { "#a": "a" },
+        }),
+      ),
+    ).rejects.toThrow(/unsupported update clause REMOVE/);
+  });
+});
