@@ -108,14 +108,23 @@ export class LocalJourneyEngine implements JourneyStarter {
   private readonly machines = new Map<JourneyId, LoadedMachine>();
   private readonly executions = new Map<string, { abort: AbortController; result: Promise<unknown> }>();
   private readonly failures: { name: string; error: unknown }[] = [];
-  /** Number of executions started (duplicate starts of the same name are not counted). */
-  started = 0;
-  /** State transitions (states entered) across all executions, as Step Functions would bill them. */
-  transitions = 0;
   /** Task (Lambda) invocations across all executions, retries included. */
   taskInvocations = 0;
-  /** Executions started and state transitions, per journey. */
+  /**
+   * Executions started (duplicate starts of the same name are not counted) and state transitions (states
+   * entered, as Step Functions bills them), per journey.
+   */
   readonly byJourney = new Map<JourneyId, { executions: number; transitions: number }>();
+
+  /** Executions started, across journeys. */
+  get started(): number {
+    return [...this.byJourney.values()].reduce((sum, counts) => sum + counts.executions, 0);
+  }
+
+  /** State transitions across all executions. */
+  get transitions(): number {
+    return [...this.byJourney.values()].reduce((sum, counts) => sum + counts.transitions, 0);
+  }
 
   constructor(private readonly options: LocalJourneyEngineOptions) {
     const resources = options.template.Resources;
@@ -233,7 +242,6 @@ export class LocalJourneyEngine implements JourneyStarter {
     const abort = new AbortController();
     const inFlight = new Set<Promise<unknown>>();
     this.options.activity?.begin();
-    this.started += 1;
     const counts = this.byJourney.get(journey) ?? { executions: 0, transitions: 0 };
     this.byJourney.set(journey, counts);
     counts.executions += 1;
@@ -257,9 +265,7 @@ export class LocalJourneyEngine implements JourneyStarter {
     });
     void (async () => {
       for await (const event of run.eventLogs) {
-        if (event.type !== "StateEntered") continue;
-        this.transitions += 1;
-        counts.transitions += 1;
+        if (event.type === "StateEntered") counts.transitions += 1;
       }
     })();
     const result = run.result
