@@ -1,4 +1,52 @@
-import { DateTime } from "luxon";
+import { DateTime, IANAZone } from "luxon";
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * An IANA zone that remembers its UTC offsets. luxon asks `Intl.DateTimeFormat#formatToParts` for the
+ * offset on every construction, `set` and `plus` (several times each, to settle DST), which was the
+ * largest single cost of planning a step. A UTC day, or failing that an hour, whose first and last second
+ * share an offset holds it throughout (zones change offset at most once a day); only the hour of a change
+ * is asked every time.
+ */
+class OffsetCachingZone extends IANAZone {
+  private readonly days = new Map<number, number>();
+  private readonly hours = new Map<number, number>();
+
+  override offset(ts: number): number {
+    const day = this.spanOffset(ts, DAY_MS, this.days);
+    if (!Number.isNaN(day)) return day;
+    const hour = this.spanOffset(ts, HOUR_MS, this.hours);
+    return Number.isNaN(hour) ? super.offset(ts) : hour;
+  }
+
+  /** The offset throughout the span of `length` holding `ts`, or NaN if it changes in it. */
+  private spanOffset(ts: number, length: number, cache: Map<number, number>): number {
+    const start = Math.floor(ts / length) * length;
+    let cached = cache.get(start);
+    if (cached === undefined) {
+      const first = super.offset(start);
+      cached = first === super.offset(start + length - 1000) ? first : Number.NaN;
+      // A long-lived container sees a few hundred days; the bound only guards against unbounded use.
+      if (cache.size >= 100_000) cache.clear();
+      cache.set(start, cached);
+    }
+    return cached;
+  }
+}
+
+const zones = new Map<string, IANAZone>();
+
+/** The shop's zone by IANA name, with offsets cached (one instance per name). */
+export function zoneNamed(timeZone: string): IANAZone {
+  let zone = zones.get(timeZone);
+  if (!zone) {
+    zone = new OffsetCachingZone(timeZone);
+    zones.set(timeZone, zone);
+  }
+  return zone;
+}
 
 /** A daily local-time window such as notices' 08:00–22:00; `end` is exclusive. */
 export interface DailyWindow {
@@ -14,7 +62,7 @@ function localAt(day: DateTime, timeOfDay: string): DateTime {
 }
 
 function inZone(instant: Date, timeZone: string): DateTime {
-  return DateTime.fromJSDate(instant, { zone: timeZone });
+  return DateTime.fromJSDate(instant, { zone: zoneNamed(timeZone) });
 }
 
 /**

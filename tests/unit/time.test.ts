@@ -1,5 +1,13 @@
+import fc from "fast-check";
+import { IANAZone } from "luxon";
 import { describe, expect, it } from "vitest";
-import { atLocalTimeNextDay, formatInZone, holdToWindow, nextSlot } from "../../functions/core/time.js";
+import {
+  atLocalTimeNextDay,
+  formatInZone,
+  holdToWindow,
+  nextSlot,
+  zoneNamed,
+} from "../../functions/core/time.js";
 
 const NOTICE = { start: "08:00", end: "22:00" };
 const MARKETING = { start: "09:00", end: "21:00" };
@@ -61,5 +69,57 @@ describe("send windows in the shop's time zone", () => {
 
   it("formats decision times with the shop's offset", () => {
     expect(formatInZone(new Date("2026-06-18T03:00:00Z"), SHANGHAI)).toBe("2026-06-18T11:00:00.000+08:00");
+  });
+});
+
+describe("the offset-caching zone", () => {
+  // Zones with DST at whole hours, at half hours (Lord Howe moves by 30 minutes), south of the equator, and
+  // one that changed its rules, over years with the clock changes in them.
+  const zones = [
+    "Europe/London",
+    "America/New_York",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Asia/Shanghai",
+  ];
+  const instants = fc.integer({
+    min: Date.parse("2024-01-01T00:00:00Z"),
+    max: Date.parse("2028-12-31T23:59:59Z"),
+  });
+
+  it("gives luxon's own IANA offset at every instant, whatever was cached before", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.array(instants, { minLength: 1, maxLength: 20 }),
+        (name, times) => {
+          const plain = new IANAZone(name);
+          for (const ts of times) expect(zoneNamed(name).offset(ts)).toBe(plain.offset(ts));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("is exact in the seconds either side of a clock change", () => {
+    const london = new IANAZone("Europe/London");
+    // 2026-03-29 01:00 UTC: London goes from +0 to +60; 2026-10-25 01:00 UTC: back.
+    for (const change of [Date.parse("2026-03-29T01:00:00Z"), Date.parse("2026-10-25T01:00:00Z")]) {
+      for (const delta of [-3_600_000, -1000, 0, 1000, 3_600_000]) {
+        expect(zoneNamed("Europe/London").offset(change + delta)).toBe(london.offset(change + delta));
+      }
+    }
+    expect(zoneNamed("Europe/London").offset(Date.parse("2026-03-29T00:59:59Z"))).toBe(0);
+    expect(zoneNamed("Europe/London").offset(Date.parse("2026-03-29T01:00:00Z"))).toBe(60);
+  });
+
+  it("keeps DST right in window arithmetic: 08:00 in New York is 12:00 UTC in summer, 13:00 in winter", () => {
+    const newYork = "America/New_York";
+    expect(holdToWindow(new Date("2026-07-01T10:00:00Z"), NOTICE, newYork)).toEqual(
+      new Date("2026-07-01T12:00:00Z"),
+    );
+    expect(holdToWindow(new Date("2026-12-01T10:00:00Z"), NOTICE, newYork)).toEqual(
+      new Date("2026-12-01T13:00:00Z"),
+    );
   });
 });
