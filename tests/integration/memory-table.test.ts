@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
@@ -110,6 +110,26 @@ describe("the in-memory table (simulate --store memory)", () => {
       }),
     )) as { Items: { sk: string }[] };
     expect(Items.map((item) => item.sk)).toEqual(["c", "b"]);
+  });
+
+  it("keeps its own copy of what it stores and hands out items no caller can change", async () => {
+    const table = new MemoryTable();
+    const item = { pk: "ORDER#1", sk: "ORDER", items: [{ sku: "tea", qty: 1 }] };
+    await table.send(new PutCommand({ TableName: "t", Item: item }));
+    item.items[0] = { sku: "changed by the caller", qty: 9 };
+
+    const { Item } = (await table.send(
+      new GetCommand({ TableName: "t", Key: { pk: "ORDER#1", sk: "ORDER" } }),
+    )) as {
+      Item: typeof item;
+    };
+
+    expect(Item.items).toEqual([{ sku: "tea", qty: 1 }]);
+    // DynamoDB hands each reader a fresh object; this table hands out its frozen one, so a store change
+    // that wrote to a read item would fail here rather than change the table behind DynamoDB's back.
+    expect(() => {
+      (Item.items[0] as { qty: number }).qty = 2;
+    }).toThrow(TypeError);
   });
 
   it("refuses what it does not implement instead of guessing", async () => {
