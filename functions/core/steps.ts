@@ -3,7 +3,7 @@ import type { ShopConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { inHoldout } from "./holdout.js";
 import { JOURNEYS } from "./journeys/index.js";
-import { loadJourneyContext } from "./journeys/journey.js";
+import { type JourneyContext, loadJourneyContext } from "./journeys/journey.js";
 import { type OperatorChannel, type SmsProvider, SmsSendError } from "./messaging.js";
 import {
   canonicalDecision,
@@ -121,10 +121,17 @@ export class StepInFlightError extends Error {
   }
 }
 
-/** Plan: which step is next and when it is due (`wait`), or `done`. */
-export async function planStep(deps: StepDeps, state: ExecutionState): Promise<ExecutionState> {
+/**
+ * Plan: which step is next and when it is due (`wait`), or `done`.
+ * @param loaded the facts to plan on, if the caller has them fresh @default loaded now
+ */
+export async function planStep(
+  deps: StepDeps,
+  state: ExecutionState,
+  loaded?: JourneyContext,
+): Promise<ExecutionState> {
   const journey = JOURNEYS[state.journey];
-  const context = await loadJourneyContext(deps, journey, state);
+  const context = loaded ?? (await loadJourneyContext(deps, journey, state));
   const next = journey.plan(context);
   if (state.awaitingOrder && next.kind === "wait") {
     // Only the grace period: the execution started when the order arrives does the real planning.
@@ -155,12 +162,17 @@ function dueAtOf(state: ExecutionState): Date {
  * Check, at the due time: the journey says whether the step is still wanted, then the cross-journey
  * sending rules (windows, slots, opt-out, caps) may hold or skip it. A skip is final and recorded at
  * once; send and handoff are recorded by {@link deliverStep}.
+ * @param loaded the facts to check against, if the caller has them fresh @default loaded now
  */
-export async function checkStep(deps: StepDeps, state: ExecutionState): Promise<ExecutionState> {
+export async function checkStep(
+  deps: StepDeps,
+  state: ExecutionState,
+  loaded?: JourneyContext,
+): Promise<ExecutionState> {
   const step = stepOf(state, ["wait", "hold"]);
   const journey = JOURNEYS[state.journey];
   const subjectId = journey.subjectId(state);
-  const context = await loadJourneyContext(deps, journey, state);
+  const context = loaded ?? (await loadJourneyContext(deps, journey, state));
   const existing = context.ledger.get(step);
   if (existing?.status === "final") {
     // A retried or duplicated execution: the step was decided before, so it is not decided again.
@@ -216,13 +228,18 @@ export async function checkStep(deps: StepDeps, state: ExecutionState): Promise<
  * claim is written before the provider call, so a retry or a duplicate execution never sends twice.
  * A provider failure that certainly sent nothing frees the claim for the state machine's retry; a
  * rejection is recorded as a skip; an ambiguous failure is recorded as sent with `delivery: unknown`.
+ * @param loaded the facts the check saw, in the same invocation @default loaded now
  */
-export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Promise<ExecutionState> {
+export async function deliverStep(
+  deps: DeliverDeps,
+  state: ExecutionState,
+  loaded?: JourneyContext,
+): Promise<ExecutionState> {
   const step = stepOf(state, ["send", "handoff"]);
   const next = state.next as Extract<Next, { kind: "send" | "handoff" }>;
   const journey = JOURNEYS[state.journey];
   const subjectId = journey.subjectId(state);
-  const context = await loadJourneyContext(deps, journey, state);
+  const context = loaded ? { ...loaded, state } : await loadJourneyContext(deps, journey, state);
   const claimed = await deps.store.claimStep(state.journey, subjectId, step, deps.clock.now().toISOString());
   if (!claimed) {
     const existing = (await deps.store.listLedger(state.journey, subjectId)).get(step);
@@ -266,7 +283,7 @@ export async function deliverStep(deps: DeliverDeps, state: ExecutionState): Pro
     return finish("handoff", { to, reason: next.reason, template: message.templateId });
   }
   const skipped = (reason: string) => finish("skipped", { to, reason, template: message.templateId });
-  // An opt-out that arrived between the check and now still wins.
+  // An opt-out recorded between a check and a later delivery (a retried step loads afresh) still wins.
   if (message.messageClass === "marketing" && context.optedOutAt !== undefined) return skipped("opted-out");
   if (!to) return skipped("no-phone");
   let variables = message.variables;
@@ -346,12 +363,15 @@ function giveUpReason(error: string | undefined): string {
  * decision). If a claim is still pending, an invocation died after the request may have left: that is
  * recorded as sent with `delivery: unknown`, not resent.
  */
-async function giveUpStep(deps: DeliverDeps, state: ExecutionState): Promise<ExecutionState> {
+async function giveUpStep(
+  deps: DeliverDeps,
+  state: ExecutionState,
+  context: JourneyContext,
+): Promise<ExecutionState> {
   const step = stepOf(state, ["wait", "hold", "send", "handoff"]);
   const { failure, ...rest } = state;
   const journey = JOURNEYS[state.journey];
   const subjectId = journey.subjectId(state);
-  const context = await loadJourneyContext(deps, journey, state);
   const message = await journey.message(context, step);
   const to = context.customer?.phone;
   const customerId = context.customerId;
@@ -387,19 +407,26 @@ async function giveUpStep(deps: DeliverDeps, state: ExecutionState): Promise<Exe
  * next step. A hold (back to the wait) or `done` returns at once. Every part is idempotent, so the state
  * machine may retry the whole task: a step decided by an earlier try is not decided again. With
  * `state.failure` (the retries ran out) the step is given up instead, and the next one planned.
+ *
+ * The order, customer and opt-out are read once for the whole task (four reads, not twelve); only the
+ * ledger is read again before planning, since the step just decided is in it now.
  */
 export async function advanceStep(deps: DeliverDeps, state: ExecutionState): Promise<ExecutionState> {
+  const journey = JOURNEYS[state.journey];
+  const context = await loadJourneyContext(deps, journey, state);
   let decided: ExecutionState;
   if (state.failure) {
-    decided = await giveUpStep(deps, state);
+    decided = await giveUpStep(deps, state, context);
   } else {
-    decided = await checkStep(deps, state);
+    decided = await checkStep(deps, state, context);
     const kind = decided.next?.kind;
-    if (kind === "send" || kind === "handoff") decided = await deliverStep(deps, decided);
+    if (kind === "send" || kind === "handoff") decided = await deliverStep(deps, decided, context);
   }
   const kind = decided.next?.kind;
   if (kind === "hold" || kind === "done") return decided;
-  return planStep(deps, decided);
+  const ledger = await deps.store.listLedger(state.journey, journey.subjectId(state));
+  // A send may have waited for its rate slot, so the plan reads the clock again.
+  return planStep(deps, decided, { ...context, state: decided, ledger, now: deps.clock.now() });
 }
 
 /**

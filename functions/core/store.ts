@@ -152,11 +152,16 @@ export interface MessageRef {
   readonly step: string;
 }
 
+const STORAGE_ATTRIBUTES = new Set(["pk", "sk", "gsi1pk", "gsi1sk", "ttl", "status"]);
+
 function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g2, ttl: _ttl, status: _status, ...rest } = item;
-  // `<fact>AtMs` companions exist only to order facts by event time inside DynamoDB conditions.
-  for (const key of Object.keys(rest)) if (key.endsWith("AtMs")) delete rest[key];
+  const rest: Record<string, unknown> = {};
+  for (const key in item) {
+    // `<fact>AtMs` companions exist only to order facts by event time inside DynamoDB conditions.
+    if (STORAGE_ATTRIBUTES.has(key) || key.endsWith("AtMs")) continue;
+    rest[key] = item[key];
+  }
   return rest as T;
 }
 
