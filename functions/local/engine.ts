@@ -42,6 +42,8 @@ const PLACEHOLDER_ARN_PREFIX = "arn:aws:lambda:us-east-1:123456789012:function:"
 // The engine rejects task timeouts past setTimeout's limit; virtual waits are timed by the runner instead.
 const ENGINE_TIMEOUT_CEILING_SECONDS = 2_000_000;
 const DEFAULT_TASK_TIMEOUT_SECONDS = 60;
+/** ASL texts this process has validated already. */
+const VALIDATED_DEFINITIONS = new Set<string>();
 
 /**
  * Turns a `DefinitionString` (plain or `Fn::Join`) into ASL text, with Lambda ARNs as placeholders. A
@@ -106,7 +108,9 @@ interface LoadedMachine {
  */
 export class LocalJourneyEngine implements JourneyStarter {
   private readonly machines = new Map<JourneyId, LoadedMachine>();
+  /** Running executions; a finished one leaves only its name (a simulated year holds hundreds of thousands). */
   private readonly executions = new Map<string, { abort: AbortController; result: Promise<unknown> }>();
+  private readonly startedNames = new Set<string>();
   private readonly failures: { name: string; error: unknown }[] = [];
   /** Task (Lambda) invocations across all executions, retries included. */
   taskInvocations = 0;
@@ -188,8 +192,14 @@ export class LocalJourneyEngine implements JourneyStarter {
     // would time out at once), so the runner enforces the execution timeout on its clock instead.
     const timeoutMs = asl.TimeoutSeconds === undefined ? undefined : asl.TimeoutSeconds * 1000;
     delete asl.TimeoutSeconds;
-    // Validation of ARNs is off because the Lambda ARNs are local placeholders.
-    const machine = new StateMachine(asl, { validationOptions: { checkArn: false } });
+    // Validation of ARNs is off because the Lambda ARNs are local placeholders. A definition is validated
+    // once per process: the validator compiles its JSON schema on every call (≈ 0.2 s), and the journeys
+    // share one loop, so a shop's machines (and every test's engine) would pay for the same check again.
+    const text = JSON.stringify(asl);
+    const machine = new StateMachine(asl, {
+      validationOptions: { checkArn: false, noValidate: VALIDATED_DEFINITIONS.has(text) },
+    });
+    VALIDATED_DEFINITIONS.add(text);
     return { machine, timeoutMs, taskHandlers, waitOverrides, retryOverrides, hooks };
   }
 
@@ -236,7 +246,7 @@ export class LocalJourneyEngine implements JourneyStarter {
 
   /** Starts an execution; a second start with the same name is a no-op, as in Step Functions. */
   async start(journey: JourneyId, name: string, input: ExecutionState): Promise<void> {
-    if (this.executions.has(name)) return;
+    if (this.startedNames.has(name)) return;
     const loaded = this.machines.get(journey);
     if (!loaded) throw new Error(`no state machine for journey ${journey} in the template`);
     const abort = new AbortController();
@@ -277,8 +287,10 @@ export class LocalJourneyEngine implements JourneyStarter {
       // running after a stop may use the clock, and the virtual clock must not move under it.
       .finally(async () => {
         await Promise.allSettled([...inFlight]);
+        this.executions.delete(name);
         this.options.activity?.end();
       });
+    this.startedNames.add(name);
     this.executions.set(name, { abort, result });
     abort.signal.addEventListener("abort", () => run.abort(), { once: true });
   }
