@@ -19,18 +19,21 @@ import { systemClock } from "../functions/core/clock.js";
 import { parseShopConfig } from "../functions/core/config.js";
 import { dispatchEvent, PacedJourneyStarter } from "../functions/core/dispatch.js";
 import type { ShopEvent } from "../functions/core/events.js";
+import type { ExecutionState, JourneyId } from "../functions/core/model.js";
 import { StoreRateLimiter } from "../functions/core/rate-limit.js";
 import { buildReport } from "../functions/core/report.js";
 import { deliverStep } from "../functions/core/steps.js";
 import { Store } from "../functions/core/store.js";
 import { createWebhookRouter } from "../functions/handlers/ingest.js";
 import { createTableFromTemplate, startDynamoDbLocal } from "../functions/local/dynamodb-local.js";
+import { type CloudFormationTemplate, LocalJourneyEngine } from "../functions/local/engine.js";
 import { OutboxOperatorChannel } from "../functions/local/outbox.js";
 import { createLocalShop } from "../functions/local/runtime.js";
 import { startHttpServer } from "../functions/local/server.js";
 import { simulate } from "../functions/local/simulate.js";
 import { synthesizeTemplate } from "../functions/local/synth.js";
 import { syntheticEvents } from "../functions/local/synthetic.js";
+import { VirtualClock } from "../functions/local/virtual-clock.js";
 import { SnsSmsProvider } from "../functions/providers/sns.js";
 import { HANDLERS } from "../infra/shopcare-stack.js";
 import { FakeSmsApis } from "../tests/support/fake-providers.js";
@@ -312,6 +315,49 @@ async function simulation(_dynamo?: unknown) {
     met: perSecond >= 500,
     detail: `${orders} orders over ${num("sim-days")} days with every journey: ${result.executions} executions, ${result.transitions} transitions, ${result.decisions.length} decisions in ${round(seconds, 1)} s`,
   });
+  const engineRate = await engineAlone(template, result.executions);
+  const transitionsPerOrder = result.transitions / orders;
+  record({
+    figure: "local engine alone: orders per second it could run",
+    value: round(engineRate / transitionsPerOrder, 0),
+    unit: "/s",
+    detail: `the same synthesized machines with step tasks that do nothing, on the virtual clock: ${round(engineRate, 0)} transitions/s; at ${round(transitionsPerOrder, 1)} transitions per order, the ceiling of simulate on one core before shopcare does any work`,
+  });
+}
+
+/** State transitions per second of the local engine running the journeys' machines with no-op tasks. */
+async function engineAlone(template: CloudFormationTemplate, executions: number): Promise<number> {
+  const clock = new VirtualClock(new Date("2026-01-01T00:00:00Z"));
+  const stepsPerExecution = 3;
+  const noop = async (state: ExecutionState): Promise<ExecutionState> => {
+    const taken = Number(state.next?.kind === "wait" ? state.next.step : 0) + 1;
+    const sendAt = new Date(clock.now().getTime() + 86_400_000).toISOString();
+    return {
+      ...state,
+      next: taken < stepsPerExecution ? { kind: "wait", step: String(taken), sendAt } : { kind: "done" },
+    };
+  };
+  const engine = new LocalJourneyEngine({
+    template,
+    handlers: Object.fromEntries(HANDLERS.map((name) => [name, noop])),
+    clock,
+    activity: clock,
+    retryIntervalMs: 0,
+  });
+  const started = performance.now();
+  for (let index = 0; index < executions; index += 1) {
+    const journey = engine.journeys[index % engine.journeys.length] as JourneyId;
+    const sendAt = new Date(clock.now().getTime() + (index % 1440) * 60_000).toISOString();
+    await engine.start(journey, `noop-${index}`, {
+      journey,
+      orderId: `o${index}`,
+      enteredAt: clock.now().toISOString(),
+      next: { kind: "wait", step: "0", sendAt },
+    } as ExecutionState);
+  }
+  await clock.runUntilIdle();
+  await engine.drain();
+  return engine.transitions / ((performance.now() - started) / 1000);
 }
 
 async function sendRate(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>) {
