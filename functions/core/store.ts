@@ -1,13 +1,20 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   DeleteCommand,
+  type DeleteCommandInput,
   DynamoDBDocumentClient,
   GetCommand,
+  type GetCommandInput,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
+  type QueryCommandInput,
   ScanCommand,
+  type ScanCommandInput,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { OrderDetails } from "./events.js";
 import {
@@ -167,16 +174,42 @@ function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined 
 
 /**
  * Something other than DynamoDB that answers the store's lib-dynamodb commands with DynamoDB's semantics:
- * the in-memory table `simulate --store memory` uses (`functions/local/memory-table.ts`).
+ * the in-memory table `simulate --store memory` uses (`functions/local/memory-table.ts`). It is sent
+ * {@link DocumentRequest}s, not SDK commands: building an SDK command (its middleware stack) cost more
+ * than the in-memory table's answer.
  */
 export interface DocumentSender {
   readonly documentSender: true;
   send(command: object): Promise<unknown>;
 }
 
+/** The lib-dynamodb commands the store sends, by name. */
+const SDK_COMMANDS = {
+  Get: (input: GetCommandInput) => new GetCommand(input),
+  Put: (input: PutCommandInput) => new PutCommand(input),
+  Update: (input: UpdateCommandInput) => new UpdateCommand(input),
+  Delete: (input: DeleteCommandInput) => new DeleteCommand(input),
+  Query: (input: QueryCommandInput) => new QueryCommand(input),
+  Scan: (input: ScanCommandInput) => new ScanCommand(input),
+  TransactWrite: (input: TransactWriteCommandInput) => new TransactWriteCommand(input),
+};
+type Commands = typeof SDK_COMMANDS;
+
+/** A command for a {@link DocumentSender}: its name and its lib-dynamodb input. */
+export interface DocumentRequest {
+  readonly kind: keyof Commands;
+  readonly input: Parameters<Commands[keyof Commands]>[0];
+}
+
+/** The same commands as plain requests; typed as the SDK's, whose output shapes the sender answers with. */
+const DOCUMENT_REQUESTS = Object.fromEntries(
+  Object.keys(SDK_COMMANDS).map((kind) => [kind, (input: unknown) => ({ kind, input })]),
+) as unknown as Commands;
+
 /** Typed access to the shopcare table. */
 export class Store {
   private readonly doc: DynamoDBDocumentClient;
+  private readonly commands: Commands;
 
   constructor(
     client: DynamoDBClient | DocumentSender,
@@ -187,6 +220,7 @@ export class Store {
         ? // It answers the same commands with the same output shapes; only the type is the SDK's.
           (client as unknown as DynamoDBDocumentClient)
         : DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.commands = "documentSender" in client ? DOCUMENT_REQUESTS : SDK_COMMANDS;
   }
 
   /**
@@ -279,7 +313,7 @@ export class Store {
   /** Notes a journey whose event came before the order, to start it when the order arrives. */
   async markAwaitingOrder(orderId: string, journeyStage: string): Promise<void> {
     await this.doc.send(
-      new UpdateCommand({
+      this.commands.Update({
         TableName: this.tableName,
         Key: { pk: `ORDER#${orderId}`, sk: "ORDER" },
         UpdateExpression: "SET #orderId = :orderId ADD #awaiting :stage",
@@ -318,7 +352,7 @@ export class Store {
       return keepExisting ? `#${field} = if_not_exists(#${field}, :${field})` : `#${field} = :${field}`;
     });
     const { Attributes } = await this.doc.send(
-      new UpdateCommand({
+      this.commands.Update({
         TableName: this.tableName,
         Key: key,
         UpdateExpression: `SET ${sets.join(", ")}`,
@@ -341,7 +375,7 @@ export class Store {
 
   private async getItem(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      this.commands.Get({ TableName: this.tableName, Key: key, ConsistentRead: true }),
     );
     return Item;
   }
@@ -353,7 +387,7 @@ export class Store {
   ): Promise<Record<string, unknown>[]> {
     return this.allPages((startKey) =>
       this.doc.send(
-        new QueryCommand({
+        this.commands.Query({
           TableName: this.tableName,
           ...(options.index
             ? { IndexName: TABLE_KEYS.gsi1, KeyConditionExpression: "gsi1pk = :pk" }
@@ -404,7 +438,7 @@ export class Store {
   async claimStep(journey: JourneyId, subjectId: string, step: string, at: string): Promise<boolean> {
     try {
       await this.doc.send(
-        new PutCommand({
+        this.commands.Put({
           TableName: this.tableName,
           Item: {
             pk: `JOURNEY#${journey}#${subjectId}`,
@@ -426,7 +460,7 @@ export class Store {
   async releaseClaim(journey: JourneyId, subjectId: string, step: string): Promise<void> {
     try {
       await this.doc.send(
-        new DeleteCommand({
+        this.commands.Delete({
           TableName: this.tableName,
           Key: { pk: `JOURNEY#${journey}#${subjectId}`, sk: `STEP#${step}` },
           ConditionExpression: "#status = :pending",
@@ -451,7 +485,7 @@ export class Store {
   ): Promise<boolean> {
     try {
       await this.doc.send(
-        new PutCommand({
+        this.commands.Put({
           TableName: this.tableName,
           Item: {
             pk: `JOURNEY#${decision.journey}#${subjectId}`,
@@ -489,7 +523,7 @@ export class Store {
   ): Promise<{ started: boolean; replaced?: { orderId: string; paidAt: string } }> {
     try {
       const { Attributes } = await this.doc.send(
-        new UpdateCommand({
+        this.commands.Update({
           TableName: this.tableName,
           Key: { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" },
           UpdateExpression: "SET #customerId = :customerId, #orderId = :orderId, #paidAt = :paidAt",
@@ -521,7 +555,7 @@ export class Store {
   /** Files a provider message id so its delivery receipt finds the step (kept 30 days). */
   async putMessageRef(provider: string, messageId: string, ref: MessageRef, at: Date): Promise<void> {
     await this.doc.send(
-      new PutCommand({
+      this.commands.Put({
         TableName: this.tableName,
         Item: {
           pk: `MESSAGE#${provider}#${messageId}`,
@@ -605,7 +639,7 @@ export class Store {
       const send = { at: reservation.at.toISOString(), key: reservation.key };
       try {
         await this.doc.send(
-          new TransactWriteCommand({
+          this.commands.TransactWrite({
             TransactItems: keys.map((pk, index) => {
               const version = items[index]?.version;
               return {
@@ -659,7 +693,7 @@ export class Store {
     const ttl = second + 300;
     try {
       const { Attributes } = await this.doc.send(
-        new UpdateCommand({
+        this.commands.Update({
           TableName: this.tableName,
           Key: key,
           UpdateExpression: "SET #count = if_not_exists(#count, :offset) + :one, #ttl = :ttl",
@@ -676,7 +710,7 @@ export class Store {
     // Full, or the counter trails the clock (nobody took a ticket for a while): move it to now.
     try {
       await this.doc.send(
-        new UpdateCommand({
+        this.commands.Update({
           TableName: this.tableName,
           Key: key,
           UpdateExpression: "SET #count = :next, #ttl = :ttl",
@@ -706,7 +740,7 @@ export class Store {
   async archiveWebhook(webhook: ArchivedWebhook): Promise<ArchivedWebhook | undefined> {
     try {
       await this.doc.send(
-        new PutCommand({
+        this.commands.Put({
           TableName: this.tableName,
           Item: {
             pk: `WEBHOOK#${webhook.id}`,
@@ -745,7 +779,7 @@ export class Store {
   async listWebhooks(from: Date, to: Date): Promise<ArchivedWebhook[]> {
     const items = await this.allPages((startKey) =>
       this.doc.send(
-        new QueryCommand({
+        this.commands.Query({
           TableName: this.tableName,
           IndexName: TABLE_KEYS.gsi1,
           KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to",
@@ -766,7 +800,7 @@ export class Store {
   /** Remembers which order ships under a tracking number (parcel tracking pushes know only the number). */
   async indexTracking(trackingNo: string, orderId: string): Promise<void> {
     await this.doc.send(
-      new PutCommand({
+      this.commands.Put({
         TableName: this.tableName,
         Item: { pk: `TRACKING#${trackingNo}`, sk: "TRACKING", orderId },
       }),
@@ -782,7 +816,7 @@ export class Store {
   /** Removes a dead letter once it has been re-driven. */
   async deleteDeadLetter(letter: Pick<DeadLetter, "id" | "at">): Promise<void> {
     await this.doc.send(
-      new DeleteCommand({
+      this.commands.Delete({
         TableName: this.tableName,
         Key: { pk: "DEADLETTER", sk: `${letter.at}#${letter.id}` },
       }),
@@ -799,7 +833,7 @@ export class Store {
   /** Appends to the local outbox (the local runtime's stand-in for an SMS provider and the operators' topic). */
   async putOutbox(entry: OutboxEntry): Promise<void> {
     await this.doc.send(
-      new PutCommand({
+      this.commands.Put({
         TableName: this.tableName,
         Item: { pk: "OUTBOX", sk: `${entry.at}#${entry.id}`, ...entry },
       }),
@@ -813,7 +847,7 @@ export class Store {
   /** Keeps an event that failed processing, with its error, for an operator to inspect and replay. */
   async putDeadLetter(letter: DeadLetter): Promise<void> {
     await this.doc.send(
-      new PutCommand({
+      this.commands.Put({
         TableName: this.tableName,
         Item: { pk: "DEADLETTER", sk: `${letter.at}#${letter.id}`, ...letter },
       }),
@@ -828,7 +862,7 @@ export class Store {
   async recordTouch(customerId: string, touch: Touch): Promise<void> {
     await this.doc
       .send(
-        new PutCommand({
+        this.commands.Put({
           TableName: this.tableName,
           Item: {
             pk: `TOUCH#${customerId}`,
@@ -864,7 +898,7 @@ export class Store {
   async listOrders(): Promise<OrderRecord[]> {
     const items = await this.allPages((startKey) =>
       this.doc.send(
-        new ScanCommand({
+        this.commands.Scan({
           TableName: this.tableName,
           FilterExpression: "sk = :order",
           ExpressionAttributeValues: { ":order": "ORDER" },
@@ -877,7 +911,7 @@ export class Store {
 
   /** Scans the whole table; for tests and local inspection only. */
   async scanAll(): Promise<Record<string, unknown>[]> {
-    const { Items } = await this.doc.send(new ScanCommand({ TableName: this.tableName }));
+    const { Items } = await this.doc.send(this.commands.Scan({ TableName: this.tableName }));
     return Items ?? [];
   }
 }

@@ -8,7 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type DocumentSender, TABLE_KEYS } from "../core/store.js";
+import { type DocumentRequest, type DocumentSender, TABLE_KEYS } from "../core/store.js";
 
 type Item = Record<string, unknown>;
 type Names = Readonly<Record<string, string>> | undefined;
@@ -33,36 +33,40 @@ export class MemoryTable implements DocumentSender {
   /** Requests sent, counted as `simulate` counts DynamoDB Local's (one per request). */
   readonly requests = { reads: 0, writes: 0 };
 
+  /** Answers a store's {@link DocumentRequest} or the lib-dynamodb command it stands for. */
   async send(command: object): Promise<unknown> {
-    if (command instanceof GetCommand) {
+    const request = toRequest(command);
+    if (request.kind === "Get") {
       this.requests.reads += 1;
-      const item = this.get(command.input.Key as Item);
+      const item = this.get((request.input as GetCommand["input"]).Key as Item);
       return { Item: item };
     }
-    if (command instanceof PutCommand) {
+    if (request.kind === "Put") {
       this.requests.writes += 1;
-      this.put(command.input);
+      this.put(request.input as PutCommand["input"]);
       return {};
     }
-    if (command instanceof UpdateCommand) {
+    if (request.kind === "Update") {
       this.requests.writes += 1;
-      return this.update(command.input);
+      return this.update(request.input as UpdateCommand["input"]);
     }
-    if (command instanceof DeleteCommand) {
+    if (request.kind === "Delete") {
       this.requests.writes += 1;
-      const { Key, ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues } = command.input;
+      const { Key, ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues } =
+        request.input as DeleteCommand["input"];
       const item = this.get(Key as Item);
       this.check(item, ConditionExpression, ExpressionAttributeNames, ExpressionAttributeValues);
       if (item) this.remove(item);
       return {};
     }
-    if (command instanceof QueryCommand) {
+    if (request.kind === "Query") {
       this.requests.reads += 1;
-      return { Items: this.query(command.input) };
+      return { Items: this.query(request.input as QueryCommand["input"]) };
     }
-    if (command instanceof ScanCommand) {
+    if (request.kind === "Scan") {
       this.requests.reads += 1;
-      const { FilterExpression, ExpressionAttributeNames, ExpressionAttributeValues } = command.input;
+      const { FilterExpression, ExpressionAttributeNames, ExpressionAttributeValues } =
+        request.input as ScanCommand["input"];
       const items = [...this.partitions.values()].flatMap((partition) => [...partition.values()]);
       return {
         Items: items.filter(
@@ -72,8 +76,8 @@ export class MemoryTable implements DocumentSender {
         ),
       };
     }
-    if (command instanceof TransactWriteCommand) {
-      const puts = (command.input.TransactItems ?? []).map((entry) => {
+    if (request.kind === "TransactWrite") {
+      const puts = ((request.input as TransactWriteCommand["input"]).TransactItems ?? []).map((entry) => {
         if (!entry.Put)
           throw new Error(`MemoryTable: only Put in transactions, got ${JSON.stringify(entry)}`);
         return entry.Put;
@@ -102,7 +106,7 @@ export class MemoryTable implements DocumentSender {
       for (const put of puts) this.put({ Item: put.Item });
       return {};
     }
-    throw new Error(`MemoryTable: unsupported command ${command.constructor.name}`);
+    throw new Error(`MemoryTable: unsupported command ${request.kind}`);
   }
 
   private partition(key: Item): Map<string, Item> {
@@ -232,6 +236,22 @@ export class MemoryTable implements DocumentSender {
   }
 }
 
+const COMMAND_KINDS = new Map<unknown, DocumentRequest["kind"]>([
+  [GetCommand, "Get"],
+  [PutCommand, "Put"],
+  [UpdateCommand, "Update"],
+  [DeleteCommand, "Delete"],
+  [QueryCommand, "Query"],
+  [ScanCommand, "Scan"],
+  [TransactWriteCommand, "TransactWrite"],
+]);
+
+function toRequest(command: object): { kind: string; input: unknown } {
+  if ("kind" in command && "input" in command) return command as DocumentRequest;
+  const kind = COMMAND_KINDS.get(command.constructor);
+  return { kind: kind ?? command.constructor.name, input: (command as { input?: unknown }).input };
+}
+
 function tableKey(item: Item): string {
   return `${String(item[TABLE_KEYS.partitionKey])}\u0000${String(item[TABLE_KEYS.sortKey])}`;
 }
@@ -258,7 +278,9 @@ function copy<T>(value: T): T {
 }
 
 function withoutUndefined(item: Item): Item {
-  return copy(Object.fromEntries(Object.entries(item).filter(([, value]) => value !== undefined)));
+  const defined: Item = {};
+  for (const key in item) if (item[key] !== undefined) defined[key] = copy(item[key]);
+  return defined;
 }
 
 function pick(item: Item, attributes: ReadonlySet<string>): Item {
