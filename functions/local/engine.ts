@@ -208,6 +208,7 @@ export class LocalJourneyEngine implements JourneyStarter {
     signal: AbortSignal,
     deadline: Date | undefined,
     inFlight: Set<Promise<unknown>>,
+    counts: { transitions: number },
   ): Record<string, (input: Json) => Promise<Json>> {
     const { clock } = this.options;
     const timedOut = () => {
@@ -216,6 +217,7 @@ export class LocalJourneyEngine implements JourneyStarter {
       return error;
     };
     const bound: Record<string, (input: Json) => Promise<Json>> = {};
+    let endedInWait = false;
     for (const [stateName, taskHandler] of Object.entries(loaded.taskHandlers)) {
       // A stopped execution's task keeps running to its end (as a Lambda would), so it is tracked.
       const handler = (input: Json) => {
@@ -233,8 +235,15 @@ export class LocalJourneyEngine implements JourneyStarter {
         if (waiting) {
           const due = waiting.hook.dueAt(input, clock.now());
           await clock.sleepUntil(deadline && deadline < due ? deadline : due, signal);
-          if (signal.aborted) throw new Error("execution aborted");
-          if (deadline && clock.now() >= deadline) throw timedOut();
+          if (signal.aborted || (deadline && clock.now() >= deadline)) {
+            // The engine entered the task when the (zero-length) Wait ended, but on AWS the execution
+            // never left the Wait: the task's entry is not a transition Step Functions would bill. (The
+            // engine may retry the task after a stop; only the first entry was counted.)
+            if (!endedInWait) counts.transitions -= 1;
+            endedInWait = true;
+            if (signal.aborted) throw new Error("execution aborted");
+            throw timedOut();
+          }
           return withTimeout(handler(input), waiting.timeoutSeconds, stateName);
         }
         if (deadline && clock.now() >= deadline) throw timedOut();
@@ -264,6 +273,7 @@ export class LocalJourneyEngine implements JourneyStarter {
             ? undefined
             : new Date(this.options.clock.now().getTime() + loaded.timeoutMs),
           inFlight,
+          counts,
         ),
         waitTimeOverrides: loaded.waitOverrides,
         retryIntervalOverrides: loaded.retryOverrides,
