@@ -114,6 +114,24 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
   await startJourney(deps, { journey: "winback", ...base }, `${customerId}:${orderId}`);
 }
 
+/**
+ * A paid order's reminder has nothing left to do: its execution is stopped now and its next step recorded
+ * `paid` at the payment, instead of waking at the due time only to skip (three state transitions and a
+ * Lambda invocation for most orders). A reminder being sent at this very moment keeps its own decision.
+ */
+async function stopPaymentReminder(deps: DispatchDeps, order: OrderRecord): Promise<void> {
+  // Without order.created no reminder was started; it will be decided at entry when the order arrives.
+  if (!deps.config.journeys.paymentReminder.enabled || order.createdAt === undefined) return;
+  const state: ExecutionState = {
+    journey: "payment-reminder",
+    orderId: order.orderId,
+    customerId: order.customerId,
+    enteredAt: order.createdAt,
+  };
+  await deps.journeys.stop("payment-reminder", executionName("payment-reminder", order.orderId));
+  await skipUpcomingStep(deps, state, "paid");
+}
+
 /** An order-care journey an event calls for, and the stage when the journey has several. */
 interface OrderCareStart {
   readonly journey: Extract<JourneyId, "shipped" | "arrived" | "review-care">;
@@ -227,6 +245,7 @@ export async function dispatchEvent(deps: DispatchDeps, event: ShopEvent): Promi
           deps.telemetry.conversion(touch.journey, order.amount ?? 0);
         }
       }
+      await stopPaymentReminder(deps, order);
       return startPaidOrderJourneys(deps, event.orderId);
     }
     case "order.cancelled":

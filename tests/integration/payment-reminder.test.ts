@@ -3,7 +3,8 @@ import { parseShopConfig } from "../../functions/core/config.js";
 import type { ShopEvent } from "../../functions/core/events.js";
 import { inHoldout } from "../../functions/core/holdout.js";
 import { planStep } from "../../functions/core/steps.js";
-import { orderCreated, runSimulation, summary, virtualShop } from "../support/local.js";
+import { simulate } from "../../functions/local/simulate.js";
+import { dynamo, orderCreated, runSimulation, summary, templateFor, virtualShop } from "../support/local.js";
 
 const at = (local: string) => `2026-06-18T${local}:00+08:00`;
 
@@ -49,8 +50,9 @@ describe("payment-reminder on the local engine (synthesized machine, DynamoDB Lo
       orderCreated(at("10:00"), { id: "declined" }),
     ];
     const byOrder = Object.fromEntries(summary(await reminderDecisions(events)).map((d) => [d.orderId, d]));
+    // Decided when the payment arrives: the reminder's execution is stopped then, not woken at 11:00.
     expect(byOrder.paid).toMatchObject({
-      at: "2026-06-18T11:00:00.000+08:00",
+      at: "2026-06-18T10:20:00.000+08:00",
       outcome: "skipped",
       reason: "paid",
     });
@@ -62,6 +64,27 @@ describe("payment-reminder on the local engine (synthesized machine, DynamoDB Lo
     });
     expect(byOrder.declined).toMatchObject({ at: "2026-06-18T10:00:00.000+08:00", reason: "declined" });
     expect(Object.keys(byOrder)).toHaveLength(4);
+  });
+
+  it("stops a paid order's reminder at the payment: one state transition, no Lambda call at the due time", async () => {
+    const config = parseShopConfig({});
+    const events: ShopEvent[] = [
+      orderCreated(at("10:00"), { id: "prompt-payer" }),
+      { type: "order.paid", at: at("10:20"), orderId: "prompt-payer" },
+    ];
+
+    const result = await simulate({ config, events, dynamo: dynamo(), template: templateFor(config) });
+
+    expect(result.byJourney["payment-reminder"]).toEqual({ executions: 1, transitions: 1 });
+    expect(summary(result.decisions.filter((d) => d.journey === "payment-reminder"))).toEqual([
+      {
+        at: "2026-06-18T10:20:00.000+08:00",
+        orderId: "prompt-payer",
+        step: "first",
+        outcome: "skipped",
+        reason: "paid",
+      },
+    ]);
   });
 
   it("skips the 2nd reminder when the order is paid after the 1st", async () => {
