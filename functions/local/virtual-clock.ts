@@ -58,7 +58,7 @@ export class VirtualClock implements Clock {
       signal?.addEventListener(
         "abort",
         () => {
-          this.sleepers = this.sleepers.filter((other) => other !== sleeper);
+          this.remove(sleeper);
           sleeper.wake();
         },
         { once: true },
@@ -103,7 +103,8 @@ export class VirtualClock implements Clock {
     }
   }
 
-  private insert(sleeper: Sleeper): void {
+  /** Where `sleeper` is, or would be, in the queue ordered by (at, seq). */
+  private position(sleeper: Sleeper): number {
     let low = 0;
     let high = this.sleepers.length;
     while (low < high) {
@@ -112,6 +113,16 @@ export class VirtualClock implements Clock {
       if (other.at < sleeper.at || (other.at === sleeper.at && other.seq < sleeper.seq)) low = mid + 1;
       else high = mid;
     }
-    this.sleepers.splice(low, 0, sleeper);
+    return low;
+  }
+
+  private insert(sleeper: Sleeper): void {
+    this.sleepers.splice(this.position(sleeper), 0, sleeper);
+  }
+
+  /** Takes a stopped sleeper out of the queue (a binary search: a simulated year stops thousands). */
+  private remove(sleeper: Sleeper): void {
+    const index = this.position(sleeper);
+    if (this.sleepers[index] === sleeper) this.sleepers.splice(index, 1);
   }
 }
