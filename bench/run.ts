@@ -10,8 +10,8 @@
 import "../functions/local/polyfills.js";
 import { spawnSync } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { SNSClient } from "@aws-sdk/client-sns";
@@ -192,7 +192,9 @@ async function ingest(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>) {
 }
 
 async function coldStart(_dynamo?: unknown) {
-  const dir = mkdtempSync(join(tmpdir(), "shopcare-bench-"));
+  // Beside the bundles, under node_modules, so the baselines resolve the AWS SDK as the bundles do.
+  const dir = join(process.cwd(), "node_modules", ".cache", "shopcare-bench-baselines");
+  mkdirSync(dir, { recursive: true });
   const empty = join(dir, "empty.js");
   writeFileSync(empty, "exports.handler = async () => ({});\n");
   const env = { ...process.env, ...LAMBDA_ENV };
