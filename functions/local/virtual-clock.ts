@@ -3,7 +3,60 @@ import type { Clock } from "../core/clock.js";
 interface Sleeper {
   readonly at: number;
   readonly seq: number;
+  /** Set once woken (by time or by a stop), so a stopped sleeper still in the queue is passed over. */
+  woken: boolean;
   readonly wake: () => void;
+}
+
+function earlier(a: Sleeper, b: Sleeper): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+/**
+ * Sleepers by (time, arrival): a binary heap, since a simulated year keeps tens of thousands of executions
+ * asleep at once and a sorted array paid a copy of all of them for every insertion.
+ */
+class SleeperQueue {
+  private readonly heap: Sleeper[] = [];
+
+  push(sleeper: Sleeper): void {
+    const heap = this.heap;
+    heap.push(sleeper);
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >>> 1;
+      if (!earlier(sleeper, heap[parent] as Sleeper)) break;
+      heap[index] = heap[parent] as Sleeper;
+      index = parent;
+    }
+    heap[index] = sleeper;
+  }
+
+  /** The earliest sleeper still waiting; stopped ones at the front are dropped on the way. */
+  peek(): Sleeper | undefined {
+    while (this.heap[0]?.woken) this.pop();
+    return this.heap[0];
+  }
+
+  pop(): Sleeper | undefined {
+    const heap = this.heap;
+    const first = heap[0];
+    const last = heap.pop();
+    if (heap.length === 0 || last === undefined) return first;
+    let index = 0;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= heap.length) break;
+      const right = left + 1;
+      const child =
+        right < heap.length && earlier(heap[right] as Sleeper, heap[left] as Sleeper) ? right : left;
+      if (!earlier(heap[child] as Sleeper, last)) break;
+      heap[index] = heap[child] as Sleeper;
+      index = child;
+    }
+    heap[index] = last;
+    return first;
+  }
 }
 
 /**
@@ -13,7 +66,7 @@ interface Sleeper {
  */
 export class VirtualClock implements Clock {
   private current: number;
-  private sleepers: Sleeper[] = [];
+  private readonly sleepers = new SleeperQueue();
   private seq = 0;
   private active = 0;
   private idleWaiters: (() => void)[] = [];
@@ -43,33 +96,27 @@ export class VirtualClock implements Clock {
     const at = until.getTime();
     if (at <= this.current || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      let woken = false;
       const sleeper: Sleeper = {
         at,
         seq: this.seq++,
+        woken: false,
         wake: () => {
-          if (woken) return;
-          woken = true;
+          if (sleeper.woken) return;
+          sleeper.woken = true;
           this.begin();
           resolve();
         },
       };
-      this.insert(sleeper);
-      signal?.addEventListener(
-        "abort",
-        () => {
-          this.remove(sleeper);
-          sleeper.wake();
-        },
-        { once: true },
-      );
+      this.sleepers.push(sleeper);
+      // A stopped sleeper wakes now; its entry stays in the queue, passed over when it comes up.
+      signal?.addEventListener("abort", () => sleeper.wake(), { once: true });
       this.end();
     });
   }
 
   /** The earliest instant a sleeper waits for, if any. */
   nextWakeAt(): Date | undefined {
-    const first = this.sleepers[0];
+    const first = this.sleepers.peek();
     return first ? new Date(first.at) : undefined;
   }
 
@@ -87,9 +134,12 @@ export class VirtualClock implements Clock {
   async advanceTo(target: Date): Promise<void> {
     const targetMs = target.getTime();
     await this.settle();
-    for (let next = this.sleepers[0]; next && next.at <= targetMs; next = this.sleepers[0]) {
+    for (let next = this.sleepers.peek(); next && next.at <= targetMs; next = this.sleepers.peek()) {
       this.current = Math.max(this.current, next.at);
-      while (this.sleepers[0] && this.sleepers[0].at <= this.current) this.sleepers.shift()?.wake();
+      for (let due: Sleeper | undefined = next; due && due.at <= this.current; due = this.sleepers.peek()) {
+        this.sleepers.pop();
+        due.wake();
+      }
       await this.settle();
     }
     this.current = Math.max(this.current, targetMs);
@@ -101,28 +151,5 @@ export class VirtualClock implements Clock {
     for (let next = this.nextWakeAt(); next && (!horizon || next <= horizon); next = this.nextWakeAt()) {
       await this.advanceTo(next);
     }
-  }
-
-  /** Where `sleeper` is, or would be, in the queue ordered by (at, seq). */
-  private position(sleeper: Sleeper): number {
-    let low = 0;
-    let high = this.sleepers.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      const other = this.sleepers[mid] as Sleeper;
-      if (other.at < sleeper.at || (other.at === sleeper.at && other.seq < sleeper.seq)) low = mid + 1;
-      else high = mid;
-    }
-    return low;
-  }
-
-  private insert(sleeper: Sleeper): void {
-    this.sleepers.splice(this.position(sleeper), 0, sleeper);
-  }
-
-  /** Takes a stopped sleeper out of the queue (a binary search: a simulated year stops thousands). */
-  private remove(sleeper: Sleeper): void {
-    const index = this.position(sleeper);
-    if (this.sleepers[index] === sleeper) this.sleepers.splice(index, 1);
   }
 }
