@@ -50,7 +50,7 @@ const { values: flags } = parseArgs({
     "sim-days": { type: "string", default: "200" },
     "cost-orders": { type: "string", default: "2000" },
     messages: { type: "string", default: "10000" },
-    "provider-rate": { type: "string", default: "50" },
+    "provider-rate": { type: "string", default: "20" },
     "peak-orders": { type: "string", default: "100000" },
     "start-quota": { type: "string", default: "100" },
     only: { type: "string" },

@@ -62,6 +62,10 @@ export class FakeSmsApis {
     this.server = createServer((request, response) => {
       void this.handle(request, response);
     });
+    // Node's 5 s default closes idle keep-alive sockets that the SDK's pool may be reusing that very moment
+    // ("socket hang up", which the providers rightly call ambiguous and never resend); AWS endpoints and
+    // load balancers keep idle connections about a minute.
+    this.server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
