@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { ShopConfig } from "../core/config.js";
 import { InvalidEventError, parseShopEvent, type ShopEvent } from "../core/events.js";
@@ -8,6 +9,8 @@ import { startDynamoDbLocal } from "./dynamodb-local.js";
 import type { CloudFormationTemplate } from "./engine.js";
 import { MemoryTable } from "./memory-table.js";
 import { createLocalShop } from "./runtime.js";
+import { shardEvents } from "./shards.js";
+import { synthesizeTemplate } from "./synth.js";
 import { VirtualClock } from "./virtual-clock.js";
 
 /** An event file line that is not a valid generic event. */
@@ -62,6 +65,13 @@ export interface SimulateOptions {
   readonly template?: CloudFormationTemplate;
   /** Told after each event: how many are done, of how many, and the virtual time. */
   readonly onProgress?: (done: number, total: number, virtualNow: Date) => void;
+  /**
+   * Worker threads to spread the customers over (with `dynamo: "memory"` only). Customers who share no
+   * order or phone number never affect each other's decisions, except through the shop-wide send rate,
+   * which each worker gets an equal share of: decisions are the same as in one thread unless that rate
+   * is what delays a send. @default 1
+   */
+  readonly workers?: number;
 }
 
 /** What a simulation produced. */
@@ -99,6 +109,7 @@ function countRequests(client: DynamoDBClient): { reads: number; writes: number;
  * decision, ordered by `at`. Time starts at the first event and runs until every execution has finished.
  */
 export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
+  if ((options.workers ?? 1) > 1) return simulateInWorkers(options);
   const events = [...options.events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const first = events[0];
   const none = { transitions: 0, lambdaInvocations: 0, dynamoReads: 0, dynamoWrites: 0 };
@@ -158,6 +169,73 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     counter?.stop();
     await ownDynamo?.stop();
   }
+}
+
+/** {@link simulate} with the customers sharded over worker threads, the results merged. */
+async function simulateInWorkers(options: SimulateOptions): Promise<SimulationResult> {
+  if (options.dynamo !== "memory") throw new Error("simulate: workers need the in-memory table");
+  const shards = shardEvents(options.events, options.workers ?? 1);
+  const total = options.events.length;
+  const template = options.template ?? synthesizeTemplate(options.config);
+  const ratePerSecond = Math.max(1, Math.floor(options.config.sms.ratePerSecond / shards.length));
+  const config = { ...options.config, sms: { ...options.config.sms, ratePerSecond } };
+  const done = shards.map(() => 0);
+  const results = await Promise.all(
+    shards.map(
+      (events, index) =>
+        new Promise<SimulationResult>((resolve, reject) => {
+          const worker = new Worker(new URL("./simulate-worker.mjs", import.meta.url), {
+            workerData: { config, events, template },
+          });
+          worker.on(
+            "message",
+            (message: { progress?: number; now?: number; result?: SimulationResult; error?: string }) => {
+              if (message.progress !== undefined) {
+                done[index] = message.progress;
+                options.onProgress?.(
+                  done.reduce((sum, count) => sum + count, 0),
+                  total,
+                  new Date(message.now ?? 0),
+                );
+              }
+              if (message.error !== undefined)
+                reject(new Error(`simulate shard ${index + 1}: ${message.error}`));
+              if (message.result) resolve(message.result);
+            },
+          );
+          worker.on("error", reject);
+          worker.on("exit", (code) => {
+            if (code !== 0) reject(new Error(`simulate shard ${index + 1} exited with ${code}`));
+          });
+        }),
+    ),
+  );
+  const byJourney: Record<string, { executions: number; transitions: number }> = {};
+  for (const result of results)
+    for (const [journey, counts] of Object.entries(result.byJourney)) {
+      const sum = byJourney[journey] ?? { executions: 0, transitions: 0 };
+      byJourney[journey] = {
+        executions: sum.executions + counts.executions,
+        transitions: sum.transitions + counts.transitions,
+      };
+    }
+  const add = (pick: (result: SimulationResult) => number) =>
+    results.reduce((sum, result) => sum + pick(result), 0);
+  return {
+    decisions: results
+      .flatMap((result) => result.decisions)
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.journey.localeCompare(b.journey)),
+    executions: add((result) => result.executions),
+    transitions: add((result) => result.transitions),
+    byJourney,
+    orders: results.flatMap((result) => result.orders),
+    workload: {
+      transitions: add((result) => result.workload.transitions),
+      lambdaInvocations: add((result) => result.workload.lambdaInvocations),
+      dynamoReads: add((result) => result.workload.dynamoReads),
+      dynamoWrites: add((result) => result.workload.dynamoWrites),
+    },
+  };
 }
 
 /** Reads an event file and simulates it. */

@@ -58,6 +58,24 @@ describe("the in-memory table (simulate --store memory)", () => {
     expect(memory.workload).toEqual(local.workload);
   });
 
+  it("decides the same in two worker threads as in one, to the second (simulate workers)", async () => {
+    const events = syntheticEvents({ orders: 80, days: 60, seed: 6 });
+    const config = parseShopConfig({ caps: { marketingPerDay: 1 } });
+    const template = templateFor(config);
+
+    const one = await simulate({ config, events, dynamo: "memory", template });
+    const two = await simulate({ config, events, dynamo: "memory", template, workers: 2 });
+
+    expect(one.decisions.length).toBeGreaterThan(100);
+    // Each worker has half the send rate, so sends due at one instant take other sub-second slots.
+    expect(comparable(two.decisions)).toEqual(comparable(one.decisions));
+    const byId = (orders: typeof one.orders) =>
+      [...orders].sort((a, b) => a.orderId.localeCompare(b.orderId));
+    expect(byId(two.orders)).toEqual(byId(one.orders));
+    expect(two.byJourney).toEqual(one.byJourney);
+    expect(two.transitions).toBe(one.transitions);
+  });
+
   it("rejects a failed condition with the SDK's exception and leaves the item as it was", async () => {
     const table = new MemoryTable();
     const put = (status: string, condition?: string) =>
