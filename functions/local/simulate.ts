@@ -204,9 +204,10 @@ async function simulateInWorkers(options: SimulateOptions): Promise<SimulationRe
             },
           );
           worker.on("error", reject);
-          worker.on("exit", (code) => {
-            if (code !== 0) reject(new Error(`simulate shard ${index + 1} exited with ${code}`));
-          });
+          // After a result this changes nothing; before one, the shard is lost and so is the run.
+          worker.on("exit", (code) =>
+            reject(new Error(`simulate shard ${index + 1} exited (code ${code}) before its result`)),
+          );
         }),
     ),
   );
