@@ -215,12 +215,14 @@ export class Store {
     client: DynamoDBClient | DocumentSender,
     private readonly tableName: string,
   ) {
-    this.doc =
-      "documentSender" in client
-        ? // It answers the same commands with the same output shapes; only the type is the SDK's.
-          (client as unknown as DynamoDBDocumentClient)
-        : DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-    this.commands = "documentSender" in client ? DOCUMENT_REQUESTS : SDK_COMMANDS;
+    if ("documentSender" in client) {
+      // It answers the same commands with the same output shapes; only the type is the SDK's.
+      this.doc = client as unknown as DynamoDBDocumentClient;
+      this.commands = DOCUMENT_REQUESTS;
+    } else {
+      this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+      this.commands = SDK_COMMANDS;
+    }
   }
 
   /**
