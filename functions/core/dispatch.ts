@@ -122,14 +122,21 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
 async function stopPaymentReminder(deps: DispatchDeps, order: OrderRecord): Promise<void> {
   // Without order.created no reminder was started; it will be decided at entry when the order arrives.
   if (!deps.config.journeys.paymentReminder.enabled || order.createdAt === undefined) return;
-  const state: ExecutionState = {
-    journey: "payment-reminder",
-    orderId: order.orderId,
-    customerId: order.customerId,
-    enteredAt: order.createdAt,
-  };
   await deps.journeys.stop("payment-reminder", executionName("payment-reminder", order.orderId));
-  await skipUpcomingStep(deps, state, "paid");
+  await skipUpcomingStep(
+    deps,
+    paymentReminderState(order.orderId, order.customerId, order.createdAt),
+    "paid",
+  );
+}
+
+/** A payment reminder's execution state: one per order, entered when the order was created. */
+function paymentReminderState(
+  orderId: string,
+  customerId: string | undefined,
+  createdAt: string,
+): ExecutionState {
+  return { journey: "payment-reminder", orderId, customerId, enteredAt: createdAt };
 }
 
 /** An order-care journey an event calls for, and the stage when the journey has several. */
@@ -225,13 +232,11 @@ export async function dispatchEvent(deps: DispatchDeps, event: ShopEvent): Promi
     case "order.created": {
       const order = await store.recordOrderCreated(event.order, event.at);
       if (deps.config.journeys.paymentReminder.enabled) {
-        const state: ExecutionState = {
-          journey: "payment-reminder",
-          orderId: event.order.id,
-          customerId: event.order.customer.id,
-          enteredAt: event.at,
-        };
-        await startJourney(deps, state, event.order.id);
+        await startJourney(
+          deps,
+          paymentReminderState(event.order.id, event.order.customer.id, event.at),
+          event.order.id,
+        );
       }
       // Payment, shipping and parcel events may have arrived before the order (webhooks come out of order).
       await startAwaitedJourneys(deps, order);
