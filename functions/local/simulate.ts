@@ -89,6 +89,11 @@ export interface SimulationResult {
 
 const REQUEST_COUNTER = "shopcareRequestCounter";
 
+/** The order of a simulation's decisions: by time, then by journey. */
+function byDecisionTime(a: DecisionRecord, b: DecisionRecord): number {
+  return Date.parse(a.at) - Date.parse(b.at) || a.journey.localeCompare(b.journey);
+}
+
 /** Counts DynamoDB requests through a client, as the on-demand bill counts them (one per request). */
 function countRequests(client: DynamoDBClient): { reads: number; writes: number; stop: () => void } {
   const counts = { reads: 0, writes: 0, stop: () => client.middlewareStack.remove(REQUEST_COUNTER) };
@@ -147,9 +152,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     if (deadLetters.length > 0)
       failures.push(...deadLetters.map((letter) => `dead letter: ${letter.error} ${letter.body}`));
     if (failures.length > 0) throw new Error(`simulation failed:\n  ${failures.join("\n  ")}`);
-    const decisions = (await shop.store.listDecisions()).sort(
-      (a, b) => Date.parse(a.at) - Date.parse(b.at) || a.journey.localeCompare(b.journey),
-    );
+    const decisions = (await shop.store.listDecisions()).sort(byDecisionTime);
     const orders = await shop.store.listOrders();
     return {
       decisions,
@@ -223,9 +226,7 @@ async function simulateInWorkers(options: SimulateOptions): Promise<SimulationRe
   const add = (pick: (result: SimulationResult) => number) =>
     results.reduce((sum, result) => sum + pick(result), 0);
   return {
-    decisions: results
-      .flatMap((result) => result.decisions)
-      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at) || a.journey.localeCompare(b.journey)),
+    decisions: results.flatMap((result) => result.decisions).sort(byDecisionTime),
     executions: add((result) => result.executions),
     transitions: add((result) => result.transitions),
     byJourney,
