@@ -13,10 +13,7 @@ import {
   StateMachineType,
 } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import type { JourneyId } from "../functions/core/model.js";
-
-/** Tag that names the journey a state machine runs. */
-export const JOURNEY_TAG = "shopcare:journey";
+import { JOURNEY_TAG, type JourneyId } from "../functions/core/model.js";
 
 /** Properties of a {@link JourneyStateMachine}. */
 export interface JourneyStateMachineProps {

@@ -13,6 +13,12 @@ export const JourneyIdSchema = z.enum([
 ]);
 export type JourneyId = z.infer<typeof JourneyIdSchema>;
 
+/**
+ * Tag that names the journey a state machine runs: the stack sets it, the local engine finds the journeys
+ * by it (here rather than in `infra/`, so the local engine loads without aws-cdk-lib).
+ */
+export const JOURNEY_TAG = "shopcare:journey";
+
 /** Notices are never capped; marketing is capped, slotted and carries the opt-out line. */
 export type MessageClass = "notice" | "marketing";
 

@@ -1,9 +1,8 @@
 import "./polyfills.js";
 import { StateMachine } from "aws-local-stepfunctions";
-import { JOURNEY_TAG } from "../../infra/journey-state-machine.js";
 import type { Clock } from "../core/clock.js";
 import type { JourneyStarter } from "../core/dispatch.js";
-import type { ExecutionState, JourneyId } from "../core/model.js";
+import { type ExecutionState, JOURNEY_TAG, type JourneyId } from "../core/model.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: ASL and CloudFormation are untyped JSON here.
 type Json = any;

@@ -21,7 +21,6 @@ import { MemoryTable } from "./memory-table.js";
 import { OutboxOperatorChannel, type OutboxPrinter, OutboxSmsProvider } from "./outbox.js";
 import { LocalEventQueue } from "./queue.js";
 import type { LocalRoute } from "./server.js";
-import { synthesizeTemplate } from "./synth.js";
 
 /** Options of {@link createLocalShop}. */
 export interface LocalShopOptions {
@@ -85,7 +84,8 @@ export interface LocalShop {
  */
 export async function createLocalShop(options: LocalShopOptions): Promise<LocalShop> {
   const { config, clock } = options;
-  const template = options.template ?? synthesizeTemplate(config);
+  // aws-cdk-lib takes ≈ 1.5 s to load: a caller that brings the template (a simulate worker) skips it.
+  const template = options.template ?? (await import("./synth.js")).synthesizeTemplate(config);
   const tableName = options.tableName ?? `shopcare-${randomUUID().slice(0, 8)}`;
   if (!(options.dynamo instanceof MemoryTable))
     await createTableFromTemplate(options.dynamo, template, tableName);

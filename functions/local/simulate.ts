@@ -10,7 +10,6 @@ import type { CloudFormationTemplate } from "./engine.js";
 import { MemoryTable } from "./memory-table.js";
 import { createLocalShop } from "./runtime.js";
 import { shardEvents } from "./shards.js";
-import { synthesizeTemplate } from "./synth.js";
 import { VirtualClock } from "./virtual-clock.js";
 
 /** An event file line that is not a valid generic event. */
@@ -179,7 +178,7 @@ async function simulateInWorkers(options: SimulateOptions): Promise<SimulationRe
   if (options.dynamo !== "memory") throw new Error("simulate: workers need the in-memory table");
   const shards = shardEvents(options.events, options.workers ?? 1);
   const total = options.events.length;
-  const template = options.template ?? synthesizeTemplate(options.config);
+  const template = options.template ?? (await import("./synth.js")).synthesizeTemplate(options.config);
   const ratePerSecond = Math.max(1, Math.floor(options.config.sms.ratePerSecond / shards.length));
   const config = { ...options.config, sms: { ...options.config.sms, ratePerSecond } };
   const done = shards.map(() => 0);
