@@ -231,8 +231,9 @@ async function coldStart(_dynamo?: unknown) {
     unit: "×",
     detail: `an empty handler that first requires ${INGEST_SDK_CLIENTS.join(", ")}: ${round(sdkBaseline)} ms`,
   });
+  const config = parseShopConfig({});
   for (const name of HANDLERS) {
-    const outfile = await buildLambdaBundle(name, parseShopConfig({}), "bench");
+    const outfile = await buildLambdaBundle(name, config, "bench");
     const kb = round(statSync(outfile).size / 1024, 0);
     const initMs = startup(outfile);
     const init = round(initMs / baseline);
@@ -260,7 +261,7 @@ async function coldStart(_dynamo?: unknown) {
       });
       // The other side of the trade: the SDK bundled (tree-shaken) loads faster than the runtime's
       // copy but makes the bundle larger. Measured, not deployed, so the choice rests on figures.
-      const withSdk = await buildLambdaBundle(name, parseShopConfig({}), "bench", { bundleAwsSdk: true });
+      const withSdk = await buildLambdaBundle(name, config, "bench", { bundleAwsSdk: true });
       record({
         figure: "ingest with the AWS SDK bundled: init / empty handler",
         value: round(startup(withSdk) / baseline),
@@ -396,11 +397,11 @@ async function sendRate(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>) 
   const total = num("messages");
   const fake = await new FakeSmsApis({ perSecond: rate }).start();
   const config = parseShopConfig({ sms: { ratePerSecond: rate } });
-  const store = flags["send-store"];
+  const table = flags["send-store"];
   const shop = await createLocalShop({
     config,
     clock: systemClock,
-    dynamo: store === "memory" ? new MemoryTable() : dynamo.client,
+    dynamo: table === "memory" ? new MemoryTable() : dynamo.client,
     template: synthesizeTemplate(config),
   });
   const sms = new SnsSmsProvider(
@@ -473,7 +474,7 @@ async function sendRate(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>) 
     unit: "",
     target: "≥ 0.95, 0 throttled, 0 duplicates, 0 lost",
     met: achieved >= 0.95 && throttled === 0 && duplicates === 0 && lost === 0,
-    detail: `${total} messages in ${round(seconds, 1)} s against a provider that throttles above ${rate}/s: ${throttled} throttled, ${duplicates} duplicates, ${lost} lost, ${retried} retries; table: ${store}`,
+    detail: `${total} messages in ${round(seconds, 1)} s against a provider that throttles above ${rate}/s: ${throttled} throttled, ${duplicates} duplicates, ${lost} lost, ${retried} retries; table: ${table}`,
   });
 }
 
