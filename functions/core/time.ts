@@ -1,4 +1,4 @@
-import { DateTime, IANAZone } from "luxon";
+import { IANAZone } from "luxon";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -54,15 +54,59 @@ export interface DailyWindow {
   readonly end: string;
 }
 
-function localAt(day: DateTime, timeOfDay: string): DateTime {
-  if (timeOfDay === "24:00") return day.plus({ days: 1 }).startOf("day");
-  const [hour, minute] = timeOfDay.split(":").map(Number);
-  // luxon moves a wall time that a DST gap skips forward, so "02:30" on a spring-forward day still exists.
-  return day.set({ hour, minute, second: 0, millisecond: 0 });
+const MINUTE_MS = 60_000;
+
+/**
+ * An instant and the UTC offset (minutes) it is read with: the pair luxon's `DateTime` carries. The
+ * arithmetic below is luxon's own (`fixOffset`, `set`, `plus({ days })`), done on these two numbers:
+ * building `DateTime`s for it was a tenth of a simulation's time. `tests/unit/time.test.ts` holds every
+ * function here to the same computation through luxon's `DateTime`, DST gaps and folds included.
+ */
+interface Zoned {
+  readonly ts: number;
+  readonly offset: number;
 }
 
-function inZone(instant: Date, timeZone: string): DateTime {
-  return DateTime.fromJSDate(instant, { zone: zoneNamed(timeZone) });
+function inZone(instant: Date, zone: IANAZone): Zoned {
+  const ts = instant.getTime();
+  return { ts, offset: zone.offset(ts) };
+}
+
+/** The local wall-clock reading, as milliseconds since the epoch of a UTC clock showing the same. */
+function wallOf(zoned: Zoned): number {
+  return zoned.ts + zoned.offset * MINUTE_MS;
+}
+
+/**
+ * The instant a wall-clock reading stands for, starting from the offset `guess` (luxon's `fixOffset`): a
+ * reading a DST gap skips is moved forward by the gap; one a fold repeats keeps the guessed side.
+ */
+function fromWall(wall: number, guess: number, zone: IANAZone): Zoned {
+  let ts = wall - guess * MINUTE_MS;
+  const second = zone.offset(ts);
+  if (second === guess) return { ts, offset: guess };
+  ts -= (second - guess) * MINUTE_MS;
+  const third = zone.offset(ts);
+  if (second === third) return { ts, offset: second };
+  return { ts: wall - Math.min(second, third) * MINUTE_MS, offset: Math.max(second, third) };
+}
+
+function startOfWallDay(wall: number): number {
+  return wall - (((wall % DAY_MS) + DAY_MS) % DAY_MS);
+}
+
+function plusDays(zoned: Zoned, days: number, zone: IANAZone): Zoned {
+  return fromWall(wallOf(zoned) + days * DAY_MS, zoned.offset, zone);
+}
+
+/** `timeOfDay` ("HH:MM", or "24:00" for the end of the day) on the local day of `day`. */
+function localAt(day: Zoned, timeOfDay: string, zone: IANAZone): Zoned {
+  if (timeOfDay === "24:00") {
+    const next = plusDays(day, 1, zone);
+    return fromWall(startOfWallDay(wallOf(next)), next.offset, zone);
+  }
+  const [hour = 0, minute = 0] = timeOfDay.split(":").map(Number);
+  return fromWall(startOfWallDay(wallOf(day)) + hour * HOUR_MS + minute * MINUTE_MS, day.offset, zone);
 }
 
 /**
@@ -70,12 +114,12 @@ function inZone(instant: Date, timeZone: string): DateTime {
  * A message due outside its window is held until the window next opens, never dropped.
  */
 export function holdToWindow(instant: Date, window: DailyWindow, timeZone: string): Date {
-  const local = inZone(instant, timeZone);
-  const opens = localAt(local, window.start);
-  const closes = localAt(local, window.end);
-  if (local < opens) return opens.toJSDate();
-  if (local < closes) return instant;
-  return localAt(local.plus({ days: 1 }), window.start).toJSDate();
+  const zone = zoneNamed(timeZone);
+  const local = inZone(instant, zone);
+  const opens = localAt(local, window.start, zone);
+  if (local.ts < opens.ts) return new Date(opens.ts);
+  if (local.ts < localAt(local, window.end, zone).ts) return instant;
+  return new Date(localAt(plusDays(local, 1, zone), window.start, zone).ts);
 }
 
 /** The slots (local times like "10:00") that lie inside `window`, earliest first. */
@@ -93,14 +137,15 @@ export function nextSlot(
   window: DailyWindow,
   timeZone: string,
 ): Date {
-  const local = inZone(instant, timeZone);
+  const zone = zoneNamed(timeZone);
+  const local = inZone(instant, zone);
   const inWindow = slotsInWindow(slots, window);
   if (inWindow.length === 0) throw new Error("no marketing slot lies inside the marketing window");
   for (let dayOffset = 0; dayOffset < 2; dayOffset += 1) {
-    const day = local.plus({ days: dayOffset });
+    const day = dayOffset === 0 ? local : plusDays(local, dayOffset, zone);
     for (const slot of inWindow) {
-      const candidate = localAt(day, slot);
-      if (candidate >= local) return candidate.toJSDate();
+      const candidate = localAt(day, slot, zone);
+      if (candidate.ts >= local.ts) return new Date(candidate.ts);
     }
   }
   throw new Error("unreachable: a slot exists on the next day");
@@ -108,7 +153,8 @@ export function nextSlot(
 
 /** `timeOfDay` local on the calendar day after the local day of `instant` (e.g. "10:00 the next day"). */
 export function atLocalTimeNextDay(instant: Date, timeOfDay: string, timeZone: string): Date {
-  return localAt(inZone(instant, timeZone).plus({ days: 1 }), timeOfDay).toJSDate();
+  const zone = zoneNamed(timeZone);
+  return new Date(localAt(plusDays(inZone(instant, zone), 1, zone), timeOfDay, zone).ts);
 }
 
 /** Whether `instant` lies in the half-open range [`start`, `end`). */
@@ -116,12 +162,25 @@ export function within(instant: Date, start: Date, end: Date): boolean {
   return instant >= start && instant < end;
 }
 
+function pad(value: number, width = 2): string {
+  return String(value).padStart(width, "0");
+}
+
 /** ISO 8601 with the shop's offset and milliseconds, the format of decision records' `at`. */
 export function formatInZone(instant: Date, timeZone: string): string {
-  return inZone(instant, timeZone).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSSZZ");
+  const zoned = inZone(instant, zoneNamed(timeZone));
+  const wall = new Date(wallOf(zoned));
+  const sign = zoned.offset >= 0 ? "+" : "-";
+  const offset = Math.abs(zoned.offset);
+  return (
+    `${pad(wall.getUTCFullYear(), 4)}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}` +
+    `T${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}:${pad(wall.getUTCSeconds())}` +
+    `.${pad(wall.getUTCMilliseconds(), 3)}${sign}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`
+  );
 }
 
 /** A short local date-time for message text, e.g. `6月21日 11:00` style `MM-dd HH:mm`. */
 export function formatShortLocal(instant: Date, timeZone: string): string {
-  return inZone(instant, timeZone).toFormat("MM-dd HH:mm");
+  const wall = new Date(wallOf(inZone(instant, zoneNamed(timeZone))));
+  return `${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())} ${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}`;
 }

@@ -1,9 +1,11 @@
 import fc from "fast-check";
-import { IANAZone } from "luxon";
+import { DateTime, IANAZone } from "luxon";
 import { describe, expect, it } from "vitest";
 import {
   atLocalTimeNextDay,
+  type DailyWindow,
   formatInZone,
+  formatShortLocal,
   holdToWindow,
   nextSlot,
   zoneNamed,
@@ -121,5 +123,119 @@ describe("the offset-caching zone", () => {
     expect(holdToWindow(new Date("2026-12-01T10:00:00Z"), NOTICE, newYork)).toEqual(
       new Date("2026-12-01T13:00:00Z"),
     );
+  });
+});
+
+/** The same rules through luxon's `DateTime`, as time.ts computed them before it did luxon's arithmetic itself. */
+const viaLuxon = {
+  localAt(day: DateTime, timeOfDay: string): DateTime {
+    if (timeOfDay === "24:00") return day.plus({ days: 1 }).startOf("day");
+    const [hour, minute] = timeOfDay.split(":").map(Number);
+    return day.set({ hour, minute, second: 0, millisecond: 0 });
+  },
+  inZone(instant: Date, timeZone: string): DateTime {
+    return DateTime.fromJSDate(instant, { zone: new IANAZone(timeZone) });
+  },
+  holdToWindow(instant: Date, window: DailyWindow, timeZone: string): Date {
+    const local = viaLuxon.inZone(instant, timeZone);
+    const opens = viaLuxon.localAt(local, window.start);
+    const closes = viaLuxon.localAt(local, window.end);
+    if (local < opens) return opens.toJSDate();
+    if (local < closes) return instant;
+    return viaLuxon.localAt(local.plus({ days: 1 }), window.start).toJSDate();
+  },
+  nextSlot(instant: Date, slots: readonly string[], window: DailyWindow, timeZone: string): Date {
+    const local = viaLuxon.inZone(instant, timeZone);
+    const inWindow = slots.filter((slot) => slot >= window.start && slot < window.end).sort();
+    for (let dayOffset = 0; dayOffset < 2; dayOffset += 1) {
+      const day = local.plus({ days: dayOffset });
+      for (const slot of inWindow) {
+        const candidate = viaLuxon.localAt(day, slot);
+        if (candidate >= local) return candidate.toJSDate();
+      }
+    }
+    throw new Error("no slot");
+  },
+};
+
+describe("zone arithmetic without DateTime objects", () => {
+  // Whole-hour DST both hemispheres, Lord Howe's 30-minute DST, Kathmandu's +05:45, no DST at all.
+  const zones = [
+    "America/New_York",
+    "Europe/London",
+    "Australia/Lord_Howe",
+    "America/Santiago",
+    "Asia/Kathmandu",
+    "Asia/Shanghai",
+  ];
+  const zone = fc.constantFrom(...zones);
+  // Instants near the 2026 clock changes of these zones as well as anywhere in 2025–2027.
+  const changes = [
+    "2026-03-08T07:00:00Z",
+    "2026-11-01T06:00:00Z",
+    "2026-03-29T01:00:00Z",
+    "2026-10-25T01:00:00Z",
+    "2026-04-04T15:00:00Z",
+    "2026-10-03T15:30:00Z",
+    "2026-04-05T03:00:00Z",
+    "2026-09-06T04:00:00Z",
+  ].map(Date.parse);
+  const instant = fc.oneof(
+    fc.integer({ min: Date.parse("2025-01-01T00:00:00Z"), max: Date.parse("2027-12-31T23:59:59Z") }),
+    fc
+      .tuple(fc.constantFrom(...changes), fc.integer({ min: -36 * 3_600_000, max: 36 * 3_600_000 }))
+      .map(([change, delta]) => change + delta),
+  );
+  const timeOfDay = fc
+    .tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 45, 59))
+    .map(([hour, minute]) => `${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}`);
+  const window = fc
+    .tuple(timeOfDay, fc.oneof(timeOfDay, fc.constant("24:00")))
+    .filter(([start, end]) => start < end)
+    .map(([start, end]) => ({ start, end }));
+
+  it("holds to a window exactly as luxon's DateTime does", () => {
+    fc.assert(
+      fc.property(instant, window, zone, (ts, win, name) => {
+        const at = new Date(ts);
+        expect(holdToWindow(at, win, name).getTime()).toBe(viaLuxon.holdToWindow(at, win, name).getTime());
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("finds the next marketing slot exactly as luxon's DateTime does", () => {
+    const slots = fc.array(timeOfDay, { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(instant, slots, zone, (ts, wanted, name) => {
+        const win = { start: "00:00", end: "24:00" };
+        const at = new Date(ts);
+        expect(nextSlot(at, wanted, win, name).getTime()).toBe(
+          viaLuxon.nextSlot(at, wanted, win, name).getTime(),
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("moves to a time of day on the next local day and formats in the zone as luxon does", () => {
+    fc.assert(
+      fc.property(instant, timeOfDay, zone, (ts, time, name) => {
+        const at = new Date(ts);
+        const local = viaLuxon.inZone(at, name);
+        expect(atLocalTimeNextDay(at, time, name).getTime()).toBe(
+          viaLuxon.localAt(local.plus({ days: 1 }), time).toMillis(),
+        );
+        expect(formatInZone(at, name)).toBe(local.toFormat("yyyy-MM-dd'T'HH:mm:ss.SSSZZ"));
+        expect(formatShortLocal(at, name)).toBe(local.toFormat("MM-dd HH:mm"));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("moves a wall time inside a DST gap forward, as luxon does: 02:30 on New York's spring-forward day", () => {
+    const zone = "America/New_York";
+    const held = holdToWindow(new Date("2026-03-08T01:00:00-05:00"), { start: "02:30", end: "05:00" }, zone);
+    expect(formatInZone(held, zone)).toBe("2026-03-08T03:30:00.000-04:00");
   });
 });
