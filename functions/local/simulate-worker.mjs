@@ -1,17 +1,17 @@
-// One shard of a parallel `simulate` (see `workers` in simulate.ts): a worker thread runs the TypeScript
-// simulation through tsx, as the CLI does, and posts its result (or its error) back.
+// One shard of a parallel `simulate` (see `workers` in simulate.ts): a worker thread runs the simulation
+// bundle the main thread built (plain JavaScript, no tsx) and posts its result (or its error) back.
+import { pathToFileURL } from "node:url";
 import { parentPort, workerData } from "node:worker_threads";
-import { register } from "tsx/esm/api";
 
-register();
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const { simulate } = await import("./simulate.ts");
+const { bundle, ...options } = workerData;
+const { simulate } = await import(pathToFileURL(bundle).href);
 const PROGRESS_INTERVAL_MS = 100;
 let lastProgress = 0;
 try {
   const result = await simulate({
-    ...workerData,
+    ...options,
     dynamo: "memory",
     // A message per event would keep the main thread (and its core) busy; a few a second draw the bar.
     onProgress: (done, total, now) => {

@@ -1,4 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { ShopConfig } from "../core/config.js";
@@ -182,37 +184,50 @@ async function simulateInWorkers(options: SimulateOptions): Promise<SimulationRe
   const ratePerSecond = Math.max(1, Math.floor(options.config.sms.ratePerSecond / shards.length));
   const config = { ...options.config, sms: { ...options.config.sms, ratePerSecond } };
   const done = shards.map(() => 0);
-  const results = await Promise.all(
-    shards.map(
-      (events, index) =>
-        new Promise<SimulationResult>((resolve, reject) => {
-          const worker = new Worker(new URL("./simulate-worker.mjs", import.meta.url), {
-            workerData: { config, events, template },
-          });
-          worker.on(
-            "message",
-            (message: { progress?: number; now?: number; result?: SimulationResult; error?: string }) => {
-              if (message.progress !== undefined) {
-                done[index] = message.progress;
-                options.onProgress?.(
-                  done.reduce((sum, count) => sum + count, 0),
-                  total,
-                  new Date(message.now ?? 0),
-                );
-              }
-              if (message.error !== undefined)
-                reject(new Error(`simulate shard ${index + 1}: ${message.error}`));
-              if (message.result) resolve(message.result);
-            },
-          );
-          worker.on("error", reject);
-          // After a result this changes nothing; before one, the shard is lost and so is the run.
-          worker.on("exit", (code) =>
-            reject(new Error(`simulate shard ${index + 1} exited (code ${code}) before its result`)),
-          );
-        }),
-    ),
-  );
+  const bundle = await bundleSimulation();
+  try {
+    return mergeShards(await runShards());
+  } finally {
+    await rm(bundle, { force: true });
+  }
+
+  function runShards(): Promise<SimulationResult[]> {
+    return Promise.all(
+      shards.map(
+        (events, index) =>
+          new Promise<SimulationResult>((resolve, reject) => {
+            const worker = new Worker(new URL("./simulate-worker.mjs", import.meta.url), {
+              workerData: { config, events, template, bundle },
+            });
+            worker.on(
+              "message",
+              (message: { progress?: number; now?: number; result?: SimulationResult; error?: string }) => {
+                if (message.progress !== undefined) {
+                  done[index] = message.progress;
+                  options.onProgress?.(
+                    done.reduce((sum, count) => sum + count, 0),
+                    total,
+                    new Date(message.now ?? 0),
+                  );
+                }
+                if (message.error !== undefined)
+                  reject(new Error(`simulate shard ${index + 1}: ${message.error}`));
+                if (message.result) resolve(message.result);
+              },
+            );
+            worker.on("error", reject);
+            // After a result this changes nothing; before one, the shard is lost and so is the run.
+            worker.on("exit", (code) =>
+              reject(new Error(`simulate shard ${index + 1} exited (code ${code}) before its result`)),
+            );
+          }),
+      ),
+    );
+  }
+}
+
+/** Every shard's result as one. */
+function mergeShards(results: readonly SimulationResult[]): SimulationResult {
   const byJourney: Record<string, { executions: number; transitions: number }> = {};
   for (const result of results)
     for (const [journey, counts] of Object.entries(result.byJourney)) {
@@ -237,6 +252,48 @@ async function simulateInWorkers(options: SimulateOptions): Promise<SimulationRe
       dynamoWrites: add((result) => result.workload.dynamoWrites),
     },
   };
+}
+
+let bundles = 0;
+
+/**
+ * The simulation as one plain ES module for the worker threads, built with esbuild (dependencies stay
+ * imports). Workers that load it skip tsx: its loader thread, its per-file transforms at start-up and
+ * the `__name` call it wraps around every function a run creates (a few percent of a simulation).
+ * @returns the bundle's path, under `node_modules/.cache` so its imports resolve; the caller removes it
+ */
+async function bundleSimulation(): Promise<string> {
+  const { build } = await import("esbuild");
+  const entry = fileURLToPath(new URL("./simulate.ts", import.meta.url));
+  const directory = join(
+    fileURLToPath(new URL("../../node_modules/.cache/", import.meta.url)),
+    "shopcare-simulate",
+  );
+  await mkdir(directory, { recursive: true });
+  bundles += 1;
+  // One file per build: simulations running side by side (tests, a CLI beside the bench) never share one.
+  const outfile = join(directory, `simulate-${process.pid}-${bundles}.mjs`);
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    packages: "external",
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "silent",
+    plugins: [
+      {
+        // Workers are always given the template; synthesizing one loads aws-cdk-lib (a second a worker), so
+        // the lazy `import("./synth.js")` stays an import the bundle never runs instead of being inlined.
+        name: "synth-stays-out",
+        setup: (bundler) => {
+          bundler.onResolve({ filter: /\/synth\.js$/ }, (args) => ({ path: args.path, external: true }));
+        },
+      },
+    ],
+  });
+  return outfile;
 }
 
 /** Reads an event file and simulates it. */
