@@ -3,6 +3,7 @@ import { StateMachine } from "aws-local-stepfunctions";
 import type { Clock } from "../core/clock.js";
 import type { JourneyStarter } from "../core/dispatch.js";
 import { type ExecutionState, JOURNEY_TAG, type JourneyId } from "../core/model.js";
+import { withoutStack } from "./without-stack.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: ASL and CloudFormation are untyped JSON here.
 type Json = any;
@@ -306,7 +307,8 @@ export class LocalJourneyEngine implements JourneyStarter {
 
   /** Stops a running execution (Step Functions StopExecution); unknown or finished ones are ignored. */
   async stop(_journey: JourneyId, name: string): Promise<void> {
-    this.executions.get(name)?.abort.abort();
+    const execution = this.executions.get(name);
+    if (execution) abortRun(execution.abort);
   }
 
   /** Waits for every execution to finish; throws if any failed and no `onExecutionFailed` was given. */
@@ -327,8 +329,16 @@ export class LocalJourneyEngine implements JourneyStarter {
 
   /** Aborts every running execution. */
   stopAll(): void {
-    for (const execution of this.executions.values()) execution.abort.abort();
+    for (const execution of this.executions.values()) abortRun(execution.abort);
   }
+}
+
+/**
+ * Aborts an execution's controller, and through its listener the engine's own. Each abort makes an
+ * `AbortError` that nobody reads; a paid order stops its reminder, so a simulation makes thousands.
+ */
+function abortRun(abort: AbortController): void {
+  withoutStack(() => abort.abort());
 }
 
 async function withTimeout<T>(promise: Promise<T>, seconds: number, stateName: string): Promise<T> {

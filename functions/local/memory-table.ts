@@ -9,6 +9,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { type DocumentRequest, type DocumentSender, TABLE_KEYS } from "../core/store.js";
+import { withoutStack } from "./without-stack.js";
 
 type Item = Record<string, unknown>;
 type Names = Readonly<Record<string, string>> | undefined;
@@ -97,11 +98,14 @@ export class MemoryTable implements DocumentSender {
         }
       });
       if (failed.some(Boolean)) {
-        throw new TransactionCanceledException({
-          message: "Transaction cancelled, please refer cancellation reasons for specific reasons",
-          $metadata: {},
-          CancellationReasons: failed.map((fail) => ({ Code: fail ? "ConditionalCheckFailed" : "None" })),
-        });
+        throw withoutStack(
+          () =>
+            new TransactionCanceledException({
+              message: "Transaction cancelled, please refer cancellation reasons for specific reasons",
+              $metadata: {},
+              CancellationReasons: failed.map((fail) => ({ Code: fail ? "ConditionalCheckFailed" : "None" })),
+            }),
+        );
       }
       for (const put of puts) this.put({ Item: put.Item });
       return {};
@@ -149,7 +153,12 @@ export class MemoryTable implements DocumentSender {
 
   private check(item: Item | undefined, condition: string | undefined, names: Names, values: Values): void {
     if (condition && !evaluate(parse(condition), item ?? {}, names, values)) {
-      throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} });
+      // A failed condition is the store's normal path (a claim already taken, a fact older than the one
+      // kept), and the store tells it by its type.
+      throw withoutStack(
+        () =>
+          new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }),
+      );
     }
   }
 
