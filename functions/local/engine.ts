@@ -283,11 +283,6 @@ export class LocalJourneyEngine implements JourneyStarter {
         Execution: { Name: name, Input: input as Json, StartTime: this.options.clock.now().toISOString() },
       },
     });
-    void (async () => {
-      for await (const event of run.eventLogs) {
-        if (event.type === "StateEntered") counts.transitions += 1;
-      }
-    })();
     const result = run.result
       .catch((error: unknown) => {
         this.failures.push({ name, error });
@@ -296,6 +291,11 @@ export class LocalJourneyEngine implements JourneyStarter {
       // The execution stops counting as running only once its last task has returned: a task still
       // running after a stop may use the clock, and the virtual clock must not move under it.
       .finally(async () => {
+        // The engine closes its event log when the run ends (succeeded, failed or aborted), so the log is
+        // read once, here: following it as it is written cost a promise and a listener per state.
+        for await (const event of run.eventLogs) {
+          if (event.type === "StateEntered") counts.transitions += 1;
+        }
         await Promise.allSettled([...inFlight]);
         this.executions.delete(name);
         this.options.activity?.end();

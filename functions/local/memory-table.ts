@@ -510,7 +510,11 @@ function evaluateOperand(operand: Operand, item: Item, names: Names, values: Val
 function compare(op: string, left: unknown, right: unknown): boolean {
   if (left === undefined || right === undefined) return false;
   if (op === "=" || op === "<>") {
-    const equal = typeof left === typeof right && JSON.stringify(left) === JSON.stringify(right);
+    const equal =
+      left === right ||
+      (typeof left === "object" &&
+        typeof right === "object" &&
+        JSON.stringify(left) === JSON.stringify(right));
     return op === "=" ? equal : !equal;
   }
   if (typeof left !== typeof right || (typeof left !== "number" && typeof left !== "string")) return false;
