@@ -185,20 +185,16 @@ async function simulateInWorkers(options: SimulateOptions): Promise<SimulationRe
   const config = { ...options.config, sms: { ...options.config.sms, ratePerSecond } };
   const done = shards.map(() => 0);
   const bundle = await bundleSimulation();
+  const workers: Worker[] = [];
   try {
-    return mergeShards(await runShards());
-  } finally {
-    await rm(bundle, { force: true });
-  }
-
-  function runShards(): Promise<SimulationResult[]> {
-    return Promise.all(
+    const results = await Promise.all(
       shards.map(
         (events, index) =>
           new Promise<SimulationResult>((resolve, reject) => {
             const worker = new Worker(new URL("./simulate-worker.mjs", import.meta.url), {
               workerData: { config, events, template, bundle },
             });
+            workers.push(worker);
             worker.on(
               "message",
               (message: { progress?: number; now?: number; result?: SimulationResult; error?: string }) => {
@@ -223,6 +219,11 @@ async function simulateInWorkers(options: SimulateOptions): Promise<SimulationRe
           }),
       ),
     );
+    return mergeShards(results);
+  } finally {
+    // One failed shard fails the run: the others are stopped, not left running to their end.
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    await rm(bundle, { force: true });
   }
 }
 
