@@ -234,6 +234,10 @@ export class MemoryTable implements DocumentSender {
       throw new Error(
         `MemoryTable: ${partitionKey} is not the partition key of ${input.IndexName ?? "the table"}`,
       );
+    if (sortName !== undefined && nameOf(sortName, names) !== sortKey)
+      throw new Error(
+        `MemoryTable: ${nameOf(sortName, names)} is not the sort key of ${input.IndexName ?? "the table"}`,
+      );
     const source = onIndex ? this.index.get(String(pk)) : this.partitions.get(String(pk));
     let items = [...(source?.values() ?? [])];
     if (sortName) {
@@ -510,11 +514,7 @@ function evaluateOperand(operand: Operand, item: Item, names: Names, values: Val
 function compare(op: string, left: unknown, right: unknown): boolean {
   if (left === undefined || right === undefined) return false;
   if (op === "=" || op === "<>") {
-    const equal =
-      left === right ||
-      (typeof left === "object" &&
-        typeof right === "object" &&
-        JSON.stringify(left) === JSON.stringify(right));
+    const equal = sameValue(left, right);
     return op === "=" ? equal : !equal;
   }
   if (typeof left !== typeof right || (typeof left !== "number" && typeof left !== "string")) return false;
@@ -532,6 +532,32 @@ function compare(op: string, left: unknown, right: unknown): boolean {
     default:
       throw new Error(`MemoryTable: unknown comparison ${op}`);
   }
+}
+
+/**
+ * DynamoDB's equality: sets by their members in any order, maps by their entries in any order, lists
+ * element by element (JSON text would tell `{a, b}` from `{b, a}` and see every Set as `{}`).
+ */
+function sameValue(left: unknown, right: unknown): boolean {
+  if (left === right) return true;
+  if (typeof left !== "object" || typeof right !== "object" || left === null || right === null) return false;
+  if (left instanceof Set || right instanceof Set) {
+    if (!(left instanceof Set && right instanceof Set) || left.size !== right.size) return false;
+    // The store's sets hold strings or numbers, which Set.has compares by value.
+    for (const member of left) if (!right.has(member)) return false;
+    return true;
+  }
+  if (Array.isArray(left) || Array.isArray(right)) {
+    if (!(Array.isArray(left) && Array.isArray(right)) || left.length !== right.length) return false;
+    return left.every((element, index) => sameValue(element, right[index]));
+  }
+  const leftKeys = Object.keys(left);
+  if (leftKeys.length !== Object.keys(right).length) return false;
+  return leftKeys.every(
+    (key) =>
+      Object.hasOwn(right, key) &&
+      sameValue((left as Record<string, unknown>)[key], (right as Record<string, unknown>)[key]),
+  );
 }
 
 function evaluate(condition: Condition, item: Item, names: Names, values: Values): boolean {

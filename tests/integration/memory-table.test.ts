@@ -1,10 +1,17 @@
 import { readFile } from "node:fs/promises";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
 import { Store } from "../../functions/core/store.js";
+import { createTableFromTemplate } from "../../functions/local/dynamodb-local.js";
 import { MemoryTable } from "../../functions/local/memory-table.js";
 import { parseEventLines, simulate } from "../../functions/local/simulate.js";
 import { syntheticEvents } from "../../functions/local/synthetic.js";
@@ -95,6 +102,64 @@ describe("the in-memory table (simulate --store memory)", () => {
     expect(await store.scanAll()).toEqual([{ pk: "A", sk: "1", status: "pending" }]);
   });
 
+  it("compares sets and maps by their contents in a condition, as DynamoDB Local does", async () => {
+    const config = parseShopConfig({});
+    const tableName = `sets-${Date.now()}`;
+    await createTableFromTemplate(dynamo(), templateFor(config), tableName);
+    const local = DynamoDBDocumentClient.from(dynamo());
+    const memory = new MemoryTable();
+    const item = {
+      pk: "CUSTOMER#1",
+      sk: "PROFILE",
+      tags: new Set(["vip", "tea"]),
+      address: { city: "杭州", zip: "310000" },
+    };
+    const probes = {
+      "the same set in another order": ["tags =", new Set(["tea", "vip"])],
+      "another set": ["tags =", new Set(["coffee"])],
+      "a subset": ["tags =", new Set(["vip"])],
+      "the same map, keys in another order": ["address =", { zip: "310000", city: "杭州" }],
+      "another map": ["address =", { city: "上海", zip: "200000" }],
+      "not the same set": ["tags <>", new Set(["coffee"])],
+    } as const;
+    const outcomes = async (send: (command: PutCommand) => Promise<unknown>) => {
+      await send(new PutCommand({ TableName: tableName, Item: item }));
+      const held: Record<string, boolean> = {};
+      for (const [probe, [comparison, value]] of Object.entries(probes)) {
+        const [attribute, op] = comparison.split(" ");
+        held[probe] = await send(
+          new PutCommand({
+            TableName: tableName,
+            Item: item,
+            ConditionExpression: `#a ${op} :v`,
+            ExpressionAttributeNames: { "#a": attribute as string },
+            ExpressionAttributeValues: { ":v": value },
+          }),
+        ).then(
+          () => true,
+          (error) => {
+            if (error instanceof ConditionalCheckFailedException) return false;
+            throw error;
+          },
+        );
+      }
+      return held;
+    };
+
+    const onLocal = await outcomes((command) => local.send(command));
+    const inMemory = await outcomes((command) => memory.send(command));
+
+    expect(onLocal).toEqual({
+      "the same set in another order": true,
+      "another set": false,
+      "a subset": false,
+      "the same map, keys in another order": true,
+      "another map": false,
+      "not the same set": true,
+    });
+    expect(inMemory).toEqual(onLocal);
+  });
+
   it("counts with if_not_exists, returns the updated values, and keeps gsi1 sorted by its sort key", async () => {
     const table = new MemoryTable();
     const take = () =>
@@ -128,6 +193,17 @@ describe("the in-memory table (simulate --store memory)", () => {
       }),
     )) as { Items: { sk: string }[] };
     expect(Items.map((item) => item.sk)).toEqual(["c", "b"]);
+
+    // BETWEEN on anything but the index's sort key is a key condition DynamoDB refuses.
+    await expect(
+      table.send(
+        new QueryCommand({
+          TableName: "t",
+          KeyConditionExpression: "pk = :pk AND gsi1sk BETWEEN :from AND :to",
+          ExpressionAttributeValues: { ":pk": "O", ":from": "2026-06-01", ":to": "2026-06-02~" },
+        }),
+      ),
+    ).rejects.toThrow(/gsi1sk is not the sort key of the table/);
   });
 
   it("keeps its own copy of what it stores and hands out items no caller can change", async () => {
