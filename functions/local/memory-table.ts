@@ -37,6 +37,10 @@ export class MemoryTable implements DocumentSender {
   /** Answers a store's {@link DocumentRequest} or the lib-dynamodb command it stands for. */
   async send(command: object): Promise<unknown> {
     const request = toRequest(command);
+    if (request.kind === "TransactWrite") {
+      for (const entry of (request.input as TransactWriteCommand["input"]).TransactItems ?? [])
+        if (entry.Put) assertPlaceholdersUsed(entry.Put);
+    } else assertPlaceholdersUsed(request.input as ExpressionInput);
     if (request.kind === "Get") {
       this.requests.reads += 1;
       const item = this.get((request.input as GetCommand["input"]).Key as Item);
@@ -458,6 +462,51 @@ class Parser {
       } while (this.peek() === "," && this.take());
     }
     return actions;
+  }
+}
+
+/** The expression fields of a request and the placeholders they may name. */
+interface ExpressionInput {
+  readonly ConditionExpression?: string;
+  readonly UpdateExpression?: string;
+  readonly KeyConditionExpression?: string;
+  readonly FilterExpression?: string;
+  readonly ProjectionExpression?: string;
+  readonly ExpressionAttributeNames?: Names;
+  readonly ExpressionAttributeValues?: Values;
+}
+
+const placeholdersOf = new Map<string, ReadonlySet<string>>();
+
+/** The `#name` and `:value` placeholders an expression uses (cached per expression text). */
+function placeholders(expression: string): ReadonlySet<string> {
+  let found = placeholdersOf.get(expression);
+  if (!found) {
+    found = new Set(expression.match(/[#:][A-Za-z_]\w*/g));
+    placeholdersOf.set(expression, found);
+  }
+  return found;
+}
+
+/** DynamoDB refuses a request whose ExpressionAttributeNames or Values name something no expression uses. */
+function assertPlaceholdersUsed(input: ExpressionInput | undefined): void {
+  if (!input || (!input.ExpressionAttributeNames && !input.ExpressionAttributeValues)) return;
+  const expressions = [
+    input.ConditionExpression,
+    input.UpdateExpression,
+    input.KeyConditionExpression,
+    input.FilterExpression,
+    input.ProjectionExpression,
+  ].filter((expression): expression is string => expression !== undefined);
+  for (const [field, entries] of [
+    ["ExpressionAttributeNames", input.ExpressionAttributeNames],
+    ["ExpressionAttributeValues", input.ExpressionAttributeValues],
+  ] as const) {
+    const unused = Object.keys(entries ?? {}).filter(
+      (placeholder) => !expressions.some((expression) => placeholders(expression).has(placeholder)),
+    );
+    if (unused.length > 0)
+      throw new Error(`MemoryTable: ${field} unused in expressions: ${unused.join(", ")}`);
   }
 }
 

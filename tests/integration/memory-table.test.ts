@@ -160,6 +160,56 @@ describe("the in-memory table (simulate --store memory)", () => {
     expect(inMemory).toEqual(onLocal);
   });
 
+  it("refuses a name or value no expression uses, as DynamoDB Local does", async () => {
+    const tableName = `unused-${Date.now()}`;
+    await createTableFromTemplate(dynamo(), templateFor(parseShopConfig({})), tableName);
+    const local = DynamoDBDocumentClient.from(dynamo());
+    const memory = new MemoryTable();
+    const requests = {
+      "an unused name": new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: "A", sk: "1" },
+        UpdateExpression: "SET #count = :one",
+        ExpressionAttributeNames: { "#count": "count", "#spare": "spare" },
+        ExpressionAttributeValues: { ":one": 1 },
+      }),
+      "an unused value": new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": "A", ":spare": 2 },
+      }),
+      "every placeholder used": new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: "A", sk: "1" },
+        UpdateExpression: "SET #count = if_not_exists(#count, :zero) + :one",
+        ExpressionAttributeNames: { "#count": "count" },
+        ExpressionAttributeValues: { ":zero": 0, ":one": 1 },
+      }),
+    };
+    const outcomes = async (send: (command: UpdateCommand | QueryCommand) => Promise<unknown>) => {
+      const accepted: Record<string, boolean> = {};
+      for (const [request, command] of Object.entries(requests))
+        accepted[request] = await send(command).then(
+          () => true,
+          () => false,
+        );
+      return accepted;
+    };
+
+    const onLocal = await outcomes((command) => local.send(command as UpdateCommand));
+    const inMemory = await outcomes((command) => memory.send(command));
+
+    expect(onLocal).toEqual({
+      "an unused name": false,
+      "an unused value": false,
+      "every placeholder used": true,
+    });
+    expect(inMemory).toEqual(onLocal);
+    await expect(memory.send(requests["an unused name"])).rejects.toThrow(
+      "MemoryTable: ExpressionAttributeNames unused in expressions: #spare",
+    );
+  });
+
   it("counts with if_not_exists, returns the updated values, and keeps gsi1 sorted by its sort key", async () => {
     const table = new MemoryTable();
     const take = () =>
