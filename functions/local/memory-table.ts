@@ -37,10 +37,8 @@ export class MemoryTable implements DocumentSender {
   /** Answers a store's {@link DocumentRequest} or the lib-dynamodb command it stands for. */
   async send(command: object): Promise<unknown> {
     const request = toRequest(command);
-    if (request.kind === "TransactWrite") {
-      for (const entry of (request.input as TransactWriteCommand["input"]).TransactItems ?? [])
-        if (entry.Put) assertPlaceholdersUsed(entry.Put);
-    } else assertPlaceholdersUsed(request.input as ExpressionInput);
+    // A transaction's placeholders belong to its entries, checked with them below.
+    if (request.kind !== "TransactWrite") assertPlaceholdersUsed(request.input as ExpressionInput);
     if (request.kind === "Get") {
       this.requests.reads += 1;
       const item = this.get((request.input as GetCommand["input"]).Key as Item);
@@ -85,6 +83,7 @@ export class MemoryTable implements DocumentSender {
       const puts = ((request.input as TransactWriteCommand["input"]).TransactItems ?? []).map((entry) => {
         if (!entry.Put)
           throw new Error(`MemoryTable: only Put in transactions, got ${JSON.stringify(entry)}`);
+        assertPlaceholdersUsed(entry.Put);
         return entry.Put;
       });
       this.requests.writes += 1;
@@ -238,9 +237,10 @@ export class MemoryTable implements DocumentSender {
       throw new Error(
         `MemoryTable: ${partitionKey} is not the partition key of ${input.IndexName ?? "the table"}`,
       );
-    if (sortName !== undefined && nameOf(sortName, names) !== sortKey)
+    const sortAttribute = sortName === undefined ? undefined : nameOf(sortName, names);
+    if (sortAttribute !== undefined && sortAttribute !== sortKey)
       throw new Error(
-        `MemoryTable: ${nameOf(sortName, names)} is not the sort key of ${input.IndexName ?? "the table"}`,
+        `MemoryTable: ${sortAttribute} is not the sort key of ${input.IndexName ?? "the table"}`,
       );
     const source = onIndex ? this.index.get(String(pk)) : this.partitions.get(String(pk));
     let items = [...(source?.values() ?? [])];
@@ -471,7 +471,6 @@ interface ExpressionInput {
   readonly UpdateExpression?: string;
   readonly KeyConditionExpression?: string;
   readonly FilterExpression?: string;
-  readonly ProjectionExpression?: string;
   readonly ExpressionAttributeNames?: Names;
   readonly ExpressionAttributeValues?: Values;
 }
@@ -482,7 +481,7 @@ const placeholdersOf = new Map<string, ReadonlySet<string>>();
 function placeholders(expression: string): ReadonlySet<string> {
   let found = placeholdersOf.get(expression);
   if (!found) {
-    found = new Set(expression.match(/[#:][A-Za-z_]\w*/g));
+    found = new Set(tokenize(expression).filter((token) => token.startsWith("#") || token.startsWith(":")));
     placeholdersOf.set(expression, found);
   }
   return found;
@@ -496,7 +495,6 @@ function assertPlaceholdersUsed(input: ExpressionInput | undefined): void {
     input.UpdateExpression,
     input.KeyConditionExpression,
     input.FilterExpression,
-    input.ProjectionExpression,
   ].filter((expression): expression is string => expression !== undefined);
   for (const [field, entries] of [
     ["ExpressionAttributeNames", input.ExpressionAttributeNames],

@@ -28,6 +28,34 @@ function comparable(decisions: readonly DecisionRecord[]): DecisionRecord[] {
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
 
+/** A fresh table on DynamoDB Local, made from the synthesized template, beside an empty in-memory table. */
+async function tablePair(prefix: string) {
+  const tableName = `${prefix}-${Date.now()}`;
+  await createTableFromTemplate(dynamo(), templateFor(parseShopConfig({})), tableName);
+  return { tableName, local: DynamoDBDocumentClient.from(dynamo()), memory: new MemoryTable() };
+}
+
+/**
+ * Sends each command in turn and tells which the table accepted. An error `isRefusal` does not recognise
+ * is not a refusal but a broken test, and is rethrown.
+ */
+async function acceptance<C extends object>(
+  send: (command: C) => Promise<unknown>,
+  commands: Record<string, C>,
+  isRefusal: (error: unknown) => boolean = () => true,
+): Promise<Record<string, boolean>> {
+  const accepted: Record<string, boolean> = {};
+  for (const [name, command] of Object.entries(commands))
+    accepted[name] = await send(command).then(
+      () => true,
+      (error: unknown) => {
+        if (isRefusal(error)) return false;
+        throw error;
+      },
+    );
+  return accepted;
+}
+
 /** Runs the same events on DynamoDB Local and on the in-memory table. */
 async function onBoth(events: Parameters<typeof simulate>[0]["events"], rawConfig: unknown = {}) {
   const config = parseShopConfig(rawConfig);
@@ -103,51 +131,35 @@ describe("the in-memory table (simulate --store memory)", () => {
   });
 
   it("compares sets and maps by their contents in a condition, as DynamoDB Local does", async () => {
-    const config = parseShopConfig({});
-    const tableName = `sets-${Date.now()}`;
-    await createTableFromTemplate(dynamo(), templateFor(config), tableName);
-    const local = DynamoDBDocumentClient.from(dynamo());
-    const memory = new MemoryTable();
+    const { tableName, local, memory } = await tablePair("sets");
     const item = {
       pk: "CUSTOMER#1",
       sk: "PROFILE",
       tags: new Set(["vip", "tea"]),
       address: { city: "杭州", zip: "310000" },
     };
+    const probe = (attribute: string, op: string, value: unknown) =>
+      new PutCommand({
+        TableName: tableName,
+        Item: item,
+        ConditionExpression: `#a ${op} :v`,
+        ExpressionAttributeNames: { "#a": attribute },
+        ExpressionAttributeValues: { ":v": value },
+      });
     const probes = {
-      "the same set in another order": ["tags =", new Set(["tea", "vip"])],
-      "another set": ["tags =", new Set(["coffee"])],
-      "a subset": ["tags =", new Set(["vip"])],
-      "the same map, keys in another order": ["address =", { zip: "310000", city: "杭州" }],
-      "another map": ["address =", { city: "上海", zip: "200000" }],
-      "not the same set": ["tags <>", new Set(["coffee"])],
-    } as const;
-    const outcomes = async (send: (command: PutCommand) => Promise<unknown>) => {
-      await send(new PutCommand({ TableName: tableName, Item: item }));
-      const held: Record<string, boolean> = {};
-      for (const [probe, [comparison, value]] of Object.entries(probes)) {
-        const [attribute, op] = comparison.split(" ");
-        held[probe] = await send(
-          new PutCommand({
-            TableName: tableName,
-            Item: item,
-            ConditionExpression: `#a ${op} :v`,
-            ExpressionAttributeNames: { "#a": attribute as string },
-            ExpressionAttributeValues: { ":v": value },
-          }),
-        ).then(
-          () => true,
-          (error) => {
-            if (error instanceof ConditionalCheckFailedException) return false;
-            throw error;
-          },
-        );
-      }
-      return held;
+      "the same set in another order": probe("tags", "=", new Set(["tea", "vip"])),
+      "another set": probe("tags", "=", new Set(["coffee"])),
+      "a subset": probe("tags", "=", new Set(["vip"])),
+      "the same map, keys in another order": probe("address", "=", { zip: "310000", city: "杭州" }),
+      "another map": probe("address", "=", { city: "上海", zip: "200000" }),
+      "not the same set": probe("tags", "<>", new Set(["coffee"])),
     };
+    const failedCondition = (error: unknown) => error instanceof ConditionalCheckFailedException;
+    await local.send(new PutCommand({ TableName: tableName, Item: item }));
+    await memory.send(new PutCommand({ TableName: tableName, Item: item }));
 
-    const onLocal = await outcomes((command) => local.send(command));
-    const inMemory = await outcomes((command) => memory.send(command));
+    const onLocal = await acceptance((command) => local.send(command as PutCommand), probes, failedCondition);
+    const inMemory = await acceptance((command) => memory.send(command), probes, failedCondition);
 
     expect(onLocal).toEqual({
       "the same set in another order": true,
@@ -161,10 +173,7 @@ describe("the in-memory table (simulate --store memory)", () => {
   });
 
   it("refuses a name or value no expression uses, as DynamoDB Local does", async () => {
-    const tableName = `unused-${Date.now()}`;
-    await createTableFromTemplate(dynamo(), templateFor(parseShopConfig({})), tableName);
-    const local = DynamoDBDocumentClient.from(dynamo());
-    const memory = new MemoryTable();
+    const { tableName, local, memory } = await tablePair("unused");
     const requests = {
       "an unused name": new UpdateCommand({
         TableName: tableName,
@@ -186,18 +195,9 @@ describe("the in-memory table (simulate --store memory)", () => {
         ExpressionAttributeValues: { ":zero": 0, ":one": 1 },
       }),
     };
-    const outcomes = async (send: (command: UpdateCommand | QueryCommand) => Promise<unknown>) => {
-      const accepted: Record<string, boolean> = {};
-      for (const [request, command] of Object.entries(requests))
-        accepted[request] = await send(command).then(
-          () => true,
-          () => false,
-        );
-      return accepted;
-    };
 
-    const onLocal = await outcomes((command) => local.send(command as UpdateCommand));
-    const inMemory = await outcomes((command) => memory.send(command));
+    const onLocal = await acceptance((command) => local.send(command as UpdateCommand), requests);
+    const inMemory = await acceptance((command) => memory.send(command), requests);
 
     expect(onLocal).toEqual({
       "an unused name": false,
