@@ -329,6 +329,7 @@ type Condition =
   | { readonly kind: "and" | "or"; readonly left: Condition; readonly right: Condition }
   | { readonly kind: "not"; readonly inner: Condition }
   | { readonly kind: "exists" | "not_exists"; readonly path: string }
+  | { readonly kind: "contains"; readonly path: string; readonly operand: Operand }
   | { readonly kind: "compare"; readonly op: string; readonly left: Operand; readonly right: Operand }
   | { readonly kind: "between"; readonly value: Operand; readonly low: Operand; readonly high: Operand };
 
@@ -413,6 +414,15 @@ class Parser {
       const path = this.take();
       this.expect(")");
       return { kind: word === "attribute_exists" ? "exists" : "not_exists", path };
+    }
+    if (word === "contains") {
+      this.take();
+      this.expect("(");
+      const path = this.take();
+      this.expect(",");
+      const operand = this.operand();
+      this.expect(")");
+      return { kind: "contains", path, operand };
     }
     const left = this.operand();
     if (this.keyword("BETWEEN")) {
@@ -607,6 +617,14 @@ function sameValue(left: unknown, right: unknown): boolean {
   );
 }
 
+/** DynamoDB's `contains`: a substring of a string, a member of a set, an element of a list; else false. */
+function contains(container: unknown, operand: unknown): boolean {
+  if (typeof container === "string") return typeof operand === "string" && container.includes(operand);
+  if (container instanceof Set) return container.has(operand);
+  if (Array.isArray(container)) return container.some((element) => sameValue(element, operand));
+  return false;
+}
+
 function evaluate(condition: Condition, item: Item, names: Names, values: Values): boolean {
   switch (condition.kind) {
     case "and":
@@ -619,6 +637,11 @@ function evaluate(condition: Condition, item: Item, names: Names, values: Values
       return item[nameOf(condition.path, names)] !== undefined;
     case "not_exists":
       return item[nameOf(condition.path, names)] === undefined;
+    case "contains":
+      return contains(
+        item[nameOf(condition.path, names)],
+        evaluateOperand(condition.operand, item, names, values),
+      );
     case "compare":
       return compare(
         condition.op,

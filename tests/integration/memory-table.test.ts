@@ -172,6 +172,55 @@ describe("the in-memory table (simulate --store memory)", () => {
     expect(inMemory).toEqual(onLocal);
   });
 
+  it("tests contains() on sets, strings, lists and missing attributes, as DynamoDB Local does", async () => {
+    const { tableName, local, memory } = await tablePair("contains");
+    const item = {
+      pk: "ORDER#1",
+      sk: "ORDER",
+      refundIds: new Set(["r1", "r2"]),
+      note: "gift wrap, please",
+      skus: ["tea", "cup"],
+    };
+    const probe = (condition: string, attribute: string, value: unknown) =>
+      new PutCommand({
+        TableName: tableName,
+        Item: item,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { "#a": attribute },
+        ExpressionAttributeValues: { ":v": value },
+      });
+    const probes = {
+      "a member of the set": probe("contains(#a, :v)", "refundIds", "r2"),
+      "not a member of the set": probe("contains(#a, :v)", "refundIds", "r3"),
+      "NOT contains, a member": probe("NOT contains(#a, :v)", "refundIds", "r1"),
+      "NOT contains, not a member": probe("NOT contains(#a, :v)", "refundIds", "r3"),
+      "NOT contains, a missing attribute": probe("NOT contains(#a, :v)", "missing", "r1"),
+      "a substring": probe("contains(#a, :v)", "note", "wrap"),
+      "not a substring": probe("contains(#a, :v)", "note", "ribbon"),
+      "an element of the list": probe("contains(#a, :v)", "skus", "cup"),
+      "not an element of the list": probe("contains(#a, :v)", "skus", "pot"),
+    };
+    const failedCondition = (error: unknown) => error instanceof ConditionalCheckFailedException;
+    await local.send(new PutCommand({ TableName: tableName, Item: item }));
+    await memory.send(new PutCommand({ TableName: tableName, Item: item }));
+
+    const onLocal = await acceptance((command) => local.send(command as PutCommand), probes, failedCondition);
+    const inMemory = await acceptance((command) => memory.send(command), probes, failedCondition);
+
+    expect(onLocal).toEqual({
+      "a member of the set": true,
+      "not a member of the set": false,
+      "NOT contains, a member": false,
+      "NOT contains, not a member": true,
+      "NOT contains, a missing attribute": true,
+      "a substring": true,
+      "not a substring": false,
+      "an element of the list": true,
+      "not an element of the list": false,
+    });
+    expect(inMemory).toEqual(onLocal);
+  });
+
   it("refuses a name or value no expression uses, as DynamoDB Local does", async () => {
     const { tableName, local, memory } = await tablePair("unused");
     const requests = {
