@@ -271,7 +271,7 @@ export async function dispatchEvent(deps: DispatchDeps, event: ShopEvent): Promi
     case "order.completed":
       return applyOrderFact(deps, event, { completedAt: event.at });
     case "refund.completed":
-      await store.recordOrderFacts(event.orderId, { refundedAt: event.at, refundedAmount: event.amount });
+      await store.recordRefund(event.orderId, event);
       return;
     case "review.posted":
       return applyOrderFact(deps, event, {

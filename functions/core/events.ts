@@ -62,7 +62,9 @@ export const ShopEventSchema = z.discriminatedUnion("type", [
   orderEvent("parcel.out_for_delivery"),
   orderEvent("parcel.delivered"),
   orderEvent("order.completed"),
-  orderEvent("refund.completed", { amount: nonNegative }),
+  // One refund of an order (orders can be refunded in parts). `refundId` is the platform's id for it, which
+  // tells two equal partial refunds from one refund delivered twice.
+  orderEvent("refund.completed", { amount: nonNegative, refundId: z.optional(id) }),
   orderEvent("review.posted", {
     rating: z.enum(["good", "neutral", "bad"]),
     auto: z._default(z.boolean(), false),

@@ -41,8 +41,12 @@ export interface OrderRecord {
   readonly outForDeliveryAt?: string;
   readonly deliveredAt?: string;
   readonly completedAt?: string;
+  /** The earliest refund's time. */
   readonly refundedAt?: string;
+  /** The order's refunds added up (an order can be refunded in parts). */
   readonly refundedAmount?: number;
+  /** The refunds counted in `refundedAmount`, so none is counted twice. */
+  readonly refundIds?: ReadonlySet<string>;
   /** The order's first review (later ones change nothing). */
   readonly reviewedAt?: string;
   readonly reviewRating?: "good" | "neutral" | "bad";

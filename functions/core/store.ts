@@ -66,7 +66,6 @@ export type OrderFact = Partial<
     | "deliveredAt"
     | "completedAt"
     | "refundedAt"
-    | "refundedAmount"
     | "reviewedAt"
     | "reviewRating"
     | "reviewAuto"
@@ -310,6 +309,45 @@ export class Store {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       return (await this.getOrder(orderId)) as OrderRecord;
     }
+  }
+
+  /**
+   * Adds one refund to its order. `refundedAmount` is the sum of the order's refunds, each counted once:
+   * by `refundId`, or by its time and amount when the platform gives no id, so a redelivered webhook adds
+   * nothing. `refundedAt` is the earliest refund's time.
+   * @returns the order as stored now
+   */
+  async recordRefund(
+    orderId: string,
+    refund: { readonly at: string; readonly amount: number; readonly refundId?: string },
+  ): Promise<OrderRecord> {
+    const refundId = refund.refundId ?? `${Date.parse(refund.at)}/${refund.amount}`;
+    try {
+      // One conditional UpdateItem adds the amount and the id together, so no retry can add one twice.
+      await this.doc.send(
+        this.commands.Update({
+          TableName: this.tableName,
+          Key: { pk: `ORDER#${orderId}`, sk: "ORDER" },
+          UpdateExpression: "SET #orderId = :orderId ADD #refundedAmount :amount, #refundIds :refundIds",
+          ConditionExpression: "NOT contains(#refundIds, :refundId)",
+          ExpressionAttributeNames: {
+            "#orderId": "orderId",
+            "#refundedAmount": "refundedAmount",
+            "#refundIds": "refundIds",
+          },
+          ExpressionAttributeValues: {
+            ":orderId": orderId,
+            ":amount": refund.amount,
+            ":refundIds": new Set([refundId]),
+            ":refundId": refundId,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    // Also after a duplicate: a first delivery that failed between the two writes is completed by its retry.
+    return this.recordOrderFacts(orderId, { refundedAt: refund.at });
   }
 
   /** Notes a journey whose event came before the order, to start it when the order arrives. */

@@ -173,6 +173,12 @@ describe("webhooks from real sources through the real HTTP server", () => {
         refund,
         shopifyHeaders(refund, "refunds/create", "wh-ref-1"),
       );
+      // The same refund again under another delivery id (a second subscription, a replay): counted once.
+      const again = await post(
+        "/webhooks/shopify",
+        refund,
+        shopifyHeaders(refund, "refunds/create", "wh-ref-2"),
+      );
       const unused = await post(
         "/webhooks/shopify",
         updated,
@@ -180,7 +186,7 @@ describe("webhooks from real sources through the real HTTP server", () => {
       );
       await shop.queue.drain();
 
-      expect([shipped.status, refunded.status, unused.status]).toEqual([202, 202, 202]);
+      expect([shipped.status, refunded.status, again.status, unused.status]).toEqual([202, 202, 202, 202]);
       expect(await unused.json()).toMatchObject({
         accepted: 0,
         ignored: 'topic "orders/updated" is not used by shopcare',
@@ -191,6 +197,7 @@ describe("webhooks from real sources through the real HTTP server", () => {
         trackingNo: "SF1400036985214",
         refundedAt: "2026-06-25T12:00:00+08:00",
         refundedAmount: 199,
+        refundIds: new Set(["890088186047892319"]),
       });
     });
   });

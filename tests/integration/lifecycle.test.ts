@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { parseShopConfig } from "../../functions/core/config.js";
 import type { ShopEvent } from "../../functions/core/events.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
-import { orderCreated, runSimulation } from "../support/local.js";
+import { simulate } from "../../functions/local/simulate.js";
+import { dynamo, orderCreated, runSimulation, templateFor } from "../support/local.js";
 
 const LIFECYCLE = new Set(["gift-30", "gift-100", "winback"]);
 
@@ -117,5 +119,59 @@ describe("lifecycle journeys on the virtual clock (gift-30, gift-100, win-back)"
     expect(lines(decisions).filter((line) => line.includes("gift-30"))).toEqual([
       "2026-02-04T10:00:00+08:00 gus gift-30.gift skipped phone-expired",
     ]);
+  });
+
+  it("adds partial refunds up, each once: parts that reach the order's amount skip the gifts, a redelivered part counts once", async () => {
+    const refund = (orderId: string, at: string, amount: number, refundId?: string): ShopEvent => ({
+      type: "refund.completed",
+      at,
+      orderId,
+      amount,
+      ...(refundId ? { refundId } : {}),
+    });
+    const events: ShopEvent[] = [
+      // 129 refunded as 60 + 69 (Shopify ids).
+      ...buy("hana", "h1", "2026-01-05T09:50:00+08:00", "2026-01-05T10:00:00+08:00"),
+      refund("h1", "2026-01-08T12:00:00+08:00", 60, "r1"),
+      refund("h1", "2026-01-12T12:00:00+08:00", 69, "r2"),
+      // 60 of 129, its webhook delivered twice.
+      ...buy("ivan", "i1", "2026-01-05T09:50:00+08:00", "2026-01-05T10:00:00+08:00"),
+      refund("i1", "2026-01-08T12:00:00+08:00", 60, "r3"),
+      refund("i1", "2026-01-08T12:00:00+08:00", 60, "r3"),
+      // No ids: two equal halves at different times are two refunds; the first one redelivered is not.
+      ...buy("jade", "j1", "2026-01-05T09:50:00+08:00", "2026-01-05T10:00:00+08:00", { amount: 99.9 }),
+      refund("j1", "2026-01-08T12:00:00+08:00", 49.95),
+      refund("j1", "2026-01-08T12:00:00+08:00", 49.95),
+      refund("j1", "2026-01-09T04:00:00Z", 49.95),
+      // No ids: one part, redelivered with the same instant written in another offset.
+      ...buy("kit", "k1", "2026-01-05T09:50:00+08:00", "2026-01-05T10:00:00+08:00", { amount: 100 }),
+      refund("k1", "2026-01-08T12:00:00+08:00", 50),
+      refund("k1", "2026-01-08T04:00:00Z", 50),
+    ];
+    const config = parseShopConfig({});
+
+    const result = await simulate({ config, events, dynamo: dynamo(), template: templateFor(config) });
+
+    expect(lines(result.decisions).filter((line) => line.includes("gift-"))).toEqual(
+      [
+        "2026-02-04T10:00:00+08:00 hana gift-30.gift skipped refunded",
+        "2026-04-15T10:00:00+08:00 hana gift-100.gift skipped refunded",
+        "2026-02-04T10:00:00+08:00 ivan gift-30.gift sent",
+        "2026-04-15T10:00:00+08:00 ivan gift-100.gift sent",
+        "2026-02-04T10:00:00+08:00 jade gift-30.gift skipped refunded",
+        "2026-04-15T10:00:00+08:00 jade gift-100.gift skipped refunded",
+        "2026-02-04T10:00:00+08:00 kit gift-30.gift sent",
+        "2026-04-15T10:00:00+08:00 kit gift-100.gift sent",
+      ].sort(),
+    );
+    const refunds = Object.fromEntries(
+      result.orders.map((order) => [order.orderId, [order.refundedAt, order.refundedAmount]]),
+    );
+    expect(refunds).toEqual({
+      h1: ["2026-01-08T12:00:00+08:00", 129],
+      i1: ["2026-01-08T12:00:00+08:00", 60],
+      j1: ["2026-01-08T12:00:00+08:00", 99.9],
+      k1: ["2026-01-08T12:00:00+08:00", 50],
+    });
   });
 });

@@ -14,12 +14,12 @@ export function paidOrders(orders: readonly OrderRecord[]): OrderRecord[] {
     .sort((a, b) => Date.parse(a.paidAt as string) - Date.parse(b.paidAt as string));
 }
 
-/** Whether an order's refunds add up to its whole amount. */
+/** Whether an order's refunds add up to its whole amount (to the cent: parts may not sum exactly in floats). */
 export function fullyRefunded(order: OrderRecord | undefined): boolean {
   return (
     order?.refundedAt !== undefined &&
     order.refundedAmount !== undefined &&
-    order.refundedAmount >= (order.amount ?? 0)
+    Math.round(order.refundedAmount * 100) >= Math.round((order.amount ?? 0) * 100)
   );
 }
 

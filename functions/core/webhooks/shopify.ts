@@ -171,6 +171,7 @@ export function shopifyToEvents(topic: ShopifyTopic, payload: unknown, defaultCo
           at: timeAt(body, "created_at"),
           orderId: idAt(body, "order_id"),
           amount: refundAmount(body),
+          refundId: idAt(body, "id"),
         }),
       ];
     default: {
