@@ -54,6 +54,7 @@ const { values: flags } = parseArgs({
     "provider-rate": { type: "string", default: "20" },
     "peak-orders": { type: "string", default: "100000" },
     "start-quota": { type: "string", default: "100" },
+    "stop-quota": { type: "string", default: "20" },
     // The send-rate run's table: DynamoDB Local (the figure) or the in-memory table, which leaves the
     // pacing alone on the cores, to tell its share from DynamoDB Local's at higher rates.
     "send-store": { type: "string", default: "dynamodb-local" },
@@ -499,8 +500,11 @@ async function sendRate(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>) 
 async function peakDay(_dynamo?: unknown) {
   const orders = num("peak-orders");
   const quota = num("start-quota");
+  const stopQuota = num("stop-quota");
   const dispatchers = 16;
-  const config = parseShopConfig({ quotas: { startExecutionPerSecond: quota } });
+  const config = parseShopConfig({
+    quotas: { startExecutionPerSecond: quota, stopExecutionPerSecond: stopQuota },
+  });
   const events = syntheticEvents({ orders, days: 1, seed: 5, repeatShare: 0.1 }).filter(
     (e) => e.type === "order.created" || e.type === "order.paid",
   );
@@ -539,19 +543,25 @@ async function peakDay(_dynamo?: unknown) {
   }
   const ingestSeconds = (performance.now() - started) / 1000;
 
-  // Dispatch: concurrent dispatchers drain the buffer through the StartExecution budget. Starts are
-  // counted, not run: this figure is about dispatch and the buffer in front of StartExecution.
+  // Dispatch: concurrent dispatchers drain the buffer through the StartExecution and StopExecution budgets
+  // (each payment stops its order's reminder). Starts and stops are counted, not run: this figure is about
+  // dispatch and the buffer in front of Step Functions.
   const starts = new Map<string, number>();
   const startTimes: number[] = [];
+  const stopTimes: number[] = [];
   const counting = {
     start: async (_journey: string, name: string) => {
       starts.set(name, (starts.get(name) ?? 0) + 1);
       startTimes.push(clock.now().getTime());
     },
-    stop: async () => {},
+    stop: async () => void stopTimes.push(clock.now().getTime()),
   };
-  const limiter = new StoreRateLimiter(store, clock, "StartExecution", quota, 2_000);
-  const deps = { config, store, clock, journeys: new PacedJourneyStarter(counting as never, limiter) };
+  const journeys = new PacedJourneyStarter(
+    counting as never,
+    new StoreRateLimiter(store, clock, "StartExecution", quota, 2_000),
+    new StoreRateLimiter(store, clock, "StopExecution", stopQuota, 2_000),
+  );
+  const deps = { config, store, clock, journeys };
   const dayStart = clock.now().getTime();
   let next = 0;
   let dispatched = 0;
@@ -581,11 +591,8 @@ async function peakDay(_dynamo?: unknown) {
   await Promise.all(workers);
   const seconds = (performance.now() - started) / 1000;
   const virtualSeconds = (clock.now().getTime() - dayStart) / 1000;
-  let peak = 0;
-  for (let i = 0, j = 0; i < startTimes.length; i += 1) {
-    while ((startTimes[i] as number) - (startTimes[j] as number) >= 1000) j += 1;
-    peak = Math.max(peak, i - j + 1);
-  }
+  const peak = peakPerSecond(startTimes);
+  const stopPeak = peakPerSecond(stopTimes);
   const expectedNames = new Set<string>();
   for (const event of events)
     if (event.type === "order.created") expectedNames.add(`payment-reminder-${event.order.id}`);
@@ -596,15 +603,27 @@ async function peakDay(_dynamo?: unknown) {
     figure: "peak day: StartExecution peak per second / quota",
     value: round(peak / quota),
     unit: "",
-    target: "≤ 1.1 (one start per 1/quota-second slot; a sliding second may straddle one more), nothing lost",
+    target:
+      "≤ 1.1 (one start per 1/quota-second slot; a sliding second may straddle one more), nothing lost; the same for stops",
     met:
       peak <= quota * 1.1 &&
+      stopPeak <= stopQuota * 1.1 &&
       lostReminders === 0 &&
       lostEvents === 0 &&
       duplicateEvents === 0 &&
       refused === 0,
-    detail: `${events.length} order events (${orders} orders in one virtual day, all at once, ${redeliveredWebhooks} webhooks delivered twice) through ingest (${round(ingestSeconds, 1)} s) and ${dispatchers} dispatchers: ${dispatched} dispatched, ${refused} refused, ${lostEvents} lost, ${duplicateEvents} duplicated; ${starts.size} executions started over ${round(virtualSeconds, 0)} virtual seconds, peak ${peak}/s against a quota of ${quota}/s, ${redelivered} redeliveries from the buffer, ${lostReminders} payment reminders lost; ${round(seconds, 1)} s in all. A repeated start of one name is a no-op on Step Functions`,
+    detail: `${events.length} order events (${orders} orders in one virtual day, all at once, ${redeliveredWebhooks} webhooks delivered twice) through ingest (${round(ingestSeconds, 1)} s) and ${dispatchers} dispatchers: ${dispatched} dispatched, ${refused} refused, ${lostEvents} lost, ${duplicateEvents} duplicated; ${starts.size} executions started over ${round(virtualSeconds, 0)} virtual seconds, peak ${peak}/s against a quota of ${quota}/s; ${stopTimes.length} stops, peak ${stopPeak}/s against a quota of ${stopQuota}/s; ${redelivered} redeliveries from the buffer, ${lostReminders} payment reminders lost; ${round(seconds, 1)} s in all. A repeated start of one name is a no-op on Step Functions`,
   });
+}
+
+/** The most events in any sliding second, of times in the order the virtual clock gave them (ascending). */
+function peakPerSecond(times: readonly number[]): number {
+  let peak = 0;
+  for (let i = 0, j = 0; i < times.length; i += 1) {
+    while ((times[i] as number) - (times[j] as number) >= 1000) j += 1;
+    peak = Math.max(peak, i - j + 1);
+  }
+  return peak;
 }
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`;

@@ -256,6 +256,12 @@ export const ShopConfigSchema = z
          * StartExecution quota (150/s in most regions, 300/s in the largest) with room for retries.
          */
         startExecutionPerSecond: z.number().int().positive().max(1000).default(100),
+        /**
+         * Executions stopped per second across all dispatch Lambdas (a payment stops its order's reminder,
+         * a repurchase the running win-back), kept under the account's StopExecution quota (25/s in most
+         * regions, 200/s in the largest).
+         */
+        stopExecutionPerSecond: z.number().int().positive().max(1000).default(20),
       })
       .prefault({}),
     effect: z

@@ -20,23 +20,30 @@ export interface JourneyStarter {
 }
 
 /**
- * Starts executions no faster than the account's StartExecution quota allows (a DynamoDB per-second
- * budget shared by every dispatch Lambda). When no slot comes free in time the record fails and SQS
- * redelivers it later: the queue is the buffer, so a Double-11 burst is delayed, never lost.
+ * Starts executions no faster than the account's StartExecution quota allows, and stops them no faster than
+ * its StopExecution quota allows (DynamoDB per-second budgets shared by every dispatch Lambda). When no
+ * slot comes free in time the record fails and SQS redelivers it later: the queue is the buffer, so a
+ * Double-11 burst is delayed, never lost, and never meets Step Functions' throttling.
  */
 export class PacedJourneyStarter implements JourneyStarter {
+  /**
+   * @param startLimiter the StartExecution budget
+   * @param stopLimiter the StopExecution budget (a separate quota) @default stops are not paced
+   */
   constructor(
     private readonly inner: JourneyStarter,
-    private readonly limiter: SendRateLimiter,
+    private readonly startLimiter: SendRateLimiter,
+    private readonly stopLimiter?: SendRateLimiter,
   ) {}
 
   async start(journey: JourneyId, name: string, input: ExecutionState): Promise<void> {
-    await this.limiter.acquire();
+    await this.startLimiter.acquire();
     await this.inner.start(journey, name, input);
   }
 
-  stop(journey: JourneyId, name: string): Promise<void> {
-    return this.inner.stop(journey, name);
+  async stop(journey: JourneyId, name: string): Promise<void> {
+    await this.stopLimiter?.acquire();
+    await this.inner.stop(journey, name);
   }
 }
 

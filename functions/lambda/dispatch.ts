@@ -10,6 +10,7 @@ import { config, requireEnv, store } from "./runtime.js";
 const journeys = new PacedJourneyStarter(
   new StepFunctionsStarter(new SFNClient({}), JSON.parse(requireEnv("JOURNEY_STATE_MACHINES"))),
   new StoreRateLimiter(store, systemClock, "StartExecution", config.quotas.startExecutionPerSecond),
+  new StoreRateLimiter(store, systemClock, "StopExecution", config.quotas.stopExecutionPerSecond),
 );
 
 const telemetry = cloudWatchTelemetry(config);

@@ -4,7 +4,7 @@ import { StoreRateLimiter } from "../../functions/core/rate-limit.js";
 import { VirtualClock } from "../../functions/local/virtual-clock.js";
 import { virtualShop } from "../support/local.js";
 
-describe("the StartExecution buffer", () => {
+describe("the StartExecution and StopExecution buffers", () => {
   it("spaces starts one per 1/quota-second slot, shared through DynamoDB, and hands overflow back for redelivery", async () => {
     const { shop } = await virtualShop("2026-06-18T10:00:00+08:00");
     // Virtual time: the spacing is the limiter's, not the machine's (DynamoDB calls take no virtual time).
@@ -47,5 +47,44 @@ describe("the StartExecution buffer", () => {
     // Two seconds' worth went out, one per 100 ms slot; the rest were handed back for redelivery.
     expect(startedAt.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, slot) => slot * 100));
     expect(outcomes.filter((outcome) => outcome === "SendRateLimitedError")).toHaveLength(10);
+  });
+
+  it("paces stops under their own quota, beside starts, each one per 1/quota-second slot", async () => {
+    const { shop } = await virtualShop("2026-06-18T10:00:00+08:00");
+    const clock = new VirtualClock(new Date("2026-06-18T02:00:00.000Z"));
+    const since = (at: number) => at - Date.parse("2026-06-18T02:00:00.000Z");
+    const calls: string[] = [];
+    const counting: JourneyStarter = {
+      start: async (_, name) => void calls.push(`start ${name} ${since(clock.now().getTime())}`),
+      stop: async (_, name) => void calls.push(`stop ${name} ${since(clock.now().getTime())}`),
+    };
+    const dispatcher = new PacedJourneyStarter(
+      counting,
+      new StoreRateLimiter(shop.store, clock, "StartExecution", 10, 5_000),
+      new StoreRateLimiter(shop.store, clock, "StopExecution", 4, 5_000),
+    );
+    const state = {
+      journey: "payment-reminder" as const,
+      customerId: "c",
+      enteredAt: "2026-06-18T10:00:00+08:00",
+    };
+
+    const work = Array.from({ length: 8 }, async (_, index) => {
+      clock.begin();
+      try {
+        await dispatcher.stop("payment-reminder", `s${index}`);
+        await dispatcher.start("payment-reminder", `n${index}`, state);
+      } finally {
+        clock.end();
+      }
+    });
+    await clock.runUntilIdle();
+    await Promise.all(work);
+
+    // Stops at 4/s (one per 250 ms slot); each start follows its stop at once, since 10/s has room.
+    const stops = calls.filter((call) => call.startsWith("stop")).map((call) => Number(call.split(" ")[2]));
+    const starts = calls.filter((call) => call.startsWith("start")).map((call) => Number(call.split(" ")[2]));
+    expect(stops.sort((a, b) => a - b)).toEqual([0, 250, 500, 750, 1000, 1250, 1500, 1750]);
+    expect(starts.sort((a, b) => a - b)).toEqual([0, 250, 500, 750, 1000, 1250, 1500, 1750]);
   });
 });
