@@ -20,7 +20,8 @@ type Values = Readonly<Record<string, unknown>> | undefined;
  * store's own commands (lib-dynamodb Get, Put, Update, Delete, Query, Scan, TransactWrite) with the
  * DynamoDB semantics the store relies on — conditional writes that throw the SDK's exceptions, all-or-
  * nothing transactions, `if_not_exists`, set `ADD`, `ReturnValues`, partitions and gsi1 sorted by their
- * sort keys. Nothing else: a command or expression the store does not use is an error, not a guess.
+ * sort keys. Nothing else: a command, parameter or expression the store does not use is an error, not a
+ * guess.
  *
  * A simulation's cost is DynamoDB Local's round trips (a few milliseconds each, one after another on the
  * virtual clock); this answers in microseconds. `tests/integration/memory-table.test.ts` holds it to
@@ -37,6 +38,7 @@ export class MemoryTable implements DocumentSender {
   /** Answers a store's {@link DocumentRequest} or the lib-dynamodb command it stands for. */
   async send(command: object): Promise<unknown> {
     const request = toRequest(command);
+    assertImplemented(request.kind, request.input);
     // A transaction's placeholders belong to its entries, checked with them below.
     if (request.kind !== "TransactWrite") assertPlaceholdersUsed(request.input as ExpressionInput);
     if (request.kind === "Get") {
@@ -83,6 +85,7 @@ export class MemoryTable implements DocumentSender {
       const puts = ((request.input as TransactWriteCommand["input"]).TransactItems ?? []).map((entry) => {
         if (!entry.Put)
           throw new Error(`MemoryTable: only Put in transactions, got ${JSON.stringify(entry)}`);
+        assertImplemented("Put", entry.Put);
         assertPlaceholdersUsed(entry.Put);
         return entry.Put;
       });
@@ -262,6 +265,32 @@ const COMMAND_KINDS = new Map<unknown, DocumentRequest["kind"]>([
   [ScanCommand, "Scan"],
   [TransactWriteCommand, "TransactWrite"],
 ]);
+
+const EXPRESSIONS = ["ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"];
+
+/**
+ * The request parameters this table implements, by request kind. Any other (a `Limit`, a
+ * `ProjectionExpression`, a descending `ScanIndexForward`, a real `ExclusiveStartKey`: this table never
+ * pages) would change DynamoDB's answer, so it is refused rather than ignored.
+ */
+const IMPLEMENTED_PARAMETERS: Readonly<Record<string, ReadonlySet<string>>> = {
+  Get: new Set(["TableName", "Key", "ConsistentRead"]),
+  Put: new Set(["TableName", "Item", ...EXPRESSIONS]),
+  Update: new Set(["TableName", "Key", "UpdateExpression", "ReturnValues", ...EXPRESSIONS]),
+  Delete: new Set(["TableName", "Key", ...EXPRESSIONS]),
+  Query: new Set(["TableName", "IndexName", "KeyConditionExpression", "ConsistentRead", ...EXPRESSIONS]),
+  Scan: new Set(["TableName", "FilterExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"]),
+  TransactWrite: new Set(["TransactItems"]),
+};
+
+/** Refuses a request that sets a parameter this table does not implement (undefined ones are unset). */
+function assertImplemented(kind: string, input: unknown): void {
+  const implemented = IMPLEMENTED_PARAMETERS[kind];
+  if (!implemented || typeof input !== "object" || input === null) return;
+  for (const parameter in input)
+    if ((input as Record<string, unknown>)[parameter] !== undefined && !implemented.has(parameter))
+      throw new Error(`MemoryTable: ${kind} parameter ${parameter} is not implemented`);
+}
 
 function toRequest(command: object): { kind: string; input: unknown } {
   if ("kind" in command && "input" in command) return command as DocumentRequest;

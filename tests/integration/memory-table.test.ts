@@ -338,5 +338,39 @@ describe("the in-memory table (simulate --store memory)", () => {
         }),
       ),
     ).rejects.toThrow(/unsupported update clause REMOVE/);
+    // Parameters that would change DynamoDB's answer are refused, not ignored.
+    await expect(
+      table.send(
+        new QueryCommand({
+          TableName: "t",
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": "A" },
+          Limit: 1,
+        }),
+      ),
+    ).rejects.toThrow("MemoryTable: Query parameter Limit is not implemented");
+    await expect(
+      table.send(
+        new QueryCommand({
+          TableName: "t",
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": "A" },
+          ScanIndexForward: false,
+        }),
+      ),
+    ).rejects.toThrow("MemoryTable: Query parameter ScanIndexForward is not implemented");
+    await expect(
+      table.send(new GetCommand({ TableName: "t", Key: { pk: "A", sk: "1" }, ProjectionExpression: "sk" })),
+    ).rejects.toThrow("MemoryTable: Get parameter ProjectionExpression is not implemented");
+    await expect(
+      table.send(
+        new QueryCommand({
+          TableName: "t",
+          KeyConditionExpression: "pk = :pk",
+          ExpressionAttributeValues: { ":pk": "A" },
+          ExclusiveStartKey: { pk: "A", sk: "1" },
+        }),
+      ),
+    ).rejects.toThrow("MemoryTable: Query parameter ExclusiveStartKey is not implemented");
   });
 });
