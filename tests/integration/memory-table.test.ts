@@ -56,6 +56,44 @@ async function acceptance<C extends object>(
   return accepted;
 }
 
+/** A condition on attribute `#a` with value `:v`. */
+interface ConditionProbe {
+  readonly expression: string;
+  readonly attribute: string;
+  readonly value: unknown;
+}
+
+/**
+ * Stores `item` in a fresh table on DynamoDB Local and in memory, then puts it again under each condition,
+ * and tells which puts each table accepted (a failed condition refuses; any other error breaks the test).
+ */
+async function conditionsOnBoth(
+  prefix: string,
+  item: Record<string, unknown>,
+  probes: Record<string, ConditionProbe>,
+) {
+  const { tableName, local, memory } = await tablePair(prefix);
+  const puts = Object.fromEntries(
+    Object.entries(probes).map(([name, { expression, attribute, value }]) => [
+      name,
+      new PutCommand({
+        TableName: tableName,
+        Item: item,
+        ConditionExpression: expression,
+        ExpressionAttributeNames: { "#a": attribute },
+        ExpressionAttributeValues: { ":v": value },
+      }),
+    ]),
+  );
+  const failedCondition = (error: unknown) => error instanceof ConditionalCheckFailedException;
+  await local.send(new PutCommand({ TableName: tableName, Item: item }));
+  await memory.send(new PutCommand({ TableName: tableName, Item: item }));
+  return {
+    onLocal: await acceptance((command) => local.send(command), puts, failedCondition),
+    inMemory: await acceptance((command) => memory.send(command), puts, failedCondition),
+  };
+}
+
 /** Runs the same events on DynamoDB Local and on the in-memory table. */
 async function onBoth(events: Parameters<typeof simulate>[0]["events"], rawConfig: unknown = {}) {
   const config = parseShopConfig(rawConfig);
@@ -131,35 +169,26 @@ describe("the in-memory table (simulate --store memory)", () => {
   });
 
   it("compares sets and maps by their contents in a condition, as DynamoDB Local does", async () => {
-    const { tableName, local, memory } = await tablePair("sets");
     const item = {
       pk: "CUSTOMER#1",
       sk: "PROFILE",
       tags: new Set(["vip", "tea"]),
       address: { city: "杭州", zip: "310000" },
     };
-    const probe = (attribute: string, op: string, value: unknown) =>
-      new PutCommand({
-        TableName: tableName,
-        Item: item,
-        ConditionExpression: `#a ${op} :v`,
-        ExpressionAttributeNames: { "#a": attribute },
-        ExpressionAttributeValues: { ":v": value },
-      });
-    const probes = {
+    const probe = (attribute: string, op: string, value: unknown) => ({
+      expression: `#a ${op} :v`,
+      attribute,
+      value,
+    });
+
+    const { onLocal, inMemory } = await conditionsOnBoth("sets", item, {
       "the same set in another order": probe("tags", "=", new Set(["tea", "vip"])),
       "another set": probe("tags", "=", new Set(["coffee"])),
       "a subset": probe("tags", "=", new Set(["vip"])),
       "the same map, keys in another order": probe("address", "=", { zip: "310000", city: "杭州" }),
       "another map": probe("address", "=", { city: "上海", zip: "200000" }),
       "not the same set": probe("tags", "<>", new Set(["coffee"])),
-    };
-    const failedCondition = (error: unknown) => error instanceof ConditionalCheckFailedException;
-    await local.send(new PutCommand({ TableName: tableName, Item: item }));
-    await memory.send(new PutCommand({ TableName: tableName, Item: item }));
-
-    const onLocal = await acceptance((command) => local.send(command as PutCommand), probes, failedCondition);
-    const inMemory = await acceptance((command) => memory.send(command), probes, failedCondition);
+    });
 
     expect(onLocal).toEqual({
       "the same set in another order": true,
@@ -173,7 +202,6 @@ describe("the in-memory table (simulate --store memory)", () => {
   });
 
   it("tests contains() on sets, strings, lists and missing attributes, as DynamoDB Local does", async () => {
-    const { tableName, local, memory } = await tablePair("contains");
     const item = {
       pk: "ORDER#1",
       sk: "ORDER",
@@ -181,15 +209,13 @@ describe("the in-memory table (simulate --store memory)", () => {
       note: "gift wrap, please",
       skus: ["tea", "cup"],
     };
-    const probe = (condition: string, attribute: string, value: unknown) =>
-      new PutCommand({
-        TableName: tableName,
-        Item: item,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: { "#a": attribute },
-        ExpressionAttributeValues: { ":v": value },
-      });
-    const probes = {
+    const probe = (expression: string, attribute: string, value: unknown) => ({
+      expression,
+      attribute,
+      value,
+    });
+
+    const { onLocal, inMemory } = await conditionsOnBoth("contains", item, {
       "a member of the set": probe("contains(#a, :v)", "refundIds", "r2"),
       "not a member of the set": probe("contains(#a, :v)", "refundIds", "r3"),
       "NOT contains, a member": probe("NOT contains(#a, :v)", "refundIds", "r1"),
@@ -199,13 +225,7 @@ describe("the in-memory table (simulate --store memory)", () => {
       "not a substring": probe("contains(#a, :v)", "note", "ribbon"),
       "an element of the list": probe("contains(#a, :v)", "skus", "cup"),
       "not an element of the list": probe("contains(#a, :v)", "skus", "pot"),
-    };
-    const failedCondition = (error: unknown) => error instanceof ConditionalCheckFailedException;
-    await local.send(new PutCommand({ TableName: tableName, Item: item }));
-    await memory.send(new PutCommand({ TableName: tableName, Item: item }));
-
-    const onLocal = await acceptance((command) => local.send(command as PutCommand), probes, failedCondition);
-    const inMemory = await acceptance((command) => memory.send(command), probes, failedCondition);
+    });
 
     expect(onLocal).toEqual({
       "a member of the set": true,
