@@ -446,11 +446,7 @@ class Parser {
     }
     if (word === "contains") {
       this.take();
-      this.expect("(");
-      const path = this.take();
-      this.expect(",");
-      const operand = this.operand();
-      this.expect(")");
+      const { path, operand } = this.pathAndOperand();
       return { kind: "contains", path, operand };
     }
     const left = this.operand();
@@ -474,15 +470,21 @@ class Parser {
     return left;
   }
 
+  /** A function's arguments `(path, operand)`, as `contains` and `if_not_exists` take them. */
+  private pathAndOperand(): { path: string; operand: Operand } {
+    this.expect("(");
+    const path = this.take();
+    this.expect(",");
+    const operand = this.operand();
+    this.expect(")");
+    return { path, operand };
+  }
+
   private term(): Operand {
     const token = this.take();
     if (token === "if_not_exists") {
-      this.expect("(");
-      const path = this.take();
-      this.expect(",");
-      const fallback = this.operand();
-      this.expect(")");
-      return { kind: "if_not_exists", path, fallback };
+      const { path, operand } = this.pathAndOperand();
+      return { kind: "if_not_exists", path, fallback: operand };
     }
     if (token.startsWith(":")) return { kind: "value", name: token };
     return { kind: "path", path: token };

@@ -5,6 +5,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
@@ -359,38 +360,23 @@ describe("the in-memory table (simulate --store memory)", () => {
       ),
     ).rejects.toThrow(/unsupported update clause REMOVE/);
     // Parameters that would change DynamoDB's answer are refused, not ignored.
-    await expect(
-      table.send(
-        new QueryCommand({
-          TableName: "t",
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": "A" },
-          Limit: 1,
-        }),
-      ),
-    ).rejects.toThrow("MemoryTable: Query parameter Limit is not implemented");
-    await expect(
-      table.send(
-        new QueryCommand({
-          TableName: "t",
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": "A" },
-          ScanIndexForward: false,
-        }),
-      ),
-    ).rejects.toThrow("MemoryTable: Query parameter ScanIndexForward is not implemented");
-    await expect(
-      table.send(new GetCommand({ TableName: "t", Key: { pk: "A", sk: "1" }, ProjectionExpression: "sk" })),
-    ).rejects.toThrow("MemoryTable: Get parameter ProjectionExpression is not implemented");
-    await expect(
-      table.send(
-        new QueryCommand({
-          TableName: "t",
-          KeyConditionExpression: "pk = :pk",
-          ExpressionAttributeValues: { ":pk": "A" },
-          ExclusiveStartKey: { pk: "A", sk: "1" },
-        }),
-      ),
-    ).rejects.toThrow("MemoryTable: Query parameter ExclusiveStartKey is not implemented");
+    const query = (parameter: Partial<QueryCommandInput>) =>
+      new QueryCommand({
+        TableName: "t",
+        KeyConditionExpression: "pk = :pk",
+        ExpressionAttributeValues: { ":pk": "A" },
+        ...parameter,
+      });
+    const refused: [GetCommand | QueryCommand, string][] = [
+      [query({ Limit: 1 }), "Query parameter Limit"],
+      [query({ ScanIndexForward: false }), "Query parameter ScanIndexForward"],
+      [query({ ExclusiveStartKey: { pk: "A", sk: "1" } }), "Query parameter ExclusiveStartKey"],
+      [
+        new GetCommand({ TableName: "t", Key: { pk: "A", sk: "1" }, ProjectionExpression: "sk" }),
+        "Get parameter ProjectionExpression",
+      ],
+    ];
+    for (const [request, parameter] of refused)
+      await expect(table.send(request)).rejects.toThrow(`MemoryTable: ${parameter} is not implemented`);
   });
 });

@@ -4,6 +4,13 @@ import { StoreRateLimiter } from "../../functions/core/rate-limit.js";
 import { VirtualClock } from "../../functions/local/virtual-clock.js";
 import { virtualShop } from "../support/local.js";
 
+/** An execution's input; the buffers do not look at it. */
+const state = {
+  journey: "payment-reminder" as const,
+  customerId: "c",
+  enteredAt: "2026-06-18T10:00:00+08:00",
+};
+
 describe("the StartExecution and StopExecution buffers", () => {
   it("spaces starts one per 1/quota-second slot, shared through DynamoDB, and hands overflow back for redelivery", async () => {
     const { shop } = await virtualShop("2026-06-18T10:00:00+08:00");
@@ -24,11 +31,6 @@ describe("the StartExecution and StopExecution buffers", () => {
           new StoreRateLimiter(shop.store, clock, "StartExecution", quota, 1_000),
         ),
     );
-    const state = {
-      journey: "payment-reminder" as const,
-      customerId: "c",
-      enteredAt: "2026-06-18T10:00:00+08:00",
-    };
 
     const calls = Array.from({ length: 30 }, async (_, index) => {
       clock.begin();
@@ -63,11 +65,6 @@ describe("the StartExecution and StopExecution buffers", () => {
       new StoreRateLimiter(shop.store, clock, "StartExecution", 10, 5_000),
       new StoreRateLimiter(shop.store, clock, "StopExecution", 4, 5_000),
     );
-    const state = {
-      journey: "payment-reminder" as const,
-      customerId: "c",
-      enteredAt: "2026-06-18T10:00:00+08:00",
-    };
 
     const work = Array.from({ length: 8 }, async (_, index) => {
       clock.begin();
