@@ -233,8 +233,10 @@ async function applyOrderFact(
  * Applies one event: updates what the store knows (by event time, so order of arrival does not matter)
  * and starts the journeys the event triggers.
  */
-export async function dispatchEvent(deps: DispatchDeps, event: ShopEvent): Promise<void> {
-  const { store } = deps;
+export async function dispatchEvent(dispatchDeps: DispatchDeps, event: ShopEvent): Promise<void> {
+  // Planning each journey an event starts reads the same order, customer and opt-out again (4 reads).
+  const store = dispatchDeps.store.withReadCache();
+  const deps = { ...dispatchDeps, store };
   switch (event.type) {
     case "order.created": {
       const order = await store.recordOrderCreated(event.order, event.at);

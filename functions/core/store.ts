@@ -205,6 +205,39 @@ const DOCUMENT_REQUESTS = Object.fromEntries(
   Object.keys(SDK_COMMANDS).map((kind) => [kind, (input: unknown) => ({ kind, input })]),
 ) as unknown as Commands;
 
+/**
+ * Answers a GetItem of a key it has answered before from memory, until anything is written through it:
+ * see {@link Store.withReadCache}.
+ */
+class ReadCachingSender implements DocumentSender {
+  readonly documentSender = true;
+  private readonly reads = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly commands: Commands,
+  ) {}
+
+  send(command: object): Promise<unknown> {
+    const { kind, input } = command as DocumentRequest;
+    const forward = () =>
+      this.doc.send(this.commands[kind](input as never) as Parameters<DynamoDBDocumentClient["send"]>[0]);
+    if (kind !== "Get") {
+      if (kind !== "Query" && kind !== "Scan") this.reads.clear();
+      return forward();
+    }
+    const key = JSON.stringify((input as GetCommandInput).Key);
+    let read = this.reads.get(key);
+    if (!read) {
+      read = forward();
+      this.reads.set(key, read);
+      // A failed read is not remembered: the next caller tries again.
+      read.catch(() => this.reads.delete(key));
+    }
+    return read;
+  }
+}
+
 /** Typed access to the shopcare table. */
 export class Store {
   private readonly doc: DynamoDBDocumentClient;
@@ -222,6 +255,16 @@ export class Store {
       this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
       this.commands = SDK_COMMANDS;
     }
+  }
+
+  /**
+   * This table through a store that reads each item once until it writes anything, for work that reads
+   * the same items over and over in a moment: one event's dispatch reads its order, customer and opt-out
+   * again for every journey it plans. A write by another Lambda in between is not seen, as if this work
+   * had run a moment earlier; a write through this store is.
+   */
+  withReadCache(): Store {
+    return new Store(new ReadCachingSender(this.doc, this.commands), this.tableName);
   }
 
   /**

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { parseShopConfig } from "../../functions/core/config.js";
+import { dispatchEvent, type JourneyStarter } from "../../functions/core/dispatch.js";
+import { Store } from "../../functions/core/store.js";
+import { createTableFromTemplate } from "../../functions/local/dynamodb-local.js";
+import { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { dynamo, orderCreated, templateFor } from "../support/local.js";
+
+/** A store on a fresh DynamoDB Local table, and the GetItem requests its client sends, as `pk/sk`. */
+async function countedStore(prefix: string) {
+  const client = dynamo();
+  const tableName = `${prefix}-${Date.now()}`;
+  await createTableFromTemplate(client, templateFor(parseShopConfig({})), tableName);
+  const gets: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === "GetItemCommand") {
+        // lib-dynamodb may not have marshalled the key yet at this step.
+        const key = (args.input as { Key: Record<string, string | { S: string }> }).Key;
+        const text = (value: string | { S: string } | undefined) =>
+          typeof value === "object" ? value.S : value;
+        gets.push(`${text(key.pk)}/${text(key.sk)}`);
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "countGets" },
+  );
+  return { store: new Store(client, tableName), gets };
+}
+
+describe("the store's read cache (one event's dispatch)", () => {
+  it("reads an item once until it writes, and reads what it wrote", async () => {
+    const { store, gets } = await countedStore("cache");
+    const created = orderCreated("2026-06-18T10:00:00+08:00", { id: "o1", customerId: "c1" });
+    if (created.type !== "order.created") throw new Error("expected order.created");
+    await store.recordOrderCreated(created.order, created.at);
+    const cached = store.withReadCache();
+
+    const first = await cached.getOrder("o1");
+    const again = await cached.getOrder("o1");
+    await cached.getCustomer("c1");
+    await cached.recordOrderFacts("o1", { paidAt: "2026-06-18T10:05:00+08:00" });
+    const afterWrite = await cached.getOrder("o1");
+    await store.getOrder("o1");
+
+    expect([first?.paidAt, again?.paidAt, afterWrite?.paidAt]).toEqual([
+      undefined,
+      undefined,
+      "2026-06-18T10:05:00+08:00",
+    ]);
+    // Once before the write and once after it; the customer once; the plain store is not cached.
+    expect(gets).toEqual(["ORDER#o1/ORDER", "CUSTOMER#c1/PROFILE", "ORDER#o1/ORDER", "ORDER#o1/ORDER"]);
+  });
+
+  it("lets a payment's dispatch read its order, customer and opt-out once between writes, not once per journey", async () => {
+    const { store, gets } = await countedStore("dispatch");
+    const clock = new VirtualClock(new Date("2026-06-18T02:05:00Z"));
+    const journeys: JourneyStarter = { start: async () => {}, stop: async () => {} };
+    const deps = { config: parseShopConfig({}), store, journeys, clock };
+    await dispatchEvent(deps, orderCreated("2026-06-18T10:00:00+08:00", { id: "o2", customerId: "c2" }));
+    gets.length = 0;
+
+    await dispatchEvent(deps, { type: "order.paid", at: "2026-06-18T10:05:00+08:00", orderId: "o2" });
+
+    // One read of each per stretch between writes: the reminder's skip (after the payment is recorded),
+    // both gifts (after the skip's decision), the win-back (after its cycle is recorded). Without the
+    // cache every plan read all three: 15 reads.
+    const each = ["ORDER#o2/ORDER", "CUSTOMER#c2/PROFILE", "OPTOUT#+8613800000000/OPTOUT"];
+    expect(gets).toEqual([...each, ...each, ...each]);
+  });
+});
