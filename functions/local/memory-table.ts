@@ -38,9 +38,7 @@ export class MemoryTable implements DocumentSender {
   /** Answers a store's {@link DocumentRequest} or the lib-dynamodb command it stands for. */
   async send(command: object): Promise<unknown> {
     const request = toRequest(command);
-    assertImplemented(request.kind, request.input);
-    // A transaction's placeholders belong to its entries, checked with them below.
-    if (request.kind !== "TransactWrite") assertPlaceholdersUsed(request.input as ExpressionInput);
+    assertSupported(request.kind, request.input);
     if (request.kind === "Get") {
       this.requests.reads += 1;
       const item = this.get((request.input as GetCommand["input"]).Key as Item);
@@ -85,8 +83,7 @@ export class MemoryTable implements DocumentSender {
       const puts = ((request.input as TransactWriteCommand["input"]).TransactItems ?? []).map((entry) => {
         if (!entry.Put)
           throw new Error(`MemoryTable: only Put in transactions, got ${JSON.stringify(entry)}`);
-        assertImplemented("Put", entry.Put);
-        assertPlaceholdersUsed(entry.Put);
+        assertSupported("Put", entry.Put);
         return entry.Put;
       });
       this.requests.writes += 1;
@@ -266,7 +263,7 @@ const COMMAND_KINDS = new Map<unknown, DocumentRequest["kind"]>([
   [TransactWriteCommand, "TransactWrite"],
 ]);
 
-const EXPRESSIONS = ["ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"];
+const CONDITION_PARAMETERS = ["ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"];
 
 /**
  * The request parameters this table implements, by request kind. Any other (a `Limit`, a
@@ -275,13 +272,29 @@ const EXPRESSIONS = ["ConditionExpression", "ExpressionAttributeNames", "Express
  */
 const IMPLEMENTED_PARAMETERS: Readonly<Record<string, ReadonlySet<string>>> = {
   Get: new Set(["TableName", "Key", "ConsistentRead"]),
-  Put: new Set(["TableName", "Item", ...EXPRESSIONS]),
-  Update: new Set(["TableName", "Key", "UpdateExpression", "ReturnValues", ...EXPRESSIONS]),
-  Delete: new Set(["TableName", "Key", ...EXPRESSIONS]),
-  Query: new Set(["TableName", "IndexName", "KeyConditionExpression", "ConsistentRead", ...EXPRESSIONS]),
+  Put: new Set(["TableName", "Item", ...CONDITION_PARAMETERS]),
+  Update: new Set(["TableName", "Key", "UpdateExpression", "ReturnValues", ...CONDITION_PARAMETERS]),
+  Delete: new Set(["TableName", "Key", ...CONDITION_PARAMETERS]),
+  Query: new Set([
+    "TableName",
+    "IndexName",
+    "KeyConditionExpression",
+    "ConsistentRead",
+    ...CONDITION_PARAMETERS,
+  ]),
   Scan: new Set(["TableName", "FilterExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"]),
   TransactWrite: new Set(["TransactItems"]),
 };
+
+/**
+ * Refuses a request DynamoDB would answer otherwise: one that sets a parameter this table does not
+ * implement, or names a placeholder no expression uses.
+ */
+function assertSupported(kind: string, input: unknown): void {
+  assertImplemented(kind, input);
+  // A transaction has no expressions of its own; its entries have.
+  if (kind !== "TransactWrite") assertPlaceholdersUsed(input as ExpressionInput);
+}
 
 /** Refuses a request that sets a parameter this table does not implement (undefined ones are unset). */
 function assertImplemented(kind: string, input: unknown): void {

@@ -12,11 +12,10 @@ import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
 import { Store } from "../../functions/core/store.js";
-import { createTableFromTemplate } from "../../functions/local/dynamodb-local.js";
 import { MemoryTable } from "../../functions/local/memory-table.js";
 import { parseEventLines, simulate } from "../../functions/local/simulate.js";
 import { syntheticEvents } from "../../functions/local/synthetic.js";
-import { dynamo, templateFor } from "../support/local.js";
+import { dynamo, freshTable, templateFor } from "../support/local.js";
 
 /**
  * Decisions in a stable order, timed to the second: sends due at the same instant are paced into
@@ -31,8 +30,7 @@ function comparable(decisions: readonly DecisionRecord[]): DecisionRecord[] {
 
 /** A fresh table on DynamoDB Local, made from the synthesized template, beside an empty in-memory table. */
 async function tablePair(prefix: string) {
-  const tableName = `${prefix}-${Date.now()}`;
-  await createTableFromTemplate(dynamo(), templateFor(parseShopConfig({})), tableName);
+  const tableName = await freshTable(prefix);
   return { tableName, local: DynamoDBDocumentClient.from(dynamo()), memory: new MemoryTable() };
 }
 

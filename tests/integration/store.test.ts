@@ -2,15 +2,13 @@ import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
 import { dispatchEvent, type JourneyStarter } from "../../functions/core/dispatch.js";
 import { Store } from "../../functions/core/store.js";
-import { createTableFromTemplate } from "../../functions/local/dynamodb-local.js";
 import { VirtualClock } from "../../functions/local/virtual-clock.js";
-import { dynamo, orderCreated, templateFor } from "../support/local.js";
+import { dynamo, freshTable, orderCreated } from "../support/local.js";
 
 /** A store on a fresh DynamoDB Local table, and the GetItem requests its client sends, as `pk/sk`. */
 async function countedStore(prefix: string) {
+  const tableName = await freshTable(prefix);
   const client = dynamo();
-  const tableName = `${prefix}-${Date.now()}`;
-  await createTableFromTemplate(client, templateFor(parseShopConfig({})), tableName);
   const gets: string[] = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {

@@ -2,7 +2,7 @@ import { inject } from "vitest";
 import { parseShopConfig, type ShopConfig } from "../../functions/core/config.js";
 import type { ShopEvent } from "../../functions/core/events.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
-import { localDynamoClient } from "../../functions/local/dynamodb-local.js";
+import { createTableFromTemplate, localDynamoClient } from "../../functions/local/dynamodb-local.js";
 import type { CloudFormationTemplate } from "../../functions/local/engine.js";
 import { createLocalShop, type LocalShop, type LocalShopOptions } from "../../functions/local/runtime.js";
 import { simulate } from "../../functions/local/simulate.js";
@@ -25,6 +25,13 @@ export function templateFor(config: ShopConfig): CloudFormationTemplate {
 /** A client for the suite's DynamoDB Local. */
 export function dynamo() {
   return localDynamoClient(inject("dynamoEndpoint"));
+}
+
+/** A fresh, empty table on the suite's DynamoDB Local, made from the synthesized template. @returns its name */
+export async function freshTable(prefix: string): Promise<string> {
+  const tableName = `${prefix}-${Date.now()}`;
+  await createTableFromTemplate(dynamo(), templateFor(parseShopConfig({})), tableName);
+  return tableName;
 }
 
 /** Runs `simulate` against the suite's DynamoDB Local. */
