@@ -1,6 +1,6 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Validations } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
-import { Grant, type IGrantable } from "aws-cdk-lib/aws-iam";
+import { Grant, type IGrantable, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { CfnFunction, IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import {
@@ -51,7 +51,11 @@ export class JourneyStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: JourneyStateMachineProps) {
     super(scope, id);
+    // Step Functions' log delivery needs a resource policy on the log group; under /aws/vendedlogs/ the
+    // one CloudWatch Logs creates covers every machine instead of one policy per group (its 5,120-character
+    // limit) — "Logging using CloudWatch Logs" in the Step Functions developer guide.
     const logGroup = new LogGroup(this, "Logs", {
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${props.journey}`,
       retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -101,25 +105,39 @@ export class JourneyStateMachine extends Construct {
   }
 
   /**
-   * Records that this machine invokes `functions` and their versions (`<arn>:*`, the grant Step Functions
-   * needs for qualified invocations), so cdk-nag does not flag that wildcard.
+   * Lets this machine invoke every version of `functions` (`<arn>:*`). Its tasks name exact versions, and an
+   * execution started months ago still invokes the version it began with: the role must keep allowing it
+   * after later deploys have moved the tasks on (an unqualified grant does not cover a qualified ARN —
+   * "Resource-based policy for Lambda" / "Using versions" in the Lambda developer guide).
    */
-  acknowledgeInvokes(functions: readonly IFunction[]): void {
+  grantInvokeAllVersions(functions: readonly IFunction[]): void {
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["lambda:InvokeFunction"],
+        resources: functions.map((fn) => `${fn.functionArn}:*`),
+      }),
+    );
     for (const fn of functions) {
       const logicalId = Stack.of(this).getLogicalId(fn.node.defaultChild as CfnFunction);
       Validations.of(this.stateMachine).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-        reason: `The journey invokes its own ${fn.node.id} and that function's versions.`,
+        reason: `Executions that started on older deploys invoke the ${fn.node.id} version they began with.`,
       });
     }
   }
 
-  /** Lets `grantee` start executions of this journey through its `live` alias. */
+  /**
+   * Lets `grantee` start executions of this journey through its `live` alias. Step Functions authorizes a
+   * start on an alias or version against the unqualified state machine ARN, and the
+   * `states:StateMachineQualifier` condition key narrows it to the alias ("Authorization for versions and
+   * aliases in Step Functions workflows", Step Functions developer guide).
+   */
   grantStartExecution(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({
       grantee,
       actions: ["states:StartExecution"],
-      resourceArns: [this.startArn],
+      resourceArns: [this.stateMachine.stateMachineArn],
+      conditions: { StringEquals: { "states:StateMachineQualifier": LIVE_ALIAS } },
     });
   }
 

@@ -1,6 +1,7 @@
 import { Duration } from "aws-cdk-lib";
 import {
   Alarm,
+  type AlarmProps,
   ComparisonOperator,
   Dashboard,
   GraphWidget,
@@ -25,6 +26,15 @@ export interface ShopcareObservabilityProps {
   readonly alarmTopic: ITopic;
   /** The events queue's SQS dead-letter queue (batches that crashed dispatch). */
   readonly deadLetterQueue: IQueue;
+  /** Replies and receipts the inbound-sns function could not apply (after Lambda's async retries). */
+  readonly inboundDeadLetterQueue: IQueue;
+  /**
+   * No webhook accepted for this long inside the notice window raises the silence alarm. Whole hours.
+   * @default Duration.hours(6)
+   */
+  readonly silentAfter?: Duration;
+  /** The notice window in UTC hours, `[startHour, endHour)`; outside it silence is expected. @default all day */
+  readonly noticeWindow?: { readonly startHour: number; readonly endHour: number };
   /** Alarm when a day's SMS spend passes this, in `currency`. */
   readonly dailySpendAlarm: number;
   readonly currency: string;
@@ -60,7 +70,18 @@ export class ShopcareObservability extends Construct {
     const perJourney = (metricName: string) =>
       journeys.map((journey) => metric(metricName, { journey }).with({ label: journey }));
     const action = new SnsAction(props.alarmTopic);
-    const alarm = (name: string, metricToWatch: IMetric, threshold: number, description: string) => {
+    const alarm = (
+      name: string,
+      metricToWatch: IMetric,
+      threshold: number,
+      description: string,
+      shape: Partial<
+        Pick<
+          AlarmProps,
+          "evaluationPeriods" | "datapointsToAlarm" | "comparisonOperator" | "treatMissingData"
+        >
+      > = {},
+    ) => {
       const created = new Alarm(this, name, {
         metric: metricToWatch,
         threshold,
@@ -68,6 +89,7 @@ export class ShopcareObservability extends Construct {
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
+        ...shape,
       });
       created.addAlarmAction(action);
       return created;
@@ -104,6 +126,22 @@ export class ShopcareObservability extends Construct {
         props.providerErrorThreshold ?? 5,
         "The SMS provider keeps failing or rejecting sends.",
       ),
+      alarm(
+        "ProviderMisconfigured",
+        metric(METRIC.providerErrors, { kind: "misconfigured" }),
+        1,
+        "The SMS provider refuses the account itself (access denied, bad key, sandbox, spend limit): sends are retried, not sent. Run `npx shopcare doctor`.",
+      ),
+      alarm(
+        "InboundDeadLetters",
+        props.inboundDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(5),
+          statistic: "Maximum",
+        }),
+        1,
+        "Opt-outs or delivery receipts could not be applied and wait in the inbound dead-letter queue.",
+      ),
+      this.silenceAlarm(props, metric),
       alarm(
         "DailySpend",
         spend,
@@ -154,6 +192,46 @@ export class ShopcareObservability extends Construct {
         metric(METRIC.providerErrors).with({ label: "provider errors" }),
       ]),
     );
+  }
+
+  /**
+   * No webhook accepted for `silentAfter` inside the notice window. Hourly sums with the gaps filled with 0
+   * (`FILL`); hours outside the window count as 1 (`HOUR()` is UTC), so only in-window silence adds up to
+   * the alarm's run of breaching hours ("Metric math syntax and functions", CloudWatch user guide).
+   */
+  private silenceAlarm(
+    props: ShopcareObservabilityProps,
+    metric: (name: string, dimensions?: Record<string, string>, period?: Duration) => Metric,
+  ): Alarm {
+    const hours = Math.max(1, Math.round((props.silentAfter ?? Duration.hours(6)).toHours()));
+    const { startHour, endHour } = props.noticeWindow ?? { startHour: 0, endHour: 24 };
+    const inWindow =
+      startHour === endHour
+        ? "1"
+        : startHour < endHour
+          ? `(HOUR(filled) >= ${startHour} AND HOUR(filled) < ${endHour})`
+          : `(HOUR(filled) >= ${startHour} OR HOUR(filled) < ${endHour})`;
+    const accepted = metric(METRIC.webhooksAccepted, {}, Duration.hours(1));
+    const silence = new MathExpression({
+      expression: `IF(${inWindow}, filled, 1)`,
+      usingMetrics: {
+        filled: new MathExpression({ expression: "FILL(accepted, 0)", usingMetrics: { accepted } }),
+      },
+      period: Duration.hours(1),
+      label: "webhooks accepted per hour in the notice window",
+    });
+    const created = new Alarm(this, "WebhooksSilent", {
+      metric: silence,
+      threshold: 1,
+      evaluationPeriods: hours,
+      datapointsToAlarm: hours,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      // FILL gives every hour a value; should the whole range come back empty, that is silence too.
+      treatMissingData: TreatMissingData.BREACHING,
+      alarmDescription: `No webhook accepted for ${hours} h inside the notice window: check the platform's webhook subscription and the signing secrets (\`npx shopcare doctor\`).`,
+    });
+    created.addAlarmAction(new SnsAction(props.alarmTopic));
+    return created;
   }
 }
 

@@ -1,20 +1,30 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
+import {
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from "aws-cdk-lib";
 import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
-import { Alias, Key } from "aws-cdk-lib/aws-kms";
-import { Architecture, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import { Key } from "aws-cdk-lib/aws-kms";
+import { Architecture, type IDestination, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
+import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { SnsEventSource, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
-import { Topic } from "aws-cdk-lib/aws-sns";
+import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { CfnStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { ConfigError, type ShopConfig } from "../functions/core/config.js";
+import { parseDuration } from "../functions/core/duration.js";
 import { JourneyIdSchema } from "../functions/core/model.js";
 import { TABLE_KEYS } from "../functions/core/store.js";
 import { WEBHOOK_SOURCES } from "../functions/core/webhooks/sources.js";
@@ -65,6 +75,67 @@ function acknowledgeFunctionFindings(lambda: NodejsFunction): void {
 }
 
 /**
+ * The notice window as UTC hours `[start, end)` for the silence alarm (CloudWatch's HOUR() is UTC), at the
+ * zone's offset on the synth date: a zone with daylight saving is an hour off for half the year.
+ */
+export function noticeWindowInUtc(config: ShopConfig): { startHour: number; endHour: number } {
+  const offsetMinutes = zoneOffsetMinutes(config.timeZone, new Date());
+  const toUtc = (time: string) => {
+    const [hours = 0, minutes = 0] = time.split(":").map(Number);
+    const utcMinutes = (((hours * 60 + minutes - offsetMinutes) % 1440) + 1440) % 1440;
+    return Math.floor(utcMinutes / 60);
+  };
+  return { startHour: toUtc(config.windows.notice.start), endHour: toUtc(config.windows.notice.end) };
+}
+
+function zoneOffsetMinutes(timeZone: string, at: Date): number {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone, timeZoneName: "longOffset" })
+    .formatToParts(at)
+    .find((part) => part.type === "timeZoneName")?.value;
+  const match = /GMT([+-])(\d{2}):?(\d{2})?/.exec(parts ?? "");
+  if (!match) return 0;
+  const minutes = Number(match[2]) * 60 + Number(match[3] ?? 0);
+  return match[1] === "-" ? -minutes : minutes;
+}
+
+/**
+ * Lets an AWS service publish to an encrypted topic on this account's behalf only: `sns:Publish` in the
+ * topic policy and `kms:GenerateDataKey*` / `kms:Decrypt` in the key policy, both under `aws:SourceAccount`
+ * and `aws:SourceArn` so no other account's resource can use the service as a confused deputy ("Enable
+ * compatibility between event sources from AWS services and encrypted topics", SNS developer guide;
+ * "Topic policies for Amazon SNS topics", End User Messaging SMS user guide).
+ */
+function allowServiceToPublish(
+  stack: Stack,
+  topic: ITopic,
+  key: Key,
+  service: string,
+  sourceArnPattern: string,
+): void {
+  const principal = new ServicePrincipal(service);
+  const conditions = {
+    StringEquals: { "aws:SourceAccount": stack.account },
+    ArnLike: { "aws:SourceArn": sourceArnPattern },
+  };
+  topic.addToResourcePolicy(
+    new PolicyStatement({
+      principals: [principal],
+      actions: ["sns:Publish"],
+      resources: [topic.topicArn],
+      conditions,
+    }),
+  );
+  key.addToResourcePolicy(
+    new PolicyStatement({
+      principals: [principal],
+      actions: ["kms:GenerateDataKey*", "kms:Decrypt"],
+      resources: ["*"],
+      conditions,
+    }),
+  );
+}
+
+/**
  * One shop's shopcare: webhook API → ingest → SQS → dispatch → one Step Functions machine per journey, each
  * looping on the step Lambda; the functions share one DynamoDB table and send through SNS SMS.
  */
@@ -77,6 +148,8 @@ export class ShopcareStack extends Stack {
   readonly journeys: ReadonlyMap<string, JourneyStateMachine>;
   /** The webhook sources' signing secrets (`{generic, shopify, kuaidi100}`). */
   readonly webhookSecret: Secret;
+  /** Aliyun's AccessKey and the inbound push token (`{accessKeyId, accessKeySecret, inboundToken}`); aliyun only. */
+  readonly aliyunSecret?: Secret;
 
   constructor(scope: Construct, id: string, props: ShopcareStackProps) {
     super(scope, id, props);
@@ -103,11 +176,31 @@ export class ShopcareStack extends Stack {
       projectionType: ProjectionType.ALL,
     });
 
+    // A customer managed key: CloudWatch cannot use the AWS managed `alias/aws/sns` key, so alarms on a
+    // topic encrypted with it are dropped (SNS developer guide, "Enable compatibility between event sources
+    // from AWS services and encrypted topics").
+    const operatorsKey = new Key(this, "OperatorsKey", {
+      enableKeyRotation: true,
+      description: `${config.name} shopcare operators' topic (alarms and handoffs)`,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.operatorsTopic = new Topic(this, "OperatorsTopic", {
       displayName: `${config.name} shopcare operators`,
-      masterKey: Alias.fromAliasName(this, "SnsKey", "alias/aws/sns"),
+      masterKey: operatorsKey,
       enforceSSL: true,
     });
+    allowServiceToPublish(
+      this,
+      this.operatorsTopic,
+      operatorsKey,
+      "cloudwatch.amazonaws.com",
+      this.formatArn({
+        service: "cloudwatch",
+        resource: "alarm",
+        resourceName: "*",
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    );
     const alarmAction = new SnsAction(this.operatorsTopic);
 
     const deadLetters = new Queue(this, "EventsDeadLetters", {
@@ -122,7 +215,11 @@ export class ShopcareStack extends Stack {
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
-    const fn = (name: HandlerName, environment: Record<string, string>, timeout = Duration.seconds(30)) => {
+    const fn = (
+      name: HandlerName,
+      environment: Record<string, string>,
+      options: { timeout?: Duration; onFailure?: IDestination } = {},
+    ) => {
       const logGroup = new LogGroup(this, `${name}Logs`, {
         retention: RetentionDays.THREE_MONTHS,
         removalPolicy: RemovalPolicy.DESTROY,
@@ -132,7 +229,11 @@ export class ShopcareStack extends Stack {
         runtime: Runtime.NODEJS_22_X,
         architecture: Architecture.ARM_64,
         memorySize: 512,
-        timeout,
+        timeout: options.timeout ?? Duration.seconds(30),
+        // Executions waiting for months invoke the version they started with: a deploy must not delete it
+        // (CDK's default for `currentVersion` is DESTROY).
+        currentVersionOptions: { removalPolicy: RemovalPolicy.RETAIN },
+        ...(options.onFailure ? { onFailure: options.onFailure, retryAttempts: 2 } : {}),
         tracing: Tracing.ACTIVE,
         logGroup,
         environment: {
@@ -154,13 +255,23 @@ export class ShopcareStack extends Stack {
       return lambda;
     };
 
-    // Aliyun's AccessKey lives in Secrets Manager, never in cdk.json: fill it in after the first deploy.
+    // Aliyun's AccessKey lives in Secrets Manager, never in cdk.json: fill it in after the first deploy. It
+    // starts as the JSON the functions read, with the inbound push token generated.
     const aliyunSecret =
       config.sms.provider === "aliyun"
         ? new Secret(this, "AliyunAccessKey", {
-            description: `${config.name} shopcare: Aliyun SMS AccessKey as {"accessKeyId": "…", "accessKeySecret": "…"}`,
+            description: `${config.name} shopcare: Aliyun SMS AccessKey and inbound push token as {"accessKeyId": "…", "accessKeySecret": "…", "inboundToken": "…"}`,
+            generateSecretString: {
+              secretStringTemplate: JSON.stringify({ accessKeyId: "", accessKeySecret: "" }),
+              generateStringKey: "inboundToken",
+              excludePunctuation: true,
+              passwordLength: 40,
+            },
+            // Operator-entered keys outlive the stack.
+            removalPolicy: RemovalPolicy.RETAIN,
           })
         : undefined;
+    this.aliyunSecret = aliyunSecret;
     if (aliyunSecret) {
       Validations.of(aliyunSecret).acknowledge({
         id: "AwsSolutions-SMG4",
@@ -172,19 +283,39 @@ export class ShopcareStack extends Stack {
       ...(aliyunSecret ? { ALIYUN_SECRET_ARN: aliyunSecret.secretArn } : {}),
     });
     this.table.grantReadWriteData(step);
+    // Publishing to the encrypted topic: SNS calls KMS as the publisher (GenerateDataKey* covers
+    // GenerateDataKey, the call SNS makes), so the role holds both on the operators' key only.
     this.operatorsTopic.grantPublish(step);
+    Validations.of(step).acknowledge({
+      id: "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+      reason: "Publishing to the KMS-encrypted operators' topic; the grant is on that topic's key alone.",
+    });
     aliyunSecret?.grantRead(step);
     if (config.sms.provider === "sns") {
       // SMS to a phone number is an SNS Publish without a topic: IAM cannot narrow it to a resource.
       step.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: ["*"] }));
     }
     if (config.sms.provider === "end-user-messaging") {
-      step.addToRolePolicy(
-        new PolicyStatement({
-          actions: ["sms-voice:SendTextMessage"],
-          resources: [this.formatArn({ service: "sms-voice", resource: "*" })],
+      // SendTextMessage authorizes the origination identity End User Messaging sends from (a phone number,
+      // sender ID or pool, chosen at send time unless configured), the configuration set and any protect
+      // configuration ("Actions, resources, and condition keys for AWS End User Messaging SMS and Voice V2").
+      const { configurationSetName } = config.sms.endUserMessaging;
+      const kinds = ["phone-number", "sender-id", "pool", "protect-configuration"];
+      const resources = [
+        ...kinds.map((kind) => this.formatArn({ service: "sms-voice", resource: kind, resourceName: "*" })),
+        this.formatArn({
+          service: "sms-voice",
+          resource: "configuration-set",
+          resourceName: configurationSetName ?? "*",
         }),
-      );
+      ];
+      step.addToRolePolicy(new PolicyStatement({ actions: ["sms-voice:SendTextMessage"], resources }));
+      for (const kind of [...kinds, ...(configurationSetName ? [] : ["configuration-set"])]) {
+        Validations.of(step).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:${kind}/*]`,
+          reason: `End User Messaging picks the ${kind} at send time; the grant covers only this account's and region's ${kind}s.`,
+        });
+      }
     }
 
     const machines = new Map<string, JourneyStateMachine>();
@@ -198,7 +329,7 @@ export class ShopcareStack extends Stack {
         definition,
         alarmAction,
       });
-      machine.acknowledgeInvokes([step]);
+      machine.grantInvokeAllVersions([step]);
       machines.set(journey, machine);
     }
     this.journeys = machines;
@@ -211,7 +342,7 @@ export class ShopcareStack extends Stack {
           Object.fromEntries([...machines].map(([journey, machine]) => [journey, machine.startArn])),
         ),
       },
-      Duration.seconds(60),
+      { timeout: Duration.seconds(60) },
     );
     this.table.grantReadWriteData(dispatch);
     for (const machine of machines.values()) {
@@ -236,6 +367,8 @@ export class ShopcareStack extends Stack {
         excludePunctuation: true,
         passwordLength: 48,
       },
+      // Operator-entered secrets (Shopify's, Kuaidi100's) outlive the stack.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     Validations.of(this.webhookSecret).acknowledge({
       id: "AwsSolutions-SMG4",
@@ -264,26 +397,16 @@ export class ShopcareStack extends Stack {
         integration: ingestIntegration,
       });
     }
-    new ShopcareObservability(this, "Observability", {
-      journeys: machines,
-      alarmTopic: this.operatorsTopic,
-      deadLetterQueue: deadLetters,
-      dailySpendAlarm: config.effect.dailySpendAlarm,
-      currency: config.sms.currency,
-    });
-    // What `shopcare replay` and operators need to find.
-    new CfnOutput(this, "WebhookUrl", { value: `${this.api.apiEndpoint}/webhooks/` });
-    new CfnOutput(this, "TableName", { value: this.table.tableName });
-    new CfnOutput(this, "EventsQueueUrl", { value: events.queueUrl });
-    new CfnOutput(this, "EventsDeadLetterQueueArn", { value: deadLetters.queueArn });
-    new CfnOutput(this, "WebhookSecretArn", { value: this.webhookSecret.secretArn });
-
-    // Replies and receipts: Aliyun pushes them over HTTP; SNS / End User Messaging publish to a topic.
-    const inboundHttp = fn("inbound-http", {});
-    this.table.grantReadWriteData(inboundHttp);
-    const inboundIntegration = new HttpLambdaIntegration("InboundIntegration", inboundHttp);
-    for (const path of [INBOUND_PATHS.aliyunReplies, INBOUND_PATHS.aliyunReports]) {
-      this.api.addRoutes({ path, methods: [HttpMethod.POST], integration: inboundIntegration });
+    // Replies and receipts: Aliyun pushes them over HTTP (aliyun only); End User Messaging publishes two-way
+    // SMS replies and configuration-set events to the inbound topic.
+    if (aliyunSecret) {
+      const inboundHttp = fn("inbound-http", { ALIYUN_SECRET_ARN: aliyunSecret.secretArn });
+      this.table.grantReadWriteData(inboundHttp);
+      aliyunSecret.grantRead(inboundHttp);
+      const inboundIntegration = new HttpLambdaIntegration("InboundIntegration", inboundHttp);
+      for (const path of [INBOUND_PATHS.aliyunReplies, INBOUND_PATHS.aliyunReports]) {
+        this.api.addRoutes({ path, methods: [HttpMethod.POST], integration: inboundIntegration });
+      }
     }
     // A customer managed key: the AWS managed SNS key cannot let End User Messaging publish.
     const inboundKey = new Key(this, "InboundKey", {
@@ -291,15 +414,18 @@ export class ShopcareStack extends Stack {
       description: "shopcare inbound SMS topic",
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    inboundKey.grant(new ServicePrincipal("sms-voice.amazonaws.com"), "kms:GenerateDataKey*", "kms:Decrypt");
-    inboundKey.grant(new ServicePrincipal("sns.amazonaws.com"), "kms:GenerateDataKey*", "kms:Decrypt");
     this.inboundTopic = new Topic(this, "InboundTopic", {
       displayName: `${config.name} shopcare inbound SMS`,
       masterKey: inboundKey,
       enforceSSL: true,
     });
-    this.inboundTopic.grantPublish(new ServicePrincipal("sms-voice.amazonaws.com"));
-    this.inboundTopic.grantPublish(new ServicePrincipal("sns.amazonaws.com"));
+    allowServiceToPublish(
+      this,
+      this.inboundTopic,
+      inboundKey,
+      "sms-voice.amazonaws.com",
+      this.formatArn({ service: "sms-voice", resource: "*" }),
+    );
     const inboundFailures = new Queue(this, "InboundDeadLetters", {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -307,11 +433,48 @@ export class ShopcareStack extends Stack {
     });
     Validations.of(inboundFailures).acknowledge({
       id: "AwsSolutions-SQS3",
-      reason: "This queue is the dead-letter queue of the inbound-sns function's asynchronous invocations.",
+      reason:
+        "This queue is itself the dead-letter queue of the inbound subscription and the inbound-sns function's on-failure destination.",
     });
-    const inboundSns = fn("inbound-sns", {});
+    // SNS invokes the function asynchronously: after Lambda's two retries a failed reply or receipt goes to
+    // the on-failure destination ("How Lambda handles errors and retries with asynchronous invocation");
+    // the subscription's redrive queue only catches what SNS could not deliver to Lambda at all.
+    const inboundSns = fn("inbound-sns", {}, { onFailure: new SqsDestination(inboundFailures) });
     this.table.grantReadWriteData(inboundSns);
     inboundSns.addEventSource(new SnsEventSource(this.inboundTopic, { deadLetterQueue: inboundFailures }));
+
+    new ShopcareObservability(this, "Observability", {
+      journeys: machines,
+      alarmTopic: this.operatorsTopic,
+      deadLetterQueue: deadLetters,
+      inboundDeadLetterQueue: inboundFailures,
+      dailySpendAlarm: config.effect.dailySpendAlarm,
+      currency: config.sms.currency,
+      silentAfter: Duration.millis(parseDuration(config.alarms.silentAfter)),
+      noticeWindow: noticeWindowInUtc(config),
+    });
+    // What `shopcare replay`, `shopcare doctor` and operators need to find.
+    new CfnOutput(this, "WebhookUrl", { value: `${this.api.apiEndpoint}/webhooks/` });
+    new CfnOutput(this, "TableName", { value: this.table.tableName });
+    new CfnOutput(this, "EventsQueueUrl", { value: events.queueUrl });
+    new CfnOutput(this, "EventsDeadLetterQueueArn", { value: deadLetters.queueArn });
+    new CfnOutput(this, "InboundDeadLetterQueueUrl", { value: inboundFailures.queueUrl });
+    new CfnOutput(this, "WebhookSecretArn", { value: this.webhookSecret.secretArn });
+    new CfnOutput(this, "OperatorsTopicArn", { value: this.operatorsTopic.topicArn });
+    new CfnOutput(this, "InboundTopicArn", { value: this.inboundTopic.topicArn });
+    new CfnOutput(this, "StateMachineArns", {
+      value: Stack.of(this).toJsonString(
+        Object.fromEntries(
+          [...machines].map(([journey, machine]) => [journey, machine.stateMachine.stateMachineArn]),
+        ),
+      ),
+    });
+    if (aliyunSecret) {
+      new CfnOutput(this, "AliyunSecretArn", { value: aliyunSecret.secretArn });
+      new CfnOutput(this, "AliyunInboundUrls", {
+        value: `${this.api.apiEndpoint}${INBOUND_PATHS.aliyunReplies}?token=<inboundToken> and ${this.api.apiEndpoint}${INBOUND_PATHS.aliyunReports}?token=<inboundToken>`,
+      });
+    }
     const stage = this.api.defaultStage?.node.defaultChild as import("aws-cdk-lib/aws-apigatewayv2").CfnStage;
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
@@ -328,7 +491,7 @@ export class ShopcareStack extends Stack {
     Validations.of(this.api).acknowledge({
       id: "AwsSolutions-APIG4",
       reason:
-        "Webhook senders (shop platform, ERP, parcel tracker) cannot use IAM or Cognito; the ingest function verifies each source's signature (HMAC-SHA256 with a timestamp, Shopify's HMAC, Kuaidi100's MD5 sign) before anything is kept.",
+        "Webhook senders (shop platform, ERP, parcel tracker, Aliyun's push) cannot use IAM or Cognito; ingest verifies each source's signature (HMAC-SHA256 with a timestamp, Shopify's HMAC, Kuaidi100's MD5 sign) and inbound-http Aliyun's secret URL token before anything is kept.",
     });
   }
 }

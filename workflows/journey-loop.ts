@@ -55,7 +55,17 @@ export function journeyLoop(scope: Construct, functions: JourneyStepFunctions): 
     backoffRate: 3,
   });
   // Retries exhausted: the same function records the step as skipped with the reason, and the loop goes on.
+  // GiveUp writes to DynamoDB too, so it retries whatever fails (a throttle, a cold start timing out) for
+  // about an hour and a half (20 s doubling, 8 times) before the execution fails and its Failed alarm
+  // calls a person.
   const giveUp = invoke(scope, STATE_NAMES.giveUp, functions.step);
+  giveUp.addRetry({
+    errors: ["States.ALL"],
+    interval: Duration.seconds(20),
+    maxAttempts: 8,
+    backoffRate: 2,
+    maxDelay: Duration.hours(1),
+  });
   step.addCatch(giveUp, { errors: ["States.ALL"], resultPath: "$.failure" });
   const next = new Choice(scope, STATE_NAMES.next)
     .when(Condition.stringEquals("$.next.kind", "done"), new Succeed(scope, STATE_NAMES.done))

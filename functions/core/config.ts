@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { DURATION_HINT, isDuration } from "./duration.js";
+import { DURATION_HINT, isDuration, parseDuration } from "./duration.js";
 import { lintTemplates } from "./lint.js";
 import { JourneyIdSchema } from "./model.js";
 import { DEFAULT_TEMPLATES, TEMPLATE_SPECS, type TemplateId } from "./templates.js";
@@ -292,6 +292,24 @@ export const ShopConfigSchema = z
           .prefault({}),
         /** Alarm when a day's SMS spend (in `sms.currency`) passes this. */
         dailySpendAlarm: z.number().positive().default(500),
+      })
+      .prefault({}),
+    alarms: z
+      .strictObject({
+        /**
+         * No webhook accepted for this long inside the notice window raises the silence alarm: the usual
+         * sign of a broken integration (a rotated Shopify secret, a lapsed Kuaidi100 subscription).
+         * Whole hours, 1h to 12h (the alarm counts hourly periods, and a notice window is at most 24 h).
+         */
+        silentAfter: duration
+          .refine(
+            (text) => {
+              const hours = isDuration(text) ? parseDuration(text) / 3_600_000 : Number.NaN;
+              return Number.isInteger(hours) && hours >= 1 && hours <= 12;
+            },
+            { error: 'expected whole hours from "1h" to "12h", like "6h"' },
+          )
+          .default("6h"),
       })
       .prefault({}),
     webhooks: z

@@ -35,9 +35,24 @@ export interface SmsProvider {
  * - `retryable`: certainly not sent (throttled, 5xx, connection refused) → retried with backoff;
  * - `rejected`: the provider refused the message (bad number, blocked content) → skipped with a reason;
  * - `ambiguous`: the request may have gone out (timeout after it left) → never resent blindly, marked
- *   `delivery: unknown` until the delivery receipt settles it.
+ *   `delivery: unknown` until the delivery receipt settles it;
+ * - `misconfigured`: the account, not the message, is wrong (access denied, bad or expired key, SMS
+ *   sandbox, spend limit, no credit) → certainly not sent, retried like `retryable` and counted on its
+ *   own alarm, so a broken key is fixed by a person instead of silently skipping every message.
  */
-export type SmsFailureKind = "retryable" | "rejected" | "ambiguous";
+export type SmsFailureKind = "retryable" | "rejected" | "ambiguous" | "misconfigured";
+
+/**
+ * AWS error codes that say the sender's account or credentials are wrong, whatever the message: IAM
+ * ("AccessDenied", "AuthorizationError" in SNS's query API), SigV4 ("SignatureDoesNotMatch",
+ * "InvalidClientTokenId", "UnrecognizedClientException", "ExpiredToken…"), KMS behind an encrypted
+ * resource ("KMSAccessDenied", "KMSDisabled", "KMSNotFound", "KMSInvalidState"), and End User Messaging's
+ * sandbox / spend-limit refusals ("… is in the sandbox", "MonthlySpendLimit…").
+ */
+const MISCONFIGURED =
+  /^(AccessDenied|AuthorizationError|SignatureDoesNotMatch|InvalidClientTokenId|UnrecognizedClient|ExpiredToken|InvalidAccessKeyId|MissingAuthenticationToken|KMS(AccessDenied|Disabled|NotFound|InvalidState|OptInRequired))/;
+const MISCONFIGURED_MESSAGE =
+  /sandbox|spend limit|MONTHLY_SPEND|SPEND_LIMIT|not verified|opted[- ]in destination/i;
 
 /** A provider call that failed, classified. */
 export class SmsSendError extends Error {
@@ -71,6 +86,8 @@ export function classifyAwsError(error: unknown): SmsSendError {
     /ETIMEDOUT|socket hang up/.test(message)
   )
     return new SmsSendError("ambiguous", name, message);
+  if (MISCONFIGURED.test(name) || MISCONFIGURED_MESSAGE.test(message))
+    return new SmsSendError("misconfigured", name, message);
   if (
     /Throttl|TooManyRequests|LimitExceeded|ServiceUnavailable|InternalError|InternalFailure|KMSThrottling/.test(
       name,

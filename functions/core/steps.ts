@@ -329,6 +329,7 @@ export async function deliverStep(
         { provider: deps.sms.name, error: (error as SmsSendError).code },
       );
     }
+    // retryable or misconfigured: certainly not sent, so the state machine's retry may try again.
     await deps.store.releaseClaim(state.journey, subjectId, step);
     throw error;
   }

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SNSEvent } from "aws-lambda";
 import type * as z from "zod";
 import type { Clock } from "../core/clock.js";
@@ -20,6 +21,12 @@ export interface InboundDeps {
   readonly store: Store;
   readonly config: ShopConfig;
   readonly clock: Clock;
+  /**
+   * The token Aliyun's push URLs carry (`?token=…`): Aliyun's HTTP push signs nothing ("SmsUp" / "SmsReport",
+   * HTTP批量推送), so the secret URL is all that tells its requests from anyone's. Without it (or when it
+   * resolves empty) the Aliyun routes refuse every request. @default Aliyun routes refuse everything
+   */
+  readonly aliyunToken?: () => Promise<string | undefined>;
 }
 
 /** The HTTP paths providers push replies and receipts to. */
@@ -31,6 +38,12 @@ export const INBOUND_PATHS = {
 
 function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
+}
+
+/** Compares two secrets in constant time (hashed first, so their lengths do not leak either). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 function parse<T>(
@@ -52,6 +65,16 @@ export function createInboundHttpHandler(
   deps: InboundDeps,
 ): (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2> {
   return async (event) => {
+    const path = event.rawPath;
+    if (path.includes("/aliyun/")) {
+      const given = new URLSearchParams(event.rawQueryString ?? "").get("token") ?? "";
+      const expected = (await deps.aliyunToken?.()) ?? "";
+      // Refused before the body is read: nothing an unverified request says is kept.
+      if (expected === "" || !sameSecret(given, expected)) {
+        logger.warn("inbound refused: missing or wrong token", { path });
+        return json(401, { error: "missing or wrong token", field: "token" });
+      }
+    }
     const raw = event.body
       ? event.isBase64Encoded
         ? Buffer.from(event.body, "base64").toString("utf8")
@@ -64,7 +87,6 @@ export function createInboundHttpHandler(
       return json(400, { error: "body is not valid JSON", detail: (error as Error).message });
     }
     let messages: InboundMessage[];
-    const path = event.rawPath;
     if (path.endsWith(INBOUND_PATHS.aliyunReplies)) {
       const parsed = parse(AliyunRepliesSchema, body);
       if (!parsed.ok) return parsed.response;

@@ -31,6 +31,11 @@ export interface IngestDeps {
   readonly queue: EventQueue;
   readonly clock: Clock;
   readonly secrets: WebhookSecrets;
+  /**
+   * Counts each delivery accepted from a source (the silence alarm watches it: no webhook for hours in the
+   * notice window is how a rotated secret or a lapsed subscription shows). @default not counted
+   */
+  readonly onAccepted?: (source: string) => void;
 }
 
 function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<string, string | undefined> {
@@ -118,6 +123,7 @@ export function createIngestHandler(
         throw error;
       }
     }
+    deps.onAccepted?.(sourceName);
     const ignored = adapted?.ignored;
     return respond(202, { id, accepted: events.length, ...(ignored ? { ignored } : {}) });
   };

@@ -18,6 +18,7 @@ export const METRIC = {
   revenue: "Revenue",
   providerErrors: "ProviderErrors",
   deadLetters: "DeadLetters",
+  webhooksAccepted: "WebhooksAccepted",
 } as const;
 
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });
@@ -44,7 +45,7 @@ function emit(
  */
 export function cloudWatchTelemetry(
   config: ShopConfig,
-): StepTelemetry & DispatchTelemetry & { deadLetter(): void } {
+): StepTelemetry & DispatchTelemetry & { deadLetter(): void; webhookAccepted(): void } {
   return {
     decision(record) {
       const journey = { journey: record.journey };
@@ -60,7 +61,8 @@ export function cloudWatchTelemetry(
     },
     providerError(_provider, kind) {
       emit({}, [[METRIC.providerErrors, 1, MetricUnit.Count]]);
-      if (kind === "rejected") emit({ kind }, [[METRIC.providerErrors, 1, MetricUnit.Count]]);
+      if (kind === "rejected" || kind === "misconfigured")
+        emit({ kind }, [[METRIC.providerErrors, 1, MetricUnit.Count]]);
     },
     conversion(journey, revenue) {
       emit({ journey }, [
@@ -70,6 +72,9 @@ export function cloudWatchTelemetry(
     },
     deadLetter() {
       emit({}, [[METRIC.deadLetters, 1, MetricUnit.Count]]);
+    },
+    webhookAccepted() {
+      emit({}, [[METRIC.webhooksAccepted, 1, MetricUnit.Count]]);
     },
   };
 }

@@ -13,6 +13,12 @@ export function requireEnv(name: string): string {
 }
 
 /**
+ * How long a secret read from Secrets Manager is reused (Powertools' default is 5 s): a rotated webhook
+ * secret or AccessKey is picked up within 5 minutes, without a call per request.
+ */
+export const SECRET_MAX_AGE_SECONDS = 300;
+
+/**
  * The shop config compiled into the bundle at synth time (see `infra/shopcare-stack.ts`). Read as the
  * literal `process.env.SHOPCARE_CONFIG`: that expression is what esbuild's `define` replaces, a dynamic
  * `process.env[name]` would be left to the (empty) environment.

@@ -10,7 +10,7 @@ import { type AliyunCredentials, AliyunSmsProvider } from "../providers/aliyun.j
 import { HttpCouponIssuer } from "../providers/coupons.js";
 import { EndUserMessagingProvider } from "../providers/end-user-messaging.js";
 import { SnsOperatorChannel, SnsSmsProvider } from "../providers/sns.js";
-import { config, requireEnv, store } from "./runtime.js";
+import { config, requireEnv, SECRET_MAX_AGE_SECONDS, store } from "./runtime.js";
 
 /**
  * A provider call that outlives this is abandoned and treated as ambiguous (maybe sent, never resent);
@@ -42,8 +42,12 @@ function smsProvider(): SmsProvider {
         templateCodes: sms.aliyun.templateCodes,
         endpoint: sms.aliyun.endpoint,
         regionId: sms.aliyun.regionId,
-        // Cached by Powertools for 5 minutes, so a rotated key is picked up without a redeploy.
-        credentials: async () => (await getSecret(secretArn, { transform: "json" })) as AliyunCredentials,
+        // Cached for SECRET_MAX_AGE_SECONDS, so a rotated key is picked up without a redeploy.
+        credentials: async () =>
+          (await getSecret(secretArn, {
+            transform: "json",
+            maxAge: SECRET_MAX_AGE_SECONDS,
+          })) as AliyunCredentials,
       });
     }
     default: {

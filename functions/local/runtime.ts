@@ -115,7 +115,12 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     store,
     clock,
   });
-  const inbound = createInboundHttpHandler({ store, config, clock });
+  const inbound = createInboundHttpHandler({
+    store,
+    config,
+    clock,
+    aliyunToken: async () => process.env.SHOPCARE_ALIYUN_INBOUND_TOKEN || LOCAL_WEBHOOK_SECRET,
+  });
   const ingest = createWebhookRouter({
     config,
     store,

@@ -67,6 +67,27 @@ const RETRYABLE_CODES = new Set([
 ]);
 
 /**
+ * Aliyun answer codes that say the account is wrong, not the message: a bad, disabled or unauthorized
+ * AccessKey, a signature the key does not match, no credit left, an unapproved signature name or template
+ * code. Retried and alarmed ({@link SmsSendError} `misconfigured`) instead of skipping every message.
+ */
+const MISCONFIGURED_CODES = new Set([
+  "SignatureDoesNotMatch",
+  "InvalidAccessKeyId.NotFound",
+  "InvalidAccessKeyId.Inactive",
+  "Forbidden.RAM",
+  "Forbidden.NoPermission",
+  "isv.AMOUNT_NOT_ENOUGH",
+  "isv.OUT_OF_SERVICE",
+  "isv.ACCOUNT_NOT_EXISTS",
+  "isv.ACCOUNT_ABNORMAL",
+  "isv.SMS_SIGNATURE_ILLEGAL",
+  "isv.SMS_TEMPLATE_ILLEGAL",
+  "isv.PRODUCT_UN_SUBSCRIPT",
+  "isv.PRODUCT_UNSUBSCRIBE",
+]);
+
+/**
  * SMS through Alibaba Cloud SMS (`SendSms`, API version 2017-05-25), the provider mainland-China shops
  * need: AWS does not deliver SMS into China. Aliyun sends registered templates, so the message goes as a
  * template code plus its variables; the ledger reference goes as `OutId` and comes back in receipts.
@@ -131,7 +152,11 @@ export class AliyunSmsProvider implements SmsProvider {
     }
     if (answer.Code === "OK") return { provider: this.name, messageId: answer.BizId ?? "" };
     const code = answer.Code ?? `HTTP${response.status}`;
-    const kind = RETRYABLE_CODES.has(code) || response.status >= 500 ? "retryable" : "rejected";
+    const kind = MISCONFIGURED_CODES.has(code)
+      ? "misconfigured"
+      : RETRYABLE_CODES.has(code) || response.status >= 500
+        ? "retryable"
+        : "rejected";
     throw new SmsSendError(kind, code, answer.Message ?? "");
   }
 }

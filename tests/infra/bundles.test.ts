@@ -1,24 +1,58 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
-import { HANDLERS } from "../../infra/shopcare-stack.js";
+import { synthesizeTemplate } from "../../functions/local/synth.js";
+import type { HandlerName } from "../../infra/shopcare-stack.js";
 import { buildLambdaBundle, LAMBDA_ENV } from "../support/lambda-bundles.js";
+import { DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
+
+/**
+ * Each function's environment as the synthesized template sets it: literal values as they are, references
+ * (ARNs, URLs, names) as stand-in strings. A variable the template does not set is absent.
+ */
+function environmentsOf(
+  template: ReturnType<typeof synthesizeTemplate>,
+): Map<HandlerName, Record<string, string>> {
+  const environments = new Map<HandlerName, Record<string, string>>();
+  for (const resource of Object.values(template.Resources)) {
+    const variables = resource.Properties?.Environment?.Variables as Record<string, unknown> | undefined;
+    const handler = variables?.SHOPCARE_HANDLER as HandlerName | undefined;
+    if (!variables || !handler) continue;
+    const environment: Record<string, string> = {};
+    for (const [name, value] of Object.entries(variables)) {
+      environment[name] =
+        typeof value === "string"
+          ? value
+          : ((LAMBDA_ENV as Record<string, string>)[name] ?? `stand-in-${name}`);
+    }
+    environments.set(handler, environment);
+  }
+  return environments;
+}
 
 describe("Lambda bundles", () => {
-  it("every handler's bundle, built as the stack builds it, initialises with only the stack's environment", async () => {
-    const config = parseShopConfig({});
-    const failures: string[] = [];
-    for (const name of HANDLERS) {
-      const outfile = await buildLambdaBundle(name, config, "bundle-test");
-      const probe = `const m = require(${JSON.stringify(outfile)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
-      const result = spawnSync(process.execPath, ["-e", probe], {
-        env: { PATH: process.env.PATH, ...LAMBDA_ENV },
-        cwd: process.cwd(),
-        encoding: "utf8",
-      });
-      if (result.status !== 0)
-        failures.push(`${name}: ${result.stderr.split("\n").find((line) => /^\w*Error: /.test(line))}`);
-    }
-    expect(failures).toEqual([]);
-  });
+  it.each(DEPLOYED_PROVIDERS)(
+    "every handler the %s stack deploys, bundled as the stack builds it, initialises with only its template environment",
+    async (provider) => {
+      const config = parseShopConfig(PROVIDER_CONFIGS[provider]);
+      const failures: string[] = [];
+      for (const [name, environment] of environmentsOf(synthesizeTemplate(config))) {
+        const outfile = await buildLambdaBundle(name, config, `bundle-test-${provider}`);
+        const probe = `const m = require(${JSON.stringify(outfile)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
+        const result = spawnSync(process.execPath, ["-e", probe], {
+          env: {
+            PATH: process.env.PATH,
+            AWS_REGION: "ap-southeast-1",
+            POWERTOOLS_LOG_LEVEL: "SILENT",
+            ...environment,
+          },
+          cwd: process.cwd(),
+          encoding: "utf8",
+        });
+        if (result.status !== 0)
+          failures.push(`${name}: ${result.stderr.split("\n").find((line) => /^\w*Error: /.test(line))}`);
+      }
+      expect(failures).toEqual([]);
+    },
+  );
 });

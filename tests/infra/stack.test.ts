@@ -5,18 +5,70 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
 import { ShopcareStack } from "../../infra/shopcare-stack.js";
+import { DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
 
-function synth(withNag: boolean) {
+function synth(withNag: boolean, rawConfig: unknown = {}) {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const stack = new ShopcareStack(app, "Shopcare", { config: parseShopConfig({}) });
+  const stack = new ShopcareStack(app, "Shopcare", { config: parseShopConfig(rawConfig) });
   if (withNag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
 }
 
 describe("ShopcareStack", () => {
-  it("passes cdk-nag AwsSolutions with every finding fixed or acknowledged", () => {
-    const { app } = synth(true);
-    expect(() => app.synth()).not.toThrow();
+  it.each(DEPLOYED_PROVIDERS)(
+    "synthesizes with sms.provider %s and passes cdk-nag AwsSolutions with every finding fixed or acknowledged",
+    (provider) => {
+      const { app } = synth(true, PROVIDER_CONFIGS[provider]);
+      expect(() => app.synth()).not.toThrow();
+    },
+  );
+
+  it("deploys the Aliyun push routes, token-checked, only for the aliyun provider", () => {
+    const routes = (provider: keyof typeof PROVIDER_CONFIGS) =>
+      Object.values(
+        Template.fromStack(synth(false, PROVIDER_CONFIGS[provider]).stack).findResources(
+          "AWS::ApiGatewayV2::Route",
+        ),
+      )
+        .map((route) => route.Properties.RouteKey)
+        .sort();
+    const webhooks = ["POST /webhooks/generic", "POST /webhooks/kuaidi100", "POST /webhooks/shopify"];
+    expect(routes("sns")).toEqual(webhooks);
+    expect(routes("end-user-messaging")).toEqual(webhooks);
+    expect(routes("aliyun")).toEqual(
+      ["POST /inbound/aliyun/receipts", "POST /inbound/aliyun/replies", ...webhooks].sort(),
+    );
+    const aliyun = Template.fromStack(synth(false, PROVIDER_CONFIGS.aliyun).stack);
+    const inboundHttp = Object.values(aliyun.findResources("AWS::Lambda::Function")).find(
+      (fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER === "inbound-http",
+    );
+    expect(Object.keys(inboundHttp?.Properties.Environment.Variables)).toContain("ALIYUN_SECRET_ARN");
+    // The secret starts as the JSON the functions read, with the push token generated.
+    aliyun.hasResourceProperties("AWS::SecretsManager::Secret", {
+      GenerateSecretString: Match.objectLike({
+        SecretStringTemplate: JSON.stringify({ accessKeyId: "", accessKeySecret: "" }),
+        GenerateStringKey: "inboundToken",
+      }),
+    });
+  });
+
+  it("keeps operator-entered secrets and every Lambda version when the stack or a version is replaced", () => {
+    const template = Template.fromStack(synth(false, PROVIDER_CONFIGS.aliyun).stack);
+    const secrets = Object.values(template.findResources("AWS::SecretsManager::Secret"));
+    expect(secrets).toHaveLength(2);
+    for (const secret of secrets) expect(secret.DeletionPolicy).toBe("Retain");
+    const versions = Object.values(template.findResources("AWS::Lambda::Version"));
+    expect(versions.length).toBeGreaterThan(0);
+    for (const version of versions) expect(version.DeletionPolicy).toBe("Retain");
+  });
+
+  it("names every state machine log group under /aws/vendedlogs/states/", () => {
+    const template = Template.fromStack(synth(false).stack);
+    const groups = Object.values(template.findResources("AWS::Logs::LogGroup"))
+      .map((group) => group.Properties.LogGroupName as string | undefined)
+      .filter((name) => name?.includes("states"));
+    expect(groups).toHaveLength(7);
+    for (const name of groups) expect(name).toMatch(/^\/aws\/vendedlogs\/states\/Shopcare-[a-z0-9-]+$/);
   });
 
   it("fails synth when cdk-nag finds an unacknowledged problem", () => {
@@ -39,8 +91,6 @@ describe("ShopcareStack", () => {
       (fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER === "ingest",
     );
     expect(Object.keys(ingest?.Properties.Environment.Variables)).toContain("WEBHOOK_SECRET_ARN");
-    template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: "POST /inbound/aliyun/replies" });
-    template.hasResourceProperties("AWS::ApiGatewayV2::Route", { RouteKey: "POST /inbound/aliyun/receipts" });
     template.resourceCountIs("AWS::DynamoDB::Table", 1);
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
@@ -50,7 +100,7 @@ describe("ShopcareStack", () => {
       .map((fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER)
       .filter(Boolean)
       .sort();
-    expect(handlers).toEqual(["dispatch", "inbound-http", "inbound-sns", "ingest", "step"]);
+    expect(handlers).toEqual(["dispatch", "inbound-sns", "ingest", "step"]);
     for (const fn of Object.values(functions).filter(
       (f) => f.Properties.Environment?.Variables?.SHOPCARE_HANDLER,
     )) {
@@ -112,15 +162,20 @@ describe("ShopcareStack", () => {
     for (const metric of ["ExecutionThrottled", "ExecutionsFailed", "ExecutionsTimedOut"]) {
       expect(metrics.filter((name) => name === metric)).toHaveLength(7);
     }
-    // Plus dead letters (table and SQS), provider errors and daily SMS spend.
-    expect(alarms).toHaveLength(25);
+    // Plus dead letters (table, events SQS, inbound SQS), provider errors, a misconfigured provider, daily
+    // SMS spend and webhook silence.
+    expect(alarms).toHaveLength(28);
     expect(metrics).toEqual(
       expect.arrayContaining(["DeadLetters", "ProviderErrors", "ApproximateNumberOfMessagesVisible"]),
     );
+    expect(metrics.filter((name) => name === "ApproximateNumberOfMessagesVisible")).toHaveLength(2);
     const spend = alarms.find((alarm) => JSON.stringify(alarm.Properties.Metrics ?? []).includes("SmsCost"));
     expect(spend?.Properties).toMatchObject({ Threshold: 500, EvaluationPeriods: 1 });
     template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
-    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+    const [operatorsTopic] = Object.entries(template.findResources("AWS::SNS::Topic")).find(([, topic]) =>
+      JSON.stringify(topic.Properties.DisplayName).includes("operators"),
+    ) ?? [""];
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: operatorsTopic }]);
   });
 
   it("waits on the plan's sendAt in JSONPath (no JSONata) so the local engine runs the same definition", () => {

@@ -86,6 +86,18 @@ describe("SNS Publish (AWS query protocol, SigV4) against a local endpoint", () 
     fake.behaviour.stallNext = 1;
     expect((await failureOf(sns().send(message()))).kind).toBe("ambiguous");
   });
+
+  it("classifies a role that may not publish as misconfigured, not as a rejected message", async () => {
+    fake.behaviour.denied = true;
+    try {
+      expect(await failureOf(sns().send(message()))).toMatchObject({
+        kind: "misconfigured",
+        code: "AuthorizationErrorException",
+      });
+    } finally {
+      fake.behaviour.denied = false;
+    }
+  });
 });
 
 describe("End User Messaging SendTextMessage (AWS JSON 1.0, SigV4) against a local endpoint", () => {
@@ -112,6 +124,19 @@ describe("End User Messaging SendTextMessage (AWS JSON 1.0, SigV4) against a loc
     fake.behaviour.perSecond = 0;
     expect((await failureOf(provider.send(message()))).kind).toBe("retryable");
     fake.behaviour.perSecond = undefined;
+  });
+
+  it("classifies access denied (a role without sms-voice:SendTextMessage) as misconfigured", async () => {
+    const provider = new EndUserMessagingProvider(new PinpointSMSVoiceV2Client(awsClientConfig()));
+    fake.behaviour.denied = true;
+    try {
+      expect(await failureOf(provider.send(message()))).toMatchObject({
+        kind: "misconfigured",
+        code: "AccessDeniedException",
+      });
+    } finally {
+      fake.behaviour.denied = false;
+    }
   });
 });
 
@@ -146,11 +171,17 @@ describe("Aliyun SendSms (RPC, signature method V1) against a local endpoint", (
     });
   });
 
-  it("is rejected with a wrong secret or an unmapped template; flow control is retryable; a timeout is ambiguous", async () => {
+  it("is misconfigured with a wrong secret or a key without permission, rejected for an unmapped template; flow control is retryable; a timeout is ambiguous", async () => {
     expect(await failureOf(aliyun("wrong").send(message()))).toMatchObject({
-      kind: "rejected",
+      kind: "misconfigured",
       code: "SignatureDoesNotMatch",
     });
+    fake.behaviour.denied = true;
+    expect(await failureOf(aliyun().send(message()))).toMatchObject({
+      kind: "misconfigured",
+      code: "Forbidden.RAM",
+    });
+    fake.behaviour.denied = false;
     expect(await failureOf(aliyun().send(message({ templateId: "winback.first" })))).toMatchObject({
       kind: "rejected",
       code: "NoTemplateCode",

@@ -16,7 +16,7 @@ export interface FakeRequest {
   readonly headers: IncomingMessage["headers"];
   /** Form parameters (SNS, Aliyun) or the JSON body (End User Messaging). */
   readonly params: Record<string, unknown>;
-  readonly outcome: "accepted" | "throttled" | "failed" | "stalled" | "invalid";
+  readonly outcome: "accepted" | "throttled" | "failed" | "stalled" | "denied" | "invalid";
 }
 
 /** How the fake behaves. */
@@ -30,6 +30,11 @@ export interface FakeBehaviour {
   failNext?: number;
   /** The next N requests are held until the client gives up (then answered). */
   stallNext?: number;
+  /**
+   * Every request is refused as the account's IAM policy would refuse it (SNS `AuthorizationError`, End User
+   * Messaging `AccessDeniedException`, both HTTP 403): a role or key that is not allowed to send.
+   */
+  denied?: boolean;
   /** The Aliyun AccessKey secret requests must be signed with. */
   aliyunSecret?: string;
 }
@@ -76,7 +81,8 @@ export class FakeSmsApis {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
-  private gate(): "accepted" | "throttled" | "failed" | "stalled" {
+  private gate(): "accepted" | "throttled" | "failed" | "stalled" | "denied" {
+    if (this.behaviour.denied) return "denied";
     if ((this.behaviour.stallNext ?? 0) > 0) {
       this.behaviour.stallNext = (this.behaviour.stallNext ?? 0) - 1;
       return "stalled";
@@ -151,7 +157,12 @@ export class FakeSmsApis {
     this.record("sns", request, params, outcome);
     if (outcome === "stalled") return this.stall(response);
     if (outcome !== "accepted") {
-      const [status, code] = outcome === "throttled" ? [400, "Throttling"] : [500, "InternalError"];
+      const [status, code] =
+        outcome === "throttled"
+          ? [400, "Throttling"]
+          : outcome === "denied"
+            ? [403, "AuthorizationError"]
+            : [500, "InternalError"];
       response.writeHead(status, { "content-type": "text/xml" });
       response.end(
         `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${status === 400 ? "Sender" : "Receiver"}</Type><Code>${code}</Code><Message>${code}</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
@@ -188,7 +199,11 @@ export class FakeSmsApis {
     if (outcome === "stalled") return this.stall(response);
     if (outcome !== "accepted") {
       const [status, type] =
-        outcome === "throttled" ? [400, "ThrottlingException"] : [500, "InternalServerException"];
+        outcome === "throttled"
+          ? [400, "ThrottlingException"]
+          : outcome === "denied"
+            ? [403, "AccessDeniedException"]
+            : [500, "InternalServerException"];
       response.writeHead(status, { "content-type": "application/x-amz-json-1.0" });
       response.end(JSON.stringify({ __type: type, Message: type }));
       return;
@@ -231,6 +246,7 @@ export class FakeSmsApis {
     if (outcome === "throttled")
       return answer(200, { Code: "isv.BUSINESS_LIMIT_CONTROL", Message: "触发流控" });
     if (outcome === "failed") return answer(500, { Code: "isp.SYSTEM_ERROR", Message: "系统错误" });
+    if (outcome === "denied") return answer(403, { Code: "Forbidden.RAM", Message: "User not authorized" });
     return answer(200, { Code: "OK", Message: "OK", BizId: `${Date.now()}^0` });
   }
 }

@@ -12,6 +12,7 @@ export const LAMBDA_ENV = {
   JOURNEY_STATE_MACHINES: "{}",
   MAX_RECEIVE_COUNT: "5",
   HANDOFF_TOPIC_ARN: "arn:aws:sns:ap-southeast-1:123456789012:operators",
+  ALIYUN_SECRET_ARN: "arn:aws:secretsmanager:ap-southeast-1:123456789012:secret:aliyun",
   AWS_REGION: "ap-southeast-1",
   POWERTOOLS_LOG_LEVEL: "SILENT",
 };

@@ -1,0 +1,28 @@
+import { TEMPLATE_SPECS } from "../../functions/core/templates.js";
+
+/**
+ * One shop config per SMS provider the stack deploys, each as a first deploy would write it: the tests
+ * that synthesize "every provider" iterate over these.
+ */
+export type DeployedProvider = "sns" | "end-user-messaging" | "aliyun";
+
+export const PROVIDER_CONFIGS: Readonly<Record<DeployedProvider, unknown>> = {
+  sns: {},
+  "end-user-messaging": {
+    sms: { provider: "end-user-messaging", endUserMessaging: { configurationSetName: "shopcare" } },
+  },
+  aliyun: {
+    sms: {
+      provider: "aliyun",
+      aliyun: {
+        signName: "小店",
+        templateCodes: Object.fromEntries(
+          Object.keys(TEMPLATE_SPECS).map((id, index) => [id, `SMS_${1000 + index}`]),
+        ),
+      },
+    },
+  },
+};
+
+/** The providers, in the order the tests iterate over them. */
+export const DEPLOYED_PROVIDERS = Object.keys(PROVIDER_CONFIGS) as DeployedProvider[];
