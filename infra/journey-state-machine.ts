@@ -130,14 +130,16 @@ export class JourneyStateMachine extends Construct {
    * Lets `grantee` start executions of this journey through its `live` alias. Step Functions authorizes a
    * start on an alias or version against the unqualified state machine ARN, and the
    * `states:StateMachineQualifier` condition key narrows it to the alias ("Authorization for versions and
-   * aliases in Step Functions workflows", Step Functions developer guide).
+   * aliases in Step Functions workflows", Step Functions developer guide). The key is multi-valued
+   * (ArrayOfString in the Service Authorization Reference), hence `ForAnyValue:`, as the guide's example has
+   * it; a start on the unqualified ARN carries no qualifier and is not allowed.
    */
   grantStartExecution(grantee: IGrantable): Grant {
     return Grant.addToPrincipal({
       grantee,
       actions: ["states:StartExecution"],
       resourceArns: [this.stateMachine.stateMachineArn],
-      conditions: { StringEquals: { "states:StateMachineQualifier": LIVE_ALIAS } },
+      conditions: { "ForAnyValue:StringEquals": { "states:StateMachineQualifier": [LIVE_ALIAS] } },
     });
   }
 

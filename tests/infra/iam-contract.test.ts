@@ -1,0 +1,463 @@
+import { readFileSync } from "node:fs";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+import { parseShopConfig, type ShopConfig } from "../../functions/core/config.js";
+import { TABLE_KEYS } from "../../functions/core/store.js";
+import { synthesizeTemplate } from "../../functions/local/synth.js";
+import { executionArn } from "../../functions/providers/step-functions.js";
+import { ACCOUNT, type Json, REGION, ResolvedTemplate } from "../support/cfn.js";
+import { DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
+
+/**
+ * The IAM contract: every AWS call shopcare makes at run time, evaluated against the synthesized
+ * template's identity, resource and key policies by a policy evaluator (`@cloud-copilot/iam-simulate`,
+ * which implements IAM's evaluation logic, conditions included), must be allowed. The calls are derived
+ * from the code each function bundles (the SDK commands it constructs), so a new call without a grant
+ * fails here, and a command this file does not know fails too until its IAM action is added.
+ *
+ * What AWS authorizes, per its documentation:
+ * - StartExecution on an alias: the unqualified state machine ARN with `states:StateMachineQualifier`
+ *   ("Authorization for versions and aliases in Step Functions workflows").
+ * - StopExecution: the execution ARN, `execution:<machine>:<name>`, whatever version it runs.
+ * - TransactWriteItems: each item's own action, PutItem / UpdateItem / DeleteItem / ConditionCheckItem
+ *   ("Using IAM with DynamoDB transactions").
+ * - SendMessageBatch: `sqs:SendMessage` ("Amazon SQS API permissions: Actions and resource reference").
+ * - SNS Publish to an encrypted topic: `sns:Publish`, and the publisher's `kms:GenerateDataKey` and
+ *   `kms:Decrypt` on the topic's key ("Encryption at rest", SNS developer guide).
+ * - SNS Publish to a phone number: resource `*` ("Amazon SNS API permissions").
+ * - End User Messaging SendTextMessage: the origination identity and the configuration set.
+ * - A task invoking a Lambda version: `lambda:InvokeFunction` on the qualified ARN.
+ */
+
+type Context = Record<string, string | string[]>;
+
+interface Call {
+  readonly label: string;
+  readonly principal: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Context;
+  readonly identityPolicies?: { name: string; policy: Json }[];
+  readonly resourcePolicy?: Json;
+}
+
+async function decide(call: Call): Promise<string> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: call.principal,
+        action: call.action,
+        resource: { resource: call.resource, accountId: ACCOUNT },
+        // Every SDK call here is HTTPS; the topics' and queues' enforceSSL statements deny anything else.
+        contextVariables: { "aws:SecureTransport": "true", ...call.context },
+      },
+      identityPolicies: call.identityPolicies ?? [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy: call.resourcePolicy,
+    },
+    {},
+  );
+  if (result.resultType === "error") return `error: ${JSON.stringify(result.errors)}`;
+  return result.overallResult;
+}
+
+/** The source files a Lambda entry bundles (shopcare's own, not its dependencies'). */
+async function bundledSources(handler: string): Promise<string[]> {
+  const result = await build({
+    entryPoints: [`functions/lambda/${handler}.ts`],
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    write: false,
+    metafile: true,
+    external: ["@aws-sdk/*", "@aws-lambda-powertools/*"],
+    logLevel: "silent",
+  });
+  return Object.keys(result.metafile.inputs)
+    .filter((path) => path.startsWith("functions/"))
+    .map((path) => readFileSync(path, "utf8"));
+}
+
+const queueArnOfUrl = (url: string) => {
+  const [, , , account, name] = url.split("/");
+  return `arn:aws:sqs:${REGION}:${account}:${name}`;
+};
+
+/**
+ * The IAM requests one SDK command of a function makes, from the function's environment as the template
+ * sets it. Unknown commands throw: add what AWS authorizes for them here.
+ */
+function requestsOf(
+  command: string,
+  env: Record<string, string>,
+  config: ShopConfig,
+  resolved: ResolvedTemplate,
+): Omit<Call, "principal" | "identityPolicies" | "label">[] {
+  const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${env.TABLE_NAME}`;
+  const item = (...actions: string[]) => actions.map((action) => ({ action, resource: table }));
+  switch (command) {
+    case "GetCommand":
+      return item("dynamodb:GetItem");
+    case "PutCommand":
+      return item("dynamodb:PutItem");
+    case "UpdateCommand":
+      return item("dynamodb:UpdateItem");
+    case "DeleteCommand":
+      return item("dynamodb:DeleteItem");
+    case "ScanCommand":
+      return item("dynamodb:Scan");
+    case "QueryCommand":
+      return [
+        ...item("dynamodb:Query"),
+        { action: "dynamodb:Query", resource: `${table}/index/${TABLE_KEYS.gsi1}` },
+      ];
+    case "TransactWriteCommand":
+      return item(
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+      );
+    case "StartExecutionCommand":
+    case "StopExecutionCommand": {
+      const machines = JSON.parse(env.JOURNEY_STATE_MACHINES ?? "{}") as Record<string, string>;
+      expect(Object.keys(machines).length).toBeGreaterThan(0);
+      return Object.values(machines).map((startArn) => {
+        const parts = startArn.split(":");
+        if (command === "StopExecutionCommand")
+          return { action: "states:StopExecution", resource: executionArn(startArn, "payment-reminder-o1") };
+        return {
+          action: "states:StartExecution",
+          resource: parts.slice(0, 7).join(":"),
+          context: parts[7] ? { "states:StateMachineQualifier": [parts[7]] } : {},
+        };
+      });
+    }
+    case "SendMessageBatchCommand": {
+      const queueUrl = env.EVENTS_QUEUE_URL as string;
+      const queueId = resolved.idByValue("AWS::SQS::Queue", queueUrl) as string;
+      return [
+        {
+          action: "sqs:SendMessage",
+          resource: queueArnOfUrl(queueUrl),
+          resourcePolicy: resolved.queuePolicy(queueId),
+        },
+      ];
+    }
+    case "PublishCommand": {
+      const topicArn = env.HANDOFF_TOPIC_ARN as string;
+      const topicId = resolved.idByValue("AWS::SNS::Topic", topicArn) as string;
+      const keyArn = resolved.resolve({ "Fn::GetAtt": [topicKeyId(resolved, topicId), "Arn"] });
+      const keyPolicy = resolved.keyPolicy(topicKeyId(resolved, topicId));
+      return [
+        { action: "sns:Publish", resource: topicArn, resourcePolicy: resolved.topicPolicy(topicId) },
+        { action: "kms:GenerateDataKey", resource: keyArn, resourcePolicy: keyPolicy },
+        { action: "kms:Decrypt", resource: keyArn, resourcePolicy: keyPolicy },
+        ...(config.sms.provider === "sns" ? [{ action: "sns:Publish", resource: "*" }] : []),
+      ];
+    }
+    case "SendTextMessageCommand": {
+      if (config.sms.provider !== "end-user-messaging") return [];
+      const arn = (resource: string) => `arn:aws:sms-voice:${REGION}:${ACCOUNT}:${resource}`;
+      const configurationSet = config.sms.endUserMessaging.configurationSetName;
+      return [
+        { action: "sms-voice:SendTextMessage", resource: arn("phone-number/phone-0123456789abcdef") },
+        { action: "sms-voice:SendTextMessage", resource: arn("pool/pool-0123456789abcdef") },
+        ...(configurationSet
+          ? [{ action: "sms-voice:SendTextMessage", resource: arn(`configuration-set/${configurationSet}`) }]
+          : []),
+      ];
+    }
+    default:
+      throw new Error(
+        `${command}: which IAM action and resource does AWS authorize it as? Add it to requestsOf`,
+      );
+  }
+}
+
+function topicKeyId(resolved: ResolvedTemplate, topicId: string): string {
+  const key = resolved.resources[topicId]?.Properties.KmsMasterKeyId;
+  const keyId = key?.["Fn::GetAtt"]?.[0] ?? key?.Ref;
+  if (!keyId || resolved.resources[keyId]?.Type !== "AWS::KMS::Key")
+    throw new Error(`topic ${topicId} is not encrypted with a key of this stack (${JSON.stringify(key)})`);
+  return keyId;
+}
+
+/** Every run-time call of every function in the template, with the function's role as principal. */
+async function functionCalls(config: ShopConfig, resolved: ResolvedTemplate): Promise<Call[]> {
+  const calls: Call[] = [];
+  for (const id of resolved.idsOf("AWS::Lambda::Function")) {
+    const properties = resolved.resources[id]?.Properties;
+    const handler = properties.Environment?.Variables?.SHOPCARE_HANDLER as string | undefined;
+    if (!handler) continue;
+    const env = resolved.resolve(properties.Environment.Variables) as Record<string, string>;
+    const roleId = resolved.roleOf(id);
+    const base = {
+      principal: resolved.attr(roleId, "Arn"),
+      identityPolicies: resolved.rolePolicies(roleId),
+    };
+    const sources = (await bundledSources(handler)).join("\n");
+    const commands = new Set([...sources.matchAll(/new (\w+Command)\(/g)].map((match) => match[1] as string));
+    expect(commands.size, `${handler} makes no AWS call?`).toBeGreaterThan(0);
+    for (const command of commands) {
+      for (const request of requestsOf(command, env, config, resolved))
+        calls.push({
+          ...base,
+          ...request,
+          label: `${handler} ${command} → ${request.action} ${request.resource}`,
+        });
+    }
+    // Powertools' getSecret reads the secrets the function's variables name (a variable the code needs but
+    // the template does not set fails the cold start: tests/infra/bundles.test.ts).
+    if (/\bgetSecret\(/.test(sources)) {
+      for (const [name, arn] of Object.entries(env).filter(([variable]) => variable.endsWith("_SECRET_ARN")))
+        calls.push({
+          ...base,
+          action: "secretsmanager:GetSecretValue",
+          resource: arn,
+          label: `${handler} getSecret(${name})`,
+        });
+    }
+  }
+  return calls;
+}
+
+/** The state machines' task invocations: each Lambda version ARN its definition names. */
+function machineCalls(resolved: ResolvedTemplate): Call[] {
+  return resolved.idsOf("AWS::StepFunctions::StateMachine").flatMap((id) => {
+    const roleId = resolved.roleOf(id);
+    const definition = JSON.parse(resolved.resolve(resolved.resources[id]?.Properties.DefinitionString));
+    const targets = new Set(
+      Object.values<Json>(definition.States)
+        .filter((state) => state.Type === "Task")
+        .map((state) => String(state.Resource)),
+    );
+    expect(targets.size).toBeGreaterThan(0);
+    return [...targets].map((resource) => ({
+      label: `${id} task → lambda:InvokeFunction ${resource}`,
+      principal: resolved.attr(roleId, "Arn"),
+      identityPolicies: resolved.rolePolicies(roleId),
+      action: "lambda:InvokeFunction",
+      resource,
+    }));
+  });
+}
+
+async function denied(calls: readonly Call[]): Promise<string[]> {
+  const failures: string[] = [];
+  for (const call of calls) {
+    const decision = await decide(call);
+    if (decision !== "Allowed") failures.push(`${call.label}: ${decision}`);
+  }
+  return failures;
+}
+
+const resolvedFor = (provider: keyof typeof PROVIDER_CONFIGS) => {
+  const config = parseShopConfig(PROVIDER_CONFIGS[provider]);
+  return { config, resolved: new ResolvedTemplate(synthesizeTemplate(config)) };
+};
+
+describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
+  it.each(DEPLOYED_PROVIDERS)(
+    "allows every call each function's code makes, with sms.provider %s",
+    async (provider) => {
+      const { config, resolved } = resolvedFor(provider);
+      const calls = await functionCalls(config, resolved);
+      expect(calls.length).toBeGreaterThan(20);
+      expect(await denied(calls)).toEqual([]);
+    },
+  );
+
+  it("allows a start on the live alias only, not on the unqualified machine or another version", async () => {
+    const { config, resolved } = resolvedFor("sns");
+    const starts = (await functionCalls(config, resolved)).filter(
+      (call) => call.action === "states:StartExecution",
+    );
+    expect(starts).toHaveLength(7);
+    const [start] = starts as [Call];
+    expect(await decide(start)).toBe("Allowed");
+    expect(await decide({ ...start, context: {} })).not.toBe("Allowed");
+    expect(await decide({ ...start, context: { "states:StateMachineQualifier": ["1"] } })).not.toBe(
+      "Allowed",
+    );
+    // The alias ARN itself is not what Step Functions authorizes: a grant on it alone would deny every start.
+    expect(start.resource).not.toMatch(/:live$/);
+  });
+
+  it("lets every state machine invoke the Lambda versions its tasks name", async () => {
+    const { resolved } = resolvedFor("sns");
+    const calls = machineCalls(resolved);
+    expect(calls).toHaveLength(7);
+    for (const call of calls) expect(call.resource).toMatch(/:function:[^:]+:\d+$/);
+    expect(await denied(calls)).toEqual([]);
+  });
+
+  it("lets CloudWatch deliver every alarm to the operators' topic and its key, on this account's behalf only", async () => {
+    const { resolved } = resolvedFor("sns");
+    const alarms = resolved.idsOf("AWS::CloudWatch::Alarm");
+    expect(alarms.length).toBe(28);
+    const calls: Call[] = [];
+    for (const alarmId of alarms) {
+      const [topicArn] = resolved.resolve(resolved.resources[alarmId]?.Properties.AlarmActions) as string[];
+      const topicId = resolved.idByValue("AWS::SNS::Topic", topicArn as string) as string;
+      const keyId = topicKeyId(resolved, topicId);
+      const keyArn = resolved.attr(keyId, "Arn");
+      const context = { "aws:SourceAccount": ACCOUNT, "aws:SourceArn": resolved.attr(alarmId, "Arn") };
+      const service = { principal: "cloudwatch.amazonaws.com", context };
+      calls.push(
+        {
+          ...service,
+          label: `${alarmId} → sns:Publish`,
+          action: "sns:Publish",
+          resource: topicArn as string,
+          resourcePolicy: resolved.topicPolicy(topicId),
+        },
+        {
+          ...service,
+          label: `${alarmId} → kms:GenerateDataKey`,
+          action: "kms:GenerateDataKey",
+          resource: keyArn,
+          resourcePolicy: resolved.keyPolicy(keyId),
+        },
+        {
+          ...service,
+          label: `${alarmId} → kms:Decrypt`,
+          action: "kms:Decrypt",
+          resource: keyArn,
+          resourcePolicy: resolved.keyPolicy(keyId),
+        },
+      );
+    }
+    expect(await denied(calls)).toEqual([]);
+    // The confused deputy: CloudWatch acting for an alarm in another account gets nothing.
+    const foreign = {
+      "aws:SourceAccount": "999988887777",
+      "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:999988887777:alarm:x`,
+    };
+    for (const call of calls.slice(0, 3))
+      expect(await decide({ ...call, context: foreign })).not.toBe("Allowed");
+  });
+
+  it("lets End User Messaging publish replies and events to the inbound topic, SNS invoke inbound-sns, and failures reach its dead-letter queue", async () => {
+    const { resolved } = resolvedFor("end-user-messaging");
+    const [topicId] = resolved.idsOf("AWS::SNS::Topic").filter((id) => id.startsWith("InboundTopic")) as [
+      string,
+    ];
+    const topicArn = resolved.attr(topicId, "Arn");
+    const keyId = topicKeyId(resolved, topicId);
+    const keyArn = resolved.attr(keyId, "Arn");
+    const eum = {
+      principal: "sms-voice.amazonaws.com",
+      context: {
+        "aws:SourceAccount": ACCOUNT,
+        "aws:SourceArn": `arn:aws:sms-voice:${REGION}:${ACCOUNT}:configuration-set/shopcare`,
+      },
+    };
+    const inboundSns = resolved
+      .idsOf("AWS::Lambda::Function")
+      .find(
+        (id) => resolved.resources[id]?.Properties.Environment?.Variables?.SHOPCARE_HANDLER === "inbound-sns",
+      ) as string;
+    const [dlqId] = resolved.idsOf("AWS::SQS::Queue").filter((id) => id.startsWith("InboundDeadLetters")) as [
+      string,
+    ];
+    const dlqArn = resolved.attr(dlqId, "Arn");
+    const inboundRole = resolved.roleOf(inboundSns);
+    const calls: Call[] = [
+      {
+        ...eum,
+        label: "sms-voice → sns:Publish",
+        action: "sns:Publish",
+        resource: topicArn,
+        resourcePolicy: resolved.topicPolicy(topicId),
+      },
+      {
+        ...eum,
+        label: "sms-voice → kms:GenerateDataKey",
+        action: "kms:GenerateDataKey",
+        resource: keyArn,
+        resourcePolicy: resolved.keyPolicy(keyId),
+      },
+      {
+        ...eum,
+        label: "sms-voice → kms:Decrypt",
+        action: "kms:Decrypt",
+        resource: keyArn,
+        resourcePolicy: resolved.keyPolicy(keyId),
+      },
+      {
+        label: "sns → lambda:InvokeFunction inbound-sns",
+        principal: "sns.amazonaws.com",
+        action: "lambda:InvokeFunction",
+        resource: resolved.attr(inboundSns, "Arn"),
+        context: { "aws:SourceArn": topicArn, "aws:SourceAccount": ACCOUNT },
+        resourcePolicy: resolved.functionPolicy(inboundSns),
+      },
+      {
+        label: "inbound-sns on-failure destination → sqs:SendMessage",
+        principal: resolved.attr(inboundRole, "Arn"),
+        identityPolicies: resolved.rolePolicies(inboundRole),
+        action: "sqs:SendMessage",
+        resource: dlqArn,
+        resourcePolicy: resolved.queuePolicy(dlqId),
+      },
+      {
+        label: "sns subscription redrive → sqs:SendMessage",
+        principal: "sns.amazonaws.com",
+        action: "sqs:SendMessage",
+        resource: dlqArn,
+        context: { "aws:SourceArn": topicArn, "aws:SourceAccount": ACCOUNT },
+        resourcePolicy: resolved.queuePolicy(dlqId),
+      },
+    ];
+    expect(await denied(calls)).toEqual([]);
+    const foreign = {
+      "aws:SourceAccount": "999988887777",
+      "aws:SourceArn": "arn:aws:sms-voice:us-east-1:999988887777:configuration-set/x",
+    };
+    for (const call of calls.slice(0, 3))
+      expect(await decide({ ...call, context: foreign })).not.toBe("Allowed");
+  });
+
+  it("lets dispatch's event source read and delete from the events queue, and API Gateway invoke ingest", async () => {
+    const { resolved } = resolvedFor("sns");
+    const byHandler = (name: string) =>
+      resolved
+        .idsOf("AWS::Lambda::Function")
+        .find(
+          (id) => resolved.resources[id]?.Properties.Environment?.Variables?.SHOPCARE_HANDLER === name,
+        ) as string;
+    const dispatch = byHandler("dispatch");
+    const ingest = byHandler("ingest");
+    const mapping = resolved.resources[resolved.idsOf("AWS::Lambda::EventSourceMapping")[0] as string];
+    const queueArn = resolved.resolve(mapping?.Properties.EventSourceArn) as string;
+    const role = resolved.roleOf(dispatch);
+    const consumer = {
+      principal: resolved.attr(role, "Arn"),
+      identityPolicies: resolved.rolePolicies(role),
+      resource: queueArn,
+    };
+    const apiId = resolved.idsOf("AWS::ApiGatewayV2::Api")[0] as string;
+    const calls: Call[] = [
+      ...[
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:GetQueueAttributes",
+      ].map((action) => ({ ...consumer, action, label: `dispatch event source → ${action}` })),
+      ...["generic", "shopify", "kuaidi100"].map((source) => ({
+        label: `API Gateway → ingest for /webhooks/${source}`,
+        principal: "apigateway.amazonaws.com",
+        action: "lambda:InvokeFunction",
+        resource: resolved.attr(ingest, "Arn"),
+        context: {
+          "aws:SourceArn": `arn:aws:execute-api:${REGION}:${ACCOUNT}:${resolved.ref(apiId)}/$default/POST/webhooks/${source}`,
+        },
+        resourcePolicy: resolved.functionPolicy(ingest),
+      })),
+    ];
+    expect(await denied(calls)).toEqual([]);
+  });
+});
