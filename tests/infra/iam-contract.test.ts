@@ -124,16 +124,21 @@ function requestsOf(
     case "StopExecutionCommand": {
       const machines = JSON.parse(env.JOURNEY_STATE_MACHINES ?? "{}") as Record<string, string>;
       expect(Object.keys(machines).length).toBeGreaterThan(0);
-      return Object.values(machines).map((startArn) => {
-        const parts = startArn.split(":");
-        if (command === "StopExecutionCommand")
-          return { action: "states:StopExecution", resource: executionArn(startArn, "payment-reminder-o1") };
-        return {
-          action: "states:StartExecution",
-          resource: parts.slice(0, 7).join(":"),
-          context: parts[7] ? { "states:StateMachineQualifier": [parts[7]] } : {},
-        };
-      });
+      return Object.values(machines).map(
+        (startArn): Omit<Call, "principal" | "identityPolicies" | "label"> => {
+          const parts = startArn.split(":");
+          if (command === "StopExecutionCommand")
+            return {
+              action: "states:StopExecution",
+              resource: executionArn(startArn, "payment-reminder-o1"),
+            };
+          return {
+            action: "states:StartExecution",
+            resource: parts.slice(0, 7).join(":"),
+            context: parts[7] ? ({ "states:StateMachineQualifier": [parts[7]] } as Context) : {},
+          };
+        },
+      );
     }
     case "SendMessageBatchCommand": {
       const queueUrl = env.EVENTS_QUEUE_URL as string;
