@@ -458,10 +458,14 @@ export class ShopcareStack extends Stack {
     new CfnOutput(this, "TableName", { value: this.table.tableName });
     new CfnOutput(this, "EventsQueueUrl", { value: events.queueUrl });
     new CfnOutput(this, "EventsDeadLetterQueueArn", { value: deadLetters.queueArn });
+    new CfnOutput(this, "EventsDeadLetterQueueUrl", { value: deadLetters.queueUrl });
     new CfnOutput(this, "InboundDeadLetterQueueUrl", { value: inboundFailures.queueUrl });
     new CfnOutput(this, "WebhookSecretArn", { value: this.webhookSecret.secretArn });
     new CfnOutput(this, "OperatorsTopicArn", { value: this.operatorsTopic.topicArn });
     new CfnOutput(this, "InboundTopicArn", { value: this.inboundTopic.topicArn });
+    // `shopcare doctor` checks the provider's account against these.
+    new CfnOutput(this, "SmsProvider", { value: config.sms.provider });
+    new CfnOutput(this, "EndUserMessaging", { value: JSON.stringify(config.sms.endUserMessaging) });
     new CfnOutput(this, "StateMachineArns", {
       value: Stack.of(this).toJsonString(
         Object.fromEntries(

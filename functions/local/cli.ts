@@ -9,6 +9,7 @@ import { Store } from "../core/store.js";
 import { formatInZone } from "../core/time.js";
 import { ReplayRequestSchema, runReplay } from "../handlers/replay.js";
 import { SqsEventQueue } from "../providers/sqs.js";
+import { doctorClients, formatDoctor, runDoctor } from "./doctor.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import { reportHtml, reportTable } from "./report-view.js";
 import { createLocalShop, LOCAL_REPLAY_PATH, LOCAL_REPORT_PATH, LOCAL_WEBHOOK_SECRET } from "./runtime.js";
@@ -25,6 +26,7 @@ Usage:
   shopcare report   (--url http://127.0.0.1:3000 | --table NAME) [--html FILE.html] [--config FILE.json]
   shopcare replay   (--dead-letters | --from TIME --to TIME [--source generic|shopify|kuaidi100])
                     (--url http://127.0.0.1:3000 | --table NAME --queue-url URL [--dlq-arn ARN])
+  shopcare doctor   [--stack Shopcare] [--json]
   shopcare schema   [--out shopcare.schema.json]
   shopcare generate --orders N [--days 30] [--seed 1] [--out FILE.jsonl]
 
@@ -42,6 +44,12 @@ replay    re-drives dead letters (events dispatch gave up on, kept with their er
           webhooks of a time range, after a fix. --url: a running \`shopcare start\`; --table and
           --queue-url: the deployed stack's outputs (AWS credentials from the environment); --dlq-arn
           also moves the SQS dead-letter queue's messages back to the events queue.
+
+doctor    after a deploy, checks what a first deploy gets wrong (secrets still empty, the SMS account
+          in a sandbox or at its spend limit, a missing origination identity or configuration set,
+          nobody subscribed to the operators' topic, alarms without data, dead letters waiting, state
+          machine versions near the quota) and says how to fix each; exit 1 when a check fails.
+          AWS credentials and region from the environment.
 
 --config  a JSON file shaped like cdk.json's "shop" value (defaults fill the rest);
           without it, cdk.json's "shop" is used.`;
@@ -295,6 +303,17 @@ class ReplayIncompleteError extends Error {
   }
 }
 
+/** `shopcare doctor`: exit 1 when a check fails. */
+async function doctorCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { stack: { type: "string" }, json: { type: "boolean" } } });
+  const stackName = values.stack ?? "Shopcare";
+  const results = await runDoctor(stackName, doctorClients());
+  const failed = results.some((result) => result.status === "fail");
+  if (values.json) process.stdout.write(`${JSON.stringify({ stack: stackName, failed, checks: results })}\n`);
+  else process.stdout.write(`${formatDoctor(stackName, results)}\n`);
+  return failed ? 1 : 0;
+}
+
 async function schema(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { out: { type: "string" } } });
   const text = `${JSON.stringify(shopConfigJsonSchema(), null, 2)}\n`;
@@ -325,6 +344,8 @@ export async function main(argv: string[]): Promise<number> {
       case "generate":
         await generateCommand(args);
         return 0;
+      case "doctor":
+        return await doctorCommand(args);
       case undefined:
       case "help":
       case "--help":

@@ -1,0 +1,488 @@
+import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import {
+  CloudWatchClient,
+  DescribeAlarmsCommand,
+  GetMetricStatisticsCommand,
+} from "@aws-sdk/client-cloudwatch";
+import {
+  DescribeAccountAttributesCommand,
+  DescribeConfigurationSetsCommand,
+  DescribePhoneNumbersCommand,
+  DescribePoolsCommand,
+  DescribeSenderIdsCommand,
+  DescribeSpendLimitsCommand,
+  PinpointSMSVoiceV2Client,
+} from "@aws-sdk/client-pinpoint-sms-voice-v2";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { ListStateMachineVersionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import {
+  GetSMSAttributesCommand,
+  GetSMSSandboxAccountStatusCommand,
+  ListSubscriptionsByTopicCommand,
+  SNSClient,
+} from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+
+/** How a check came out: `fail` makes `shopcare doctor` exit 1; `warn` is worth a look. */
+export type CheckStatus = "ok" | "warn" | "fail";
+
+/** One check of a deployed stack: what was found and, where it is not ok, how to fix it. */
+export interface CheckResult {
+  readonly check: string;
+  readonly status: CheckStatus;
+  readonly summary: string;
+  readonly fix?: string;
+}
+
+/** The AWS clients doctor calls (the operator's credentials and region). */
+export interface DoctorClients {
+  readonly cloudFormation: CloudFormationClient;
+  readonly secrets: SecretsManagerClient;
+  readonly sns: SNSClient;
+  readonly sqs: SQSClient;
+  readonly sfn: SFNClient;
+  readonly cloudWatch: CloudWatchClient;
+  readonly smsVoice: PinpointSMSVoiceV2Client;
+}
+
+/** Clients for the default credential chain and region; `config` overrides (tests point them at a fake). */
+export function doctorClients(config: Record<string, unknown> = {}): DoctorClients {
+  return {
+    cloudFormation: new CloudFormationClient(config),
+    secrets: new SecretsManagerClient(config),
+    sns: new SNSClient(config),
+    // The queues are this stack's, in this region: the regional endpoint serves their URLs, and an
+    // endpoint override (AWS_ENDPOINT_URL) then applies to SQS as to every other client.
+    sqs: new SQSClient({ useQueueUrlAsEndpoint: false, ...config }),
+    sfn: new SFNClient(config),
+    cloudWatch: new CloudWatchClient(config),
+    smsVoice: new PinpointSMSVoiceV2Client(config),
+  };
+}
+
+/** Step Functions keeps at most 1,000 versions per state machine ("Quotas", Step Functions developer guide). */
+const VERSION_QUOTA = 1000;
+
+const ok = (check: string, summary: string): CheckResult => ({ check, status: "ok", summary });
+const warn = (check: string, summary: string, fix: string): CheckResult => ({
+  check,
+  status: "warn",
+  summary,
+  fix,
+});
+const fail = (check: string, summary: string, fix: string): CheckResult => ({
+  check,
+  status: "fail",
+  summary,
+  fix,
+});
+
+/** A JSON secret's fields, or why it is not one. */
+async function jsonSecret(
+  clients: DoctorClients,
+  secretId: string,
+): Promise<{ fields: Record<string, unknown> } | { problem: string }> {
+  const { SecretString } = await clients.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  try {
+    const parsed = JSON.parse(SecretString ?? "");
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return { fields: parsed };
+  } catch {
+    // reported below
+  }
+  return { problem: "is not a JSON object" };
+}
+
+const putSecretFix = (arn: string, shape: string) =>
+  `aws secretsmanager put-secret-value --secret-id '${arn}' --secret-string '${shape}'`;
+
+async function webhookSecretCheck(clients: DoctorClients, arn: string): Promise<CheckResult[]> {
+  const secret = await jsonSecret(clients, arn);
+  const shape = '{"generic":"…","shopify":"…","kuaidi100":"…"}';
+  if ("problem" in secret)
+    return [fail("webhook-secret", `the webhook secret ${secret.problem}`, putSecretFix(arn, shape))];
+  const results: CheckResult[] = [];
+  for (const source of ["generic", "shopify", "kuaidi100"]) {
+    const value = secret.fields[source];
+    if (value !== undefined && typeof value !== "string") {
+      results.push(fail(`webhook-secret.${source}`, `"${source}" is not a string`, putSecretFix(arn, shape)));
+    } else if (!value) {
+      const summary = `no ${source} secret: ${source} webhooks are answered 503`;
+      const fix = `${putSecretFix(arn, shape)}  (${source === "shopify" ? "the Shopify app's API secret" : source === "kuaidi100" ? "the Kuaidi100 subscription salt" : "any long random string, shared with the sender"})`;
+      // The generic source is how every other sender signs; Shopify and Kuaidi100 only matter if used.
+      results.push(
+        source === "generic"
+          ? fail(`webhook-secret.${source}`, summary, fix)
+          : warn(`webhook-secret.${source}`, summary, fix),
+      );
+    } else {
+      results.push(ok(`webhook-secret.${source}`, `${source} secret set`));
+    }
+  }
+  return results;
+}
+
+async function aliyunSecretCheck(clients: DoctorClients, arn: string): Promise<CheckResult> {
+  const shape = '{"accessKeyId":"…","accessKeySecret":"…","inboundToken":"…"}';
+  const secret = await jsonSecret(clients, arn);
+  if ("problem" in secret)
+    return fail("aliyun-secret", `the Aliyun secret ${secret.problem}`, putSecretFix(arn, shape));
+  const missing = ["accessKeyId", "accessKeySecret", "inboundToken"].filter(
+    (field) => typeof secret.fields[field] !== "string" || secret.fields[field] === "",
+  );
+  if (missing.length > 0)
+    return fail(
+      "aliyun-secret",
+      `the Aliyun secret lacks ${missing.join(", ")}: nothing can be sent${missing.includes("inboundToken") ? " and replies are refused" : ""}`,
+      `${putSecretFix(arn, shape)}  (a RAM user's AccessKey with AliyunDysmsFullAccess; keep the generated inboundToken)`,
+    );
+  return ok("aliyun-secret", "Aliyun AccessKey and inbound token set");
+}
+
+async function snsSmsChecks(clients: DoctorClients): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const { IsInSandbox } = await clients.sns.send(new GetSMSSandboxAccountStatusCommand({}));
+  results.push(
+    IsInSandbox
+      ? fail(
+          "sns-sandbox",
+          "the account is in the SNS SMS sandbox: only verified destination numbers receive messages",
+          "request production access: SNS console → Text messaging (SMS) → Exit SMS sandbox",
+        )
+      : ok("sns-sandbox", "out of the SNS SMS sandbox"),
+  );
+  const { attributes } = await clients.sns.send(
+    new GetSMSAttributesCommand({ attributes: ["MonthlySpendLimit"] }),
+  );
+  const limit = Number(attributes?.MonthlySpendLimit ?? 1);
+  const now = new Date();
+  const { Datapoints } = await clients.cloudWatch.send(
+    new GetMetricStatisticsCommand({
+      Namespace: "AWS/SNS",
+      MetricName: "SMSMonthToDateSpentUSD",
+      StartTime: new Date(now.getTime() - 86_400_000),
+      EndTime: now,
+      Period: 3600,
+      Statistics: ["Maximum"],
+    }),
+  );
+  const spent = Math.max(0, ...(Datapoints ?? []).map((point) => point.Maximum ?? 0));
+  const fix =
+    "raise it: a Service Quotas request for SNS's SMS monthly spend limit, then `aws sns set-sms-attributes --attributes MonthlySpendLimit=<USD>`";
+  if (spent >= limit * 0.9)
+    results.push(
+      fail(
+        "sns-spend-limit",
+        `${spent.toFixed(2)} of the ${limit} USD monthly SMS spend limit used: SNS stops sending at the limit`,
+        fix,
+      ),
+    );
+  else if (limit <= 1)
+    results.push(
+      warn(
+        "sns-spend-limit",
+        `the monthly SMS spend limit is ${limit} USD (a new account's default): a few hundred messages`,
+        fix,
+      ),
+    );
+  else results.push(ok("sns-spend-limit", `${spent.toFixed(2)} of ${limit} USD this month`));
+  return results;
+}
+
+async function endUserMessagingChecks(
+  clients: DoctorClients,
+  settings: { originationIdentity?: string; configurationSetName?: string },
+  inboundTopicArn: string | undefined,
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const { AccountAttributes } = await clients.smsVoice.send(new DescribeAccountAttributesCommand({}));
+  const tier = AccountAttributes?.find((attribute) => attribute.Name === "ACCOUNT_TIER")?.Value;
+  results.push(
+    tier === "SANDBOX"
+      ? fail(
+          "eum-account",
+          "the End User Messaging account is in the sandbox: only verified destination numbers receive messages",
+          "request production access in the End User Messaging SMS console (Account → Request production access)",
+        )
+      : ok("eum-account", `account tier ${tier ?? "unknown"}`),
+  );
+  const { SpendLimits } = await clients.smsVoice.send(new DescribeSpendLimitsCommand({}));
+  const text = SpendLimits?.find((limit) => limit.Name === "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT");
+  if (text && (text.EnforcedLimit ?? 0) <= 1)
+    results.push(
+      warn(
+        "eum-spend-limit",
+        `the monthly text spend limit is ${text.EnforcedLimit} USD`,
+        "request a higher limit through Service Quotas (End User Messaging SMS)",
+      ),
+    );
+  else
+    results.push(ok("eum-spend-limit", `monthly text spend limit ${text?.EnforcedLimit ?? "unknown"} USD`));
+
+  const [numbers, senders, pools] = await Promise.all([
+    clients.smsVoice.send(new DescribePhoneNumbersCommand({})),
+    clients.smsVoice.send(new DescribeSenderIdsCommand({})),
+    clients.smsVoice.send(new DescribePoolsCommand({})),
+  ]);
+  const identities = [
+    ...(numbers.PhoneNumbers ?? []).flatMap((n) => [n.PhoneNumber, n.PhoneNumberId, n.PhoneNumberArn]),
+    ...(senders.SenderIds ?? []).flatMap((s) => [s.SenderId, s.SenderIdArn]),
+    ...(pools.Pools ?? []).flatMap((p) => [p.PoolId, p.PoolArn]),
+  ].filter((identity): identity is string => Boolean(identity));
+  const wanted = settings.originationIdentity;
+  if (wanted && !identities.includes(wanted))
+    results.push(
+      fail(
+        "eum-origination",
+        `the origination identity ${wanted} (sms.endUserMessaging.originationIdentity) is not in this account and region`,
+        "request a number or register a sender ID in End User Messaging, or correct the config and deploy",
+      ),
+    );
+  else if (!wanted && identities.length === 0)
+    results.push(
+      fail(
+        "eum-origination",
+        "the account has no phone number, sender ID or pool: End User Messaging has nothing to send from",
+        "request an origination number (or register a sender ID) for the countries the shop sends to",
+      ),
+    );
+  else
+    results.push(
+      ok(
+        "eum-origination",
+        wanted ? `sending from ${wanted}` : `${identities.length} origination identities`,
+      ),
+    );
+
+  const name = settings.configurationSetName;
+  if (!name) {
+    results.push(
+      warn(
+        "eum-configuration-set",
+        "no configuration set: no delivery receipts, so an ambiguous send stays unknown",
+        "create one with an SNS event destination to the InboundTopicArn output, and set sms.endUserMessaging.configurationSetName",
+      ),
+    );
+  } else {
+    try {
+      const { ConfigurationSets } = await clients.smsVoice.send(
+        new DescribeConfigurationSetsCommand({ ConfigurationSetNames: [name] }),
+      );
+      const destinations = ConfigurationSets?.[0]?.EventDestinations ?? [];
+      const toInbound = destinations.some(
+        (destination) => destination.Enabled && destination.SnsDestination?.TopicArn === inboundTopicArn,
+      );
+      results.push(
+        toInbound
+          ? ok("eum-configuration-set", `${name} sends its events to the inbound topic`)
+          : fail(
+              "eum-configuration-set",
+              `${name} has no enabled SNS event destination to the inbound topic: receipts never arrive`,
+              `aws pinpoint-sms-voice-v2 create-event-destination --configuration-set-name ${name} --event-destination-name shopcare --matching-event-types TEXT_ALL --sns-destination TopicArn=${inboundTopicArn}`,
+            ),
+      );
+    } catch (error) {
+      if ((error as Error).name !== "ResourceNotFoundException") throw error;
+      results.push(
+        fail(
+          "eum-configuration-set",
+          `the configuration set ${name} does not exist`,
+          `aws pinpoint-sms-voice-v2 create-configuration-set --configuration-set-name ${name}, then add an SNS event destination to the InboundTopicArn output`,
+        ),
+      );
+    }
+  }
+  return results;
+}
+
+async function operatorsCheck(clients: DoctorClients, topicArn: string): Promise<CheckResult> {
+  const { Subscriptions } = await clients.sns.send(
+    new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }),
+  );
+  const confirmed = (Subscriptions ?? []).filter((subscription) =>
+    subscription.SubscriptionArn?.startsWith("arn:"),
+  );
+  if (confirmed.length > 0)
+    return ok(
+      "operators-subscription",
+      `${confirmed.length} confirmed subscription(s) on the operators' topic`,
+    );
+  const pending = (Subscriptions ?? []).length;
+  return fail(
+    "operators-subscription",
+    pending > 0
+      ? `${pending} subscription(s) on the operators' topic still wait for confirmation: alarms and handoffs reach no one`
+      : "nobody subscribes to the operators' topic: alarms and handoffs reach no one",
+    pending > 0
+      ? "open the confirmation mail SNS sent and confirm"
+      : `aws sns subscribe --topic-arn '${topicArn}' --protocol email --notification-endpoint ops@your-shop.example`,
+  );
+}
+
+async function alarmsCheck(clients: DoctorClients, stackName: string): Promise<CheckResult> {
+  const alarms = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await clients.cloudWatch.send(
+      new DescribeAlarmsCommand({ AlarmNamePrefix: `${stackName}-`, NextToken }),
+    );
+    alarms.push(...(page.MetricAlarms ?? []));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  if (alarms.length === 0)
+    return fail(
+      "alarms",
+      `no alarm named ${stackName}-…`,
+      "deploy the stack (`npx cdk deploy`); the alarms are part of it",
+    );
+  const firing = alarms.filter((alarm) => alarm.StateValue === "ALARM").map((alarm) => alarm.AlarmName);
+  const noData = alarms
+    .filter((alarm) => alarm.StateValue === "INSUFFICIENT_DATA")
+    .map((alarm) => alarm.AlarmName);
+  if (firing.length > 0)
+    return fail(
+      "alarms",
+      `${firing.length} of ${alarms.length} alarms firing: ${firing.join(", ")}`,
+      "see each alarm's description in the CloudWatch console",
+    );
+  if (noData.length > 0)
+    return warn(
+      "alarms",
+      `${noData.length} of ${alarms.length} alarms have no data yet: ${noData.join(", ")}`,
+      "expected right after a deploy; send a first test order (README, First deploy) and look again",
+    );
+  return ok("alarms", `${alarms.length} alarms, none firing`);
+}
+
+async function deadLettersCheck(
+  clients: DoctorClients,
+  queues: readonly { name: string; url: string | undefined; fix: string }[],
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const queue of queues) {
+    if (!queue.url) continue;
+    const { Attributes } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ["ApproximateNumberOfMessages"] }),
+    );
+    const waiting = Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+    results.push(
+      waiting > 0
+        ? fail(
+            `dead-letters.${queue.name}`,
+            `${waiting} message(s) wait in the ${queue.name} dead-letter queue`,
+            queue.fix,
+          )
+        : ok(`dead-letters.${queue.name}`, `the ${queue.name} dead-letter queue is empty`),
+    );
+  }
+  return results;
+}
+
+async function versionsCheck(clients: DoctorClients, machines: Record<string, string>): Promise<CheckResult> {
+  const counts: [string, number][] = [];
+  for (const [journey, arn] of Object.entries(machines)) {
+    let count = 0;
+    let nextToken: string | undefined;
+    do {
+      const page = await clients.sfn.send(
+        new ListStateMachineVersionsCommand({ stateMachineArn: arn, nextToken, maxResults: 1000 }),
+      );
+      count += page.stateMachineVersions?.length ?? 0;
+      nextToken = page.nextToken;
+    } while (nextToken);
+    counts.push([journey, count]);
+  }
+  const [busiest, most] = counts.reduce((a, b) => (b[1] > a[1] ? b : a), ["", 0] as [string, number]);
+  const fix = `delete versions no execution runs on: aws stepfunctions list-state-machine-versions --state-machine-arn <arn>, then delete-state-machine-version for the oldest without RUNNING executions`;
+  if (most >= VERSION_QUOTA * 0.95)
+    return fail(
+      "state-machine-versions",
+      `${busiest} has ${most} of ${VERSION_QUOTA} versions: the next deploys will fail`,
+      fix,
+    );
+  if (most >= VERSION_QUOTA * 0.8)
+    return warn("state-machine-versions", `${busiest} has ${most} of ${VERSION_QUOTA} versions`, fix);
+  return ok("state-machine-versions", `at most ${most} of ${VERSION_QUOTA} versions per machine`);
+}
+
+/**
+ * Checks a deployed shopcare stack for what a first deploy gets wrong, each with how to fix it: secrets
+ * still empty or malformed, the SMS account in a sandbox or at its spend limit, a missing origination
+ * identity or configuration set, nobody subscribed to the operators' topic, alarms without data, dead
+ * letters waiting, state machine versions near the quota.
+ */
+export async function runDoctor(stackName: string, clients: DoctorClients): Promise<CheckResult[]> {
+  let outputs: Record<string, string>;
+  try {
+    const { Stacks } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = Stacks?.[0];
+    if (!stack?.StackStatus?.endsWith("_COMPLETE") || stack.StackStatus.includes("ROLLBACK"))
+      return [
+        fail(
+          "stack",
+          `${stackName} is ${stack?.StackStatus ?? "missing"}`,
+          "see the stack's events in the CloudFormation console, then `npx cdk deploy`",
+        ),
+      ];
+    outputs = Object.fromEntries(
+      (stack.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue ?? ""]),
+    );
+  } catch (error) {
+    if ((error as Error).name === "ValidationError")
+      return [
+        fail(
+          "stack",
+          `no stack ${stackName} in this account and region`,
+          "`npx cdk deploy` (or pass --stack with the name you deployed)",
+        ),
+      ];
+    throw error;
+  }
+  const results: CheckResult[] = [ok("stack", `${stackName} deployed`)];
+  const provider = outputs.SmsProvider ?? "sns";
+  if (outputs.WebhookSecretArn)
+    results.push(...(await webhookSecretCheck(clients, outputs.WebhookSecretArn)));
+  if (provider === "aliyun" && outputs.AliyunSecretArn)
+    results.push(await aliyunSecretCheck(clients, outputs.AliyunSecretArn));
+  if (provider === "sns") results.push(...(await snsSmsChecks(clients)));
+  if (provider === "end-user-messaging")
+    results.push(
+      ...(await endUserMessagingChecks(
+        clients,
+        JSON.parse(outputs.EndUserMessaging || "{}"),
+        outputs.InboundTopicArn,
+      )),
+    );
+  if (outputs.OperatorsTopicArn) results.push(await operatorsCheck(clients, outputs.OperatorsTopicArn));
+  results.push(await alarmsCheck(clients, stackName));
+  results.push(
+    ...(await deadLettersCheck(clients, [
+      {
+        name: "events",
+        url: outputs.EventsDeadLetterQueueUrl,
+        fix: `fix the cause, then: npx shopcare replay --dead-letters --table ${outputs.TableName} --queue-url ${outputs.EventsQueueUrl} --dlq-arn ${outputs.EventsDeadLetterQueueArn}`,
+      },
+      {
+        name: "inbound",
+        url: outputs.InboundDeadLetterQueueUrl,
+        fix: "each message is an opt-out or receipt that failed: read it in the SQS console, fix the cause, and republish it to the inbound topic",
+      },
+    ])),
+  );
+  if (outputs.StateMachineArns)
+    results.push(await versionsCheck(clients, JSON.parse(outputs.StateMachineArns)));
+  return results;
+}
+
+/** The report as a person reads it: one line per check, the fix under each that is not ok. */
+export function formatDoctor(stackName: string, results: readonly CheckResult[]): string {
+  const mark = { ok: "ok  ", warn: "WARN", fail: "FAIL" } as const;
+  const lines = [`shopcare doctor: ${stackName}`];
+  for (const result of results) {
+    lines.push(`${mark[result.status]} ${result.check}: ${result.summary}`);
+    if (result.fix) lines.push(`     fix: ${result.fix}`);
+  }
+  const failed = results.filter((result) => result.status === "fail").length;
+  const warned = results.filter((result) => result.status === "warn").length;
+  lines.push(`${failed} failed, ${warned} warnings, ${results.length - failed - warned} ok`);
+  return lines.join("\n");
+}

@@ -1,0 +1,236 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseShopConfig } from "../../functions/core/config.js";
+import { type CheckResult, doctorClients, runDoctor } from "../../functions/local/doctor.js";
+import { synthesizeTemplate } from "../../functions/local/synth.js";
+import { type Json, ResolvedTemplate } from "../support/cfn.js";
+import { FakeAccount, type FakeAccountState } from "../support/fake-account.js";
+import { type DeployedProvider, PROVIDER_CONFIGS } from "../support/providers.js";
+
+const run = promisify(execFile);
+const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
+
+/** The stack's outputs as CloudFormation would report them after `cdk deploy` of this provider's config. */
+function deployedOutputs(provider: DeployedProvider): Record<string, string> {
+  const template = synthesizeTemplate(parseShopConfig(PROVIDER_CONFIGS[provider]));
+  const resolved = new ResolvedTemplate(template);
+  const outputs = (template as unknown as { Outputs: Record<string, { Value: Json }> }).Outputs;
+  return Object.fromEntries(
+    Object.entries(outputs).map(([key, output]) => [key, String(resolved.resolve(output.Value))]),
+  );
+}
+
+/** An account right after a first deploy: secrets as the stack made them, nothing confirmed, no data yet. */
+function firstDeploy(provider: DeployedProvider): FakeAccountState {
+  const outputs = deployedOutputs(provider);
+  const machines = JSON.parse(outputs.StateMachineArns as string) as Record<string, string>;
+  return {
+    stacks: { Shopcare: { status: "CREATE_COMPLETE", outputs } },
+    secrets: {
+      [outputs.WebhookSecretArn as string]: JSON.stringify({
+        shopify: "",
+        kuaidi100: "",
+        generic: "x".repeat(48),
+      }),
+      ...(outputs.AliyunSecretArn
+        ? {
+            [outputs.AliyunSecretArn]: JSON.stringify({
+              accessKeyId: "",
+              accessKeySecret: "",
+              inboundToken: "t".repeat(40),
+            }),
+          }
+        : {}),
+    },
+    sns: { inSandbox: true, monthlySpendLimit: "1", monthToDateSpent: 0 },
+    subscriptions: {
+      [outputs.OperatorsTopicArn as string]: [
+        { protocol: "email", endpoint: "ops@shop.example", arn: "PendingConfirmation" },
+      ],
+    },
+    alarms: Array.from({ length: 28 }, (_, index) => ({
+      name: `Shopcare-Alarm${index}`,
+      state: "INSUFFICIENT_DATA" as const,
+    })),
+    queueDepths: {
+      [outputs.EventsDeadLetterQueueUrl as string]: 0,
+      [outputs.InboundDeadLetterQueueUrl as string]: 0,
+    },
+    machineVersions: Object.fromEntries(Object.values(machines).map((arn) => [arn, 1])),
+    eum: { tier: "SANDBOX", textSpendLimit: 1, phoneNumbers: [], configurationSets: {} },
+  };
+}
+
+/** The same account once the operator has done what the README's First deploy says. */
+function ready(provider: DeployedProvider): FakeAccountState {
+  const state = firstDeploy(provider);
+  const outputs = state.stacks.Shopcare?.outputs as Record<string, string>;
+  state.secrets[outputs.WebhookSecretArn as string] = JSON.stringify({
+    generic: "g".repeat(48),
+    shopify: "shpss_1",
+    kuaidi100: "salt",
+  });
+  if (outputs.AliyunSecretArn)
+    state.secrets[outputs.AliyunSecretArn] = JSON.stringify({
+      accessKeyId: "LTAI1",
+      accessKeySecret: "s",
+      inboundToken: "t".repeat(40),
+    });
+  state.sns = { inSandbox: false, monthlySpendLimit: "200", monthToDateSpent: 12.5 };
+  state.subscriptions[outputs.OperatorsTopicArn as string] = [
+    { protocol: "email", endpoint: "ops@shop.example", arn: `${outputs.OperatorsTopicArn}:1234` },
+  ];
+  state.alarms = state.alarms.map((alarm) => ({ ...alarm, state: "OK" }));
+  state.eum = {
+    tier: "PRODUCTION",
+    textSpendLimit: 500,
+    phoneNumbers: [
+      {
+        PhoneNumber: "+12065550100",
+        PhoneNumberId: "phone-1",
+        PhoneNumberArn: "arn:aws:sms-voice:ap-southeast-1:111122223333:phone-number/phone-1",
+      },
+    ],
+    configurationSets: { shopcare: { topicArn: outputs.InboundTopicArn, enabled: true } },
+  };
+  return state;
+}
+
+const statusOf = (results: readonly CheckResult[]) =>
+  Object.fromEntries(results.map((result) => [result.check, result.status]));
+
+describe("shopcare doctor against a protocol-level fake of the account's AWS APIs", () => {
+  const account = new FakeAccount(firstDeploy("sns"));
+  beforeAll(() => account.start());
+  afterAll(() => account.stop());
+  const clients = () =>
+    doctorClients({
+      endpoint: account.url,
+      region: "ap-southeast-1",
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+      maxAttempts: 1,
+    });
+
+  it("fails a first sns deploy on the SMS sandbox and the unconfirmed operators' subscription, warning on empty optional secrets, the $1 limit and alarms without data", async () => {
+    account.state = firstDeploy("sns");
+    const results = await runDoctor("Shopcare", clients());
+    expect(statusOf(results)).toEqual({
+      stack: "ok",
+      "webhook-secret.generic": "ok",
+      "webhook-secret.shopify": "warn",
+      "webhook-secret.kuaidi100": "warn",
+      "sns-sandbox": "fail",
+      "sns-spend-limit": "warn",
+      "operators-subscription": "fail",
+      alarms: "warn",
+      "dead-letters.events": "ok",
+      "dead-letters.inbound": "ok",
+      "state-machine-versions": "ok",
+    });
+    for (const result of results.filter((r) => r.status !== "ok")) expect(result.fix).toBeTruthy();
+    expect(results.find((r) => r.check === "operators-subscription")?.summary).toMatch(
+      /wait for confirmation/,
+    );
+  });
+
+  it("passes every check once the first-deploy steps are done", async () => {
+    account.state = ready("sns");
+    const results = await runDoctor("Shopcare", clients());
+    expect(results.filter((result) => result.status !== "ok")).toEqual([]);
+  });
+
+  it("fails on dead letters waiting (naming the replay command), a machine near the version quota, a spend limit nearly used and a firing alarm", async () => {
+    const state = ready("sns");
+    const outputs = state.stacks.Shopcare?.outputs as Record<string, string>;
+    state.queueDepths[outputs.EventsDeadLetterQueueUrl as string] = 3;
+    const [firstMachine] = Object.keys(state.machineVersions) as [string];
+    state.machineVersions[firstMachine] = 960;
+    state.sns.monthToDateSpent = 190;
+    state.alarms[0] = { name: "Shopcare-Alarm0", state: "ALARM" };
+    account.state = state;
+    const results = await runDoctor("Shopcare", clients());
+    const failed = Object.fromEntries(results.filter((r) => r.status === "fail").map((r) => [r.check, r]));
+    expect(Object.keys(failed).sort()).toEqual([
+      "alarms",
+      "dead-letters.events",
+      "sns-spend-limit",
+      "state-machine-versions",
+    ]);
+    expect(failed["dead-letters.events"]?.fix).toContain("npx shopcare replay --dead-letters");
+    expect(failed["state-machine-versions"]?.summary).toContain("960 of 1000");
+  });
+
+  it("checks End User Messaging's sandbox, origination identity and configuration set", async () => {
+    account.state = firstDeploy("end-user-messaging");
+    const first = statusOf(await runDoctor("Shopcare", clients()));
+    expect(first).toMatchObject({
+      "eum-account": "fail",
+      "eum-origination": "fail",
+      "eum-configuration-set": "fail",
+      "eum-spend-limit": "warn",
+    });
+    expect(first["sns-sandbox"]).toBeUndefined();
+    const fixed = ready("end-user-messaging");
+    account.state = fixed;
+    expect((await runDoctor("Shopcare", clients())).filter((r) => r.status !== "ok")).toEqual([]);
+    // An event destination that points elsewhere delivers no receipts to shopcare.
+    const elsewhere = ready("end-user-messaging");
+    elsewhere.eum.configurationSets.shopcare = {
+      topicArn: "arn:aws:sns:ap-southeast-1:111122223333:other",
+      enabled: true,
+    };
+    account.state = elsewhere;
+    expect(statusOf(await runDoctor("Shopcare", clients()))["eum-configuration-set"]).toBe("fail");
+  });
+
+  it("fails an Aliyun deploy whose AccessKey is still empty", async () => {
+    account.state = firstDeploy("aliyun");
+    const results = await runDoctor("Shopcare", clients());
+    const aliyun = results.find((r) => r.check === "aliyun-secret");
+    expect(aliyun).toMatchObject({ status: "fail" });
+    expect(aliyun?.summary).toContain("accessKeyId, accessKeySecret");
+    account.state = ready("aliyun");
+    expect((await runDoctor("Shopcare", clients())).filter((r) => r.status !== "ok")).toEqual([]);
+  });
+
+  it("runs as `npx shopcare doctor`: a report with fixes and exit 1 on a failing check, --json, exit 0 when ready, and a missing stack named", async () => {
+    const env = {
+      ...process.env,
+      AWS_ENDPOINT_URL: account.url,
+      AWS_REGION: "ap-southeast-1",
+      AWS_ACCESS_KEY_ID: "AKIDTEST",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      AWS_MAX_ATTEMPTS: "1",
+    };
+    account.state = firstDeploy("sns");
+    const failing = await run(process.execPath, [CLI, "doctor", "--stack", "Shopcare"], { env }).then(
+      () => ({ code: 0, stdout: "" }),
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(failing.code, (failing as { stderr?: string }).stderr).toBe(1);
+    expect(failing.stdout, (failing as { stderr?: string }).stderr).toContain(
+      "FAIL sns-sandbox: the account is in the SNS SMS sandbox",
+    );
+    expect(failing.stdout).toMatch(/fix: request production access/);
+    expect(failing.stdout).toMatch(/^2 failed, 4 warnings, 5 ok$/m);
+
+    const json = await run(process.execPath, [CLI, "doctor", "--json"], { env }).catch(
+      (error: { stdout: string }) => error,
+    );
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed).toMatchObject({ stack: "Shopcare", failed: true });
+    expect(parsed.checks).toHaveLength(11);
+
+    account.state = ready("sns");
+    const passing = await run(process.execPath, [CLI, "doctor"], { env });
+    expect(passing.stdout).toMatch(/^0 failed, 0 warnings, 11 ok$/m);
+
+    const missing = await run(process.execPath, [CLI, "doctor", "--stack", "Nope"], { env }).then(
+      () => ({ code: 0, stdout: "" }),
+      (error: { code: number; stdout: string }) => error,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain("FAIL stack: no stack Nope in this account and region");
+  });
+});

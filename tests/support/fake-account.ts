@@ -1,0 +1,266 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * One AWS account as `shopcare doctor` sees it, behind a single local endpoint (`AWS_ENDPOINT_URL`): the
+ * APIs doctor reads (CloudFormation and SNS over the query protocol; Secrets Manager over JSON 1.1; SQS,
+ * Step Functions, CloudWatch and End User Messaging over JSON 1.0), each request checked for its
+ * protocol, its SigV4 service name and its required members, and answered in the API's own shape from
+ * the state a test sets.
+ */
+
+export interface FakeAccountState {
+  stacks: Record<string, { status: string; outputs: Record<string, string> }>;
+  secrets: Record<string, string>;
+  sns: { inSandbox: boolean; monthlySpendLimit: string; monthToDateSpent: number };
+  subscriptions: Record<string, { protocol: string; endpoint: string; arn: string }[]>;
+  alarms: { name: string; state: "OK" | "ALARM" | "INSUFFICIENT_DATA" }[];
+  queueDepths: Record<string, number>;
+  machineVersions: Record<string, number>;
+  eum: {
+    tier: "SANDBOX" | "PRODUCTION";
+    textSpendLimit: number;
+    phoneNumbers: { PhoneNumber: string; PhoneNumberId: string; PhoneNumberArn: string }[];
+    configurationSets: Record<string, { topicArn?: string; enabled: boolean }>;
+  };
+}
+
+/** The SigV4 service name each API signs for. */
+const SERVICES: Record<string, string> = {
+  cloudformation: "cloudformation",
+  sns: "sns",
+  secretsmanager: "secretsmanager",
+  AmazonSQS: "sqs",
+  AWSStepFunctions: "states",
+  GraniteServiceVersion20100801: "monitoring",
+  PinpointSMSVoiceV2: "sms-voice",
+};
+
+const signingService = (request: IncomingMessage) =>
+  /^AWS4-HMAC-SHA256 Credential=\w+\/\d{8}\/[\w-]+\/([\w-]+)\/aws4_request, SignedHeaders=[\w;-]+, Signature=[0-9a-f]{64}$/.exec(
+    String(request.headers.authorization ?? ""),
+  )?.[1];
+
+const xmlEscape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+export class FakeAccount {
+  /** Every request, as `service.Operation`. */
+  readonly calls: string[] = [];
+  private server: Server | undefined;
+  url = "";
+
+  constructor(public state: FakeAccountState) {}
+
+  async start(): Promise<this> {
+    this.server = createServer(async (request, response) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const text = Buffer.concat(chunks).toString("utf8");
+      const target = String(request.headers["x-amz-target"] ?? "");
+      const signedFor = signingService(request);
+      const answer = (status: number, body: string, contentType: string) => {
+        response.writeHead(status, { "content-type": contentType });
+        response.end(body);
+      };
+      if (target) {
+        const [prefix = "", operation = ""] = target.split(".");
+        const json11 = prefix === "secretsmanager";
+        const contentType = json11 ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0";
+        if (
+          !String(request.headers["content-type"]).startsWith(contentType) ||
+          signedFor !== SERVICES[prefix]
+        )
+          return answer(
+            400,
+            JSON.stringify({ __type: "InvalidSignatureException", message: `bad ${target}` }),
+            contentType,
+          );
+        this.calls.push(`${SERVICES[prefix]}.${operation}`);
+        const [status, body] = this.json(prefix, operation, JSON.parse(text || "{}"));
+        return answer(status, JSON.stringify(body), contentType);
+      }
+      const params = Object.fromEntries(new URLSearchParams(text));
+      if (!signedFor || !["cloudformation", "sns"].includes(signedFor))
+        return answer(403, "<ErrorResponse/>", "text/xml");
+      this.calls.push(`${signedFor}.${params.Action}`);
+      const [status, xml] = signedFor === "cloudformation" ? this.cloudFormation(params) : this.sns(params);
+      return answer(status, xml, "text/xml");
+    });
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  }
+
+  private queryError(namespace: string, code: string, message: string): [number, string] {
+    return [
+      400,
+      `<ErrorResponse xmlns="${namespace}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+    ];
+  }
+
+  private cloudFormation(params: Record<string, string>): [number, string] {
+    const ns = "http://cloudformation.amazonaws.com/doc/2010-05-15/";
+    if (params.Action !== "DescribeStacks" || params.Version !== "2010-05-15")
+      return this.queryError(ns, "InvalidAction", String(params.Action));
+    const name = params.StackName ?? "";
+    const stack = this.state.stacks[name];
+    if (!stack) return this.queryError(ns, "ValidationError", `Stack with id ${name} does not exist`);
+    const outputs = Object.entries(stack.outputs)
+      .map(
+        ([key, value]) =>
+          `<member><OutputKey>${key}</OutputKey><OutputValue>${xmlEscape(value)}</OutputValue></member>`,
+      )
+      .join("");
+    return [
+      200,
+      `<DescribeStacksResponse xmlns="${ns}"><DescribeStacksResult><Stacks><member><StackName>${name}</StackName><StackId>arn:aws:cloudformation:ap-southeast-1:111122223333:stack/${name}/1</StackId><CreationTime>2026-12-01T00:00:00Z</CreationTime><StackStatus>${stack.status}</StackStatus><Outputs>${outputs}</Outputs></member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+    ];
+  }
+
+  private sns(params: Record<string, string>): [number, string] {
+    const ns = "http://sns.amazonaws.com/doc/2010-03-31/";
+    const wrap = (action: string, result: string): [number, string] => [
+      200,
+      `<${action}Response xmlns="${ns}"><${action}Result>${result}</${action}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></${action}Response>`,
+    ];
+    if (params.Version !== "2010-03-31") return this.queryError(ns, "InvalidParameter", "Version");
+    switch (params.Action) {
+      case "GetSMSSandboxAccountStatus":
+        return wrap(params.Action, `<IsInSandbox>${this.state.sns.inSandbox}</IsInSandbox>`);
+      case "GetSMSAttributes": {
+        if (params["attributes.member.1"] !== "MonthlySpendLimit")
+          return this.queryError(ns, "InvalidParameter", "attributes");
+        return wrap(
+          params.Action,
+          `<attributes><entry><key>MonthlySpendLimit</key><value>${this.state.sns.monthlySpendLimit}</value></entry></attributes>`,
+        );
+      }
+      case "ListSubscriptionsByTopic": {
+        const topic = params.TopicArn ?? "";
+        const subscriptions = this.state.subscriptions[topic];
+        if (!subscriptions) return this.queryError(ns, "NotFound", "Topic does not exist");
+        const members = subscriptions
+          .map(
+            (s) =>
+              `<member><TopicArn>${topic}</TopicArn><Protocol>${s.protocol}</Protocol><SubscriptionArn>${s.arn}</SubscriptionArn><Owner>111122223333</Owner><Endpoint>${s.endpoint}</Endpoint></member>`,
+          )
+          .join("");
+        return wrap(params.Action, `<Subscriptions>${members}</Subscriptions>`);
+      }
+      default:
+        return this.queryError(ns, "InvalidAction", String(params.Action));
+    }
+  }
+
+  private json(prefix: string, operation: string, body: Record<string, unknown>): [number, unknown] {
+    const notFound = (type: string, message: string): [number, unknown] => [400, { __type: type, message }];
+    switch (`${prefix}.${operation}`) {
+      case "secretsmanager.GetSecretValue": {
+        const secret = this.state.secrets[String(body.SecretId)];
+        if (secret === undefined)
+          return notFound("ResourceNotFoundException", "Secrets Manager can't find the specified secret.");
+        return [
+          200,
+          { ARN: body.SecretId, Name: "s", SecretString: secret, VersionId: "v1", CreatedDate: 1764547200 },
+        ];
+      }
+      case "AmazonSQS.GetQueueAttributes": {
+        const depth = this.state.queueDepths[String(body.QueueUrl)];
+        if (depth === undefined)
+          return notFound("com.amazonaws.sqs#QueueDoesNotExist", "The specified queue does not exist.");
+        if (!(body.AttributeNames as string[] | undefined)?.includes("ApproximateNumberOfMessages"))
+          return notFound("com.amazonaws.sqs#InvalidAttributeName", "AttributeNames");
+        return [200, { Attributes: { ApproximateNumberOfMessages: String(depth) } }];
+      }
+      case "AWSStepFunctions.ListStateMachineVersions": {
+        const arn = String(body.stateMachineArn);
+        const count = this.state.machineVersions[arn];
+        if (count === undefined) return notFound("StateMachineDoesNotExist", arn);
+        // Pages of at most maxResults (Step Functions' own limit is 1000), with a token to go on.
+        const size = Math.min(Number(body.maxResults ?? 100), 1000);
+        const start = Number(body.nextToken ?? 0);
+        const end = Math.min(start + size, count);
+        const versions = Array.from({ length: end - start }, (_, index) => ({
+          stateMachineVersionArn: `${arn}:${count - start - index}`,
+          creationDate: 1764547200,
+        }));
+        return [200, { stateMachineVersions: versions, ...(end < count ? { nextToken: String(end) } : {}) }];
+      }
+      case "GraniteServiceVersion20100801.DescribeAlarms": {
+        const prefixFilter = String(body.AlarmNamePrefix ?? "");
+        const alarms = this.state.alarms.filter((alarm) => alarm.name.startsWith(prefixFilter));
+        return [
+          200,
+          { MetricAlarms: alarms.map((alarm) => ({ AlarmName: alarm.name, StateValue: alarm.state })) },
+        ];
+      }
+      case "GraniteServiceVersion20100801.GetMetricStatistics": {
+        if (body.Namespace !== "AWS/SNS" || body.MetricName !== "SMSMonthToDateSpentUSD")
+          return notFound("InvalidParameterValue", "metric");
+        return [
+          200,
+          {
+            Label: "SMSMonthToDateSpentUSD",
+            Datapoints: [{ Timestamp: 1764547200, Maximum: this.state.sns.monthToDateSpent }],
+          },
+        ];
+      }
+      case "PinpointSMSVoiceV2.DescribeAccountAttributes":
+        return [200, { AccountAttributes: [{ Name: "ACCOUNT_TIER", Value: this.state.eum.tier }] }];
+      case "PinpointSMSVoiceV2.DescribeSpendLimits":
+        return [
+          200,
+          {
+            SpendLimits: [
+              {
+                Name: "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT",
+                EnforcedLimit: this.state.eum.textSpendLimit,
+                MaxLimit: 10000,
+                Overridden: false,
+              },
+            ],
+          },
+        ];
+      case "PinpointSMSVoiceV2.DescribePhoneNumbers":
+        return [200, { PhoneNumbers: this.state.eum.phoneNumbers }];
+      case "PinpointSMSVoiceV2.DescribeSenderIds":
+        return [200, { SenderIds: [] }];
+      case "PinpointSMSVoiceV2.DescribePools":
+        return [200, { Pools: [] }];
+      case "PinpointSMSVoiceV2.DescribeConfigurationSets": {
+        const [name] = (body.ConfigurationSetNames as string[] | undefined) ?? [];
+        const set = name === undefined ? undefined : this.state.eum.configurationSets[name];
+        if (!set) return notFound("ResourceNotFoundException", `configuration set ${name} not found`);
+        return [
+          200,
+          {
+            ConfigurationSets: [
+              {
+                ConfigurationSetName: name,
+                ConfigurationSetArn: `arn:aws:sms-voice:ap-southeast-1:111122223333:configuration-set/${name}`,
+                CreatedTimestamp: 1764547200,
+                EventDestinations: set.topicArn
+                  ? [
+                      {
+                        EventDestinationName: "shopcare",
+                        Enabled: set.enabled,
+                        MatchingEventTypes: ["TEXT_ALL"],
+                        SnsDestination: { TopicArn: set.topicArn },
+                      },
+                    ]
+                  : [],
+              },
+            ],
+          },
+        ];
+      }
+      default:
+        return notFound("UnknownOperationException", `${prefix}.${operation}`);
+    }
+  }
+}
