@@ -1,4 +1,5 @@
 import {
+  Annotations,
   ArnFormat,
   CfnOutput,
   Duration,
@@ -158,6 +159,15 @@ export class ShopcareStack extends Stack {
       throw new ConfigError([
         'shop.sms.provider: "outbox" exists only in the local runtime; deploy with "sns", "end-user-messaging" or "aliyun"',
       ]);
+    }
+
+    if (config.sms.provider !== "aliyun" && config.webhooks.defaultCountry === "CN") {
+      // China: no long codes, no sender IDs, no international sending; only a registered in-country short
+      // code ("Supported countries – Asia", AWS End User Messaging user guide).
+      Annotations.of(this).addWarningV2(
+        "shopcare:sms-country",
+        `sms.provider "${config.sms.provider}" cannot reach mainland Chinese numbers (webhooks.defaultCountry is CN) without a registered Chinese short code: use "aliyun" for a mainland shop`,
+      );
     }
 
     this.table = new Table(this, "Table", {

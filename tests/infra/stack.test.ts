@@ -1,5 +1,5 @@
 import { App, Validations } from "aws-cdk-lib";
-import { Match, Template } from "aws-cdk-lib/assertions";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
@@ -60,6 +60,42 @@ describe("ShopcareStack", () => {
     const versions = Object.values(template.findResources("AWS::Lambda::Version"));
     expect(versions.length).toBeGreaterThan(0);
     for (const version of versions) expect(version.DeletionPolicy).toBe("Retain");
+  });
+
+  it("warns at synth that AWS's SMS cannot reach mainland numbers, unless the provider is aliyun", () => {
+    const warnings = (raw: unknown) =>
+      Annotations.fromStack(synth(false, raw).stack)
+        .findWarning("*", Match.stringLikeRegexp("cannot reach mainland Chinese numbers"))
+        .map((entry) => String(entry.entry.data));
+    expect(warnings({})).toHaveLength(1);
+    expect(warnings({ sms: { provider: "end-user-messaging" } })).toHaveLength(1);
+    expect(warnings(PROVIDER_CONFIGS.aliyun)).toEqual([]);
+    expect(warnings({ webhooks: { defaultCountry: "US" } })).toEqual([]);
+  });
+
+  it("alarms when no webhook is accepted for alarms.silentAfter inside the notice window (UTC hours)", () => {
+    const silence = (raw: unknown) =>
+      Object.values(Template.fromStack(synth(false, raw).stack).findResources("AWS::CloudWatch::Alarm")).find(
+        (alarm) => JSON.stringify(alarm.Properties.Metrics ?? []).includes("WebhooksAccepted"),
+      )?.Properties;
+    const defaults = silence({});
+    expect(defaults).toMatchObject({
+      EvaluationPeriods: 6,
+      DatapointsToAlarm: 6,
+      ComparisonOperator: "LessThanThreshold",
+      Threshold: 1,
+      TreatMissingData: "breaching",
+    });
+    // 08:00–22:00 in Asia/Shanghai (UTC+8) is 00:00–14:00 UTC.
+    const expression = (defaults?.Metrics as { Expression?: string }[]).map((m) => m.Expression).join(" ");
+    expect(expression).toContain("HOUR(filled) >= 0 AND HOUR(filled) < 14");
+    expect(expression).toContain("FILL(");
+    const berlin = silence({ timeZone: "Etc/GMT-1", alarms: { silentAfter: "3h" } });
+    expect(berlin?.EvaluationPeriods).toBe(3);
+    expect((berlin?.Metrics as { Expression?: string }[]).map((m) => m.Expression).join(" ")).toContain(
+      "HOUR(filled) >= 7 AND HOUR(filled) < 21",
+    );
+    expect(() => parseShopConfig({ alarms: { silentAfter: "90m" } })).toThrow(/shop\.alarms\.silentAfter/);
   });
 
   it("names every state machine log group under /aws/vendedlogs/states/", () => {
