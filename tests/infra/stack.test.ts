@@ -87,14 +87,14 @@ describe("ShopcareStack", () => {
       TreatMissingData: "breaching",
     });
     // 08:00–22:00 in Asia/Shanghai (UTC+8) is 00:00–14:00 UTC.
-    const expression = (defaults?.Metrics as { Expression?: string }[]).map((m) => m.Expression).join(" ");
+    const expressions = (properties: typeof defaults) =>
+      ((properties?.Metrics ?? []) as { Expression?: string }[]).map((m) => m.Expression).join(" ");
+    const expression = expressions(defaults);
     expect(expression).toContain("HOUR(filled) >= 0 AND HOUR(filled) < 14");
     expect(expression).toContain("FILL(");
     const berlin = silence({ timeZone: "Etc/GMT-1", alarms: { silentAfter: "3h" } });
     expect(berlin?.EvaluationPeriods).toBe(3);
-    expect((berlin?.Metrics as { Expression?: string }[]).map((m) => m.Expression).join(" ")).toContain(
-      "HOUR(filled) >= 7 AND HOUR(filled) < 21",
-    );
+    expect(expressions(berlin)).toContain("HOUR(filled) >= 7 AND HOUR(filled) < 21");
     expect(() => parseShopConfig({ alarms: { silentAfter: "90m" } })).toThrow(/shop\.alarms\.silentAfter/);
   });
 
