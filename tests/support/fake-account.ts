@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LoopbackFake, sigV4Service } from "./loopback.js";
 
 /**
  * One AWS account as `shopcare doctor` sees it, behind a single local endpoint (`AWS_ENDPOINT_URL`): the
@@ -36,64 +36,46 @@ const SERVICES: Record<string, string> = {
   PinpointSMSVoiceV2: "sms-voice",
 };
 
-const signingService = (request: IncomingMessage) =>
-  /^AWS4-HMAC-SHA256 Credential=\w+\/\d{8}\/[\w-]+\/([\w-]+)\/aws4_request, SignedHeaders=[\w;-]+, Signature=[0-9a-f]{64}$/.exec(
-    String(request.headers.authorization ?? ""),
-  )?.[1];
-
 const xmlEscape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-export class FakeAccount {
+export class FakeAccount extends LoopbackFake {
   /** Every request, as `service.Operation`. */
   readonly calls: string[] = [];
-  private server: Server | undefined;
-  url = "";
 
-  constructor(public state: FakeAccountState) {}
-
-  async start(): Promise<this> {
-    this.server = createServer(async (request, response) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const text = Buffer.concat(chunks).toString("utf8");
-      const target = String(request.headers["x-amz-target"] ?? "");
-      const signedFor = signingService(request);
-      const answer = (status: number, body: string, contentType: string) => {
-        response.writeHead(status, { "content-type": contentType });
-        response.end(body);
-      };
-      if (target) {
-        const [prefix = "", operation = ""] = target.split(".");
-        const json11 = prefix === "secretsmanager";
-        const contentType = json11 ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0";
-        if (
-          !String(request.headers["content-type"]).startsWith(contentType) ||
-          signedFor !== SERVICES[prefix]
-        )
-          return answer(
-            400,
-            JSON.stringify({ __type: "InvalidSignatureException", message: `bad ${target}` }),
-            contentType,
-          );
-        this.calls.push(`${SERVICES[prefix]}.${operation}`);
-        const [status, body] = this.json(prefix, operation, JSON.parse(text || "{}"));
-        return answer(status, JSON.stringify(body), contentType);
-      }
-      const params = Object.fromEntries(new URLSearchParams(text));
-      if (!signedFor || !["cloudformation", "sns"].includes(signedFor))
-        return answer(403, "<ErrorResponse/>", "text/xml");
-      this.calls.push(`${signedFor}.${params.Action}`);
-      const [status, xml] = signedFor === "cloudformation" ? this.cloudFormation(params) : this.sns(params);
-      return answer(status, xml, "text/xml");
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
+  constructor(public state: FakeAccountState) {
+    super();
   }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+  protected handle(request: IncomingMessage, response: ServerResponse, text: string): void {
+    const [status, body, contentType] = this.answer(request, text);
+    response.writeHead(status, { "content-type": contentType });
+    response.end(body);
+  }
+
+  /** The API's answer: status, body and content type. */
+  private answer(request: IncomingMessage, text: string): [number, string, string] {
+    const target = String(request.headers["x-amz-target"] ?? "");
+    const signedFor = sigV4Service(request);
+    if (target) {
+      const [prefix = "", operation = ""] = target.split(".");
+      const contentType =
+        prefix === "secretsmanager" ? "application/x-amz-json-1.1" : "application/x-amz-json-1.0";
+      if (!String(request.headers["content-type"]).startsWith(contentType) || signedFor !== SERVICES[prefix])
+        return [
+          400,
+          JSON.stringify({ __type: "InvalidSignatureException", message: `bad ${target}` }),
+          contentType,
+        ];
+      this.calls.push(`${SERVICES[prefix]}.${operation}`);
+      const [status, body] = this.json(prefix, operation, JSON.parse(text || "{}"));
+      return [status, JSON.stringify(body), contentType];
+    }
+    const params = Object.fromEntries(new URLSearchParams(text));
+    if (!signedFor || !["cloudformation", "sns"].includes(signedFor))
+      return [403, "<ErrorResponse/>", "text/xml"];
+    this.calls.push(`${signedFor}.${params.Action}`);
+    const [status, xml] = signedFor === "cloudformation" ? this.cloudFormation(params) : this.sns(params);
+    return [status, xml, "text/xml"];
   }
 
   private queryError(namespace: string, code: string, message: string): [number, string] {

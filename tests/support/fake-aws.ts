@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LoopbackFake, sigV4Service } from "./loopback.js";
 
 /**
  * A local endpoint for the AWS JSON 1.0 APIs shopcare calls (SQS, Step Functions) and SNS's query API, so
@@ -17,10 +17,7 @@ export interface AwsRequest {
 
 type Answer = { status: number; body: Record<string, unknown> };
 
-const signedFor = (request: IncomingMessage, service: string) =>
-  new RegExp(
-    `^AWS4-HMAC-SHA256 Credential=\\w+/\\d{8}/[\\w-]+/${service}/aws4_request, SignedHeaders=[\\w;-]+, Signature=[0-9a-f]{64}$`,
-  ).test(String(request.headers.authorization ?? ""));
+const signedFor = (request: IncomingMessage, service: string) => sigV4Service(request) === service;
 
 const error = (status: number, type: string, message: string): Answer => ({
   status,
@@ -35,7 +32,7 @@ export interface FakeAwsBehaviour {
   throttleNext?: number;
 }
 
-export class FakeAws {
+export class FakeAws extends LoopbackFake {
   readonly requests: AwsRequest[] = [];
   /** Messages SQS accepted, in order. */
   readonly queued: { body: string; attributes: unknown }[] = [];
@@ -44,48 +41,33 @@ export class FakeAws {
   /** SNS messages published to topics. */
   readonly published: Record<string, string>[] = [];
   behaviour: FakeAwsBehaviour = {};
-  private server: Server | undefined;
-  url = "";
 
-  async start(): Promise<this> {
-    this.server = createServer(async (request, response) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of request) chunks.push(chunk as Buffer);
-      const text = Buffer.concat(chunks).toString("utf8");
-      const target = String(request.headers["x-amz-target"] ?? "");
-      let answer: Answer;
-      let contentType = "application/x-amz-json-1.0";
-      if (target) {
-        const [prefix, operation = ""] = target.split(".");
-        const service = prefix === "AmazonSQS" ? "sqs" : prefix === "AWSStepFunctions" ? "states" : undefined;
-        const body = JSON.parse(text || "{}") as Record<string, unknown>;
-        if (!service) answer = error(400, "UnknownOperationException", target);
-        else if (!String(request.headers["content-type"]).startsWith("application/x-amz-json-1.0"))
-          answer = error(400, "SerializationException", "expected application/x-amz-json-1.0");
-        else if (!signedFor(request, service)) answer = error(403, "IncompleteSignature", "not SigV4");
-        else {
-          this.requests.push({ service, operation, body });
-          answer =
-            this.throttled(service) ??
-            (service === "sqs" ? this.sqs(operation, body) : this.states(operation, body));
-        }
-      } else {
-        contentType = "text/xml";
-        const params = Object.fromEntries(new URLSearchParams(text));
-        this.requests.push({ service: "sns", operation: params.Action ?? "", body: params });
-        answer = signedFor(request, "sns") ? this.sns(params) : { status: 403, body: { xml: "<Error/>" } };
+  protected handle(request: IncomingMessage, response: ServerResponse, text: string): void {
+    const target = String(request.headers["x-amz-target"] ?? "");
+    let answer: Answer;
+    let contentType = "application/x-amz-json-1.0";
+    if (target) {
+      const [prefix, operation = ""] = target.split(".");
+      const service = prefix === "AmazonSQS" ? "sqs" : prefix === "AWSStepFunctions" ? "states" : undefined;
+      const body = JSON.parse(text || "{}") as Record<string, unknown>;
+      if (!service) answer = error(400, "UnknownOperationException", target);
+      else if (!String(request.headers["content-type"]).startsWith("application/x-amz-json-1.0"))
+        answer = error(400, "SerializationException", "expected application/x-amz-json-1.0");
+      else if (!signedFor(request, service)) answer = error(403, "IncompleteSignature", "not SigV4");
+      else {
+        this.requests.push({ service, operation, body });
+        answer =
+          this.throttled(service) ??
+          (service === "sqs" ? this.sqs(operation, body) : this.states(operation, body));
       }
-      response.writeHead(answer.status, { "content-type": contentType });
-      response.end(contentType === "text/xml" ? String(answer.body.xml) : JSON.stringify(answer.body));
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+    } else {
+      contentType = "text/xml";
+      const params = Object.fromEntries(new URLSearchParams(text));
+      this.requests.push({ service: "sns", operation: params.Action ?? "", body: params });
+      answer = signedFor(request, "sns") ? this.sns(params) : { status: 403, body: { xml: "<Error/>" } };
+    }
+    response.writeHead(answer.status, { "content-type": contentType });
+    response.end(contentType === "text/xml" ? String(answer.body.xml) : JSON.stringify(answer.body));
   }
 
   private throttled(service: string): Answer | undefined {

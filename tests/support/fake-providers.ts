@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { aliyunSignature } from "../../functions/providers/aliyun.js";
+import { LoopbackFake, sigV4Service } from "./loopback.js";
 
 /**
  * Local stand-ins for the SMS APIs, the one edge that cannot run here. Each checks a request the way the
@@ -39,19 +39,13 @@ export interface FakeBehaviour {
   aliyunSecret?: string;
 }
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-export class FakeSmsApis {
+export class FakeSmsApis extends LoopbackFake {
   readonly requests: FakeRequest[] = [];
-  private server: Server | undefined;
   private bucket: { tokens: number; at: number } | undefined;
-  url = "";
 
-  constructor(public behaviour: FakeBehaviour = {}) {}
+  constructor(public behaviour: FakeBehaviour = {}) {
+    super();
+  }
 
   /** Starts the rate meter afresh (a full bucket). */
   resetMeter(): void {
@@ -61,24 +55,6 @@ export class FakeSmsApis {
   /** Requests the API accepted, i.e. messages that went out. */
   get accepted(): FakeRequest[] {
     return this.requests.filter((request) => request.outcome === "accepted");
-  }
-
-  async start(): Promise<this> {
-    this.server = createServer((request, response) => {
-      void this.handle(request, response);
-    });
-    // Node's 5 s default closes idle keep-alive sockets that the SDK's pool may be reusing that very moment
-    // ("socket hang up", which the providers rightly call ambiguous and never resend); AWS endpoints and
-    // load balancers keep idle connections about a minute.
-    this.server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()));
   }
 
   private gate(): "accepted" | "throttled" | "failed" | "stalled" | "denied" {
@@ -107,8 +83,7 @@ export class FakeSmsApis {
     return "accepted";
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = await readBody(request);
+  protected async handle(request: IncomingMessage, response: ServerResponse, body: string): Promise<void> {
     const target = String(request.headers["x-amz-target"] ?? "");
     if (target.startsWith("PinpointSMSVoiceV2."))
       return this.endUserMessaging(request, response, body, target);
@@ -127,12 +102,6 @@ export class FakeSmsApis {
     this.requests.push({ api, at: Date.now(), headers: request.headers, params, outcome });
   }
 
-  private static signedWithSigV4(request: IncomingMessage, service: string): boolean {
-    return new RegExp(
-      `^AWS4-HMAC-SHA256 Credential=\\w+/\\d{8}/[\\w-]+/${service}/aws4_request, SignedHeaders=[\\w;-]+, Signature=[0-9a-f]{64}$`,
-    ).test(String(request.headers.authorization ?? ""));
-  }
-
   private async stall(response: ServerResponse): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     if (!response.writableEnded && !response.destroyed) response.writeHead(500).end();
@@ -142,7 +111,7 @@ export class FakeSmsApis {
   private async sns(request: IncomingMessage, response: ServerResponse, params: Record<string, string>) {
     const valid =
       params.Version === "2010-03-31" &&
-      FakeSmsApis.signedWithSigV4(request, "sns") &&
+      sigV4Service(request) === "sns" &&
       /^\+\d{8,15}$/.test(params.PhoneNumber ?? "") &&
       (params.Message ?? "") !== "";
     if (!valid) {
@@ -186,7 +155,7 @@ export class FakeSmsApis {
     const valid =
       target === "PinpointSMSVoiceV2.SendTextMessage" &&
       String(request.headers["content-type"]).startsWith("application/x-amz-json-1.0") &&
-      FakeSmsApis.signedWithSigV4(request, "sms-voice") &&
+      sigV4Service(request) === "sms-voice" &&
       /^\+\d{8,15}$/.test(String(params.DestinationPhoneNumber));
     if (!valid) {
       this.record("eum", request, params, "invalid");
