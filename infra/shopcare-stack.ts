@@ -18,7 +18,7 @@ import { Architecture, type IDestination, Runtime, Tracing } from "aws-cdk-lib/a
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { SnsEventSource, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
-import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from "aws-cdk-lib/aws-logs";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
@@ -30,6 +30,8 @@ import { JourneyIdSchema } from "../functions/core/model.js";
 import { TABLE_KEYS } from "../functions/core/store.js";
 import { WEBHOOK_SOURCES } from "../functions/core/webhooks/sources.js";
 import { INBOUND_PATHS } from "../functions/handlers/inbound.js";
+import { WEBHOOK_ACCEPTED_LOG } from "../functions/handlers/ingest.js";
+import { METRIC, METRICS_NAMESPACE } from "../functions/handlers/telemetry.js";
 import { WORKFLOWS } from "../workflows/index.js";
 import { JourneyStateMachine } from "./journey-state-machine.js";
 import { ShopcareObservability } from "./observability.js";
@@ -225,6 +227,7 @@ export class ShopcareStack extends Stack {
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
+    const logGroups = new Map<HandlerName, LogGroup>();
     const fn = (
       name: HandlerName,
       environment: Record<string, string>,
@@ -262,6 +265,7 @@ export class ShopcareStack extends Stack {
         },
       });
       acknowledgeFunctionFindings(lambda);
+      logGroups.set(name, logGroup);
       return lambda;
     };
 
@@ -391,6 +395,15 @@ export class ShopcareStack extends Stack {
     });
     // Read as well as write: a repeated delivery is looked up, and parcel pushes find their order.
     this.table.grantReadWriteData(ingest);
+    // The silence alarm's metric, counted from ingest's log line rather than emitted by ingest.
+    new MetricFilter(this, "WebhooksAcceptedFilter", {
+      logGroup: logGroups.get("ingest") as LogGroup,
+      filterPattern: FilterPattern.stringValue("$.message", "=", WEBHOOK_ACCEPTED_LOG),
+      metricNamespace: METRICS_NAMESPACE,
+      metricName: METRIC.webhooksAccepted,
+      metricValue: "1",
+      dimensions: { service: "$.service" },
+    });
     events.grantSendMessages(ingest);
     this.webhookSecret.grantRead(ingest);
 

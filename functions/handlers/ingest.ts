@@ -31,12 +31,14 @@ export interface IngestDeps {
   readonly queue: EventQueue;
   readonly clock: Clock;
   readonly secrets: WebhookSecrets;
-  /**
-   * Counts each delivery accepted from a source (the silence alarm watches it: no webhook for hours in the
-   * notice window is how a rotated secret or a lapsed subscription shows). @default not counted
-   */
-  readonly onAccepted?: (source: string) => void;
 }
+
+/**
+ * The log line of each accepted delivery. A CloudWatch Logs metric filter on it counts `WebhooksAccepted`
+ * for the silence alarm (no webhook for hours is how a rotated secret or a lapsed subscription shows),
+ * so ingest carries no metrics library.
+ */
+export const WEBHOOK_ACCEPTED_LOG = "webhook accepted";
 
 function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<string, string | undefined> {
   return Object.fromEntries(
@@ -123,7 +125,7 @@ export function createIngestHandler(
         throw error;
       }
     }
-    deps.onAccepted?.(sourceName);
+    logger.info(WEBHOOK_ACCEPTED_LOG, { source: sourceName, events: events.length });
     const ignored = adapted?.ignored;
     return respond(202, { id, accepted: events.length, ...(ignored ? { ignored } : {}) });
   };

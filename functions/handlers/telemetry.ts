@@ -18,6 +18,7 @@ export const METRIC = {
   revenue: "Revenue",
   providerErrors: "ProviderErrors",
   deadLetters: "DeadLetters",
+  /** Counted from ingest's log by a metric filter (infra/shopcare-stack.ts), not emitted. */
   webhooksAccepted: "WebhooksAccepted",
 } as const;
 
@@ -45,7 +46,7 @@ function emit(
  */
 export function cloudWatchTelemetry(
   config: ShopConfig,
-): StepTelemetry & DispatchTelemetry & { deadLetter(): void; webhookAccepted(): void } {
+): StepTelemetry & DispatchTelemetry & { deadLetter(): void } {
   return {
     decision(record) {
       const journey = { journey: record.journey };
@@ -72,9 +73,6 @@ export function cloudWatchTelemetry(
     },
     deadLetter() {
       emit({}, [[METRIC.deadLetters, 1, MetricUnit.Count]]);
-    },
-    webhookAccepted() {
-      emit({}, [[METRIC.webhooksAccepted, 1, MetricUnit.Count]]);
     },
   };
 }

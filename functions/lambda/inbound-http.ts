@@ -1,7 +1,6 @@
-import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { systemClock } from "../core/clock.js";
 import { createInboundHttpHandler } from "../handlers/inbound.js";
-import { config, requireEnv, SECRET_MAX_AGE_SECONDS, store } from "./runtime.js";
+import { config, jsonSecret, requireEnv, store } from "./runtime.js";
 
 const secretArn = requireEnv("ALIYUN_SECRET_ARN");
 
@@ -10,10 +9,5 @@ export const handler = createInboundHttpHandler({
   config,
   clock: systemClock,
   // The same secret as the AccessKey: {"accessKeyId", "accessKeySecret", "inboundToken"}.
-  aliyunToken: async () => {
-    const secret = (await getSecret(secretArn, { transform: "json", maxAge: SECRET_MAX_AGE_SECONDS })) as
-      | Record<string, string>
-      | undefined;
-    return secret?.inboundToken || undefined;
-  },
+  aliyunToken: async () => (await jsonSecret(secretArn))?.inboundToken || undefined,
 });

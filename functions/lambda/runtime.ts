@@ -1,3 +1,4 @@
+import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { ShopConfig } from "../core/config.js";
 import { Store } from "../core/store.js";
@@ -17,6 +18,13 @@ export function requireEnv(name: string): string {
  * secret or AccessKey is picked up within 5 minutes, without a call per request.
  */
 export const SECRET_MAX_AGE_SECONDS = 300;
+
+/** A JSON secret's fields, read through Powertools' cache for {@link SECRET_MAX_AGE_SECONDS}. */
+export async function jsonSecret(secretArn: string): Promise<Record<string, string> | undefined> {
+  return (await getSecret(secretArn, { transform: "json", maxAge: SECRET_MAX_AGE_SECONDS })) as
+    | Record<string, string>
+    | undefined;
+}
 
 /**
  * The shop config compiled into the bundle at synth time (see `infra/shopcare-stack.ts`). Read as the

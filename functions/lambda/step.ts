@@ -1,4 +1,3 @@
-import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { systemClock } from "../core/clock.js";
@@ -10,7 +9,7 @@ import { type AliyunCredentials, AliyunSmsProvider } from "../providers/aliyun.j
 import { HttpCouponIssuer } from "../providers/coupons.js";
 import { EndUserMessagingProvider } from "../providers/end-user-messaging.js";
 import { SnsOperatorChannel, SnsSmsProvider } from "../providers/sns.js";
-import { config, requireEnv, SECRET_MAX_AGE_SECONDS, store } from "./runtime.js";
+import { config, jsonSecret, requireEnv, store } from "./runtime.js";
 
 /**
  * A provider call that outlives this is abandoned and treated as ambiguous (maybe sent, never resent);
@@ -42,12 +41,8 @@ function smsProvider(): SmsProvider {
         templateCodes: sms.aliyun.templateCodes,
         endpoint: sms.aliyun.endpoint,
         regionId: sms.aliyun.regionId,
-        // Cached for SECRET_MAX_AGE_SECONDS, so a rotated key is picked up without a redeploy.
-        credentials: async () =>
-          (await getSecret(secretArn, {
-            transform: "json",
-            maxAge: SECRET_MAX_AGE_SECONDS,
-          })) as AliyunCredentials,
+        // Read within 5 minutes of a rotation, without a redeploy.
+        credentials: async () => (await jsonSecret(secretArn)) as unknown as AliyunCredentials,
       });
     }
     default: {

@@ -96,6 +96,24 @@ describe("ShopcareStack", () => {
     expect(berlin?.EvaluationPeriods).toBe(3);
     expect(expressions(berlin)).toContain("HOUR(filled) >= 7 AND HOUR(filled) < 21");
     expect(() => parseShopConfig({ alarms: { silentAfter: "90m" } })).toThrow(/shop\.alarms\.silentAfter/);
+    // The metric is counted from ingest's log line, on ingest's log group.
+    const template = Template.fromStack(synth(false).stack);
+    const [filter] = Object.values(template.findResources("AWS::Logs::MetricFilter"));
+    expect(filter?.Properties).toMatchObject({
+      FilterPattern: '{ $.message = "webhook accepted" }',
+      MetricTransformations: [
+        {
+          MetricNamespace: "shopcare",
+          MetricName: "WebhooksAccepted",
+          MetricValue: "1",
+          Dimensions: [{ Key: "service", Value: "$.service" }],
+        },
+      ],
+    });
+    const ingestLogs = Object.values(template.findResources("AWS::Lambda::Function")).find(
+      (fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER === "ingest",
+    )?.Properties.LoggingConfig?.LogGroup;
+    expect(filter?.Properties.LogGroupName).toEqual(ingestLogs);
   });
 
   it("names every state machine log group under /aws/vendedlogs/states/", () => {

@@ -1,6 +1,8 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
+import { WEBHOOK_ACCEPTED_LOG } from "../../functions/handlers/ingest.js";
+import { logger } from "../../functions/handlers/logger.js";
 import { FakeAccount, type FakeAccountState } from "../support/fake-account.js";
 import { FakeAws } from "../support/fake-aws.js";
 import { freshTable } from "../support/local.js";
@@ -81,5 +83,31 @@ describe("the ingest Lambda entry", () => {
     vi.setSystemTime(later);
     expect((await handler(webhook(order("o4"), later))).statusCode).toBe(202);
     expect(secrets.calls.filter((call) => call === "secretsmanager.GetSecretValue")).toHaveLength(2);
+  });
+
+  it("logs each accepted delivery as the JSON line the WebhooksAccepted metric filter counts", async () => {
+    vi.useRealTimers();
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    logger.setLogLevel("INFO");
+    try {
+      const body = JSON.stringify({ type: "order.paid", at: "2026-12-01T16:00:00+08:00", orderId: "o1" });
+      expect((await handler(webhook(body, new Date()))).statusCode).toBe(202);
+    } finally {
+      logger.setLogLevel("SILENT");
+      write.mockRestore();
+    }
+    const accepted = lines
+      .flatMap((line) => line.split("\n"))
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line))
+      .filter((entry) => entry.message === WEBHOOK_ACCEPTED_LOG);
+    // The filter's pattern is { $.message = "webhook accepted" } with the dimension service = $.service.
+    expect(accepted).toEqual([
+      expect.objectContaining({ service: "shopcare", source: "generic", events: 1 }),
+    ]);
   });
 });
