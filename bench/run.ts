@@ -326,14 +326,14 @@ async function costPerOrder(_dynamo?: unknown) {
       .map(([journey, c]) => `${journey} ${c.executions}, ${c.transitions}, ${sentBy(journey)}`)
       .join("; ")}`,
   });
-  const share = report.aws?.shareOfSms ?? 0;
+  const share = round(report.aws?.shareOfSms ?? 0);
   record({
     figure: "AWS cost / SMS cost",
     value: share,
     unit: "%",
     target: "≤ 3%",
     met: share <= 3,
-    detail: `AWS ${report.aws?.cost} ${report.currency} vs SMS ${report.totals.smsCost} ${report.currency}; per 1,000 orders: AWS ${round(((report.aws?.cost ?? 0) / orders) * 1000)} ${report.currency}, SMS ${round((report.totals.smsCost / orders) * 1000)} ${report.currency}`,
+    detail: `AWS ${(report.aws?.cost ?? 0).toFixed(4)} ${report.currency} vs SMS ${report.totals.smsCost.toFixed(2)} ${report.currency}; per 1,000 orders: AWS ${round(((report.aws?.cost ?? 0) / orders) * 1000)} ${report.currency}, SMS ${round((report.totals.smsCost / orders) * 1000)} ${report.currency}`,
   });
 }
 

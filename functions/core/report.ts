@@ -163,8 +163,10 @@ function figures(
     } else if (decision.outcome === "handoff") handoffs += 1;
     else skipped[decision.reason ?? "?"] = (skipped[decision.reason ?? "?"] ?? 0) + 1;
   }
-  const smsCost = round(segments * config.sms.pricePerSegment);
-  const revenue = round(attributions.reduce((sum, a) => sum + a.revenue, 0));
+  // Exact figures: the views round for display only (a cost rounded to cents made one 0.045 send's ROI
+  // 1600 instead of 1777.8).
+  const smsCost = segments * config.sms.pricePerSegment;
+  const revenue = attributions.reduce((sum, a) => sum + a.revenue, 0);
   return {
     sent,
     skipped,
@@ -173,11 +175,10 @@ function figures(
     smsCost,
     converted: attributions.length,
     revenue,
-    roi: smsCost > 0 ? round(revenue / smsCost) : undefined,
+    roi: smsCost > 0 ? revenue / smsCost : undefined,
   };
 }
 
-const round = (value: number) => Math.round(value * 100) / 100;
 const entrantOf = (decision: DecisionRecord) => `${decision.customerId ?? "-"}|${decision.orderId ?? "-"}`;
 
 /** Messaged and held-out entrants of one journey, and how many of each bought within the window. */
@@ -217,10 +218,7 @@ function holdoutLift(
     holdoutConverted,
     liftPoints:
       groups.holdout.size > 0 && groups.messaged.size > 0
-        ? round(
-            100 *
-              (rate(messagedConverted, groups.messaged.size) - rate(holdoutConverted, groups.holdout.size)),
-          )
+        ? 100 * (rate(messagedConverted, groups.messaged.size) - rate(holdoutConverted, groups.holdout.size))
         : undefined,
   };
 }
@@ -239,7 +237,7 @@ export function awsCost(
       (prices.lambdaRequest + (lambdaMsPerInvocation / 1000) * lambdaGb * prices.lambdaGbSecond) +
     workload.dynamoReads * prices.dynamoReadRequest +
     workload.dynamoWrites * prices.dynamoWriteRequest;
-  return Math.round(usd * prices.usdRate * 10_000) / 10_000;
+  return usd * prices.usdRate;
 }
 
 /** Builds the effect report from every decision record and every order. */
@@ -290,7 +288,7 @@ export function buildReport(
   for (const attribution of attributions) {
     const entry = day(dayOf(attribution.paidAt));
     entry.converted += 1;
-    entry.revenue = round(entry.revenue + attribution.revenue);
+    entry.revenue += attribution.revenue;
   }
   const times = decisions.map((d) => d.at).sort((a, b) => Date.parse(a) - Date.parse(b));
   const aws = workload
@@ -299,7 +297,7 @@ export function buildReport(
         return {
           workload,
           cost,
-          shareOfSms: totals.smsCost > 0 ? round((100 * cost) / totals.smsCost) : undefined,
+          shareOfSms: totals.smsCost > 0 ? (100 * cost) / totals.smsCost : undefined,
         };
       })()
     : undefined;

@@ -98,7 +98,9 @@ export function reportTable(report: EffectReport): string {
     lines.push(
       "",
       `AWS at list prices: ${report.aws.cost.toFixed(4)} ${report.currency} for ${w.transitions} state transitions, ${w.lambdaInvocations} Lambda invocations, ${w.dynamoReads} DynamoDB reads and ${w.dynamoWrites} writes` +
-        (report.aws.shareOfSms === undefined ? "" : ` = ${report.aws.shareOfSms}% of the SMS cost`),
+        (report.aws.shareOfSms === undefined
+          ? ""
+          : ` = ${report.aws.shareOfSms.toFixed(2)}% of the SMS cost`),
     );
   }
   return `${lines.join("\n")}\n`;
@@ -172,7 +174,7 @@ export function reportHtml(report: EffectReport, shopName: string): string {
     .join("");
   const t = report.totals;
   const aws = report.aws
-    ? `<p id="aws-cost">AWS at list prices: <b>${report.aws.cost.toFixed(4)} ${report.currency}</b> (${report.aws.workload.transitions} state transitions, ${report.aws.workload.lambdaInvocations} Lambda invocations, ${report.aws.workload.dynamoReads} DynamoDB reads, ${report.aws.workload.dynamoWrites} writes)${report.aws.shareOfSms === undefined ? "" : ` = ${report.aws.shareOfSms}% of the SMS cost`}.</p>`
+    ? `<p id="aws-cost">AWS at list prices: <b>${report.aws.cost.toFixed(4)} ${report.currency}</b> (${report.aws.workload.transitions} state transitions, ${report.aws.workload.lambdaInvocations} Lambda invocations, ${report.aws.workload.dynamoReads} DynamoDB reads, ${report.aws.workload.dynamoWrites} writes)${report.aws.shareOfSms === undefined ? "" : ` = ${report.aws.shareOfSms.toFixed(2)}% of the SMS cost`}.</p>`
     : "";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>shopcare effect report — ${escapeHtml(shopName)}</title>

@@ -70,9 +70,9 @@ function expectedFigures(decisions: DecisionRecord[], events: ShopEvent[]) {
           sent: String(mine.filter((d) => d.outcome === "sent").length),
           handoffs: String(mine.filter((d) => d.outcome === "handoff").length),
           segments: String(segments),
-          smsCost: (Math.round(segments * PRICE * 100) / 100).toFixed(2),
+          smsCost: (segments * PRICE).toFixed(2),
           converted: String(converted.get(journey)?.count ?? 0),
-          revenue: (Math.round((converted.get(journey)?.revenue ?? 0) * 100) / 100).toFixed(2),
+          revenue: (converted.get(journey)?.revenue ?? 0).toFixed(2),
           groups: `${sentTo.size} / ${heldOut.size}`,
         },
       ];
