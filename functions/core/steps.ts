@@ -68,6 +68,11 @@ export interface CouponIssuer {
     readonly journey: string;
     readonly customerId: string;
     readonly amount: number;
+    /**
+     * The step's ledger key (`<journey>:<subject>:<step>`): one coupon per step, however often it is
+     * retried, and a new one for every other step (win-back's second stage, its next cycle).
+     */
+    readonly idempotencyKey: string;
   }): Promise<string>;
 }
 
@@ -240,6 +245,7 @@ export async function deliverStep(
   const journey = JOURNEYS[state.journey];
   const subjectId = journey.subjectId(state);
   const context = loaded ? { ...loaded, state } : await loadJourneyContext(deps, journey, state);
+  const ledgerKey = `${state.journey}:${subjectId}:${step}`;
   const claimed = await deps.store.claimStep(state.journey, subjectId, step, deps.clock.now().toISOString());
   if (!claimed) {
     const existing = (await deps.store.listLedger(state.journey, subjectId)).get(step);
@@ -295,6 +301,7 @@ export async function deliverStep(
         journey: state.journey,
         customerId: context.customerId ?? "",
         amount,
+        idempotencyKey: ledgerKey,
       }),
     );
     variables = { ...variables, coupon };
@@ -309,7 +316,7 @@ export async function deliverStep(
       messageClass: message.messageClass,
       templateId: message.templateId,
       variables,
-      reference: `${state.journey}:${subjectId}:${step}`.slice(0, 64),
+      reference: ledgerKey.slice(0, 64),
     });
   } catch (error) {
     const kind = error instanceof SmsSendError ? error.kind : "retryable";

@@ -2,7 +2,7 @@ import { CouponIssueError, type CouponIssuer } from "../core/steps.js";
 
 /**
  * Issues coupons through the shop's own endpoint: `POST url` with `{journey, customerId, amount}` and
- * an idempotency key, answered by `{"coupon": "<code or link>"}`. Any failure is a
+ * the step's ledger key as `idempotency-key`, answered by `{"coupon": "<code or link>"}`. Any failure is a
  * {@link CouponIssueError}: the state machine retries it, then skips the step as `coupon-unavailable`.
  */
 export class HttpCouponIssuer implements CouponIssuer {
@@ -13,6 +13,7 @@ export class HttpCouponIssuer implements CouponIssuer {
     journey: string;
     customerId: string;
     amount: number;
+    idempotencyKey: string;
   }): Promise<string> {
     let response: Response;
     try {
@@ -20,8 +21,8 @@ export class HttpCouponIssuer implements CouponIssuer {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          // One coupon per customer and journey, however often the step is retried.
-          "idempotency-key": `${request.journey}:${request.customerId}`,
+          // One coupon per step, however often it is retried; each step (and each cycle) its own.
+          "idempotency-key": request.idempotencyKey,
         },
         body: JSON.stringify({
           journey: request.journey,

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
 import type { ShopEvent } from "../../functions/core/events.js";
@@ -173,5 +175,47 @@ describe("lifecycle journeys on the virtual clock (gift-30, gift-100, win-back)"
       j1: ["2026-01-08T12:00:00+08:00", 99.9],
       k1: ["2026-01-08T12:00:00+08:00", 50],
     });
+  });
+
+  it("asks the coupon endpoint once per step: win-back's two stages get two coupons, a retried step the same one", async () => {
+    // A shop endpoint that honours idempotency keys, as payment APIs do: the same key, the same coupon.
+    const issued = new Map<string, string>();
+    const keys: string[] = [];
+    let failNext = 1;
+    const server = createServer((request, response) => {
+      const key = String(request.headers["idempotency-key"]);
+      keys.push(key);
+      if (failNext > 0) {
+        failNext -= 1;
+        response.writeHead(503).end();
+        return;
+      }
+      if (!issued.has(key)) issued.set(key, `CPN${issued.size + 1}`);
+      response
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ coupon: issued.get(key) }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const issueUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/coupons`;
+    try {
+      const decisions = await runSimulation(
+        buy("erin", "e1", "2026-01-05T09:00:00+08:00", "2026-01-05T09:10:00+08:00"),
+        {
+          journeys: {
+            gift30: { enabled: false },
+            gift100: { enabled: false },
+            winback: { coupon: { issueUrl } },
+          },
+        },
+      );
+      const sent = decisions.filter((d) => d.journey === "winback" && d.outcome === "sent");
+      expect(sent.map((d) => d.step)).toEqual(["first", "second"]);
+      expect(sent[0]?.text).toContain("CPN1");
+      expect(sent[1]?.text).toContain("CPN2");
+      // The first call failed and was retried with the same key; each stage (of this cycle, opened by e1) has its own.
+      expect(keys).toEqual(["winback:erin:e1:first", "winback:erin:e1:first", "winback:erin:e1:second"]);
+    } finally {
+      server.close();
+    }
   });
 });
