@@ -141,6 +141,12 @@ export class ShopcareObservability extends Construct {
         1,
         "Opt-outs or delivery receipts could not be applied and wait in the inbound dead-letter queue.",
       ),
+      alarm(
+        "WebhooksNotQueued",
+        metric(METRIC.webhooksNotQueued),
+        1,
+        "A webhook was kept but its events could not be queued (answered 5xx): the sender's retry queues it; if none comes, `shopcare replay --from … --to …`.",
+      ),
       this.silenceAlarm(props, metric),
       alarm(
         "DailySpend",

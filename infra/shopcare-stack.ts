@@ -30,7 +30,7 @@ import { JourneyIdSchema } from "../functions/core/model.js";
 import { TABLE_KEYS } from "../functions/core/store.js";
 import { WEBHOOK_SOURCES } from "../functions/core/webhooks/sources.js";
 import { INBOUND_PATHS } from "../functions/handlers/inbound.js";
-import { WEBHOOK_ACCEPTED_LOG } from "../functions/handlers/ingest.js";
+import { WEBHOOK_ACCEPTED_LOG, WEBHOOK_NOT_QUEUED_LOG } from "../functions/handlers/ingest.js";
 import { METRIC, METRICS_NAMESPACE } from "../functions/handlers/telemetry.js";
 import { WORKFLOWS } from "../workflows/index.js";
 import { JourneyStateMachine } from "./journey-state-machine.js";
@@ -395,15 +395,20 @@ export class ShopcareStack extends Stack {
     });
     // Read as well as write: a repeated delivery is looked up, and parcel pushes find their order.
     this.table.grantReadWriteData(ingest);
-    // The silence alarm's metric, counted from ingest's log line rather than emitted by ingest.
-    new MetricFilter(this, "WebhooksAcceptedFilter", {
-      logGroup: logGroups.get("ingest") as LogGroup,
-      filterPattern: FilterPattern.stringValue("$.message", "=", WEBHOOK_ACCEPTED_LOG),
-      metricNamespace: METRICS_NAMESPACE,
-      metricName: METRIC.webhooksAccepted,
-      metricValue: "1",
-      dimensions: { service: "$.service" },
-    });
+    // Two of the alarms' metrics, counted from ingest's log lines rather than emitted by ingest.
+    for (const [id, message, metricName] of [
+      ["WebhooksAcceptedFilter", WEBHOOK_ACCEPTED_LOG, METRIC.webhooksAccepted],
+      ["WebhooksNotQueuedFilter", WEBHOOK_NOT_QUEUED_LOG, METRIC.webhooksNotQueued],
+    ] as const) {
+      new MetricFilter(this, id, {
+        logGroup: logGroups.get("ingest") as LogGroup,
+        filterPattern: FilterPattern.stringValue("$.message", "=", message),
+        metricNamespace: METRICS_NAMESPACE,
+        metricName,
+        metricValue: "1",
+        dimensions: { service: "$.service" },
+      });
+    }
     events.grantSendMessages(ingest);
     this.webhookSecret.grantRead(ingest);
 

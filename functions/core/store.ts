@@ -80,8 +80,9 @@ export type LedgerEntry =
 
 /**
  * A raw webhook as received (after its signature checked out), kept for audit and replay, with its
- * outcome: `accepted` (its events queued) or `rejected` (invalid, with the error). `received` marks one
- * whose events could not be queued: the sender's retry processes it again.
+ * outcome: `received` (kept and handed to the queue, by its first delivery — which may have failed; a
+ * later copy queues it again), `accepted` (a later copy's enqueue succeeded, so further copies are
+ * answered without queueing) or `rejected` (invalid, with the error).
  */
 export interface ArchivedWebhook {
   readonly id: string;

@@ -40,6 +40,9 @@ export interface IngestDeps {
  */
 export const WEBHOOK_ACCEPTED_LOG = "webhook accepted";
 
+/** The log line of a delivery whose events could not be queued (counted for the WebhooksNotQueued alarm). */
+export const WEBHOOK_NOT_QUEUED_LOG = "webhook not queued";
+
 function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<string, string | undefined> {
   return Object.fromEntries(
     Object.entries(headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
@@ -97,9 +100,13 @@ export function createIngestHandler(
       problem = { error: "invalid payload", field: error.field, message: error.detail };
     }
     const events = adapted?.events ?? [];
+    // A valid delivery is kept as `received` and only a later copy ever marks it `accepted`, after that
+    // copy's own enqueue succeeded. So no copy answers "duplicate" on the word of a first attempt that is
+    // still queueing (Shopify retries after 5 s) and may yet fail or be killed: that would lose the events.
+    // The first copy's happy path stays one write.
     const outcome = problem
       ? { status: "rejected" as const, error: JSON.stringify(problem) }
-      : { status: "accepted" as const, events: events.length };
+      : { status: "received" as const, events: events.length };
     const earlier = await deps.store.archiveWebhook({
       id,
       source: sourceName,
@@ -113,21 +120,31 @@ export function createIngestHandler(
     if (earlier?.status === "rejected") {
       return respond(400, { id, duplicate: true, ...JSON.parse(earlier.error ?? "{}") });
     }
-    // An earlier copy that never finished (its events were not queued): this delivery finishes it.
-    if (earlier) await deps.store.finishWebhook(id, outcome);
-    if (problem) return respond(400, { ...problem, id });
+    if (problem) {
+      // An earlier copy that never finished: this delivery decides it.
+      if (earlier) await deps.store.finishWebhook(id, outcome);
+      return respond(400, { ...problem, id });
+    }
+    // First copy or a later one (of a copy that failed, or may still be queueing), this delivery queues the
+    // events: dispatch is idempotent, so events queued twice do no harm; events queued never are lost.
     if (events.length > 0) {
       try {
         await deps.queue.enqueue(events, id);
       } catch (error) {
-        // Not queued: mark the copy unfinished so the sender's retry processes it again, and fail the request.
-        await deps.store.finishWebhook(id, { status: "received" });
+        // Left `received`: the sender's retry queues it; WebhooksNotQueued alarms meanwhile.
+        logger.error(WEBHOOK_NOT_QUEUED_LOG, { source: sourceName, id, error: String(error) });
         throw error;
       }
     }
+    if (earlier) await deps.store.finishWebhook(id, { status: "accepted", events: events.length });
     logger.info(WEBHOOK_ACCEPTED_LOG, { source: sourceName, events: events.length });
     const ignored = adapted?.ignored;
-    return respond(202, { id, accepted: events.length, ...(ignored ? { ignored } : {}) });
+    return respond(202, {
+      id,
+      accepted: events.length,
+      ...(ignored ? { ignored } : {}),
+      ...(earlier ? { duplicate: true } : {}),
+    });
   };
 }
 

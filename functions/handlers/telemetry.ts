@@ -18,8 +18,9 @@ export const METRIC = {
   revenue: "Revenue",
   providerErrors: "ProviderErrors",
   deadLetters: "DeadLetters",
-  /** Counted from ingest's log by a metric filter (infra/shopcare-stack.ts), not emitted. */
+  /** Counted from ingest's log by metric filters (infra/shopcare-stack.ts), not emitted. */
   webhooksAccepted: "WebhooksAccepted",
+  webhooksNotQueued: "WebhooksNotQueued",
 } as const;
 
 const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE });

@@ -49,7 +49,7 @@ function firstDeploy(provider: DeployedProvider): FakeAccountState {
         { protocol: "email", endpoint: "ops@shop.example", arn: "PendingConfirmation" },
       ],
     },
-    alarms: Array.from({ length: 28 }, (_, index) => ({
+    alarms: Array.from({ length: 29 }, (_, index) => ({
       name: `Shopcare-Alarm${index}`,
       state: "INSUFFICIENT_DATA" as const,
     })),

@@ -40,7 +40,12 @@ describe("end to end through the real HTTP server", () => {
     expect(response.status).toBe(202);
     const { id, accepted } = (await response.json()) as { id: string; accepted: number };
     expect(accepted).toBe(1);
-    expect(await shop.store.getWebhook(id)).toMatchObject({ source: "generic", status: "accepted" });
+    // Kept and handed to the queue; only a later copy's confirmed enqueue marks it `accepted`.
+    expect(await shop.store.getWebhook(id)).toMatchObject({
+      source: "generic",
+      status: "received",
+      events: 1,
+    });
 
     await shop.queue.drain();
     await clock.advanceTo(new Date("2026-06-18T11:00:00+08:00"));

@@ -315,6 +315,60 @@ describe("a delivery whose events could not be queued", () => {
   });
 });
 
+describe("two deliveries of one webhook at once, while the queue fails once", () => {
+  it("queues the events from the retry when the first attempt, still queueing as the retry arrives, then fails", async () => {
+    const { shop, clock } = await virtualShop("2026-06-18T10:00:00+08:00");
+    const queued: string[] = [];
+    let calls = 0;
+    let retryDone: () => void = () => {};
+    const retryFinished = new Promise<void>((resolve) => {
+      retryDone = resolve;
+    });
+    const router = createWebhookRouter({
+      config: shop.config,
+      store: shop.store,
+      clock,
+      secrets: { get: async () => LOCAL_WEBHOOK_SECRET },
+      queue: {
+        enqueue: async (_events, webhookId) => {
+          calls += 1;
+          // The first attempt is slow (the sender gives up waiting and retries), then fails.
+          if (calls === 1) {
+            await retryFinished;
+            throw new Error("SQS unavailable");
+          }
+          queued.push(webhookId);
+        },
+      },
+    });
+    const http = await startHttpServer([{ method: "POST", path: "/webhooks/generic", handler: router }]);
+    try {
+      const body = JSON.stringify(orderCreated("2026-06-18T10:00:00+08:00", { id: "overlap" }));
+      const send = () =>
+        fetch(`${http.url}/webhooks/generic`, {
+          method: "POST",
+          body,
+          headers: genericHeaders(body, clock.now()),
+        });
+      const first = send();
+      while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      const retry = await send();
+      retryDone();
+      expect(retry.status).toBe(202);
+      expect((await first).status).toBe(500);
+      const { id } = (await retry.json()) as { id: string };
+      expect(queued).toEqual([id]);
+      expect(await shop.store.getWebhook(id)).toMatchObject({ status: "accepted", events: 1 });
+      // Copies after a confirmed enqueue are answered without queueing again.
+      expect(await (await send()).json()).toMatchObject({ id, duplicate: true, accepted: 1 });
+      expect(queued).toEqual([id]);
+    } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
+});
+
 describe("dead letters and `shopcare replay`", () => {
   it("keeps an event dispatch keeps failing on as a dead letter with its error; replay re-drives it", async () => {
     let throttledStarts = 5;

@@ -302,7 +302,7 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
   it("lets CloudWatch deliver every alarm to the operators' topic and its key, on this account's behalf only", async () => {
     const { resolved } = resolvedFor("sns");
     const alarms = resolved.idsOf("AWS::CloudWatch::Alarm");
-    expect(alarms.length).toBe(28);
+    expect(alarms.length).toBe(29);
     const calls: Call[] = [];
     for (const alarmId of alarms) {
       const [topicArn] = resolved.resolve(resolved.resources[alarmId]?.Properties.AlarmActions) as string[];

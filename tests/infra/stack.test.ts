@@ -98,7 +98,9 @@ describe("ShopcareStack", () => {
     expect(() => parseShopConfig({ alarms: { silentAfter: "90m" } })).toThrow(/shop\.alarms\.silentAfter/);
     // The metric is counted from ingest's log line, on ingest's log group.
     const template = Template.fromStack(synth(false).stack);
-    const [filter] = Object.values(template.findResources("AWS::Logs::MetricFilter"));
+    const filter = Object.values(template.findResources("AWS::Logs::MetricFilter")).find((f) =>
+      JSON.stringify(f.Properties.MetricTransformations).includes("WebhooksAccepted"),
+    );
     expect(filter?.Properties).toMatchObject({
       FilterPattern: '{ $.message = "webhook accepted" }',
       MetricTransformations: [
@@ -217,8 +219,8 @@ describe("ShopcareStack", () => {
       expect(metrics.filter((name) => name === metric)).toHaveLength(7);
     }
     // Plus dead letters (table, events SQS, inbound SQS), provider errors, a misconfigured provider, daily
-    // SMS spend and webhook silence.
-    expect(alarms).toHaveLength(28);
+    // SMS spend, webhooks not queued and webhook silence.
+    expect(alarms).toHaveLength(29);
     expect(metrics).toEqual(
       expect.arrayContaining(["DeadLetters", "ProviderErrors", "ApproximateNumberOfMessagesVisible"]),
     );
