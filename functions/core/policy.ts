@@ -66,13 +66,9 @@ export async function applySendingRules(
     sendAt: until.toISOString(),
     dueAt: input.dueAt.toISOString(),
   });
-  if (
-    messageClass === "marketing" &&
-    input.optedOutAt !== undefined &&
-    Date.parse(input.optedOutAt) <= now.getTime()
-  ) {
-    return skip("opted-out");
-  }
+  // A recorded opt-out applies whatever time it states (the send step checks the same way, again, just
+  // before the provider call).
+  if (messageClass === "marketing" && input.optedOutAt !== undefined) return skip("opted-out");
   const earliest = earliestSendTime(now, messageClass, config);
   if (earliest > now) {
     return input.deadline && earliest >= input.deadline.at ? skip(input.deadline.reason) : hold(earliest);

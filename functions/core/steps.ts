@@ -3,7 +3,7 @@ import type { ShopConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { inHoldout } from "./holdout.js";
 import { JOURNEYS } from "./journeys/index.js";
-import { type JourneyContext, loadJourneyContext } from "./journeys/journey.js";
+import { type JourneyContext, loadJourneyContext, optOutOf } from "./journeys/journey.js";
 import { type OperatorChannel, type SmsProvider, SmsSendError } from "./messaging.js";
 import {
   canonicalDecision,
@@ -308,6 +308,13 @@ export async function deliverStep(
   }
   const text = renderTemplate(message.template, variables);
   await releasingClaimOnFailure(() => deps.rateLimiter.acquire());
+  // The rate wait and the coupon call can take seconds; an opt-out recorded meanwhile must still win, so
+  // marketing reads the customer's and the number's opt-out again, fresh, as the last thing before sending.
+  if (message.messageClass === "marketing") {
+    const customer = context.customerId ? await deps.store.getCustomer(context.customerId) : undefined;
+    if ((await optOutOf(deps.store, { phone: to, optedOutAt: customer?.optedOutAt })) !== undefined)
+      return skipped("opted-out");
+  }
   let receipt: Awaited<ReturnType<SmsProvider["send"]>>;
   try {
     receipt = await deps.sms.send({

@@ -79,3 +79,53 @@ describe("faults on the synthesized machines (local engine, DynamoDB Local, virt
     expect(first).toMatchObject({ outcome: "sent" });
   });
 });
+
+describe("an opt-out recorded while a marketing send waits", () => {
+  it("wins over the send: an opt-out during the rate wait skips the gift as opted-out and the provider is never called", async () => {
+    let store: import("../../functions/core/store.js").Store | undefined;
+    let waits = 0;
+    const provider: string[] = [];
+    const sms: SmsProvider = {
+      name: "outbox",
+      send: async (message) => {
+        provider.push(message.templateId);
+        return { provider: "outbox", messageId: `m-${provider.length}` };
+      },
+    };
+    const { shop, clock, failures } = await virtualShop(
+      "2026-01-05T09:00:00+08:00",
+      {
+        journeys: {
+          gift100: { enabled: false },
+          winback: { enabled: false },
+          paymentReminder: { enabled: false },
+        },
+      },
+      {
+        sms,
+        // The number replies TD while its gift waits for a send-rate ticket.
+        rateLimiter: {
+          acquire: async () => {
+            waits += 1;
+            await store?.recordPhoneOptOut("+8613900000042", clock.now().toISOString(), "sms-two-way");
+          },
+        },
+      },
+    );
+    store = shop.store;
+    await shop.queue.enqueue(
+      [
+        orderCreated("2026-01-05T09:00:00+08:00", { id: "g1", customerId: "gina", phone: "+8613900000042" }),
+        { type: "order.paid", at: "2026-01-05T09:10:00+08:00", orderId: "g1" },
+      ],
+      "test",
+    );
+    await shop.queue.drain();
+    await clock.runUntilIdle();
+    expect(failures).toEqual([]);
+    expect(waits).toBe(1);
+    expect(provider).toEqual([]);
+    const gift = summary(await shop.store.listDecisions()).find((d) => d.step === "gift");
+    expect(gift).toMatchObject({ outcome: "skipped", reason: "opted-out" });
+  });
+});

@@ -78,6 +78,19 @@ export function waitToSend(
   return { kind: "wait", step, sendAt: sendAt.toISOString() };
 }
 
+/**
+ * When the customer or their number opted out of marketing (the earlier of the two), read now. A recorded
+ * opt-out always applies, whatever time it states: the one rule for the sending rules and the send step.
+ */
+export async function optOutOf(
+  store: Pick<Store, "getPhoneOptOut">,
+  customer: Pick<CustomerRecord, "phone" | "optedOutAt"> | undefined,
+): Promise<string | undefined> {
+  const phoneOptOut = customer?.phone ? await store.getPhoneOptOut(customer.phone) : undefined;
+  const optOuts = [customer?.optedOutAt, phoneOptOut].filter((at): at is string => at !== undefined);
+  return optOuts.sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+}
+
 /** Loads the context the rules of `journey` need, at the clock's current time. */
 export async function loadJourneyContext(
   deps: { readonly store: Store; readonly clock: Clock; readonly config: ShopConfig },
@@ -93,9 +106,7 @@ export async function loadJourneyContext(
   ]);
   const customerId = state.customerId ?? order?.customerId;
   const customer = state.customerId || !customerId ? knownCustomer : await store.getCustomer(customerId);
-  const phoneOptOut = customer?.phone ? await store.getPhoneOptOut(customer.phone) : undefined;
-  const optOuts = [customer?.optedOutAt, phoneOptOut].filter((at): at is string => at !== undefined);
-  const optedOutAt = optOuts.sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  const optedOutAt = await optOutOf(store, customer);
   let customerOrders: Promise<OrderRecord[]> | undefined;
   return {
     config: deps.config,
