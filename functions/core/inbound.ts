@@ -17,6 +17,12 @@ export type InboundMessage =
       readonly kind: "receipt";
       readonly provider: string;
       readonly messageId: string;
+      /**
+       * The send's ledger reference as the provider echoes it (Aliyun's `out_id`, End User Messaging's
+       * `context.reference`): what matches a receipt to a send that timed out before the provider's id came
+       * back.
+       */
+      readonly reference?: string;
       readonly delivery: Delivery;
       readonly at: string;
     };
@@ -48,12 +54,7 @@ export async function applyInbound(
       await deps.store.recordPhoneOptOut(message.from, message.at, message.source);
       return "opted-out";
     case "receipt":
-      return (await deps.store.recordDelivery(
-        message.provider,
-        message.messageId,
-        message.delivery,
-        message.at,
-      ))
+      return (await deps.store.recordDelivery(message, message.delivery, message.at))
         ? "receipt-recorded"
         : "receipt-unmatched";
     default: {
@@ -97,6 +98,7 @@ export const AliyunRepliesSchema = z.array(
 export const AliyunReportsSchema = z.array(
   z.looseObject({
     biz_id: z.string().min(1),
+    out_id: z.string().optional(),
     success: z.boolean(),
     report_time: aliyunTime,
     err_code: z.string().optional(),
@@ -125,6 +127,7 @@ export function fromAliyunReports(body: z.infer<typeof AliyunReportsSchema>): In
     kind: "receipt",
     provider: "aliyun",
     messageId: report.biz_id,
+    ...(report.out_id ? { reference: report.out_id } : {}),
     delivery: report.success ? "delivered" : "failed",
     at: fromAliyunTime(report.report_time),
   }));
@@ -165,7 +168,18 @@ export function fromSnsNotification(message: string, receivedAt: string): Inboun
     if (!delivery) return [];
     const at =
       typeof body.eventTimestamp === "number" ? new Date(body.eventTimestamp).toISOString() : receivedAt;
-    return [{ kind: "receipt", provider: "end-user-messaging", messageId: body.messageId, delivery, at }];
+    const context = body.context as Record<string, unknown> | undefined;
+    const reference = typeof context?.reference === "string" ? context.reference : undefined;
+    return [
+      {
+        kind: "receipt",
+        provider: "end-user-messaging",
+        messageId: body.messageId,
+        ...(reference ? { reference } : {}),
+        delivery,
+        at,
+      },
+    ];
   }
   throw new Error("messageBody or eventType: neither a two-way SMS reply nor a delivery event");
 }

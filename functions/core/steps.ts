@@ -307,6 +307,8 @@ export async function deliverStep(
     variables = { ...variables, coupon };
   }
   const text = renderTemplate(message.template, variables);
+  // Echoed by the provider in receipts (Aliyun's OutId, End User Messaging's Context), at most 64 characters.
+  const reference = ledgerKey.slice(0, 64);
   await releasingClaimOnFailure(() => deps.rateLimiter.acquire());
   // The rate wait and the coupon call can take seconds; an opt-out recorded meanwhile must still win, so
   // marketing reads the customer's and the number's opt-out again, fresh, as the last thing before sending.
@@ -323,7 +325,7 @@ export async function deliverStep(
       messageClass: message.messageClass,
       templateId: message.templateId,
       variables,
-      reference: ledgerKey.slice(0, 64),
+      reference,
     });
   } catch (error) {
     const kind = error instanceof SmsSendError ? error.kind : "retryable";
@@ -337,6 +339,13 @@ export async function deliverStep(
     }
     if (kind === "ambiguous") {
       const segments = countSegments(text).segments;
+      // No message id came back: the receipt will name the send by its reference (out_id, Context).
+      await deps.store.putMessageRef(
+        deps.sms.name,
+        { reference },
+        { journey: state.journey, subjectId, step },
+        deps.clock.now(),
+      );
       return finish(
         "sent",
         { to, template: message.templateId, text, segments, delivery: "unknown" },
@@ -349,7 +358,7 @@ export async function deliverStep(
   }
   await deps.store.putMessageRef(
     receipt.provider,
-    receipt.messageId,
+    { messageId: receipt.messageId, reference },
     { journey: state.journey, subjectId, step },
     deps.clock.now(),
   );

@@ -73,6 +73,9 @@ export type OrderFact = Partial<
   >
 >;
 
+/** The message-ref key of a send known only by its ledger reference. */
+const referenceKey = (reference: string) => `ref:${reference}`;
+
 /** A step's ledger entry: a claim while the provider call is in flight, then the final decision. */
 export type LedgerEntry =
   | { readonly status: "pending"; readonly claimedAt: string }
@@ -637,7 +640,17 @@ export class Store {
   }
 
   /** Files a provider message id so its delivery receipt finds the step (kept 30 days). */
-  async putMessageRef(provider: string, messageId: string, ref: MessageRef, at: Date): Promise<void> {
+  /**
+   * Keeps where a sent message's receipts go: under the provider's message id, or, for a send whose outcome
+   * is unknown (`messageId` undefined), under the ledger reference the provider echoes in receipts.
+   */
+  async putMessageRef(
+    provider: string,
+    sent: { readonly messageId?: string; readonly reference: string },
+    ref: MessageRef,
+    at: Date,
+  ): Promise<void> {
+    const messageId = sent.messageId ?? referenceKey(sent.reference);
     await this.doc.send(
       this.commands.Put({
         TableName: this.tableName,
@@ -652,18 +665,22 @@ export class Store {
   }
 
   /**
-   * Records a delivery receipt on the decision of the step that sent the message.
-   * @returns false when the message id is unknown (not ours, or older than 30 days)
+   * Records a delivery receipt on the decision of the step that sent the message, found by the provider's
+   * message id, else by the ledger reference the provider echoed (a send that timed out has no id).
+   * @returns false when neither is known (not ours, or older than 30 days)
    */
   async recordDelivery(
-    provider: string,
-    messageId: string,
+    receipt: { readonly provider: string; readonly messageId: string; readonly reference?: string },
     delivery: Delivery,
     at: string,
   ): Promise<boolean> {
-    const ref = stripKeys<MessageRef>(
-      await this.getItem({ pk: `MESSAGE#${provider}#${messageId}`, sk: "MESSAGE" }),
-    );
+    const lookup = (id: string) =>
+      this.getItem({ pk: `MESSAGE#${receipt.provider}#${id}`, sk: "MESSAGE" }).then((item) =>
+        stripKeys<MessageRef>(item),
+      );
+    const ref =
+      (await lookup(receipt.messageId)) ??
+      (receipt.reference ? await lookup(referenceKey(receipt.reference)) : undefined);
     if (!ref) return false;
     try {
       await this.update(

@@ -28,7 +28,7 @@ export interface FakeBehaviour {
   perSecond?: number;
   /** The next N requests fail with a 5xx. */
   failNext?: number;
-  /** The next N requests are held until the client gives up (then answered). */
+  /** The next N requests are held until the client gives up. */
   stallNext?: number;
   /**
    * Every request is refused as the account's IAM policy would refuse it (SNS `AuthorizationError`, End User
@@ -102,9 +102,12 @@ export class FakeSmsApis extends LoopbackFake {
     this.requests.push({ api, at: Date.now(), headers: request.headers, params, outcome });
   }
 
+  /**
+   * Holds the request, having accepted it, until the client gives up and closes the connection: however
+   * short or long the client's timeout, and however loaded the machine, the client times out first.
+   */
   private async stall(response: ServerResponse): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    if (!response.writableEnded && !response.destroyed) response.writeHead(500).end();
+    await new Promise((resolve) => response.once("close", resolve));
   }
 
   /** SNS Publish, AWS query protocol (form body, XML answers). */

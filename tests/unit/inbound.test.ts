@@ -59,6 +59,8 @@ describe("inbound replies and receipts", () => {
         kind: "receipt",
         provider: "aliyun",
         messageId: "9^0",
+        // OutId as sent: what matches the report to a send whose BizId never came back.
+        reference: "x",
         delivery: "failed",
         at: "2026-06-18T10:00:05.000+08:00",
       },
