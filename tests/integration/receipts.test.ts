@@ -59,7 +59,7 @@ describe("an ambiguous send (the provider held the request past the timeout) set
     );
     const { shop, decision } = await ambiguousSend(sms, "amb-eum");
     const [held] = fake.requests.filter((request) => request.outcome === "stalled").slice(-1);
-    const reference = (held?.params.Context as Record<string, string>).reference;
+    const reference = (held?.params.Context as Record<string, string> | undefined)?.reference;
     expect(reference).toBe("payment-reminder:amb-eum:first");
     const event = JSON.stringify({
       eventType: "TEXT_DELIVERED",
