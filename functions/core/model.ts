@@ -137,8 +137,17 @@ export const NextSchema = z.discriminatedUnion("kind", [
     sendAt: isoTime,
     /** When the step was first due; a capped message is held at most `caps.maxHold` past it. */
     dueAt: z.optional(isoTime),
+    /** A send-rate slot reserved for this step at `sendAt`: the step sends in it without reserving again. */
+    rateSlot: z.optional(isoTime),
   }),
-  z.object({ kind: z.literal("send"), step: z.string() }),
+  z.object({
+    kind: z.literal("send"),
+    step: z.string(),
+    /** When the step was first due (kept if the send has to be held for its rate slot). */
+    dueAt: z.optional(isoTime),
+    /** The send-rate slot reserved for this step by an earlier hold. */
+    rateSlot: z.optional(isoTime),
+  }),
   z.object({ kind: z.literal("handoff"), step: z.string(), reason: z.string() }),
   z.object({ kind: z.literal("skip"), step: z.string(), reason: z.string() }),
   z.object({

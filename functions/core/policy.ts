@@ -50,6 +50,11 @@ export interface SendingRuleInput {
   readonly optedOutAt?: string;
   /** The step's ledger key, so a re-checked step is not counted against the caps twice. */
   readonly ledgerKey: string;
+  /**
+   * The step was already due at a slot and only held for its send-rate slot: it needs its window, not
+   * another marketing slot (a busy slot drains over minutes). @default false
+   */
+  readonly heldForRate?: boolean;
 }
 
 /** Applies the cross-journey rules: the verdict stands, or the step is held or skipped with a reason. */
@@ -69,7 +74,12 @@ export async function applySendingRules(
   // A recorded opt-out applies whatever time it states (the send step checks the same way, again, just
   // before the provider call).
   if (messageClass === "marketing" && input.optedOutAt !== undefined) return skip("opted-out");
-  const earliest = earliestSendTime(now, messageClass, config);
+  const earliest =
+    input.heldForRate && messageClass === "marketing"
+      ? holdToWindow(now, config.windows.marketing, config.timeZone).getTime() === now.getTime()
+        ? now
+        : earliestSendTime(now, messageClass, config)
+      : earliestSendTime(now, messageClass, config);
   if (earliest > now) {
     return input.deadline && earliest >= input.deadline.at ? skip(input.deadline.reason) : hold(earliest);
   }

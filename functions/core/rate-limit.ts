@@ -3,8 +3,12 @@ import type { Store } from "./store.js";
 
 /** Paces sends to a provider's rate. */
 export interface SendRateLimiter {
-  /** Resolves when one more message may go out now; waits for the next second when this one is used up. */
-  acquire(): Promise<void>;
+  /**
+   * Resolves when one more message may go out now (having waited for its slot). A limiter that can tell a
+   * slot is further off than a caller should wait resolves with the slot instead: the caller holds until
+   * `holdUntil` and then sends in it.
+   */
+  acquire(): Promise<void | { readonly holdUntil: Date }>;
 }
 
 /** Thrown when no send slot came free in time; the state machine retries the step with backoff. */
@@ -49,5 +53,30 @@ export class StoreRateLimiter implements SendRateLimiter {
       if (now - started >= this.maxWaitMs) throw new SendRateLimitedError(this.provider, now - started);
       await this.clock.sleepUntil(new Date((second + 1) * 1000));
     }
+  }
+}
+
+/**
+ * Send slots reserved in one DynamoDB counter shared by every Lambda and journey: each send gets the next
+ * free 1/rate-second slot, however far ahead. A slot within `maxWaitMs` is waited for; a later one is
+ * handed back to the send step, which holds until it (a later `sendAt`) — so a marketing slot with
+ * thousands of messages due drains at the provider's rate, in order, none failing (20,000 at 20/s:
+ * 1,000 s), where a wait-then-retry scheme skips whatever its retry budget does not reach.
+ */
+export class ReservedSendRate implements SendRateLimiter {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly provider: string,
+    private readonly perSecond: number,
+    /** The longest a send waits in the Lambda for its slot; further ones are held. */
+    private readonly maxWaitMs = 5_000,
+  ) {}
+
+  async acquire(): Promise<void | { holdUntil: Date }> {
+    const now = this.clock.now().getTime();
+    const slot = await this.store.reserveRateSlot(this.provider, now, 1000 / this.perSecond);
+    if (slot - now > this.maxWaitMs) return { holdUntil: new Date(slot) };
+    if (slot > now) await this.clock.sleepUntil(new Date(Math.ceil(slot)));
   }
 }

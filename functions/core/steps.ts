@@ -211,6 +211,7 @@ export async function checkStep(
           phone: context.customer?.phone,
           optedOutAt: context.optedOutAt,
           ledgerKey: `${state.journey}#${subjectId}#${step}`,
+          heldForRate: state.next?.kind === "hold" && state.next.rateSlot !== undefined,
         });
   if (next.kind === "skip") {
     await recordDecision(
@@ -224,6 +225,15 @@ export async function checkStep(
       }),
       false,
     );
+  }
+  if (next.kind === "send") {
+    // Kept for the send, should it have to be held for its rate slot; a slot an earlier hold reserved.
+    const previous = state.next;
+    const rateSlot = previous?.kind === "hold" ? previous.rateSlot : undefined;
+    return {
+      ...state,
+      next: { ...next, dueAt: dueAtOf(state).toISOString(), ...(rateSlot ? { rateSlot } : {}) },
+    };
   }
   return { ...state, next };
 }
@@ -292,6 +302,29 @@ export async function deliverStep(
   // An opt-out recorded between a check and a later delivery (a retried step loads afresh) still wins.
   if (message.messageClass === "marketing" && context.optedOutAt !== undefined) return skipped("opted-out");
   if (!to) return skipped("no-phone");
+  // The rate slot first: a send held for a later one has issued no coupon yet.
+  if (next.kind === "send" && next.rateSlot !== undefined) {
+    // Held for a slot reserved earlier: it is this step's, so no new reservation.
+    const slot = new Date(next.rateSlot);
+    if (slot > deps.clock.now()) await deps.clock.sleepUntil(slot);
+  } else {
+    const granted = await releasingClaimOnFailure(() => deps.rateLimiter.acquire());
+    if (granted) {
+      // The provider's rate is booked that far ahead: hold until the slot, then send in it.
+      await deps.store.releaseClaim(state.journey, subjectId, step);
+      const sendAt = granted.holdUntil.toISOString();
+      return {
+        ...state,
+        next: {
+          kind: "hold",
+          step,
+          sendAt,
+          rateSlot: sendAt,
+          ...(next.kind === "send" && next.dueAt ? { dueAt: next.dueAt } : {}),
+        },
+      };
+    }
+  }
   let variables = message.variables;
   if (message.issueCoupon) {
     const { amount, issueUrl } = message.issueCoupon;
@@ -309,7 +342,6 @@ export async function deliverStep(
   const text = renderTemplate(message.template, variables);
   // Echoed by the provider in receipts (Aliyun's OutId, End User Messaging's Context), at most 64 characters.
   const reference = ledgerKey.slice(0, 64);
-  await releasingClaimOnFailure(() => deps.rateLimiter.acquire());
   // The rate wait and the coupon call can take seconds; an opt-out recorded meanwhile must still win, so
   // marketing reads the customer's and the number's opt-out again, fresh, as the last thing before sending.
   if (message.messageClass === "marketing") {

@@ -828,6 +828,43 @@ export class Store {
     return current >= limit ? "full" : "retry";
   }
 
+  /**
+   * Reserves the next free send slot of a budget, `slotMs` long, at `now` or after the last one reserved.
+   * @returns the slot's start (ms since the epoch)
+   */
+  async reserveRateSlot(budget: string, now: number, slotMs: number): Promise<number> {
+    const key = { pk: `RATE#${budget}`, sk: "NEXT" };
+    const names = { "#next": "next", "#ttl": "ttl" };
+    const ttl = Math.floor(now / 1000) + 86_400;
+    try {
+      // Nobody holds a later slot: this one starts now.
+      await this.doc.send(
+        this.commands.Update({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: "SET #next = :after, #ttl = :ttl",
+          ConditionExpression: "attribute_not_exists(#next) OR #next <= :now",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ":now": now, ":after": now + slotMs, ":ttl": ttl },
+        }),
+      );
+      return now;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    const { Attributes } = await this.doc.send(
+      this.commands.Update({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: "SET #next = #next + :slot, #ttl = :ttl",
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: { ":slot": slotMs, ":ttl": ttl },
+        ReturnValues: "UPDATED_NEW",
+      }),
+    );
+    return Number(Attributes?.next) - slotMs;
+  }
+
   /** All decisions, oldest first (the audit trail behind `simulate` and reports). */
   async listDecisions(): Promise<DecisionRecord[]> {
     return (await this.queryAll("DECISIONS", { index: true })).map(canonicalDecision);

@@ -2,7 +2,7 @@ import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2"
 import { SNSClient } from "@aws-sdk/client-sns";
 import { systemClock } from "../core/clock.js";
 import type { SmsProvider } from "../core/messaging.js";
-import { StoreRateLimiter } from "../core/rate-limit.js";
+import { ReservedSendRate } from "../core/rate-limit.js";
 import { createStepHandler } from "../handlers/steps.js";
 import { cloudWatchTelemetry } from "../handlers/telemetry.js";
 import { type AliyunCredentials, AliyunSmsProvider } from "../providers/aliyun.js";
@@ -60,7 +60,7 @@ export const handler = createStepHandler({
   clock: systemClock,
   sms,
   operators: new SnsOperatorChannel(sns, requireEnv("HANDOFF_TOPIC_ARN")),
-  rateLimiter: new StoreRateLimiter(store, systemClock, sms.name, config.sms.ratePerSecond),
+  rateLimiter: new ReservedSendRate(store, systemClock, sms.name, config.sms.ratePerSecond),
   coupons: new HttpCouponIssuer(),
   telemetry: cloudWatchTelemetry(config),
 });

@@ -4,7 +4,7 @@ import type { Clock } from "../core/clock.js";
 import type { ShopConfig } from "../core/config.js";
 import type { JourneyStarter } from "../core/dispatch.js";
 import type { SmsProvider } from "../core/messaging.js";
-import { type SendRateLimiter, StoreRateLimiter } from "../core/rate-limit.js";
+import { ReservedSendRate, type SendRateLimiter } from "../core/rate-limit.js";
 import { buildReport } from "../core/report.js";
 import type { CouponIssuer } from "../core/steps.js";
 import { Store } from "../core/store.js";
@@ -104,7 +104,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
         sms,
         operators: new OutboxOperatorChannel(store, clock, options.print),
         rateLimiter:
-          options.rateLimiter ?? new StoreRateLimiter(store, clock, sms.name, config.sms.ratePerSecond),
+          options.rateLimiter ?? new ReservedSendRate(store, clock, sms.name, config.sms.ratePerSecond),
         coupons: options.coupons ?? new HttpCouponIssuer(),
       }),
     },

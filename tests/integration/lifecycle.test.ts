@@ -219,3 +219,30 @@ describe("lifecycle journeys on the virtual clock (gift-30, gift-100, win-back)"
     }
   });
 });
+
+describe("a busy marketing slot", () => {
+  it("drains at the provider's rate: 300 gifts due at one slot at 20/s all go out, none skipped, the last within 10% of 15 s", async () => {
+    const customers = Array.from({ length: 300 }, (_, index) => `slot${index}`);
+    const events = customers.flatMap((customerId, index) =>
+      buy(customerId, `s${index}`, "2026-01-05T09:00:00+08:00", "2026-01-05T09:10:00+08:00"),
+    );
+    const decisions = await runSimulation(events, {
+      journeys: {
+        gift100: { enabled: false },
+        winback: { enabled: false },
+        paymentReminder: { enabled: false },
+      },
+    });
+    const gifts = decisions.filter((d) => d.journey === "gift-30");
+    expect(gifts).toHaveLength(300);
+    expect(gifts.filter((d) => d.outcome !== "sent")).toEqual([]);
+    const slot = Date.parse("2026-02-04T10:00:00+08:00");
+    const times = gifts.map((d) => Date.parse(d.at) - slot).sort((a, b) => a - b);
+    expect(times[0]).toBeGreaterThanOrEqual(0);
+    // 300 at 20/s is 15 s; the last may be a little later (the slot's own invocation), not a slot later.
+    expect(times.at(-1)).toBeLessThanOrEqual(15_000 * 1.1);
+    // Never faster than the provider's rate: any 20 consecutive sends span at least 0.95 s.
+    for (let i = 20; i < times.length; i += 1)
+      expect((times[i] as number) - (times[i - 20] as number)).toBeGreaterThanOrEqual(950);
+  });
+});

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../functions/core/clock.js";
 import { applyInbound, fromAliyunReports, fromSnsNotification } from "../../functions/core/inbound.js";
 import type { SmsProvider } from "../../functions/core/messaging.js";
-import { StoreRateLimiter } from "../../functions/core/rate-limit.js";
+import { ReservedSendRate } from "../../functions/core/rate-limit.js";
 import { deliverStep } from "../../functions/core/steps.js";
 import { OutboxOperatorChannel } from "../../functions/local/outbox.js";
 import { AliyunSmsProvider } from "../../functions/providers/aliyun.js";
@@ -29,7 +29,7 @@ async function ambiguousSend(sms: SmsProvider, orderId: string) {
       store: shop.store,
       sms,
       operators: new OutboxOperatorChannel(shop.store, systemClock, undefined),
-      rateLimiter: new StoreRateLimiter(shop.store, systemClock, sms.name, 20),
+      rateLimiter: new ReservedSendRate(shop.store, systemClock, sms.name, 20),
       coupons: { issue: async () => "unused" },
     },
     {

@@ -2,7 +2,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../functions/core/clock.js";
 import { parseShopConfig } from "../../functions/core/config.js";
-import { StoreRateLimiter } from "../../functions/core/rate-limit.js";
+import { ReservedSendRate } from "../../functions/core/rate-limit.js";
 import { deliverStep, StepInFlightError } from "../../functions/core/steps.js";
 import { OutboxOperatorChannel } from "../../functions/local/outbox.js";
 import { createLocalShop } from "../../functions/local/runtime.js";
@@ -52,7 +52,7 @@ describe("exactly once, at the provider's rate", () => {
       store: shop.store,
       sms: snsAt(),
       operators: new OutboxOperatorChannel(shop.store, systemClock, undefined),
-      rateLimiter: new StoreRateLimiter(shop.store, systemClock, "sns", 20),
+      rateLimiter: new ReservedSendRate(shop.store, systemClock, "sns", 20),
       coupons: { issue: async () => "unused" },
     };
     const state = {
