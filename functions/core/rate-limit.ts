@@ -8,7 +8,13 @@ export interface SendRateLimiter {
    * slot is further off than a caller should wait resolves with the slot instead: the caller holds until
    * `holdUntil` and then sends in it.
    */
-  acquire(): Promise<void | { readonly holdUntil: Date }>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a limiter that never holds resolves with nothing
+  acquire(): Promise<void | RateHold>;
+}
+
+/** The answer of a limiter whose next free slot is further off than a caller should wait. */
+export interface RateHold {
+  readonly holdUntil: Date;
 }
 
 /** Thrown when no send slot came free in time; the state machine retries the step with backoff. */
@@ -73,10 +79,11 @@ export class ReservedSendRate implements SendRateLimiter {
     private readonly maxWaitMs = 5_000,
   ) {}
 
-  async acquire(): Promise<void | { holdUntil: Date }> {
+  async acquire(): Promise<RateHold | undefined> {
     const now = this.clock.now().getTime();
     const slot = await this.store.reserveRateSlot(this.provider, now, 1000 / this.perSecond);
     if (slot - now > this.maxWaitMs) return { holdUntil: new Date(slot) };
     if (slot > now) await this.clock.sleepUntil(new Date(Math.ceil(slot)));
+    return undefined;
   }
 }
