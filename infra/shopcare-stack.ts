@@ -48,6 +48,12 @@ export interface ShopcareStackProps extends StackProps {
  */
 const MAX_RECEIVE_COUNT = 5;
 
+/** Dispatch's Lambda timeout; the events queue's visibility timeout is six times it. */
+const DISPATCH_TIMEOUT = Duration.seconds(60);
+
+/** Concurrent dispatchers the events queue feeds at most (Lambda's minimum for SQS is 2). */
+export const DISPATCH_CONCURRENCY = 5;
+
 /**
  * The esbuild `define` that compiles the shop config into every bundle: Lambda's 4 KB environment cannot
  * hold templates, and a config change then ships as a new function version.
@@ -223,7 +229,9 @@ export class ShopcareStack extends Stack {
     const events = new Queue(this, "Events", {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(180),
+      // Six times dispatch's timeout, as Lambda's SQS guide asks, so a batch still running is not delivered
+      // again to a second dispatcher ("Using Lambda with Amazon SQS").
+      visibilityTimeout: Duration.seconds(DISPATCH_TIMEOUT.toSeconds() * 6),
       deadLetterQueue: { queue: deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
@@ -352,13 +360,16 @@ export class ShopcareStack extends Stack {
       "dispatch",
       {
         MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+        EVENTS_QUEUE_URL: events.queueUrl,
         JOURNEY_STATE_MACHINES: JSON.stringify(
           Object.fromEntries([...machines].map(([journey, machine]) => [journey, machine.startArn])),
         ),
       },
-      { timeout: Duration.seconds(60) },
+      { timeout: DISPATCH_TIMEOUT },
     );
     this.table.grantReadWriteData(dispatch);
+    // Requeues the events whose starts found no rate slot in time (a delay instead of a receive counted).
+    events.grantSendMessages(dispatch);
     for (const machine of machines.values()) {
       machine.grantStartExecution(dispatch);
       machine.grantStopExecution(dispatch);
@@ -369,7 +380,16 @@ export class ShopcareStack extends Stack {
           "A new paid order stops the customer's running win-back; execution names are only known at run time.",
       });
     }
-    dispatch.addEventSource(new SqsEventSource(events, { batchSize: 10, reportBatchItemFailures: true }));
+    // At most DISPATCH_CONCURRENCY dispatchers: the start budget is shared anyway, so more would only wait
+    // for it (and time out) in Lambda rather than in the queue ("Configuring maximum concurrency for Amazon
+    // SQS event sources", Lambda developer guide).
+    dispatch.addEventSource(
+      new SqsEventSource(events, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: DISPATCH_CONCURRENCY,
+      }),
+    );
 
     // Signing secrets, never in cdk.json: `generic` is generated; set `shopify` (the app's API secret) and
     // `kuaidi100` (the subscription salt) after the first deploy.

@@ -2,6 +2,8 @@ import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-p
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { type DispatchDeps, dispatchEvent } from "../core/dispatch.js";
 import { parseShopEvent } from "../core/events.js";
+import { SendRateLimitedError } from "../core/rate-limit.js";
+import type { EventQueue } from "./ingest.js";
 import { logger } from "./logger.js";
 
 /** What the dispatch handler needs: the domain's dependencies, and optionally a sink for record errors. */
@@ -15,6 +17,30 @@ export interface DispatchHandlerDeps extends DispatchDeps {
   readonly maxReceiveCount?: number;
   /** @default none */
   readonly telemetry?: DispatchDeps["telemetry"] & { deadLetter(): void };
+  /**
+   * Where a record goes whose execution starts or stops found no rate slot in time: queued again with a
+   * delay, as a new message, so waiting for the StartExecution / StopExecution budget never counts toward
+   * `maxReceiveCount` and a peak delays events instead of dead-lettering them. @default handed back to the
+   * queue like any failure
+   */
+  readonly requeue?: EventQueue;
+}
+
+/**
+ * Whether a dispatch failure only means "not yet": the shared start/stop budget had no slot in time, or
+ * Step Functions throttled the call anyway.
+ */
+export function isRateLimited(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name ?? "";
+  return (
+    error instanceof SendRateLimitedError || name === "ThrottlingException" || name === "SendRateLimitedError"
+  );
+}
+
+/** The delay before a rate-limited event is delivered again: 30 s doubling per requeue, jittered, at most 900 s. */
+export function requeueDelaySeconds(requeues: number, random: () => number = Math.random): number {
+  const base = Math.min(900, 30 * 2 ** Math.min(requeues, 5));
+  return Math.round(base / 2 + random() * (base / 2));
 }
 
 /**
@@ -30,6 +56,24 @@ export function createDispatchHandler(
       const event = parseShopEvent(JSON.parse(record.body));
       await dispatchEvent(deps, event);
     } catch (error) {
+      if (deps.requeue && isRateLimited(error)) {
+        const requeues = Number(record.messageAttributes?.requeues?.stringValue ?? 0) + 1;
+        const delaySeconds = requeueDelaySeconds(requeues - 1);
+        logger.warn("dispatch rate-limited: requeued", {
+          messageId: record.messageId,
+          requeues,
+          delaySeconds,
+        });
+        await deps.requeue.enqueue(
+          [parseShopEvent(JSON.parse(record.body))],
+          record.messageAttributes?.webhookId?.stringValue ?? "requeue",
+          {
+            delaySeconds,
+            requeues,
+          },
+        );
+        return;
+      }
       logger.error("dispatch failed", { messageId: record.messageId, error: error as Error });
       deps.onRecordError?.(record.messageId, error);
       const receives = Number(record.attributes?.ApproximateReceiveCount ?? 1);

@@ -13,9 +13,17 @@ import {
 } from "../core/webhooks/sources.js";
 import { logger } from "./logger.js";
 
+/** How an event is queued again when dispatch could not take it yet (its rate budget was spent). */
+export interface Requeue {
+  /** Seconds before the message is delivered (SQS allows at most 900). */
+  readonly delaySeconds: number;
+  /** How often this event was requeued before, counted for the logs. */
+  readonly requeues: number;
+}
+
 /** Where accepted events go for dispatch: SQS on AWS, the local queue locally. */
 export interface EventQueue {
-  enqueue(events: readonly ShopEvent[], webhookId: string): Promise<void>;
+  enqueue(events: readonly ShopEvent[], webhookId: string, requeue?: Requeue): Promise<void>;
 }
 
 /** The signing secrets of the webhook sources: Secrets Manager on AWS, environment variables locally. */

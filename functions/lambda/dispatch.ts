@@ -1,9 +1,11 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { systemClock } from "../core/clock.js";
 import { PacedJourneyStarter } from "../core/dispatch.js";
 import { StoreRateLimiter } from "../core/rate-limit.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { cloudWatchTelemetry } from "../handlers/telemetry.js";
+import { SqsEventQueue } from "../providers/sqs.js";
 import { StepFunctionsStarter } from "../providers/step-functions.js";
 import { config, requireEnv, store } from "./runtime.js";
 
@@ -22,4 +24,6 @@ export const handler = createDispatchHandler({
   clock: systemClock,
   maxReceiveCount: Number(requireEnv("MAX_RECEIVE_COUNT")),
   telemetry,
+  // A record whose starts found no slot goes back to the events queue with a delay, as a new message.
+  requeue: new SqsEventQueue(new SQSClient({}), requireEnv("EVENTS_QUEUE_URL")),
 });

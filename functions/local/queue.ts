@@ -3,7 +3,8 @@ import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import type { Clock } from "../core/clock.js";
 import type { ShopEvent } from "../core/events.js";
 import type { Store } from "../core/store.js";
-import type { EventQueue } from "../handlers/ingest.js";
+import type { EventQueue, Requeue } from "../handlers/ingest.js";
+import type { ActivityTracker } from "./engine.js";
 
 /** Options of the {@link LocalEventQueue}. */
 export interface LocalEventQueueOptions {
@@ -13,11 +14,14 @@ export interface LocalEventQueueOptions {
    */
   readonly createDispatch: (
     onRecordError: (messageId: string, error: unknown) => void,
+    requeue: EventQueue,
   ) => (event: SQSEvent) => Promise<SQSBatchResponse>;
   readonly store: Store;
   readonly clock: Clock;
   /** Deliveries before a message goes to the dead letters (SQS maxReceiveCount). @default 5 */
   readonly maxReceiveCount?: number;
+  /** Tracks delayed messages for a virtual clock, so it does not go idle before they are delivered. @default none */
+  readonly activity?: ActivityTracker;
 }
 
 /**
@@ -33,15 +37,30 @@ export class LocalEventQueue implements EventQueue {
   constructor(private readonly options: LocalEventQueueOptions) {
     this.dispatch = options.createDispatch((messageId, error) => {
       this.errors.set(messageId, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    });
+    }, this);
   }
 
-  async enqueue(events: readonly ShopEvent[], webhookId: string): Promise<void> {
+  async enqueue(events: readonly ShopEvent[], webhookId: string, requeue?: Requeue): Promise<void> {
     const messages = events.map((event) => ({
       messageId: randomUUID(),
       body: JSON.stringify(event),
       webhookId,
+      requeues: requeue?.requeues,
     }));
+    if (requeue && requeue.delaySeconds > 0) {
+      // SQS's DelaySeconds: delivered once the delay has passed on the clock, as a new message.
+      const { activity, clock } = this.options;
+      const due = new Date(clock.now().getTime() + requeue.delaySeconds * 1000);
+      activity?.begin();
+      void clock
+        .sleepUntil(due)
+        .then(() => {
+          this.pending = this.pending.then(() => this.deliver(messages));
+          return this.pending;
+        })
+        .finally(() => activity?.end());
+      return;
+    }
     // Deliveries run one batch at a time, in order, like a Lambda consumer with concurrency 1.
     this.pending = this.pending.then(() => this.deliver(messages));
   }
@@ -51,7 +70,9 @@ export class LocalEventQueue implements EventQueue {
     return this.pending;
   }
 
-  private async deliver(messages: { messageId: string; body: string; webhookId: string }[]): Promise<void> {
+  private async deliver(
+    messages: { messageId: string; body: string; webhookId: string; requeues?: number }[],
+  ): Promise<void> {
     const maxReceiveCount = this.options.maxReceiveCount ?? 5;
     let remaining = messages;
     const errors = this.errors;
@@ -62,7 +83,12 @@ export class LocalEventQueue implements EventQueue {
           receiptHandle: message.messageId,
           body: message.body,
           attributes: { ApproximateReceiveCount: String(receive) },
-          messageAttributes: { webhookId: { dataType: "String", stringValue: message.webhookId } },
+          messageAttributes: {
+            webhookId: { dataType: "String", stringValue: message.webhookId },
+            ...(message.requeues !== undefined
+              ? { requeues: { dataType: "Number", stringValue: String(message.requeues) } }
+              : {}),
+          },
           md5OfBody: "",
           eventSource: "aws:sqs",
           eventSourceARN: "arn:aws:sqs:us-east-1:123456789012:local-events",

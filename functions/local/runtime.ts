@@ -110,10 +110,18 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     },
   });
   const queue = new LocalEventQueue({
-    createDispatch: (onRecordError) =>
-      createDispatchHandler({ config, store, clock, journeys: options.journeys ?? engine, onRecordError }),
+    createDispatch: (onRecordError, requeue) =>
+      createDispatchHandler({
+        config,
+        store,
+        clock,
+        journeys: options.journeys ?? engine,
+        onRecordError,
+        requeue,
+      }),
     store,
     clock,
+    activity: options.activity,
   });
   const inbound = createInboundHttpHandler({
     store,

@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { ShopEvent } from "../core/events.js";
-import type { EventQueue } from "../handlers/ingest.js";
+import type { EventQueue, Requeue } from "../handlers/ingest.js";
 
 const SQS_BATCH_LIMIT = 10;
 
@@ -11,7 +11,7 @@ export class SqsEventQueue implements EventQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async enqueue(events: readonly ShopEvent[], webhookId: string): Promise<void> {
+  async enqueue(events: readonly ShopEvent[], webhookId: string, requeue?: Requeue): Promise<void> {
     for (let start = 0; start < events.length; start += SQS_BATCH_LIMIT) {
       const batch = events.slice(start, start + SQS_BATCH_LIMIT);
       const result = await this.sqs.send(
@@ -20,7 +20,13 @@ export class SqsEventQueue implements EventQueue {
           Entries: batch.map((event, offset) => ({
             Id: String(start + offset),
             MessageBody: JSON.stringify(event),
-            MessageAttributes: { webhookId: { DataType: "String", StringValue: webhookId } },
+            MessageAttributes: {
+              webhookId: { DataType: "String", StringValue: webhookId },
+              ...(requeue ? { requeues: { DataType: "Number", StringValue: String(requeue.requeues) } } : {}),
+            },
+            ...(requeue
+              ? { DelaySeconds: Math.min(900, Math.max(0, Math.round(requeue.delaySeconds))) }
+              : {}),
           })),
         }),
       );

@@ -375,7 +375,7 @@ describe("dead letters and `shopcare replay`", () => {
     let engine: JourneyStarter | undefined;
     const flaky: JourneyStarter = {
       start: async (...args) => {
-        if (throttledStarts-- > 0) throw new Error("ThrottlingException: Rate exceeded");
+        if (throttledStarts-- > 0) throw new Error("InvalidExecutionInput: input too large");
         return engine?.start(...args);
       },
       stop: async (...args) => engine?.stop(...args),
@@ -394,7 +394,7 @@ describe("dead letters and `shopcare replay`", () => {
       expect(accepted.status).toBe(202);
       const letters = await shop.store.listDeadLetters();
       expect(letters).toHaveLength(1);
-      expect(letters[0]?.error).toBe("Error: ThrottlingException: Rate exceeded");
+      expect(letters[0]?.error).toBe("Error: InvalidExecutionInput: input too large");
       expect(shop.engine.started).toBe(0);
 
       const { stdout } = await run(process.execPath, [CLI, "replay", "--dead-letters", "--url", http.url]);

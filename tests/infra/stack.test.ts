@@ -150,6 +150,13 @@ describe("ShopcareStack", () => {
     template.resourceCountIs("AWS::DynamoDB::Table", 1);
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
+      // A bounded number of dispatchers drain a peak; the backlog waits in SQS.
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    // Six times dispatch's 60 s timeout ("Using Lambda with Amazon SQS").
+    template.hasResourceProperties("AWS::SQS::Queue", {
+      VisibilityTimeout: 360,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }),
     });
     const functions = template.findResources("AWS::Lambda::Function");
     const handlers = Object.values(functions)

@@ -43,6 +43,20 @@ describe("SqsEventQueue against SQS's JSON protocol", () => {
     });
   });
 
+  it("requeues with SQS's DelaySeconds (capped at 900) and the requeue count as an attribute", async () => {
+    fake.requests.length = 0;
+    const queue = new SqsEventQueue(new SQSClient(fakeClientConfig(fake)), QUEUE_URL);
+    await queue.enqueue([paid(1)], "generic-abc", { delaySeconds: 2000, requeues: 3 });
+    const [batch] = fake.requests.filter((request) => request.operation === "SendMessageBatch");
+    expect((batch?.body.Entries as Record<string, unknown>[] | undefined)?.[0]).toMatchObject({
+      DelaySeconds: 900,
+      MessageAttributes: {
+        webhookId: { DataType: "String", StringValue: "generic-abc" },
+        requeues: { DataType: "Number", StringValue: "3" },
+      },
+    });
+  });
+
   it("fails the enqueue when SQS reports some entries Failed, naming how many", async () => {
     fake.behaviour = { failEntryIds: new Set(["3", "12"]) };
     try {

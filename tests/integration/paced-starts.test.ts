@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { type JourneyStarter, PacedJourneyStarter } from "../../functions/core/dispatch.js";
-import { StoreRateLimiter } from "../../functions/core/rate-limit.js";
+import { SendRateLimitedError, StoreRateLimiter } from "../../functions/core/rate-limit.js";
+import { requeueDelaySeconds } from "../../functions/handlers/dispatch.js";
 import { VirtualClock } from "../../functions/local/virtual-clock.js";
-import { virtualShop } from "../support/local.js";
+import { orderCreated, virtualShop } from "../support/local.js";
 
 /** An execution's input; the buffers do not look at it. */
 const state = {
@@ -83,5 +84,45 @@ describe("the StartExecution and StopExecution buffers", () => {
     const starts = calls.filter((call) => call.startsWith("start")).map((call) => Number(call.split(" ")[2]));
     expect(stops.sort((a, b) => a - b)).toEqual([0, 250, 500, 750, 1000, 1250, 1500, 1750]);
     expect(starts.sort((a, b) => a - b)).toEqual([0, 250, 500, 750, 1000, 1250, 1500, 1750]);
+  });
+});
+
+describe("a peak the start budget cannot take at once", () => {
+  it("requeues a rate-limited event with a delay instead of counting it toward maxReceiveCount: dispatched later, never dead-lettered", async () => {
+    // Eight deliveries in a row find no start slot (more than maxReceiveCount, 5), as in a peak hour.
+    let limited = 8;
+    let engine: JourneyStarter | undefined;
+    const limitedStarts: JourneyStarter = {
+      start: async (...args) => {
+        if (limited > 0) {
+          limited -= 1;
+          throw new SendRateLimitedError("StartExecution", 10_000);
+        }
+        return engine?.start(...args);
+      },
+      stop: async (...args) => engine?.stop(...args),
+    };
+    const { shop, clock, failures } = await virtualShop(
+      "2026-06-18T10:00:00+08:00",
+      {},
+      { journeys: limitedStarts },
+    );
+    engine = shop.engine;
+    await shop.queue.enqueue([orderCreated("2026-06-18T10:00:00+08:00", { id: "peak1" })], "peak");
+    await shop.queue.drain();
+    await clock.runUntilIdle();
+    expect(failures).toEqual([]);
+    expect(limited).toBe(0);
+    expect(await shop.store.listDeadLetters()).toEqual([]);
+    const first = (await shop.store.listDecisions()).find((d) => d.orderId === "peak1" && d.step === "first");
+    // Sent after the requeues' delays (30 s doubling, jittered: minutes, not a dead letter).
+    expect(first?.outcome).toBe("sent");
+  });
+
+  it("spaces requeues 30 s doubling, jittered by half, at most 900 s (SQS's longest delay)", () => {
+    expect(requeueDelaySeconds(0, () => 0)).toBe(15);
+    expect(requeueDelaySeconds(0, () => 1)).toBe(30);
+    expect(requeueDelaySeconds(3, () => 1)).toBe(240);
+    expect(requeueDelaySeconds(10, () => 1)).toBe(900);
   });
 });

@@ -85,12 +85,18 @@ export class FakeAws extends LoopbackFake {
       Id: string;
       MessageBody: string;
       MessageAttributes?: unknown;
+      DelaySeconds?: number;
     }[];
     if (typeof body.QueueUrl !== "string")
       return error(400, "com.amazonaws.sqs#MissingParameter", "QueueUrl");
     if (entries.length === 0) return error(400, "com.amazonaws.sqs#EmptyBatchRequest", "no entries");
     if (entries.length > 10)
       return error(400, "com.amazonaws.sqs#TooManyEntriesInBatchRequest", `${entries.length} entries`);
+    const badDelay = entries.find(
+      (entry) => entry.DelaySeconds !== undefined && (entry.DelaySeconds < 0 || entry.DelaySeconds > 900),
+    );
+    if (badDelay)
+      return error(400, "com.amazonaws.sqs#InvalidParameterValue", "DelaySeconds must be 0 to 900");
     if (new Set(entries.map((entry) => entry.Id)).size !== entries.length)
       return error(400, "com.amazonaws.sqs#BatchEntryIdsNotDistinct", "ids repeat");
     const failed = entries.filter((entry) => this.behaviour.failEntryIds?.has(entry.Id));
