@@ -193,6 +193,14 @@ export class ShopcareStack extends Stack {
       sortKey: { name: TABLE_KEYS.gsi1SortKey, type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
+    // Kept webhooks by receive time for replay: keys only, so a 256 KB raw body is written once, not again
+    // into an index (whose every write would cost as many write units as the body is kilobytes).
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE_KEYS.gsi2,
+      partitionKey: { name: TABLE_KEYS.gsi2PartitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.gsi2SortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
 
     // A customer managed key: CloudWatch cannot use the AWS managed `alias/aws/sns` key, so alarms on a
     // topic encrypted with it are dropped (SNS developer guide, "Enable compatibility between event sources

@@ -49,6 +49,10 @@ export const TABLE_KEYS = {
   gsi1: "gsi1",
   gsi1PartitionKey: "gsi1pk",
   gsi1SortKey: "gsi1sk",
+  /** Kept webhooks by receive time, keys only: their raw bodies (up to 256 KB) are not copied into an index. */
+  gsi2: "gsi2",
+  gsi2PartitionKey: "gsi2pk",
+  gsi2SortKey: "gsi2sk",
   ttl: "ttl",
 } as const;
 
@@ -72,6 +76,9 @@ export type OrderFact = Partial<
     | "reviewText"
   >
 >;
+
+/** Index sort keys compare as DynamoDB compares them: by their UTF-8 bytes, which for these is by code unit. */
+const compareIndexKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The message-ref key of a send known only by its ledger reference. */
 const referenceKey = (reference: string) => `ref:${reference}`;
@@ -162,7 +169,20 @@ export interface MessageRef {
   readonly step: string;
 }
 
-const STORAGE_ATTRIBUTES = new Set(["pk", "sk", "gsi1pk", "gsi1sk", "ttl", "status"]);
+const STORAGE_ATTRIBUTES = new Set(["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "ttl", "status"]);
+
+/**
+ * How many index partitions the decisions and the kept webhooks are spread over: one partition takes
+ * about 1,000 writes a second, and a promotion hour writes more of either than that.
+ */
+export const INDEX_SHARDS = 16;
+
+/** The index partition (0 … {@link INDEX_SHARDS} − 1) of an item, from its table key. */
+export function indexShard(pk: string): number {
+  let hash = 2166136261;
+  for (let i = 0; i < pk.length; i += 1) hash = Math.imul(hash ^ pk.charCodeAt(i), 16777619);
+  return (hash >>> 0) % INDEX_SHARDS;
+}
 
 function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
@@ -577,7 +597,7 @@ export class Store {
           Item: {
             pk: `JOURNEY#${decision.journey}#${subjectId}`,
             sk: `STEP#${decision.step}`,
-            gsi1pk: "DECISIONS",
+            gsi1pk: `DECISIONS#${indexShard(`JOURNEY#${decision.journey}#${subjectId}`)}`,
             gsi1sk: `${new Date(decision.at).toISOString()}#${decision.journey}#${subjectId}#${decision.step}`,
             status: "final",
             ...decision,
@@ -867,7 +887,15 @@ export class Store {
 
   /** All decisions, oldest first (the audit trail behind `simulate` and reports). */
   async listDecisions(): Promise<DecisionRecord[]> {
-    return (await this.queryAll("DECISIONS", { index: true })).map(canonicalDecision);
+    const shards = await Promise.all(
+      Array.from({ length: INDEX_SHARDS }, (_, shard) =>
+        this.queryAll(`DECISIONS#${shard}`, { index: true }),
+      ),
+    );
+    return shards
+      .flat()
+      .sort((a, b) => compareIndexKeys(String(a.gsi1sk), String(b.gsi1sk)))
+      .map(canonicalDecision);
   }
 
   /**
@@ -883,8 +911,8 @@ export class Store {
           Item: {
             pk: `WEBHOOK#${webhook.id}`,
             sk: "RAW",
-            gsi1pk: "WEBHOOKS",
-            gsi1sk: `${webhook.receivedAt}#${webhook.id}`,
+            gsi2pk: `WEBHOOKS#${indexShard(`WEBHOOK#${webhook.id}`)}`,
+            gsi2sk: `${webhook.receivedAt}#${webhook.id}`,
             ttl: Math.floor(new Date(webhook.receivedAt).getTime() / 1000) + WEBHOOK_TTL_SECONDS,
             ...webhook,
           },
@@ -915,21 +943,32 @@ export class Store {
 
   /** Kept webhooks received in [from, to), oldest first, for replay. */
   async listWebhooks(from: Date, to: Date): Promise<ArchivedWebhook[]> {
-    const items = await this.allPages((startKey) =>
-      this.doc.send(
-        this.commands.Query({
-          TableName: this.tableName,
-          IndexName: TABLE_KEYS.gsi1,
-          KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to",
-          ExpressionAttributeValues: {
-            ":pk": "WEBHOOKS",
-            ":from": from.toISOString(),
-            ":to": `${new Date(to.getTime() - 1).toISOString()}~`,
-          },
-          ExclusiveStartKey: startKey,
-        }),
+    const shards = await Promise.all(
+      Array.from({ length: INDEX_SHARDS }, (_, shard) =>
+        this.allPages((startKey) =>
+          this.doc.send(
+            this.commands.Query({
+              TableName: this.tableName,
+              IndexName: TABLE_KEYS.gsi2,
+              KeyConditionExpression: "gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to",
+              ExpressionAttributeValues: {
+                ":pk": `WEBHOOKS#${shard}`,
+                ":from": from.toISOString(),
+                ":to": `${new Date(to.getTime() - 1).toISOString()}~`,
+              },
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        ),
       ),
     );
+    // The index holds keys only: each kept webhook is read from the table (replay is rare; ingest is not).
+    const keys = shards.flat().sort((a, b) => compareIndexKeys(String(a.gsi2sk), String(b.gsi2sk)));
+    const items: Record<string, unknown>[] = [];
+    for (const key of keys) {
+      const item = await this.getItem({ pk: String(key.pk), sk: String(key.sk) });
+      if (item) items.push(item);
+    }
     return items.map(
       (item) => ({ ...stripKeys<ArchivedWebhook>(item), status: item.status }) as ArchivedWebhook,
     );

@@ -19,7 +19,7 @@ type Values = Readonly<Record<string, unknown>> | undefined;
  * The shopcare table in this process's memory, for `simulate --store memory` and the benchmark: the
  * store's own commands (lib-dynamodb Get, Put, Update, Delete, Query, Scan, TransactWrite) with the
  * DynamoDB semantics the store relies on — conditional writes that throw the SDK's exceptions, all-or-
- * nothing transactions, `if_not_exists`, set `ADD`, `ReturnValues`, partitions and gsi1 sorted by their
+ * nothing transactions, `if_not_exists`, set `ADD`, `ReturnValues`, partitions and gsi1 / gsi2 sorted by their
  * sort keys. Nothing else: a command, parameter or expression the store does not use is an error, not a
  * guess.
  *
@@ -27,11 +27,22 @@ type Values = Readonly<Record<string, unknown>> | undefined;
  * virtual clock); this answers in microseconds. `tests/integration/memory-table.test.ts` holds it to
  * DynamoDB Local: the same streams give the same decisions on both.
  */
+/**
+ * The table's global secondary indexes. Items are returned whole from either (gsi2 is keys-only in the
+ * stack; the store reads nothing but keys from it).
+ */
+const INDEXES = [
+  { name: TABLE_KEYS.gsi1, partitionKey: TABLE_KEYS.gsi1PartitionKey, sortKey: TABLE_KEYS.gsi1SortKey },
+  { name: TABLE_KEYS.gsi2, partitionKey: TABLE_KEYS.gsi2PartitionKey, sortKey: TABLE_KEYS.gsi2SortKey },
+] as const;
+
 export class MemoryTable implements DocumentSender {
   readonly documentSender = true;
   private readonly partitions = new Map<string, Map<string, Item>>();
-  /** gsi1: its partition key → the items carrying it, by their table key. */
-  private readonly index = new Map<string, Map<string, Item>>();
+  /** Each index (gsi1, gsi2): its partition key → the items carrying it, by their table key. */
+  private readonly indexes = new Map(
+    INDEXES.map((index) => [index.name, new Map<string, Map<string, Item>>()]),
+  );
   /** Requests sent, counted as `simulate` counts DynamoDB Local's (one per request). */
   readonly requests = { reads: 0, writes: 0 };
 
@@ -135,19 +146,23 @@ export class MemoryTable implements DocumentSender {
     const old = this.get(item);
     if (old) this.remove(old);
     this.partition(item).set(String(item[TABLE_KEYS.sortKey]), item);
-    const indexKey = item[TABLE_KEYS.gsi1PartitionKey];
-    if (indexKey === undefined || item[TABLE_KEYS.gsi1SortKey] === undefined) return;
-    let entries = this.index.get(String(indexKey));
-    if (!entries) {
-      entries = new Map();
-      this.index.set(String(indexKey), entries);
+    for (const index of INDEXES) {
+      const indexKey = item[index.partitionKey];
+      if (indexKey === undefined || item[index.sortKey] === undefined) continue;
+      const byPartition = this.indexes.get(index.name) as Map<string, Map<string, Item>>;
+      let entries = byPartition.get(String(indexKey));
+      if (!entries) {
+        entries = new Map();
+        byPartition.set(String(indexKey), entries);
+      }
+      entries.set(tableKey(item), item);
     }
-    entries.set(tableKey(item), item);
   }
 
   private remove(item: Item): void {
     this.partitions.get(String(item[TABLE_KEYS.partitionKey]))?.delete(String(item[TABLE_KEYS.sortKey]));
-    this.index.get(String(item[TABLE_KEYS.gsi1PartitionKey]))?.delete(tableKey(item));
+    for (const index of INDEXES)
+      this.indexes.get(index.name)?.get(String(item[index.partitionKey]))?.delete(tableKey(item));
   }
 
   private get(key: Item): Item | undefined {
@@ -221,18 +236,17 @@ export class MemoryTable implements DocumentSender {
 
   private query(input: QueryCommand["input"]): Item[] {
     const { ExpressionAttributeNames: names, ExpressionAttributeValues: values } = input;
-    const onIndex = input.IndexName === TABLE_KEYS.gsi1;
-    if (input.IndexName !== undefined && !onIndex)
-      throw new Error(`MemoryTable: no index ${input.IndexName}`);
+    const index = INDEXES.find((candidate) => candidate.name === input.IndexName);
+    if (input.IndexName !== undefined && !index) throw new Error(`MemoryTable: no index ${input.IndexName}`);
     const match = /^\s*(\S+)\s*=\s*(:\w+)\s*(?:AND\s+(\S+)\s+BETWEEN\s+(:\w+)\s+AND\s+(:\w+)\s*)?$/i.exec(
       input.KeyConditionExpression ?? "",
     );
     if (!match) throw new Error(`MemoryTable: unsupported key condition ${input.KeyConditionExpression}`);
     const [, partitionName, partitionValue, sortName, from, to] = match as unknown as string[];
     const partitionKey = nameOf(partitionName as string, names);
-    const sortKey = onIndex ? TABLE_KEYS.gsi1SortKey : TABLE_KEYS.sortKey;
+    const sortKey = index ? index.sortKey : TABLE_KEYS.sortKey;
     const pk = values?.[partitionValue as string];
-    const expectedKey = onIndex ? TABLE_KEYS.gsi1PartitionKey : TABLE_KEYS.partitionKey;
+    const expectedKey = index ? index.partitionKey : TABLE_KEYS.partitionKey;
     if (partitionKey !== expectedKey)
       throw new Error(
         `MemoryTable: ${partitionKey} is not the partition key of ${input.IndexName ?? "the table"}`,
@@ -242,7 +256,7 @@ export class MemoryTable implements DocumentSender {
       throw new Error(
         `MemoryTable: ${sortAttribute} is not the sort key of ${input.IndexName ?? "the table"}`,
       );
-    const source = onIndex ? this.index.get(String(pk)) : this.partitions.get(String(pk));
+    const source = index ? this.indexes.get(index.name)?.get(String(pk)) : this.partitions.get(String(pk));
     let items = [...(source?.values() ?? [])];
     if (sortName) {
       const low = String(values?.[from as string]);

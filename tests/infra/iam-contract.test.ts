@@ -112,6 +112,7 @@ function requestsOf(
       return [
         ...item("dynamodb:Query"),
         { action: "dynamodb:Query", resource: `${table}/index/${TABLE_KEYS.gsi1}` },
+        { action: "dynamodb:Query", resource: `${table}/index/${TABLE_KEYS.gsi2}` },
       ];
     case "TransactWriteCommand":
       return item(

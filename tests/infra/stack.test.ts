@@ -148,6 +148,13 @@ describe("ShopcareStack", () => {
     );
     expect(Object.keys(ingest?.Properties.Environment.Variables)).toContain("WEBHOOK_SECRET_ARN");
     template.resourceCountIs("AWS::DynamoDB::Table", 1);
+    // Orders and decisions on gsi1; kept webhooks on gsi2, keys only (their bodies stay out of indexes).
+    template.hasResourceProperties("AWS::DynamoDB::Table", {
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: "gsi1", Projection: { ProjectionType: "ALL" } }),
+        Match.objectLike({ IndexName: "gsi2", Projection: { ProjectionType: "KEYS_ONLY" } }),
+      ],
+    });
     template.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
       FunctionResponseTypes: ["ReportBatchItemFailures"],
       // A bounded number of dispatchers drain a peak; the backlog waits in SQS.
