@@ -223,13 +223,26 @@ describe("webhooks from real sources through the real HTTP server", () => {
     });
 
     it("finds the order by tracking number, refuses a wrong sign (401) and an unknown number (400)", async () => {
-      const byNumber = await post("/webhooks/kuaidi100", kuaidi100Form(push("3", "SF1400036985214")), form);
+      // Its own shipped order, so the test holds alone.
+      const shipped = JSON.stringify([
+        orderCreated("2026-06-18T12:00:00+08:00", { id: "k-track" }),
+        {
+          type: "order.shipped",
+          at: "2026-06-19T12:00:00+08:00",
+          orderId: "k-track",
+          carrier: "SF",
+          trackingNo: "SF9990000000001",
+        },
+      ]);
+      await post("/webhooks/generic", shipped, genericHeaders(shipped, clock.now()));
+      await shop.queue.drain();
+      const byNumber = await post("/webhooks/kuaidi100", kuaidi100Form(push("3", "SF9990000000001")), form);
       const wrongSign = await post("/webhooks/kuaidi100", kuaidi100Form(push("3"), "other-salt"), form);
       const unknown = await post("/webhooks/kuaidi100", kuaidi100Form(push("3", "YT0000000000")), form);
       await shop.queue.drain();
 
       expect(byNumber.status).toBe(202);
-      expect((await shop.store.getOrder(SHOPIFY_ORDER))?.deliveredAt).toBe("2026-06-20T07:33:19+08:00");
+      expect((await shop.store.getOrder("k-track"))?.deliveredAt).toBe("2026-06-20T07:33:19+08:00");
       expect(wrongSign.status).toBe(401);
       expect(await wrongSign.json()).toMatchObject({ result: false, returnCode: "401" });
       expect(unknown.status).toBe(400);
