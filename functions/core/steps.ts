@@ -238,6 +238,16 @@ export async function checkStep(
   return { ...state, next };
 }
 
+/** A step's ledger key, `<journey>:<subject>:<step>`: the coupon's idempotency key and the send's reference. */
+function ledgerKeyOf(journey: string, subjectId: string, step: string): string {
+  return `${journey}:${subjectId}:${step}`;
+}
+
+/** The reference a send carries, echoed in receipts (Aliyun's OutId, End User Messaging's Context): ≤ 64 characters. */
+function ledgerReference(ledgerKey: string): string {
+  return ledgerKey.slice(0, 64);
+}
+
 /**
  * Deliver: sends the SMS (or raises the handoff) exactly once per (journey, subject, step). The ledger
  * claim is written before the provider call, so a retry or a duplicate execution never sends twice.
@@ -255,7 +265,7 @@ export async function deliverStep(
   const journey = JOURNEYS[state.journey];
   const subjectId = journey.subjectId(state);
   const context = loaded ? { ...loaded, state } : await loadJourneyContext(deps, journey, state);
-  const ledgerKey = `${state.journey}:${subjectId}:${step}`;
+  const ledgerKey = ledgerKeyOf(state.journey, subjectId, step);
   const claimed = await deps.store.claimStep(state.journey, subjectId, step, deps.clock.now().toISOString());
   if (!claimed) {
     const existing = (await deps.store.listLedger(state.journey, subjectId)).get(step);
@@ -340,8 +350,7 @@ export async function deliverStep(
     variables = { ...variables, coupon };
   }
   const text = renderTemplate(message.template, variables);
-  // Echoed by the provider in receipts (Aliyun's OutId, End User Messaging's Context), at most 64 characters.
-  const reference = ledgerKey.slice(0, 64);
+  const reference = ledgerReference(ledgerKey);
   // The rate wait and the coupon call can take seconds; an opt-out recorded meanwhile must still win, so
   // marketing reads the customer's and the number's opt-out again, fresh, as the last thing before sending.
   if (message.messageClass === "marketing") {
@@ -443,6 +452,14 @@ async function giveUpStep(
   const existing = (await deps.store.listLedger(state.journey, subjectId)).get(step);
   if (existing?.status === "final")
     return { ...rest, next: { kind: "delivered", step, outcome: existing.outcome } };
+  // A claim was held and never settled (a crash between the provider call and the decision): the message
+  // may be out. Its receipt can still settle it by the reference the provider echoes.
+  await deps.store.putMessageRef(
+    deps.sms.name,
+    { reference: ledgerReference(ledgerKeyOf(state.journey, subjectId, step)) },
+    { journey: state.journey, subjectId, step },
+    deps.clock.now(),
+  );
   await recordDecision(
     deps,
     subjectId,

@@ -4,7 +4,7 @@ import { systemClock } from "../../functions/core/clock.js";
 import { applyInbound, fromAliyunReports, fromSnsNotification } from "../../functions/core/inbound.js";
 import type { SmsProvider } from "../../functions/core/messaging.js";
 import { ReservedSendRate } from "../../functions/core/rate-limit.js";
-import { deliverStep } from "../../functions/core/steps.js";
+import { advanceStep, deliverStep } from "../../functions/core/steps.js";
 import { OutboxOperatorChannel } from "../../functions/local/outbox.js";
 import { AliyunSmsProvider } from "../../functions/providers/aliyun.js";
 import { EndUserMessagingProvider } from "../../functions/providers/end-user-messaging.js";
@@ -100,5 +100,56 @@ describe("an ambiguous send (the provider held the request past the timeout) set
       "receipt-recorded",
     );
     expect(await decision()).toMatchObject({ outcome: "sent", delivery: "failed" });
+  });
+});
+
+describe("a send whose step died between the provider call and its decision", () => {
+  it("is given up as sent with delivery unknown, and its receipt (by the echoed reference) still settles it", async () => {
+    const { shop } = await virtualShop("2026-06-18T11:00:00+08:00");
+    const created = orderCreated("2026-06-18T10:00:00+08:00", { id: "crash1" });
+    if (created.type !== "order.created") throw new Error("unreachable");
+    await shop.store.recordOrderCreated(created.order, created.at);
+    // The step claimed the ledger entry and sent; the process died before anything else was written.
+    await shop.store.claimStep("payment-reminder", "crash1", "first", "2026-06-18T03:00:00.000Z");
+    const sms: SmsProvider = {
+      name: "end-user-messaging",
+      send: async () => {
+        throw new Error("the provider is not called again for a held claim");
+      },
+    };
+    // The state machine's retries ran out (StepInFlightError: the claim is held), so GiveUp runs.
+    await advanceStep(
+      {
+        config: shop.config,
+        clock: systemClock,
+        store: shop.store,
+        sms,
+        operators: new OutboxOperatorChannel(shop.store, systemClock, undefined),
+        rateLimiter: new ReservedSendRate(shop.store, systemClock, sms.name, 20),
+        coupons: { issue: async () => "unused" },
+      },
+      {
+        journey: "payment-reminder",
+        orderId: "crash1",
+        customerId: "c-crash1",
+        enteredAt: created.at,
+        next: { kind: "wait", step: "first", sendAt: "2026-06-18T11:00:00+08:00" },
+        failure: { Error: "StepInFlightError", Cause: "claim held" },
+      },
+    );
+    const decision = async () => (await shop.store.listDecisions()).find((d) => d.orderId === "crash1");
+    expect(await decision()).toMatchObject({ outcome: "sent", delivery: "unknown" });
+    const [receipt] = fromSnsNotification(
+      JSON.stringify({
+        eventType: "TEXT_DELIVERED",
+        messageId: "id-the-step-never-stored",
+        context: { reference: "payment-reminder:crash1:first" },
+      }),
+      "2026-06-18T03:05:00.000Z",
+    );
+    expect(await applyInbound({ store: shop.store, config: shop.config }, receipt as never)).toBe(
+      "receipt-recorded",
+    );
+    expect(await decision()).toMatchObject({ outcome: "sent", delivery: "delivered" });
   });
 });
