@@ -3,7 +3,7 @@
  * measured in the same run (or a count), so it holds on a noisy shared machine. Prints a table and writes
  * `bench/results.json`. Not part of `npm test`: tests never assert wall-clock times.
  *
- * `--only ingest,cold-start,cost,simulation,send-rate,peak-day` runs some of them. The default sizes are the
+ * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults` runs some of them. The default sizes are the
  * issue's (10,000 simulated orders, a burst of 10,000 messages, 100,000 peak-day orders): about 20 minutes on
  * 2 cores; flags such as `--sim-orders 1000` make a quicker run.
  */
@@ -39,6 +39,7 @@ import { VirtualClock } from "../functions/local/virtual-clock.js";
 import { SnsSmsProvider } from "../functions/providers/sns.js";
 import { HANDLERS, type HandlerName } from "../infra/shopcare-stack.js";
 import { FakeSmsApis } from "../tests/support/fake-providers.js";
+import { runFaultInjection } from "../tests/support/fault-run.js";
 import { buildLambdaBundle, LAMBDA_ENV } from "../tests/support/lambda-bundles.js";
 import { genericHeaders } from "../tests/support/webhooks.js";
 
@@ -55,6 +56,9 @@ const { values: flags } = parseArgs({
     "peak-orders": { type: "string", default: "100000" },
     "start-quota": { type: "string", default: "100" },
     "stop-quota": { type: "string", default: "20" },
+    // The fault-injection run: a synthetic month through router, dispatch and machines with faults.
+    "fault-orders": { type: "string", default: "10000" },
+    seed: { type: "string", default: "7" },
     // The send-rate run's table: DynamoDB Local (the figure) or the in-memory table, which leaves the
     // pacing alone on the cores, to tell its share from DynamoDB Local's at higher rates.
     "send-store": { type: "string", default: "dynamodb-local" },
@@ -624,6 +628,29 @@ async function peakDay(_dynamo?: unknown) {
 }
 
 /** The most events in any sliding second, of times in the order the virtual clock gave them (ascending). */
+async function faults(_dynamo?: unknown) {
+  const seed = num("seed");
+  const orders = num("fault-orders");
+  const started = performance.now();
+  const report = await runFaultInjection({ orders, days: 30, seed });
+  const seconds = (performance.now() - started) / 1000;
+  const broken =
+    report.lost + report.duplicated + report.sentAfterOptOut + report.unsettled + report.undecided;
+  const injected = Object.entries(report.faults)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, count]) => `${kind} ${count}`)
+    .join(", ");
+  for (const line of report.details.slice(0, 20)) process.stderr.write(`  ${line}\n`);
+  record({
+    figure: "fault injection: lost / duplicated / sent after opt-out / unsettled / undecided",
+    value: broken,
+    unit: "",
+    target: "0 of each",
+    met: broken === 0,
+    detail: `${orders} orders, seed ${seed} (reproduce: npm run bench -- --only faults --fault-orders ${orders} --seed ${seed}): lost ${report.lost}, duplicated ${report.duplicated}, sent after opt-out ${report.sentAfterOptOut}, unsettled ${report.unsettled}, undecided ${report.undecided}; ${report.webhooks} webhook deliveries, ${report.providerCalls} provider calls, ${report.decisions} decisions in ${round(seconds, 1)} s; faults injected: ${injected}`,
+  });
+}
+
 function peakPerSecond(times: readonly number[]): number {
   let peak = 0;
   for (let i = 0, j = 0; i < times.length; i += 1) {
@@ -643,6 +670,7 @@ const runs = {
   simulation,
   "send-rate": sendRate,
   "peak-day": peakDay,
+  faults,
 };
 const RUN_ORDER = Object.keys(runs);
 const RESULTS = "bench/results.json";

@@ -183,6 +183,19 @@ export async function checkStep(
     // A retried or duplicated execution: the step was decided before, so it is not decided again.
     return { ...state, next: { kind: "delivered", step, outcome: existing.outcome } };
   }
+  if (existing?.status === "pending") {
+    // A claim is held: a live step decides it itself (retry later); a stale one died mid-send, so the
+    // message may be out. Re-checking it as a fresh step would hold or skip it and leave the claim forever.
+    if (context.now.getTime() - Date.parse(existing.claimedAt) <= STALE_CLAIM_MS)
+      throw new StepInFlightError(state.journey, subjectId, step);
+    const message = await journey.message(context, step);
+    await decideHeldClaim(deps, deps.config.sms.provider, state, step, {
+      customerId: context.customerId,
+      to: context.customer?.phone,
+      template: message.templateId,
+    });
+    return { ...state, next: { kind: "delivered", step, outcome: "sent" } };
+  }
   if (state.awaitingOrder && context.order?.createdAt !== undefined) {
     // The order arrived during the grace period and its own execution decides the step: end quietly.
     return { ...state, next: { kind: "done" } };
@@ -380,13 +393,15 @@ export async function deliverStep(
     }
     if (kind === "ambiguous") {
       const segments = countSegments(text).segments;
-      // No message id came back: the receipt will name the send by its reference (out_id, Context).
-      await deps.store.putMessageRef(
-        deps.sms.name,
-        { reference },
-        { journey: state.journey, subjectId, step },
-        deps.clock.now(),
-      );
+      // No message id came back: the receipt will name the send by its reference (out_id, Context),
+      // which names the step itself unless it was cut to 64 characters.
+      if (reference !== ledgerKey)
+        await deps.store.putMessageRef(
+          deps.sms.name,
+          { reference },
+          { journey: state.journey, subjectId, step },
+          deps.clock.now(),
+        );
       return finish(
         "sent",
         { to, template: message.templateId, text, segments, delivery: "unknown" },
@@ -452,28 +467,51 @@ async function giveUpStep(
   const existing = (await deps.store.listLedger(state.journey, subjectId)).get(step);
   if (existing?.status === "final")
     return { ...rest, next: { kind: "delivered", step, outcome: existing.outcome } };
-  // A claim was held and never settled (a crash between the provider call and the decision): the message
-  // may be out. Its receipt can still settle it by the reference the provider echoes.
-  await deps.store.putMessageRef(
-    deps.sms.name,
-    { reference: ledgerReference(ledgerKeyOf(state.journey, subjectId, step)) },
-    { journey: state.journey, subjectId, step },
-    deps.clock.now(),
-  );
-  await recordDecision(
+  await decideHeldClaim(
     deps,
-    subjectId,
-    decision(deps, state, step, "sent", {
-      customerId,
-      to,
-      template: message.templateId,
-      delivery: "unknown",
-    }),
-    true,
-    { error: failure?.Error },
+    deps.sms.name,
+    state,
+    step,
+    { customerId, to, template: message.templateId },
+    failure?.Error,
   );
   return { ...rest, next: { kind: "delivered", step, outcome: "sent" } };
 }
+
+/**
+ * Decides a step whose claim was taken and never settled: the step died between its provider call and its
+ * decision, so the message may be out. Recorded as sent with `delivery: unknown` (never resent); its receipt
+ * can still settle it by the reference the provider echoes.
+ */
+async function decideHeldClaim(
+  deps: StepDeps,
+  /** The provider receipts come from (for a reference cut to 64 characters). */
+  provider: string,
+  state: ExecutionState,
+  step: string,
+  details: { readonly customerId?: string; readonly to?: string; readonly template: string },
+  error?: string,
+): Promise<void> {
+  const subjectId = JOURNEYS[state.journey].subjectId(state);
+  const ledgerKey = ledgerKeyOf(state.journey, subjectId, step);
+  if (ledgerReference(ledgerKey) !== ledgerKey)
+    await deps.store.putMessageRef(
+      provider,
+      { reference: ledgerReference(ledgerKey) },
+      { journey: state.journey, subjectId, step },
+      deps.clock.now(),
+    );
+  await recordDecision(
+    deps,
+    subjectId,
+    decision(deps, state, step, "sent", { ...details, delivery: "unknown" }),
+    true,
+    error ? { error } : {},
+  );
+}
+
+/** A claim older than this has no live step behind it (the step Lambda's timeout is 30 s). */
+const STALE_CLAIM_MS = 120_000;
 
 /**
  * The journey loop's one task, run when a step is due: check it, send it or hand it off, then plan the
@@ -511,15 +549,27 @@ export async function skipUpcomingStep(deps: StepDeps, state: ExecutionState, re
   const context = await loadJourneyContext(deps, journey, state);
   const next = journey.plan(context);
   if (next.kind !== "wait") return;
-  await recordDecision(
+  const template = (await journey.message(context, next.step)).templateId;
+  const skipped = await recordDecision(
     deps,
     journey.subjectId(state),
     decision(deps, state, next.step, "skipped", {
       customerId: context.customerId,
       reason,
-      template: (await journey.message(context, next.step)).templateId,
+      template,
       to: context.customer?.phone,
     }),
     false,
   );
+  if (skipped) return;
+  // The step holds a claim: a live step decides it itself, but a stale one died mid-send, and with its
+  // execution stopped nobody else would ever decide it.
+  const held = context.ledger.get(next.step);
+  const claimedAt = held?.status === "pending" ? Date.parse(held.claimedAt) : Number.NaN;
+  if (deps.clock.now().getTime() - claimedAt > STALE_CLAIM_MS)
+    await decideHeldClaim(deps, deps.config.sms.provider, state, next.step, {
+      customerId: context.customerId,
+      to: context.customer?.phone,
+      template,
+    });
 }

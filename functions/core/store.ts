@@ -80,6 +80,32 @@ export type OrderFact = Partial<
 /** Index sort keys compare as DynamoDB compares them: by their UTF-8 bytes, which for these is by code unit. */
 const compareIndexKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * A receipt for a send whose decision is not written yet (its step is still in flight, or died and waits
+ * for GiveUp): the sender should push it again later (Aliyun retries a non-200, SNS retries Lambda).
+ */
+export class ReceiptTooEarlyError extends Error {
+  constructor(reference: string) {
+    super(`the send ${reference} is not decided yet: push the receipt again later`);
+    this.name = "ReceiptTooEarlyError";
+  }
+}
+
+/**
+ * The step a reference names, read from the reference itself (`<journey>:<subject>:<step>`, journeys and
+ * steps have no colon): a reference shorter than 64 characters was not cut.
+ */
+function refOfReference(reference: string): MessageRef | undefined {
+  if (reference.length >= 64) return undefined;
+  const parts = reference.split(":");
+  if (parts.length < 3) return undefined;
+  return {
+    journey: parts[0] as MessageRef["journey"],
+    subjectId: parts.slice(1, -1).join(":"),
+    step: parts.at(-1) as string,
+  };
+}
+
 /** The message-ref key of a send known only by its ledger reference. */
 const referenceKey = (reference: string) => `ref:${reference}`;
 
@@ -449,10 +475,16 @@ export class Store {
   private async update(
     key: Record<string, string>,
     fields: Record<string, FieldUpdate>,
-    options: { condition?: string; returnNew?: boolean } = {},
+    options: {
+      condition?: string;
+      /** Placeholders the condition uses beyond the fields'. */
+      conditionNames?: Record<string, string>;
+      conditionValues?: Record<string, unknown>;
+      returnNew?: boolean;
+    } = {},
   ): Promise<Record<string, unknown> | undefined> {
-    const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
+    const names: Record<string, string> = { ...options.conditionNames };
+    const values: Record<string, unknown> = { ...options.conditionValues };
     const sets = Object.entries(fields).map(([field, { value, keepExisting }]) => {
       names[`#${field}`] = field;
       values[`:${field}`] = value;
@@ -700,19 +732,30 @@ export class Store {
       );
     const ref =
       (await lookup(receipt.messageId)) ??
-      (receipt.reference ? await lookup(referenceKey(receipt.reference)) : undefined);
+      (receipt.reference
+        ? ((await lookup(referenceKey(receipt.reference))) ?? refOfReference(receipt.reference))
+        : undefined);
     if (!ref) return false;
+    const key = { pk: `JOURNEY#${ref.journey}#${ref.subjectId}`, sk: `STEP#${ref.step}` };
     try {
+      // Only on the decision: on a claim still in flight, the decision's own write would replace it.
       await this.update(
-        { pk: `JOURNEY#${ref.journey}#${ref.subjectId}`, sk: `STEP#${ref.step}` },
+        key,
         { delivery: { value: delivery }, deliveryAt: { value: at } },
-        { condition: "attribute_exists(pk)" },
+        {
+          condition: "attribute_exists(pk) AND #status = :final",
+          conditionNames: { "#status": "status" },
+          conditionValues: { ":final": "final" },
+        },
       );
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+    const entry = await this.getItem(key);
+    if (entry?.status === "pending")
+      throw new ReceiptTooEarlyError(`${ref.journey}:${ref.subjectId}:${ref.step}`);
+    return false;
   }
 
   /** Opts a phone number out of marketing from `at` (the earliest opt-out is kept). */

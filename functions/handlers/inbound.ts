@@ -13,7 +13,7 @@ import {
   type InboundMessage,
   LocalReplySchema,
 } from "../core/inbound.js";
-import type { Store } from "../core/store.js";
+import { ReceiptTooEarlyError, type Store } from "../core/store.js";
 import { logger } from "./logger.js";
 
 /** What the inbound handlers need. */
@@ -104,7 +104,14 @@ export function createInboundHttpHandler(
       return json(404, { error: `no inbound route ${path}` });
     }
     const outcomes = [];
-    for (const message of messages) outcomes.push(await applyInbound(deps, message));
+    try {
+      for (const message of messages) outcomes.push(await applyInbound(deps, message));
+    } catch (error) {
+      // Not decided yet: a non-200 makes Aliyun push the whole batch again (1, 5, 10 minutes later), and
+      // what was applied already applies the same way again.
+      if (error instanceof ReceiptTooEarlyError) return json(503, { error: error.message });
+      throw error;
+    }
     logger.info("inbound applied", { path, outcomes });
     return path.includes("/aliyun/") ? json(200, { code: 0, msg: "成功" }) : json(200, { outcomes });
   };

@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { runFaultInjection } from "../support/fault-run.js";
+
+describe("a fault-injection month (seeded; `npm run bench -- --only faults` runs it at full size)", () => {
+  it("loses nothing, sends nothing twice or after an opt-out, settles every ambiguous send whose receipt came, leaves no step undecided", async () => {
+    const report = await runFaultInjection({ orders: 300, days: 30, seed: 20 });
+    // Every kind of fault happened at least once, or the run proves nothing about it.
+    for (const kind of [
+      "dynamoThrottle",
+      "provider5xx",
+      "providerThrottle",
+      "providerTimeout",
+      "crashAfterClaim",
+      "crashAfterSend",
+      "duplicateDelivery",
+      "concurrentDelivery",
+      "reorder",
+      "enqueueFailure",
+      "queueRedelivery",
+      "optOutDuringSend",
+    ])
+      expect(report.faults[kind], kind).toBeGreaterThan(0);
+    expect(report.details).toEqual([]);
+    expect(report).toMatchObject({ lost: 0, duplicated: 0, sentAfterOptOut: 0, unsettled: 0, undecided: 0 });
+    expect(report.decisions).toBeGreaterThan(300);
+  });
+});
