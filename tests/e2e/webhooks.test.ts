@@ -213,6 +213,15 @@ describe("webhooks from real sources through the real HTTP server", () => {
       return JSON.stringify(param);
     };
     const form = { "content-type": "application/x-www-form-urlencoded" };
+    /** An order created and shipped under a tracking number, through the generic webhook. */
+    const shipOrder = async (orderId: string, carrier: string, trackingNo: string) => {
+      const body = JSON.stringify([
+        orderCreated("2026-06-18T12:00:00+08:00", { id: orderId }),
+        { type: "order.shipped", at: "2026-06-19T12:00:00+08:00", orderId, carrier, trackingNo },
+      ]);
+      await post("/webhooks/generic", body, genericHeaders(body, clock.now()));
+      await shop.queue.drain();
+    };
 
     it("maps a signed push to a parcel event and answers in Kuaidi100's format", async () => {
       const created = JSON.stringify(orderCreated("2026-06-18T12:00:00+08:00", { id: "k1" }));
@@ -227,18 +236,7 @@ describe("webhooks from real sources through the real HTTP server", () => {
 
     it("finds the order by tracking number, refuses a wrong sign (401) and an unknown number (400)", async () => {
       // Its own shipped order, so the test holds alone.
-      const shipped = JSON.stringify([
-        orderCreated("2026-06-18T12:00:00+08:00", { id: "k-track" }),
-        {
-          type: "order.shipped",
-          at: "2026-06-19T12:00:00+08:00",
-          orderId: "k-track",
-          carrier: "SF",
-          trackingNo: "SF9990000000001",
-        },
-      ]);
-      await post("/webhooks/generic", shipped, genericHeaders(shipped, clock.now()));
-      await shop.queue.drain();
+      await shipOrder("k-track", "SF", "SF9990000000001");
       const byNumber = await post("/webhooks/kuaidi100", kuaidi100Form(push("3", "SF9990000000001")), form);
       const wrongSign = await post("/webhooks/kuaidi100", kuaidi100Form(push("3"), "other-salt"), form);
       const unknown = await post("/webhooks/kuaidi100", kuaidi100Form(push("3", "YT0000000000")), form);
@@ -257,18 +255,7 @@ describe("webhooks from real sources through the real HTTP server", () => {
       const from = clock.now();
       const early = await post("/webhooks/kuaidi100", kuaidi100Form(push("3", "ZT5550001")), form);
       expect(early.status).toBe(400);
-      const created = JSON.stringify([
-        orderCreated("2026-06-18T12:00:00+08:00", { id: "k2" }),
-        {
-          type: "order.shipped",
-          at: "2026-06-19T12:00:00+08:00",
-          orderId: "k2",
-          carrier: "ZTO",
-          trackingNo: "ZT5550001",
-        },
-      ]);
-      await post("/webhooks/generic", created, genericHeaders(created, clock.now()));
-      await shop.queue.drain();
+      await shipOrder("k2", "ZTO", "ZT5550001");
 
       const replay = await fetch(`${http.url}/admin/replay`, {
         method: "POST",

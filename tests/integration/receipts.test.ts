@@ -6,6 +6,7 @@ import type { SmsProvider } from "../../functions/core/messaging.js";
 import { ReservedSendRate } from "../../functions/core/rate-limit.js";
 import { advanceStep, deliverStep } from "../../functions/core/steps.js";
 import { OutboxOperatorChannel } from "../../functions/local/outbox.js";
+import type { LocalShop } from "../../functions/local/runtime.js";
 import { AliyunSmsProvider } from "../../functions/providers/aliyun.js";
 import { EndUserMessagingProvider } from "../../functions/providers/end-user-messaging.js";
 import { FakeSmsApis } from "../support/fake-providers.js";
@@ -15,6 +16,19 @@ const fake = new FakeSmsApis({ aliyunSecret: "s3cret" });
 beforeAll(() => fake.start());
 afterAll(() => fake.stop());
 
+/** What the send step needs, on a local shop's table, sending through `sms`. */
+function stepDeps(shop: LocalShop, sms: SmsProvider) {
+  return {
+    config: shop.config,
+    clock: systemClock,
+    store: shop.store,
+    sms,
+    operators: new OutboxOperatorChannel(shop.store, systemClock, undefined),
+    rateLimiter: new ReservedSendRate(shop.store, systemClock, sms.name, 20),
+    coupons: { issue: async () => "unused" },
+  };
+}
+
 /** A payment reminder's first step sent through `sms` while the provider holds the request: ambiguous. */
 async function ambiguousSend(sms: SmsProvider, orderId: string) {
   const { shop } = await virtualShop("2026-06-18T11:00:00+08:00");
@@ -22,24 +36,13 @@ async function ambiguousSend(sms: SmsProvider, orderId: string) {
   if (created.type !== "order.created") throw new Error("unreachable");
   await shop.store.recordOrderCreated(created.order, created.at);
   fake.behaviour.stallNext = 1;
-  await deliverStep(
-    {
-      config: shop.config,
-      clock: systemClock,
-      store: shop.store,
-      sms,
-      operators: new OutboxOperatorChannel(shop.store, systemClock, undefined),
-      rateLimiter: new ReservedSendRate(shop.store, systemClock, sms.name, 20),
-      coupons: { issue: async () => "unused" },
-    },
-    {
-      journey: "payment-reminder",
-      orderId,
-      customerId: `c-${orderId}`,
-      enteredAt: created.at,
-      next: { kind: "send", step: "first" },
-    },
-  );
+  await deliverStep(stepDeps(shop, sms), {
+    journey: "payment-reminder",
+    orderId,
+    customerId: `c-${orderId}`,
+    enteredAt: created.at,
+    next: { kind: "send", step: "first" },
+  });
   const decision = async () => (await shop.store.listDecisions()).find((d) => d.orderId === orderId);
   expect(await decision()).toMatchObject({ outcome: "sent", delivery: "unknown" });
   return { shop, decision };
@@ -118,25 +121,14 @@ describe("a send whose step died between the provider call and its decision", ()
       },
     };
     // The state machine's retries ran out (StepInFlightError: the claim is held), so GiveUp runs.
-    await advanceStep(
-      {
-        config: shop.config,
-        clock: systemClock,
-        store: shop.store,
-        sms,
-        operators: new OutboxOperatorChannel(shop.store, systemClock, undefined),
-        rateLimiter: new ReservedSendRate(shop.store, systemClock, sms.name, 20),
-        coupons: { issue: async () => "unused" },
-      },
-      {
-        journey: "payment-reminder",
-        orderId: "crash1",
-        customerId: "c-crash1",
-        enteredAt: created.at,
-        next: { kind: "wait", step: "first", sendAt: "2026-06-18T11:00:00+08:00" },
-        failure: { Error: "StepInFlightError", Cause: "claim held" },
-      },
-    );
+    await advanceStep(stepDeps(shop, sms), {
+      journey: "payment-reminder",
+      orderId: "crash1",
+      customerId: "c-crash1",
+      enteredAt: created.at,
+      next: { kind: "wait", step: "first", sendAt: "2026-06-18T11:00:00+08:00" },
+      failure: { Error: "StepInFlightError", Cause: "claim held" },
+    });
     const decision = async () => (await shop.store.listDecisions()).find((d) => d.orderId === "crash1");
     expect(await decision()).toMatchObject({ outcome: "sent", delivery: "unknown" });
     const [receipt] = fromSnsNotification(
