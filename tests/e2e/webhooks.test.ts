@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JourneyStarter } from "../../functions/core/dispatch.js";
-import { createWebhookRouter } from "../../functions/handlers/ingest.js";
+import { createWebhookRouter, type EventQueue } from "../../functions/handlers/ingest.js";
 import { LOCAL_WEBHOOK_SECRET, type LocalShop } from "../../functions/local/runtime.js";
 import { startHttpServer } from "../../functions/local/server.js";
 import type { VirtualClock } from "../../functions/local/virtual-clock.js";
@@ -273,33 +273,44 @@ describe("webhooks from real sources through the real HTTP server", () => {
   });
 });
 
+/**
+ * A local shop whose generic webhook route queues through `enqueue` instead of the shop's queue, on a real
+ * HTTP server; `send` posts one signed body to it.
+ */
+async function shopWithQueue(enqueue: EventQueue["enqueue"]) {
+  const { shop, clock } = await virtualShop("2026-06-18T10:00:00+08:00");
+  const router = createWebhookRouter({
+    config: shop.config,
+    store: shop.store,
+    clock,
+    secrets: { get: async () => LOCAL_WEBHOOK_SECRET },
+    queue: { enqueue },
+  });
+  const http = await startHttpServer([{ method: "POST", path: "/webhooks/generic", handler: router }]);
+  const send = (body: string) =>
+    fetch(`${http.url}/webhooks/generic`, {
+      method: "POST",
+      body,
+      headers: genericHeaders(body, clock.now()),
+    });
+  return { shop, http, send };
+}
+
 describe("a delivery whose events could not be queued", () => {
   it("fails with 5xx, and the sender's retry queues it and finishes its archived copy", async () => {
-    const { shop, clock } = await virtualShop("2026-06-18T10:00:00+08:00");
     const queued: string[] = [];
     let queueDown = true;
-    const router = createWebhookRouter({
-      config: shop.config,
-      store: shop.store,
-      clock,
-      secrets: { get: async () => LOCAL_WEBHOOK_SECRET },
-      queue: {
-        enqueue: async (_events, webhookId) => {
-          if (queueDown) throw new Error("SQS unavailable");
-          queued.push(webhookId);
-        },
-      },
+    const {
+      shop,
+      http,
+      send: post,
+    } = await shopWithQueue(async (_events, webhookId) => {
+      if (queueDown) throw new Error("SQS unavailable");
+      queued.push(webhookId);
     });
-    const http = await startHttpServer([{ method: "POST", path: "/webhooks/generic", handler: router }]);
     try {
       const body = JSON.stringify(orderCreated("2026-06-18T10:00:00+08:00", { id: "q1" }));
-      const send = () =>
-        fetch(`${http.url}/webhooks/generic`, {
-          method: "POST",
-          body,
-          headers: genericHeaders(body, clock.now()),
-        });
-
+      const send = () => post(body);
       const failed = await send();
       queueDown = false;
       const retried = await send();
@@ -320,39 +331,28 @@ describe("a delivery whose events could not be queued", () => {
 
 describe("two deliveries of one webhook at once, while the queue fails once", () => {
   it("queues the events from the retry when the first attempt, still queueing as the retry arrives, then fails", async () => {
-    const { shop, clock } = await virtualShop("2026-06-18T10:00:00+08:00");
     const queued: string[] = [];
     let calls = 0;
     let retryDone: () => void = () => {};
     const retryFinished = new Promise<void>((resolve) => {
       retryDone = resolve;
     });
-    const router = createWebhookRouter({
-      config: shop.config,
-      store: shop.store,
-      clock,
-      secrets: { get: async () => LOCAL_WEBHOOK_SECRET },
-      queue: {
-        enqueue: async (_events, webhookId) => {
-          calls += 1;
-          // The first attempt is slow (the sender gives up waiting and retries), then fails.
-          if (calls === 1) {
-            await retryFinished;
-            throw new Error("SQS unavailable");
-          }
-          queued.push(webhookId);
-        },
-      },
+    const {
+      shop,
+      http,
+      send: post,
+    } = await shopWithQueue(async (_events, webhookId) => {
+      calls += 1;
+      // The first attempt is slow (the sender gives up waiting and retries), then fails.
+      if (calls === 1) {
+        await retryFinished;
+        throw new Error("SQS unavailable");
+      }
+      queued.push(webhookId);
     });
-    const http = await startHttpServer([{ method: "POST", path: "/webhooks/generic", handler: router }]);
     try {
       const body = JSON.stringify(orderCreated("2026-06-18T10:00:00+08:00", { id: "overlap" }));
-      const send = () =>
-        fetch(`${http.url}/webhooks/generic`, {
-          method: "POST",
-          body,
-          headers: genericHeaders(body, clock.now()),
-        });
+      const send = () => post(body);
       const first = send();
       while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       const retry = await send();
