@@ -1,6 +1,7 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { parseShopConfig } from "../../functions/core/config.js";
+import type { JourneyStarter } from "../../functions/core/dispatch.js";
 import type { ShopEvent } from "../../functions/core/events.js";
 import { applyInbound } from "../../functions/core/inbound.js";
 import { type SmsMessage, type SmsProvider, SmsSendError } from "../../functions/core/messaging.js";
@@ -29,8 +30,12 @@ export interface FaultRates {
   readonly providerThrottle: number;
   /** The provider call times out after the request left: maybe sent. */
   readonly providerTimeout: number;
+  /** The step dies before its claim is written. */
+  readonly crashBeforeClaim: number;
   /** The step dies after its claim, before the provider call (its claim stays held). */
   readonly crashAfterClaim: number;
+  /** Dispatch dies in the middle of a batch, before an execution start or stop. */
+  readonly dispatchCrash: number;
   /** The step dies after the provider accepted, before the decision is written. */
   readonly crashAfterSend: number;
   /** A webhook delivered twice, one after the other / both at once. */
@@ -54,7 +59,9 @@ export const DEFAULT_FAULT_RATES: FaultRates = {
   provider5xx: 0.03,
   providerThrottle: 0.03,
   providerTimeout: 0.03,
+  crashBeforeClaim: 0.02,
   crashAfterClaim: 0.02,
+  dispatchCrash: 0.01,
   crashAfterSend: 0.02,
   duplicateDelivery: 0.03,
   concurrentDelivery: 0.03,
@@ -144,10 +151,17 @@ class FaultyTable extends MemoryTable {
         throw new Error("crashed: the step's process died here");
       }
     }
+    const item = request.input?.Item;
+    if (
+      this.injecting &&
+      request.kind === "Put" &&
+      item?.status === "pending" &&
+      this.chance("crashBeforeClaim", text)
+    )
+      throw new Error("crashed before the claim (injected)");
     if (this.injecting && this.chance("dynamoThrottle", text))
       throw new ProvisionedThroughputExceededException({ message: "throttled (injected)", $metadata: {} });
     const answer = await super.send(command);
-    const item = request.input?.Item;
     if (request.kind === "Put" && item && String(item.sk).startsWith("STEP#")) {
       const claim = `${item.pk}|${item.sk}`;
       if (item.status === "pending") this.pendingClaims.add(claim);
@@ -279,10 +293,23 @@ export async function runFaultInjection(options: {
     },
   };
 
+  // Dispatch dying mid-batch, just before it starts or stops an execution: the record is redelivered.
+  let engine: JourneyStarter | undefined;
+  const journeys: JourneyStarter = {
+    start: async (journey, name, input) => {
+      if (chance("dispatchCrash", `start ${name}`)) throw new Error("dispatch crashed (injected)");
+      return engine?.start(journey, name, input);
+    },
+    stop: async (journey, name) => {
+      if (chance("dispatchCrash", `stop ${name}`)) throw new Error("dispatch crashed (injected)");
+      return engine?.stop(journey, name);
+    },
+  };
   const shop = await createLocalShop({
     config,
     clock,
     activity: clock,
+    journeys,
     dynamo: table,
     template: synthesizeTemplate(config),
     retryIntervalMs: 0,
@@ -306,6 +333,7 @@ export async function runFaultInjection(options: {
     },
   });
   shopRef = shop;
+  engine = shop.engine;
 
   // Ingest as on AWS: the router, with an enqueue that sometimes fails and an SQS that sometimes
   // delivers a message twice.
