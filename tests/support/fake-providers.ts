@@ -35,6 +35,11 @@ export interface FakeBehaviour {
    * Messaging `AccessDeniedException`, both HTTP 403): a role or key that is not allowed to send.
    */
   denied?: boolean;
+  /**
+   * The meter's clock: a test's virtual clock, so what the bucket sees does not depend on how fast or
+   * loaded the machine is. @default Date.now
+   */
+  now?: () => number;
   /** The Aliyun AccessKey secret requests must be signed with. */
   aliyunSecret?: string;
 }
@@ -69,7 +74,7 @@ export class FakeSmsApis extends LoopbackFake {
     }
     const rate = this.behaviour.perSecond;
     if (rate !== undefined) {
-      const now = Date.now();
+      const now = (this.behaviour.now ?? Date.now)();
       const bucket = this.bucket ?? { tokens: rate, at: now };
       const tokens = Math.min(rate, bucket.tokens + ((now - bucket.at) / 1000) * rate);
       if (tokens < 1) {
