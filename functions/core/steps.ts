@@ -262,6 +262,28 @@ function ledgerReference(ledgerKey: string): string {
 }
 
 /**
+ * A reference names its step itself (the store reads it back from a receipt), unless it was cut to 64
+ * characters: then a message ref under the cut reference says which step it was.
+ */
+async function keepCutReference(
+  deps: StepDeps,
+  provider: string,
+  state: ExecutionState,
+  subjectId: string,
+  step: string,
+): Promise<void> {
+  const ledgerKey = ledgerKeyOf(state.journey, subjectId, step);
+  const reference = ledgerReference(ledgerKey);
+  if (reference === ledgerKey) return;
+  await deps.store.putMessageRef(
+    provider,
+    { reference },
+    { journey: state.journey, subjectId, step },
+    deps.clock.now(),
+  );
+}
+
+/**
  * Deliver: sends the SMS (or raises the handoff) exactly once per (journey, subject, step). The ledger
  * claim is written before the provider call, so a retry or a duplicate execution never sends twice.
  * A provider failure that certainly sent nothing frees the claim for the state machine's retry; a
@@ -393,15 +415,8 @@ export async function deliverStep(
     }
     if (kind === "ambiguous") {
       const segments = countSegments(text).segments;
-      // No message id came back: the receipt will name the send by its reference (out_id, Context),
-      // which names the step itself unless it was cut to 64 characters.
-      if (reference !== ledgerKey)
-        await deps.store.putMessageRef(
-          deps.sms.name,
-          { reference },
-          { journey: state.journey, subjectId, step },
-          deps.clock.now(),
-        );
+      // No message id came back: the receipt will name the send by its reference (out_id, Context).
+      await keepCutReference(deps, deps.sms.name, state, subjectId, step);
       return finish(
         "sent",
         { to, template: message.templateId, text, segments, delivery: "unknown" },
@@ -493,14 +508,7 @@ async function decideHeldClaim(
   error?: string,
 ): Promise<void> {
   const subjectId = JOURNEYS[state.journey].subjectId(state);
-  const ledgerKey = ledgerKeyOf(state.journey, subjectId, step);
-  if (ledgerReference(ledgerKey) !== ledgerKey)
-    await deps.store.putMessageRef(
-      provider,
-      { reference: ledgerReference(ledgerKey) },
-      { journey: state.journey, subjectId, step },
-      deps.clock.now(),
-    );
+  await keepCutReference(deps, provider, state, subjectId, step);
   await recordDecision(
     deps,
     subjectId,

@@ -106,6 +106,15 @@ function refOfReference(reference: string): MessageRef | undefined {
   };
 }
 
+/** One query per index partition, merged into the index's own sort order (by `sortKey`). */
+async function acrossShards(
+  query: (shard: number) => Promise<Record<string, unknown>[]>,
+  sortKey: string,
+): Promise<Record<string, unknown>[]> {
+  const shards = await Promise.all(Array.from({ length: INDEX_SHARDS }, (_, shard) => query(shard)));
+  return shards.flat().sort((a, b) => compareIndexKeys(String(a[sortKey]), String(b[sortKey])));
+}
+
 /** The message-ref key of a send known only by its ledger reference. */
 const referenceKey = (reference: string) => `ref:${reference}`;
 
@@ -930,15 +939,11 @@ export class Store {
 
   /** All decisions, oldest first (the audit trail behind `simulate` and reports). */
   async listDecisions(): Promise<DecisionRecord[]> {
-    const shards = await Promise.all(
-      Array.from({ length: INDEX_SHARDS }, (_, shard) =>
-        this.queryAll(`DECISIONS#${shard}`, { index: true }),
-      ),
+    const items = await acrossShards(
+      (shard) => this.queryAll(`DECISIONS#${shard}`, { index: true }),
+      "gsi1sk",
     );
-    return shards
-      .flat()
-      .sort((a, b) => compareIndexKeys(String(a.gsi1sk), String(b.gsi1sk)))
-      .map(canonicalDecision);
+    return items.map(canonicalDecision);
   }
 
   /**
@@ -986,8 +991,8 @@ export class Store {
 
   /** Kept webhooks received in [from, to), oldest first, for replay. */
   async listWebhooks(from: Date, to: Date): Promise<ArchivedWebhook[]> {
-    const shards = await Promise.all(
-      Array.from({ length: INDEX_SHARDS }, (_, shard) =>
+    const keys = await acrossShards(
+      (shard) =>
         this.allPages((startKey) =>
           this.doc.send(
             this.commands.Query({
@@ -1003,10 +1008,9 @@ export class Store {
             }),
           ),
         ),
-      ),
+      "gsi2sk",
     );
     // The index holds keys only: each kept webhook is read from the table (replay is rare; ingest is not).
-    const keys = shards.flat().sort((a, b) => compareIndexKeys(String(a.gsi2sk), String(b.gsi2sk)));
     const items: Record<string, unknown>[] = [];
     for (const key of keys) {
       const item = await this.getItem({ pk: String(key.pk), sk: String(key.sk) });
