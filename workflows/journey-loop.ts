@@ -1,6 +1,14 @@
 import { Duration } from "aws-cdk-lib";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
-import { Choice, Condition, type IChainable, Succeed, Wait, WaitTime } from "aws-cdk-lib/aws-stepfunctions";
+import {
+  Choice,
+  Condition,
+  type IChainable,
+  JitterType,
+  Succeed,
+  Wait,
+  WaitTime,
+} from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
 
@@ -8,6 +16,9 @@ import type { Construct } from "constructs";
 export interface JourneyStepFunctions {
   readonly step: IFunction;
 }
+
+/** How often the Step task retries a failure that is not a held claim (after the first try). */
+export const STEP_RETRIES = 5;
 
 /** State names shared by the local runner and tests. */
 export const STATE_NAMES = {
@@ -42,17 +53,23 @@ function invoke(scope: Construct, id: string, lambdaFunction: IFunction): Lambda
 export function journeyLoop(scope: Construct, functions: JourneyStepFunctions): IChainable {
   const wait = new Wait(scope, STATE_NAMES.wait, { time: WaitTime.timestampPath("$.next.sendAt") });
   const step = invoke(scope, STATE_NAMES.step, functions.step);
+  // Full jitter (a random wait between 0 and the backoff: the Retrier's JitterStrategy, "Error handling in
+  // Step Functions", docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html): steps that
+  // failed together (a provider throttling a burst, a DynamoDB partition) retry spread out instead of
+  // colliding again. Full jitter halves the expected wait, so States.ALL tries once more: ~20 minutes.
   step.addRetry({
     errors: ["StepInFlightError"],
     interval: Duration.seconds(30),
     maxAttempts: 5,
     backoffRate: 2,
+    jitterStrategy: JitterType.FULL,
   });
   step.addRetry({
     errors: ["States.ALL"],
     interval: Duration.seconds(20),
-    maxAttempts: 4,
+    maxAttempts: STEP_RETRIES,
     backoffRate: 3,
+    jitterStrategy: JitterType.FULL,
   });
   // Retries exhausted: the same function records the step as skipped with the reason, and the loop goes on.
   // GiveUp writes to DynamoDB too, so it retries whatever fails (a throttle, a cold start timing out) for
@@ -65,6 +82,7 @@ export function journeyLoop(scope: Construct, functions: JourneyStepFunctions): 
     maxAttempts: 8,
     backoffRate: 2,
     maxDelay: Duration.hours(1),
+    jitterStrategy: JitterType.FULL,
   });
   step.addCatch(giveUp, { errors: ["States.ALL"], resultPath: "$.failure" });
   const next = new Choice(scope, STATE_NAMES.next)

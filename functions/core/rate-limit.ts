@@ -9,7 +9,15 @@ export interface SendRateLimiter {
    * `holdUntil` and then sends in it.
    */
   // biome-ignore lint/suspicious/noConfusingVoidType: a limiter that never holds resolves with nothing
-  acquire(): Promise<void | RateHold>;
+  acquire(forSend?: RateRequest): Promise<void | RateHold>;
+}
+
+/** What a send asks a slot for: the limiters here pace every send alike, but a wrapper may tell them apart. */
+export interface RateRequest {
+  /** The send's reference (its ledger key). */
+  readonly reference: string;
+  /** The number it goes to. */
+  readonly to: string;
 }
 
 /** The answer of a limiter whose next free slot is further off than a caller should wait. */

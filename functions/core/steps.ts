@@ -353,7 +353,9 @@ export async function deliverStep(
     const slot = new Date(next.rateSlot);
     if (slot > deps.clock.now()) await deps.clock.sleepUntil(slot);
   } else {
-    const granted = await releasingClaimOnFailure(() => deps.rateLimiter.acquire());
+    const granted = await releasingClaimOnFailure(() =>
+      deps.rateLimiter.acquire({ reference: ledgerReference(ledgerKey), to }),
+    );
     if (granted) {
       // The provider's rate is booked that far ahead: hold until the slot, then send in it.
       await deps.store.releaseClaim(state.journey, subjectId, step);

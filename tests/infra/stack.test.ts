@@ -255,4 +255,25 @@ describe("ShopcareStack", () => {
     expect(definition).toContain('\\"TimestampPath\\":\\"$.next.sendAt\\"');
     expect(definition).not.toContain("JSONata");
   });
+
+  it("retries the Step and GiveUp tasks with full jitter, so steps that failed together do not retry together", () => {
+    const template = Template.fromStack(synth(false).stack);
+    for (const machine of Object.values(template.findResources("AWS::StepFunctions::StateMachine"))) {
+      const definition = JSON.parse(
+        (machine.Properties.DefinitionString["Fn::Join"][1] as unknown[])
+          .map((part) => (typeof part === "string" ? part : "ARN"))
+          .join(""),
+      );
+      for (const state of ["Step", "GiveUp"]) {
+        const retriers = definition.States[state].Retry as {
+          ErrorEquals: string[];
+          JitterStrategy?: string;
+        }[];
+        const ours = retriers.filter((retrier) => !retrier.ErrorEquals.includes("Lambda.ServiceException"));
+        expect(ours.length).toBeGreaterThan(0);
+        for (const retrier of ours)
+          expect(retrier, `${state} ${retrier.ErrorEquals}`).toMatchObject({ JitterStrategy: "FULL" });
+      }
+    }
+  });
 });

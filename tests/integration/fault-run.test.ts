@@ -20,6 +20,7 @@ describe("a fault-injection month (seeded; `npm run bench -- --only faults` runs
       "enqueueFailure",
       "queueRedelivery",
       "optOutDuringSend",
+      "optOutDuringRateWait",
     ])
       expect(report.faults[kind], kind).toBeGreaterThan(0);
     expect(report.details).toEqual([]);

@@ -1,6 +1,7 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
 import { classifyAwsError, type SmsProvider } from "../../functions/core/messaging.js";
+import { STEP_RETRIES } from "../../workflows/journey-loop.js";
 import { dynamo, orderCreated, summary, virtualShop } from "../support/local.js";
 
 /** The first reminder only, due at once, any hour: the journey's fault handling is what is under test. */
@@ -22,7 +23,7 @@ describe("faults on the synthesized machines (local engine, DynamoDB Local, virt
       name: "outbox",
       send: async () => {
         sends += 1;
-        if (sends === 5) [passThrough, throttles] = [1, 2];
+        if (sends === 1 + STEP_RETRIES) [passThrough, throttles] = [1, 2];
         throw classifyAwsError({ name: "InternalError", $metadata: { httpStatusCode: 500 } });
       },
     };
@@ -48,7 +49,7 @@ describe("faults on the synthesized machines (local engine, DynamoDB Local, virt
     await shop.queue.drain();
     await clock.runUntilIdle();
     expect(failures).toEqual([]);
-    expect(sends).toBe(5);
+    expect(sends).toBe(1 + STEP_RETRIES);
     expect(throttles).toBe(0);
     const [first] = summary(await shop.store.listDecisions()).filter((decision) => decision.step === "first");
     expect(first).toMatchObject({ outcome: "skipped", reason: "provider-failed" });

@@ -5,6 +5,7 @@ import type { JourneyStarter } from "../../functions/core/dispatch.js";
 import type { ShopEvent } from "../../functions/core/events.js";
 import { applyInbound } from "../../functions/core/inbound.js";
 import { type SmsMessage, type SmsProvider, SmsSendError } from "../../functions/core/messaging.js";
+import { ReservedSendRate } from "../../functions/core/rate-limit.js";
 import { createWebhookRouter, type EventQueue } from "../../functions/handlers/ingest.js";
 import { MemoryTable } from "../../functions/local/memory-table.js";
 import { createLocalShop } from "../../functions/local/runtime.js";
@@ -49,6 +50,8 @@ export interface FaultRates {
   readonly queueRedelivery: number;
   /** The number opts out while its marketing send waits for the coupon call. */
   readonly optOutDuringSend: number;
+  /** The number opts out while its send waits for its provider rate slot. */
+  readonly optOutDuringRateWait: number;
   /** A receipt arrives within minutes / days / never. */
   readonly receiptLate: number;
   readonly receiptNever: number;
@@ -69,6 +72,7 @@ export const DEFAULT_FAULT_RATES: FaultRates = {
   enqueueFailure: 0.03,
   queueRedelivery: 0.03,
   optOutDuringSend: 0.05,
+  optOutDuringRateWait: 0.03,
   receiptLate: 0.2,
   receiptNever: 0.2,
 };
@@ -226,6 +230,7 @@ export async function runFaultInjection(options: {
   const receiptsArrived = new Set<string>();
   let messageSeq = 0;
   let shopRef: Awaited<ReturnType<typeof createLocalShop>> | undefined;
+  let rate: ReservedSendRate | undefined;
 
   const deliverReceipt = (reference: string, messageId: string, afterMs: number) => {
     clock.begin();
@@ -315,6 +320,18 @@ export async function runFaultInjection(options: {
     retryIntervalMs: 0,
     sms,
     onExecutionFailed: (name, error) => failures.push(`${name}: ${String(error)}`),
+    rateLimiter: {
+      acquire: async (forSend) => {
+        const shop = shopRef as NonNullable<typeof shopRef>;
+        rate ??= new ReservedSendRate(shop.store, clock, sms.name, config.sms.ratePerSecond);
+        const granted = await rate.acquire();
+        // The number replies TD while its send waits for the slot: recorded as the wait ends, just before
+        // the send would go out.
+        if (forSend && chance("optOutDuringRateWait", forSend.reference))
+          await shop.store.recordPhoneOptOut(forSend.to, clock.now().toISOString(), "sms-two-way");
+        return granted;
+      },
+    },
     coupons: {
       issue: async ({ customerId, idempotencyKey }) => {
         // The customer's number replies TD while the coupon call is in flight.
