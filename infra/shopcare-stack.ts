@@ -26,13 +26,13 @@ import type { CfnStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { ConfigError, type ShopConfig } from "../functions/core/config.js";
 import { parseDuration } from "../functions/core/duration.js";
-import { JourneyIdSchema } from "../functions/core/model.js";
+import { JOURNEY_IDS } from "../functions/core/journeys/index.js";
 import { TABLE_KEYS } from "../functions/core/store.js";
 import { WEBHOOK_SOURCES } from "../functions/core/webhooks/sources.js";
 import { INBOUND_PATHS } from "../functions/handlers/inbound.js";
 import { WEBHOOK_ACCEPTED_LOG, WEBHOOK_NOT_QUEUED_LOG } from "../functions/handlers/ingest.js";
 import { METRIC, METRICS_NAMESPACE } from "../functions/handlers/telemetry.js";
-import { WORKFLOWS } from "../workflows/index.js";
+import { journeyLoop } from "../workflows/index.js";
 import { JourneyStateMachine } from "./journey-state-machine.js";
 import { ShopcareObservability } from "./observability.js";
 
@@ -349,9 +349,10 @@ export class ShopcareStack extends Stack {
     }
 
     const machines = new Map<string, JourneyStateMachine>();
-    for (const journey of JourneyIdSchema.options) {
-      // Tasks invoke exact Lambda versions, so an execution keeps the code and config it started with.
-      const definition = WORKFLOWS[journey](new Construct(this, `${journey}Definition`), {
+    for (const journey of JOURNEY_IDS) {
+      // One loop serves every journey: the module's rules run in the step Lambda. Tasks invoke exact Lambda
+      // versions, so an execution keeps the code and config it started with.
+      const definition = journeyLoop(new Construct(this, `${journey}Definition`), {
         step: step.currentVersion,
       });
       const machine = new JourneyStateMachine(this, `${journey}Journey`, {

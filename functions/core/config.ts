@@ -1,21 +1,26 @@
 import * as z from "zod";
-import { DURATION_HINT, isDuration, parseDuration } from "./duration.js";
+import { isDuration, parseDuration } from "./duration.js";
+import { JOURNEY_IDS, JOURNEY_MODULES, JOURNEY_SETTINGS } from "./journeys/index.js";
 import { lintTemplates } from "./lint.js";
-import { JourneyIdSchema } from "./model.js";
-import { DEFAULT_TEMPLATES, TEMPLATE_SPECS, type TemplateId } from "./templates.js";
+import { duration, timeOfDay } from "./settings.js";
+import { TEMPLATE_SPECS } from "./templates.js";
 import { slotsInWindow } from "./time.js";
+
+// Typed by annotation: the journeys' own types depend on this file's shared settings.
+const JourneyIdSchema: z.ZodEnum<Readonly<Record<string, string>>> = z.enum(
+  JOURNEY_IDS as [string, ...string[]],
+);
+
+/** The journeys whose messages aim at a purchase: those with an attribution. */
+function attributedJourneys(): string[] {
+  return JOURNEY_MODULES.filter((journey) => journey.attribution !== "none").map((journey) => journey.id);
+}
 
 /**
  * The shop configuration: what operators tune in `cdk.json` under the context key `shop`.
  * Everything has a default taken from DESIGN.md, so `{}` is a valid config; a wrong value fails
  * with a message naming its path, at synth and at local start alike.
  */
-
-const duration = z.string().refine(isDuration, { error: DURATION_HINT });
-
-const timeOfDay = z
-  .string()
-  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a local time like "10:00"' });
 
 /** A window end may be "24:00": open until midnight. */
 const windowEnd = z
@@ -45,132 +50,6 @@ const promotion = z.strictObject({
   start: z.iso.datetime({ offset: true }),
   end: z.iso.datetime({ offset: true }),
 });
-
-const coupon = z
-  .strictObject({
-    /** The coupon code or link the message shows as `{coupon}`. */
-    code: z.string().max(64).default(""),
-    /** A coupon-issuing endpoint: POST `{journey, customerId, amount}` → `{"coupon": "…"}`; overrides `code`. */
-    issueUrl: z.url().optional(),
-  })
-  .prefault({});
-
-const template = (id: TemplateId) => z.string().min(1).default(DEFAULT_TEMPLATES[id]);
-
-const paymentReminder = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    firstAfter: duration.default("60m"),
-    firstAfterInPromotion: duration.default("10m"),
-    secondAt: timeOfDay.default("10:00"),
-    autoCloseAfter: duration.default("72h"),
-    duplicateOrderWindow: duration.default("24h"),
-    highValueAmount: z.number().positive().default(1000),
-    templates: z
-      .strictObject({
-        first: template("payment-reminder.first"),
-        second: template("payment-reminder.second"),
-      })
-      .prefault({}),
-  })
-  .prefault({});
-
-/** Gift orders go to someone other than the buyer, whose number the order carries. */
-const giftOrders = z.enum(["skip", "send"]).default("skip");
-
-const shipped = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    /** `skip` (reason `gift`) or `send` the notice for gift orders. */
-    giftOrders,
-    /** Display names for carrier codes in `{carrier}`; a code without one is shown as it is. */
-    carrierNames: z.record(z.string(), z.string().min(1)).default({
-      SF: "顺丰速运",
-      shunfeng: "顺丰速运",
-      YTO: "圆通速递",
-      yuantong: "圆通速递",
-      ZTO: "中通快递",
-      zhongtong: "中通快递",
-      STO: "申通快递",
-      shentong: "申通快递",
-      YD: "韵达快递",
-      yunda: "韵达快递",
-      JD: "京东物流",
-      jd: "京东物流",
-      EMS: "EMS",
-      ems: "EMS",
-    }),
-    templates: z
-      .strictObject({
-        firstTime: template("shipped.first-time"),
-        returning: template("shipped.returning"),
-      })
-      .prefault({}),
-  })
-  .prefault({});
-
-const arrived = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    /** `parcel.out_for_delivery` messages; off by default (the arrival notice already asks to keep the phone on). */
-    outForDelivery: z.boolean().default(false),
-    giftOrders,
-    templates: z
-      .strictObject({
-        arrivedCity: template("arrived.arrived-city"),
-        outForDelivery: template("arrived.out-for-delivery"),
-        delivered: template("arrived.delivered"),
-      })
-      .prefault({}),
-  })
-  .prefault({});
-
-const reviewCare = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    /** The feedback request, counted from delivery (or completion, whichever comes first). */
-    requestAfter: duration.default("3d"),
-    /** Only a customer's first this-many paid orders get a request. */
-    firstOrders: z.number().int().positive().default(2),
-    /** `skip` (reason `gift`) or `send` the feedback request for gift orders: the buyer is not the user. */
-    giftOrders,
-    templates: z
-      .strictObject({
-        request: template("review-care.request"),
-        thanks: template("review-care.thanks"),
-        apology: template("review-care.apology"),
-      })
-      .prefault({}),
-  })
-  .prefault({});
-
-const gift = (after: string, couponAmount: number, id: TemplateId) =>
-  z
-    .strictObject({
-      enabled: z.boolean().default(true),
-      after: duration.default(after),
-      couponAmount: z.number().positive().default(couponAmount),
-      coupon,
-      template: template(id),
-    })
-    .prefault({});
-
-const winback = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    /** The product cycle: how long after a paid order a customer counts as dormant. */
-    cycle: duration.default("60d"),
-    /** Product cycles per item category; an order with several categories uses the longest. */
-    categoryCycles: z.record(z.string(), duration).default({}),
-    /** The 2nd stage, counted from the same paid order. */
-    secondAfter: duration.default("120d"),
-    couponAmount: z.number().positive().default(10),
-    coupon,
-    templates: z
-      .strictObject({ first: template("winback.first"), second: template("winback.second") })
-      .prefault({}),
-  })
-  .prefault({});
 
 const sms = z
   .strictObject({
@@ -235,148 +114,154 @@ const lint = z
   })
   .prefault({});
 
+/** The shop config without its journeys' settings: what every journey's rules may read of it. */
+const SharedConfigSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().min(1).max(20).default("Shop"),
+  timeZone: timeZone.default("Asia/Shanghai"),
+  windows: z
+    .strictObject({ notice: window("08:00", "22:00"), marketing: window("09:00", "21:00") })
+    .prefault({}),
+  marketingSlots: z.array(timeOfDay).min(1).default(["10:00", "17:00"]),
+  sms,
+  caps,
+  lint,
+  promotions: z.array(promotion).default([]),
+  quotas: z
+    .strictObject({
+      /**
+       * Executions started per second across all dispatch Lambdas, kept under the account's
+       * StartExecution quota (150/s in most regions, 300/s in the largest) with room for retries.
+       */
+      startExecutionPerSecond: z.number().int().positive().max(1000).default(100),
+      /**
+       * Executions stopped per second across all dispatch Lambdas (a payment stops its order's reminder,
+       * a repurchase the running win-back), kept under the account's StopExecution quota (25/s in most
+       * regions, 200/s in the largest).
+       */
+      stopExecutionPerSecond: z.number().int().positive().max(1000).default(20),
+    })
+    .prefault({}),
+  effect: z
+    .strictObject({
+      /** A paid order this long after a sent message counts as its conversion (the seeds: SMS works ~3 days). */
+      attributionWindow: duration.default("3d"),
+      /** Per journey, e.g. `{"gift-100": "7d"}`. */
+      attributionWindows: z.partialRecord(JourneyIdSchema, duration).default({}),
+      /** Journeys whose messages aim at a purchase; notices (shipped, arrived…) are not credited with orders. */
+      attributed: z.array(JourneyIdSchema).default(attributedJourneys),
+      /**
+       * Share of each journey's entrants who get no message (reason `holdout`), chosen from the customer
+       * id, so the report can show the lift the messages really bring. E.g. `{"payment-reminder": 0.1}`.
+       */
+      holdout: z.partialRecord(JourneyIdSchema, z.number().min(0).max(0.5)).default({}),
+      /** AWS list prices (USD) for the report's cost model; `usdRate` converts to `sms.currency`. */
+      awsPrices: z
+        .strictObject({
+          stateTransition: z.number().nonnegative().default(0.000025),
+          lambdaRequest: z.number().nonnegative().default(0.0000002),
+          lambdaGbSecond: z.number().nonnegative().default(0.0000133334),
+          dynamoWriteRequest: z.number().nonnegative().default(0.000000625),
+          dynamoReadRequest: z.number().nonnegative().default(0.000000125),
+          usdRate: z.number().positive().default(7.1),
+        })
+        .prefault({}),
+      /** Alarm when a day's SMS spend (in `sms.currency`) passes this. */
+      dailySpendAlarm: z.number().positive().default(500),
+    })
+    .prefault({}),
+  alarms: z
+    .strictObject({
+      /**
+       * No webhook accepted for this long inside the notice window raises the silence alarm: the usual
+       * sign of a broken integration (a rotated Shopify secret, a lapsed Kuaidi100 subscription).
+       * Whole hours, 1h to 12h (the alarm counts hourly periods, and a notice window is at most 24 h).
+       */
+      silentAfter: duration
+        .refine(
+          (text) => {
+            const hours = isDuration(text) ? parseDuration(text) / 3_600_000 : Number.NaN;
+            return Number.isInteger(hours) && hours >= 1 && hours <= 12;
+          },
+          { error: 'expected whole hours from "1h" to "12h", like "6h"' },
+        )
+        .default("6h"),
+    })
+    .prefault({}),
+  webhooks: z
+    .strictObject({
+      /** Larger bodies are answered 413; at most 350 KB, so the archived body fits a DynamoDB item. */
+      maxBodyBytes: z.number().int().positive().max(358_400).default(262_144),
+      /** A signed generic webhook whose timestamp is further than this from now is refused (replay protection). */
+      maxClockSkew: duration.default("5m"),
+      /** Country for phone numbers platforms send without a country code (ISO 3166 alpha-2). */
+      defaultCountry: z
+        .string()
+        .regex(/^[A-Z]{2}$/, { error: 'expected a country code like "CN"' })
+        .default("CN"),
+    })
+    .prefault({}),
+  /**
+   * How long a shipping, parcel or review event waits for its order's `order.created` before its step
+   * is skipped `unknown-order`.
+   */
+  unknownOrderGrace: duration.default("24h"),
+});
+
+/**
+ * The config as a journey's rules see it: the shared settings, and every journey's settings by config key
+ * (a journey reads its own from `context.settings`; typed loosely here, as the registry's types are built
+ * from the journeys themselves).
+ */
+export type JourneyConfig = z.infer<typeof SharedConfigSchema> & {
+  readonly journeys: Readonly<Record<string, unknown>>;
+};
+
 /** Schema of the `shop` context value in `cdk.json` (and of `simulate --config` files). */
-export const ShopConfigSchema = z
-  .strictObject({
-    $schema: z.string().optional(),
-    name: z.string().min(1).max(20).default("Shop"),
-    timeZone: timeZone.default("Asia/Shanghai"),
-    windows: z
-      .strictObject({ notice: window("08:00", "22:00"), marketing: window("09:00", "21:00") })
-      .prefault({}),
-    marketingSlots: z.array(timeOfDay).min(1).default(["10:00", "17:00"]),
-    sms,
-    caps,
-    lint,
-    promotions: z.array(promotion).default([]),
-    quotas: z
-      .strictObject({
-        /**
-         * Executions started per second across all dispatch Lambdas, kept under the account's
-         * StartExecution quota (150/s in most regions, 300/s in the largest) with room for retries.
-         */
-        startExecutionPerSecond: z.number().int().positive().max(1000).default(100),
-        /**
-         * Executions stopped per second across all dispatch Lambdas (a payment stops its order's reminder,
-         * a repurchase the running win-back), kept under the account's StopExecution quota (25/s in most
-         * regions, 200/s in the largest).
-         */
-        stopExecutionPerSecond: z.number().int().positive().max(1000).default(20),
-      })
-      .prefault({}),
-    effect: z
-      .strictObject({
-        /** A paid order this long after a sent message counts as its conversion (the seeds: SMS works ~3 days). */
-        attributionWindow: duration.default("3d"),
-        /** Per journey, e.g. `{"gift-100": "7d"}`. */
-        attributionWindows: z.partialRecord(JourneyIdSchema, duration).default({}),
-        /** Journeys whose messages aim at a purchase; notices (shipped, arrived…) are not credited with orders. */
-        attributed: z
-          .array(JourneyIdSchema)
-          .default(["payment-reminder", "gift-30", "gift-100", "winback", "review-care"]),
-        /**
-         * Share of each journey's entrants who get no message (reason `holdout`), chosen from the customer
-         * id, so the report can show the lift the messages really bring. E.g. `{"payment-reminder": 0.1}`.
-         */
-        holdout: z.partialRecord(JourneyIdSchema, z.number().min(0).max(0.5)).default({}),
-        /** AWS list prices (USD) for the report's cost model; `usdRate` converts to `sms.currency`. */
-        awsPrices: z
-          .strictObject({
-            stateTransition: z.number().nonnegative().default(0.000025),
-            lambdaRequest: z.number().nonnegative().default(0.0000002),
-            lambdaGbSecond: z.number().nonnegative().default(0.0000133334),
-            dynamoWriteRequest: z.number().nonnegative().default(0.000000625),
-            dynamoReadRequest: z.number().nonnegative().default(0.000000125),
-            usdRate: z.number().positive().default(7.1),
-          })
-          .prefault({}),
-        /** Alarm when a day's SMS spend (in `sms.currency`) passes this. */
-        dailySpendAlarm: z.number().positive().default(500),
-      })
-      .prefault({}),
-    alarms: z
-      .strictObject({
-        /**
-         * No webhook accepted for this long inside the notice window raises the silence alarm: the usual
-         * sign of a broken integration (a rotated Shopify secret, a lapsed Kuaidi100 subscription).
-         * Whole hours, 1h to 12h (the alarm counts hourly periods, and a notice window is at most 24 h).
-         */
-        silentAfter: duration
-          .refine(
-            (text) => {
-              const hours = isDuration(text) ? parseDuration(text) / 3_600_000 : Number.NaN;
-              return Number.isInteger(hours) && hours >= 1 && hours <= 12;
-            },
-            { error: 'expected whole hours from "1h" to "12h", like "6h"' },
-          )
-          .default("6h"),
-      })
-      .prefault({}),
-    webhooks: z
-      .strictObject({
-        /** Larger bodies are answered 413; at most 350 KB, so the archived body fits a DynamoDB item. */
-        maxBodyBytes: z.number().int().positive().max(358_400).default(262_144),
-        /** A signed generic webhook whose timestamp is further than this from now is refused (replay protection). */
-        maxClockSkew: duration.default("5m"),
-        /** Country for phone numbers platforms send without a country code (ISO 3166 alpha-2). */
-        defaultCountry: z
-          .string()
-          .regex(/^[A-Z]{2}$/, { error: 'expected a country code like "CN"' })
-          .default("CN"),
-      })
-      .prefault({}),
-    /**
-     * How long a shipping, parcel or review event waits for its order's `order.created` before its step
-     * is skipped `unknown-order`.
-     */
-    unknownOrderGrace: duration.default("24h"),
-    journeys: z
-      .strictObject({
-        paymentReminder,
-        shipped,
-        arrived,
-        reviewCare,
-        gift30: gift("30d", 5, "gift-30.gift"),
-        gift100: gift("100d", 10, "gift-100.gift"),
-        winback,
-      })
-      .prefault({}),
-  })
-  .superRefine((config, ctx) => {
-    for (const finding of lintTemplates(config)) {
-      if (finding.severity === "error") {
-        ctx.addIssue({ code: "custom", path: [...finding.path], message: finding.message });
-      }
+export const ShopConfigSchema = SharedConfigSchema.extend({
+  /** Each journey's settings, under its module's config key. */
+  journeys: z.strictObject(JOURNEY_SETTINGS).prefault({} as never),
+}).superRefine((config, ctx) => {
+  for (const finding of lintTemplates(config)) {
+    if (finding.severity === "error") {
+      ctx.addIssue({ code: "custom", path: [...finding.path], message: finding.message });
     }
-    // A slot of the wrong form is reported by its own rule; this one judges only well-formed slots.
-    const wellFormed = config.marketingSlots.filter((slot) => /^\d\d:\d\d$/.test(slot));
-    const usable = slotsInWindow(wellFormed, config.windows.marketing);
-    if (wellFormed.length === config.marketingSlots.length && usable.length === 0) {
+  }
+  // A slot of the wrong form is reported by its own rule; this one judges only well-formed slots.
+  const wellFormed = config.marketingSlots.filter((slot) => /^\d\d:\d\d$/.test(slot));
+  const usable = slotsInWindow(wellFormed, config.windows.marketing);
+  if (wellFormed.length === config.marketingSlots.length && usable.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["marketingSlots"],
+      message: "no marketing slot lies inside the marketing window",
+    });
+  }
+  if (config.sms.provider === "aliyun") {
+    if (!config.sms.aliyun.signName) {
       ctx.addIssue({
         code: "custom",
-        path: ["marketingSlots"],
-        message: "no marketing slot lies inside the marketing window",
+        path: ["sms", "aliyun", "signName"],
+        message: "the Aliyun provider needs the registered signature name",
       });
     }
-    if (config.sms.provider === "aliyun") {
-      if (!config.sms.aliyun.signName) {
+    // Only the templates of enabled journeys: a journey left off needs no registered template.
+    const enabled = new Set(
+      JOURNEY_MODULES.filter(
+        (journey) => (config.journeys as Record<string, { enabled: boolean }>)[journey.configKey]?.enabled,
+      ).map((journey) => journey.id as string),
+    );
+    for (const [id, spec] of Object.entries(TEMPLATE_SPECS)) {
+      if (enabled.has(spec.journey) && !config.sms.aliyun.templateCodes[id]) {
         ctx.addIssue({
           code: "custom",
-          path: ["sms", "aliyun", "signName"],
-          message: "the Aliyun provider needs the registered signature name",
+          path: ["sms", "aliyun", "templateCodes", id],
+          message: "the Aliyun provider needs the template code registered for this template",
         });
       }
-      for (const id of Object.keys(TEMPLATE_SPECS)) {
-        if (!config.sms.aliyun.templateCodes[id]) {
-          ctx.addIssue({
-            code: "custom",
-            path: ["sms", "aliyun", "templateCodes", id],
-            message: "the Aliyun provider needs the template code registered for this template",
-          });
-        }
-      }
     }
-  });
+  }
+});
 
 /** Template lint warnings (errors already fail validation), as `shop.<path>: <message>` lines. */
 export function templateWarnings(config: ShopConfig): string[] {

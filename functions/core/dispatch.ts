@@ -1,7 +1,10 @@
 import type { Clock } from "./clock.js";
 import type { ShopConfig } from "./config.js";
-import type { ShopEvent } from "./events.js";
-import { paidOrders } from "./journeys/lifecycle.js";
+import { refundKey, type ShopEvent } from "./events.js";
+import { settingsOf } from "./journeys/context.js";
+import { type AnyJourneyModule, JOURNEY_MODULES } from "./journeys/index.js";
+import type { Trigger } from "./journeys/module.js";
+import { paidOrders } from "./journeys/vocabulary.js";
 import type { ExecutionState, JourneyId, OrderRecord } from "./model.js";
 import type { SendRateLimiter } from "./rate-limit.js";
 import { converts } from "./report.js";
@@ -86,10 +89,41 @@ async function startJourney(deps: DispatchDeps, state: ExecutionState, subjectId
   await deps.journeys.start(state.journey, executionName(state.journey, subjectId), planned);
 }
 
+/** The enabled journeys, in registry order. */
+function enabledJourneys(config: ShopConfig): AnyJourneyModule[] {
+  return JOURNEY_MODULES.filter((journey) => settingsOf(config, journey).enabled);
+}
+
+/** The triggers of the enabled journeys that `matches`, with their journey, in registry order. */
+function triggersWhere<K extends Trigger["kind"]>(
+  config: ShopConfig,
+  kind: K,
+  matches: (trigger: Extract<Trigger, { kind: K }>) => boolean = () => true,
+): { journey: AnyJourneyModule; trigger: Extract<Trigger, { kind: K }> }[] {
+  return enabledJourneys(config).flatMap((journey) =>
+    (journey.triggers as readonly Trigger[])
+      .filter(
+        (trigger): trigger is Extract<Trigger, { kind: K }> =>
+          trigger.kind === kind && matches(trigger as Extract<Trigger, { kind: K }>),
+      )
+      .map((trigger) => ({ journey, trigger })),
+  );
+}
+
+/** An `order-created` execution's state: one per order, entered when the order was created. */
+function orderCreatedState(
+  journey: AnyJourneyModule,
+  orderId: string,
+  customerId: string | undefined,
+  createdAt: string,
+): ExecutionState {
+  return { journey: journey.id as JourneyId, orderId, customerId, enteredAt: createdAt };
+}
+
 /**
- * What a paid order starts: the gifts if it is the customer's first paid order, and a new win-back cycle
- * (stopping the previous one, recorded as `repurchased`). Runs when the payment and the order are both
- * known, whichever webhook came last.
+ * What a paid order starts: the `first-paid-order` journeys if it is the customer's first paid order, and
+ * a new `paid-order-cycle` (stopping the previous one, its next step recorded with the trigger's reason).
+ * Runs when the payment and the order are both known, whichever webhook came last.
  */
 async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Promise<void> {
   const { store, config } = deps;
@@ -97,125 +131,139 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
   if (!order?.customerId || !order.paidAt || !order.createdAt) return;
   const customerId = order.customerId;
   const base = { customerId, orderId, enteredAt: order.paidAt };
-  const [firstPaid] = paidOrders(await store.listCustomerOrders(customerId));
-  if (firstPaid?.orderId === orderId) {
-    // Named by customer: a customer gets each gift once, however their payments arrive.
-    if (config.journeys.gift30.enabled) await startJourney(deps, { journey: "gift-30", ...base }, customerId);
-    if (config.journeys.gift100.enabled)
-      await startJourney(deps, { journey: "gift-100", ...base }, customerId);
+  let firstPaid: Promise<OrderRecord | undefined> | undefined;
+  for (const { journey, trigger } of [
+    ...triggersWhere(config, "first-paid-order"),
+    ...triggersWhere(config, "paid-order-cycle"),
+  ]) {
+    const state = { journey: journey.id as JourneyId, ...base };
+    switch (trigger.kind) {
+      case "first-paid-order":
+        firstPaid ??= store.listCustomerOrders(customerId).then((orders) => paidOrders(orders)[0]);
+        // Named by customer: a customer gets each once, however their payments arrive.
+        if ((await firstPaid)?.orderId === orderId) await startJourney(deps, state, journey.subjectId(state));
+        break;
+      case "paid-order-cycle": {
+        const cycle = await store.startWinbackCycle(customerId, { orderId, paidAt: order.paidAt });
+        if (!cycle.started) break;
+        if (cycle.replaced && cycle.replaced.orderId !== orderId) {
+          const previous: ExecutionState = {
+            journey: journey.id as JourneyId,
+            customerId,
+            orderId: cycle.replaced.orderId,
+            enteredAt: cycle.replaced.paidAt,
+          };
+          await deps.journeys.stop(
+            previous.journey,
+            executionName(previous.journey, journey.subjectId(previous)),
+          );
+          await skipUpcomingStep(deps, previous, trigger.replacedReason);
+        }
+        await startJourney(deps, state, journey.subjectId(state));
+        break;
+      }
+      default: {
+        const unknown: never = trigger;
+        throw new Error(`unknown trigger ${JSON.stringify(unknown)}`);
+      }
+    }
   }
-  if (!config.journeys.winback.enabled) return;
-  const cycle = await store.startWinbackCycle(customerId, { orderId, paidAt: order.paidAt });
-  if (!cycle.started) return;
-  if (cycle.replaced && cycle.replaced.orderId !== orderId) {
-    const previous: ExecutionState = {
-      journey: "winback",
-      customerId,
-      orderId: cycle.replaced.orderId,
-      enteredAt: cycle.replaced.paidAt,
-    };
-    const previousSubject = `${customerId}:${cycle.replaced.orderId}`;
-    await deps.journeys.stop("winback", executionName("winback", previousSubject));
-    await skipUpcomingStep(deps, previous, "repurchased");
-  }
-  await startJourney(deps, { journey: "winback", ...base }, `${customerId}:${orderId}`);
 }
 
 /**
- * A paid order's reminder has nothing left to do: its execution is stopped now and its next step recorded
- * `paid` at the payment, instead of waking at the due time only to skip (three state transitions and a
- * Lambda invocation for most orders). A reminder being sent at this very moment keeps its own decision.
+ * A paid order's `order-created` executions have nothing left to do: each is stopped now and its next step
+ * recorded with the stop's reason at the payment, instead of waking at the due time only to skip (three
+ * state transitions and a Lambda invocation for most orders). A step being sent at this very moment keeps
+ * its own decision.
  */
-async function stopPaymentReminder(deps: DispatchDeps, order: OrderRecord): Promise<void> {
-  // Without order.created no reminder was started; it will be decided at entry when the order arrives.
-  if (!deps.config.journeys.paymentReminder.enabled || order.createdAt === undefined) return;
-  await deps.journeys.stop("payment-reminder", executionName("payment-reminder", order.orderId));
-  await skipUpcomingStep(
-    deps,
-    paymentReminderState(order.orderId, order.customerId, order.createdAt),
-    "paid",
-  );
-}
-
-/** A payment reminder's execution state: one per order, entered when the order was created. */
-function paymentReminderState(
-  orderId: string,
-  customerId: string | undefined,
-  createdAt: string,
-): ExecutionState {
-  return { journey: "payment-reminder", orderId, customerId, enteredAt: createdAt };
-}
-
-/** An order-care journey an event calls for, and the stage when the journey has several. */
-interface OrderCareStart {
-  readonly journey: Extract<JourneyId, "shipped" | "arrived" | "review-care">;
-  readonly stage?: string;
-}
-
-/** The order-care journeys an event about an order starts, as the config enables them. */
-function orderCareStarts(config: ShopConfig, type: ShopEvent["type"]): OrderCareStart[] {
-  const { shipped, arrived, reviewCare } = config.journeys;
-  const starts: (OrderCareStart | false)[] = (() => {
-    switch (type) {
-      case "order.shipped":
-        return [shipped.enabled && { journey: "shipped" }];
-      case "parcel.arrived_city":
-        return [arrived.enabled && { journey: "arrived", stage: "arrived-city" }];
-      case "parcel.out_for_delivery":
-        return [
-          arrived.enabled && arrived.outForDelivery && { journey: "arrived", stage: "out-for-delivery" },
-        ];
-      case "parcel.delivered":
-        return [
-          arrived.enabled && { journey: "arrived", stage: "delivered" },
-          reviewCare.enabled && { journey: "review-care", stage: "request" },
-        ];
-      case "order.completed":
-        return [reviewCare.enabled && { journey: "review-care", stage: "request" }];
-      case "review.posted":
-        return [reviewCare.enabled && { journey: "review-care", stage: "reply" }];
-      default:
-        return [];
+async function stopOnPayment(deps: DispatchDeps, order: OrderRecord): Promise<void> {
+  // Without order.created nothing was started; it will be decided at entry when the order arrives.
+  if (order.createdAt === undefined) return;
+  for (const journey of enabledJourneys(deps.config)) {
+    for (const stop of journey.stops ?? []) {
+      switch (stop.kind) {
+        case "order-paid": {
+          const state = orderCreatedState(journey, order.orderId, order.customerId, order.createdAt);
+          await deps.journeys.stop(state.journey, executionName(state.journey, journey.subjectId(state)));
+          await skipUpcomingStep(deps, state, stop.reason);
+          break;
+        }
+        default: {
+          const unknown: never = stop.kind;
+          throw new Error(`unknown stop ${String(unknown)}`);
+        }
+      }
     }
-  })();
-  return starts.filter((start): start is OrderCareStart => start !== false);
+  }
 }
 
 const AWAITING_SEPARATOR = "/";
 
 /**
- * Starts an order-care journey for an event about `order`. One execution per (journey, order, stage), so
- * a repeated event is a no-op. If the order itself is not known yet (webhooks come out of order), a
+ * Starts an `order-event` journey for an event about `order`. One execution per (journey, order, stage),
+ * so a repeated event is a no-op. If the order itself is not known yet (webhooks come out of order), a
  * grace-period execution is started instead and the journey is noted on the order, to be started when
  * `order.created` arrives; if it never does, the grace execution skips the step `unknown-order`.
  */
-async function startOrderCare(deps: DispatchDeps, order: OrderRecord, start: OrderCareStart): Promise<void> {
-  const subject = start.stage ? `${order.orderId}:${start.stage}` : order.orderId;
+async function startOrderEvent(
+  deps: DispatchDeps,
+  order: OrderRecord,
+  journey: AnyJourneyModule,
+  stage: string | undefined,
+): Promise<void> {
+  const subject = stage ? `${order.orderId}:${stage}` : order.orderId;
   const enteredAt = deps.clock.now().toISOString();
-  const base = { journey: start.journey, orderId: order.orderId, enteredAt, stage: start.stage };
+  const base = { journey: journey.id as JourneyId, orderId: order.orderId, enteredAt, stage };
   if (order.createdAt !== undefined && order.customerId !== undefined) {
     await startJourney(deps, { ...base, customerId: order.customerId }, subject);
     return;
   }
-  await deps.store.markAwaitingOrder(
-    order.orderId,
-    `${start.journey}${AWAITING_SEPARATOR}${start.stage ?? ""}`,
-  );
+  await deps.store.markAwaitingOrder(order.orderId, `${journey.id}${AWAITING_SEPARATOR}${stage ?? ""}`);
   await startJourney(deps, { ...base, awaitingOrder: true }, `${subject}:awaiting-order`);
 }
 
-/** Starts the order-care journeys whose events came before the order. Repeats are no-ops (same names). */
+/** Starts the order-event journeys whose events came before the order. Repeats are no-ops (same names). */
 async function startAwaitedJourneys(deps: DispatchDeps, order: OrderRecord): Promise<void> {
   for (const key of order.awaitingOrder ?? []) {
-    const [journey, stage] = key.split(AWAITING_SEPARATOR) as [OrderCareStart["journey"], string];
-    await startOrderCare(deps, order, { journey, stage: stage || undefined });
+    const [id, stage] = key.split(AWAITING_SEPARATOR) as [string, string];
+    const journey = JOURNEY_MODULES.find((candidate) => candidate.id === id);
+    if (journey) await startOrderEvent(deps, order, journey, stage || undefined);
   }
   if (order.reviewAuto && order.reviewedAt && order.customerId) {
     await deps.store.recordCustomerFlag(order.customerId, "autoReviewedAt", order.reviewedAt);
   }
 }
 
-/** Records an order fact from an event and starts the order-care journeys the event calls for. */
+/** Runs the triggers of the journeys an event about an order calls for. */
+async function startOnOrderEvent(
+  deps: DispatchDeps,
+  event: Extract<ShopEvent, { orderId: string }>,
+  order: OrderRecord,
+): Promise<void> {
+  const config = deps.config;
+  for (const { journey, trigger } of triggersWhere(
+    config,
+    "order-event",
+    (trigger) => trigger.event === event.type,
+  )) {
+    if (trigger.when && !trigger.when(settingsOf(config, journey))) continue;
+    await startOrderEvent(deps, order, journey, trigger.stage);
+  }
+  if (event.type !== "refund.completed") return;
+  for (const { journey } of triggersWhere(config, "each-refund")) {
+    const state: ExecutionState = {
+      journey: journey.id as JourneyId,
+      orderId: event.orderId,
+      customerId: order.customerId,
+      enteredAt: event.at,
+      stage: refundKey(event),
+      amount: event.amount,
+    };
+    await startJourney(deps, state, journey.subjectId(state));
+  }
+}
+
+/** Records an order fact from an event and starts the journeys the event calls for. */
 async function applyOrderFact(
   deps: DispatchDeps,
   event: Extract<ShopEvent, { orderId: string }>,
@@ -226,7 +274,7 @@ async function applyOrderFact(
   if (event.type === "review.posted" && event.auto && order.customerId && order.createdAt) {
     await deps.store.recordCustomerFlag(order.customerId, "autoReviewedAt", event.at);
   }
-  for (const start of orderCareStarts(deps.config, event.type)) await startOrderCare(deps, order, start);
+  await startOnOrderEvent(deps, event, order);
 }
 
 /**
@@ -240,12 +288,9 @@ export async function dispatchEvent(dispatchDeps: DispatchDeps, event: ShopEvent
   switch (event.type) {
     case "order.created": {
       const order = await store.recordOrderCreated(event.order, event.at);
-      if (deps.config.journeys.paymentReminder.enabled) {
-        await startJourney(
-          deps,
-          paymentReminderState(event.order.id, event.order.customer.id, event.at),
-          event.order.id,
-        );
+      for (const { journey } of triggersWhere(deps.config, "order-created")) {
+        const state = orderCreatedState(journey, event.order.id, event.order.customer.id, event.at);
+        await startJourney(deps, state, journey.subjectId(state));
       }
       // Payment, shipping and parcel events may have arrived before the order (webhooks come out of order).
       await startAwaitedJourneys(deps, order);
@@ -259,7 +304,7 @@ export async function dispatchEvent(dispatchDeps: DispatchDeps, event: ShopEvent
           deps.telemetry.conversion(touch.journey, order.amount ?? 0);
         }
       }
-      await stopPaymentReminder(deps, order);
+      await stopOnPayment(deps, order);
       return startPaidOrderJourneys(deps, event.orderId);
     }
     case "order.cancelled":
@@ -280,8 +325,7 @@ export async function dispatchEvent(dispatchDeps: DispatchDeps, event: ShopEvent
     case "order.completed":
       return applyOrderFact(deps, event, { completedAt: event.at });
     case "refund.completed":
-      await store.recordRefund(event.orderId, event);
-      return;
+      return startOnOrderEvent(deps, event, await store.recordRefund(event.orderId, event));
     case "review.posted":
       return applyOrderFact(deps, event, {
         reviewedAt: event.at,

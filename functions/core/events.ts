@@ -121,3 +121,15 @@ export function parseShopEvent(raw: unknown): ShopEvent {
     })),
   );
 }
+
+/**
+ * A refund's identity among its order's refunds: the platform's `refundId`, else its time and amount, so a
+ * refund delivered twice is one refund (the store counts it once; the refund notice goes out once).
+ */
+export function refundKey(refund: {
+  readonly at: string;
+  readonly amount: number;
+  readonly refundId?: string;
+}): string {
+  return refund.refundId ?? `${Date.parse(refund.at)}/${refund.amount}`;
+}

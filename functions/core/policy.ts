@@ -14,7 +14,11 @@ import { holdToWindow, nextSlot } from "./time.js";
  * The earliest instant at or after `instant` when a message of `messageClass` may go out: inside the
  * notice window for notices; at a marketing slot inside the marketing window for marketing.
  */
-export function earliestSendTime(instant: Date, messageClass: MessageClass, config: ShopConfig): Date {
+export function earliestSendTime(
+  instant: Date,
+  messageClass: MessageClass,
+  config: Pick<ShopConfig, "windows" | "marketingSlots" | "timeZone">,
+): Date {
   switch (messageClass) {
     case "notice":
       return holdToWindow(instant, config.windows.notice, config.timeZone);

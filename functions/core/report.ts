@@ -1,7 +1,7 @@
 import type { ShopConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
+import { JOURNEY_IDS, journeyModule } from "./journeys/index.js";
 import type { DecisionRecord, JourneyId, OrderRecord } from "./model.js";
-import { JourneyIdSchema } from "./model.js";
 import { TEMPLATE_SPECS } from "./templates.js";
 import { formatInZone } from "./time.js";
 
@@ -85,7 +85,8 @@ const windowOf = (config: ShopConfig, journey: JourneyId) =>
 
 /**
  * Whether paying `order` at its `paidAt` is what a message (or holdout skip) of `journey` about `subject`
- * at `at` aims at: the reminded order itself for the payment reminder, any other order of the customer
+ * at `at` aims at: the order itself for a journey attributed `this-order` (the payment reminder), any other
+ * order of the customer
  * for the rest, within the journey's window.
  */
 export function converts(
@@ -95,7 +96,7 @@ export function converts(
 ): boolean {
   if (order.paidAt === undefined || order.customerId !== decision.customerId) return false;
   const sameOrder = order.orderId === decision.orderId;
-  if (decision.journey === "payment-reminder" ? !sameOrder : sameOrder) return false;
+  if (journeyModule(decision.journey).attribution === "this-order" ? !sameOrder : sameOrder) return false;
   const paid = Date.parse(order.paidAt);
   const at = Date.parse(decision.at);
   return paid > at && paid <= at + windowOf(config, decision.journey);
@@ -103,15 +104,15 @@ export function converts(
 
 /**
  * Whether a sent message can be credited with a purchase: its journey is in `effect.attributed` and it is
- * the payment reminder or marketing. Notices (a thank-you, an apology, a parcel update) earn nothing.
+ * attributed `this-order` (every message) or it is marketing. Notices (a thank-you, an apology, a parcel update) earn nothing.
  */
 export function aimsAtPurchase(
   config: ShopConfig,
   decision: Pick<DecisionRecord, "journey" | "template">,
 ): boolean {
   if (!config.effect.attributed.includes(decision.journey)) return false;
-  const spec = (TEMPLATE_SPECS as Record<string, { messageClass: string } | undefined>)[decision.template];
-  return decision.journey === "payment-reminder" || spec?.messageClass === "marketing";
+  if (journeyModule(decision.journey).attribution === "this-order") return true;
+  return TEMPLATE_SPECS[decision.template]?.messageClass === "marketing";
 }
 
 /** Credits each paid order to the last message that could have earned it. */
@@ -249,7 +250,7 @@ export function buildReport(
 ): EffectReport {
   const attributions = attribute(config, decisions, orders);
   const journeys: JourneyReport[] = [];
-  for (const journey of JourneyIdSchema.options) {
+  for (const journey of JOURNEY_IDS) {
     const mine = decisions.filter((d) => d.journey === journey);
     if (mine.length === 0) continue;
     const credited = attributions.filter((a) => a.journey === journey);

@@ -2,8 +2,8 @@ import type { Clock } from "./clock.js";
 import type { ShopConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { inHoldout } from "./holdout.js";
-import { JOURNEYS } from "./journeys/index.js";
-import { type JourneyContext, loadJourneyContext, optOutOf } from "./journeys/journey.js";
+import { loadJourneyContext, messageOf, optOutOf, templateOf } from "./journeys/context.js";
+import { type JourneyContext, journeyModule } from "./journeys/index.js";
 import { type OperatorChannel, type SmsProvider, SmsSendError } from "./messaging.js";
 import {
   canonicalDecision,
@@ -135,7 +135,7 @@ export async function planStep(
   state: ExecutionState,
   loaded?: JourneyContext,
 ): Promise<ExecutionState> {
-  const journey = JOURNEYS[state.journey];
+  const journey = journeyModule(state.journey);
   const context = loaded ?? (await loadJourneyContext(deps, journey, state));
   const next = journey.plan(context);
   if (state.awaitingOrder && next.kind === "wait") {
@@ -175,7 +175,7 @@ export async function checkStep(
   loaded?: JourneyContext,
 ): Promise<ExecutionState> {
   const step = stepOf(state, ["wait", "hold"]);
-  const journey = JOURNEYS[state.journey];
+  const journey = journeyModule(state.journey);
   const subjectId = journey.subjectId(state);
   const context = loaded ?? (await loadJourneyContext(deps, journey, state));
   const existing = context.ledger.get(step);
@@ -188,7 +188,7 @@ export async function checkStep(
     // message may be out. Re-checking it as a fresh step would hold or skip it and leave the claim forever.
     if (context.now.getTime() - Date.parse(existing.claimedAt) <= STALE_CLAIM_MS)
       throw new StepInFlightError(state.journey, subjectId, step);
-    const message = await journey.message(context, step);
+    const message = await templateOf(journey, context, step);
     await decideHeldClaim(deps, deps.config.sms.provider, state, step, {
       customerId: context.customerId,
       to: context.customer?.phone,
@@ -207,7 +207,7 @@ export async function checkStep(
   if (verdict.kind === "send" && inHoldout(deps.config, state.journey, context.customerId)) {
     verdict = { kind: "skip", step, reason: "holdout" };
   }
-  const message = await journey.message(context, step);
+  const message = await templateOf(journey, context, step);
   const next =
     verdict.kind === "skip"
       ? verdict
@@ -297,7 +297,7 @@ export async function deliverStep(
 ): Promise<ExecutionState> {
   const step = stepOf(state, ["send", "handoff"]);
   const next = state.next as Extract<Next, { kind: "send" | "handoff" }>;
-  const journey = JOURNEYS[state.journey];
+  const journey = journeyModule(state.journey);
   const subjectId = journey.subjectId(state);
   const context = loaded ? { ...loaded, state } : await loadJourneyContext(deps, journey, state);
   const ledgerKey = ledgerKeyOf(state.journey, subjectId, step);
@@ -307,7 +307,7 @@ export async function deliverStep(
     if (existing?.status !== "final") throw new StepInFlightError(state.journey, subjectId, step);
     return { ...state, next: { kind: "delivered", step, outcome: existing.outcome } };
   }
-  const message = await journey.message(context, step);
+  const message = await messageOf(journey, context, step);
   const to = context.customer?.phone;
   const finish = async (
     outcome: Outcome,
@@ -467,9 +467,9 @@ async function giveUpStep(
 ): Promise<ExecutionState> {
   const step = stepOf(state, ["wait", "hold", "send", "handoff"]);
   const { failure, ...rest } = state;
-  const journey = JOURNEYS[state.journey];
+  const journey = journeyModule(state.journey);
   const subjectId = journey.subjectId(state);
-  const message = await journey.message(context, step);
+  const message = await templateOf(journey, context, step);
   const to = context.customer?.phone;
   const customerId = context.customerId;
   const reason = giveUpReason(failure?.Error);
@@ -509,7 +509,7 @@ async function decideHeldClaim(
   details: { readonly customerId?: string; readonly to?: string; readonly template: string },
   error?: string,
 ): Promise<void> {
-  const subjectId = JOURNEYS[state.journey].subjectId(state);
+  const subjectId = journeyModule(state.journey).subjectId(state);
   await keepCutReference(deps, provider, state, subjectId, step);
   await recordDecision(
     deps,
@@ -533,7 +533,7 @@ const STALE_CLAIM_MS = 120_000;
  * ledger is read again before planning, since the step just decided is in it now.
  */
 export async function advanceStep(deps: DeliverDeps, state: ExecutionState): Promise<ExecutionState> {
-  const journey = JOURNEYS[state.journey];
+  const journey = journeyModule(state.journey);
   const context = await loadJourneyContext(deps, journey, state);
   let decided: ExecutionState;
   if (state.failure) {
@@ -555,11 +555,11 @@ export async function advanceStep(deps: DeliverDeps, state: ExecutionState): Pro
  * audit trail has a decision for it. A step already decided or in flight is left as it is.
  */
 export async function skipUpcomingStep(deps: StepDeps, state: ExecutionState, reason: string): Promise<void> {
-  const journey = JOURNEYS[state.journey];
+  const journey = journeyModule(state.journey);
   const context = await loadJourneyContext(deps, journey, state);
   const next = journey.plan(context);
   if (next.kind !== "wait") return;
-  const template = (await journey.message(context, next.step)).templateId;
+  const template = (await templateOf(journey, context, next.step)).templateId;
   const skipped = await recordDecision(
     deps,
     journey.subjectId(state),

@@ -16,7 +16,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { OrderDetails } from "./events.js";
+import { type OrderDetails, refundKey } from "./events.js";
 import {
   type CustomerRecord,
   canonicalDecision,
@@ -423,7 +423,7 @@ export class Store {
     orderId: string,
     refund: { readonly at: string; readonly amount: number; readonly refundId?: string },
   ): Promise<OrderRecord> {
-    const refundId = refund.refundId ?? `${Date.parse(refund.at)}/${refund.amount}`;
+    const refundId = refundKey(refund);
     try {
       // One conditional UpdateItem adds the amount and the id together, so no retry can add one twice.
       await this.doc.send(

@@ -3,6 +3,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig, type ShopConfig } from "../../functions/core/config.js";
+import { JOURNEY_IDS } from "../../functions/core/journeys/index.js";
 import { TABLE_KEYS } from "../../functions/core/store.js";
 import { synthesizeTemplate } from "../../functions/local/synth.js";
 import { executionArn } from "../../functions/providers/step-functions.js";
@@ -281,7 +282,7 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
     const starts = (await functionCalls(config, resolved)).filter(
       (call) => call.action === "states:StartExecution",
     );
-    expect(starts).toHaveLength(7);
+    expect(starts).toHaveLength(JOURNEY_IDS.length);
     const [start] = starts as [Call];
     expect(await decide(start)).toBe("Allowed");
     expect(await decide({ ...start, context: {} })).not.toBe("Allowed");
@@ -295,7 +296,7 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
   it("lets every state machine invoke the Lambda versions its tasks name", async () => {
     const { resolved } = resolvedFor("sns");
     const calls = machineCalls(resolved);
-    expect(calls).toHaveLength(7);
+    expect(calls).toHaveLength(JOURNEY_IDS.length);
     for (const call of calls) expect(call.resource).toMatch(/:function:[^:]+:\d+$/);
     expect(await denied(calls)).toEqual([]);
   });
@@ -303,7 +304,8 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
   it("lets CloudWatch deliver every alarm to the operators' topic and its key, on this account's behalf only", async () => {
     const { resolved } = resolvedFor("sns");
     const alarms = resolved.idsOf("AWS::CloudWatch::Alarm");
-    expect(alarms.length).toBe(29);
+    // Three per state machine (failed, throttled, timed out) and eight for the rest of the shop.
+    expect(alarms.length).toBe(3 * JOURNEY_IDS.length + 8);
     const calls: Call[] = [];
     for (const alarmId of alarms) {
       const [topicArn] = resolved.resolve(resolved.resources[alarmId]?.Properties.AlarmActions) as string[];

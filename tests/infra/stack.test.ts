@@ -4,6 +4,7 @@ import { Queue } from "aws-cdk-lib/aws-sqs";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
+import { JOURNEY_IDS } from "../../functions/core/journeys/index.js";
 import { ShopcareStack } from "../../infra/shopcare-stack.js";
 import { DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
 
@@ -123,7 +124,7 @@ describe("ShopcareStack", () => {
     const groups = Object.values(template.findResources("AWS::Logs::LogGroup"))
       .map((group) => group.Properties.LogGroupName as string | undefined)
       .filter((name) => name?.includes("states"));
-    expect(groups).toHaveLength(7);
+    expect(groups).toHaveLength(JOURNEY_IDS.length);
     for (const name of groups) expect(name).toMatch(/^\/aws\/vendedlogs\/states\/Shopcare-[a-z0-9-]+$/);
   });
 
@@ -192,14 +193,14 @@ describe("ShopcareStack", () => {
         LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: "ALL" }),
       });
     }
-    template.resourceCountIs("AWS::StepFunctions::StateMachine", 7);
+    template.resourceCountIs("AWS::StepFunctions::StateMachine", JOURNEY_IDS.length);
     // The operators' topic and the inbound topic (two-way SMS replies, delivery events).
     template.resourceCountIs("AWS::SNS::Topic", 2);
   });
 
   it("publishes a version per deploy and starts executions on the live alias, with tasks on exact Lambda versions", () => {
     const template = Template.fromStack(synth(false).stack);
-    template.resourceCountIs("AWS::StepFunctions::StateMachineVersion", 7);
+    template.resourceCountIs("AWS::StepFunctions::StateMachineVersion", JOURNEY_IDS.length);
     const versions = template.findResources("AWS::StepFunctions::StateMachineVersion");
     for (const version of Object.values(versions)) {
       expect(version.DeletionPolicy).toBe("Retain");
@@ -230,11 +231,12 @@ describe("ShopcareStack", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
     const metrics = alarms.map((alarm) => alarm.Properties.MetricName);
     for (const metric of ["ExecutionThrottled", "ExecutionsFailed", "ExecutionsTimedOut"]) {
-      expect(metrics.filter((name) => name === metric)).toHaveLength(7);
+      expect(metrics.filter((name) => name === metric)).toHaveLength(JOURNEY_IDS.length);
     }
     // Plus dead letters (table, events SQS, inbound SQS), provider errors, a misconfigured provider, daily
     // SMS spend, webhooks not queued and webhook silence.
-    expect(alarms).toHaveLength(29);
+    // Three per state machine (failed, throttled, timed out) and eight for the rest of the shop.
+    expect(alarms).toHaveLength(3 * JOURNEY_IDS.length + 8);
     expect(metrics).toEqual(
       expect.arrayContaining(["DeadLetters", "ProviderErrors", "ApproximateNumberOfMessagesVisible"]),
     );

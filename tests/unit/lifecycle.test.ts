@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fullyRefunded } from "../../functions/core/journeys/lifecycle.js";
+import { fullyRefunded } from "../../functions/core/journeys/vocabulary.js";
 import type { OrderRecord } from "../../functions/core/model.js";
 
 const order = (amount: number, refundedAmount?: number): OrderRecord => ({

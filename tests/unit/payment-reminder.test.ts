@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
-import type { JourneyContext } from "../../functions/core/journeys/journey.js";
+import { messageOf } from "../../functions/core/journeys/context.js";
+import type { JourneyContext } from "../../functions/core/journeys/module.js";
 import { paymentReminder } from "../../functions/core/journeys/payment-reminder.js";
 import type { CustomerRecord, OrderRecord } from "../../functions/core/model.js";
 import type { LedgerEntry } from "../../functions/core/store.js";
@@ -16,7 +17,7 @@ function context(
     otherOrders?: OrderRecord[];
     config?: unknown;
   } = {},
-): JourneyContext {
+): JourneyContext<ReturnType<typeof parseShopConfig>["journeys"]["paymentReminder"]> {
   const order: OrderRecord | undefined =
     overrides.order === null
       ? undefined
@@ -28,8 +29,10 @@ function context(
           paymentMethod: "online",
           ...overrides.order,
         };
+  const config = parseShopConfig(overrides.config ?? {});
   return {
-    config: parseShopConfig(overrides.config ?? {}),
+    config,
+    settings: config.journeys.paymentReminder,
     now: new Date(now),
     state: { journey: "payment-reminder", orderId: "o1", customerId: "c1", enteredAt: CREATED },
     order,
@@ -171,9 +174,9 @@ describe("payment reminder: the check at the due time", () => {
   });
 
   it("renders the 2nd reminder with its own template and the auto-close time", async () => {
-    const message = await paymentReminder.message(context(due), "second");
+    const message = await messageOf(paymentReminder, context(due), "second");
     expect(message.templateId).toBe("payment-reminder.second");
-    expect(message.template).not.toBe((await paymentReminder.message(context(due), "first")).template);
+    expect(message.template).not.toBe((await messageOf(paymentReminder, context(due), "first")).template);
     expect(message.variables).toMatchObject({
       shop: "Shop",
       name: "王芳",

@@ -1,65 +1,99 @@
+import * as z from "zod";
 import type { OrderRecord } from "../model.js";
-import { type Journey, type JourneyContext, waitToSend } from "./journey.js";
-import { happenedBy, orderCareSkipReason, parcelVariables } from "./order-care.js";
+import { giftOrders, templateText } from "../settings.js";
+import { defineJourney } from "./module.js";
+import { ORDER_CARE, orderFact, parcelVariables, sendUnless, VARIABLES, waitToSend } from "./vocabulary.js";
 
 /**
- * The parcel stages this journey answers. Each tracking event starts one execution for its stage, so a
- * stage sends at most once per order however often the tracking service repeats the event.
+ * The parcel stages this journey answers, each with the order fact it follows. Each tracking event starts
+ * one execution for its stage, so a stage sends at most once per order however often the tracking service
+ * repeats the event.
  */
-export const PARCEL_STAGES = {
-  "arrived-city": { fact: "arrivedCityAt", template: "arrivedCity" },
-  "out-for-delivery": { fact: "outForDeliveryAt", template: "outForDelivery" },
-  delivered: { fact: "deliveredAt", template: "delivered" },
-} as const satisfies Record<
-  string,
-  {
-    fact: keyof OrderRecord;
-    template: keyof JourneyContext["config"]["journeys"]["arrived"]["templates"];
-  }
->;
+const STAGE_FACTS = {
+  "arrived-city": "arrivedCityAt",
+  "out-for-delivery": "outForDeliveryAt",
+  delivered: "deliveredAt",
+} as const satisfies Record<string, keyof OrderRecord>;
 
 /** A parcel stage: `arrived-city`, `out-for-delivery` or `delivered`. */
-export type ParcelStage = keyof typeof PARCEL_STAGES;
+export type ParcelStage = keyof typeof STAGE_FACTS;
 
 function stageOf(step: string): ParcelStage {
-  if (step in PARCEL_STAGES) return step as ParcelStage;
+  if (step in STAGE_FACTS) return step as ParcelStage;
   throw new Error(`arrived: unknown stage ${JSON.stringify(step)}`);
 }
+
+const notice = (setting: string, text: string) =>
+  ({ messageClass: "notice", variables: VARIABLES.parcel, setting: ["templates", setting], text }) as const;
+
+const TEMPLATES = {
+  "arrived-city": notice(
+    "arrivedCity",
+    "【{shop}】{name}您好，您的包裹已到达您所在城市，预计明天派送，请保持电话畅通。",
+  ),
+  "out-for-delivery": notice(
+    "outForDelivery",
+    "【{shop}】{name}您好，您的包裹正在派送中，{carrier}快递员将尽快送达，请保持电话畅通。",
+  ),
+  delivered: notice(
+    "delivered",
+    "【{shop}】{name}您好，包裹已签收。使用前请先看说明书；7天内可在订单页申请退换；有任何不满意请先联系客服，我们第一时间处理。",
+  ),
+} as const satisfies Record<ParcelStage, unknown>;
+
+const settings = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** `parcel.out_for_delivery` messages; off by default (the arrival notice already asks to keep the phone on). */
+    outForDelivery: z.boolean().default(false),
+    giftOrders,
+    templates: z
+      .strictObject({
+        arrivedCity: templateText(TEMPLATES["arrived-city"].text),
+        outForDelivery: templateText(TEMPLATES["out-for-delivery"].text),
+        delivered: templateText(TEMPLATES.delivered.text),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+/** An arrival notice held overnight is stale once the parcel has been delivered. */
+const alreadyDelivered = orderFact("deliveredAt", "already-delivered");
 
 /**
  * 同城/派件/签收 — parcel notices from the tracking service: "arrived in your city, keep your phone on",
  * optionally "out for delivery", and on delivery an after-sales guide (care, returns, where to complain
  * before reviewing). Notices, held to the notice window.
  */
-export const arrived: Journey = {
+export const arrived = defineJourney({
   id: "arrived",
+  configKey: "arrived",
+  settings,
+  templates: TEMPLATES,
+  triggers: [
+    { kind: "order-event", event: "parcel.arrived_city", stage: "arrived-city" },
+    {
+      kind: "order-event",
+      event: "parcel.out_for_delivery",
+      stage: "out-for-delivery",
+      when: (settings) => settings.outForDelivery,
+    },
+    { kind: "order-event", event: "parcel.delivered", stage: "delivered" },
+  ],
+  attribution: "none",
   subjectId: (state) => state.orderId ?? "-",
 
   plan(context) {
     const stage = stageOf(context.state.stage ?? "");
     if (context.ledger.has(stage)) return { kind: "done" };
-    const happened = context.order?.[PARCEL_STAGES[stage].fact] ?? context.state.enteredAt;
+    const happened = context.order?.[STAGE_FACTS[stage]] ?? context.state.enteredAt;
     return waitToSend(context, stage, new Date(happened), "notice");
   },
 
-  async check(context, step) {
-    const skip = (reason: string) => ({ kind: "skip" as const, step, reason });
-    const reason = orderCareSkipReason(context, { giftOrders: context.config.journeys.arrived.giftOrders });
-    if (reason) return skip(reason);
-    // An arrival notice held overnight is stale once the parcel has been delivered.
-    if (stageOf(step) !== "delivered" && happenedBy(context.order?.deliveredAt, context.now)) {
-      return skip("already-delivered");
-    }
-    return { kind: "send", step };
-  },
+  check: (context, step) =>
+    sendUnless(context, step, stageOf(step) === "delivered" ? ORDER_CARE : [...ORDER_CARE, alreadyDelivered]),
 
-  message(context, step) {
-    const stage = stageOf(step);
-    return {
-      templateId: `arrived.${stage}`,
-      template: context.config.journeys.arrived.templates[PARCEL_STAGES[stage].template],
-      messageClass: "notice",
-      variables: parcelVariables(context),
-    };
-  },
-};
+  template: (_context, step) => stageOf(step),
+
+  content: (context) => ({ variables: parcelVariables(context) }),
+});

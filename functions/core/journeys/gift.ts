@@ -1,7 +1,16 @@
-import { parseDuration } from "../duration.js";
-import type { JourneyId } from "../model.js";
-import { type Journey, type JourneyContext, waitToSend } from "./journey.js";
-import { couponMessage, fullyRefunded, paidOrders, unreachableReason } from "./lifecycle.js";
+import * as z from "zod";
+import { coupon, duration, templateText } from "../settings.js";
+import { defineJourney } from "./module.js";
+import {
+  after,
+  couponContent,
+  fullyRefunded,
+  paidOrders,
+  sendUnless,
+  unreachable,
+  VARIABLES,
+  waitToSend,
+} from "./vocabulary.js";
 
 const STEP = "gift";
 
@@ -9,41 +18,67 @@ const STEP = "gift";
  * 满月礼 / 百日礼 — a coupon `after` (30 / 100 days) the customer's first paid order, at the next marketing
  * slot. One execution per customer, so a big shop's open executions grow with customers, not orders.
  */
-function giftJourney(id: Extract<JourneyId, "gift-30" | "gift-100">, key: "gift30" | "gift100"): Journey {
-  const settings = (context: JourneyContext) => context.config.journeys[key];
-  const firstPaidOrder = async (context: JourneyContext) => paidOrders(await context.customerOrders())[0];
-  return {
+function giftJourney<const Id extends string, const Key extends string>(
+  id: Id,
+  configKey: Key,
+  defaults: { readonly after: string; readonly couponAmount: number; readonly text: string },
+) {
+  const templates = {
+    [STEP]: {
+      messageClass: "marketing",
+      variables: VARIABLES.coupon,
+      setting: ["template"],
+      text: defaults.text,
+    },
+  } as const;
+  const settings = z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      after: duration.default(defaults.after),
+      couponAmount: z.number().positive().default(defaults.couponAmount),
+      coupon,
+      template: templateText(defaults.text),
+    })
+    .prefault({});
+  return defineJourney({
     id,
+    configKey,
+    settings,
+    templates,
+    triggers: [{ kind: "first-paid-order" }],
+    attribution: "other-orders",
     subjectId: (state) => state.customerId ?? "-",
 
     plan(context) {
       if (context.ledger.has(STEP)) return { kind: "done" };
       // The order that started the journey was paid; an earlier-paid one (late webhook) is caught at check.
       const paidAt = context.order?.paidAt ?? context.state.enteredAt;
-      return waitToSend(
-        context,
-        STEP,
-        new Date(Date.parse(paidAt) + parseDuration(settings(context).after)),
-        "marketing",
-      );
+      return waitToSend(context, STEP, after(paidAt, context.settings.after), "marketing");
     },
 
-    async check(context, step) {
-      const skip = (reason: string) => ({ kind: "skip" as const, step, reason });
-      const first = await firstPaidOrder(context);
-      if (!first) return skip("unknown-order");
-      if (fullyRefunded(first)) return skip("refunded");
-      const unreachable = unreachableReason(context);
-      if (unreachable) return skip(unreachable);
-      return { kind: "send", step };
-    },
+    check: (context, step) =>
+      sendUnless(context, step, [
+        async (context) => {
+          const first = paidOrders(await context.customerOrders())[0];
+          if (!first) return "unknown-order";
+          return fullyRefunded(first) ? "refunded" : undefined;
+        },
+        unreachable,
+      ]),
 
-    message(context) {
-      const gift = settings(context);
-      return couponMessage(context, `${id}.${STEP}`, gift.template, gift);
-    },
-  };
+    template: () => STEP,
+
+    content: couponContent,
+  });
 }
 
-export const gift30 = giftJourney("gift-30", "gift30");
-export const gift100 = giftJourney("gift-100", "gift100");
+export const gift30 = giftJourney("gift-30", "gift30", {
+  after: "30d",
+  couponAmount: 5,
+  text: "【{shop}】{name}，认识满一个月啦！送您{couponAmount}元无门槛券{coupon}，感谢相伴。回T退订",
+});
+export const gift100 = giftJourney("gift-100", "gift100", {
+  after: "100d",
+  couponAmount: 10,
+  text: "【{shop}】{name}，相识100天，送您{couponAmount}元券{coupon}，愿常相伴。回T退订",
+});

@@ -1,14 +1,67 @@
-import { parseDuration } from "../duration.js";
-import type { Next } from "../model.js";
-import { type Journey, type JourneyContext, waitToSend } from "./journey.js";
-import { unreachableReason } from "./lifecycle.js";
-import { earliest, happenedBy } from "./order-care.js";
+import * as z from "zod";
+import { duration, giftOrders, templateText } from "../settings.js";
+import { defineJourney, type JourneyContext, type Verdict } from "./module.js";
+import {
+  after,
+  cancelled,
+  earliest,
+  firstUndecided,
+  giftOrder,
+  happenedBy,
+  orderFact,
+  orderVariables,
+  refundedAtAll,
+  sendUnless,
+  unknownOrder,
+  unreachable,
+  VARIABLES,
+  waitToSend,
+} from "./vocabulary.js";
 
 /** The follow-up a person takes over after a neutral or bad review: a handoff, no SMS. */
 const FOLLOW_UP = "follow-up";
 
+const message = (messageClass: "notice" | "marketing", setting: string, text: string) =>
+  ({ messageClass, variables: VARIABLES.order, setting: ["templates", setting], text }) as const;
+
+const TEMPLATES = {
+  request: message(
+    "marketing",
+    "request",
+    "【{shop}】{name}，宝贝收到几天了，用得还顺手吗？有任何问题直接回复，我们马上处理。回T退订",
+  ),
+  thanks: message("notice", "thanks", "【{shop}】{name}，谢谢您的评价和支持，我们会继续用心做好每一件宝贝！"),
+  apology: message(
+    "notice",
+    "apology",
+    "【{shop}】{name}，很抱歉这次没让您满意，客服会尽快联系您处理订单{orderId}的问题。",
+  ),
+  [FOLLOW_UP]: { messageClass: "notice", recordOnly: true },
+} as const;
+
+const settings = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** The feedback request, counted from delivery (or completion, whichever comes first). */
+    requestAfter: duration.default("3d"),
+    /** Only a customer's first this-many paid orders get a request. */
+    firstOrders: z.number().int().positive().default(2),
+    /** `skip` (reason `gift`) or `send` the feedback request for gift orders: the buyer is not the user. */
+    giftOrders,
+    templates: z
+      .strictObject({
+        request: templateText(TEMPLATES.request.text),
+        thanks: templateText(TEMPLATES.thanks.text),
+        apology: templateText(TEMPLATES.apology.text),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+type Context = JourneyContext<z.infer<typeof settings>>;
+
 /** The steps answering the order's (first) review, in order: operators hear of a bad one first. */
-function replySteps(context: JourneyContext): string[] {
+function replySteps(context: Context): string[] {
   switch (context.order?.reviewRating) {
     case "good":
       return ["thanks"];
@@ -24,12 +77,8 @@ function replySteps(context: JourneyContext): string[] {
   }
 }
 
-function settings(context: JourneyContext) {
-  return context.config.journeys.reviewCare;
-}
-
 /** The order's position among the customer's paid orders (an unpaid cash-on-delivery order counts as paid now). */
-async function orderRank(context: JourneyContext): Promise<number> {
+async function orderRank(context: Context): Promise<number> {
   const order = context.order;
   if (!order) return Number.POSITIVE_INFINITY;
   const paidAt = (o: { paidAt?: string; createdAt?: string }) => Date.parse(o.paidAt ?? o.createdAt ?? "");
@@ -40,37 +89,29 @@ async function orderRank(context: JourneyContext): Promise<number> {
   return orders.filter((o) => o.orderId !== order.orderId && paidAt(o) < mine).length + 1;
 }
 
-async function checkRequest(
-  context: JourneyContext,
-  step: string,
-): Promise<Extract<Next, { kind: "send" | "skip" }>> {
-  const { order, customer, now } = context;
-  const skip = (reason: string) => ({ kind: "skip" as const, step, reason });
-  if (order?.createdAt === undefined) return skip("unknown-order");
-  if (happenedBy(order.cancelledAt, now)) return skip("cancelled");
-  if (happenedBy(order.refundedAt, now)) return skip("refunded");
-  if (order.gift === true && settings(context).giftOrders === "skip") return skip("gift");
-  if (happenedBy(order.reviewedAt, now)) return skip("reviewed");
-  if (happenedBy(customer?.autoReviewedAt, now)) return skip("auto-reviewer");
-  if ((await orderRank(context)) > settings(context).firstOrders) return skip("later-order");
-  const unreachable = unreachableReason(context);
-  if (unreachable) return skip(unreachable);
-  return { kind: "send", step };
-}
+/** The request: any refund ends it (unlike the notices, which stop only at a refund in full). */
+const checkRequest = (context: Context, step: string) =>
+  sendUnless(context, step, [
+    unknownOrder,
+    cancelled,
+    refundedAtAll,
+    giftOrder,
+    orderFact("reviewedAt", "reviewed"),
+    ({ customer, now }) => (happenedBy(customer?.autoReviewedAt, now) ? "auto-reviewer" : undefined),
+    async (context) =>
+      (await orderRank(context)) > context.settings.firstOrders ? "later-order" : undefined,
+    unreachable,
+  ]);
 
-function checkReply(
-  context: JourneyContext,
-  step: string,
-): Extract<Next, { kind: "send" | "handoff" | "skip" }> {
+async function checkReply(context: Context, step: string): Promise<Verdict> {
   const { order } = context;
-  const skip = (reason: string) => ({ kind: "skip" as const, step, reason });
-  if (order?.createdAt === undefined) return skip("unknown-order");
+  if (order?.createdAt === undefined) return { kind: "skip", step, reason: "unknown-order" };
   if (step === FOLLOW_UP) return { kind: "handoff", step, reason: `${order.reviewRating}-review` };
-  // The platform's default review after the buyer said nothing: there is no one to thank.
-  if (step === "thanks" && order.reviewAuto === true) return skip("auto-review");
-  const unreachable = unreachableReason(context);
-  if (unreachable) return skip(unreachable);
-  return { kind: "send", step };
+  return sendUnless(context, step, [
+    // The platform's default review after the buyer said nothing: there is no one to thank.
+    () => (step === "thanks" && order.reviewAuto === true ? "auto-review" : undefined),
+    unreachable,
+  ]);
 }
 
 /**
@@ -80,14 +121,23 @@ function checkReply(
  * first review, thanks for a good one; for a neutral or bad one a handoff to the operators (with the
  * rating and text) and an apology.
  */
-export const reviewCare: Journey = {
+export const reviewCare = defineJourney({
   id: "review-care",
+  configKey: "reviewCare",
+  settings,
+  templates: TEMPLATES,
+  triggers: [
+    { kind: "order-event", event: "parcel.delivered", stage: "request" },
+    { kind: "order-event", event: "order.completed", stage: "request" },
+    { kind: "order-event", event: "review.posted", stage: "reply" },
+  ],
+  attribution: "other-orders",
   subjectId: (state) => state.orderId ?? "-",
 
   plan(context) {
-    const { order, ledger, state } = context;
+    const { order, state } = context;
     if (state.stage === "reply") {
-      const step = replySteps(context).find((candidate) => !ledger.has(candidate));
+      const step = firstUndecided(context, replySteps(context));
       if (!step) return { kind: "done" };
       const due = new Date(order?.reviewedAt ?? state.enteredAt);
       if (step === FOLLOW_UP) {
@@ -97,52 +147,19 @@ export const reviewCare: Journey = {
       }
       return waitToSend(context, step, due, "notice");
     }
-    if (ledger.has("request")) return { kind: "done" };
+    if (context.ledger.has("request")) return { kind: "done" };
     const received = earliest(order?.deliveredAt, order?.completedAt) ?? new Date(state.enteredAt);
-    return waitToSend(
-      context,
-      "request",
-      new Date(received.getTime() + parseDuration(settings(context).requestAfter)),
-      "marketing",
-    );
+    return waitToSend(context, "request", after(received, context.settings.requestAfter), "marketing");
   },
 
-  async check(context, step) {
-    return step === "request" ? checkRequest(context, step) : checkReply(context, step);
+  check: (context, step) => (step === "request" ? checkRequest(context, step) : checkReply(context, step)),
+
+  template(_context, step) {
+    if (step in TEMPLATES) return step;
+    throw new Error(`review-care: unknown step ${JSON.stringify(step)}`);
   },
 
-  message(context, step) {
-    const { config, order, customer } = context;
-    const templates = settings(context).templates;
-    const variables = { shop: config.name, name: customer?.name ?? "", orderId: order?.orderId ?? "" };
-    switch (step) {
-      case "request":
-        return {
-          templateId: "review-care.request",
-          template: templates.request,
-          messageClass: "marketing",
-          variables,
-        };
-      case "thanks":
-        return {
-          templateId: "review-care.thanks",
-          template: templates.thanks,
-          messageClass: "notice",
-          variables,
-        };
-      case "apology":
-        return {
-          templateId: "review-care.apology",
-          template: templates.apology,
-          messageClass: "notice",
-          variables,
-        };
-      case FOLLOW_UP:
-        return { templateId: "review-care.follow-up", template: "", messageClass: "notice", variables };
-      default:
-        throw new Error(`review-care: unknown step ${JSON.stringify(step)}`);
-    }
-  },
+  content: (context) => ({ variables: orderVariables(context) }),
 
   handoff(context) {
     const { order } = context;
@@ -152,4 +169,4 @@ export const reviewCare: Journey = {
       details: { rating: order?.reviewRating ?? "", text },
     };
   },
-};
+});

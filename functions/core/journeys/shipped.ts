@@ -1,14 +1,75 @@
-import { type Journey, waitToSend } from "./journey.js";
-import { happenedBy, isReturningCustomer, orderCareSkipReason, parcelVariables } from "./order-care.js";
+import * as z from "zod";
+import { giftOrders, templateText } from "../settings.js";
+import { defineJourney } from "./module.js";
+import {
+  isReturningCustomer,
+  ORDER_CARE,
+  orderFact,
+  parcelVariables,
+  sendUnless,
+  VARIABLES,
+  waitToSend,
+} from "./vocabulary.js";
 
 const STEP = "notice";
+
+const TEMPLATES = {
+  "first-time": {
+    messageClass: "notice",
+    variables: VARIABLES.parcel,
+    setting: ["templates", "firstTime"],
+    text: "【{shop}】{name}您好，您的宝贝已由{carrier}发出，运单号{trackingNo}。第一次在本店购物，有任何问题直接回复我们。",
+  },
+  returning: {
+    messageClass: "notice",
+    variables: VARIABLES.parcel,
+    setting: ["templates", "returning"],
+    text: "【{shop}】{name}，老朋友的宝贝已由{carrier}发出，运单号{trackingNo}，感谢再次光临！",
+  },
+} as const;
+
+const settings = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** `skip` (reason `gift`) or `send` the notice for gift orders. */
+    giftOrders,
+    /** Display names for carrier codes in `{carrier}`; a code without one is shown as it is. */
+    carrierNames: z.record(z.string(), z.string().min(1)).default({
+      SF: "顺丰速运",
+      shunfeng: "顺丰速运",
+      YTO: "圆通速递",
+      yuantong: "圆通速递",
+      ZTO: "中通快递",
+      zhongtong: "中通快递",
+      STO: "申通快递",
+      shentong: "申通快递",
+      YD: "韵达快递",
+      yunda: "韵达快递",
+      JD: "京东物流",
+      jd: "京东物流",
+      EMS: "EMS",
+      ems: "EMS",
+    }),
+    templates: z
+      .strictObject({
+        firstTime: templateText(TEMPLATES["first-time"].text),
+        returning: templateText(TEMPLATES.returning.text),
+      })
+      .prefault({}),
+  })
+  .prefault({});
 
 /**
  * 发货提醒 — the shipping notice on `order.shipped`: carrier and tracking number, one template for a
  * customer's first paid order and another for returning customers. A notice, held to the notice window.
  */
-export const shipped: Journey = {
+export const shipped = defineJourney({
   id: "shipped",
+  configKey: "shipped",
+  settings,
+  templates: TEMPLATES,
+  triggers: [{ kind: "order-event", event: "order.shipped" }],
+  attribution: "none",
   subjectId: (state) => state.orderId ?? "-",
 
   plan(context) {
@@ -17,23 +78,11 @@ export const shipped: Journey = {
     return waitToSend(context, STEP, new Date(shippedAt), "notice");
   },
 
-  async check(context, step) {
-    const skip = (reason: string) => ({ kind: "skip" as const, step, reason });
-    const reason = orderCareSkipReason(context, { giftOrders: context.config.journeys.shipped.giftOrders });
-    if (reason) return skip(reason);
-    // Held overnight while the parcel was already handed over: the notice has nothing left to say.
-    if (happenedBy(context.order?.deliveredAt, context.now)) return skip("already-delivered");
-    return { kind: "send", step };
-  },
+  // Held overnight while the parcel was already handed over: the notice has nothing left to say.
+  check: (context, step) =>
+    sendUnless(context, step, [...ORDER_CARE, orderFact("deliveredAt", "already-delivered")]),
 
-  async message(context) {
-    const templates = context.config.journeys.shipped.templates;
-    const returning = await isReturningCustomer(context);
-    return {
-      templateId: returning ? "shipped.returning" : "shipped.first-time",
-      template: returning ? templates.returning : templates.firstTime,
-      messageClass: "notice",
-      variables: parcelVariables(context),
-    };
-  },
-};
+  template: async (context) => ((await isReturningCustomer(context)) ? "returning" : "first-time"),
+
+  content: (context) => ({ variables: parcelVariables(context) }),
+});

@@ -1,65 +1,117 @@
-import type { ShopConfig } from "../config.js";
+import * as z from "zod";
 import { parseDuration } from "../duration.js";
 import type { OrderRecord } from "../model.js";
-import { type Journey, type JourneyContext, waitToSend } from "./journey.js";
-import { couponMessage, unreachableReason } from "./lifecycle.js";
+import { coupon, duration, templateText } from "../settings.js";
+import { defineJourney, type JourneyContext } from "./module.js";
+import {
+  couponContent,
+  firstUndecided,
+  sendUnless,
+  unreachable,
+  VARIABLES,
+  waitToSend,
+} from "./vocabulary.js";
 
 const STAGES = ["first", "second"] as const;
+
+const stage = (setting: string, text: string) =>
+  ({
+    messageClass: "marketing",
+    variables: VARIABLES.coupon,
+    setting: ["templates", setting],
+    text,
+  }) as const;
+
+const TEMPLATES = {
+  first: stage(
+    "first",
+    "【{shop}】{name}，好久不见！为您留了{couponAmount}元回购券{coupon}，期待再见。回T退订",
+  ),
+  second: stage(
+    "second",
+    "【{shop}】{name}，{couponAmount}元回购券仍为您保留{coupon}，欢迎回来看看。回T退订",
+  ),
+} as const;
+
+const settings = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** The product cycle: how long after a paid order a customer counts as dormant. */
+    cycle: duration.default("60d"),
+    /** Product cycles per item category; an order with several categories uses the longest. */
+    categoryCycles: z.record(z.string(), duration).default({}),
+    /** The 2nd stage, counted from the same paid order. */
+    secondAfter: duration.default("120d"),
+    couponAmount: z.number().positive().default(10),
+    coupon,
+    templates: z
+      .strictObject({
+        first: templateText(TEMPLATES.first.text),
+        second: templateText(TEMPLATES.second.text),
+      })
+      .prefault({}),
+  })
+  .prefault({});
 
 /**
  * The product cycle of an order: the longest configured cycle among its items' categories, or the
  * default. Customers of fast-moving goods go dormant sooner than buyers of durable ones.
  */
-export function productCycleMs(order: OrderRecord | undefined, config: ShopConfig): number {
-  const settings = config.journeys.winback;
+export function productCycleMs(
+  order: OrderRecord | undefined,
+  {
+    categoryCycles,
+    cycle,
+  }: { readonly categoryCycles: Readonly<Record<string, string>>; readonly cycle: string },
+): number {
   const cycles = (order?.items ?? [])
-    .map((item) => settings.categoryCycles[String(item.category ?? "")])
-    .filter((cycle): cycle is string => cycle !== undefined)
+    .map((item) => categoryCycles[String(item.category ?? "")])
+    .filter((found): found is string => found !== undefined)
     .map(parseDuration);
-  return cycles.length > 0 ? Math.max(...cycles) : parseDuration(settings.cycle);
+  return cycles.length > 0 ? Math.max(...cycles) : parseDuration(cycle);
 }
 
 /** When each stage falls due after the paid order: the cycle, then `secondAfter` (at least two cycles). */
-function stageDueAt(context: JourneyContext, stage: (typeof STAGES)[number]): Date {
+function stageDueAt(context: JourneyContext<z.infer<typeof settings>>, stage: string): Date {
   const paidAt = Date.parse(context.order?.paidAt ?? context.state.enteredAt);
-  const cycle = productCycleMs(context.order, context.config);
-  const offset =
-    stage === "first"
-      ? cycle
-      : Math.max(parseDuration(context.config.journeys.winback.secondAfter), 2 * cycle);
+  const cycle = productCycleMs(context.order, context.settings);
+  const offset = stage === "first" ? cycle : Math.max(parseDuration(context.settings.secondAfter), 2 * cycle);
   return new Date(paidAt + offset);
 }
 
 /**
  * 休眠唤醒 — win-back. Every paid order starts a cycle (one execution per customer and paid order; the
- * dispatch step stops the previous one). After the product cycle without a new paid order: stage 1;
- * at `secondAfter`: stage 2.
+ * previous cycle is stopped, its next stage recorded `repurchased`). After the product cycle without a new
+ * paid order: stage 1; at `secondAfter`: stage 2.
  */
-export const winback: Journey = {
+export const winback = defineJourney({
   id: "winback",
+  configKey: "winback",
+  settings,
+  templates: TEMPLATES,
+  triggers: [{ kind: "paid-order-cycle", replacedReason: "repurchased" }],
+  attribution: "other-orders",
   subjectId: (state) => `${state.customerId}:${state.orderId ?? "-"}`,
 
   plan(context) {
-    const stage = STAGES.find((candidate) => !context.ledger.has(candidate));
-    if (!stage) return { kind: "done" };
-    return waitToSend(context, stage, stageDueAt(context, stage), "marketing");
+    const next = firstUndecided(context, STAGES);
+    if (!next) return { kind: "done" };
+    return waitToSend(context, next, stageDueAt(context, next), "marketing");
   },
 
-  async check(context, step) {
-    const skip = (reason: string) => ({ kind: "skip" as const, step, reason });
-    const cycleStart = Date.parse(context.order?.paidAt ?? context.state.enteredAt);
-    const repurchased = (await context.customerOrders()).some(
-      (order) => order.paidAt !== undefined && Date.parse(order.paidAt) > cycleStart,
-    );
-    if (repurchased) return skip("repurchased");
-    const unreachable = unreachableReason(context);
-    if (unreachable) return skip(unreachable);
-    return { kind: "send", step };
-  },
+  check: (context, step) =>
+    sendUnless(context, step, [
+      async (context) => {
+        const cycleStart = Date.parse(context.order?.paidAt ?? context.state.enteredAt);
+        const repurchased = (await context.customerOrders()).some(
+          (order) => order.paidAt !== undefined && Date.parse(order.paidAt) > cycleStart,
+        );
+        return repurchased ? "repurchased" : undefined;
+      },
+      unreachable,
+    ]),
 
-  message(context, step) {
-    const settings = context.config.journeys.winback;
-    const template = step === "second" ? settings.templates.second : settings.templates.first;
-    return couponMessage(context, `winback.${step}`, template, settings);
-  },
-};
+  template: (_context, step) => (step === "second" ? "second" : "first"),
+
+  content: couponContent,
+});

@@ -1,0 +1,102 @@
+import type { Clock } from "../clock.js";
+import type { ShopConfig } from "../config.js";
+import type { CustomerRecord, ExecutionState, MessageClass, OrderRecord } from "../model.js";
+import type { Store } from "../store.js";
+import type { AnyJourneyModule, JourneyContext, MessageContent } from "./module.js";
+
+/** The message a step sends: which template, and the values for its variables. */
+export interface StepMessage extends MessageContent {
+  readonly templateId: string;
+  readonly template: string;
+  readonly messageClass: MessageClass;
+}
+
+/** A journey's settings in the shop config. */
+export function settingsOf(config: ShopConfig, journey: AnyJourneyModule): { enabled: boolean } {
+  return (config.journeys as Record<string, { enabled: boolean }>)[journey.configKey] as { enabled: boolean };
+}
+
+/** The id and class of a step's template: what skip, handoff and give-up records need (no variables). */
+export async function templateOf(
+  journey: AnyJourneyModule,
+  context: JourneyContext,
+  step: string,
+): Promise<{ readonly templateId: string; readonly messageClass: MessageClass }> {
+  const key = await journey.template(context, step);
+  const declaration = journey.templates[key];
+  if (!declaration) throw new Error(`${journey.id}: step ${JSON.stringify(step)} names no template ${key}`);
+  return { templateId: `${journey.id}.${key}`, messageClass: declaration.messageClass };
+}
+
+/** The step's whole message: template id, class and text from the journey's settings, and its content. */
+export async function messageOf(
+  journey: AnyJourneyModule,
+  context: JourneyContext,
+  step: string,
+): Promise<StepMessage> {
+  const key = await journey.template(context, step);
+  const declaration = journey.templates[key];
+  if (!declaration) throw new Error(`${journey.id}: step ${JSON.stringify(step)} names no template ${key}`);
+  const template =
+    "setting" in declaration
+      ? String(
+          declaration.setting.reduce<unknown>(
+            (node, part) => (node as Record<string, unknown>)?.[part],
+            context.settings,
+          ),
+        )
+      : "";
+  return {
+    templateId: `${journey.id}.${key}`,
+    template,
+    messageClass: declaration.messageClass,
+    ...(await journey.content(context, step)),
+  };
+}
+
+/**
+ * When the customer or their number opted out of marketing (the earlier of the two), read now. A recorded
+ * opt-out always applies, whatever time it states: the one rule for the sending rules and the send step.
+ */
+export async function optOutOf(
+  store: Pick<Store, "getPhoneOptOut">,
+  customer: Pick<CustomerRecord, "phone" | "optedOutAt"> | undefined,
+): Promise<string | undefined> {
+  const phoneOptOut = customer?.phone ? await store.getPhoneOptOut(customer.phone) : undefined;
+  const optOuts = [customer?.optedOutAt, phoneOptOut].filter((at): at is string => at !== undefined);
+  return optOuts.sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+}
+
+/** Loads the context the rules of `journey` need, at the clock's current time. */
+export async function loadJourneyContext(
+  deps: { readonly store: Store; readonly clock: Clock; readonly config: ShopConfig },
+  journey: AnyJourneyModule,
+  state: ExecutionState,
+): Promise<JourneyContext> {
+  const { store } = deps;
+  // In parallel when the execution names its customer; otherwise the order does, once it is known.
+  const [order, ledger, knownCustomer] = await Promise.all([
+    state.orderId ? store.getOrder(state.orderId) : Promise.resolve(undefined),
+    store.listLedger(journey.id, journey.subjectId(state)),
+    state.customerId ? store.getCustomer(state.customerId) : Promise.resolve(undefined),
+  ]);
+  const customerId = state.customerId ?? order?.customerId;
+  const customer = state.customerId || !customerId ? knownCustomer : await store.getCustomer(customerId);
+  const optedOutAt = await optOutOf(store, customer);
+  let customerOrders: Promise<OrderRecord[]> | undefined;
+  return {
+    config: deps.config,
+    settings: settingsOf(deps.config, journey),
+    now: deps.clock.now(),
+    state,
+    order,
+    customer,
+    customerId,
+    ledger,
+    optedOutAt,
+    customerOrders: () => {
+      customerOrders ??= customerId ? store.listCustomerOrders(customerId) : Promise.resolve([]);
+      return customerOrders;
+    },
+  };
+}
