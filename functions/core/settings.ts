@@ -29,3 +29,27 @@ export const coupon = z
 
 /** A template's text in settings, defaulting to the journey's shipped text. */
 export const templateText = (defaultText: string) => z.string().min(1).default(defaultText);
+
+/** The settings names of the templates declared under `["templates", <name>]`. */
+type TemplateSettingsShape<Declarations> = {
+  [Key in keyof Declarations as Declarations[Key] extends {
+    readonly setting: readonly ["templates", infer Name extends string];
+  }
+    ? Name
+    : never]: ReturnType<typeof templateText>;
+};
+
+/**
+ * A journey's `templates` settings object, from its template declarations: one text per declaration set
+ * under `["templates", <name>]`, defaulting to the declared text.
+ */
+export function templateSettings<const Declarations extends Readonly<Record<string, object>>>(
+  declarations: Declarations,
+) {
+  const shape = Object.fromEntries(
+    (Object.values(declarations) as { readonly setting?: readonly string[]; readonly text?: string }[])
+      .filter((declaration) => declaration.setting?.[0] === "templates" && declaration.setting.length === 2)
+      .map((declaration) => [declaration.setting?.[1] as string, templateText(declaration.text ?? "")]),
+  );
+  return z.strictObject(shape as TemplateSettingsShape<Declarations>).prefault({} as never);
+}

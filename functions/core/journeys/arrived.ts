@@ -1,6 +1,6 @@
 import * as z from "zod";
 import type { OrderRecord } from "../model.js";
-import { giftOrders, templateText } from "../settings.js";
+import { giftOrders, templateSettings } from "../settings.js";
 import { defineJourney } from "./module.js";
 import { ORDER_CARE, orderFact, parcelVariables, sendUnless, VARIABLES, waitToSend } from "./vocabulary.js";
 
@@ -23,7 +23,7 @@ function stageOf(step: string): ParcelStage {
   throw new Error(`arrived: unknown stage ${JSON.stringify(step)}`);
 }
 
-const notice = (setting: string, text: string) =>
+const notice = <const Setting extends string>(setting: Setting, text: string) =>
   ({ messageClass: "notice", variables: VARIABLES.parcel, setting: ["templates", setting], text }) as const;
 
 const TEMPLATES = {
@@ -47,13 +47,7 @@ const settings = z
     /** `parcel.out_for_delivery` messages; off by default (the arrival notice already asks to keep the phone on). */
     outForDelivery: z.boolean().default(false),
     giftOrders,
-    templates: z
-      .strictObject({
-        arrivedCity: templateText(TEMPLATES["arrived-city"].text),
-        outForDelivery: templateText(TEMPLATES["out-for-delivery"].text),
-        delivered: templateText(TEMPLATES.delivered.text),
-      })
-      .prefault({}),
+    templates: templateSettings(TEMPLATES),
   })
   .prefault({});
 

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { giftOrders, templateText } from "../settings.js";
+import { giftOrders, templateSettings } from "../settings.js";
 import { defineJourney } from "./module.js";
 import { ORDER_CARE, orderVariables, sendUnless, VARIABLES, waitToSend } from "./vocabulary.js";
 
@@ -19,7 +19,7 @@ const settings = z
     enabled: z.boolean().default(false),
     /** `skip` (reason `gift`) or `send` the notice for gift orders. */
     giftOrders,
-    templates: z.strictObject({ thanks: templateText(TEMPLATES[STEP].text) }).prefault({}),
+    templates: templateSettings(TEMPLATES),
   })
   .prefault({});
 

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { parseDuration } from "../duration.js";
 import { earliestSendTime } from "../policy.js";
-import { duration, templateText, timeOfDay } from "../settings.js";
+import { duration, templateSettings, timeOfDay } from "../settings.js";
 import { atLocalTimeNextDay, formatShortLocal, within } from "../time.js";
 import { defineJourney, type JourneyContext } from "./module.js";
 import { cancelled, happenedBy, noPhone, sendUnless, unknownOrder } from "./vocabulary.js";
@@ -32,12 +32,7 @@ const settings = z
     autoCloseAfter: duration.default("72h"),
     duplicateOrderWindow: duration.default("24h"),
     highValueAmount: z.number().positive().default(1000),
-    templates: z
-      .strictObject({
-        first: templateText(TEMPLATES.first.text),
-        second: templateText(TEMPLATES.second.text),
-      })
-      .prefault({}),
+    templates: templateSettings(TEMPLATES),
   })
   .prefault({});
 

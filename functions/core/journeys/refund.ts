@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { giftOrders, templateText } from "../settings.js";
+import { giftOrders, templateSettings } from "../settings.js";
 import { defineJourney } from "./module.js";
 import {
   giftOrder,
@@ -27,7 +27,7 @@ const settings = z
     enabled: z.boolean().default(true),
     /** `skip` (reason `gift`) or `send` the notice for gift orders: the number on a gift order is the recipient's. */
     giftOrders,
-    templates: z.strictObject({ notice: templateText(TEMPLATES[STEP].text) }).prefault({}),
+    templates: templateSettings(TEMPLATES),
   })
   .prefault({});
 

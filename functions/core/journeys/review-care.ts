@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { duration, giftOrders, templateText } from "../settings.js";
+import { duration, giftOrders, templateSettings } from "../settings.js";
 import { defineJourney, type JourneyContext, type Verdict } from "./module.js";
 import {
   after,
@@ -21,8 +21,11 @@ import {
 /** The follow-up a person takes over after a neutral or bad review: a handoff, no SMS. */
 const FOLLOW_UP = "follow-up";
 
-const message = (messageClass: "notice" | "marketing", setting: string, text: string) =>
-  ({ messageClass, variables: VARIABLES.order, setting: ["templates", setting], text }) as const;
+const message = <const Setting extends string>(
+  messageClass: "notice" | "marketing",
+  setting: Setting,
+  text: string,
+) => ({ messageClass, variables: VARIABLES.order, setting: ["templates", setting], text }) as const;
 
 const TEMPLATES = {
   request: message(
@@ -48,13 +51,7 @@ const settings = z
     firstOrders: z.number().int().positive().default(2),
     /** `skip` (reason `gift`) or `send` the feedback request for gift orders: the buyer is not the user. */
     giftOrders,
-    templates: z
-      .strictObject({
-        request: templateText(TEMPLATES.request.text),
-        thanks: templateText(TEMPLATES.thanks.text),
-        apology: templateText(TEMPLATES.apology.text),
-      })
-      .prefault({}),
+    templates: templateSettings(TEMPLATES),
   })
   .prefault({});
 

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { giftOrders, templateText } from "../settings.js";
+import { giftOrders, templateSettings } from "../settings.js";
 import { defineJourney } from "./module.js";
 import {
   isReturningCustomer,
@@ -50,12 +50,7 @@ const settings = z
       EMS: "EMS",
       ems: "EMS",
     }),
-    templates: z
-      .strictObject({
-        firstTime: templateText(TEMPLATES["first-time"].text),
-        returning: templateText(TEMPLATES.returning.text),
-      })
-      .prefault({}),
+    templates: templateSettings(TEMPLATES),
   })
   .prefault({});
 

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { parseDuration } from "../duration.js";
 import type { OrderRecord } from "../model.js";
-import { coupon, duration, templateText } from "../settings.js";
+import { coupon, duration, templateSettings } from "../settings.js";
 import { defineJourney, type JourneyContext } from "./module.js";
 import {
   couponContent,
@@ -14,7 +14,7 @@ import {
 
 const STAGES = ["first", "second"] as const;
 
-const stage = (setting: string, text: string) =>
+const stage = <const Setting extends string>(setting: Setting, text: string) =>
   ({
     messageClass: "marketing",
     variables: VARIABLES.coupon,
@@ -44,12 +44,7 @@ const settings = z
     secondAfter: duration.default("120d"),
     couponAmount: z.number().positive().default(10),
     coupon,
-    templates: z
-      .strictObject({
-        first: templateText(TEMPLATES.first.text),
-        second: templateText(TEMPLATES.second.text),
-      })
-      .prefault({}),
+    templates: templateSettings(TEMPLATES),
   })
   .prefault({});
 
