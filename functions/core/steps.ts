@@ -37,7 +37,7 @@ export interface StepDeps {
   readonly telemetry?: StepTelemetry;
 }
 
-/** Writes a decision and, if this call wrote it, tells the telemetry and remembers the customer's last touch. */
+/** Writes a decision and, if this call wrote it, tells the telemetry and records the customer's last touch. */
 async function recordDecision(
   deps: StepDeps,
   subjectId: string,
@@ -48,12 +48,9 @@ async function recordDecision(
   const written = await deps.store.recordDecision(subjectId, record, claimed, extra);
   if (!written) return false;
   deps.telemetry?.decision(record);
-  if (
-    deps.telemetry &&
-    record.outcome === "sent" &&
-    record.customerId &&
-    aimsAtPurchase(deps.config, record)
-  ) {
+  // The customer's last touch, which the conversion figures read, is written wherever the step runs (AWS,
+  // locally, a simulation), not only where metrics are emitted.
+  if (record.outcome === "sent" && record.customerId && aimsAtPurchase(deps.config, record)) {
     const { journey, step, orderId, at } = record;
     await deps.store.recordTouch(record.customerId, { journey, step, orderId, at, atMs: Date.parse(at) });
   }

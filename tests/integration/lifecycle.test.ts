@@ -5,7 +5,7 @@ import { parseShopConfig } from "../../functions/core/config.js";
 import type { ShopEvent } from "../../functions/core/events.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
 import { simulate } from "../../functions/local/simulate.js";
-import { dynamo, orderCreated, runSimulation, templateFor } from "../support/local.js";
+import { dynamo, orderCreated, runSimulation, templateFor, virtualShop } from "../support/local.js";
 
 const LIFECYCLE = new Set(["gift-30", "gift-100", "winback"]);
 
@@ -244,5 +244,28 @@ describe("a busy marketing slot", () => {
     // Never faster than the provider's rate: any 20 consecutive sends span at least 0.95 s.
     for (let i = 20; i < times.length; i += 1)
       expect((times[i] as number) - (times[i - 20] as number)).toBeGreaterThanOrEqual(950);
+  });
+
+  it("records the customer's last touch in the local runtime (no telemetry): the message conversions are credited to", async () => {
+    const { shop, clock, failures } = await virtualShop("2026-06-01T10:00:00+08:00");
+    await shop.queue.enqueue(
+      [
+        orderCreated("2026-06-01T10:00:00+08:00", { id: "t1", customerId: "touched" }),
+        { type: "order.paid", at: "2026-06-01T10:02:00+08:00", orderId: "t1" },
+      ],
+      "test",
+    );
+    await shop.queue.drain();
+
+    await clock.advanceTo(new Date("2026-07-02T12:00:00+08:00"));
+
+    expect(failures).toEqual([]);
+    expect(await shop.store.getTouch("touched")).toMatchObject({
+      journey: "gift-30",
+      step: "gift",
+      orderId: "t1",
+      // 30 days after the payment (10:02), at the next marketing slot.
+      at: "2026-07-01T17:00:00.000+08:00",
+    });
   });
 });
