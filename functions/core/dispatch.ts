@@ -6,10 +6,10 @@ import { type AnyJourneyModule, JOURNEY_MODULES } from "./journeys/index.js";
 import type { Trigger } from "./journeys/module.js";
 import { paidOrders } from "./journeys/vocabulary.js";
 import type { ExecutionState, JourneyId, OrderRecord } from "./model.js";
+import type { OrderFact, Repositories } from "./ports.js";
 import type { SendRateLimiter } from "./rate-limit.js";
 import { converts } from "./report.js";
 import { planStep, type StepTelemetry, skipUpcomingStep } from "./steps.js";
-import type { OrderFact, Store } from "./store.js";
 
 /** Starts journey executions: Step Functions on AWS, the local engine locally. */
 export interface JourneyStarter {
@@ -58,7 +58,7 @@ export interface DispatchTelemetry {
 /** What the dispatch step needs. */
 export interface DispatchDeps {
   readonly config: ShopConfig;
-  readonly store: Store;
+  readonly store: Repositories;
   readonly journeys: JourneyStarter;
   readonly clock: Clock;
   /** @default none */

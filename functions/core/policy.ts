@@ -1,7 +1,7 @@
 import type { ShopConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
 import type { MessageClass, Next } from "./model.js";
-import type { Store } from "./store.js";
+import type { Repositories } from "./ports.js";
 import { holdToWindow, nextSlot } from "./time.js";
 
 /**
@@ -40,7 +40,7 @@ export interface Deadline {
 /** What the sending rules need to judge one step the journey wants to send or hand off. */
 export interface SendingRuleInput {
   readonly config: ShopConfig;
-  readonly store: Store;
+  readonly store: Pick<Repositories, "reserveMarketingSend">;
   readonly now: Date;
   readonly step: string;
   readonly verdict: Extract<Next, { kind: "send" | "handoff" }>;

@@ -1,5 +1,5 @@
 import type { Clock } from "./clock.js";
-import type { Store } from "./store.js";
+import type { Repositories } from "./ports.js";
 
 /** Paces sends to a provider's rate. */
 export interface SendRateLimiter {
@@ -39,7 +39,7 @@ export class SendRateLimitedError extends Error {
  */
 export class StoreRateLimiter implements SendRateLimiter {
   constructor(
-    private readonly store: Store,
+    private readonly store: Repositories,
     private readonly clock: Clock,
     private readonly provider: string,
     private readonly perSecond: number,
@@ -79,7 +79,7 @@ export class StoreRateLimiter implements SendRateLimiter {
  */
 export class ReservedSendRate implements SendRateLimiter {
   constructor(
-    private readonly store: Store,
+    private readonly store: Repositories,
     private readonly clock: Clock,
     private readonly provider: string,
     private readonly perSecond: number,

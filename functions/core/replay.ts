@@ -1,14 +1,13 @@
-import type { EventQueue } from "../handlers/ingest.js";
 import type { ShopConfig } from "./config.js";
 import { InvalidEventError, parseShopEvent } from "./events.js";
-import type { Store } from "./store.js";
+import type { EventQueue, Repositories } from "./ports.js";
 import { WebhookPayloadError } from "./webhooks/payload.js";
 import { WEBHOOK_SOURCE, type WebhookSourceName } from "./webhooks/sources.js";
 
 /** What a replay needs: the table and the queue dispatch reads. */
 export interface ReplayDeps {
   readonly config: ShopConfig;
-  readonly store: Store;
+  readonly store: Repositories;
   readonly queue: EventQueue;
   readonly now: () => Date;
   /** Told after each item: how many are done, of how many. */

@@ -13,9 +13,9 @@ import {
   type Outcome,
 } from "./model.js";
 import { applySendingRules } from "./policy.js";
+import type { Repositories, StepRepositories } from "./ports.js";
 import type { SendRateLimiter } from "./rate-limit.js";
 import { aimsAtPurchase } from "./report.js";
-import type { Store } from "./store.js";
 import { countSegments, renderTemplate } from "./template.js";
 import { formatInZone } from "./time.js";
 
@@ -32,7 +32,7 @@ export interface StepTelemetry {
 export interface StepDeps {
   readonly config: ShopConfig;
   readonly clock: Clock;
-  readonly store: Store;
+  readonly store: StepRepositories;
   /** @default none */
   readonly telemetry?: StepTelemetry;
 }
@@ -43,7 +43,7 @@ async function recordDecision(
   subjectId: string,
   record: DecisionRecord,
   claimed: boolean,
-  extra: Parameters<Store["recordDecision"]>[3] = {},
+  extra: Parameters<Repositories["recordDecision"]>[3] = {},
 ): Promise<boolean> {
   const written = await deps.store.recordDecision(subjectId, record, claimed, extra);
   if (!written) return false;
@@ -309,7 +309,7 @@ export async function deliverStep(
   const finish = async (
     outcome: Outcome,
     details: Parameters<typeof decision>[4],
-    extra: Parameters<Store["recordDecision"]>[3] = {},
+    extra: Parameters<Repositories["recordDecision"]>[3] = {},
   ): Promise<ExecutionState> => {
     const record = decision(deps, state, step, outcome, { customerId: context.customerId, ...details });
     await recordDecision(deps, subjectId, record, true, extra);

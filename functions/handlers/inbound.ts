@@ -3,17 +3,17 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SNSEven
 import type * as z from "zod";
 import type { Clock } from "../core/clock.js";
 import type { ShopConfig } from "../core/config.js";
+import { applyInbound, type InboundMessage } from "../core/inbound.js";
+import type { Repositories as Store } from "../core/ports.js";
+import { ReceiptTooEarlyError } from "../core/ports.js";
 import {
   AliyunRepliesSchema,
   AliyunReportsSchema,
-  applyInbound,
   fromAliyunReplies,
   fromAliyunReports,
   fromSnsNotification,
-  type InboundMessage,
   LocalReplySchema,
-} from "../core/inbound.js";
-import { ReceiptTooEarlyError, type Store } from "../core/store.js";
+} from "../providers/inbound-payloads.js";
 import { logger } from "./logger.js";
 
 /** What the inbound handlers need. */

@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 import type { Clock } from "../core/clock.js";
 import type { ShopConfig } from "../core/config.js";
 import type { ShopEvent } from "../core/events.js";
-import type { Store } from "../core/store.js";
+import type { EventQueue, Repositories as Store } from "../core/ports.js";
 import { WebhookPayloadError } from "../core/webhooks/payload.js";
 import {
   type IncomingWebhook,
@@ -13,18 +13,7 @@ import {
 } from "../core/webhooks/sources.js";
 import { logger } from "./logger.js";
 
-/** How an event is queued again when dispatch could not take it yet (its rate budget was spent). */
-export interface Requeue {
-  /** Seconds before the message is delivered (SQS allows at most 900). */
-  readonly delaySeconds: number;
-  /** How often this event was requeued before, counted for the logs. */
-  readonly requeues: number;
-}
-
-/** Where accepted events go for dispatch: SQS on AWS, the local queue locally. */
-export interface EventQueue {
-  enqueue(events: readonly ShopEvent[], webhookId: string, requeue?: Requeue): Promise<void>;
-}
+export type { EventQueue, Requeue } from "../core/ports.js";
 
 /** The signing secrets of the webhook sources: Secrets Manager on AWS, environment variables locally. */
 export interface WebhookSecrets {

@@ -1,11 +1,11 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { Presets, SingleBar } from "cli-progress";
+import { Store } from "../adapters/dynamodb/store.js";
 import { systemClock } from "../core/clock.js";
 import { ConfigError, parseShopConfig, type ShopConfig, shopConfigJsonSchema } from "../core/config.js";
 import type { ReplayReport } from "../core/replay.js";
 import { buildReport, type EffectReport } from "../core/report.js";
-import { Store } from "../core/store.js";
 import { formatInZone } from "../core/time.js";
 import { ReplayRequestSchema, runReplay } from "../handlers/replay.js";
 import { SqsEventQueue } from "../providers/sqs.js";

@@ -8,7 +8,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { type DocumentRequest, type DocumentSender, TABLE_KEYS } from "../core/store.js";
+import { type DocumentRequest, type DocumentSender, TABLE_KEYS } from "../adapters/dynamodb/store.js";
 import { withoutStack } from "./without-stack.js";
 
 type Item = Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Store } from "../adapters/dynamodb/store.js";
 import type { Clock } from "../core/clock.js";
 import {
   type Handoff,
@@ -8,7 +9,6 @@ import {
   type SmsProvider,
   type SmsReceipt,
 } from "../core/messaging.js";
-import type { Store } from "../core/store.js";
 
 /** Where the outbox prints what it "sends"; `undefined` keeps it quiet (simulate prints decisions instead). */
 export type OutboxPrinter = ((line: string) => void) | undefined;

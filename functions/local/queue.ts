@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Store } from "../adapters/dynamodb/store.js";
 import type { Clock } from "../core/clock.js";
 import type { ShopEvent } from "../core/events.js";
-import type { Store } from "../core/store.js";
 import type { EventQueue, Requeue } from "../handlers/ingest.js";
 import type { ActivityTracker } from "./engine.js";
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { Store } from "../adapters/dynamodb/store.js";
 import type { Clock } from "../core/clock.js";
 import type { ShopConfig } from "../core/config.js";
 import type { JourneyStarter } from "../core/dispatch.js";
@@ -7,7 +8,6 @@ import type { SmsProvider } from "../core/messaging.js";
 import { ReservedSendRate, type SendRateLimiter } from "../core/rate-limit.js";
 import { buildReport } from "../core/report.js";
 import type { CouponIssuer } from "../core/steps.js";
-import { Store } from "../core/store.js";
 import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { createInboundHttpHandler, INBOUND_PATHS } from "../handlers/inbound.js";

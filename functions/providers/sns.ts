@@ -1,12 +1,6 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import {
-  classifyAwsError,
-  type Handoff,
-  type OperatorChannel,
-  type SmsMessage,
-  type SmsProvider,
-  type SmsReceipt,
-} from "../core/messaging.js";
+import type { Handoff, OperatorChannel, SmsMessage, SmsProvider, SmsReceipt } from "../core/messaging.js";
+import { classifyAwsError } from "./aws-errors.js";
 
 /** Options of the SNS SMS provider. */
 export interface SnsSmsOptions {

@@ -1,6 +1,7 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
-import { classifyAwsError, type SmsProvider } from "../../functions/core/messaging.js";
+import type { SmsProvider } from "../../functions/core/messaging.js";
+import { classifyAwsError } from "../../functions/providers/aws-errors.js";
 import { STEP_RETRIES } from "../../workflows/journey-loop.js";
 import { dynamo, orderCreated, summary, virtualShop } from "../support/local.js";
 
@@ -83,7 +84,7 @@ describe("faults on the synthesized machines (local engine, DynamoDB Local, virt
 
 describe("an opt-out recorded while a marketing send waits", () => {
   it("wins over the send: an opt-out during the rate wait skips the gift as opted-out and the provider is never called", async () => {
-    let store: import("../../functions/core/store.js").Store | undefined;
+    let store: import("../../functions/adapters/dynamodb/store.js").Store | undefined;
     let waits = 0;
     const provider: string[] = [];
     const sms: SmsProvider = {

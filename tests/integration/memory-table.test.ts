@@ -9,9 +9,9 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { Store } from "../../functions/adapters/dynamodb/store.js";
 import { parseShopConfig } from "../../functions/core/config.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
-import { Store } from "../../functions/core/store.js";
 import { MemoryTable } from "../../functions/local/memory-table.js";
 import { parseEventLines, simulate } from "../../functions/local/simulate.js";
 import { syntheticEvents } from "../../functions/local/synthetic.js";

@@ -1,7 +1,7 @@
 import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../functions/core/clock.js";
-import { applyInbound, fromAliyunReports, fromSnsNotification } from "../../functions/core/inbound.js";
+import { applyInbound } from "../../functions/core/inbound.js";
 import type { SmsProvider } from "../../functions/core/messaging.js";
 import { ReservedSendRate } from "../../functions/core/rate-limit.js";
 import { advanceStep, deliverStep } from "../../functions/core/steps.js";
@@ -9,6 +9,7 @@ import { OutboxOperatorChannel } from "../../functions/local/outbox.js";
 import type { LocalShop } from "../../functions/local/runtime.js";
 import { AliyunSmsProvider } from "../../functions/providers/aliyun.js";
 import { EndUserMessagingProvider } from "../../functions/providers/end-user-messaging.js";
+import { fromAliyunReports, fromSnsNotification } from "../../functions/providers/inbound-payloads.js";
 import { FakeSmsApis } from "../support/fake-providers.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 

@@ -1,8 +1,8 @@
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
+import { indexShard as indexShardOf, Store } from "../../functions/adapters/dynamodb/store.js";
 import { parseShopConfig } from "../../functions/core/config.js";
 import { dispatchEvent, type JourneyStarter } from "../../functions/core/dispatch.js";
-import { indexShard as indexShardOf, Store } from "../../functions/core/store.js";
 import { VirtualClock } from "../../functions/local/virtual-clock.js";
 import { dynamo, freshTable, orderCreated } from "../support/local.js";
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { isOptOutReply } from "../../functions/core/inbound.js";
+import { maskPhone, maskPhonesIn } from "../../functions/core/messaging.js";
+import { aliyunPercentEncode, aliyunPhoneNumber, aliyunSignature } from "../../functions/providers/aliyun.js";
 import {
   AliyunRepliesSchema,
   AliyunReportsSchema,
   fromAliyunReplies,
   fromAliyunReports,
   fromSnsNotification,
-  isOptOutReply,
-} from "../../functions/core/inbound.js";
-import { maskPhone, maskPhonesIn } from "../../functions/core/messaging.js";
-import { aliyunPercentEncode, aliyunPhoneNumber, aliyunSignature } from "../../functions/providers/aliyun.js";
+} from "../../functions/providers/inbound-payloads.js";
 
 const KEYWORDS = ["T", "TD", "退订", "R", "STOP"];
 

@@ -4,7 +4,7 @@ import { messageOf } from "../../functions/core/journeys/context.js";
 import type { JourneyContext } from "../../functions/core/journeys/module.js";
 import { paymentReminder } from "../../functions/core/journeys/payment-reminder.js";
 import type { CustomerRecord, OrderRecord } from "../../functions/core/model.js";
-import type { LedgerEntry } from "../../functions/core/store.js";
+import type { LedgerEntry } from "../../functions/core/ports.js";
 
 const CREATED = "2026-06-18T10:00:00+08:00";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
 import { applySendingRules, earliestSendTime, type SendingRuleInput } from "../../functions/core/policy.js";
-import type { Store } from "../../functions/core/store.js";
+import type { Repositories as Store } from "../../functions/core/ports.js";
 
 const config = parseShopConfig({});
 const iso = (local: string) => new Date(local).toISOString();

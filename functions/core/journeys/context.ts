@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { ShopConfig } from "../config.js";
 import type { CustomerRecord, ExecutionState, MessageClass, OrderRecord } from "../model.js";
-import type { Store } from "../store.js";
+import type { Repositories, StepRepositories } from "../ports.js";
 import type { AnyJourneyModule, JourneyContext, MessageContent } from "./module.js";
 
 /** The message a step sends: which template, and the values for its variables. */
@@ -59,7 +59,7 @@ export async function messageOf(
  * opt-out always applies, whatever time it states: the one rule for the sending rules and the send step.
  */
 export async function optOutOf(
-  store: Pick<Store, "getPhoneOptOut">,
+  store: Pick<Repositories, "getPhoneOptOut">,
   customer: Pick<CustomerRecord, "phone" | "optedOutAt"> | undefined,
 ): Promise<string | undefined> {
   const phoneOptOut = customer?.phone ? await store.getPhoneOptOut(customer.phone) : undefined;
@@ -69,7 +69,7 @@ export async function optOutOf(
 
 /** Loads the context the rules of `journey` need, at the clock's current time. */
 export async function loadJourneyContext(
-  deps: { readonly store: Store; readonly clock: Clock; readonly config: ShopConfig },
+  deps: { readonly store: StepRepositories; readonly clock: Clock; readonly config: ShopConfig },
   journey: AnyJourneyModule,
   state: ExecutionState,
 ): Promise<JourneyContext> {

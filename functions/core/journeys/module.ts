@@ -3,7 +3,7 @@ import type { JourneyConfig } from "../config.js";
 import type { ShopEvent } from "../events.js";
 import type { CustomerRecord, ExecutionState, MessageClass, Next, OrderRecord } from "../model.js";
 import type { Deadline } from "../policy.js";
-import type { LedgerEntry } from "../store.js";
+import type { LedgerEntry } from "../ports.js";
 
 /**
  * A journey is one module that declares everything about it: its settings, templates, triggers, stops,

@@ -1,7 +1,7 @@
 import type { ShopConfig } from "../config.js";
 import { parseDuration } from "../duration.js";
 import type { ShopEvent } from "../events.js";
-import type { Store } from "../store.js";
+import type { Repositories } from "../ports.js";
 import { decodeKuaidi100, kuaidi100Answer, kuaidi100ToEvents } from "./kuaidi100.js";
 import { parseJson, toShopEvent, WebhookPayloadError } from "./payload.js";
 import { isShopifyTopic, shopifyToEvents } from "./shopify.js";
@@ -28,7 +28,7 @@ export interface IncomingWebhook {
 /** What an adapter may use besides the request. */
 export interface AdapterContext {
   readonly config: ShopConfig;
-  readonly store: Store;
+  readonly store: Repositories;
   readonly now: Date;
 }
 

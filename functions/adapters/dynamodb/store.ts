@@ -16,7 +16,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import { type OrderDetails, refundKey } from "./events.js";
+import { type OrderDetails, refundKey } from "../../core/events.js";
 import {
   type CustomerRecord,
   canonicalDecision,
@@ -24,7 +24,19 @@ import {
   type Delivery,
   type JourneyId,
   type OrderRecord,
-} from "./model.js";
+} from "../../core/model.js";
+import {
+  type ArchivedWebhook,
+  type CapReservation,
+  type DeadLetter,
+  type LedgerEntry,
+  type MessageRef,
+  type OrderFact,
+  type OutboxEntry,
+  ReceiptTooEarlyError,
+  type Repositories,
+  type Touch,
+} from "../../core/ports.js";
 
 /**
  * Everything shopcare keeps lives in one DynamoDB table (single-table design):
@@ -56,40 +68,8 @@ export const TABLE_KEYS = {
   ttl: "ttl",
 } as const;
 
-/** Order facts that events set; each is kept at its earliest value so replays and duplicates change nothing. */
-export type OrderFact = Partial<
-  Pick<
-    OrderRecord,
-    | "paidAt"
-    | "cancelledAt"
-    | "shippedAt"
-    | "carrier"
-    | "trackingNo"
-    | "arrivedCityAt"
-    | "outForDeliveryAt"
-    | "deliveredAt"
-    | "completedAt"
-    | "refundedAt"
-    | "reviewedAt"
-    | "reviewRating"
-    | "reviewAuto"
-    | "reviewText"
-  >
->;
-
 /** Index sort keys compare as DynamoDB compares them: by their UTF-8 bytes, which for these is by code unit. */
 const compareIndexKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/**
- * A receipt for a send whose decision is not written yet (its step is still in flight, or died and waits
- * for GiveUp): the sender should push it again later (Aliyun retries a non-200, SNS retries Lambda).
- */
-export class ReceiptTooEarlyError extends Error {
-  constructor(reference: string) {
-    super(`the send ${reference} is not decided yet: push the receipt again later`);
-    this.name = "ReceiptTooEarlyError";
-  }
-}
 
 /**
  * The step a reference names, read from the reference itself (`<journey>:<subject>:<step>`, journeys and
@@ -118,50 +98,6 @@ async function acrossShards(
 /** The message-ref key of a send known only by its ledger reference. */
 const referenceKey = (reference: string) => `ref:${reference}`;
 
-/** A step's ledger entry: a claim while the provider call is in flight, then the final decision. */
-export type LedgerEntry =
-  | { readonly status: "pending"; readonly claimedAt: string }
-  | ({ readonly status: "final" } & DecisionRecord);
-
-/**
- * A raw webhook as received (after its signature checked out), kept for audit and replay, with its
- * outcome: `received` (kept and handed to the queue, by its first delivery — which may have failed; a
- * later copy queues it again), `accepted` (a later copy's enqueue succeeded, so further copies are
- * answered without queueing) or `rejected` (invalid, with the error).
- */
-export interface ArchivedWebhook {
-  readonly id: string;
-  readonly source: string;
-  readonly receivedAt: string;
-  readonly body: string;
-  readonly status: "received" | "accepted" | "rejected";
-  readonly error?: string;
-  /** Request details an adapter needs again on replay (Shopify's topic, Kuaidi100's `orderId`). */
-  readonly meta?: Readonly<Record<string, string>>;
-  /** How many events the body held. */
-  readonly events?: number;
-}
-
-/** A message the local outbox provider "sent", or a handoff it raised. */
-export interface OutboxEntry {
-  readonly id: string;
-  readonly at: string;
-  readonly kind: "sms" | "handoff";
-  readonly to?: string;
-  readonly text: string;
-  readonly messageClass?: string;
-}
-
-/** An event that kept failing dispatch, kept with its error for an operator to inspect and replay. */
-export interface DeadLetter {
-  readonly id: string;
-  readonly at: string;
-  readonly body: string;
-  readonly error: string;
-  /** The archived webhook the event came from. */
-  readonly webhookId?: string;
-}
-
 /** A value to SET; with `keepExisting`, only if the attribute has none yet (the earliest event wins). */
 interface FieldUpdate {
   readonly value: unknown;
@@ -172,36 +108,9 @@ const WEBHOOK_TTL_SECONDS = 90 * 86_400;
 const DAY_MS = 86_400_000;
 const CAP_CONTENTION_ATTEMPTS = 10;
 
-/** A marketing send counted against the frequency caps. */
-export interface CapReservation {
-  readonly customerId: string;
-  readonly phone?: string;
-  /** The step's ledger key: reserving the same step again is not a second send. */
-  readonly key: string;
-  readonly at: Date;
-  readonly perDay: number;
-  readonly perWeek: number;
-}
-
 interface CapItem {
   readonly sends?: { at: string; key: string }[];
   readonly version?: number;
-}
-
-/** A customer's latest message that aims at a purchase (kept 30 days). */
-export interface Touch {
-  readonly journey: JourneyId;
-  readonly step: string;
-  readonly orderId?: string;
-  readonly at: string;
-  readonly atMs: number;
-}
-
-/** Where a provider's message id leads: the ledger entry of the step that sent it. */
-export interface MessageRef {
-  readonly journey: JourneyId;
-  readonly subjectId: string;
-  readonly step: string;
 }
 
 const STORAGE_ATTRIBUTES = new Set(["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "ttl", "status"]);
@@ -298,7 +207,8 @@ class ReadCachingSender implements DocumentSender {
 }
 
 /** Typed access to the shopcare table. */
-export class Store {
+/** The repositories over one DynamoDB table (single-table design, above). */
+export class Store implements Repositories {
   private readonly doc: DynamoDBDocumentClient;
   private readonly commands: Commands;
 
