@@ -3,16 +3,24 @@
  * measured in the same run (or a count), so it holds on a noisy shared machine. Prints a table and writes
  * `bench/results.json`. Not part of `npm test`: tests never assert wall-clock times.
  *
- * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst` runs some of them. The default sizes are the
+ * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign` runs some of them. The default sizes are the
  * issue's (10,000 simulated orders, a burst of 10,000 messages, 100,000 peak-day orders): about 20 minutes on
  * 2 cores; flags such as `--sim-orders 1000` make a quicker run.
  */
 import "../functions/local/polyfills.js";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, totalmem } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
@@ -64,6 +72,8 @@ const { values: flags } = parseArgs({
     "fault-orders": { type: "string", default: "10000" },
     // The slot burst: this many 30-day gifts fall due at one marketing slot.
     "burst-messages": { type: "string", default: "20000" },
+    // The redesign run: the month each side simulates.
+    "redesign-orders": { type: "string", default: "10000" },
     seed: { type: "string", default: "7" },
     // The send-rate run's table: DynamoDB Local (the figure) or the in-memory table, which leaves the
     // pacing alone on the cores, to tell its share from DynamoDB Local's at higher rates.
@@ -747,6 +757,56 @@ async function faults(_dynamo?: unknown) {
   });
 }
 
+/** The commit before the journey redesign (issue 21): the `redesign` run's baseline. */
+const BEFORE_REDESIGN = "457782a";
+
+/**
+ * The simulation before and after the journey redesign, side by side in one run: a checkout of the commit
+ * before it (under node_modules/.cache, sharing node_modules) and this tree each simulate the same month in
+ * a child process, alternately, three times; the medians are compared. The journeys the redesign added are
+ * off, so both do the same work (the parity test holds their decisions equal).
+ */
+async function redesign(_dynamo?: unknown) {
+  const before = join("node_modules", ".cache", `shopcare-${BEFORE_REDESIGN}`);
+  if (!existsSync(join(before, "package.json"))) {
+    mkdirSync(before, { recursive: true });
+    execFileSync("sh", ["-c", `git archive ${BEFORE_REDESIGN} | tar -x -C ${before}`]);
+    symlinkSync(resolve("node_modules"), join(before, "node_modules"));
+  }
+  copyFileSync("bench/simulate-timed.ts", join(before, "bench", "simulate-timed.ts"));
+  const orders = num("redesign-orders");
+  const args = [String(orders), "30", "21"];
+  const time = (cwd: string, config: unknown) =>
+    JSON.parse(
+      execFileSync("npx", ["tsx", "bench/simulate-timed.ts", ...args], {
+        cwd,
+        env: { ...process.env, SHOPCARE_BENCH_CONFIG: JSON.stringify(config) },
+        encoding: "utf8",
+      }).trim(),
+    ) as { seconds: number; decisions: number };
+  const off = { journeys: { refund: { enabled: false }, completed: { enabled: false } } };
+  const samples: { before: number; after: number; decisions: [number, number] }[] = [];
+  for (let round = 0; round < 3; round += 1) {
+    const old = time(before, {});
+    const now = time(".", off);
+    samples.push({ before: old.seconds, after: now.seconds, decisions: [old.decisions, now.decisions] });
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[1] as number;
+  const [beforeSeconds, afterSeconds] = [
+    median(samples.map((s) => s.before)),
+    median(samples.map((s) => s.after)),
+  ];
+  const ratio = round(afterSeconds / beforeSeconds, 2);
+  record({
+    figure: "simulate after the journey redesign / before (time)",
+    value: ratio,
+    unit: "×",
+    target: "≤ 1.05",
+    met: ratio <= 1.05,
+    detail: `${orders} orders over 30 days (seed 21), one thread, in-memory table, the added journeys off; medians of 3 alternate runs: before (${BEFORE_REDESIGN}) ${round(beforeSeconds, 1)} s, after ${round(afterSeconds, 1)} s; runs ${samples.map((s) => `${round(s.before, 1)}/${round(s.after, 1)}`).join(", ")}; decisions ${samples[0]?.decisions.join(" / ")}`,
+  });
+}
+
 /** SQS's redrive settings as the stack sets them (infra/shopcare-stack.ts). */
 const MAX_RECEIVES = 5;
 const VISIBILITY_TIMEOUT_MS = 360_000;
@@ -817,6 +877,7 @@ const runs = {
   "peak-day": peakDay,
   faults,
   "slot-burst": slotBurst,
+  redesign,
 };
 const RUN_ORDER = Object.keys(runs);
 const RESULTS = "bench/results.json";
