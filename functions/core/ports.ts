@@ -1,5 +1,12 @@
 import type { OrderDetails, ShopEvent } from "./events.js";
-import type { CustomerRecord, DecisionRecord, Delivery, JourneyId, OrderRecord } from "./model.js";
+import type {
+  CustomerRecord,
+  DecisionRecord,
+  Delivery,
+  ExecutionState,
+  JourneyId,
+  OrderRecord,
+} from "./model.js";
 
 /**
  * The ports core needs for what it keeps: repositories of order and customer facts, the send ledger, the
@@ -252,4 +259,15 @@ export interface Requeue {
 /** Where accepted events go for dispatch: SQS on AWS, the local queue locally. */
 export interface EventQueue {
   enqueue(events: readonly ShopEvent[], webhookId: string, requeue?: Requeue): Promise<void>;
+}
+
+/** Starts journey executions: Step Functions on AWS, the local engine locally. */
+export interface JourneyStarter {
+  /**
+   * Starts one execution. Starting the same `name` twice is not an error: the second start is a no-op,
+   * which is what makes duplicate webhooks harmless.
+   */
+  start(journey: JourneyId, name: string, input: ExecutionState): Promise<void>;
+  /** Stops a running execution; stopping one that has finished (or never ran) is not an error. */
+  stop(journey: JourneyId, name: string): Promise<void>;
 }

@@ -2,7 +2,7 @@ import * as z from "zod";
 import type { OrderRecord } from "../model.js";
 import { giftOrders, templateSettings } from "../settings.js";
 import { defineJourney } from "./module.js";
-import { ORDER_CARE, orderFact, parcelVariables, sendUnless, VARIABLES, waitToSend } from "./vocabulary.js";
+import { noticeOnce, ORDER_CARE, orderFact, parcelVariables, sendUnless, VARIABLES } from "./vocabulary.js";
 
 /**
  * The parcel stages this journey answers, each with the order fact it follows. Each tracking event starts
@@ -79,9 +79,7 @@ export const arrived = defineJourney({
 
   plan(context) {
     const stage = stageOf(context.state.stage ?? "");
-    if (context.ledger.has(stage)) return { kind: "done" };
-    const happened = context.order?.[STAGE_FACTS[stage]] ?? context.state.enteredAt;
-    return waitToSend(context, stage, new Date(happened), "notice");
+    return noticeOnce(context, stage, context.order?.[STAGE_FACTS[stage]]);
   },
 
   check: (context, step) =>

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { giftOrders, templateSettings } from "../settings.js";
 import { defineJourney } from "./module.js";
-import { ORDER_CARE, orderVariables, sendUnless, VARIABLES, waitToSend } from "./vocabulary.js";
+import { noticeOnce, ORDER_CARE, orderVariables, sendUnless, VARIABLES } from "./vocabulary.js";
 
 const STEP = "thanks";
 
@@ -36,11 +36,7 @@ export const completed = defineJourney({
   attribution: "none",
   subjectId: (state) => state.orderId ?? "-",
 
-  plan(context) {
-    if (context.ledger.has(STEP)) return { kind: "done" };
-    const completedAt = context.order?.completedAt ?? context.state.enteredAt;
-    return waitToSend(context, STEP, new Date(completedAt), "notice");
-  },
+  plan: (context) => noticeOnce(context, STEP, context.order?.completedAt),
 
   check: (context, step) => sendUnless(context, step, ORDER_CARE),
 

@@ -3,12 +3,12 @@ import { giftOrders, templateSettings } from "../settings.js";
 import { defineJourney } from "./module.js";
 import {
   giftOrder,
+  noticeOnce,
   orderVariables,
   sendUnless,
   unknownOrder,
   unreachable,
   VARIABLES,
-  waitToSend,
 } from "./vocabulary.js";
 
 const STEP = "notice";
@@ -45,10 +45,8 @@ export const refund = defineJourney({
   // One ledger per refund of the order: the refund's key is the execution's stage.
   subjectId: (state) => `${state.orderId ?? "-"}:${state.stage ?? "-"}`,
 
-  plan(context) {
-    if (context.ledger.has(STEP)) return { kind: "done" };
-    return waitToSend(context, STEP, new Date(context.state.enteredAt), "notice");
-  },
+  // Due at the refund's time (the execution's entry).
+  plan: (context) => noticeOnce(context, STEP, undefined),
 
   check: (context, step) => sendUnless(context, step, [unknownOrder, giftOrder, unreachable]),
 

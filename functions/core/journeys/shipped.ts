@@ -3,12 +3,12 @@ import { giftOrders, templateSettings } from "../settings.js";
 import { defineJourney } from "./module.js";
 import {
   isReturningCustomer,
+  noticeOnce,
   ORDER_CARE,
   orderFact,
   parcelVariables,
   sendUnless,
   VARIABLES,
-  waitToSend,
 } from "./vocabulary.js";
 
 const STEP = "notice";
@@ -67,11 +67,7 @@ export const shipped = defineJourney({
   attribution: "none",
   subjectId: (state) => state.orderId ?? "-",
 
-  plan(context) {
-    if (context.ledger.has(STEP)) return { kind: "done" };
-    const shippedAt = context.order?.shippedAt ?? context.state.enteredAt;
-    return waitToSend(context, STEP, new Date(shippedAt), "notice");
-  },
+  plan: (context) => noticeOnce(context, STEP, context.order?.shippedAt),
 
   // Held overnight while the parcel was already handed over: the notice has nothing left to say.
   check: (context, step) =>

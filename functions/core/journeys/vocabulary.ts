@@ -122,6 +122,19 @@ export function waitToSend(
   return { kind: "wait", step, sendAt: sendAt.toISOString() };
 }
 
+/**
+ * A one-step notice: `done` once the step is decided, else due at `at` (or when the execution entered:
+ * the event's time) in the notice window.
+ */
+export function noticeOnce(
+  context: JourneyContext,
+  step: string,
+  at: string | undefined,
+): Extract<Next, { kind: "wait" | "done" }> {
+  if (context.ledger.has(step)) return { kind: "done" };
+  return waitToSend(context, step, new Date(at ?? context.state.enteredAt), "notice");
+}
+
 /** The first step of `steps` not in the ledger yet. */
 export function firstUndecided(context: JourneyContext, steps: readonly string[]): string | undefined {
   return steps.find((step) => !context.ledger.has(step));
