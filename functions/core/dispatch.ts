@@ -41,8 +41,16 @@ async function startJourney(deps: DispatchDeps, state: ExecutionState, subjectId
 
 /** The enabled journeys, in registry order. */
 function enabledJourneys(config: ShopConfig): AnyJourneyModule[] {
-  return JOURNEY_MODULES.filter((journey) => settingsOf(config, journey).enabled);
+  let enabled = ENABLED.get(config);
+  if (!enabled) {
+    enabled = JOURNEY_MODULES.filter((journey) => settingsOf(config, journey).enabled);
+    ENABLED.set(config, enabled);
+  }
+  return enabled;
 }
+
+/** The enabled journeys of each config (a parsed config does not change). */
+const ENABLED = new WeakMap<ShopConfig, AnyJourneyModule[]>();
 
 /** The triggers of the enabled journeys that `matches`, with their journey, in registry order. */
 function triggersWhere<K extends Trigger["kind"]>(

@@ -17,15 +17,20 @@ export function settingsOf(config: ShopConfig, journey: AnyJourneyModule): { ena
 }
 
 /** The id and class of a step's template: what skip, handoff and give-up records need (no variables). */
-export async function templateOf(
+export function templateOf(
   journey: AnyJourneyModule,
   context: JourneyContext,
   step: string,
-): Promise<{ readonly templateId: string; readonly messageClass: MessageClass }> {
-  const key = await journey.template(context, step);
-  const declaration = journey.templates[key];
-  if (!declaration) throw new Error(`${journey.id}: step ${JSON.stringify(step)} names no template ${key}`);
-  return { templateId: `${journey.id}.${key}`, messageClass: declaration.messageClass };
+):
+  | { readonly templateId: string; readonly messageClass: MessageClass }
+  | Promise<{ readonly templateId: string; readonly messageClass: MessageClass }> {
+  const of = (key: string) => {
+    const declaration = journey.templates[key];
+    if (!declaration) throw new Error(`${journey.id}: step ${JSON.stringify(step)} names no template ${key}`);
+    return { templateId: `${journey.id}.${key}`, messageClass: declaration.messageClass };
+  };
+  const key = journey.template(context, step);
+  return typeof key === "string" ? of(key) : key.then(of);
 }
 
 /** The step's whole message: template id, class and text from the journey's settings, and its content. */

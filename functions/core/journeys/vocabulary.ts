@@ -91,13 +91,21 @@ export const ORDER_CARE: readonly Guard<{ giftOrders: "skip" | "send" }>[] = [
 ];
 
 /** The first guard's reason as a skip, or `send` when none objects. Guards run in order, each at most once. */
-export async function sendUnless<Settings>(
+export function sendUnless<Settings>(
   context: JourneyContext<Settings>,
   step: string,
   guards: readonly Guard<Settings>[],
-): Promise<Verdict> {
-  for (const guard of guards) {
-    const reason = await guard(context);
+  from = 0,
+): Verdict | Promise<Verdict> {
+  // Synchronous until a guard needs I/O: most checks never wait.
+  for (let index = from; index < guards.length; index += 1) {
+    const reason = (guards[index] as Guard<Settings>)(context);
+    if (reason instanceof Promise)
+      return reason.then((found) =>
+        found !== undefined
+          ? { kind: "skip", step, reason: found }
+          : sendUnless(context, step, guards, index + 1),
+      );
     if (reason !== undefined) return { kind: "skip", step, reason };
   }
   return { kind: "send", step };

@@ -1,0 +1,163 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import type {
+  ArchivedWebhook,
+  DeadLetter,
+  Outbox,
+  OutboxEntry,
+  Touch,
+  Touches,
+  WebhookArchive,
+} from "../../core/ports.js";
+
+import { acrossShards, indexShard, stripKeys, TABLE_KEYS, type Table, WEBHOOK_TTL_SECONDS } from "./table.js";
+
+/** Kept webhooks, dead letters, the outbox and touches over the table. */
+export class ArchiveTable implements WebhookArchive, Touches, Outbox {
+  constructor(private readonly table: Table) {}
+
+  /**
+   * Keeps a raw webhook body for audit and replay (expires after 90 days), unless the same delivery (same
+   * id) was kept before.
+   * @returns the earlier copy (status `received`: it never finished), or undefined when this call kept it
+   */
+  async archiveWebhook(webhook: ArchivedWebhook): Promise<ArchivedWebhook | undefined> {
+    try {
+      await this.table.doc.send(
+        this.table.commands.Put({
+          TableName: this.table.tableName,
+          Item: {
+            pk: `WEBHOOK#${webhook.id}`,
+            sk: "RAW",
+            gsi2pk: `WEBHOOKS#${indexShard(`WEBHOOK#${webhook.id}`)}`,
+            gsi2sk: `${webhook.receivedAt}#${webhook.id}`,
+            ttl: Math.floor(new Date(webhook.receivedAt).getTime() / 1000) + WEBHOOK_TTL_SECONDS,
+            ...webhook,
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.getWebhook(webhook.id)) ?? { ...webhook, status: "received" };
+    }
+  }
+  /** Records how processing a kept webhook ended. */
+  async finishWebhook(
+    id: string,
+    outcome: { status: ArchivedWebhook["status"]; error?: string; events?: number },
+  ): Promise<void> {
+    await this.table.update(
+      { pk: `WEBHOOK#${id}`, sk: "RAW" },
+      {
+        status: { value: outcome.status },
+        ...(outcome.error !== undefined ? { error: { value: outcome.error } } : {}),
+        ...(outcome.events !== undefined ? { events: { value: outcome.events } } : {}),
+      },
+    );
+  }
+  /** Kept webhooks received in [from, to), oldest first, for replay. */
+  async listWebhooks(from: Date, to: Date): Promise<ArchivedWebhook[]> {
+    const keys = await acrossShards(
+      (shard) =>
+        this.table.allPages((startKey) =>
+          this.table.doc.send(
+            this.table.commands.Query({
+              TableName: this.table.tableName,
+              IndexName: TABLE_KEYS.gsi2,
+              KeyConditionExpression: "gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to",
+              ExpressionAttributeValues: {
+                ":pk": `WEBHOOKS#${shard}`,
+                ":from": from.toISOString(),
+                ":to": `${new Date(to.getTime() - 1).toISOString()}~`,
+              },
+              ExclusiveStartKey: startKey,
+            }),
+          ),
+        ),
+      "gsi2sk",
+    );
+    // The index holds keys only: each kept webhook is read from the table (replay is rare; ingest is not).
+    const items: Record<string, unknown>[] = [];
+    for (const key of keys) {
+      const item = await this.table.getItem({ pk: String(key.pk), sk: String(key.sk) });
+      if (item) items.push(item);
+    }
+    return items.map(
+      (item) => ({ ...stripKeys<ArchivedWebhook>(item), status: item.status }) as ArchivedWebhook,
+    );
+  }
+  /** Removes a dead letter once it has been re-driven. */
+  async deleteDeadLetter(letter: Pick<DeadLetter, "id" | "at">): Promise<void> {
+    await this.table.doc.send(
+      this.table.commands.Delete({
+        TableName: this.table.tableName,
+        Key: { pk: "DEADLETTER", sk: `${letter.at}#${letter.id}` },
+      }),
+    );
+  }
+  async getWebhook(id: string): Promise<ArchivedWebhook | undefined> {
+    const Item = await this.table.getItem({ pk: `WEBHOOK#${id}`, sk: "RAW" });
+    return Item
+      ? ({ ...stripKeys<ArchivedWebhook>(Item), status: Item.status } as ArchivedWebhook)
+      : undefined;
+  }
+  /** Appends to the local outbox (the local runtime's stand-in for an SMS provider and the operators' topic). */
+  async putOutbox(entry: OutboxEntry): Promise<void> {
+    await this.table.doc.send(
+      this.table.commands.Put({
+        TableName: this.table.tableName,
+        Item: { pk: "OUTBOX", sk: `${entry.at}#${entry.id}`, ...entry },
+      }),
+    );
+  }
+  async listOutbox(): Promise<OutboxEntry[]> {
+    return (await this.table.queryAll("OUTBOX")).map((item) => stripKeys<OutboxEntry>(item) as OutboxEntry);
+  }
+  /** Keeps an event that failed processing, with its error, for an operator to inspect and replay. */
+  async putDeadLetter(letter: DeadLetter): Promise<void> {
+    await this.table.doc.send(
+      this.table.commands.Put({
+        TableName: this.table.tableName,
+        Item: { pk: "DEADLETTER", sk: `${letter.at}#${letter.id}`, ...letter },
+      }),
+    );
+  }
+  async listDeadLetters(): Promise<DeadLetter[]> {
+    return (await this.table.queryAll("DEADLETTER")).map((item) => stripKeys<DeadLetter>(item) as DeadLetter);
+  }
+  /** Remembers a customer's latest message that aims at a purchase, for the conversion metric. */
+  async recordTouch(customerId: string, touch: Touch): Promise<void> {
+    await this.table.doc
+      .send(
+        this.table.commands.Put({
+          TableName: this.table.tableName,
+          Item: {
+            pk: `TOUCH#${customerId}`,
+            sk: "TOUCH",
+            ...touch,
+            ttl: Math.floor(Date.parse(touch.at) / 1000) + 30 * 86_400,
+          },
+          // Keep the latest: a retried older send must not replace a newer touch.
+          ConditionExpression: "attribute_not_exists(pk) OR #atMs < :atMs",
+          ExpressionAttributeNames: { "#atMs": "atMs" },
+          ExpressionAttributeValues: { ":atMs": touch.atMs },
+        }),
+      )
+      .catch((error) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+  async getTouch(customerId: string): Promise<Touch | undefined> {
+    const item = await this.table.getItem({ pk: `TOUCH#${customerId}`, sk: "TOUCH" });
+    return item
+      ? ({
+          journey: item.journey,
+          step: item.step,
+          orderId: item.orderId,
+          at: item.at,
+          atMs: item.atMs,
+        } as Touch)
+      : undefined;
+  }
+}
