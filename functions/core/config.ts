@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { isDuration, parseDuration } from "./duration.js";
+import { settingsOf } from "./journeys/context.js";
 import { JOURNEY_IDS, JOURNEY_MODULES, JOURNEY_SETTINGS } from "./journeys/index.js";
 import { lintTemplates } from "./lint.js";
 import { duration, timeOfDay } from "./settings.js";
@@ -246,10 +247,8 @@ export const ShopConfigSchema = SharedConfigSchema.extend({
       });
     }
     // Only the templates of enabled journeys: a journey left off needs no registered template.
-    const enabled = new Set(
-      JOURNEY_MODULES.filter(
-        (journey) => (config.journeys as Record<string, { enabled: boolean }>)[journey.configKey]?.enabled,
-      ).map((journey) => journey.id as string),
+    const enabled = new Set<string>(
+      JOURNEY_MODULES.filter((journey) => settingsOf(config, journey).enabled).map((journey) => journey.id),
     );
     for (const [id, spec] of Object.entries(TEMPLATE_SPECS)) {
       if (enabled.has(spec.journey) && !config.sms.aliyun.templateCodes[id]) {

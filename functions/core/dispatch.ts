@@ -2,7 +2,7 @@ import type { Clock } from "./clock.js";
 import type { ShopConfig } from "./config.js";
 import { refundKey, type ShopEvent } from "./events.js";
 import { settingsOf } from "./journeys/context.js";
-import { type AnyJourneyModule, JOURNEY_MODULES } from "./journeys/index.js";
+import { type AnyJourneyModule, JOURNEY_MODULES, journeyModule } from "./journeys/index.js";
 import type { Trigger } from "./journeys/module.js";
 import { paidOrders } from "./journeys/vocabulary.js";
 import type { ExecutionState, JourneyId, OrderRecord } from "./model.js";
@@ -33,10 +33,25 @@ export interface DispatchDeps {
  * Plans the journey's first step here, so the execution starts at its wait (a Plan task of its own would
  * cost two more state transitions per execution); a journey with nothing to do is not started at all.
  */
-async function startJourney(deps: DispatchDeps, state: ExecutionState, subjectId: string): Promise<void> {
+async function startJourney(
+  deps: DispatchDeps,
+  state: ExecutionState,
+  /** What the execution is named after. @default the journey's ledger subject */
+  subjectId = journeyModule(state.journey).subjectId(state),
+): Promise<void> {
   const planned = await planStep(deps, state);
   if (planned.next?.kind === "done") return;
   await deps.journeys.start(state.journey, executionName(state.journey, subjectId), planned);
+}
+
+/**
+ * Stops an execution that has nothing left to do (named as `startJourney` named it) and records why its
+ * upcoming step will never go out.
+ */
+async function stopJourney(deps: DispatchDeps, state: ExecutionState, reason: string): Promise<void> {
+  const subjectId = journeyModule(state.journey).subjectId(state);
+  await deps.journeys.stop(state.journey, executionName(state.journey, subjectId));
+  await skipUpcomingStep(deps, state, reason);
 }
 
 /** The enabled journeys, in registry order. */
@@ -75,7 +90,7 @@ function orderCreatedState(
   customerId: string | undefined,
   createdAt: string,
 ): ExecutionState {
-  return { journey: journey.id as JourneyId, orderId, customerId, enteredAt: createdAt };
+  return { journey: journey.id, orderId, customerId, enteredAt: createdAt };
 }
 
 /**
@@ -89,35 +104,35 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
   if (!order?.customerId || !order.paidAt || !order.createdAt) return;
   const customerId = order.customerId;
   const base = { customerId, orderId, enteredAt: order.paidAt };
+  // Each read at most once for all the journeys: the customer's first paid order, and the move of their
+  // latest paid order (one record per customer, shared by every cycle journey).
   let firstPaid: Promise<OrderRecord | undefined> | undefined;
+  let cycle: ReturnType<typeof store.startWinbackCycle> | undefined;
   for (const { journey, trigger } of [
     ...triggersWhere(config, "first-paid-order"),
     ...triggersWhere(config, "paid-order-cycle"),
   ]) {
-    const state = { journey: journey.id as JourneyId, ...base };
+    const state = { journey: journey.id, ...base };
     switch (trigger.kind) {
       case "first-paid-order":
         firstPaid ??= store.listCustomerOrders(customerId).then((orders) => paidOrders(orders)[0]);
         // Named by customer: a customer gets each once, however their payments arrive.
-        if ((await firstPaid)?.orderId === orderId) await startJourney(deps, state, journey.subjectId(state));
+        if ((await firstPaid)?.orderId === orderId) await startJourney(deps, state);
         break;
       case "paid-order-cycle": {
-        const cycle = await store.startWinbackCycle(customerId, { orderId, paidAt: order.paidAt });
-        if (!cycle.started) break;
-        if (cycle.replaced && cycle.replaced.orderId !== orderId) {
-          const previous: ExecutionState = {
-            journey: journey.id as JourneyId,
+        cycle ??= store.startWinbackCycle(customerId, { orderId, paidAt: order.paidAt });
+        const { started, replaced } = await cycle;
+        if (!started) break;
+        if (replaced && replaced.orderId !== orderId) {
+          const previous = {
+            journey: journey.id,
             customerId,
-            orderId: cycle.replaced.orderId,
-            enteredAt: cycle.replaced.paidAt,
+            orderId: replaced.orderId,
+            enteredAt: replaced.paidAt,
           };
-          await deps.journeys.stop(
-            previous.journey,
-            executionName(previous.journey, journey.subjectId(previous)),
-          );
-          await skipUpcomingStep(deps, previous, trigger.replacedReason);
+          await stopJourney(deps, previous, trigger.replacedReason);
         }
-        await startJourney(deps, state, journey.subjectId(state));
+        await startJourney(deps, state);
         break;
       }
       default: {
@@ -140,12 +155,13 @@ async function stopOnPayment(deps: DispatchDeps, order: OrderRecord): Promise<vo
   for (const journey of enabledJourneys(deps.config)) {
     for (const stop of journey.stops ?? []) {
       switch (stop.kind) {
-        case "order-paid": {
-          const state = orderCreatedState(journey, order.orderId, order.customerId, order.createdAt);
-          await deps.journeys.stop(state.journey, executionName(state.journey, journey.subjectId(state)));
-          await skipUpcomingStep(deps, state, stop.reason);
+        case "order-paid":
+          await stopJourney(
+            deps,
+            orderCreatedState(journey, order.orderId, order.customerId, order.createdAt),
+            stop.reason,
+          );
           break;
-        }
         default: {
           const unknown: never = stop.kind;
           throw new Error(`unknown stop ${String(unknown)}`);
@@ -171,7 +187,7 @@ async function startOrderEvent(
 ): Promise<void> {
   const subject = stage ? `${order.orderId}:${stage}` : order.orderId;
   const enteredAt = deps.clock.now().toISOString();
-  const base = { journey: journey.id as JourneyId, orderId: order.orderId, enteredAt, stage };
+  const base = { journey: journey.id, orderId: order.orderId, enteredAt, stage };
   if (order.createdAt !== undefined && order.customerId !== undefined) {
     await startJourney(deps, { ...base, customerId: order.customerId }, subject);
     return;
@@ -209,15 +225,14 @@ async function startOnOrderEvent(
   }
   if (event.type !== "refund.completed") return;
   for (const { journey } of triggersWhere(config, "each-refund")) {
-    const state: ExecutionState = {
-      journey: journey.id as JourneyId,
+    await startJourney(deps, {
+      journey: journey.id,
       orderId: event.orderId,
       customerId: order.customerId,
       enteredAt: event.at,
       stage: refundKey(event),
       amount: event.amount,
-    };
-    await startJourney(deps, state, journey.subjectId(state));
+    });
   }
 }
 
@@ -247,8 +262,10 @@ export async function dispatchEvent(dispatchDeps: DispatchDeps, event: ShopEvent
     case "order.created": {
       const order = await store.recordOrderCreated(event.order, event.at);
       for (const { journey } of triggersWhere(deps.config, "order-created")) {
-        const state = orderCreatedState(journey, event.order.id, event.order.customer.id, event.at);
-        await startJourney(deps, state, journey.subjectId(state));
+        await startJourney(
+          deps,
+          orderCreatedState(journey, event.order.id, event.order.customer.id, event.at),
+        );
       }
       // Payment, shipping and parcel events may have arrived before the order (webhooks come out of order).
       await startAwaitedJourneys(deps, order);

@@ -2,6 +2,7 @@ import type { Clock } from "../clock.js";
 import type { ShopConfig } from "../config.js";
 import type { CustomerRecord, ExecutionState, MessageClass, OrderRecord } from "../model.js";
 import type { Repositories, StepRepositories } from "../ports.js";
+import { TEMPLATE_SPECS, templateAt } from "../templates.js";
 import type { AnyJourneyModule, JourneyContext, MessageContent } from "./module.js";
 
 /** The message a step sends: which template, and the values for its variables. */
@@ -33,30 +34,16 @@ export function templateOf(
   return typeof key === "string" ? of(key) : key.then(of);
 }
 
-/** The step's whole message: template id, class and text from the journey's settings, and its content. */
+/** The step's whole message: template id, class and text (from the shop config), and its content. */
 export async function messageOf(
   journey: AnyJourneyModule,
   context: JourneyContext,
   step: string,
 ): Promise<StepMessage> {
-  const key = await journey.template(context, step);
-  const declaration = journey.templates[key];
-  if (!declaration) throw new Error(`${journey.id}: step ${JSON.stringify(step)} names no template ${key}`);
-  const template =
-    "setting" in declaration
-      ? String(
-          declaration.setting.reduce<unknown>(
-            (node, part) => (node as Record<string, unknown>)?.[part],
-            context.settings,
-          ),
-        )
-      : "";
-  return {
-    templateId: `${journey.id}.${key}`,
-    template,
-    messageClass: declaration.messageClass,
-    ...(await journey.content(context, step)),
-  };
+  const { templateId, messageClass } = await templateOf(journey, context, step);
+  // A record-only template (a handoff's) has no text.
+  const template = TEMPLATE_SPECS[templateId] ? templateAt(context.config, templateId) : "";
+  return { templateId, template, messageClass, ...(await journey.content(context, step)) };
 }
 
 /**
