@@ -27,6 +27,14 @@ export interface JourneyStateMachineProps {
   readonly logRetention?: RetentionDays;
   /** Longest an execution may run; lifecycle journeys wait for months. @default Duration.days(364) */
   readonly timeout?: Duration;
+  /**
+   * A fixed name, so the machine's ARN is known without a reference to it: the step Lambda, whose versions
+   * the machine's definition names, can then be allowed to start it (a journey with successors) without a
+   * dependency cycle. Set only on machines created with it: renaming a machine replaces it, and its waiting
+   * executions with it.
+   * @default a name CloudFormation generates
+   */
+  readonly stateMachineName?: string;
 }
 
 /** The alias executions start on; it always points at the newest published version. */
@@ -48,6 +56,11 @@ export class JourneyStateMachine extends Construct {
    * and moves the alias; executions already running keep the version, and so the config, they began with.
    */
   readonly startArn: string;
+  /** The machine's fixed name, when it has one (`stateMachineName`). */
+  readonly fixedName: string | undefined;
+  /** The unqualified machine ARN grants name: built from the name when it is fixed, else a reference. */
+  private readonly machineArn: string;
+  private readonly machineName: string;
 
   constructor(scope: Construct, id: string, props: JourneyStateMachineProps) {
     super(scope, id);
@@ -63,6 +76,7 @@ export class JourneyStateMachine extends Construct {
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(props.definition),
       timeout: props.timeout ?? Duration.days(364),
+      stateMachineName: props.stateMachineName,
       tracingEnabled: true,
       logs: { destination: logGroup, level: LogLevel.ALL, includeExecutionData: false },
     });
@@ -78,7 +92,17 @@ export class JourneyStateMachine extends Construct {
       description: "Where new executions start; moved to each newly published version",
       routingConfiguration: [{ stateMachineVersionArn: version.attrArn, weight: 100 }],
     });
-    this.startArn = alias.attrArn;
+    this.fixedName = props.stateMachineName;
+    this.machineName = props.stateMachineName ?? this.stateMachine.stateMachineName;
+    this.machineArn = props.stateMachineName
+      ? Stack.of(this).formatArn({
+          service: "states",
+          resource: "stateMachine",
+          resourceName: props.stateMachineName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        })
+      : this.stateMachine.stateMachineArn;
+    this.startArn = props.stateMachineName ? `${this.machineArn}:${LIVE_ALIAS}` : alias.attrArn;
     // The local runner finds each journey's machine in the synthesized template by this tag.
     Tags.of(this.stateMachine).add(JOURNEY_TAG, props.journey);
     Validations.of(this.stateMachine).acknowledge({
@@ -138,7 +162,7 @@ export class JourneyStateMachine extends Construct {
     return Grant.addToPrincipal({
       grantee,
       actions: ["states:StartExecution"],
-      resourceArns: [this.stateMachine.stateMachineArn],
+      resourceArns: [this.machineArn],
       conditions: { "ForAnyValue:StringEquals": { "states:StateMachineQualifier": [LIVE_ALIAS] } },
     });
   }
@@ -148,7 +172,7 @@ export class JourneyStateMachine extends Construct {
     const executions = Stack.of(this).formatArn({
       service: "states",
       resource: "execution",
-      resourceName: `${this.stateMachine.stateMachineName}:*`,
+      resourceName: `${this.machineName}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     return Grant.addToPrincipal({ grantee, actions: ["states:StopExecution"], resourceArns: [executions] });

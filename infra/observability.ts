@@ -96,14 +96,10 @@ export class ShopcareObservability extends Construct {
     };
 
     const daily = Duration.days(1);
-    const spend = new MathExpression({
-      expression: journeys.map((_, index) => `FILL(m${index}, 0)`).join(" + "),
-      usingMetrics: Object.fromEntries(
-        journeys.map((journey, index) => [`m${index}`, metric(METRIC.smsCost, { journey }, daily)]),
-      ),
-      period: daily,
-      label: `SMS spend per day (${props.currency})`,
-    });
+    // The shop-wide cost metric (telemetry emits it beside the per-journey ones): an alarm's metric math
+    // may hold at most 10 metrics ("Alarming on metric math expressions", CloudWatch user guide), fewer
+    // than the journeys.
+    const spend = metric(METRIC.smsCost, {}, daily);
     this.alarms = [
       alarm(
         "DeadLetters",

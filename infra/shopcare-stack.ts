@@ -27,7 +27,7 @@ import { Construct } from "constructs";
 import { TABLE_KEYS } from "../functions/adapters/dynamodb/store.js";
 import { ConfigError, type ShopConfig } from "../functions/core/config.js";
 import { parseDuration } from "../functions/core/duration.js";
-import { JOURNEY_IDS } from "../functions/core/journeys/index.js";
+import { JOURNEY_IDS, journeyModule } from "../functions/core/journeys/index.js";
 import { WEBHOOK_SOURCES } from "../functions/core/webhooks/sources.js";
 import { INBOUND_PATHS } from "../functions/handlers/inbound.js";
 import { WEBHOOK_ACCEPTED_LOG, WEBHOOK_NOT_QUEUED_LOG } from "../functions/handlers/ingest.js";
@@ -349,21 +349,32 @@ export class ShopcareStack extends Stack {
     }
 
     const machines = new Map<string, JourneyStateMachine>();
+    const successorMachines: Record<string, string> = {};
     for (const journey of JOURNEY_IDS) {
       // One loop serves every journey: the module's rules run in the step Lambda. Tasks invoke exact Lambda
       // versions, so an execution keeps the code and config it started with.
       const definition = journeyLoop(new Construct(this, `${journey}Definition`), {
         step: step.currentVersion,
       });
+      // A journey whose executions start their successors (the birthday's next year) gets a fixed name: the
+      // step Lambda starts it by an ARN built from the name, since a reference would close a cycle (the
+      // machine's definition names the step Lambda's version).
+      const handsOver = journeyModule(journey).successor !== undefined;
       const machine = new JourneyStateMachine(this, `${journey}Journey`, {
         journey,
         definition,
         alarmAction,
+        stateMachineName: handsOver ? `${this.stackName}-${journey}` : undefined,
       });
       machine.grantInvokeAllVersions([step]);
       machines.set(journey, machine);
+      if (handsOver) {
+        machine.grantStartExecution(step);
+        successorMachines[journey] = machine.startArn;
+      }
     }
     this.journeys = machines;
+    step.addEnvironment("JOURNEY_STATE_MACHINES", JSON.stringify(successorMachines));
 
     const dispatch = fn(
       "dispatch",
@@ -383,8 +394,9 @@ export class ShopcareStack extends Stack {
       machine.grantStartExecution(dispatch);
       machine.grantStopExecution(dispatch);
       const machineId = this.getLogicalId(machine.stateMachine.node.defaultChild as CfnStateMachine);
+      const machineName = machine.fixedName ?? `<${machineId}.Name>`;
       Validations.of(dispatch).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:<${machineId}.Name>:*]`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${machineName}:*]`,
         reason:
           "A new paid order stops the customer's running win-back; execution names are only known at run time.",
       });

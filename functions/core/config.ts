@@ -102,6 +102,8 @@ const lint = z
       orderId: 20,
       amount: 8,
       closeAt: 11,
+      promotion: 8,
+      promotionEnds: 11,
       couponAmount: 3,
       coupon: 12,
       carrier: 4,

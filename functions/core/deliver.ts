@@ -13,7 +13,7 @@ import type { JourneyContext } from "./journeys/index.js";
 import { journeyModule } from "./journeys/index.js";
 import { type OperatorChannel, type SmsMessage, type SmsProvider, SmsSendError } from "./messaging.js";
 import type { ExecutionState, Next, Outcome } from "./model.js";
-import type { Repositories } from "./ports.js";
+import type { JourneyStarter, Repositories } from "./ports.js";
 import type { SendRateLimiter } from "./rate-limit.js";
 import { countSegments, renderTemplate } from "./template.js";
 
@@ -86,6 +86,11 @@ export interface DeliverDeps extends StepDeps {
   /** Paces sends to the provider's rate across all journeys. */
   readonly rateLimiter: SendRateLimiter;
   readonly coupons: CouponIssuer;
+  /**
+   * Starts the executions that carry a journey on (`successor`: the birthday's next year).
+   * @default none: a journey with successors cannot hand over, and its step fails
+   */
+  readonly journeys?: Pick<JourneyStarter, "start">;
 }
 
 /**
@@ -113,7 +118,7 @@ export async function deliverStep(
     return { ...state, next: { kind: "delivered", step, outcome: existing.outcome } };
   }
   const message = await messageOf(journey, context, step);
-  const to = context.customer?.phone;
+  const to = context.recipient;
   const finish = async (
     outcome: Outcome,
     details: Parameters<typeof decision>[4],

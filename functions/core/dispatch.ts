@@ -3,13 +3,13 @@ import type { ShopConfig } from "./config.js";
 import { refundKey, type ShopEvent } from "./events.js";
 import { settingsOf } from "./journeys/context.js";
 import { type AnyJourneyModule, JOURNEY_MODULES, journeyModule } from "./journeys/index.js";
-import type { Trigger } from "./journeys/module.js";
+import type { OrderEventType, Trigger } from "./journeys/module.js";
 import { paidOrders } from "./journeys/vocabulary.js";
 import type { ExecutionState, JourneyId, OrderRecord } from "./model.js";
 import type { JourneyStarter, OrderFact, Repositories } from "./ports.js";
 import { converts } from "./report.js";
 import { executionName } from "./starter.js";
-import { planStep, type StepTelemetry, skipUpcomingStep } from "./steps.js";
+import { type StepTelemetry, skipUpcomingStep, startExecution, successorOf } from "./steps.js";
 
 export type { JourneyStarter } from "./ports.js";
 export { executionName, PacedJourneyStarter } from "./starter.js";
@@ -29,27 +29,50 @@ export interface DispatchDeps {
   readonly telemetry?: StepTelemetry & DispatchTelemetry;
 }
 
-/**
- * Plans the journey's first step here, so the execution starts at its wait (a Plan task of its own would
- * cost two more state transitions per execution); a journey with nothing to do is not started at all.
- */
-async function startJourney(
+/** Starts an execution at its first step's wait, or nothing if it has nothing to do (`startExecution`). */
+function startJourney(
   deps: DispatchDeps,
   state: ExecutionState,
   /** What the execution is named after. @default the journey's ledger subject */
   subjectId = journeyModule(state.journey).subjectId(state),
 ): Promise<void> {
-  const planned = await planStep(deps, state);
-  if (planned.next?.kind === "done") return;
-  await deps.journeys.start(state.journey, executionName(state.journey, subjectId), planned);
+  return startExecution(deps, state, subjectId);
+}
+
+/**
+ * Records a customer's birthday and starts the `customer-birthday` journeys' next celebration (what the
+ * journey's `successor` names for an execution with no date yet). Started again until it is marked armed,
+ * so a crash between the record and the start loses nothing; once armed, a repeated birthday costs no start.
+ */
+async function startBirthdayJourneys(
+  deps: DispatchDeps,
+  customerId: string,
+  birthday: string,
+  at: string,
+): Promise<void> {
+  const { store } = deps;
+  const { changed } = await store.recordCustomerBirthday(customerId, birthday, at);
+  const triggered = triggersWhere(deps.config, "customer-birthday");
+  if (triggered.length === 0) return;
+  if (!changed && (await store.getCustomer(customerId))?.birthdayArmed === birthday) return;
+  const enteredAt = deps.clock.now().toISOString();
+  for (const { journey } of triggered) {
+    const next = await successorOf(deps, { journey: journey.id, customerId, enteredAt });
+    if (next) await startExecution(deps, next.state, next.subject);
+  }
+  await store.markBirthdayArmed(customerId, birthday);
 }
 
 /**
  * Stops an execution that has nothing left to do (named as `startJourney` named it) and records why its
  * upcoming step will never go out.
  */
-async function stopJourney(deps: DispatchDeps, state: ExecutionState, reason: string): Promise<void> {
-  const subjectId = journeyModule(state.journey).subjectId(state);
+async function stopJourney(
+  deps: DispatchDeps,
+  state: ExecutionState,
+  reason: string,
+  subjectId = journeyModule(state.journey).subjectId(state),
+): Promise<void> {
   await deps.journeys.stop(state.journey, executionName(state.journey, subjectId));
   await skipUpcomingStep(deps, state, reason);
 }
@@ -162,11 +185,59 @@ async function stopOnPayment(deps: DispatchDeps, order: OrderRecord): Promise<vo
             stop.reason,
           );
           break;
+        case "order-event":
+          break;
         default: {
-          const unknown: never = stop.kind;
-          throw new Error(`unknown stop ${String(unknown)}`);
+          const unknown: never = stop;
+          throw new Error(`unknown stop ${JSON.stringify(unknown)}`);
         }
       }
+    }
+  }
+}
+
+/** The order fact each event about an order sets: its time. */
+const EVENT_FACTS: Partial<Record<OrderEventType, keyof OrderRecord>> = {
+  "order.shipped": "shippedAt",
+  "parcel.arrived_city": "arrivedCityAt",
+  "parcel.out_for_delivery": "outForDeliveryAt",
+  "parcel.delivered": "deliveredAt",
+  "parcel.exception": "parcelExceptionAt",
+  "parcel.rejected": "parcelRejectedAt",
+  "parcel.returned": "parcelReturnedAt",
+  "order.completed": "completedAt",
+  "order.reminded": "remindedAt",
+  "review.posted": "reviewedAt",
+};
+
+/**
+ * The `order-event` stops an event about `order` calls for: only the first of a stop's events stops its
+ * execution (a later one finds it stopped already, so it costs no StopExecution call).
+ */
+async function stopOnOrderEvent(
+  deps: DispatchDeps,
+  event: Extract<ShopEvent, { orderId: string }>,
+  order: OrderRecord,
+): Promise<void> {
+  if (order.createdAt === undefined || order.customerId === undefined) return;
+  const eventMs = Date.parse(event.at);
+  for (const journey of enabledJourneys(deps.config)) {
+    for (const stop of journey.stops ?? []) {
+      if (stop.kind !== "order-event" || !stop.events.includes(event.type)) continue;
+      const earlier = stop.events.some((other) => {
+        const fact = EVENT_FACTS[other];
+        const at = fact && other !== event.type ? (order[fact] as string | undefined) : undefined;
+        return at !== undefined && Date.parse(at) <= eventMs;
+      });
+      if (earlier) continue;
+      const state = {
+        journey: journey.id,
+        orderId: order.orderId,
+        customerId: order.customerId,
+        enteredAt: event.at,
+        stage: stop.stage,
+      };
+      await stopJourney(deps, state, stop.reason, `${order.orderId}:${stop.stage}`);
     }
   }
 }
@@ -247,6 +318,7 @@ async function applyOrderFact(
   if (event.type === "review.posted" && event.auto && order.customerId && order.createdAt) {
     await deps.store.recordCustomerFlag(order.customerId, "autoReviewedAt", event.at);
   }
+  await stopOnOrderEvent(deps, event, order);
   await startOnOrderEvent(deps, event, order);
 }
 
@@ -261,6 +333,8 @@ export async function dispatchEvent(dispatchDeps: DispatchDeps, event: ShopEvent
   switch (event.type) {
     case "order.created": {
       const order = await store.recordOrderCreated(event.order, event.at);
+      const { birthday } = event.order.customer;
+      if (birthday) await startBirthdayJourneys(deps, event.order.customer.id, birthday, event.at);
       for (const { journey } of triggersWhere(deps.config, "order-created")) {
         await startJourney(
           deps,
@@ -297,6 +371,17 @@ export async function dispatchEvent(dispatchDeps: DispatchDeps, event: ShopEvent
       return applyOrderFact(deps, event, { outForDeliveryAt: event.at });
     case "parcel.delivered":
       return applyOrderFact(deps, event, { deliveredAt: event.at });
+    case "parcel.exception":
+      return applyOrderFact(deps, event, {
+        parcelExceptionAt: event.at,
+        parcelExceptionReason: event.reason,
+      });
+    case "parcel.rejected":
+      return applyOrderFact(deps, event, { parcelRejectedAt: event.at });
+    case "parcel.returned":
+      return applyOrderFact(deps, event, { parcelReturnedAt: event.at });
+    case "order.reminded":
+      return applyOrderFact(deps, event, { remindedAt: event.at });
     case "order.completed":
       return applyOrderFact(deps, event, { completedAt: event.at });
     case "refund.completed":
@@ -315,6 +400,12 @@ export async function dispatchEvent(dispatchDeps: DispatchDeps, event: ShopEvent
       return;
     case "customer.declined":
       return store.recordCustomerFlag(event.customerId, "declinedAt", event.at);
+    case "customer.updated": {
+      const { id, phone, name, birthday } = event.customer;
+      await store.recordCustomerContact({ customerId: id, phone, name }, event.at);
+      if (birthday) await startBirthdayJourneys(deps, id, birthday, event.at);
+      return;
+    }
     default: {
       const unhandled: never = event;
       throw new Error(`unhandled event ${JSON.stringify(unhandled)}`);

@@ -18,12 +18,21 @@ const phone = z
   .check(z.regex(/^\+[1-9]\d{6,14}$/, { error: "expected an E.164 phone number like +8613800000000" }));
 const nonNegative = z.number().check(z.nonnegative());
 
+/** A birthday without the year: `"MM-DD"` (`"02-29"` is celebrated on 28 February in other years). */
+const birthday = z.string().check(
+  z.regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { error: 'expected a birthday like "05-20" (MM-DD)' }),
+  z.refine((value) => !["02-30", "02-31", "04-31", "06-31", "09-31", "11-31"].includes(value), {
+    error: "no such day in any year",
+  }),
+);
+
 const Customer = z.looseObject({
   id,
   phone: z.optional(phone),
   name: z.optional(z.string().check(z.maxLength(64))),
   /** Platforms hand out virtual numbers that expire; after this instant the number is unreachable. */
   phoneExpiresAt: z.optional(at),
+  birthday: z.optional(birthday),
 });
 
 const Item = z.looseObject({
@@ -42,6 +51,8 @@ const Order = z.looseObject({
   paymentMethod: z._default(z.enum(["online", "cod"]), "online"),
   gift: z._default(z.boolean(), false),
   items: z._default(z.array(Item), []),
+  /** Who paid, when it is not the recipient (a gift): shipping notices may go to them instead. */
+  payer: z.optional(z.looseObject({ phone: z.optional(phone) })),
 });
 
 const orderEvent = <T extends string, S extends z.core.$ZodLooseShape = Record<never, never>>(
@@ -61,6 +72,14 @@ export const ShopEventSchema = z.discriminatedUnion("type", [
   orderEvent("parcel.arrived_city"),
   orderEvent("parcel.out_for_delivery"),
   orderEvent("parcel.delivered"),
+  // A parcel in trouble: stuck, lost, damaged or mis-sorted (物流异常, 疑难件); `reason` as the carrier says it.
+  orderEvent("parcel.exception", { reason: z.optional(z.string().check(z.maxLength(200))) }),
+  // Refused by the buyer (拒签): customer service may still save the sale before it goes back.
+  orderEvent("parcel.rejected"),
+  // On its way back to the shop (退签, 退回).
+  orderEvent("parcel.returned"),
+  // Customer service reminded the buyer to pay, in chat: the SMS reminder waits on.
+  orderEvent("order.reminded", { by: z._default(z.enum(["cs"]), "cs") }),
   orderEvent("order.completed"),
   // One refund of an order (orders can be refunded in parts). `refundId` is the platform's id for it, which
   // tells two equal partial refunds from one refund delivered twice.
@@ -84,6 +103,17 @@ export const ShopEventSchema = z.discriminatedUnion("type", [
       }),
     ),
   z.looseObject({ type: z.literal("customer.declined"), at, customerId: id }),
+  // New contact details or a birthday, outside an order (a CRM import, a member profile edit).
+  z.looseObject({
+    type: z.literal("customer.updated"),
+    at,
+    customer: z.looseObject({
+      id,
+      phone: z.optional(phone),
+      name: z.optional(z.string().check(z.maxLength(64))),
+      birthday: z.optional(birthday),
+    }),
+  }),
 ]);
 
 /** A validated generic event. */

@@ -39,6 +39,15 @@ export interface OrderRecord {
   readonly outForDeliveryAt?: string;
   readonly deliveredAt?: string;
   readonly completedAt?: string;
+  /** The parcel's first trouble (`parcel.exception`) and the carrier's reason for it. */
+  readonly parcelExceptionAt?: string;
+  readonly parcelExceptionReason?: string;
+  readonly parcelRejectedAt?: string;
+  readonly parcelReturnedAt?: string;
+  /** When customer service first reminded the buyer to pay (`order.reminded`). */
+  readonly remindedAt?: string;
+  /** The payer's number, when the order says who paid (`order.payer.phone`). */
+  readonly payerPhone?: string;
   /** The earliest refund's time. */
   readonly refundedAt?: string;
   /** The order's refunds added up (an order can be refunded in parts). */
@@ -65,6 +74,10 @@ export interface CustomerRecord {
   readonly phoneExpiresAt?: string;
   readonly declinedAt?: string;
   readonly optedOutAt?: string;
+  /** `"MM-DD"`, from the latest event that gave one. */
+  readonly birthday?: string;
+  /** The birthday whose celebration executions were started (`birthday` once dispatch has started them). */
+  readonly birthdayArmed?: string;
   /** When the customer first left an automatic (platform default) review: they get no review requests. */
   readonly autoReviewedAt?: string;
 }

@@ -27,6 +27,11 @@ export type OrderFact = Partial<
     | "outForDeliveryAt"
     | "deliveredAt"
     | "completedAt"
+    | "parcelExceptionAt"
+    | "parcelExceptionReason"
+    | "parcelRejectedAt"
+    | "parcelReturnedAt"
+    | "remindedAt"
     | "refundedAt"
     | "reviewedAt"
     | "reviewRating"
@@ -142,6 +147,14 @@ export interface CustomerFacts {
     contact: Omit<CustomerRecord, "declinedAt" | "optedOutAt">,
     at: string,
   ): Promise<void>;
+  /** Sets the birthday unless a later event set one; says the one it replaced and whether it changed. */
+  recordCustomerBirthday(
+    customerId: string,
+    birthday: string,
+    at: string,
+  ): Promise<{ readonly previous?: string; readonly changed: boolean }>;
+  /** Notes that the celebrations of `birthday` were started (dispatch starts them until then). */
+  markBirthdayArmed(customerId: string, birthday: string): Promise<void>;
   recordCustomerFlag(
     customerId: string,
     flag: "declinedAt" | "optedOutAt" | "autoReviewedAt",

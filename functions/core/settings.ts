@@ -17,15 +17,24 @@ export const timeOfDay = z
 /** Gift orders go to someone other than the buyer, whose number the order carries. */
 export const giftOrders = z.enum(["skip", "send"]).default("skip");
 
+/**
+ * The same for parcel notices, which may also go to the payer (`payer`: `order.payer.phone`), as gift
+ * shops do (001: 礼品类的店铺可以将发货短信发送至付款手机).
+ */
+export const giftOrdersOrPayer = z.enum(["skip", "send", "payer"]);
+
+const couponShape = {
+  /** The coupon code or link the message shows as `{coupon}`. */
+  code: z.string().max(64).default(""),
+  /** A coupon-issuing endpoint: POST `{journey, customerId, amount}` → `{"coupon": "…"}`; overrides `code`. */
+  issueUrl: z.url().optional(),
+};
+
 /** A coupon: a fixed code, or one issued at send time. */
-export const coupon = z
-  .strictObject({
-    /** The coupon code or link the message shows as `{coupon}`. */
-    code: z.string().max(64).default(""),
-    /** A coupon-issuing endpoint: POST `{journey, customerId, amount}` → `{"coupon": "…"}`; overrides `code`. */
-    issueUrl: z.url().optional(),
-  })
-  .prefault({});
+export const coupon = z.strictObject(couponShape).prefault({});
+
+/** A coupon a message may carry, or none: its amount (`{couponAmount}`) and code or issuer (`{coupon}`). */
+export const optionalCoupon = z.strictObject({ amount: z.number().positive(), ...couponShape }).optional();
 
 /** A template's text in settings, defaulting to the journey's shipped text. */
 export const templateText = (defaultText: string) => z.string().min(1).default(defaultText);

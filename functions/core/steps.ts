@@ -12,8 +12,11 @@ import { parseDuration } from "./duration.js";
 import { inHoldout } from "./holdout.js";
 import { loadJourneyContext, templateOf } from "./journeys/context.js";
 import { type JourneyContext, journeyModule } from "./journeys/index.js";
+import type { Successor } from "./journeys/module.js";
 import type { ExecutionState } from "./model.js";
 import { applySendingRules } from "./policy.js";
+import type { JourneyStarter } from "./ports.js";
+import { executionName } from "./starter.js";
 
 /**
  * The decide phase of a step and the journey loop's task: plan the next step, check a due one (the
@@ -81,7 +84,7 @@ export async function checkStep(
     const message = await templateOf(journey, context, step);
     await decideHeldClaim(deps, deps.config.sms.provider, state, step, {
       customerId: context.customerId,
-      to: context.customer?.phone,
+      to: context.recipient,
       template: message.templateId,
     });
     return { ...state, next: { kind: "delivered", step, outcome: "sent" } };
@@ -93,6 +96,8 @@ export async function checkStep(
   let verdict = state.awaitingOrder
     ? { kind: "skip" as const, step, reason: "unknown-order" }
     : await journey.check(context, step);
+  // Not due after all: back to the wait, nothing decided.
+  if (verdict.kind === "wait") return { ...state, next: verdict };
   // The holdout group is drawn from those the journey would message, so the two groups compare fairly.
   if (verdict.kind === "send" && inHoldout(deps.config, state.journey, context.customerId)) {
     verdict = { kind: "skip", step, reason: "holdout" };
@@ -111,7 +116,7 @@ export async function checkStep(
           dueAt: dueAtOf(state),
           deadline: journey.deadline?.(context, step),
           customerId: context.customerId ?? "",
-          phone: context.customer?.phone,
+          phone: context.recipient,
           optedOutAt: context.optedOutAt,
           ledgerKey: `${state.journey}#${subjectId}#${step}`,
           heldForRate: state.next?.kind === "hold" && state.next.rateSlot !== undefined,
@@ -124,7 +129,7 @@ export async function checkStep(
         customerId: context.customerId,
         reason: next.reason,
         template: message.templateId,
-        to: context.customer?.phone,
+        to: context.recipient,
       }),
       false,
     );
@@ -169,7 +174,7 @@ async function giveUpStep(
   const journey = journeyModule(state.journey);
   const subjectId = journey.subjectId(state);
   const message = await templateOf(journey, context, step);
-  const to = context.customer?.phone;
+  const to = context.recipient;
   const customerId = context.customerId;
   const reason = giveUpReason(failure?.Error);
   const skippedNow = await recordDecision(
@@ -206,6 +211,9 @@ async function giveUpStep(
 export async function advanceStep(deps: DeliverDeps, state: ExecutionState): Promise<ExecutionState> {
   const journey = journeyModule(state.journey);
   const context = await loadJourneyContext(deps, journey, state);
+  // Another execution carries on (a changed birthday, a wait longer than an execution may live).
+  if (!state.failure && (await handOver(deps, journey.successor?.(context))))
+    return { ...state, next: { kind: "done" } };
   let decided: ExecutionState;
   if (state.failure) {
     decided = await giveUpStep(deps, state, context);
@@ -218,7 +226,53 @@ export async function advanceStep(deps: DeliverDeps, state: ExecutionState): Pro
   if (kind === "hold" || kind === "done") return decided;
   const ledger = await deps.store.listLedger(state.journey, journey.subjectId(state));
   // A send may have waited for its rate slot, so the plan reads the clock again.
-  return planStep(deps, decided, { ...context, state: decided, ledger, now: deps.clock.now() });
+  const fresh = { ...context, state: decided, ledger, now: deps.clock.now() };
+  const planned = await planStep(deps, decided, fresh);
+  if (planned.next?.kind === "done") await handOver(deps, journey.successor?.(fresh));
+  return planned;
+}
+
+/** Starts the successor execution, if there is one. @returns whether it did */
+async function handOver(deps: DeliverDeps, successor: Successor | undefined): Promise<boolean> {
+  if (!successor) return false;
+  const journeys = deps.journeys;
+  if (!journeys) throw new Error(`${successor.state.journey}: no journey starter to hand over with`);
+  await startExecution({ ...deps, journeys }, successor.state, successor.subject);
+  return true;
+}
+
+/** How many successors in a row a start may skip over (a year already greeted hands on to the next). */
+const SUCCESSOR_HOPS = 3;
+
+/**
+ * Starts an execution at its first step's wait (planned here: a Plan task of its own would cost two more
+ * state transitions per execution). One with nothing to do is not started at all; if its journey has
+ * successors, the one that carries on is started instead.
+ * @param subject what the execution is named after (`executionName`)
+ */
+export async function startExecution(
+  deps: StepDeps & { readonly journeys: Pick<JourneyStarter, "start"> },
+  state: ExecutionState,
+  subject: string,
+  hops = 0,
+): Promise<void> {
+  const planned = await planStep(deps, state);
+  if (planned.next?.kind !== "done") {
+    await deps.journeys.start(state.journey, executionName(state.journey, subject), planned);
+    return;
+  }
+  const next = hops < SUCCESSOR_HOPS ? await successorOf(deps, state) : undefined;
+  if (next) await startExecution(deps, next.state, next.subject, hops + 1);
+}
+
+/**
+ * The execution that carries `state`'s journey on, with its first step planned: what a journey with
+ * successors starts instead of `state` when `state` has nothing left to do.
+ */
+export async function successorOf(deps: StepDeps, state: ExecutionState): Promise<Successor | undefined> {
+  const journey = journeyModule(state.journey);
+  if (!journey.successor) return undefined;
+  return journey.successor(await loadJourneyContext(deps, journey, state));
 }
 
 /**
@@ -238,7 +292,7 @@ export async function skipUpcomingStep(deps: StepDeps, state: ExecutionState, re
       customerId: context.customerId,
       reason,
       template,
-      to: context.customer?.phone,
+      to: context.recipient,
     }),
     false,
   );
@@ -250,7 +304,7 @@ export async function skipUpcomingStep(deps: StepDeps, state: ExecutionState, re
   if (deps.clock.now().getTime() - claimedAt > STALE_CLAIM_MS)
     await decideHeldClaim(deps, deps.config.sms.provider, state, next.step, {
       customerId: context.customerId,
-      to: context.customer?.phone,
+      to: context.recipient,
       template,
     });
 }

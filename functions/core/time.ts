@@ -184,3 +184,16 @@ export function formatShortLocal(instant: Date, timeZone: string): string {
   const wall = new Date(wallOf(inZone(instant, zoneNamed(timeZone))));
   return `${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())} ${pad(wall.getUTCHours())}:${pad(wall.getUTCMinutes())}`;
 }
+
+/** The local calendar date of `instant`: `"YYYY-MM-DD"`. */
+export function localDateOf(instant: Date, timeZone: string): string {
+  const wall = new Date(wallOf(inZone(instant, zoneNamed(timeZone))));
+  return `${pad(wall.getUTCFullYear(), 4)}-${pad(wall.getUTCMonth() + 1)}-${pad(wall.getUTCDate())}`;
+}
+
+/** The instant the local calendar date `"YYYY-MM-DD"` begins (its first instant, DST gaps included). */
+export function startOfLocalDate(date: string, timeZone: string): Date {
+  const zone = zoneNamed(timeZone);
+  const wall = Date.parse(`${date}T00:00:00Z`);
+  return new Date(fromWall(wall, zone.offset(wall), zone).ts);
+}

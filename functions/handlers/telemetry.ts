@@ -58,6 +58,9 @@ export function cloudWatchTelemetry(
           [METRIC.segments, segments, MetricUnit.Count],
           [METRIC.smsCost, segments * config.sms.pricePerSegment, MetricUnit.NoUnit],
         ]);
+        // Shop-wide as well: the spend alarm reads one metric (an alarm's math may hold at most 10, and
+        // there are more journeys than that — "Alarming on metric math expressions", CloudWatch guide).
+        emit({}, [[METRIC.smsCost, segments * config.sms.pricePerSegment, MetricUnit.NoUnit]]);
       } else if (record.outcome === "handoff") emit(journey, [[METRIC.handoffs, 1, MetricUnit.Count]]);
       else emit({ ...journey, reason: record.reason ?? "?" }, [[METRIC.skipped, 1, MetricUnit.Count]]);
     },

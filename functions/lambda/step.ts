@@ -1,4 +1,5 @@
 import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { systemClock } from "../core/clock.js";
 import type { SmsProvider } from "../core/messaging.js";
@@ -9,6 +10,7 @@ import { type AliyunCredentials, AliyunSmsProvider } from "../providers/aliyun.j
 import { HttpCouponIssuer } from "../providers/coupons.js";
 import { EndUserMessagingProvider } from "../providers/end-user-messaging.js";
 import { SnsOperatorChannel, SnsSmsProvider } from "../providers/sns.js";
+import { StepFunctionsStartOnly } from "../providers/step-functions-start.js";
 import { config, jsonSecret, requireEnv, store } from "./runtime.js";
 
 /**
@@ -63,4 +65,6 @@ export const handler = createStepHandler({
   rateLimiter: new ReservedSendRate(store, systemClock, sms.name, config.sms.ratePerSecond),
   coupons: new HttpCouponIssuer(),
   telemetry: cloudWatchTelemetry(config),
+  // The journeys whose executions start their successors (the birthday's next year): rare, so not paced.
+  journeys: new StepFunctionsStartOnly(new SFNClient({}), JSON.parse(requireEnv("JOURNEY_STATE_MACHINES"))),
 });

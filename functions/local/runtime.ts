@@ -92,7 +92,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
   const store = new Store(options.dynamo, tableName);
   const stepDeps = { config, clock, store };
   const sms = options.sms ?? new OutboxSmsProvider(store, clock, options.print);
-  const engine = new LocalJourneyEngine({
+  const engine: LocalJourneyEngine = new LocalJourneyEngine({
     template,
     clock,
     activity: options.activity,
@@ -106,6 +106,11 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
         rateLimiter:
           options.rateLimiter ?? new ReservedSendRate(store, clock, sms.name, config.sms.ratePerSecond),
         coupons: options.coupons ?? new HttpCouponIssuer(),
+        // Successors start on the engine this handler runs in (called only once it exists).
+        journeys: {
+          start: (journey, name, input): Promise<void> =>
+            (options.journeys ?? engine).start(journey, name, input),
+        },
       }),
     },
   });

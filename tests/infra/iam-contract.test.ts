@@ -4,7 +4,7 @@ import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { TABLE_KEYS } from "../../functions/adapters/dynamodb/store.js";
 import { parseShopConfig, type ShopConfig } from "../../functions/core/config.js";
-import { JOURNEY_IDS } from "../../functions/core/journeys/index.js";
+import { JOURNEY_IDS, journeyModule } from "../../functions/core/journeys/index.js";
 import { synthesizeTemplate } from "../../functions/local/synth.js";
 import { executionArn } from "../../functions/providers/step-functions.js";
 import { ACCOUNT, type Json, REGION, ResolvedTemplate } from "../support/cfn.js";
@@ -282,15 +282,28 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
     const starts = (await functionCalls(config, resolved)).filter(
       (call) => call.action === "states:StartExecution",
     );
-    expect(starts).toHaveLength(JOURNEY_IDS.length);
-    const [start] = starts as [Call];
-    expect(await decide(start)).toBe("Allowed");
-    expect(await decide({ ...start, context: {} })).not.toBe("Allowed");
-    expect(await decide({ ...start, context: { "states:StateMachineQualifier": ["1"] } })).not.toBe(
-      "Allowed",
-    );
-    // The alias ARN itself is not what Step Functions authorizes: a grant on it alone would deny every start.
-    expect(start.resource).not.toMatch(/:live$/);
+    // Dispatch starts every journey; the step Lambda starts the successors of the journeys that have them
+    // (the birthday's next year), on a machine whose ARN is built from its fixed name.
+    const successors = JOURNEY_IDS.filter((journey) => journeyModule(journey).successor);
+    expect(successors).toEqual(["birthday"]);
+    expect(starts.filter((call) => call.label.startsWith("dispatch "))).toHaveLength(JOURNEY_IDS.length);
+    const stepStarts = starts.filter((call) => call.label.startsWith("step "));
+    expect(stepStarts.map((call) => call.resource)).toEqual([
+      expect.stringMatching(/:stateMachine:Shopcare-birthday$/),
+    ]);
+    for (const start of starts) {
+      expect(await decide(start)).toBe("Allowed");
+      expect(await decide({ ...start, context: {} })).not.toBe("Allowed");
+      expect(await decide({ ...start, context: { "states:StateMachineQualifier": ["1"] } })).not.toBe(
+        "Allowed",
+      );
+      // The alias ARN itself is not what Step Functions authorizes: a grant on it alone would deny every start.
+      expect(start.resource).not.toMatch(/:live$/);
+    }
+    // The step Lambda may start no other journey.
+    const [stepStart] = stepStarts as [Call];
+    const [dispatchStart] = starts.filter((call) => call.label.startsWith("dispatch ")) as [Call];
+    expect(await decide({ ...stepStart, resource: dispatchStart.resource })).not.toBe("Allowed");
   });
 
   it("lets every state machine invoke the Lambda versions its tasks name", async () => {

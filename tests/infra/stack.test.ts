@@ -241,8 +241,15 @@ describe("ShopcareStack", () => {
       expect.arrayContaining(["DeadLetters", "ProviderErrors", "ApproximateNumberOfMessagesVisible"]),
     );
     expect(metrics.filter((name) => name === "ApproximateNumberOfMessagesVisible")).toHaveLength(2);
-    const spend = alarms.find((alarm) => JSON.stringify(alarm.Properties.Metrics ?? []).includes("SmsCost"));
-    expect(spend?.Properties).toMatchObject({ Threshold: 500, EvaluationPeriods: 1 });
+    // One shop-wide metric: an alarm's metric math may hold at most 10 metrics, fewer than the journeys.
+    const spend = alarms.find((alarm) => alarm.Properties.MetricName === "SmsCost");
+    expect(spend?.Properties).toMatchObject({
+      Threshold: 500,
+      EvaluationPeriods: 1,
+      Statistic: "Sum",
+      Period: 86_400,
+      Dimensions: [{ Name: "service", Value: "shopcare" }],
+    });
     template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
     const [operatorsTopic] = Object.entries(template.findResources("AWS::SNS::Topic")).find(([, topic]) =>
       JSON.stringify(topic.Properties.DisplayName).includes("operators"),

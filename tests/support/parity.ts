@@ -22,8 +22,16 @@ export const PARITY_ORDERS = 10_000;
 export const PARITY_SEED = 21;
 export const PARITY_FILE = new URL("../fixtures/parity/decisions.jsonl.gz", import.meta.url);
 
-/** The journeys added by the redesign (issue 21), off: the parity run is about the seven before them. */
-const ADDED_JOURNEYS_OFF = { refund: { enabled: false }, completed: { enabled: false } };
+/**
+ * The journeys added since the redesign (issues 21 and 22), off: the parity run is about the seven before
+ * them.
+ */
+const ADDED_JOURNEYS_OFF = {
+  refund: { enabled: false },
+  completed: { enabled: false },
+  logistics: { enabled: false },
+  birthday: { enabled: false },
+};
 
 /** The raw config of the parity run; `before` is the config the code before the redesign accepts. */
 function parityRawConfig(before: boolean): Record<string, unknown> {
@@ -41,6 +49,31 @@ export async function parityDecisions(before = false): Promise<string[]> {
   const config = parseShopConfig(parityRawConfig(before));
   const result = await simulate({ config, events, dynamo: "memory" });
   return result.decisions.map(parityLine).sort();
+}
+
+/**
+ * Issue 22's one intended change to the seven journeys: a returning customer's first payment reminder uses
+ * `payment-reminder.first-returning` (003: 第一次或老客户). A pair of lines may differ only so — the same
+ * decision with that template and its text and segments — and nothing else may.
+ */
+export function isReturningReminderChange(was: string, now: string): boolean {
+  const before = JSON.parse(was) as Record<string, unknown>;
+  const after = JSON.parse(now) as Record<string, unknown>;
+  if (before.template !== "payment-reminder.first" || after.template !== "payment-reminder.first-returning")
+    return false;
+  const rest = ({ template: _t, text: _x, segments: _s, ...fields }: Record<string, unknown>) =>
+    JSON.stringify(fields);
+  return (
+    rest(before) === rest(after) &&
+    typeof after.text === "string" &&
+    after.text.includes("感谢一直以来的支持")
+  );
+}
+
+/** A decision's identity in the parity run: which step of which subject, and when. */
+export function parityKey(line: string): string {
+  const { at, journey, step, orderId, customerId } = JSON.parse(line) as Record<string, string>;
+  return JSON.stringify([at, journey, step, orderId, customerId]);
 }
 
 /** The decisions the code before the redesign made, as compared. */

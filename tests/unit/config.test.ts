@@ -51,7 +51,7 @@ describe("shop config", () => {
     expect(
       problemsOf({ journeys: { paymentReminder: { templates: { second: "【{shop}】{nmae}" } } } }),
     ).toEqual([
-      "shop.journeys.paymentReminder.templates.second: unknown template variable {nmae}; allowed: {shop} {name} {orderId} {amount} {closeAt}",
+      "shop.journeys.paymentReminder.templates.second: unknown template variable {nmae}; allowed: {shop} {name} {orderId} {amount} {closeAt} {coupon} {couponAmount}",
     ]);
   });
 

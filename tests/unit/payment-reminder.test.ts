@@ -30,14 +30,16 @@ function context(
           ...overrides.order,
         };
   const config = parseShopConfig(overrides.config ?? {});
+  const customer = { customerId: "c1", phone: "+8613800000000", name: "王芳", ...overrides.customer };
   return {
     config,
     settings: config.journeys.paymentReminder,
     now: new Date(now),
     state: { journey: "payment-reminder", orderId: "o1", customerId: "c1", enteredAt: CREATED },
     order,
-    customer: { customerId: "c1", phone: "+8613800000000", name: "王芳", ...overrides.customer },
+    customer,
     customerId: "c1",
+    recipient: customer.phone,
     ledger: new Map(Object.entries(overrides.ledger ?? {})),
     optedOutAt: undefined,
     customerOrders: async () => [...(order ? [order] : []), ...(overrides.otherOrders ?? [])],

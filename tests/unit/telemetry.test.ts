@@ -52,6 +52,7 @@ describe("CloudWatch telemetry (Embedded Metric Format)", () => {
       { service: "shopcare", journey: "gift-30", Sent: 1 },
       { service: "shopcare", journey: "gift-30", SmsSegments: 2 },
       { service: "shopcare", journey: "gift-30", SmsCost: 0.09 },
+      { service: "shopcare", SmsCost: 0.09 },
       { service: "shopcare", journey: "winback", reason: "holdout", Skipped: 1 },
       { service: "shopcare", journey: "gift-30", Conversions: 1 },
       { service: "shopcare", journey: "gift-30", Revenue: 129 },

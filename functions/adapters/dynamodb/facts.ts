@@ -26,6 +26,7 @@ export class FactsTable implements OrderFacts, CustomerFacts {
         paymentMethod: { value: details.paymentMethod },
         gift: { value: details.gift },
         items: { value: details.items },
+        ...(details.payer?.phone ? { payerPhone: { value: details.payer.phone } } : {}),
         gsi1pk: { value: `CUSTOMER#${customer.id}` },
         gsi1sk: { value: `${new Date(at).toISOString()}#${orderId}`, keepExisting: true },
       },
@@ -141,6 +142,42 @@ export class FactsTable implements OrderFacts, CustomerFacts {
         ExpressionAttributeNames: { "#orderId": "orderId", "#awaiting": "awaitingOrder" },
         ExpressionAttributeValues: { ":orderId": orderId, ":stage": new Set([journeyStage]) },
       }),
+    );
+  }
+  /**
+   * Sets a customer's birthday unless a later event already set one (event time, not arrival time).
+   * @returns the birthday it replaced, and whether this event changed it
+   */
+  async recordCustomerBirthday(
+    customerId: string,
+    birthday: string,
+    at: string,
+  ): Promise<{ readonly previous?: string; readonly changed: boolean }> {
+    try {
+      const old = await this.table.update(
+        { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" },
+        {
+          customerId: { value: customerId },
+          birthday: { value: birthday },
+          birthdayAtMs: { value: Date.parse(at) },
+        },
+        {
+          condition: "attribute_not_exists(#birthdayAtMs) OR #birthdayAtMs <= :birthdayAtMs",
+          returnOld: true,
+        },
+      );
+      const previous = old?.birthday as string | undefined;
+      return { previous, changed: previous !== birthday };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { changed: false };
+    }
+  }
+  /** Notes that the celebrations of `birthday` were started. */
+  async markBirthdayArmed(customerId: string, birthday: string): Promise<void> {
+    await this.table.update(
+      { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" },
+      { customerId: { value: customerId }, birthdayArmed: { value: birthday } },
     );
   }
   /** Marks a customer as declined, opted out or an automatic reviewer at `at`, keeping the earliest time. */

@@ -218,6 +218,8 @@ export class Table {
       conditionNames?: Record<string, string>;
       conditionValues?: Record<string, unknown>;
       returnNew?: boolean;
+      /** Return the updated attributes' values from before the update. */
+      returnOld?: boolean;
     } = {},
   ): Promise<Record<string, unknown> | undefined> {
     const names: Record<string, string> = { ...options.conditionNames };
@@ -235,7 +237,7 @@ export class Table {
         ConditionExpression: options.condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
-        ReturnValues: options.returnNew ? "ALL_NEW" : undefined,
+        ReturnValues: options.returnNew ? "ALL_NEW" : options.returnOld ? "UPDATED_OLD" : undefined,
       }),
     );
     return Attributes;

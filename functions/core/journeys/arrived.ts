@@ -1,8 +1,21 @@
 import * as z from "zod";
 import type { OrderRecord } from "../model.js";
-import { giftOrders, templateSettings } from "../settings.js";
-import { defineJourney } from "./module.js";
-import { noticeOnce, ORDER_CARE, orderFact, parcelVariables, sendUnless, VARIABLES } from "./vocabulary.js";
+import { giftOrdersOrPayer, templateSettings } from "../settings.js";
+import { defineJourney, type JourneyContext } from "./module.js";
+import {
+  cancelled,
+  type GiftOrderPolicy,
+  giftOrderBy,
+  noticeOnce,
+  orderFact,
+  parcelVariables,
+  recipientUnder,
+  refundedInFull,
+  sendUnless,
+  unknownOrder,
+  unreachable,
+  VARIABLES,
+} from "./vocabulary.js";
 
 /**
  * The parcel stages this journey answers, each with the order fact it follows. Each tracking event starts
@@ -46,10 +59,18 @@ const settings = z
     enabled: z.boolean().default(true),
     /** `parcel.out_for_delivery` messages; off by default (the arrival notice already asks to keep the phone on). */
     outForDelivery: z.boolean().default(false),
-    giftOrders,
+    /** As the shipping notice's `giftOrders` (`skip`, `send`, `payer`), which it follows when unset. */
+    giftOrders: giftOrdersOrPayer.optional(),
     templates: templateSettings(TEMPLATES),
   })
   .prefault({});
+
+/** The gift-order policy of the arrival notices: their own, else the shipping notice's. */
+const giftPolicy = (context: JourneyContext<z.infer<typeof settings>>): GiftOrderPolicy =>
+  context.settings.giftOrders ??
+  (context.config.journeys.shipped as { giftOrders: GiftOrderPolicy }).giftOrders;
+
+const ORDER_CARE = [unknownOrder, cancelled, refundedInFull, giftOrderBy(giftPolicy), unreachable];
 
 /** An arrival notice held overnight is stale once the parcel has been delivered. */
 const alreadyDelivered = orderFact("deliveredAt", "already-delivered");
@@ -76,6 +97,8 @@ export const arrived = defineJourney({
   ],
   attribution: "none",
   subjectId: (state) => state.orderId ?? "-",
+
+  recipient: recipientUnder(giftPolicy),
 
   plan(context) {
     const stage = stageOf(context.state.stage ?? "");

@@ -76,7 +76,7 @@ export async function loadJourneyContext(
   const customer = state.customerId || !customerId ? knownCustomer : await store.getCustomer(customerId);
   const optedOutAt = await optOutOf(store, customer);
   let customerOrders: Promise<OrderRecord[]> | undefined;
-  return {
+  const context: JourneyContext = {
     config: deps.config,
     settings: settingsOf(deps.config, journey),
     now: deps.clock.now(),
@@ -86,9 +86,11 @@ export async function loadJourneyContext(
     customerId,
     ledger,
     optedOutAt,
+    recipient: customer?.phone,
     customerOrders: () => {
       customerOrders ??= customerId ? store.listCustomerOrders(customerId) : Promise.resolve([]);
       return customerOrders;
     },
   };
+  return journey.recipient ? { ...context, recipient: journey.recipient(context) } : context;
 }

@@ -1,6 +1,8 @@
 import { arrived } from "./arrived.js";
+import { birthday } from "./birthday.js";
 import { completed } from "./completed.js";
 import { gift30, gift100 } from "./gift.js";
+import { logistics } from "./logistics.js";
 import type { AnyJourneyModule } from "./module.js";
 import { paymentReminder } from "./payment-reminder.js";
 import { refund } from "./refund.js";
@@ -22,6 +24,8 @@ export const JOURNEY_MODULES = [
   winback,
   refund,
   completed,
+  logistics,
+  birthday,
 ] as const;
 
 type Module = (typeof JOURNEY_MODULES)[number];

@@ -26,6 +26,8 @@ export interface JourneyContext<Settings = unknown> {
   readonly ledger: ReadonlyMap<string, LedgerEntry>;
   /** The customer the step is about: from the execution, or from the order once it is known. */
   readonly customerId: string | undefined;
+  /** The number the step's message goes to (the journey's `recipient`, else the customer's). */
+  readonly recipient: string | undefined;
   /** When the customer or their phone number opted out of marketing, if they did. */
   readonly optedOutAt: string | undefined;
   /** The customer's orders, loaded only by the rules that need them. */
@@ -87,24 +89,46 @@ export type Trigger<Settings = unknown> =
    */
   | { readonly kind: "paid-order-cycle"; readonly replacedReason: string }
   /** Every `refund.completed`, each refund once (by `refundId`, else by its time and amount). */
-  | { readonly kind: "each-refund" };
+  | { readonly kind: "each-refund" }
+  /**
+   * The customer's birthday became known or changed (`order.customer.birthday`, `customer.updated`): one
+   * execution per customer and celebration, its date the stage; the execution's `successor` carries on.
+   */
+  | { readonly kind: "customer-birthday" };
 
 /** What stops a journey's running execution early, and the reason its upcoming step is recorded with. */
 export type Stop =
   /** The order is paid: the execution its `order-created` trigger started ends. */
-  { readonly kind: "order-paid"; readonly reason: string };
+  | { readonly kind: "order-paid"; readonly reason: string }
+  /**
+   * The first of `events` about an order ends the execution its `order-event` trigger of `stage` started
+   * (logistics: any parcel event ends the watch for a stalled parcel).
+   */
+  | {
+      readonly kind: "order-event";
+      readonly events: readonly OrderEventType[];
+      readonly stage: string;
+      readonly reason: string;
+    };
 
 /**
- * The journey's verdict on a due step: send it, hand it to a person, or skip it with a reason. Windows,
- * slots, caps and opt-out are not the journey's business: `policy.ts` applies them.
+ * The journey's verdict on a due step: send it, hand it to a person, skip it with a reason, or wait on
+ * (`wait`: a fact that arrived while the step waited moved it later, e.g. customer service reminded the
+ * buyer themselves). Windows, slots, caps and opt-out are not the journey's business: `policy.ts` applies them.
  */
-export type Verdict = Extract<Next, { kind: "send" | "handoff" | "skip" }>;
+export type Verdict = Extract<Next, { kind: "send" | "handoff" | "skip" | "wait" }>;
 
 /** What a step's message is made of, besides its template. */
 export interface MessageContent {
   readonly variables: Readonly<Record<string, string | number>>;
   /** A coupon to issue at send time through `coupon.issueUrl`; its code fills `{coupon}`. */
   readonly issueCoupon?: { readonly amount: number; readonly issueUrl: string };
+}
+
+/** An execution to start: its state, and the subject its name is made from (`executionName`). */
+export interface Successor {
+  readonly state: ExecutionState;
+  readonly subject: string;
 }
 
 /** The operators' view of a handoff: a one-line summary and the facts behind it. */
@@ -143,6 +167,17 @@ export interface JourneyModule<
   template(context: JourneyContext<NoInfer<Settings>>, step: string): string | Promise<string>;
   /** The values of the step's template variables, and a coupon to issue. */
   content(context: JourneyContext<NoInfer<Settings>>, step: string): MessageContent | Promise<MessageContent>;
+  /**
+   * The number a step's message goes to. @default the customer's (a gift order's payer, when configured)
+   */
+  recipient?(context: JourneyContext<NoInfer<Settings>>): string | undefined;
+  /**
+   * The execution that carries on when this one ends (a yearly journey's next year, or a fresh execution
+   * before this one outlives Step Functions' one-year limit): asked when a step wakes and when the plan is
+   * `done`. When it names one, that execution is started and this one ends without deciding its step.
+   * @default none
+   */
+  successor?(context: JourneyContext<NoInfer<Settings>>): Successor | undefined;
   /**
    * What the operators are told about a handoff step.
    * @default the journey, step, order, amount and reason in one line

@@ -1,10 +1,18 @@
 import * as z from "zod";
 import { parseDuration } from "../duration.js";
+import type { Next } from "../model.js";
 import { earliestSendTime } from "../policy.js";
-import { duration, templateSettings, timeOfDay } from "../settings.js";
+import { duration, optionalCoupon, templateSettings, timeOfDay } from "../settings.js";
 import { atLocalTimeNextDay, formatShortLocal, within } from "../time.js";
-import { defineJourney, type JourneyContext } from "./module.js";
-import { cancelled, happenedBy, noPhone, sendUnless, unknownOrder } from "./vocabulary.js";
+import { defineJourney, type JourneyContext, type MessageContent } from "./module.js";
+import {
+  cancelled,
+  happenedBy,
+  isReturningCustomer,
+  noPhone,
+  sendUnless,
+  unknownOrder,
+} from "./vocabulary.js";
 
 const VARIABLES = ["shop", "name", "orderId", "amount", "closeAt"] as const;
 
@@ -15,13 +23,30 @@ const TEMPLATES = {
     setting: ["templates", "first"],
     text: "【{shop}】{name}您好，您的订单{orderId}还未付款，宝贝已为您预留，请尽快完成支付。",
   },
-  second: {
+  // 003: an old customer is greeted as one, not as a stranger.
+  "first-returning": {
     messageClass: "notice",
     variables: VARIABLES,
+    setting: ["templates", "firstReturning"],
+    text: "【{shop}】{name}，感谢一直以来的支持！您的订单{orderId}还未付款，宝贝已为您预留，方便时完成支付即可。",
+  },
+  // 003: inside a promotion the reminder says which one and when it ends.
+  "first-promotion": {
+    messageClass: "notice",
+    variables: [...VARIABLES, "promotion", "promotionEnds"],
+    setting: ["templates", "firstPromotion"],
+    text: "【{shop}】{name}您好，订单{orderId}未付款，{promotion}优惠{promotionEnds}结束，请尽快支付。",
+  },
+  second: {
+    messageClass: "notice",
+    variables: [...VARIABLES, "coupon", "couponAmount"],
     setting: ["templates", "second"],
     text: "【{shop}】{name}您好，订单{orderId}将于{closeAt}自动关闭，如仍需要请及时付款。",
   },
 } as const;
+
+/** The template variables only a configured `second.coupon` can fill. */
+const COUPON_VARIABLES = ["{coupon}", "{couponAmount}"];
 
 const settings = z
   .strictObject({
@@ -32,7 +57,29 @@ const settings = z
     autoCloseAfter: duration.default("72h"),
     duplicateOrderWindow: duration.default("24h"),
     highValueAmount: z.number().positive().default(1000),
+    /**
+     * Customer service already reminded the buyer in chat (`order.reminded`): a first SMS not sent yet
+     * waits this long after that reminder (001: 6–12 hours).
+     */
+    firstAfterCsReminder: duration.default("6h"),
+    second: z
+      .strictObject({
+        /** `sms`, or `handoff`: customer service calls instead of a second SMS (never the same method twice). */
+        channel: z.enum(["sms", "handoff"]).default("sms"),
+        /** A coupon in the second reminder (`{coupon}`, `{couponAmount}`): `{amount, code | issueUrl}`. */
+        coupon: optionalCoupon,
+      })
+      .prefault({}),
     templates: templateSettings(TEMPLATES),
+  })
+  .superRefine((value, context) => {
+    const second = value.templates.second;
+    if (value.second.coupon === undefined && COUPON_VARIABLES.some((variable) => second.includes(variable)))
+      context.addIssue({
+        code: "custom",
+        path: ["templates", "second"],
+        message: "{coupon} and {couponAmount} need journeys.paymentReminder.second.coupon",
+      });
   })
   .prefault({});
 
@@ -46,10 +93,34 @@ function autoCloseAt(context: Context): Date {
   return new Date(createdAt(context).getTime() + parseDuration(context.settings.autoCloseAfter));
 }
 
-function inPromotion(context: Context, instant: Date): boolean {
-  return context.config.promotions.some((promotion) =>
+function promotionAt(context: Context, instant: Date) {
+  return context.config.promotions.find((promotion) =>
     within(instant, new Date(promotion.start), new Date(promotion.end)),
   );
+}
+
+function inPromotion(context: Context, instant: Date): boolean {
+  return promotionAt(context, instant) !== undefined;
+}
+
+/** When the first reminder is due: after the order, and after customer service's own reminder if any. */
+function firstDueAt(context: Context): Date {
+  const { config, order } = context;
+  const delay = inPromotion(context, createdAt(context))
+    ? context.settings.firstAfterInPromotion
+    : context.settings.firstAfter;
+  const afterOrder = earliestSendTime(
+    new Date(createdAt(context).getTime() + parseDuration(delay)),
+    "notice",
+    config,
+  );
+  if (order?.remindedAt === undefined) return afterOrder;
+  const afterCs = earliestSendTime(
+    new Date(Date.parse(order.remindedAt) + parseDuration(context.settings.firstAfterCsReminder)),
+    "notice",
+    config,
+  );
+  return afterCs > afterOrder ? afterCs : afterOrder;
 }
 
 /** Reasons known the moment the order arrives: the step is decided at once instead of after the delay. */
@@ -93,35 +164,7 @@ export const paymentReminder = defineJourney({
   attribution: "this-order",
   subjectId: (state) => state.orderId ?? state.customerId ?? "-",
 
-  plan(context) {
-    const { config, now, ledger } = context;
-    const first = ledger.get("first");
-    let due: Date;
-    let step: keyof typeof TEMPLATES;
-    if (first === undefined) {
-      step = "first";
-      const delay = inPromotion(context, createdAt(context))
-        ? context.settings.firstAfterInPromotion
-        : context.settings.firstAfter;
-      due = decidedAtEntry(context)
-        ? now
-        : earliestSendTime(new Date(createdAt(context).getTime() + parseDuration(delay)), "notice", config);
-    } else if (first.status === "final" && first.outcome === "sent" && !ledger.has("second")) {
-      step = "second";
-      due = earliestSendTime(
-        atLocalTimeNextDay(new Date(first.at), context.settings.secondAt, config.timeZone),
-        "notice",
-        config,
-      );
-    } else {
-      return { kind: "done" };
-    }
-    // A reminder that would fall after the order auto-closes is decided when it closes.
-    const closes = autoCloseAt(context);
-    const latest = (a: Date, b: Date) => (a > b ? a : b);
-    const sendAt = latest(due >= closes ? closes : due, now);
-    return { kind: "wait", step, sendAt: sendAt.toISOString() };
-  },
+  plan: planReminder,
 
   deadline: (context) => ({ at: autoCloseAt(context), reason: "auto-closed" }),
 
@@ -137,15 +180,31 @@ export const paymentReminder = defineJourney({
       ({ now }) => (now >= autoCloseAt(context) ? "auto-closed" : undefined),
     ]);
     if (verdict.kind === "skip") return verdict;
+    // Customer service reminded the buyer while the SMS waited: it waits on after their reminder.
+    const planned = planReminder(context);
+    if (
+      planned.kind === "wait" &&
+      planned.step === step &&
+      Date.parse(planned.sendAt) > context.now.getTime()
+    )
+      return planned;
     if ((order?.amount ?? 0) >= context.settings.highValueAmount)
       return { kind: "handoff", step, reason: "high-value" };
+    if (step === "second" && context.settings.second.channel === "handoff")
+      return { kind: "handoff", step, reason: "second-reminder" };
     return sendUnless(context, step, [noPhone]);
   },
 
-  template: (_context, step) => (step === "second" ? "second" : "first"),
+  async template(context, step) {
+    if (step === "second") return "second";
+    if (promotionAt(context, context.now)) return "first-promotion";
+    return (await isReturningCustomer(context)) ? "first-returning" : "first";
+  },
 
-  content(context) {
+  content(context, step): MessageContent {
     const { config, order, customer } = context;
+    const promotion = promotionAt(context, context.now);
+    const coupon = step === "second" ? context.settings.second.coupon : undefined;
     return {
       variables: {
         shop: config.name,
@@ -153,7 +212,41 @@ export const paymentReminder = defineJourney({
         orderId: order?.orderId ?? "",
         amount: (order?.amount ?? 0).toFixed(2),
         closeAt: formatShortLocal(autoCloseAt(context), config.timeZone),
+        ...(promotion
+          ? {
+              promotion: promotion.name,
+              promotionEnds: formatShortLocal(new Date(promotion.end), config.timeZone),
+            }
+          : {}),
+        ...(coupon ? { coupon: coupon.code, couponAmount: coupon.amount } : {}),
       },
+      issueCoupon: coupon?.issueUrl ? { amount: coupon.amount, issueUrl: coupon.issueUrl } : undefined,
     };
   },
 });
+
+/** The next reminder and when it is due, or `done`. */
+function planReminder(context: Context): Extract<Next, { kind: "wait" | "done" }> {
+  const { config, now, ledger } = context;
+  const first = ledger.get("first");
+  let due: Date;
+  let step: "first" | "second";
+  if (first === undefined) {
+    step = "first";
+    due = decidedAtEntry(context) ? now : firstDueAt(context);
+  } else if (first.status === "final" && first.outcome === "sent" && !ledger.has("second")) {
+    step = "second";
+    due = earliestSendTime(
+      atLocalTimeNextDay(new Date(first.at), context.settings.secondAt, config.timeZone),
+      "notice",
+      config,
+    );
+  } else {
+    return { kind: "done" };
+  }
+  // A reminder that would fall after the order auto-closes is decided when it closes.
+  const closes = autoCloseAt(context);
+  const latest = (a: Date, b: Date) => (a > b ? a : b);
+  const sendAt = latest(due >= closes ? closes : due, now);
+  return { kind: "wait", step, sendAt: sendAt.toISOString() };
+}

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { duration, giftOrders, templateSettings } from "../settings.js";
+import { duration, giftOrders, optionalCoupon, templateSettings } from "../settings.js";
 import { defineJourney, type JourneyContext, type Verdict } from "./module.js";
 import {
   after,
@@ -34,6 +34,14 @@ const TEMPLATES = {
     "【{shop}】{name}，宝贝收到几天了，用得还顺手吗？有任何问题直接回复，我们马上处理。回T退订",
   ),
   thanks: message("notice", "thanks", "【{shop}】{name}，谢谢您的评价和支持，我们会继续用心做好每一件宝贝！"),
+  // 001: 好评关怀…领取十元优惠券. A coupon makes the thank-you marketing (opt-out line, caps, slots), so it
+  // is its own template; it thanks for a review already posted, and promises nothing for one.
+  "thanks-coupon": {
+    messageClass: "marketing",
+    variables: VARIABLES.coupon,
+    setting: ["templates", "thanksCoupon"],
+    text: "【{shop}】{name}，谢谢您的认可！送您{couponAmount}元券{coupon}，下次购物可用。回T退订",
+  },
   apology: message(
     "notice",
     "apology",
@@ -51,6 +59,11 @@ const settings = z
     firstOrders: z.number().int().positive().default(2),
     /** `skip` (reason `gift`) or `send` the feedback request for gift orders: the buyer is not the user. */
     giftOrders,
+    /**
+     * A coupon with the thank-you for a good review (`{coupon}`, `{couponAmount}`): the thanks then uses
+     * template `thanksCoupon`, a marketing message. @default none
+     */
+    thanksCoupon: optionalCoupon,
     templates: templateSettings(TEMPLATES),
   })
   .prefault({});
@@ -151,12 +164,22 @@ export const reviewCare = defineJourney({
 
   check: (context, step) => (step === "request" ? checkRequest(context, step) : checkReply(context, step)),
 
-  template(_context, step) {
+  template(context, step) {
+    if (step === "thanks" && context.settings.thanksCoupon) return "thanks-coupon";
     if (step in TEMPLATES) return step;
     throw new Error(`review-care: unknown step ${JSON.stringify(step)}`);
   },
 
-  content: (context) => ({ variables: orderVariables(context) }),
+  content(context, step) {
+    const thanksCoupon = step === "thanks" ? context.settings.thanksCoupon : undefined;
+    if (!thanksCoupon) return { variables: orderVariables(context) };
+    return {
+      variables: { ...orderVariables(context), couponAmount: thanksCoupon.amount, coupon: thanksCoupon.code },
+      issueCoupon: thanksCoupon.issueUrl
+        ? { amount: thanksCoupon.amount, issueUrl: thanksCoupon.issueUrl }
+        : undefined,
+    };
+  },
 
   handoff(context) {
     const { order } = context;

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { giftOrders, templateSettings } from "../settings.js";
+import { giftOrdersOrPayer, templateSettings } from "../settings.js";
 import { defineJourney } from "./module.js";
 import {
   isReturningCustomer,
@@ -7,6 +7,7 @@ import {
   ORDER_CARE,
   orderFact,
   parcelVariables,
+  recipientUnder,
   sendUnless,
   VARIABLES,
 } from "./vocabulary.js";
@@ -31,8 +32,11 @@ const TEMPLATES = {
 const settings = z
   .strictObject({
     enabled: z.boolean().default(true),
-    /** `skip` (reason `gift`) or `send` the notice for gift orders. */
-    giftOrders,
+    /**
+     * Gift orders: `skip` (reason `gift`), `send` to the number on the order (the recipient's), or `payer`:
+     * to `order.payer.phone`. The arrival notices follow this unless `arrived.giftOrders` is set.
+     */
+    giftOrders: giftOrdersOrPayer.default("skip"),
     /** Display names for carrier codes in `{carrier}`; a code without one is shown as it is. */
     carrierNames: z.record(z.string(), z.string().min(1)).default({
       SF: "顺丰速运",
@@ -66,6 +70,8 @@ export const shipped = defineJourney({
   triggers: [{ kind: "order-event", event: "order.shipped" }],
   attribution: "none",
   subjectId: (state) => state.orderId ?? "-",
+
+  recipient: recipientUnder(({ settings }) => settings.giftOrders),
 
   plan: (context) => noticeOnce(context, STEP, context.order?.shippedAt),
 

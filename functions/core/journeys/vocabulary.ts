@@ -56,21 +56,46 @@ export const refundedInFull: Guard = ({ order, now }) =>
 export const refundedAtAll: Guard = ({ order, now }) =>
   happenedBy(order?.refundedAt, now) ? "refunded" : undefined;
 
-/** A gift order, when the journey's `giftOrders` setting is `skip`. */
-export const giftOrder: Guard<{ giftOrders: "skip" | "send" }> = ({ order, settings }) =>
-  order?.gift === true && settings.giftOrders === "skip" ? "gift" : undefined;
+/** What a journey does with a gift order: skip it, send to the number on the order, or to the payer's. */
+export type GiftOrderPolicy = "skip" | "send" | "payer";
 
-/** The customer has no number. */
-export const noPhone: Guard = ({ customer }) => (customer?.phone ? undefined : "no-phone");
+/** A gift order, when the journey's policy for them is `skip`. */
+export const giftOrderBy =
+  <Settings>(policy: (context: JourneyContext<Settings>) => GiftOrderPolicy): Guard<Settings> =>
+  (context) =>
+    context.order?.gift === true && policy(context) === "skip" ? "gift" : undefined;
+
+/** A gift order, when the journey's `giftOrders` setting is `skip`. */
+export const giftOrder: Guard<{ giftOrders: GiftOrderPolicy }> = giftOrderBy(
+  ({ settings }) => settings.giftOrders,
+);
+
+/**
+ * Where a journey's message goes under a gift-order policy: a gift order's payer (`order.payer.phone`)
+ * under `payer`, else the customer.
+ */
+export const recipientUnder =
+  <Settings>(policy: (context: JourneyContext<Settings>) => GiftOrderPolicy) =>
+  (context: JourneyContext<Settings>): string | undefined =>
+    context.order?.gift === true && policy(context) === "payer"
+      ? context.order.payerPhone
+      : context.customer?.phone;
+
+/** The message has no number to go to. */
+export const noPhone: Guard = ({ recipient }) => (recipient ? undefined : "no-phone");
 
 /**
  * The customer cannot get a message now: no number, or a platform's virtual number that has expired (they
  * expire some days after the trade completes).
  */
 export const unreachable: Guard = (context) => {
-  const { customer, now } = context;
-  if (!customer?.phone) return "no-phone";
-  if (customer.phoneExpiresAt !== undefined && Date.parse(customer.phoneExpiresAt) <= now.getTime())
+  const { customer, now, recipient } = context;
+  if (!recipient) return "no-phone";
+  if (
+    recipient === customer?.phone &&
+    customer.phoneExpiresAt !== undefined &&
+    Date.parse(customer.phoneExpiresAt) <= now.getTime()
+  )
     return "phone-expired";
   return undefined;
 };
@@ -82,7 +107,7 @@ export const orderFact =
     happenedBy(order?.[fact] as string | undefined, now) ? reason : undefined;
 
 /** The guards of a notice about one order: known, not cancelled, not refunded in full, not a gift, reachable. */
-export const ORDER_CARE: readonly Guard<{ giftOrders: "skip" | "send" }>[] = [
+export const ORDER_CARE: readonly Guard<{ giftOrders: GiftOrderPolicy }>[] = [
   unknownOrder,
   cancelled,
   refundedInFull,

@@ -4,7 +4,7 @@ import { objectAt, parseJson, toShopEvent, WebhookPayloadError } from "./payload
 /**
  * Kuaidi100 (快递100) tracking push: a form POST with `param` (JSON) and `sign`. `lastResult.state` is the
  * parcel's state; with `resultv2=4` subscriptions it carries the finer states (1001 到达派件城市, 501 投柜或驿站,
- * 301–304 kinds of 签收).
+ * 301–304 kinds of 签收, 2xx kinds of 疑难). Trouble (疑难, 拒签, 退签, 退回) is mapped by `troubleOf`.
  */
 const STATE_EVENTS: Readonly<Record<string, ShopEventType>> = {
   "1001": "parcel.arrived_city",
@@ -66,8 +66,23 @@ export function decodeKuaidi100(param: string): Kuaidi100Push {
   };
 }
 
+/**
+ * A parcel in trouble, by state: 2 疑难 and its 2xx sub-states (a stuck, lost, damaged or mis-sorted
+ * parcel) are an exception, the sub-state its reason; 14 拒签 and 203 拒收 a refusal; 4 退签 and 6 退回,
+ * with their 4xx / 6xx sub-states, a return.
+ */
+function troubleOf(state: string): { type: ShopEventType; reason?: string } | undefined {
+  if (state === "14" || state === "203") return { type: "parcel.rejected" };
+  if (state === "2") return { type: "parcel.exception" };
+  if (/^2\d\d$/.test(state)) return { type: "parcel.exception", reason: state };
+  if (/^[46](\d\d)?$/.test(state)) return { type: "parcel.returned" };
+  return undefined;
+}
+
 /** The generic event a push means for `orderId`, or none for states the journeys do not answer. */
 export function kuaidi100ToEvents(push: Kuaidi100Push, orderId: string): ShopEvent[] {
   const type = STATE_EVENTS[push.state];
-  return type ? [toShopEvent({ type, at: push.at, orderId })] : [];
+  if (type) return [toShopEvent({ type, at: push.at, orderId })];
+  const trouble = troubleOf(push.state);
+  return trouble ? [toShopEvent({ ...trouble, at: push.at, orderId })] : [];
 }

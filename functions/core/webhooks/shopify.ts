@@ -9,6 +9,7 @@ export const SHOPIFY_TOPICS = [
   "orders/cancelled",
   "orders/fulfilled",
   "fulfillments/create",
+  "fulfillments/update",
   "refunds/create",
 ] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
@@ -67,6 +68,13 @@ function phoneOf(order: Json, defaultCountry: string): string | undefined {
   return undefined;
 }
 
+/** `payer.phone` from the billing address, when it has a number. */
+function payerOf(order: Json, defaultCountry: string): { payer?: { phone: string } } {
+  const billing = addressOf(order.billing_address);
+  const phone = toE164(billing.phone, text(billing.country_code) ?? defaultCountry);
+  return phone ? { payer: { phone } } : {};
+}
+
 function orderCreated(order: Json, defaultCountry: string): ShopEvent[] {
   const orderId = idAt(order, "id");
   const customer = addressOf(order.customer);
@@ -88,6 +96,8 @@ function orderCreated(order: Json, defaultCountry: string): ShopEvent[] {
       order: {
         id: orderId,
         customer: { id: customerId, phone: phoneOf(order, defaultCountry), name: name?.slice(0, 64) },
+        // The billing address's number is the payer's: a gift shop's notices may go there (giftOrders: payer).
+        ...payerOf(order, defaultCountry),
         amount: moneyAt(order, "total_price"),
         currency: text(order.currency) ?? "CNY",
         paymentMethod: gateways.some((gateway) => /cash on delivery|\bcod\b/i.test(gateway))
@@ -123,6 +133,23 @@ function shipped(orderId: string, fulfillment: Json): ShopEvent[] {
       orderId,
       carrier: text(fulfillment.tracking_company) ?? "—",
       trackingNo,
+    }),
+  ];
+}
+
+/**
+ * A fulfillment whose `shipment_status` is `failure` (the carrier could not deliver it: the Fulfillment
+ * resource of the Admin REST API, "shipment_status") as `parcel.exception`; other statuses change nothing
+ * the journeys answer.
+ */
+function shipmentTrouble(fulfillment: Json): ShopEvent[] {
+  if (fulfillment.shipment_status !== "failure") return [];
+  return [
+    toShopEvent({
+      type: "parcel.exception",
+      at: timeAt(fulfillment, fulfillment.updated_at ? "updated_at" : "created_at"),
+      orderId: idAt(fulfillment, "order_id"),
+      reason: "failure",
     }),
   ];
 }
@@ -163,7 +190,9 @@ export function shopifyToEvents(topic: ShopifyTopic, payload: unknown, defaultCo
       return shipped(idAt(body, "id"), objectAt(last, `fulfillments.${fulfillments.length - 1}`));
     }
     case "fulfillments/create":
-      return shipped(idAt(body, "order_id"), body);
+      return [...shipped(idAt(body, "order_id"), body), ...shipmentTrouble(body)];
+    case "fulfillments/update":
+      return shipmentTrouble(body);
     case "refunds/create":
       return [
         toShopEvent({
