@@ -205,6 +205,37 @@ describe("webhooks from real sources through the real HTTP server", () => {
     });
   });
 
+  describe("Shopify fulfillment trouble and payers", () => {
+    it("maps fulfillments/update with shipment_status failure to parcel.exception and keeps the billing phone as the payer's", async () => {
+      const order = JSON.parse(fixture("shopify-orders-create.json"));
+      order.id = 5550001;
+      order.billing_address = { ...order.billing_address, phone: "13911112222", country_code: "CN" };
+      const created = JSON.stringify(order);
+      const fulfillment = JSON.parse(fixture("shopify-fulfillments-create.json"));
+      const failed = JSON.stringify({
+        ...fulfillment,
+        order_id: 5550001,
+        shipment_status: "failure",
+        updated_at: "2026-06-21T15:00:00+08:00",
+      });
+      const moving = JSON.stringify({ ...fulfillment, order_id: 5550001, shipment_status: "in_transit" });
+
+      const responses = [
+        await post("/webhooks/shopify", created, shopifyHeaders(created, "orders/create", "wh-pay-1")),
+        await post("/webhooks/shopify", moving, shopifyHeaders(moving, "fulfillments/update", "wh-upd-2")),
+        await post("/webhooks/shopify", failed, shopifyHeaders(failed, "fulfillments/update", "wh-upd-3")),
+      ];
+      await shop.queue.drain();
+
+      expect(responses.map((response) => response.status)).toEqual([202, 202, 202]);
+      expect(await shop.store.getOrder("5550001")).toMatchObject({
+        payerPhone: "+8613911112222",
+        parcelExceptionAt: "2026-06-21T15:00:00+08:00",
+        parcelExceptionReason: "failure",
+      });
+    });
+  });
+
   describe("Kuaidi100", () => {
     const push = (state: string, nu = "V030344422") => {
       const param = JSON.parse(fixture("kuaidi100-push.json"));
@@ -232,6 +263,33 @@ describe("webhooks from real sources through the real HTTP server", () => {
       expect(response.status).toBe(202);
       expect(await response.json()).toMatchObject({ result: true, returnCode: "200", accepted: 1 });
       expect((await shop.store.getOrder("k1"))?.arrivedCityAt).toBe("2026-06-20T07:33:19+08:00");
+    });
+
+    it("maps 疑难 (2, 2xx) to parcel.exception with the sub-state as reason, 拒签 (14, 203) to parcel.rejected and 退签/退回 (4, 6, 4xx, 6xx) to parcel.returned", async () => {
+      const orders = { k208: "208", k2: "2", k14: "14", k203: "203", k4: "4", k601: "601" };
+      for (const [orderId, state] of Object.entries(orders)) {
+        await shipOrder(orderId, "SF", `SF-${orderId}`);
+        const response = await post("/webhooks/kuaidi100", kuaidi100Form(push(state, `SF-${orderId}`)), form);
+        expect(response.status, state).toBe(202);
+      }
+      await shop.queue.drain();
+
+      const facts = async (orderId: string) => {
+        const order = await shop.store.getOrder(orderId);
+        return [
+          order?.parcelExceptionAt,
+          order?.parcelExceptionReason,
+          order?.parcelRejectedAt,
+          order?.parcelReturnedAt,
+        ];
+      };
+      const when = "2026-06-20T07:33:19+08:00";
+      expect(await facts("k208")).toEqual([when, "208", undefined, undefined]);
+      expect(await facts("k2")).toEqual([when, undefined, undefined, undefined]);
+      expect(await facts("k14")).toEqual([undefined, undefined, when, undefined]);
+      expect(await facts("k203")).toEqual([undefined, undefined, when, undefined]);
+      expect(await facts("k4")).toEqual([undefined, undefined, undefined, when]);
+      expect(await facts("k601")).toEqual([undefined, undefined, undefined, when]);
     });
 
     it("finds the order by tracking number, refuses a wrong sign (401) and an unknown number (400)", async () => {

@@ -68,6 +68,8 @@ export function nextCelebration(context: Context, birthday: string, from: Date):
 /** Whether `date` is still a celebration of the customer's birthday as the store has it now. */
 function isCurrent(context: Context, date: string): boolean {
   const birthdayNow = context.customer?.birthday;
+  // An execution with no date yet (dispatch asks what to start) has no celebration.
+  if (!/^\d{4}-\d\d-\d\d$/.test(date)) return false;
   const year = Number(date.slice(0, 4));
   // `daysBefore` can move a January birthday's celebration into the year before.
   return (
