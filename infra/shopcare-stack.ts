@@ -360,11 +360,17 @@ export class ShopcareStack extends Stack {
       // step Lambda starts it by an ARN built from the name, since a reference would close a cycle (the
       // machine's definition names the step Lambda's version).
       const handsOver = journeyModule(journey).successor !== undefined;
+      const fixedName = `${this.stackName}-${journey}`;
+      // Step Functions names are 1–80 characters ("CreateStateMachine", Step Functions API reference).
+      if (handsOver && fixedName.length > 80)
+        throw new ConfigError([
+          `stackName: "${this.stackName}" makes the ${journey} state machine's name longer than Step Functions' 80 characters`,
+        ]);
       const machine = new JourneyStateMachine(this, `${journey}Journey`, {
         journey,
         definition,
         alarmAction,
-        stateMachineName: handsOver ? `${this.stackName}-${journey}` : undefined,
+        stateMachineName: handsOver ? fixedName : undefined,
       });
       machine.grantInvokeAllVersions([step]);
       machines.set(journey, machine);

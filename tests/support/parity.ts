@@ -63,11 +63,9 @@ export function isReturningReminderChange(was: string, now: string): boolean {
     return false;
   const rest = ({ template: _t, text: _x, segments: _s, ...fields }: Record<string, unknown>) =>
     JSON.stringify(fields);
-  return (
-    rest(before) === rest(after) &&
-    typeof after.text === "string" &&
-    after.text.includes("感谢一直以来的支持")
-  );
+  // A skipped reminder (paid before it was due) has no text; a sent one has the returning customer's.
+  const text = after.text === undefined || String(after.text).includes("感谢一直以来的支持");
+  return rest(before) === rest(after) && text;
 }
 
 /** A decision's identity in the parity run: which step of which subject, and when. */
