@@ -1,25 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseShopConfig } from "../../functions/core/config.js";
 import type { ShopEvent } from "../../functions/core/events.js";
+import type { DecisionRecord } from "../../functions/core/model.js";
 import { TEMPLATE_SPECS } from "../../functions/core/templates.js";
-import { orderCreated, runSimulation } from "../support/local.js";
+import { decisionsOf, orderCreated, runSimulation } from "../support/local.js";
 
 /** Issue 21's proof of the journey modules: two journeys of the seeds' order-care chain, one module each. */
 
 const at = (day: string, time: string) => `2026-06-${day}T${time}:00+08:00`;
 
-const only = (journey: string, decisions: Awaited<ReturnType<typeof runSimulation>>) =>
-  decisions
-    .filter((decision) => decision.journey === journey)
-    .map(({ at, step, orderId, outcome, reason, template, text }) => ({
-      at,
-      step,
-      orderId,
-      outcome,
-      ...(reason ? { reason } : {}),
-      template,
-      ...(text ? { text } : {}),
-    }));
+const only = (journey: string, decisions: readonly DecisionRecord[]) =>
+  decisionsOf(journey, decisions, "text");
 
 describe("退款提醒 refund: a notice for every refund, each refund once", () => {
   it("sends one notice per refund with its amount, held to the notice window, however often a refund is delivered", async () => {

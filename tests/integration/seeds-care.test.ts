@@ -3,24 +3,13 @@ import { describe, expect, it } from "vitest";
 import type { ShopEvent } from "../../functions/core/events.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
 import { parseEventLines } from "../../functions/local/simulate.js";
-import { orderCreated, runSimulation, virtualShop } from "../support/local.js";
+import { decisionsOf, orderCreated, runSimulation, virtualShop } from "../support/local.js";
 
 /** Issue 22: the seeds' care the journeys did not give yet, through `simulate` on DynamoDB Local. */
 
 const at = (day: string, time: string, month = "06") => `2026-${month}-${day}T${time}:00+08:00`;
 
-const only = (journey: string, decisions: readonly DecisionRecord[]) =>
-  decisions
-    .filter((decision) => decision.journey === journey)
-    .map(({ at, step, orderId, outcome, reason, template, to }) => ({
-      at,
-      step,
-      orderId,
-      outcome,
-      ...(reason ? { reason } : {}),
-      template,
-      ...(to ? { to } : {}),
-    }));
+const only = (journey: string, decisions: readonly DecisionRecord[]) => decisionsOf(journey, decisions, "to");
 
 const paidAndShipped = (id: string, day = "10"): ShopEvent[] => [
   orderCreated(at(day, "09:00"), { id }),

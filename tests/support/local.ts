@@ -111,3 +111,21 @@ export function summary(decisions: readonly DecisionRecord[]) {
     reason: d.reason,
   }));
 }
+
+/**
+ * One journey's decisions with the fields a test compares: when, step, order, outcome, reason (if any),
+ * template, and `extra` (the text, or the number it went to) when set.
+ */
+export function decisionsOf(journey: string, decisions: readonly DecisionRecord[], extra: "text" | "to") {
+  return decisions
+    .filter((decision) => decision.journey === journey)
+    .map(({ at, step, orderId, outcome, reason, template, [extra]: value }) => ({
+      at,
+      step,
+      orderId,
+      outcome,
+      ...(reason ? { reason } : {}),
+      template,
+      ...(value ? { [extra]: value } : {}),
+    }));
+}
