@@ -1,6 +1,6 @@
 import type { ShopConfig } from "./config.js";
-import { InvalidEventError, parseShopEvent } from "./events.js";
-import type { EventQueue, Repositories } from "./ports.js";
+import { InvalidEventError, parseShopEvent, type ShopEvent } from "./events.js";
+import type { ArchivedWebhook, EventQueue, Repositories } from "./ports.js";
 import { WebhookPayloadError } from "./webhooks/payload.js";
 import { WEBHOOK_SOURCE, type WebhookSourceName } from "./webhooks/sources.js";
 
@@ -44,6 +44,42 @@ export async function replayDeadLetters(deps: ReplayDeps): Promise<ReplayReport>
   return { replayed, events: replayed, failed };
 }
 
+/** The generic events an archived webhook's adapter makes of it (none for a source shopcare no longer has). */
+async function eventsOfWebhook(
+  deps: Pick<ReplayDeps, "config" | "store" | "now">,
+  webhook: ArchivedWebhook,
+): Promise<ShopEvent[]> {
+  const source = WEBHOOK_SOURCE[webhook.source as WebhookSourceName];
+  if (!source) return [];
+  const meta = webhook.meta ?? {};
+  const adapted = await source.toEvents(
+    { body: webhook.body, headers: { "x-shopify-topic": meta.topic }, query: { orderId: meta.orderId } },
+    { config: deps.config, store: deps.store, now: deps.now() },
+  );
+  return adapted.events;
+}
+
+/**
+ * The history of [from, to) as the shop sent it: every archived webhook's events, in receive order, and
+ * the webhooks no adapter can read (with why). What `whatif` replays; nothing is queued or changed.
+ */
+export async function archivedHistory(
+  deps: Pick<ReplayDeps, "config" | "store" | "now">,
+  range: { readonly from: Date; readonly to: Date },
+): Promise<{ readonly events: ShopEvent[]; readonly unreadable: { id: string; error: string }[] }> {
+  const events: ShopEvent[] = [];
+  const unreadable: { id: string; error: string }[] = [];
+  for (const webhook of await deps.store.listWebhooks(range.from, range.to)) {
+    try {
+      events.push(...(await eventsOfWebhook(deps, webhook)));
+    } catch (error) {
+      if (!(error instanceof WebhookPayloadError)) throw error;
+      unreadable.push({ id: webhook.id, error: error.message });
+    }
+  }
+  return { events, unreadable };
+}
+
 /**
  * Runs archived webhooks received in [from, to) through their source's adapter again and queues their
  * events: for payloads an adapter fix now understands, or events lost downstream. Dispatch is
@@ -60,18 +96,13 @@ export async function replayArchive(
   for (const [index, webhook] of webhooks.entries()) {
     deps.onProgress?.(index, webhooks.length);
     if (range.source && webhook.source !== range.source) continue;
-    const source = WEBHOOK_SOURCE[webhook.source as WebhookSourceName];
-    if (!source) continue;
-    const meta = webhook.meta ?? {};
+    if (!WEBHOOK_SOURCE[webhook.source as WebhookSourceName]) continue;
     try {
-      const adapted = await source.toEvents(
-        { body: webhook.body, headers: { "x-shopify-topic": meta.topic }, query: { orderId: meta.orderId } },
-        { config: deps.config, store: deps.store, now: deps.now() },
-      );
-      if (adapted.events.length > 0) await deps.queue.enqueue(adapted.events, webhook.id);
-      await deps.store.finishWebhook(webhook.id, { status: "accepted", events: adapted.events.length });
+      const adapted = await eventsOfWebhook(deps, webhook);
+      if (adapted.length > 0) await deps.queue.enqueue(adapted, webhook.id);
+      await deps.store.finishWebhook(webhook.id, { status: "accepted", events: adapted.length });
       replayed += 1;
-      events += adapted.events.length;
+      events += adapted.length;
     } catch (error) {
       if (!(error instanceof WebhookPayloadError)) throw error;
       failed.push({ id: webhook.id, error: error.message });

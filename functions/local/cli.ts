@@ -26,6 +26,9 @@ Usage:
   shopcare report   (--url http://127.0.0.1:3000 | --table NAME) [--html FILE.html] [--config FILE.json]
   shopcare replay   (--dead-letters | --from TIME --to TIME [--source generic|shopify|kuaidi100])
                     (--url http://127.0.0.1:3000 | --table NAME --queue-url URL [--dlq-arn ARN])
+  shopcare whatif   --config CANDIDATE.json (--events FILE.jsonl | --url http://127.0.0.1:3000 |
+                    --table NAME [--from TIME] [--to TIME]) [--base CURRENT.json] [--out FILE.jsonl]
+                    [--fail-over N]
   shopcare doctor   [--stack Shopcare] [--json]
   shopcare schema   [--out shopcare.schema.json]
   shopcare generate --orders N [--days 30] [--seed 1] [--out FILE.jsonl]
@@ -44,6 +47,14 @@ replay    re-drives dead letters (events dispatch gave up on, kept with their er
           webhooks of a time range, after a fix. --url: a running \`shopcare start\`; --table and
           --queue-url: the deployed stack's outputs (AWS credentials from the environment); --dlq-arn
           also moves the SQS dead-letter queue's messages back to the events queue.
+
+whatif    runs the same history under the current config (--base, else cdk.json's) and the candidate, on
+          a virtual clock through the real state machines (nothing is sent), and prints per journey
+          and step what was sent, skipped (by reason), handed off, spent and earned, before → after.
+          --out writes one JSON line per changed decision (added, removed, moved, changed);
+          --fail-over N exits 3 when more than N decisions change (a check for config pull requests).
+          History: an events file, a running \`shopcare start\`'s archive, or the deployed table's
+          archive (--from/--to, default the last 30 days; AWS credentials from the environment).
 
 doctor    after a deploy, checks what a first deploy gets wrong (secrets still empty, the SMS account
           in a sandbox or at its spend limit, a missing origination identity or configuration set,
@@ -303,6 +314,45 @@ class ReplayIncompleteError extends Error {
   }
 }
 
+/** `shopcare whatif`: exit 3 when `--fail-over N` and more than N decisions changed. */
+async function whatIfCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: "string" },
+      base: { type: "string" },
+      events: { type: "string" },
+      url: { type: "string" },
+      table: { type: "string" },
+      from: { type: "string" },
+      to: { type: "string" },
+      out: { type: "string" },
+      "fail-over": { type: "string" },
+    },
+  });
+  if (!values.config) throw new UsageError("whatif: --config candidate.json is required");
+  const failOver = values["fail-over"] === undefined ? undefined : Number(values["fail-over"]);
+  if (failOver !== undefined && !(Number.isInteger(failOver) && failOver >= 0))
+    throw new UsageError(`whatif: --fail-over is a whole number, got ${values["fail-over"]}`);
+  const { whatIf, whatIfHistory, whatIfTable, WHATIF_FAIL_EXIT } = await import("./whatif.js");
+  const [base, candidate] = await Promise.all([loadConfig(values.base), loadConfig(values.config)]);
+  const events = await whatIfHistory(values, values, base);
+  const result = await whatIf({ events, base, candidate });
+  process.stdout.write(whatIfTable(result));
+  if (values.out) {
+    const lines = result.changes.map((change) => JSON.stringify(change)).join("\n");
+    await writeFile(values.out, lines === "" ? "" : `${lines}\n`);
+    process.stdout.write(`${result.changes.length} changed decisions written to ${values.out}\n`);
+  }
+  if (failOver !== undefined && result.changes.length > failOver) {
+    process.stderr.write(
+      `whatif: ${result.changes.length} decisions change, more than --fail-over ${failOver}\n`,
+    );
+    return WHATIF_FAIL_EXIT;
+  }
+  return 0;
+}
+
 /** `shopcare doctor`: exit 1 when a check fails. */
 async function doctorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { stack: { type: "string" }, json: { type: "boolean" } } });
@@ -346,6 +396,8 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "doctor":
         return await doctorCommand(args);
+      case "whatif":
+        return await whatIfCommand(args);
       case undefined:
       case "help":
       case "--help":

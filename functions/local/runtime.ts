@@ -6,6 +6,7 @@ import type { ShopConfig } from "../core/config.js";
 import type { JourneyStarter } from "../core/dispatch.js";
 import type { SmsProvider } from "../core/messaging.js";
 import { ReservedSendRate, type SendRateLimiter } from "../core/rate-limit.js";
+import { archivedHistory } from "../core/replay.js";
 import { buildReport } from "../core/report.js";
 import type { CouponIssuer } from "../core/steps.js";
 import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
@@ -60,6 +61,9 @@ export const LOCAL_REPLAY_PATH = "/admin/replay";
 
 /** The local runtime's report route (`shopcare report --url`); not part of the deployed API. */
 export const LOCAL_REPORT_PATH = "/admin/report";
+
+/** The local runtime's history route (`shopcare whatif --url`): the archive's events of a time range. */
+export const LOCAL_HISTORY_PATH = "/admin/history";
 
 /** The signing secret every local webhook source uses unless its environment variable is set. */
 export const LOCAL_WEBHOOK_SECRET = "shopcare-local-secret";
@@ -155,6 +159,21 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
           statusCode: 200,
           body: JSON.stringify(buildReport(config, await store.listDecisions(), await store.listOrders())),
         }),
+      },
+      {
+        method: "POST",
+        path: LOCAL_HISTORY_PATH,
+        handler: async (request) => {
+          const text = request.isBase64Encoded
+            ? Buffer.from(request.body ?? "", "base64").toString("utf8")
+            : request.body;
+          const { from, to } = JSON.parse(text || "{}") as { from?: string; to?: string };
+          const history = await archivedHistory(
+            { config, store, now: () => clock.now() },
+            { from: new Date(from ?? 0), to: new Date(to ?? clock.now()) },
+          );
+          return { statusCode: 200, body: JSON.stringify(history) };
+        },
       },
       {
         method: "POST",
