@@ -1,5 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Presets, SingleBar } from "cli-progress";
 import { Store } from "../adapters/dynamodb/store.js";
 import { systemClock } from "../core/clock.js";
@@ -9,61 +10,15 @@ import { buildReport, type EffectReport } from "../core/report.js";
 import { formatInZone } from "../core/time.js";
 import { ReplayRequestSchema, runReplay } from "../handlers/replay.js";
 import { SqsEventQueue } from "../providers/sqs.js";
+import { COMMAND_HELP, commandHelp, isCommand, oneLine, USAGE, unknownOptionMessage } from "./cli-help.js";
 import { doctorClients, formatDoctor, runDoctor } from "./doctor.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
+import { MemoryTable } from "./memory-table.js";
 import { reportHtml, reportTable } from "./report-view.js";
 import { createLocalShop, LOCAL_REPLAY_PATH, LOCAL_REPORT_PATH, LOCAL_WEBHOOK_SECRET } from "./runtime.js";
 import { startHttpServer } from "./server.js";
-import { EventFileError, simulateFile } from "./simulate.js";
+import { simulateFile } from "./simulate.js";
 import { syntheticEvents } from "./synthetic.js";
-
-const USAGE = `shopcare — customer-care SMS journeys
-
-Usage:
-  shopcare start    [--port 3000] [--config FILE.json]
-  shopcare simulate --events FILE.jsonl [--config FILE.json] [--out FILE.jsonl] [--report FILE.html]
-                   [--store dynamodb-local|memory] [--workers N]
-  shopcare report   (--url http://127.0.0.1:3000 | --table NAME) [--html FILE.html] [--config FILE.json]
-  shopcare replay   (--dead-letters | --from TIME --to TIME [--source generic|shopify|kuaidi100])
-                    (--url http://127.0.0.1:3000 | --table NAME --queue-url URL [--dlq-arn ARN])
-  shopcare whatif   --config CANDIDATE.json (--events FILE.jsonl | --url http://127.0.0.1:3000 |
-                    --table NAME [--from TIME] [--to TIME]) [--base CURRENT.json] [--out FILE.jsonl]
-                    [--fail-over N]
-  shopcare doctor   [--stack Shopcare] [--json]
-  shopcare schema   [--out shopcare.schema.json]
-  shopcare generate --orders N [--days 30] [--seed 1] [--out FILE.jsonl]
-
-simulate  runs an event file on a virtual clock through the synthesized state machines and the real
-          handlers, and prints every decision. --store memory keeps the table in memory instead of
-          DynamoDB Local (the same semantics, no Java, about fifty times faster); with it, --workers N
-          spreads the customers over N threads (each with 1/N of the send rate, so sends due at
-          one instant may take other sub-second slots).
-generate  a seeded synthetic event stream (orders, payments, shipping, parcels, reviews, refunds,
-          opt-outs, returning customers) for simulate and the benchmark.
-report    what each journey sent, skipped, cost and earned (attribution, holdout lift), as a table;
-          --html also writes the page with charts. --url: a running \`shopcare start\`; --table: the
-          deployed table (AWS credentials from the environment).
-replay    re-drives dead letters (events dispatch gave up on, kept with their error) or the archived
-          webhooks of a time range, after a fix. --url: a running \`shopcare start\`; --table and
-          --queue-url: the deployed stack's outputs (AWS credentials from the environment); --dlq-arn
-          also moves the SQS dead-letter queue's messages back to the events queue.
-
-whatif    runs the same history under the current config (--base, else cdk.json's) and the candidate, on
-          a virtual clock through the real state machines (nothing is sent), and prints per journey
-          and step what was sent, skipped (by reason), handed off, spent and earned, before → after.
-          --out writes one JSON line per changed decision (added, removed, moved, changed);
-          --fail-over N exits 3 when more than N decisions change (a check for config pull requests).
-          History: an events file, a running \`shopcare start\`'s archive, or the deployed table's
-          archive (--from/--to, default the last 30 days; AWS credentials from the environment).
-
-doctor    after a deploy, checks what a first deploy gets wrong (secrets still empty, the SMS account
-          in a sandbox or at its spend limit, a missing origination identity or configuration set,
-          nobody subscribed to the operators' topic, alarms without data, dead letters waiting, state
-          machine versions near the quota) and says how to fix each; exit 1 when a check fails.
-          AWS credentials and region from the environment.
-
---config  a JSON file shaped like cdk.json's "shop" value (defaults fill the rest);
-          without it, cdk.json's "shop" is used.`;
 
 /** Thrown for wrong command-line use; printed with the usage text. */
 class UsageError extends Error {}
@@ -74,18 +29,48 @@ async function loadConfig(path: string | undefined): Promise<ShopConfig> {
   return parseShopConfig(cdk.context?.shop);
 }
 
+/** The table `start` keeps: DynamoDB Local when Java is there (or asked for), else in memory. */
+async function startStore(
+  store: string | undefined,
+): Promise<{ dynamo: DynamoDBClient | MemoryTable; line: string; stop: () => Promise<void> }> {
+  if (store !== undefined && store !== "dynamodb-local" && store !== "memory")
+    throw new UsageError(`start: --store is dynamodb-local or memory, got ${store}`);
+  const memory = (why: string) => ({
+    dynamo: new MemoryTable(),
+    line: `  table:           in memory (${why}; gone when the shop stops)`,
+    stop: async () => {},
+  });
+  if (store === "memory") return memory("--store memory");
+  try {
+    process.stdout.write("starting DynamoDB Local…\n");
+    const local = await startDynamoDbLocal();
+    return {
+      dynamo: local.client,
+      line: `  DynamoDB Local:  ${local.endpoint} (table "shopcare", in memory)`,
+      stop: () => local.stop(),
+    };
+  } catch (error) {
+    // The first command must always run the shop: without Java the table lives in memory, said once.
+    if (store === "dynamodb-local" || !/needs Java/.test((error as Error).message)) throw error;
+    process.stdout.write(`${(error as Error).message}; keeping the table in memory instead\n`);
+    return memory("no Java for DynamoDB Local");
+  }
+}
+
 async function start(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { port: { type: "string" }, config: { type: "string" } } });
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: "string" }, config: { type: "string" }, store: { type: "string" } },
+  });
   const config = await loadConfig(values.config);
   const port = values.port === undefined ? 3000 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--port: expected a port number`);
-  process.stdout.write("starting DynamoDB Local…\n");
-  const dynamo = await startDynamoDbLocal();
+  const table = await startStore(values.store);
   const shop = await createLocalShop({
     config,
     clock: systemClock,
-    dynamo: dynamo.client,
+    dynamo: table.dynamo,
     tableName: "shopcare",
     print: (line) => process.stdout.write(`${line}\n`),
     onExecutionFailed: (name, error) =>
@@ -100,7 +85,7 @@ async function start(args: string[]): Promise<void> {
         ? "  signing secrets: from SHOPCARE_<SOURCE>_SECRET"
         : `  signing secrets: "${LOCAL_WEBHOOK_SECRET}" (set SHOPCARE_GENERIC_SECRET, …_SHOPIFY_…, …_KUAIDI100_…)`,
       `  replay:          npx shopcare replay --dead-letters --url ${http.url}`,
-      `  DynamoDB Local:  ${dynamo.endpoint} (table "shopcare", in memory)`,
+      table.line,
       `  journeys:        ${shop.engine.journeys.join(", ")} (synthesized state machines on the local engine)`,
       "  outbox messages are printed below. Ctrl-C stops everything.",
       "",
@@ -113,7 +98,7 @@ async function start(args: string[]): Promise<void> {
     process.stdout.write("stopping…\n");
     shop.stop();
     await http.close();
-    await dynamo.stop();
+    await table.stop();
     process.exit(0);
   };
   process.on("SIGINT", stop);
@@ -371,9 +356,19 @@ async function schema(args: string[]): Promise<void> {
   else process.stdout.write(text);
 }
 
+/** The package's version, for `shopcare --version`. */
+async function version(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8"));
+  return String(pkg.version);
+}
+
 /** Runs the `shopcare` command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  if (isCommand(command) && (args.includes("--help") || args.includes("-h"))) {
+    process.stdout.write(`${commandHelp(command)}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case "start":
@@ -398,28 +393,37 @@ export async function main(argv: string[]): Promise<number> {
         return await doctorCommand(args);
       case "whatif":
         return await whatIfCommand(args);
+      case "--version":
+      case "-v":
+        process.stdout.write(`shopcare ${await version()}\n`);
+        return 0;
       case undefined:
       case "help":
       case "--help":
+      case "-h":
         process.stdout.write(`${USAGE}\n`);
         return 0;
       default:
-        throw new UsageError(`unknown command "${command}"`);
+        throw new UsageError(
+          `unknown command "${command}"; the commands are ${Object.keys(COMMAND_HELP).join(", ")}`,
+        );
     }
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    // A user's mistake is one line on stderr; only SHOPCARE_DEBUG=1 shows where it came from.
+    if (process.env.SHOPCARE_DEBUG === "1") process.stderr.write(`${(error as Error).stack ?? error}\n`);
+    const help = isCommand(command) ? ` (shopcare ${command} --help)` : " (shopcare --help)";
+    const parseError = (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    if (error instanceof UsageError || parseError) {
+      const message =
+        (isCommand(command) && unknownOptionMessage(command, error as Error)) || (error as Error).message;
+      process.stderr.write(`${message}${help}\n`);
       return 2;
     }
-    if (
-      error instanceof ConfigError ||
-      error instanceof EventFileError ||
-      error instanceof ReplayIncompleteError
-    ) {
+    if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
       return 1;
     }
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`${oneLine(error)}\n`);
     return 1;
   }
 }
