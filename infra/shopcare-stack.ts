@@ -313,13 +313,7 @@ export class ShopcareStack extends Stack {
       ...(aliyunSecret ? { ALIYUN_SECRET_ARN: aliyunSecret.secretArn } : {}),
     });
     this.table.grantReadWriteData(step);
-    // Publishing to the encrypted topic: SNS calls KMS as the publisher (GenerateDataKey* covers
-    // GenerateDataKey, the call SNS makes), so the role holds both on the operators' key only.
-    this.operatorsTopic.grantPublish(step);
-    Validations.of(step).acknowledge({
-      id: "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
-      reason: "Publishing to the KMS-encrypted operators' topic; the grant is on that topic's key alone.",
-    });
+    this.grantHandoffs(step);
     aliyunSecret?.grantRead(step);
     if (config.sms.provider === "sns") {
       // SMS to a phone number is an SNS Publish without a topic: IAM cannot narrow it to a resource.
@@ -475,9 +469,13 @@ export class ShopcareStack extends Stack {
     // Replies and receipts: Aliyun pushes them over HTTP (aliyun only); End User Messaging publishes two-way
     // SMS replies and configuration-set events to the inbound topic.
     if (aliyunSecret) {
-      const inboundHttp = fn("inbound-http", { ALIYUN_SECRET_ARN: aliyunSecret.secretArn });
+      const inboundHttp = fn("inbound-http", {
+        ALIYUN_SECRET_ARN: aliyunSecret.secretArn,
+        HANDOFF_TOPIC_ARN: this.operatorsTopic.topicArn,
+      });
       this.table.grantReadWriteData(inboundHttp);
       aliyunSecret.grantRead(inboundHttp);
+      this.grantHandoffs(inboundHttp);
       const inboundIntegration = new HttpLambdaIntegration("InboundIntegration", inboundHttp);
       for (const path of [INBOUND_PATHS.aliyunReplies, INBOUND_PATHS.aliyunReports]) {
         this.api.addRoutes({ path, methods: [HttpMethod.POST], integration: inboundIntegration });
@@ -514,8 +512,13 @@ export class ShopcareStack extends Stack {
     // SNS invokes the function asynchronously: after Lambda's two retries a failed reply or receipt goes to
     // the on-failure destination ("How Lambda handles errors and retries with asynchronous invocation");
     // the subscription's redrive queue only catches what SNS could not deliver to Lambda at all.
-    const inboundSns = fn("inbound-sns", {}, { onFailure: new SqsDestination(inboundFailures) });
+    const inboundSns = fn(
+      "inbound-sns",
+      { HANDOFF_TOPIC_ARN: this.operatorsTopic.topicArn },
+      { onFailure: new SqsDestination(inboundFailures) },
+    );
     this.table.grantReadWriteData(inboundSns);
+    this.grantHandoffs(inboundSns);
     inboundSns.addEventSource(new SnsEventSource(this.inboundTopic, { deadLetterQueue: inboundFailures }));
 
     new ShopcareObservability(this, "Observability", {
@@ -571,6 +574,19 @@ export class ShopcareStack extends Stack {
       id: "AwsSolutions-APIG4",
       reason:
         "Webhook senders (shop platform, ERP, parcel tracker, Aliyun's push) cannot use IAM or Cognito; ingest verifies each source's signature (HMAC-SHA256 with a timestamp, Shopify's HMAC, Kuaidi100's MD5 sign) and inbound-http Aliyun's secret URL token before anything is kept.",
+    });
+  }
+
+  /**
+   * Lets `fn` hand off to the operators' topic. Publishing to the encrypted topic: SNS calls KMS as the
+   * publisher (GenerateDataKey* covers GenerateDataKey, the call SNS makes), so the role holds both on the
+   * operators' key only.
+   */
+  private grantHandoffs(fn: NodejsFunction): void {
+    this.operatorsTopic.grantPublish(fn);
+    Validations.of(fn).acknowledge({
+      id: "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+      reason: "Publishing to the KMS-encrypted operators' topic; the grant is on that topic's key alone.",
     });
   }
 }

@@ -49,6 +49,18 @@ export async function recordDecision(
   deps.telemetry?.decision(record);
   // The customer's last touch, which the conversion figures read, is written wherever the step runs (AWS,
   // locally, a simulation), not only where metrics are emitted.
+  // A reply from this number finds what it answers.
+  if (record.outcome === "sent" && record.to) {
+    const { journey, step, orderId, at, customerId } = record;
+    await deps.store.recordLastSend(record.to, {
+      journey,
+      step,
+      orderId,
+      at,
+      atMs: Date.parse(at),
+      customerId,
+    });
+  }
   if (record.outcome === "sent" && record.customerId && aimsAtPurchase(deps.config, record)) {
     const { journey, step, orderId, at } = record;
     await deps.store.recordTouch(record.customerId, { journey, step, orderId, at, atMs: Date.parse(at) });

@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import type { ShopConfig } from "./config.js";
+import type { OperatorChannel } from "./messaging.js";
 import type { Delivery } from "./model.js";
-import type { Repositories } from "./ports.js";
+import type { Repositories, StoredReply } from "./ports.js";
 
 /** Something a provider pushed back to us: a customer's reply, or a delivery receipt. */
 export type InboundMessage =
@@ -26,7 +28,31 @@ export type InboundMessage =
     };
 
 /** What applying an inbound message did. */
-export type InboundOutcome = "opted-out" | "ignored" | "receipt-recorded" | "receipt-unmatched";
+export type InboundOutcome = "opted-out" | "handed-off" | "receipt-recorded" | "receipt-unmatched";
+
+/**
+ * Replies that read like an opt-out without being a keyword: flagged for a person to confirm, never
+ * applied by themselves (a customer writing "别发了，我已经收到了" may mean the reminders, not all marketing).
+ */
+const LIKELY_OPT_OUT = [
+  /不要再?发/u,
+  /别再?发/u,
+  /不要再?给我发/u,
+  /停止发送/u,
+  /取消订阅/u,
+  /拉黑/u,
+  /骚扰/u,
+  /\bstop (texting|sending|messaging)\b/i,
+  /\bunsubscribe\b/i,
+  /\bremove me\b/i,
+  /\bopt[ -]?out\b/i,
+  /\bno more (texts|messages|sms)\b/i,
+];
+
+/** Whether a reply reads like a request to stop, without being an opt-out keyword. */
+export function isLikelyOptOut(text: string): boolean {
+  return LIKELY_OPT_OUT.some((pattern) => pattern.test(text));
+}
 
 /** Whether a reply is an opt-out: one of the keywords (`T`, `TD`, `退订`, `R`, `STOP`), any case. */
 export function isOptOutReply(text: string, keywords: readonly string[]): boolean {
@@ -43,12 +69,24 @@ export function isOptOutReply(text: string, keywords: readonly string[]): boolea
  * against the decision of the step that sent the message.
  */
 export async function applyInbound(
-  deps: { readonly store: Repositories; readonly config: ShopConfig },
+  deps: {
+    readonly store: Repositories;
+    readonly config: ShopConfig;
+    /** Where replies that are not opt-outs go. @default none: such a reply fails (it must reach a person) */
+    readonly operators?: OperatorChannel;
+    /** @default the system clock */
+    readonly now?: () => Date;
+  },
   message: InboundMessage,
 ): Promise<InboundOutcome> {
   switch (message.kind) {
     case "reply":
-      if (!isOptOutReply(message.text, deps.config.sms.optOutKeywords)) return "ignored";
+      if (!isOptOutReply(message.text, deps.config.sms.optOutKeywords)) {
+        const { operators } = deps;
+        if (!operators) throw new Error("a reply that is not an opt-out needs the operators' channel");
+        await handOffReply({ store: deps.store, operators, now: deps.now ?? (() => new Date()) }, message);
+        return "handed-off";
+      }
       await deps.store.recordPhoneOptOut(message.from, message.at, message.source);
       return "opted-out";
     case "receipt":
@@ -60,4 +98,51 @@ export async function applyInbound(
       throw new Error(`unknown inbound message ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/**
+ * A reply that is not an opt-out reaches a person: it is kept (with the customer and the message it
+ * answers) and handed to the operators, once, however often the provider pushes it. The handoff is
+ * marked only after the operators were told, so a push retried after a failed notify tells them then.
+ */
+async function handOffReply(
+  deps: { readonly store: Repositories; readonly operators: OperatorChannel; readonly now: () => Date },
+  message: Extract<InboundMessage, { kind: "reply" }>,
+): Promise<void> {
+  const id = createHash("sha256")
+    .update(`${message.from}\n${message.at}\n${message.text}`)
+    .digest("hex")
+    .slice(0, 24);
+  const inReplyTo = await deps.store.getLastSend(message.from);
+  const likelyOptOut = isLikelyOptOut(message.text);
+  const reply: StoredReply = {
+    id,
+    at: message.at,
+    from: message.from,
+    text: message.text,
+    source: message.source,
+    ...(inReplyTo?.customerId ? { customerId: inReplyTo.customerId } : {}),
+    ...(inReplyTo ? { inReplyTo } : {}),
+    likelyOptOut,
+  };
+  const stored = await deps.store.recordReply(reply);
+  if (stored.handedOffAt) return;
+  const about = inReplyTo
+    ? ` to ${inReplyTo.journey}.${inReplyTo.step}${inReplyTo.orderId ? ` (order ${inReplyTo.orderId})` : ""} of ${inReplyTo.at}`
+    : "";
+  await deps.operators.notify({
+    journey: inReplyTo?.journey ?? "inbox",
+    step: inReplyTo?.step ?? "reply",
+    ...(inReplyTo?.orderId ? { orderId: inReplyTo.orderId } : {}),
+    customerId: inReplyTo?.customerId ?? "",
+    reason: likelyOptOut ? "reply-likely-opt-out" : "reply",
+    summary: `${likelyOptOut ? "likely opt-out, confirm before applying: " : ""}reply${about}: "${message.text}"`,
+    details: {
+      text: message.text,
+      from: message.from,
+      likelyOptOut: likelyOptOut ? "yes" : "no",
+      ...(inReplyTo ? { inReplyTo: `${inReplyTo.journey}.${inReplyTo.step}`, sentAt: inReplyTo.at } : {}),
+    },
+  });
+  await deps.store.markReplyHandedOff(id, deps.now().toISOString());
 }

@@ -230,6 +230,40 @@ export interface WebhookArchive {
 export interface Touches {
   recordTouch(customerId: string, touch: Touch): Promise<void>;
   getTouch(customerId: string): Promise<Touch | undefined>;
+  /** Remembers the latest message sent to a number, so a reply from it finds its context. */
+  recordLastSend(phone: string, send: LastSend): Promise<void>;
+  getLastSend(phone: string): Promise<LastSend | undefined>;
+}
+
+/** The latest message shopcare sent a number: whom, from which journey and step, about which order. */
+export interface LastSend extends Touch {
+  readonly customerId?: string;
+}
+
+/** A customer's reply that is not an opt-out keyword: kept, and handed to a person. */
+export interface StoredReply {
+  /** Stable for one reply (its number, time and text), so a provider's re-push is the same reply. */
+  readonly id: string;
+  readonly at: string;
+  readonly from: string;
+  readonly text: string;
+  readonly source: string;
+  readonly customerId?: string;
+  /** The message it answers, if shopcare sent that number one. */
+  readonly inReplyTo?: LastSend;
+  /** It reads like an opt-out without being a keyword: a person confirms. */
+  readonly likelyOptOut: boolean;
+  /** Set once the operators were told. */
+  readonly handedOffAt?: string;
+}
+
+/** Replies kept for the operators. */
+export interface Replies {
+  /** Keeps a reply once. @returns the reply as stored (an earlier copy if it was pushed before) */
+  recordReply(reply: StoredReply): Promise<StoredReply>;
+  markReplyHandedOff(id: string, at: string): Promise<void>;
+  /** Every kept reply, oldest first. */
+  listReplies(): Promise<StoredReply[]>;
 }
 
 /** What the local outbox provider "sent". */
@@ -243,7 +277,7 @@ export type StepRepositories = Pick<OrderFacts, "getOrder" | "listCustomerOrders
   Pick<CustomerFacts, "getCustomer" | "getPhoneOptOut"> &
   Pick<Ledger, "listLedger" | "claimStep" | "releaseClaim" | "recordDecision" | "putMessageRef"> &
   Pick<SendLimits, "reserveMarketingSend"> &
-  Pick<Touches, "recordTouch">;
+  Pick<Touches, "recordTouch" | "recordLastSend">;
 
 /** Every repository, as one adapter provides them. */
 export interface Repositories
@@ -253,6 +287,7 @@ export interface Repositories
     SendLimits,
     WebhookArchive,
     Touches,
+    Replies,
     Outbox {
   /**
    * The same repositories reading each item at most once until they write it (one dispatch invocation

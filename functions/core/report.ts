@@ -2,6 +2,7 @@ import type { ShopConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { JOURNEY_IDS, journeyModule } from "./journeys/index.js";
 import type { DecisionRecord, JourneyId, OrderRecord } from "./model.js";
+import type { StoredReply } from "./ports.js";
 import { TEMPLATE_SPECS } from "./templates.js";
 import { formatInZone } from "./time.js";
 
@@ -30,6 +31,8 @@ export interface Figures {
   readonly revenue: number;
   /** Attributed revenue / SMS cost (the seeds' definition); undefined when nothing was spent. */
   readonly roi: number | undefined;
+  /** Customers' replies (not opt-outs) to the messages counted here. */
+  readonly replies: number;
 }
 
 /** Conversion of the messaged and of the held-out entrants of one journey. */
@@ -152,6 +155,7 @@ function figures(
   config: ShopConfig,
   decisions: readonly DecisionRecord[],
   attributions: readonly Attribution[],
+  replies: readonly StoredReply[] = [],
 ): Figures {
   const skipped: Record<string, number> = {};
   let sent = 0;
@@ -177,6 +181,7 @@ function figures(
     converted: attributions.length,
     revenue,
     roi: smsCost > 0 ? revenue / smsCost : undefined,
+    replies: replies.length,
   };
 }
 
@@ -241,13 +246,19 @@ export function awsCost(
   return usd * prices.usdRate;
 }
 
-/** Builds the effect report from every decision record and every order. */
+/** Builds the effect report from every decision record and every order (and the kept replies). */
 export function buildReport(
   config: ShopConfig,
   decisions: readonly DecisionRecord[],
   orders: readonly OrderRecord[],
   workload?: Workload,
+  replies: readonly StoredReply[] = [],
 ): EffectReport {
+  const repliesTo = (journey: string, step?: string) =>
+    replies.filter(
+      (reply) =>
+        reply.inReplyTo?.journey === journey && (step === undefined || reply.inReplyTo.step === step),
+    );
   const attributions = attribute(config, decisions, orders);
   const journeys: JourneyReport[] = [];
   for (const journey of JOURNEY_IDS) {
@@ -260,17 +271,18 @@ export function buildReport(
         config,
         mine.filter((d) => d.step === step),
         credited.filter((a) => a.step === step),
+        repliesTo(journey, step),
       ),
     }));
     journeys.push({
       journey,
       entered: new Set(mine.map(entrantOf)).size,
-      ...figures(config, mine, credited),
+      ...figures(config, mine, credited, repliesTo(journey)),
       steps,
       lift: holdoutLift(config, mine, orders),
     });
   }
-  const totals = figures(config, decisions, attributions);
+  const totals = figures(config, decisions, attributions, replies);
   const sendsByHour = Array.from({ length: 24 }, () => 0);
   const days = new Map<string, { sent: number; converted: number; revenue: number }>();
   const dayOf = (at: string) => formatInZone(new Date(at), config.timeZone).slice(0, 10);

@@ -4,6 +4,7 @@ import type * as z from "zod";
 import type { Clock } from "../core/clock.js";
 import type { ShopConfig } from "../core/config.js";
 import { applyInbound, type InboundMessage } from "../core/inbound.js";
+import type { OperatorChannel } from "../core/messaging.js";
 import type { Repositories as Store } from "../core/ports.js";
 import { ReceiptTooEarlyError } from "../core/ports.js";
 import {
@@ -27,6 +28,8 @@ export interface InboundDeps {
    * resolves empty) the Aliyun routes refuse every request. @default Aliyun routes refuse everything
    */
   readonly aliyunToken?: () => Promise<string | undefined>;
+  /** Where replies that are not opt-outs go: the operators' topic on AWS, the outbox locally. */
+  readonly operators: OperatorChannel;
 }
 
 /** The HTTP paths providers push replies and receipts to. */
@@ -105,7 +108,8 @@ export function createInboundHttpHandler(
     }
     const outcomes = [];
     try {
-      for (const message of messages) outcomes.push(await applyInbound(deps, message));
+      for (const message of messages)
+        outcomes.push(await applyInbound({ ...deps, now: () => deps.clock.now() }, message));
     } catch (error) {
       // Not decided yet: a non-200 makes Aliyun push the whole batch again (1, 5, 10 minutes later), and
       // what was applied already applies the same way again.
@@ -127,7 +131,7 @@ export function createInboundSnsHandler(deps: InboundDeps): (event: SNSEvent) =>
     for (const record of event.Records) {
       const messages = fromSnsNotification(record.Sns.Message, new Date(record.Sns.Timestamp).toISOString());
       for (const message of messages) {
-        const outcome = await applyInbound(deps, message);
+        const outcome = await applyInbound({ ...deps, now: () => deps.clock.now() }, message);
         logger.info("inbound applied", { kind: message.kind, outcome, snsMessageId: record.Sns.MessageId });
       }
     }

@@ -1,5 +1,13 @@
+import { SNSClient } from "@aws-sdk/client-sns";
 import { systemClock } from "../core/clock.js";
 import { createInboundSnsHandler } from "../handlers/inbound.js";
-import { config, store } from "./runtime.js";
+import { SnsOperatorChannel } from "../providers/sns.js";
+import { config, requireEnv, store } from "./runtime.js";
 
-export const handler = createInboundSnsHandler({ store, config, clock: systemClock });
+export const handler = createInboundSnsHandler({
+  store,
+  config,
+  clock: systemClock,
+  // Replies that are not opt-outs reach the operators.
+  operators: new SnsOperatorChannel(new SNSClient({}), requireEnv("HANDOFF_TOPIC_ARN")),
+});

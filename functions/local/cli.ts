@@ -190,7 +190,13 @@ async function reportCommand(args: string[]): Promise<void> {
   } else if (values.table) {
     const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
     const store = new Store(new DynamoDBClient({}), values.table);
-    report = buildReport(config, await store.listDecisions(), await store.listOrders());
+    report = buildReport(
+      config,
+      await store.listDecisions(),
+      await store.listOrders(),
+      undefined,
+      await store.listReplies(),
+    );
   } else {
     throw new UsageError("report: --url (local) or --table (AWS) says where");
   }

@@ -25,6 +25,7 @@ export function reportTable(report: EffectReport): string {
     "revenue",
     "ROI",
     "holdout lift",
+    "replies",
     "skipped",
   ];
   const rows: string[][] = [];
@@ -44,6 +45,7 @@ export function reportTable(report: EffectReport): string {
       lift.liftPoints === undefined
         ? "—"
         : `${liftText(lift.liftPoints)} (${lift.messaged} vs ${lift.holdout})`,
+      String(journey.replies),
       skippedText(journey.skipped),
     ]);
     for (const step of journey.steps) {
@@ -59,6 +61,7 @@ export function reportTable(report: EffectReport): string {
         money(step.revenue),
         step.roi === undefined ? "—" : step.roi.toFixed(1),
         "",
+        String(step.replies),
         skippedText(step.skipped),
       ]);
     }
@@ -76,6 +79,7 @@ export function reportTable(report: EffectReport): string {
     money(t.revenue),
     t.roi === undefined ? "—" : t.roi.toFixed(1),
     "",
+    String(t.replies),
     skippedText(t.skipped),
   ]);
   const widths = header.map((title, column) =>

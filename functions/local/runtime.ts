@@ -136,6 +136,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     store,
     config,
     clock,
+    operators: new OutboxOperatorChannel(store, clock, options.print),
     aliyunToken: async () => process.env.SHOPCARE_ALIYUN_INBOUND_TOKEN || LOCAL_WEBHOOK_SECRET,
   });
   const ingest = createWebhookRouter({
@@ -157,7 +158,15 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
         path: LOCAL_REPORT_PATH,
         handler: async () => ({
           statusCode: 200,
-          body: JSON.stringify(buildReport(config, await store.listDecisions(), await store.listOrders())),
+          body: JSON.stringify(
+            buildReport(
+              config,
+              await store.listDecisions(),
+              await store.listOrders(),
+              undefined,
+              await store.listReplies(),
+            ),
+          ),
         }),
       },
       {

@@ -173,7 +173,12 @@ describe("inbound-sns handler on DynamoDB Local", () => {
 
   it("records a two-way STOP reply as the number's opt-out, and throws on a message it cannot read (so Lambda's retries and the on-failure queue keep it)", async () => {
     const store = new Store(dynamo(), await freshTable("inbound-sns"));
-    const handler = createInboundSnsHandler({ store, config: parseShopConfig({}), clock: systemClock });
+    const handler = createInboundSnsHandler({
+      store,
+      config: parseShopConfig({}),
+      clock: systemClock,
+      operators: { notify: async () => {} },
+    });
     await handler(
       snsEvent(
         JSON.stringify({

@@ -8,7 +8,13 @@ import type {
   ExecutionState,
   OrderRecord,
 } from "../../functions/core/model.js";
-import type { CapReservation, LedgerEntry, StepRepositories, Touch } from "../../functions/core/ports.js";
+import type {
+  CapReservation,
+  LastSend,
+  LedgerEntry,
+  StepRepositories,
+  Touch,
+} from "../../functions/core/ports.js";
 import { advanceStep, type DeliverDeps, planStep } from "../../functions/core/steps.js";
 
 /** The step repositories as plain maps: core runs on a fake port, no DynamoDB underneath. */
@@ -69,6 +75,10 @@ class FakeRepositories implements StepRepositories {
   }
   async recordTouch(customerId: string, touch: Touch) {
     this.touches.set(customerId, touch);
+  }
+  readonly lastSends = new Map<string, LastSend>();
+  async recordLastSend(phone: string, send: LastSend) {
+    this.lastSends.set(phone, send);
   }
 }
 

@@ -2,8 +2,11 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type {
   ArchivedWebhook,
   DeadLetter,
+  LastSend,
   Outbox,
   OutboxEntry,
+  Replies,
+  StoredReply,
   Touch,
   Touches,
   WebhookArchive,
@@ -11,8 +14,8 @@ import type {
 
 import { acrossShards, indexShard, stripKeys, TABLE_KEYS, type Table, WEBHOOK_TTL_SECONDS } from "./table.js";
 
-/** Kept webhooks, dead letters, the outbox and touches over the table. */
-export class ArchiveTable implements WebhookArchive, Touches, Outbox {
+/** Kept webhooks, dead letters, the outbox, touches and replies over the table. */
+export class ArchiveTable implements WebhookArchive, Touches, Replies, Outbox {
   constructor(private readonly table: Table) {}
 
   /**
@@ -147,6 +150,68 @@ export class ArchiveTable implements WebhookArchive, Touches, Outbox {
       .catch((error) => {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       });
+  }
+  /** Remembers the latest send to a number (90 days), keeping the latest as `recordTouch` does. */
+  async recordLastSend(phone: string, send: LastSend): Promise<void> {
+    await this.table.doc
+      .send(
+        this.table.commands.Put({
+          TableName: this.table.tableName,
+          Item: {
+            pk: `LASTSEND#${phone}`,
+            sk: "LASTSEND",
+            ...send,
+            ttl: Math.floor(Date.parse(send.at) / 1000) + 90 * 86_400,
+          },
+          ConditionExpression: "attribute_not_exists(pk) OR #atMs < :atMs",
+          ExpressionAttributeNames: { "#atMs": "atMs" },
+          ExpressionAttributeValues: { ":atMs": send.atMs },
+        }),
+      )
+      .catch((error) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+  async getLastSend(phone: string): Promise<LastSend | undefined> {
+    const item = await this.table.getItem({ pk: `LASTSEND#${phone}`, sk: "LASTSEND" });
+    if (!item) return undefined;
+    const { journey, step, orderId, at, atMs, customerId } = item as unknown as LastSend;
+    return { journey, step, orderId, at, atMs, customerId };
+  }
+  /** Keeps a reply once, by its id. @returns the reply as stored */
+  async recordReply(reply: StoredReply): Promise<StoredReply> {
+    try {
+      await this.table.doc.send(
+        this.table.commands.Put({
+          TableName: this.table.tableName,
+          Item: {
+            pk: `REPLY#${reply.id}`,
+            sk: "REPLY",
+            gsi1pk: "REPLIES",
+            gsi1sk: `${reply.at}#${reply.id}`,
+            ...reply,
+          },
+          ConditionExpression: "attribute_not_exists(pk)",
+        }),
+      );
+      return reply;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return stripKeys<StoredReply>(
+        await this.table.getItem({ pk: `REPLY#${reply.id}`, sk: "REPLY" }),
+      ) as StoredReply;
+    }
+  }
+  async markReplyHandedOff(id: string, at: string): Promise<void> {
+    await this.table.update(
+      { pk: `REPLY#${id}`, sk: "REPLY" },
+      { handedOffAt: { value: at, keepExisting: true } },
+    );
+  }
+  async listReplies(): Promise<StoredReply[]> {
+    return (await this.table.queryAll("REPLIES", { index: true })).map(
+      (item) => stripKeys<StoredReply>(item) as StoredReply,
+    );
   }
   async getTouch(customerId: string): Promise<Touch | undefined> {
     const item = await this.table.getItem({ pk: `TOUCH#${customerId}`, sk: "TOUCH" });
