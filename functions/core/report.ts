@@ -48,6 +48,10 @@ export interface HoldoutLift {
 export interface JourneyReport extends Figures {
   readonly journey: JourneyId;
   readonly entered: number;
+  /** Customers who got at least one message (a journey may send several per entry). */
+  readonly reached: number;
+  /** Whether its orders are credited to it at all (a notice's are not). */
+  readonly attributed: boolean;
   readonly steps: readonly ({ readonly step: string } & Figures)[];
   readonly lift: HoldoutLift;
 }
@@ -277,6 +281,8 @@ export function buildReport(
     journeys.push({
       journey,
       entered: new Set(mine.map(entrantOf)).size,
+      reached: new Set(mine.filter((d) => d.outcome === "sent").map((d) => d.customerId ?? d.to)).size,
+      attributed: journeyModule(journey).attribution !== "none",
       ...figures(config, mine, credited, repliesTo(journey)),
       steps,
       lift: holdoutLift(config, mine, orders),

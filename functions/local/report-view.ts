@@ -137,12 +137,16 @@ function columnsSvg(
   color: string,
 ): string {
   const max = Math.max(1, ...points.map((point) => point.value));
+  // Columns are 22 px apart and a 9 px label takes about 5.5 px a character: label every Nth column so
+  // no two labels overlap (dates every other day; hours each).
+  const widest = Math.max(0, ...points.map((point) => point.label.length));
+  const every = Math.max(1, Math.ceil((widest * 5.5 + 4) / 22));
   const width = Math.max(24 * 22, points.length * 22);
   const columns = points
     .map((point, index) => {
       const height = Math.round((point.value / max) * 120);
       const x = index * 22;
-      return `<g><title>${escapeHtml(point.label)}: ${point.value}</title><rect data-label="${escapeHtml(point.label)}" data-value="${point.value}" x="${x + 2}" y="${130 - height}" width="18" height="${height}" fill="${color}"/><text x="${x + 11}" y="146" text-anchor="middle" font-size="9">${escapeHtml(point.label)}</text></g>`;
+      return `<g><title>${escapeHtml(point.label)}: ${point.value}</title><rect data-label="${escapeHtml(point.label)}" data-value="${point.value}" x="${x + 2}" y="${130 - height}" width="18" height="${height}" fill="${color}"/>${index % every === 0 ? `<text x="${x + 11}" y="146" text-anchor="middle" font-size="9">${escapeHtml(point.label)}</text>` : ""}</g>`;
     })
     .join("");
   return `<svg role="img" aria-label="${escapeHtml(title)}" width="${width}" height="150">${columns}</svg>`;
@@ -167,13 +171,18 @@ export function reportHtml(report: EffectReport, shopName: string): string {
       (j) =>
         `<figure class="funnel" data-journey="${j.journey}"><figcaption>${j.journey}</figcaption>${barsSvg(
           `${j.journey} funnel`,
+          // Customers at every bar: messages are counted beside them (a journey sends several per entry).
           [
             { label: "entered", value: j.entered, color: "#9db4c0" },
-            { label: "sent", value: j.sent, color: "#5c6b73" },
-            { label: "converted", value: j.converted, color: "#2a9d8f" },
+            { label: "reached", value: j.reached, color: "#5c6b73" },
+            ...(j.attributed ? [{ label: "converted", value: j.converted, color: "#2a9d8f" }] : []),
             { label: "held out", value: j.lift.holdout, color: "#e9c46a" },
           ],
-        )}<p>lift ${liftText(j.lift.liftPoints)}: ${j.lift.messagedConverted}/${j.lift.messaged} messaged vs ${j.lift.holdoutConverted}/${j.lift.holdout} held out bought</p></figure>`,
+        )}<p class="messages">${j.sent} message(s) to ${j.reached} customer(s)</p>${
+          j.attributed
+            ? `<p>lift ${liftText(j.lift.liftPoints)}: ${j.lift.messagedConverted}/${j.lift.messaged} messaged vs ${j.lift.holdoutConverted}/${j.lift.holdout} held out bought</p>`
+            : `<p class="notice">a notice: no orders are credited to it, so it has no conversions or lift</p>`
+        }</figure>`,
     )
     .join("");
   const t = report.totals;

@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { ShopEvent } from "../../functions/core/events.js";
+import { journeyModule } from "../../functions/core/journeys/index.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
 
 const run = promisify(execFile);
@@ -175,6 +176,34 @@ describe("simulate --report on a month of synthetic orders", () => {
         .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("data-value"))));
       expect(hourBars.reduce((a, b) => a + b, 0)).toBe(decisions.filter((d) => d.outcome === "sent").length);
       expect(await page.locator("#days rect").count()).toBeGreaterThan(0);
+      // Funnels count customers at every bar (never more reached than entered) and messages beside them;
+      // a notice says it earns nothing instead of a "messaged bought" line.
+      for (const journey of Object.keys(expected)) {
+        const funnel = page.locator(`.funnel[data-journey="${journey}"]`);
+        const sent = decisions.filter((d) => d.journey === journey && d.outcome === "sent");
+        const reached = new Set(sent.map((d) => d.customerId)).size;
+        expect(await funnel.locator(".messages").innerText()).toBe(
+          `${sent.length} message(s) to ${reached} customer(s)`,
+        );
+        const entered = Number(await funnel.locator("svg text").nth(1).textContent());
+        expect(reached).toBeLessThanOrEqual(entered);
+        const notice = journeyModule(journey).attribution === "none";
+        expect(await funnel.locator("p.notice").count(), journey).toBe(notice ? 1 : 0);
+        expect((await funnel.innerText()).includes("messaged vs"), journey).toBe(!notice);
+      }
+      // Day labels do not overlap.
+      const labels = await page
+        .locator("#days text")
+        .evaluateAll((texts) =>
+          texts
+            .map((text) => (text as unknown as { getBBox(): { x: number; width: number } }).getBBox())
+            .map((box) => [box.x, box.x + box.width]),
+        );
+      expect(labels.length).toBeGreaterThan(1);
+      for (let index = 1; index < labels.length; index += 1)
+        expect((labels[index] as number[])[0]).toBeGreaterThanOrEqual(
+          (labels[index - 1] as number[])[1] as number,
+        );
       expect(await page.locator("#aws-cost").innerText()).toMatch(/state transitions/);
       expect(errors).toEqual([]);
       expect(requests).toEqual([`file://${html}`]);
