@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as z from "zod";
 import { isDuration, parseDuration } from "./duration.js";
 import { settingsOf } from "./journeys/context.js";
@@ -280,6 +281,21 @@ export class ConfigError extends Error {
     super(`invalid shop config:\n  ${problems.join("\n  ")}`);
     this.name = "ConfigError";
   }
+}
+
+const VERSIONS = new WeakMap<object, string>();
+
+/**
+ * A short hash of an effective (parsed, defaulted) config: decision records carry it, so a timeline says
+ * which config decided each step. The same settings give the same version wherever they are parsed.
+ */
+export function configVersion(config: ShopConfig): string {
+  let version = VERSIONS.get(config);
+  if (!version) {
+    version = createHash("sha256").update(JSON.stringify(config)).digest("hex").slice(0, 8);
+    VERSIONS.set(config, version);
+  }
+  return version;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Clock } from "./clock.js";
-import type { ShopConfig } from "./config.js";
+import { configVersion, type ShopConfig } from "./config.js";
 import { journeyModule } from "./journeys/index.js";
 import type { SmsSendError } from "./messaging.js";
 import {
@@ -87,6 +87,7 @@ export function decision(
     customerId: state.customerId,
     outcome,
     ...details,
+    configVersion: configVersion(deps.config),
   });
 }
 

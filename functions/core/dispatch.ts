@@ -197,7 +197,7 @@ async function stopOnPayment(deps: DispatchDeps, order: OrderRecord): Promise<vo
 }
 
 /** The order fact each event about an order sets: its time. */
-const EVENT_FACTS: Partial<Record<OrderEventType, keyof OrderRecord>> = {
+export const EVENT_FACTS: Partial<Record<OrderEventType, keyof OrderRecord>> = {
   "order.shipped": "shippedAt",
   "parcel.arrived_city": "arrivedCityAt",
   "parcel.out_for_delivery": "outForDeliveryAt",

@@ -109,6 +109,8 @@ export interface DecisionRecord {
   readonly text?: string;
   readonly segments?: number;
   readonly delivery?: Delivery;
+  /** A short hash of the effective shop config that decided it (`configVersion`): which config did what. */
+  readonly configVersion?: string;
 }
 
 const DECISION_FIELDS = [
@@ -124,6 +126,7 @@ const DECISION_FIELDS = [
   "text",
   "segments",
   "delivery",
+  "configVersion",
 ] as const satisfies readonly (keyof DecisionRecord)[];
 
 /** A decision record with its fields in DESIGN.md's order and nothing else (storage keys dropped). */

@@ -66,18 +66,27 @@ async function eventsOfWebhook(
 export async function archivedHistory(
   deps: Pick<ReplayDeps, "config" | "store" | "now">,
   range: { readonly from: Date; readonly to: Date },
-): Promise<{ readonly events: ShopEvent[]; readonly unreadable: { id: string; error: string }[] }> {
+): Promise<{
+  readonly events: ShopEvent[];
+  /** Each event with the webhook it came in. */
+  readonly received: { event: ShopEvent; source: string; webhookId: string }[];
+  readonly unreadable: { id: string; error: string }[];
+}> {
   const events: ShopEvent[] = [];
+  const received: { event: ShopEvent; source: string; webhookId: string }[] = [];
   const unreadable: { id: string; error: string }[] = [];
   for (const webhook of await deps.store.listWebhooks(range.from, range.to)) {
     try {
-      events.push(...(await eventsOfWebhook(deps, webhook)));
+      for (const event of await eventsOfWebhook(deps, webhook)) {
+        events.push(event);
+        received.push({ event, source: webhook.source, webhookId: webhook.id });
+      }
     } catch (error) {
       if (!(error instanceof WebhookPayloadError)) throw error;
       unreadable.push({ id: webhook.id, error: error.message });
     }
   }
-  return { events, unreadable };
+  return { events, received, unreadable };
 }
 
 /**

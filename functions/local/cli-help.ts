@@ -35,6 +35,16 @@ export const COMMAND_HELP = {
           --queue-url: the deployed stack's outputs (AWS credentials from the environment); --dlq-arn
           also moves the SQS dead-letter queue's messages back to the events queue.`,
   },
+  explain: {
+    usage: `shopcare explain  (--customer ID | --order ID | --phone P)
+                    (--events FILE.jsonl [--config FILE.json] | --url http://127.0.0.1:3000 | --table NAME [--since DAYS])
+                    [--json] [--show-phone]`,
+    about: `one customer's or order's timeline, oldest first: each event received (type, source, webhook id),
+          each decision (journey, step, outcome, reason, template, text, segments, delivery, and the
+          configVersion that decided it), each reply, and each step still pending with its due time and
+          the rule that set it (delay, notice window, next marketing slot, deadline). --json: JSON lines.
+          Numbers are masked unless --show-phone. --table reads the archive of the last --since days (30).`,
+  },
   whatif: {
     usage: `shopcare whatif   --config CANDIDATE.json (--events FILE.jsonl | --url http://127.0.0.1:3000 |
                     --table NAME [--from TIME] [--to TIME]) [--base CURRENT.json] [--out FILE.jsonl]

@@ -305,6 +305,45 @@ class ReplayIncompleteError extends Error {
   }
 }
 
+/** `shopcare explain`: one customer's or order's timeline. */
+async function explainCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      customer: { type: "string" },
+      order: { type: "string" },
+      phone: { type: "string" },
+      events: { type: "string" },
+      config: { type: "string" },
+      url: { type: "string" },
+      table: { type: "string" },
+      since: { type: "string" },
+      json: { type: "boolean" },
+      "show-phone": { type: "boolean" },
+    },
+  });
+  const subjects = [
+    values.customer !== undefined ? { customer: values.customer } : undefined,
+    values.order !== undefined ? { order: values.order } : undefined,
+    values.phone !== undefined ? { phone: values.phone } : undefined,
+  ].filter((subject) => subject !== undefined);
+  if (subjects.length !== 1)
+    throw new UsageError("explain: one of --customer ID, --order ID or --phone P says whom to explain");
+  const sinceDays = values.since === undefined ? undefined : Number.parseInt(values.since, 10);
+  if (sinceDays !== undefined && !(sinceDays > 0))
+    throw new UsageError(`explain: --since is a number of days, got ${values.since}`);
+  const { explainTimeline, formatTimeline } = await import("./explain-command.js");
+  const config = await loadConfig(values.config);
+  const timeline = await explainTimeline(
+    config,
+    subjects[0] as NonNullable<(typeof subjects)[number]>,
+    { events: values.events, url: values.url, table: values.table, sinceDays },
+    { showPhone: values["show-phone"] === true },
+  );
+  if (timeline.length === 0) process.stderr.write("explain: nothing is known of that subject\n");
+  process.stdout.write(formatTimeline(timeline, config, values.json === true));
+}
+
 /** `shopcare whatif`: exit 3 when `--fail-over N` and more than N decisions changed. */
 async function whatIfCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -399,6 +438,9 @@ export async function main(argv: string[]): Promise<number> {
         return await doctorCommand(args);
       case "whatif":
         return await whatIfCommand(args);
+      case "explain":
+        await explainCommand(args);
+        return 0;
       case "--version":
       case "-v":
         process.stdout.write(`shopcare ${await version()}\n`);

@@ -18,6 +18,7 @@ import { createStepHandler } from "../handlers/steps.js";
 import { HttpCouponIssuer } from "../providers/coupons.js";
 import { createTableFromTemplate } from "./dynamodb-local.js";
 import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine } from "./engine.js";
+import { explainOnStore, LOCAL_EXPLAIN_PATH } from "./explain-command.js";
 import { MemoryTable } from "./memory-table.js";
 import { OutboxOperatorChannel, type OutboxPrinter, OutboxSmsProvider } from "./outbox.js";
 import { LocalEventQueue } from "./queue.js";
@@ -168,6 +169,20 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
             ),
           ),
         }),
+      },
+      {
+        method: "POST",
+        path: LOCAL_EXPLAIN_PATH,
+        handler: async (request) => {
+          const text = request.isBase64Encoded
+            ? Buffer.from(request.body ?? "", "base64").toString("utf8")
+            : request.body;
+          const { subject, showPhone } = JSON.parse(text || "{}");
+          const timeline = await explainOnStore(store, config, clock.now(), subject, {
+            showPhone: showPhone === true,
+          });
+          return { statusCode: 200, body: JSON.stringify(timeline) };
+        },
       },
       {
         method: "POST",

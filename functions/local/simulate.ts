@@ -3,14 +3,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { ShopConfig } from "../core/config.js";
+import { configVersion, type ShopConfig } from "../core/config.js";
 import { InvalidEventError, parseShopEvent, type ShopEvent } from "../core/events.js";
 import type { DecisionRecord, OrderRecord } from "../core/model.js";
 import type { Workload } from "../core/report.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import type { CloudFormationTemplate } from "./engine.js";
 import { MemoryTable } from "./memory-table.js";
-import { createLocalShop } from "./runtime.js";
+import { createLocalShop, type LocalShop } from "./runtime.js";
 import { shardEvents } from "./shards.js";
 import { VirtualClock } from "./virtual-clock.js";
 
@@ -73,6 +73,8 @@ export interface SimulateOptions {
    * is what delays a send. @default 1
    */
   readonly workers?: number;
+  /** Reads the shop at the end of the run, before its table goes (one thread only). @default nothing */
+  readonly inspect?: (shop: LocalShop, now: Date) => Promise<void>;
 }
 
 /** What a simulation produced. */
@@ -167,6 +169,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     if (deadLetters.length > 0)
       failures.push(...deadLetters.map((letter) => `dead letter: ${letter.error} ${letter.body}`));
     if (failures.length > 0) throw new Error(`simulation failed:\n  ${failures.join("\n  ")}`);
+    await options.inspect?.(shop, clock.now());
     const decisions = sortedByDecisionTime(await shop.store.listDecisions());
     const orders = await shop.store.listOrders();
     return {
@@ -233,7 +236,14 @@ async function simulateInWorkers(options: SimulateOptions): Promise<SimulationRe
           }),
       ),
     );
-    return mergeShards(results);
+    // A worker's config differs from the shop's only by its share of the send rate: its decisions were
+    // made under the shop's config, and carry its version.
+    const version = configVersion(options.config);
+    const merged = mergeShards(results);
+    return {
+      ...merged,
+      decisions: merged.decisions.map((decision) => ({ ...decision, configVersion: version })),
+    };
   } finally {
     // One failed shard fails the run: the others are stopped, not left running to their end.
     await Promise.all(workers.map((worker) => worker.terminate()));

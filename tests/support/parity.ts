@@ -40,7 +40,9 @@ function parityRawConfig(before: boolean): Record<string, unknown> {
 
 /** A decision as the parity run compares it: its `at` to the second. */
 export function parityLine(decision: DecisionRecord): string {
-  return JSON.stringify({ ...decision, at: decision.at.replace(/\.\d{3}(?=[+-]\d\d:\d\d$|Z$)/, "") });
+  // `configVersion` came later (issue 23): the code before had none.
+  const { configVersion: _version, ...fields } = decision;
+  return JSON.stringify({ ...fields, at: decision.at.replace(/\.\d{3}(?=[+-]\d\d:\d\d$|Z$)/, "") });
 }
 
 /** Runs the parity month and returns its decisions as compared, sorted. */

@@ -1,0 +1,95 @@
+import type { ShopConfig } from "../core/config.js";
+import {
+  type ExplainSubject,
+  explainFromStore,
+  type ReceivedEvent,
+  type TimelineEntry,
+  timelineLine,
+} from "../core/explain.js";
+import type { Repositories } from "../core/ports.js";
+
+const DAY_MS = 86_400_000;
+
+/** Where `explain` reads: an events file (simulated here), a running local shop, or a deployed table. */
+export interface ExplainSource {
+  readonly events?: string;
+  readonly url?: string;
+  readonly table?: string;
+  /** How far back the archive is read for events received (`--table`). @default 30 days */
+  readonly sinceDays?: number;
+}
+
+/** The local runtime's explain route (`shopcare explain --url`). */
+export const LOCAL_EXPLAIN_PATH = "/admin/explain";
+
+/** A subject's timeline from whichever source is given. */
+export async function explainTimeline(
+  config: ShopConfig,
+  subject: ExplainSubject,
+  source: ExplainSource,
+  options: { readonly showPhone: boolean },
+): Promise<TimelineEntry[]> {
+  if (source.events) {
+    const { readFile } = await import("node:fs/promises");
+    const { parseEventLines, simulate } = await import("./simulate.js");
+    const events = parseEventLines(await readFile(source.events, "utf8"));
+    const received: ReceivedEvent[] = events.map((event, index) => ({
+      event,
+      source: "events file",
+      webhookId: `event ${index + 1}`,
+    }));
+    let timeline: TimelineEntry[] = [];
+    await simulate({
+      config,
+      events,
+      dynamo: "memory",
+      inspect: async (shop, now) => {
+        timeline = await explainFromStore({ store: shop.store, config, now }, subject, received, options);
+      },
+    });
+    return timeline;
+  }
+  if (source.url) {
+    const response = await fetch(new URL(LOCAL_EXPLAIN_PATH, source.url), {
+      method: "POST",
+      body: JSON.stringify({ subject, showPhone: options.showPhone }),
+    });
+    if (!response.ok)
+      throw new Error(`explain: ${source.url} answered ${response.status} ${await response.text()}`);
+    return (await response.json()) as TimelineEntry[];
+  }
+  if (source.table) {
+    // The operator's credentials (and AWS_ENDPOINT_URL_DYNAMODB, if set); nothing is written.
+    const [{ DynamoDBClient }, { Store }] = await Promise.all([
+      import("@aws-sdk/client-dynamodb"),
+      import("../adapters/dynamodb/store.js"),
+    ]);
+    const store = new Store(new DynamoDBClient({}), source.table);
+    return explainOnStore(store, config, new Date(), subject, options, source.sinceDays);
+  }
+  throw new Error("explain: --events, --url or --table says where the shop is");
+}
+
+/** A subject's timeline on a store whose archive holds the events received. */
+export async function explainOnStore(
+  store: Repositories,
+  config: ShopConfig,
+  now: Date,
+  subject: ExplainSubject,
+  options: { readonly showPhone: boolean },
+  sinceDays = 30,
+): Promise<TimelineEntry[]> {
+  const { archivedHistory } = await import("../core/replay.js");
+  const history = await archivedHistory(
+    { config, store, now: () => now },
+    { from: new Date(now.getTime() - sinceDays * DAY_MS), to: new Date(now.getTime() + 1) },
+  );
+  return explainFromStore({ store, config, now }, subject, history.received, options);
+}
+
+/** The timeline as text lines, or JSON lines. */
+export function formatTimeline(entries: readonly TimelineEntry[], config: ShopConfig, json: boolean): string {
+  if (entries.length === 0) return "";
+  const lines = entries.map((entry) => (json ? JSON.stringify(entry) : timelineLine(entry, config.timeZone)));
+  return `${lines.join("\n")}\n`;
+}
