@@ -3,7 +3,7 @@
  * measured in the same run (or a count), so it holds on a noisy shared machine. Prints a table and writes
  * `bench/results.json`. Not part of `npm test`: tests never assert wall-clock times.
  *
- * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign` runs some of them. The default sizes are the
+ * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign,whatif` runs some of them. The default sizes are the
  * issue's (10,000 simulated orders, a burst of 10,000 messages, 100,000 peak-day orders): about 20 minutes on
  * 2 cores; flags such as `--sim-orders 1000` make a quicker run.
  */
@@ -46,6 +46,7 @@ import { simulate } from "../functions/local/simulate.js";
 import { synthesizeTemplate } from "../functions/local/synth.js";
 import { syntheticEvents } from "../functions/local/synthetic.js";
 import { VirtualClock } from "../functions/local/virtual-clock.js";
+import { whatIf } from "../functions/local/whatif.js";
 import { SnsSmsProvider } from "../functions/providers/sns.js";
 import { DISPATCH_CONCURRENCY, HANDLERS, type HandlerName } from "../infra/shopcare-stack.js";
 import { FakeSmsApis } from "../tests/support/fake-providers.js";
@@ -394,6 +395,33 @@ async function simulation(_dynamo?: unknown) {
     value: round(engineRate / transitionsPerOrder, 0),
     unit: "/s",
     detail: `the same synthesized machines with step tasks that do nothing, on the virtual clock: ${round(engineRate, 0)} transitions/s; at ${round(transitionsPerOrder, 1)} transitions per order, the ceiling of simulate on one core before shopcare does any work`,
+  });
+}
+
+/**
+ * `shopcare whatif` over the 10,000-order synthetic stream, against one simulation of it in the same run
+ * (both one thread, the in-memory table, the template synthesized once): issue 23's target is ≤ 2.2×.
+ */
+async function whatIfRun(_dynamo?: unknown) {
+  const base = parseShopConfig({});
+  const candidate = parseShopConfig({ journeys: { paymentReminder: { firstAfter: "30m" } } });
+  const template = synthesizeTemplate(base);
+  const orders = 10_000;
+  const events = syntheticEvents({ orders, days: 30, seed: 3 });
+  const started = performance.now();
+  await simulate({ config: base, events, dynamo: "memory", template });
+  const once = (performance.now() - started) / 1000;
+  const whatIfStarted = performance.now();
+  const result = await whatIf({ events, base, candidate, template });
+  const twice = (performance.now() - whatIfStarted) / 1000;
+  const ratio = round(twice / once, 2);
+  record({
+    figure: "whatif: time over one simulation of the same history",
+    value: ratio,
+    unit: "×",
+    target: "≤ 2.2×",
+    met: ratio <= 2.2,
+    detail: `${orders} synthetic orders: one simulation ${round(once, 1)} s, the what-if (firstAfter 60m → 30m) ${round(twice, 1)} s: ${result.decisions.base} decisions before, ${result.decisions.candidate} after, ${result.changes.length} changed`,
   });
 }
 
@@ -885,6 +913,7 @@ const runs = {
   faults,
   "slot-burst": slotBurst,
   redesign,
+  whatif: whatIfRun,
 };
 const RUN_ORDER = Object.keys(runs);
 const RESULTS = "bench/results.json";
