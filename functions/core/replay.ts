@@ -25,10 +25,14 @@ export interface ReplayReport {
  * Re-drives every dead letter: its event goes back on the queue and the dead letter is removed. If the
  * fix did not help, dispatch keeps it as a new dead letter with the new error.
  */
-export async function replayDeadLetters(deps: ReplayDeps): Promise<ReplayReport> {
+export async function replayDeadLetters(
+  deps: ReplayDeps,
+  /** Only these dead letters (the console's replay button). @default all */
+  ids?: readonly string[],
+): Promise<ReplayReport> {
   const failed: { id: string; error: string }[] = [];
   let replayed = 0;
-  const letters = await deps.store.listDeadLetters();
+  const letters = (await deps.store.listDeadLetters()).filter((letter) => !ids || ids.includes(letter.id));
   for (const [index, letter] of letters.entries()) {
     deps.onProgress?.(index, letters.length);
     try {
@@ -96,7 +100,13 @@ export async function archivedHistory(
  */
 export async function replayArchive(
   deps: ReplayDeps,
-  range: { readonly from: Date; readonly to: Date; readonly source?: WebhookSourceName },
+  range: {
+    readonly from: Date;
+    readonly to: Date;
+    readonly source?: WebhookSourceName;
+    /** Only these webhooks of the range (the console's replay button). @default all */
+    readonly ids?: readonly string[];
+  },
 ): Promise<ReplayReport> {
   const failed: { id: string; error: string }[] = [];
   let replayed = 0;
@@ -105,6 +115,7 @@ export async function replayArchive(
   for (const [index, webhook] of webhooks.entries()) {
     deps.onProgress?.(index, webhooks.length);
     if (range.source && webhook.source !== range.source) continue;
+    if (range.ids && !range.ids.includes(webhook.id)) continue;
     if (!WEBHOOK_SOURCE[webhook.source as WebhookSourceName]) continue;
     try {
       const adapted = await eventsOfWebhook(deps, webhook);

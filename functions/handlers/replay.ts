@@ -5,11 +5,12 @@ import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
 
 /** The body of a replay request: dead letters, or a time range of the archive. */
 export const ReplayRequestSchema = z.union([
-  z.strictObject({ deadLetters: z.literal(true) }),
+  z.strictObject({ deadLetters: z.literal(true), ids: z.array(z.string()).optional() }),
   z.strictObject({
     from: z.iso.datetime({ offset: true }),
     to: z.iso.datetime({ offset: true }),
     source: z.enum(WEBHOOK_SOURCES).optional(),
+    ids: z.array(z.string()).optional(),
   }),
 ]);
 export type ReplayRequest = z.infer<typeof ReplayRequestSchema>;
@@ -17,8 +18,13 @@ export type ReplayRequest = z.infer<typeof ReplayRequestSchema>;
 /** Runs one replay request. */
 export function runReplay(deps: ReplayDeps, request: ReplayRequest) {
   return "deadLetters" in request
-    ? replayDeadLetters(deps)
-    : replayArchive(deps, { from: new Date(request.from), to: new Date(request.to), source: request.source });
+    ? replayDeadLetters(deps, request.ids)
+    : replayArchive(deps, {
+        from: new Date(request.from),
+        to: new Date(request.to),
+        source: request.source,
+        ids: request.ids,
+      });
 }
 
 /**

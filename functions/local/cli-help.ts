@@ -35,6 +35,13 @@ export const COMMAND_HELP = {
           --queue-url: the deployed stack's outputs (AWS credentials from the environment); --dlq-arn
           also moves the SQS dead-letter queue's messages back to the events queue.`,
   },
+  console: {
+    usage: "shopcare console  --table NAME [--queue-url URL] [--port 3000] [--config FILE.json]",
+    about: `the operators' console (as \`shopcare start\` serves it at /) on localhost against a deployed shop,
+          with the operator's AWS credentials: recent decisions, a customer search with the explain
+          timeline, dead letters and rejected webhooks with replay buttons (--queue-url: the stack's
+          EventsQueueUrl), the effect report for a date range, and each journey as configured.`,
+  },
   explain: {
     usage: `shopcare explain  (--customer ID | --order ID | --phone P)
                     (--events FILE.jsonl [--config FILE.json] | --url http://127.0.0.1:3000 | --table NAME [--since DAYS])

@@ -84,6 +84,7 @@ async function start(args: string[]): Promise<void> {
       process.env.SHOPCARE_GENERIC_SECRET
         ? "  signing secrets: from SHOPCARE_<SOURCE>_SECRET"
         : `  signing secrets: "${LOCAL_WEBHOOK_SECRET}" (set SHOPCARE_GENERIC_SECRET, …_SHOPIFY_…, …_KUAIDI100_…)`,
+      `  console:         ${http.url}/ (decisions, explain, dead letters, report, journeys)`,
       `  replay:          npx shopcare replay --dead-letters --url ${http.url}`,
       table.line,
       `  journeys:        ${shop.engine.journeys.join(", ")} (synthesized state machines on the local engine)`,
@@ -305,6 +306,47 @@ class ReplayIncompleteError extends Error {
   }
 }
 
+/**
+ * `shopcare console --table T`: the console page on localhost against a deployed shop, with the
+ * operator's AWS credentials (replay buttons need `--queue-url`, the stack's events queue).
+ */
+async function consoleCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      table: { type: "string" },
+      "queue-url": { type: "string" },
+      port: { type: "string" },
+      config: { type: "string" },
+    },
+  });
+  if (!values.table) throw new UsageError("console: --table NAME (the stack output TableName) is required");
+  const port = values.port === undefined ? 3000 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new UsageError("console: --port expects a port number");
+  const [{ DynamoDBClient }, { SQSClient }, { consoleRoutes }] = await Promise.all([
+    import("@aws-sdk/client-dynamodb"),
+    import("@aws-sdk/client-sqs"),
+    import("./console.js"),
+  ]);
+  const config = await loadConfig(values.config);
+  const store = new Store(new DynamoDBClient({}), values.table);
+  const queueUrl = values["queue-url"];
+  const queue = queueUrl
+    ? new SqsEventQueue(new SQSClient({}), queueUrl)
+    : {
+        enqueue: async () => {
+          throw new Error("console: replaying needs --queue-url (the stack output EventsQueueUrl)");
+        },
+      };
+  // Localhost only: the console is the operator's, never a public page.
+  const http = await startHttpServer(consoleRoutes({ config, store, queue, now: () => new Date() }), {
+    port,
+    host: "127.0.0.1",
+  });
+  process.stdout.write(`shopcare console for table ${values.table}: ${http.url}/ (Ctrl-C stops it)\n`);
+}
+
 /** `shopcare explain`: one customer's or order's timeline. */
 async function explainCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -440,6 +482,9 @@ export async function main(argv: string[]): Promise<number> {
         return await whatIfCommand(args);
       case "explain":
         await explainCommand(args);
+        return 0;
+      case "console":
+        await consoleCommand(args);
         return 0;
       case "--version":
       case "-v":

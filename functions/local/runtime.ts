@@ -13,12 +13,11 @@ import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { createInboundHttpHandler, INBOUND_PATHS } from "../handlers/inbound.js";
 import { createWebhookRouter, environmentSecrets, type WebhookSecrets } from "../handlers/ingest.js";
-import { createLocalReplayHandler } from "../handlers/replay.js";
 import { createStepHandler } from "../handlers/steps.js";
 import { HttpCouponIssuer } from "../providers/coupons.js";
+import { consoleRoutes, LOCAL_REPLAY_PATH } from "./console.js";
 import { createTableFromTemplate } from "./dynamodb-local.js";
 import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine } from "./engine.js";
-import { explainOnStore, LOCAL_EXPLAIN_PATH } from "./explain-command.js";
 import { MemoryTable } from "./memory-table.js";
 import { OutboxOperatorChannel, type OutboxPrinter, OutboxSmsProvider } from "./outbox.js";
 import { LocalEventQueue } from "./queue.js";
@@ -58,7 +57,7 @@ export interface LocalShopOptions {
 }
 
 /** The local runtime's replay route (`shopcare replay --url`); not part of the deployed API. */
-export const LOCAL_REPLAY_PATH = "/admin/replay";
+export { LOCAL_REPLAY_PATH };
 
 /** The local runtime's report route (`shopcare report --url`); not part of the deployed API. */
 export const LOCAL_REPORT_PATH = "/admin/report";
@@ -172,20 +171,6 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
       },
       {
         method: "POST",
-        path: LOCAL_EXPLAIN_PATH,
-        handler: async (request) => {
-          const text = request.isBase64Encoded
-            ? Buffer.from(request.body ?? "", "base64").toString("utf8")
-            : request.body;
-          const { subject, showPhone } = JSON.parse(text || "{}");
-          const timeline = await explainOnStore(store, config, clock.now(), subject, {
-            showPhone: showPhone === true,
-          });
-          return { statusCode: 200, body: JSON.stringify(timeline) };
-        },
-      },
-      {
-        method: "POST",
         path: LOCAL_HISTORY_PATH,
         handler: async (request) => {
           const text = request.isBase64Encoded
@@ -199,11 +184,8 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
           return { statusCode: 200, body: JSON.stringify(history) };
         },
       },
-      {
-        method: "POST",
-        path: LOCAL_REPLAY_PATH,
-        handler: createLocalReplayHandler({ config, store, queue, now: () => clock.now() }),
-      },
+      // The operators' console (GET /) and its routes: explain, decisions, dead letters, replay, report.
+      ...consoleRoutes({ config, store, queue, now: () => clock.now() }),
       ...WEBHOOK_SOURCES.map((source) => ({
         method: "POST" as const,
         path: `/webhooks/${source}`,

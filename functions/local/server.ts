@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "
 
 /** A route of the local HTTP server: API Gateway's route key and the Lambda handler behind it. */
 export interface LocalRoute {
-  readonly method: "POST";
+  readonly method: "POST" | "GET";
   readonly path: string;
   readonly handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 }

@@ -8,5 +8,6 @@ process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { main } = await import("./cli.ts");
 const code = await main(process.argv.slice(2));
-if (process.argv[2] !== "start") process.exit(code);
+// start and console keep serving until Ctrl-C.
+if (process.argv[2] !== "start" && process.argv[2] !== "console") process.exit(code);
 else if (code !== 0) process.exit(code);

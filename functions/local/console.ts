@@ -1,0 +1,190 @@
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import type { ShopConfig } from "../core/config.js";
+import { settingsOf } from "../core/journeys/context.js";
+import { JOURNEY_MODULES } from "../core/journeys/index.js";
+import type { AnyJourneyModule, Trigger } from "../core/journeys/module.js";
+import type { EventQueue, Repositories } from "../core/ports.js";
+import { buildReport } from "../core/report.js";
+import { templateAt } from "../core/templates.js";
+import { createLocalReplayHandler } from "../handlers/replay.js";
+import { CONSOLE_HTML } from "./console-page.js";
+import { explainOnStore, LOCAL_EXPLAIN_PATH } from "./explain-command.js";
+import { reportHtml } from "./report-view.js";
+import type { LocalRoute } from "./server.js";
+
+/**
+ * The operators' console: one page (`GET /`, no CDN, no build step) over a few JSON routes, served by
+ * `npm start` on the local shop and by `shopcare console --table` on localhost against a deployed shop
+ * with the operator's credentials. Nothing here is deployed: no new attack surface.
+ */
+
+/** The local runtime's replay route (`shopcare replay --url`, the console's replay buttons). */
+export const LOCAL_REPLAY_PATH = "/admin/replay";
+
+const DAY_MS = 86_400_000;
+
+/** What the console reads and re-drives. */
+export interface ConsoleDeps {
+  readonly config: ShopConfig;
+  readonly store: Repositories;
+  /** Where replayed events go: the local queue, or the deployed events queue. */
+  readonly queue: EventQueue;
+  readonly now: () => Date;
+}
+
+function bodyOf(event: APIGatewayProxyEventV2): Record<string, unknown> {
+  const text = event.isBase64Encoded ? Buffer.from(event.body ?? "", "base64").toString("utf8") : event.body;
+  return JSON.parse(text || "{}") as Record<string, unknown>;
+}
+
+const json = (body: unknown) => ({
+  statusCode: 200,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+const str = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+
+/** What starts a journey, in words. */
+function triggerText(trigger: Trigger): string {
+  switch (trigger.kind) {
+    case "order-created":
+      return "order.created";
+    case "order-event":
+      return trigger.stage ? `${trigger.event} (${trigger.stage})` : trigger.event;
+    case "first-paid-order":
+      return "first paid order";
+    case "paid-order-cycle":
+      return "every paid order";
+    case "each-refund":
+      return "each refund.completed";
+    case "customer-birthday":
+      return "birthday known or changed";
+    default: {
+      const unknown: never = trigger;
+      throw new Error(`unknown trigger ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** Each journey as configured: what starts and stops it, its timing settings and its templates. */
+export function journeysAsConfigured(config: ShopConfig) {
+  return (JOURNEY_MODULES as readonly AnyJourneyModule[]).map((journey) => {
+    const settings = settingsOf(config, journey) as Record<string, unknown>;
+    const timings = Object.fromEntries(
+      Object.entries(settings).filter(
+        ([, value]) => typeof value === "string" && /^(\d+[dhms])+$|^\d\d:\d\d$/.test(value),
+      ),
+    );
+    return {
+      journey: journey.id,
+      enabled: settings.enabled === true,
+      triggers: (journey.triggers as readonly Trigger[]).map(triggerText),
+      stops: (journey.stops ?? []).map(
+        (stop) => `${stop.kind === "order-paid" ? "order.paid" : stop.events.join(", ")} → ${stop.reason}`,
+      ),
+      timings,
+      windows: config.windows,
+      templates: Object.entries(journey.templates).map(([key, declaration]) => {
+        const id = `${journey.id}.${key}`;
+        return {
+          id,
+          messageClass: declaration.messageClass,
+          text: "setting" in declaration ? templateAt(config, id) : undefined,
+        };
+      }),
+    };
+  });
+}
+
+/** The console's routes. */
+export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
+  const { config, store } = deps;
+  return [
+    {
+      method: "GET",
+      path: "/",
+      handler: async () => ({
+        statusCode: 200,
+        headers: { "content-type": "text/html; charset=utf-8" },
+        body: CONSOLE_HTML,
+      }),
+    },
+    {
+      method: "POST",
+      path: "/admin/console/decisions",
+      handler: async (event) => {
+        const filter = bodyOf(event);
+        const from = str(filter.from) ? Date.parse(String(filter.from)) : Number.NEGATIVE_INFINITY;
+        const to = str(filter.to) ? Date.parse(String(filter.to)) + DAY_MS : Number.POSITIVE_INFINITY;
+        const decisions = (await store.listDecisions())
+          .filter(
+            (d) =>
+              (!str(filter.journey) || d.journey === filter.journey) &&
+              (!str(filter.outcome) || d.outcome === filter.outcome) &&
+              (!str(filter.reason) || d.reason === filter.reason) &&
+              Date.parse(d.at) >= from &&
+              Date.parse(d.at) < to,
+          )
+          .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
+          .slice(0, 200);
+        return json(decisions);
+      },
+    },
+    {
+      method: "POST",
+      path: LOCAL_EXPLAIN_PATH,
+      handler: async (event) => {
+        const { subject, showPhone } = bodyOf(event) as { subject: never; showPhone?: boolean };
+        return json(
+          await explainOnStore(store, config, deps.now(), subject, { showPhone: showPhone === true }),
+        );
+      },
+    },
+    {
+      method: "POST",
+      path: "/admin/console/problems",
+      handler: async () => {
+        const now = deps.now();
+        const webhooks = await store.listWebhooks(
+          new Date(now.getTime() - 30 * DAY_MS),
+          new Date(now.getTime() + 1),
+        );
+        return json({
+          deadLetters: await store.listDeadLetters(),
+          rejected: webhooks
+            .filter((webhook) => webhook.status === "rejected")
+            .map(({ id, source, receivedAt, error }) => ({ id, source, receivedAt, error })),
+        });
+      },
+    },
+    {
+      method: "POST",
+      path: "/admin/console/journeys",
+      handler: async () => json(journeysAsConfigured(config)),
+    },
+    {
+      method: "POST",
+      path: "/admin/console/report",
+      handler: async (event) => {
+        const range = bodyOf(event);
+        const from = str(range.from) ? Date.parse(String(range.from)) : Number.NEGATIVE_INFINITY;
+        const to = str(range.to) ? Date.parse(String(range.to)) + DAY_MS : Number.POSITIVE_INFINITY;
+        const within = (at: string) => Date.parse(at) >= from && Date.parse(at) < to;
+        const report = buildReport(
+          config,
+          (await store.listDecisions()).filter((d) => within(d.at)),
+          await store.listOrders(),
+          undefined,
+          (await store.listReplies()).filter((reply) => within(reply.at)),
+        );
+        return json({ html: reportHtml(report, config.name) });
+      },
+    },
+    {
+      method: "POST",
+      path: LOCAL_REPLAY_PATH,
+      handler: createLocalReplayHandler({ config, store, queue: deps.queue, now: deps.now }),
+    },
+  ];
+}
