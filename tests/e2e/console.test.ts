@@ -94,11 +94,9 @@ describe("the operators' console in headless Chromium", () => {
   });
 
   it("serves the same page on localhost against a deployed table (shopcare console --table)", async () => {
-    const { shop } = await virtualShop(
-      "2026-06-18T10:00:00+08:00",
-      {},
-      { tableName: `console-${Date.now()}` },
-    );
+    const tableName = `console-${Date.now()}`;
+    const { shop } = await virtualShop("2026-06-18T10:00:00+08:00", {}, { tableName });
+
     await shop.queue.enqueue(
       [orderCreated("2026-06-18T10:00:00+08:00", { id: "t1", customerId: "c-table" })],
       "test",
