@@ -73,7 +73,17 @@ async function stopJourney(
   reason: string,
   subjectId = journeyModule(state.journey).subjectId(state),
 ): Promise<void> {
-  await deps.journeys.stop(state.journey, executionName(state.journey, subjectId));
+  const name = executionName(state.journey, subjectId);
+  await deps.journeys.stop(state.journey, name);
+  // For `explain` (Step Functions' StopExecution on an execution that already ended changes nothing).
+  if (state.customerId)
+    await deps.store.recordExecution({
+      customerId: state.customerId,
+      journey: state.journey,
+      name,
+      action: "stopped",
+      at: deps.clock.now().toISOString(),
+    });
   await skipUpcomingStep(deps, state, reason);
 }
 

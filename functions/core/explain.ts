@@ -7,7 +7,7 @@ import type { AnyJourneyModule, Trigger } from "./journeys/module.js";
 import { paidOrders } from "./journeys/vocabulary.js";
 import { maskPhone } from "./messaging.js";
 import type { DecisionRecord, ExecutionState, MessageClass, OrderRecord } from "./model.js";
-import type { Repositories, StoredReply } from "./ports.js";
+import type { ExecutionEntry, Repositories, StoredReply } from "./ports.js";
 import { formatInZone } from "./time.js";
 
 /**
@@ -51,6 +51,14 @@ export type TimelineEntry =
     }
   | {
       readonly at: string;
+      readonly kind: "execution";
+      readonly journey: string;
+      readonly name: string;
+      /** `stopped` also when the stop found it ended already (Step Functions changes nothing then). */
+      readonly action: "started" | "stopped";
+    }
+  | {
+      readonly at: string;
       readonly kind: "pending";
       readonly journey: string;
       readonly step: string;
@@ -67,6 +75,7 @@ export interface TimelineFacts {
   readonly events: readonly ReceivedEvent[];
   readonly decisions: readonly DecisionRecord[];
   readonly replies: readonly StoredReply[];
+  readonly executions: readonly ExecutionEntry[];
   readonly pending: readonly Extract<TimelineEntry, { kind: "pending" }>[];
 }
 
@@ -142,6 +151,9 @@ export function buildTimeline(
           ...(reply.inReplyTo ? { inReplyTo: `${reply.inReplyTo.journey}.${reply.inReplyTo.step}` } : {}),
         }),
       ),
+    ...facts.executions.map(
+      ({ at, journey, name, action }): TimelineEntry => ({ at, kind: "execution", journey, name, action }),
+    ),
     ...facts.pending,
   ];
   return entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
@@ -169,6 +181,8 @@ export function timelineLine(entry: TimelineEntry, timeZone: string): string {
     }
     case "reply":
       return `${at}  reply     from ${entry.from}: "${entry.text}"${entry.inReplyTo ? ` (to ${entry.inReplyTo})` : ""}${entry.likelyOptOut ? " — likely opt-out, for a person to confirm" : ""}`;
+    case "execution":
+      return `${at}  ${entry.action.padEnd(8)}  ${entry.journey} execution ${entry.name}`;
     case "pending":
       return `${at}  pending   ${entry.journey}.${entry.step}${entry.orderId ? ` order ${entry.orderId}` : ""} due then (${entry.rule})`;
     default: {
@@ -321,6 +335,15 @@ export async function explainFromStore(
   const pending: Extract<TimelineEntry, { kind: "pending" }>[] = [];
   for (const customerId of customerIds) pending.push(...(await pendingSteps(deps, customerId, orders)));
   const decisionsOf = "order" in subject ? decisions.filter((d) => d.orderId === subject.order) : decisions;
+  const executions: ExecutionEntry[] = [];
+  for (const customerId of customerIds) executions.push(...(await deps.store.listExecutions(customerId)));
+  // An order's executions are named after it.
+  const named = (name: string, orderId: string) =>
+    new RegExp(`(^|[-_])${orderId.replace(/[^A-Za-z0-9_-]/g, "_").replace(/[-]/g, "\\-")}($|[-_])`).test(
+      name,
+    );
+  const executionsOf =
+    "order" in subject ? executions.filter((entry) => named(entry.name, subject.order)) : executions;
   return buildTimeline(
     {
       customerIds: "order" in subject ? new Set() : customerIds,
@@ -329,6 +352,7 @@ export async function explainFromStore(
       events,
       decisions: decisionsOf,
       replies: "order" in subject ? [] : await deps.store.listReplies(),
+      executions: executionsOf,
       pending: "order" in subject ? pending.filter((p) => p.orderId === subject.order) : pending,
     },
     options,

@@ -257,6 +257,23 @@ export interface StoredReply {
   readonly handedOffAt?: string;
 }
 
+/** An execution started or stopped for a customer, as `explain` lists it. */
+export interface ExecutionEntry {
+  readonly customerId: string;
+  readonly journey: JourneyId;
+  /** The execution's name (`executionName`): journey and subject. */
+  readonly name: string;
+  readonly action: "started" | "stopped";
+  readonly at: string;
+}
+
+/** Which executions were started and stopped for each customer. */
+export interface Executions {
+  /** Notes a start or stop; noting the same one again keeps the first time. */
+  recordExecution(entry: ExecutionEntry): Promise<void>;
+  listExecutions(customerId: string): Promise<ExecutionEntry[]>;
+}
+
 /** Replies kept for the operators. */
 export interface Replies {
   /** Keeps a reply once. @returns the reply as stored (an earlier copy if it was pushed before) */
@@ -277,7 +294,8 @@ export type StepRepositories = Pick<OrderFacts, "getOrder" | "listCustomerOrders
   Pick<CustomerFacts, "getCustomer" | "getPhoneOptOut"> &
   Pick<Ledger, "listLedger" | "claimStep" | "releaseClaim" | "recordDecision" | "putMessageRef"> &
   Pick<SendLimits, "reserveMarketingSend"> &
-  Pick<Touches, "recordTouch" | "recordLastSend">;
+  Pick<Touches, "recordTouch" | "recordLastSend"> &
+  Pick<Executions, "recordExecution">;
 
 /** Every repository, as one adapter provides them. */
 export interface Repositories
@@ -288,6 +306,7 @@ export interface Repositories
     WebhookArchive,
     Touches,
     Replies,
+    Executions,
     Outbox {
   /**
    * The same repositories reading each item at most once until they write it (one dispatch invocation

@@ -258,7 +258,17 @@ export async function startExecution(
 ): Promise<void> {
   const planned = await planStep(deps, state);
   if (planned.next?.kind !== "done") {
-    await deps.journeys.start(state.journey, executionName(state.journey, subject), planned);
+    const name = executionName(state.journey, subject);
+    await deps.journeys.start(state.journey, name, planned);
+    // For `explain`: which executions a customer had (a repeated start keeps the first time).
+    if (state.customerId)
+      await deps.store.recordExecution({
+        customerId: state.customerId,
+        journey: state.journey,
+        name,
+        action: "started",
+        at: deps.clock.now().toISOString(),
+      });
     return;
   }
   const next = hops < SUCCESSOR_HOPS ? await successorOf(deps, state) : undefined;

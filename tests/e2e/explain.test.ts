@@ -111,10 +111,12 @@ describe("shopcare explain: why did (or didn't) this customer get a message?", (
       expect(result.code).toBe(0);
       expect(result.stdout.trim().split("\n")).toEqual([
         "2026-06-18 10:00:00  event     order.created e1 (generic, generic-wh-e1)",
+        "2026-06-18 10:00:00  started   payment-reminder execution payment-reminder-e1",
         expect.stringMatching(
           /^2026-06-18 11:00:00 {2}decision {2}payment-reminder\.first · order e1 · sent · payment-reminder\.first · to \+86138\*\*\*\*0000 · "【Shop】/,
         ),
         "2026-06-18 21:30:00  event     order.created e2 (generic, generic-wh-e2)",
+        "2026-06-18 21:30:00  started   payment-reminder execution payment-reminder-e2",
         // e2's first reminder falls at 22:30, after the notice window closes: held to 08:00.
         "2026-06-19 08:00:00  pending   payment-reminder.first order e2 due then (notice window)",
         "2026-06-19 10:00:00  pending   payment-reminder.second order e1 due then (delay)",
@@ -138,15 +140,18 @@ describe("shopcare explain: why did (or didn't) this customer get a message?", (
       );
       const orderLines = byOrder.stdout.trim().split("\n");
       expect(orderLines[0]).toBe("2026-06-18 21:30:00  event     order.created e2 (generic, generic-wh-e2)");
-      expect(orderLines[1]).toMatch(
+      expect(orderLines[1]).toBe(
+        "2026-06-18 21:30:00  started   payment-reminder execution payment-reminder-e2",
+      );
+      expect(orderLines[2]).toMatch(
         /pending {3}payment-reminder\.first order e2 due then \(deadline \(auto-closed\)\)$/,
       );
-      expect(orderLines).toHaveLength(2);
+      expect(orderLines).toHaveLength(3);
       const kinds = byPhone.stdout
         .trim()
         .split("\n")
         .map((line) => JSON.parse(line).kind);
-      expect(kinds).toEqual(["event", "decision", "event", "pending", "pending"]);
+      expect(kinds).toEqual(["event", "execution", "decision", "event", "execution", "pending", "pending"]);
     });
 
     it("names the missing subject in one line", async () => {

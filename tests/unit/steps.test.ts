@@ -10,6 +10,7 @@ import type {
 } from "../../functions/core/model.js";
 import type {
   CapReservation,
+  ExecutionEntry,
   LastSend,
   LedgerEntry,
   StepRepositories,
@@ -79,6 +80,10 @@ class FakeRepositories implements StepRepositories {
   readonly lastSends = new Map<string, LastSend>();
   async recordLastSend(phone: string, send: LastSend) {
     this.lastSends.set(phone, send);
+  }
+  readonly executions: ExecutionEntry[] = [];
+  async recordExecution(entry: ExecutionEntry) {
+    this.executions.push(entry);
   }
 }
 

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type OrderDetails, refundKey } from "../../core/events.js";
 import type { CustomerRecord, OrderRecord } from "../../core/model.js";
-import type { CustomerFacts, OrderFact, OrderFacts } from "../../core/ports.js";
+import type { CustomerFacts, ExecutionEntry, OrderFact, OrderFacts } from "../../core/ports.js";
 
 import { type FieldUpdate, stripKeys, type Table } from "./table.js";
 
@@ -190,6 +190,27 @@ export class FactsTable implements OrderFacts, CustomerFacts {
       { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" },
       { customerId: { value: customerId }, [flag]: { value: at, keepExisting: true } },
     );
+  }
+  /** Notes an execution started or stopped, in the customer's partition (the first time is kept). */
+  async recordExecution(entry: ExecutionEntry): Promise<void> {
+    await this.table.update(
+      { pk: `CUSTOMER#${entry.customerId}`, sk: `EXEC#${entry.name}#${entry.action}` },
+      {
+        customerId: { value: entry.customerId },
+        journey: { value: entry.journey },
+        name: { value: entry.name },
+        action: { value: entry.action },
+        at: { value: entry.at, keepExisting: true },
+      },
+    );
+  }
+  async listExecutions(customerId: string): Promise<ExecutionEntry[]> {
+    return (await this.table.queryAll(`CUSTOMER#${customerId}`))
+      .filter((item) => String(item.sk).startsWith("EXEC#"))
+      .map(
+        ({ customerId, journey, name, action, at }) =>
+          ({ customerId, journey, name, action, at }) as ExecutionEntry,
+      );
   }
   async getOrder(orderId: string): Promise<OrderRecord | undefined> {
     return stripKeys<OrderRecord>(await this.table.getItem({ pk: `ORDER#${orderId}`, sk: "ORDER" }));
