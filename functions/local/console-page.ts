@@ -12,7 +12,7 @@ ol#timeline{font-size:13px;padding-left:1.2rem}ol#timeline li{margin:2px 0}.kind
 .pending{color:#b5651d}.reply{color:#2a9d8f}button{cursor:pointer}iframe{width:100%;height:640px;border:1px solid #ddd}
 svg text{font-size:11px}.off{opacity:.45}
 </style></head><body>
-<header><b>shopcare console</b> &nbsp; <a href="#search">search</a><a href="#decisions">decisions</a><a href="#problems">dead letters</a><a href="#report">report</a><a href="#journeys">journeys</a></header>
+<header><b>shopcare console</b> &nbsp; <a href="#search">search</a><a href="#decisions">decisions</a><a href="#inbox">inbox</a><a href="#problems">dead letters</a><a href="#report">report</a><a href="#journeys">journeys</a></header>
 <main>
 <section id="search"><h2>Why did (or didn't) they get a message?</h2>
 <form id="search-form"><select id="search-kind"><option value="customer">customer</option><option value="order">order</option><option value="phone">phone</option></select>
@@ -23,6 +23,8 @@ svg text{font-size:11px}.off{opacity:.45}
 <select id="f-outcome"><option value="">any outcome</option><option>sent</option><option>skipped</option><option>handoff</option></select>
 <input id="f-reason" placeholder="reason" size="14"> from <input type="date" id="f-from"> to <input type="date" id="f-to"> <button>filter</button></form>
 <table><thead><tr><th>at</th><th>journey</th><th>step</th><th>order</th><th>customer</th><th>outcome</th><th>reason</th><th>template</th></tr></thead><tbody id="decision-rows"></tbody></table></section>
+<section id="inbox"><h2>Inbox: replies that reached a person</h2>
+<table><thead><tr><th>at</th><th>customer</th><th>reply</th><th>answers</th><th></th></tr></thead><tbody id="replies"></tbody></table></section>
 <section id="problems"><h2>Dead letters and rejected webhooks</h2><p id="replay-status"></p>
 <h3>Dead letters</h3><table><tbody id="dead-letters"></tbody></table>
 <h3>Rejected webhooks (30 days)</h3><table><tbody id="rejected"></tbody></table></section>
@@ -76,6 +78,16 @@ async function loadProblems() {
     replay({from: new Date(at - 1000).toISOString(), to: new Date(at + 1000).toISOString(), ids: [button.dataset.id]}, "webhook " + button.dataset.id);
   });
 }
+async function loadInbox() {
+  const replies = await post("/admin/console/inbox");
+  document.getElementById("replies").innerHTML = replies.length === 0 ? "<tr><td>none</td></tr>" : replies.map((reply) => '<tr data-reply="' + esc(reply.id) + '">' + cell(reply.at.slice(0, 19).replace("T", " ")) + cell(reply.customerId ?? "—") + cell(reply.text + (reply.likelyOptOut ? " — likely opt-out, confirm" : "")) + cell(reply.inReplyTo ? reply.inReplyTo.journey + "." + reply.inReplyTo.step + (reply.inReplyTo.orderId ? " (order " + reply.inReplyTo.orderId + ")" : "") : "—") + "<td>" + (reply.customerId ? '<button class="thread" data-customer="' + esc(reply.customerId) + '">thread</button>' : "") + "</td></tr>").join("");
+  for (const button of document.querySelectorAll("button.thread")) button.addEventListener("click", () => {
+    document.getElementById("search-kind").value = "customer";
+    document.getElementById("search-value").value = button.dataset.customer;
+    document.getElementById("search-form").requestSubmit();
+    location.hash = "search";
+  });
+}
 document.getElementById("report-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const {html} = await post("/admin/console/report", {from: document.getElementById("r-from").value, to: document.getElementById("r-to").value});
@@ -97,7 +109,7 @@ function diagram(journey) {
   const journeys = await post("/admin/console/journeys");
   document.getElementById("journey-diagrams").innerHTML = journeys.map(diagram).join("");
   document.getElementById("f-journey").innerHTML += journeys.map((j) => "<option>" + esc(j.journey) + "</option>").join("");
-  await Promise.all([loadDecisions(), loadProblems()]);
+  await Promise.all([loadDecisions(), loadProblems(), loadInbox()]);
   document.body.dataset.ready = "true";
 })();
 </script></body></html>`;

@@ -160,6 +160,12 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
     },
     {
       method: "POST",
+      path: "/admin/console/inbox",
+      handler: async () =>
+        json((await store.listReplies()).sort((a, b) => Date.parse(b.at) - Date.parse(a.at)).slice(0, 200)),
+    },
+    {
+      method: "POST",
       path: "/admin/console/journeys",
       handler: async () => json(journeysAsConfigured(config)),
     },

@@ -42,6 +42,16 @@ describe("the operators' console in headless Chromium", () => {
       body: JSON.stringify({ type: "order.paid", at: "2026-06-18T11:10:00+08:00", orderId: "k1" }),
       error: "simulated: dispatch failed",
     });
+    // The customer answered the reminder.
+    await fetch(`${http.url}/inbound/sms`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        from: "+8613800000000",
+        text: "可以改地址吗？",
+        at: "2026-06-18T11:25:00+08:00",
+      }),
+    });
     const browser = await launch();
     try {
       const page = await browser.newPage();
@@ -79,6 +89,14 @@ describe("the operators' console in headless Chromium", () => {
       expect(deadLettersShown.trim()).toBe("none");
       expect(await shop.store.listDeadLetters()).toEqual([]);
       expect((await shop.store.getOrder("k1"))?.paidAt).toBe("2026-06-18T11:10:00+08:00");
+      // The inbox shows the reply with what it answers; its thread is the customer's timeline.
+      expect(await page.locator("#replies tr").first().innerText()).toContain("可以改地址吗？");
+      expect(await page.locator("#replies tr").first().innerText()).toContain(
+        "payment-reminder.first (order k1)",
+      );
+      await page.click("#replies button.thread");
+      await page.waitForSelector('#timeline li[data-kind="reply"]');
+      expect(await page.locator('#timeline li[data-kind="reply"]').innerText()).toContain("可以改地址吗？");
       await page.click("#report-form button");
       await page.waitForFunction(
         "document.querySelector('#report-frame')?.srcdoc.includes('what each journey earns')",
