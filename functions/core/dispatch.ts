@@ -9,7 +9,7 @@ import type { ExecutionState, JourneyId, OrderRecord } from "./model.js";
 import type { JourneyStarter, OrderFact, Repositories } from "./ports.js";
 import { converts } from "./report.js";
 import { executionName } from "./starter.js";
-import { type StepTelemetry, skipUpcomingStep, startExecution, successorOf } from "./steps.js";
+import { noteExecution, type StepTelemetry, skipUpcomingStep, startExecution, successorOf } from "./steps.js";
 
 export type { JourneyStarter } from "./ports.js";
 export { executionName, PacedJourneyStarter } from "./starter.js";
@@ -75,15 +75,8 @@ async function stopJourney(
 ): Promise<void> {
   const name = executionName(state.journey, subjectId);
   await deps.journeys.stop(state.journey, name);
-  // For `explain` (Step Functions' StopExecution on an execution that already ended changes nothing).
-  if (state.customerId)
-    await deps.store.recordExecution({
-      customerId: state.customerId,
-      journey: state.journey,
-      name,
-      action: "stopped",
-      at: deps.clock.now().toISOString(),
-    });
+  // Noted even when it had ended already: Step Functions' StopExecution then changes nothing.
+  await noteExecution(deps, state, name, "stopped");
   await skipUpcomingStep(deps, state, reason);
 }
 

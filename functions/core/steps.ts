@@ -241,6 +241,26 @@ async function handOver(deps: DeliverDeps, successor: Successor | undefined): Pr
   return true;
 }
 
+/**
+ * Notes an execution started or stopped for the customer, for `explain` (a repeated start or stop keeps
+ * the first time). An execution whose customer is not known yet (its order has not arrived) is not noted.
+ */
+export async function noteExecution(
+  deps: StepDeps,
+  state: ExecutionState,
+  name: string,
+  action: "started" | "stopped",
+): Promise<void> {
+  if (!state.customerId) return;
+  await deps.store.recordExecution({
+    customerId: state.customerId,
+    journey: state.journey,
+    name,
+    action,
+    at: deps.clock.now().toISOString(),
+  });
+}
+
 /** How many successors in a row a start may skip over (a year already greeted hands on to the next). */
 const SUCCESSOR_HOPS = 3;
 
@@ -260,15 +280,7 @@ export async function startExecution(
   if (planned.next?.kind !== "done") {
     const name = executionName(state.journey, subject);
     await deps.journeys.start(state.journey, name, planned);
-    // For `explain`: which executions a customer had (a repeated start keeps the first time).
-    if (state.customerId)
-      await deps.store.recordExecution({
-        customerId: state.customerId,
-        journey: state.journey,
-        name,
-        action: "started",
-        at: deps.clock.now().toISOString(),
-      });
+    await noteExecution(deps, state, name, "started");
     return;
   }
   const next = hops < SUCCESSOR_HOPS ? await successorOf(deps, state) : undefined;

@@ -45,6 +45,13 @@ const json = (body: unknown) => ({
 
 const str = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
 
+/** Whether an instant falls in the form's dates (`from`, `to` as `YYYY-MM-DD`, `to` inclusive). */
+function withinDates(form: Record<string, unknown>): (at: string) => boolean {
+  const from = str(form.from) ? Date.parse(String(form.from)) : Number.NEGATIVE_INFINITY;
+  const to = str(form.to) ? Date.parse(String(form.to)) + DAY_MS : Number.POSITIVE_INFINITY;
+  return (at) => Date.parse(at) >= from && Date.parse(at) < to;
+}
+
 /** What starts a journey, in words. */
 function triggerText(trigger: Trigger): string {
   switch (trigger.kind) {
@@ -115,16 +122,14 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
       path: "/admin/console/decisions",
       handler: async (event) => {
         const filter = bodyOf(event);
-        const from = str(filter.from) ? Date.parse(String(filter.from)) : Number.NEGATIVE_INFINITY;
-        const to = str(filter.to) ? Date.parse(String(filter.to)) + DAY_MS : Number.POSITIVE_INFINITY;
+        const within = withinDates(filter);
         const decisions = (await store.listDecisions())
           .filter(
             (d) =>
               (!str(filter.journey) || d.journey === filter.journey) &&
               (!str(filter.outcome) || d.outcome === filter.outcome) &&
               (!str(filter.reason) || d.reason === filter.reason) &&
-              Date.parse(d.at) >= from &&
-              Date.parse(d.at) < to,
+              within(d.at),
           )
           .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
           .slice(0, 200);
@@ -173,10 +178,7 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
       method: "POST",
       path: "/admin/console/report",
       handler: async (event) => {
-        const range = bodyOf(event);
-        const from = str(range.from) ? Date.parse(String(range.from)) : Number.NEGATIVE_INFINITY;
-        const to = str(range.to) ? Date.parse(String(range.to)) + DAY_MS : Number.POSITIVE_INFINITY;
-        const within = (at: string) => Date.parse(at) >= from && Date.parse(at) < to;
+        const within = withinDates(bodyOf(event));
         const report = buildReport(
           config,
           (await store.listDecisions()).filter((d) => within(d.at)),

@@ -1,28 +1,15 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { COMMAND_HELP } from "../../functions/local/cli-help.js";
 import { freePort } from "../../functions/local/dynamodb-local.js";
+import { CLI, node } from "../support/cli.js";
 import { orderCreated } from "../support/local.js";
 import { genericHeaders } from "../support/webhooks.js";
 
-const run = promisify(execFile);
-const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
 const PREREQUISITES = new URL("../support/prerequisites.mjs", import.meta.url).pathname;
-
-/** Runs a script as a child process; resolves with its exit code and output whatever the code. */
-async function node(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, args, { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 /** A PATH with Node and nothing else: a machine without Java. */
 async function pathWithoutJava(): Promise<string> {

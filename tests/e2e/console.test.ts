@@ -1,25 +1,12 @@
 import { spawn } from "node:child_process";
-import { chromium } from "playwright-core";
 import { describe, expect, inject, it } from "vitest";
 import { JOURNEY_IDS } from "../../functions/core/journeys/index.js";
 import { freePort } from "../../functions/local/dynamodb-local.js";
 import { startHttpServer } from "../../functions/local/server.js";
+import { launchChromium } from "../support/browser.js";
+import { CLI } from "../support/cli.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 import { genericHeaders } from "../support/webhooks.js";
-
-const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
-
-const launch = () =>
-  chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
 
 describe("the operators' console in headless Chromium", () => {
   it("loads, finds a customer's timeline, shows each journey as configured, and re-drives a dead letter with its replay button", async () => {
@@ -52,7 +39,7 @@ describe("the operators' console in headless Chromium", () => {
         at: "2026-06-18T11:25:00+08:00",
       }),
     });
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

@@ -1,28 +1,12 @@
-import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { configVersion, parseShopConfig } from "../../functions/core/config.js";
 import type { LocalShop } from "../../functions/local/runtime.js";
 import { startHttpServer } from "../../functions/local/server.js";
 import type { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { cli } from "../support/cli.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 import { genericHeaders } from "../support/webhooks.js";
-
-const run = promisify(execFile);
-const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe("shopcare explain: why did (or didn't) this customer get a message?", () => {
   it("prints an events file's customer timeline oldest first, with the config version of each decision, numbers masked unless --show-phone", async () => {

@@ -3,11 +3,11 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { chromium } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { ShopEvent } from "../../functions/core/events.js";
 import { journeyModule } from "../../functions/core/journeys/index.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
+import { launchChromium } from "../support/browser.js";
 
 const run = promisify(execFile);
 const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
@@ -132,17 +132,8 @@ describe("simulate --report on a month of synthetic orders", () => {
     );
     expect(decisions.some((d) => d.reason === "holdout")).toBe(true);
 
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
+
     try {
       const page = await browser.newPage();
       const errors: string[] = [];

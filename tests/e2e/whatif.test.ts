@@ -1,30 +1,13 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { LocalShop } from "../../functions/local/runtime.js";
 import { startHttpServer } from "../../functions/local/server.js";
 import type { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { cli } from "../support/cli.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 import { genericHeaders } from "../support/webhooks.js";
-
-const run = promisify(execFile);
-const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
-
-/** Runs the CLI as a child process; resolves with its exit code and output whatever the code. */
-async function cli(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe("shopcare whatif: the shop's own history under a candidate config", () => {
   let dir: string;

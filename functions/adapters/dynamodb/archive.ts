@@ -131,41 +131,25 @@ export class ArchiveTable implements WebhookArchive, Touches, Replies, Outbox {
   }
   /** Remembers a customer's latest message that aims at a purchase, for the conversion metric. */
   async recordTouch(customerId: string, touch: Touch): Promise<void> {
-    await this.table.doc
-      .send(
-        this.table.commands.Put({
-          TableName: this.table.tableName,
-          Item: {
-            pk: `TOUCH#${customerId}`,
-            sk: "TOUCH",
-            ...touch,
-            ttl: Math.floor(Date.parse(touch.at) / 1000) + 30 * 86_400,
-          },
-          // Keep the latest: a retried older send must not replace a newer touch.
-          ConditionExpression: "attribute_not_exists(pk) OR #atMs < :atMs",
-          ExpressionAttributeNames: { "#atMs": "atMs" },
-          ExpressionAttributeValues: { ":atMs": touch.atMs },
-        }),
-      )
-      .catch((error) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      });
+    await this.putLatest({ pk: `TOUCH#${customerId}`, sk: "TOUCH", ...touch }, 30);
   }
-  /** Remembers the latest send to a number (90 days), keeping the latest as `recordTouch` does. */
+  /** Remembers the latest send to a number (90 days), so a reply from it finds what it answers. */
   async recordLastSend(phone: string, send: LastSend): Promise<void> {
+    await this.putLatest({ pk: `LASTSEND#${phone}`, sk: "LASTSEND", ...send }, 90);
+  }
+  /**
+   * Puts an item unless the stored one is newer (`atMs`): a retried older send must not replace a newer
+   * one. It expires `days` after its time.
+   */
+  private async putLatest(item: { pk: string; sk: string; at: string; atMs: number }, days: number) {
     await this.table.doc
       .send(
         this.table.commands.Put({
           TableName: this.table.tableName,
-          Item: {
-            pk: `LASTSEND#${phone}`,
-            sk: "LASTSEND",
-            ...send,
-            ttl: Math.floor(Date.parse(send.at) / 1000) + 90 * 86_400,
-          },
+          Item: { ...item, ttl: Math.floor(Date.parse(item.at) / 1000) + days * 86_400 },
           ConditionExpression: "attribute_not_exists(pk) OR #atMs < :atMs",
           ExpressionAttributeNames: { "#atMs": "atMs" },
-          ExpressionAttributeValues: { ":atMs": send.atMs },
+          ExpressionAttributeValues: { ":atMs": item.atMs },
         }),
       )
       .catch((error) => {
