@@ -6,7 +6,7 @@ import { type AnyJourneyModule, JOURNEY_MODULES, journeyModule } from "./journey
 import type { OrderEventType, Trigger } from "./journeys/module.js";
 import { paidOrders } from "./journeys/vocabulary.js";
 import type { ExecutionState, JourneyId, OrderRecord } from "./model.js";
-import type { JourneyStarter, OrderFact, Repositories } from "./ports.js";
+import type { ExecutionEntry, JourneyStarter, OrderFact, Repositories } from "./ports.js";
 import { converts } from "./report.js";
 import { executionName } from "./starter.js";
 import { noteExecution, type StepTelemetry, skipUpcomingStep, startExecution, successorOf } from "./steps.js";
@@ -332,7 +332,18 @@ async function applyOrderFact(
 export async function dispatchEvent(dispatchDeps: DispatchDeps, event: ShopEvent): Promise<void> {
   // Planning each journey an event starts reads the same order, customer and opt-out again (4 reads).
   const store = dispatchDeps.store.withReadCache();
-  const deps = { ...dispatchDeps, store };
+  // The executions started and stopped are noted once the event is applied: a note written between two
+  // journeys' plans would make each plan read its facts again (any write ends the read cache's stretch).
+  const executionNotes: ExecutionEntry[] = [];
+  await applyEvent({ ...dispatchDeps, store, executionNotes }, event);
+  for (const note of executionNotes) await store.recordExecution(note);
+}
+
+async function applyEvent(
+  deps: DispatchDeps & { readonly executionNotes: ExecutionEntry[] },
+  event: ShopEvent,
+): Promise<void> {
+  const { store } = deps;
   switch (event.type) {
     case "order.created": {
       const order = await store.recordOrderCreated(event.order, event.at);

@@ -15,7 +15,7 @@ import { type JourneyContext, journeyModule } from "./journeys/index.js";
 import type { Successor } from "./journeys/module.js";
 import type { ExecutionState } from "./model.js";
 import { applySendingRules } from "./policy.js";
-import type { JourneyStarter } from "./ports.js";
+import type { ExecutionEntry, JourneyStarter } from "./ports.js";
 import { executionName } from "./starter.js";
 
 /**
@@ -246,19 +246,24 @@ async function handOver(deps: DeliverDeps, successor: Successor | undefined): Pr
  * the first time). An execution whose customer is not known yet (its order has not arrived) is not noted.
  */
 export async function noteExecution(
-  deps: StepDeps,
+  deps: StepDeps & {
+    /** Where dispatch collects its notes, to write them once the event is applied. @default written now */
+    readonly executionNotes?: ExecutionEntry[];
+  },
   state: ExecutionState,
   name: string,
   action: "started" | "stopped",
 ): Promise<void> {
   if (!state.customerId) return;
-  await deps.store.recordExecution({
+  const note = {
     customerId: state.customerId,
     journey: state.journey,
     name,
     action,
     at: deps.clock.now().toISOString(),
-  });
+  };
+  if (deps.executionNotes) deps.executionNotes.push(note);
+  else await deps.store.recordExecution(note);
 }
 
 /** How many successors in a row a start may skip over (a year already greeted hands on to the next). */
