@@ -273,6 +273,18 @@ export async function pendingSteps(
       if (next.kind !== "wait" || context.ledger.has(next.step)) continue;
       const deadline = journey.deadline?.(context, next.step);
       const sendAt = new Date(next.sendAt);
+      const { messageClass } = await templateOf(journey, context, next.step);
+      // A marketing step the caps would not let through then is held slot to slot (`caps.maxHold`).
+      const capped =
+        messageClass === "marketing" &&
+        !(await deps.store.marketingSendFits({
+          customerId,
+          phone: context.recipient,
+          key: `${journey.id}#${journey.subjectId(state)}#${next.step}`,
+          at: sendAt,
+          perDay: deps.config.caps.marketingPerDay,
+          perWeek: deps.config.caps.marketingPerWeek,
+        }));
       pending.push({
         at: next.sendAt,
         kind: "pending",
@@ -282,7 +294,9 @@ export async function pendingSteps(
         rule:
           deadline && sendAt.getTime() >= deadline.at.getTime()
             ? `deadline (${deadline.reason})`
-            : ruleOf(deps.config, (await templateOf(journey, context, next.step)).messageClass, sendAt),
+            : capped
+              ? `frequency cap (${deps.config.caps.marketingPerDay} a day, ${deps.config.caps.marketingPerWeek} a week: held to the next free slot)`
+              : ruleOf(deps.config, messageClass, sendAt),
       });
     }
   }

@@ -201,6 +201,8 @@ export interface Ledger {
 /** The shop-wide limits a send counts against: the marketing caps and the per-second budgets. */
 export interface SendLimits {
   reserveMarketingSend(reservation: CapReservation): Promise<boolean>;
+  /** Whether a send would fit under the caps now, reserving nothing (what `explain` says of a pending step). */
+  marketingSendFits(reservation: CapReservation): Promise<boolean>;
   takeRateTicket(
     budget: string,
     second: number,

@@ -52,6 +52,40 @@ describe("shopcare explain: why did (or didn't) this customer get a message?", (
     ).toBe(true);
   });
 
+  it("says a marketing step the frequency cap holds is pending for the cap", async () => {
+    // Both gifts fall due at the same slot; the caps let one through a day.
+    const config = { journeys: { gift30: { after: "1d" }, gift100: { after: "1d" } } };
+    const { shop, clock } = await virtualShop("2026-06-18T10:00:00+08:00", config);
+    const http = await startHttpServer(shop.routes);
+    try {
+      await shop.queue.enqueue(
+        [
+          orderCreated("2026-06-18T10:00:00+08:00", { id: "f1", customerId: "c-capped" }),
+          { type: "order.paid", at: "2026-06-18T10:05:00+08:00", orderId: "f1" },
+        ],
+        "test",
+      );
+      await shop.queue.drain();
+      // Due a day after the payment, at the next slot (17:00): one is sent, the other held.
+      await clock.advanceTo(new Date("2026-06-19T17:30:00+08:00"));
+
+      const result = await cli(["explain", "--customer", "c-capped", "--url", http.url]);
+
+      const gifts = result.stdout
+        .split("\n")
+        .filter((line) => /gift-(30|100)/.test(line) && !line.includes("execution"));
+      expect(gifts).toEqual([
+        expect.stringMatching(/^2026-06-19 17:00:00 {2}decision {2}gift-(30|100)\.gift · order f1 · sent/),
+        expect.stringMatching(
+          /^2026-06-20 10:00:00 {2}pending {3}gift-(30|100)\.gift order f1 due then \(frequency cap \(1 a day, 3 a week: held to the next free slot\)\)$/,
+        ),
+      ]);
+    } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
+
   describe("a running shop (--url) and its table (--table)", () => {
     let shop: LocalShop;
     let clock: VirtualClock;

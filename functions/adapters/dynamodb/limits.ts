@@ -3,9 +3,39 @@ import type { CapReservation, SendLimits } from "../../core/ports.js";
 
 import { CAP_CONTENTION_ATTEMPTS, type CapItem, DAY_MS, type Table } from "./table.js";
 
+/** Each cap item's sends of the last 7 days before `now`. */
+function recentSends(items: readonly CapItem[], now: number) {
+  return items.map((item) => (item.sends ?? []).filter((send) => Date.parse(send.at) > now - 7 * DAY_MS));
+}
+
+/** Whether any of the keys' recent sends already fill the week's or the day's cap. */
+function overCap(recent: ReturnType<typeof recentSends>, reservation: CapReservation): boolean {
+  const now = reservation.at.getTime();
+  return recent.some(
+    (sends) =>
+      sends.length >= reservation.perWeek ||
+      sends.filter((send) => Date.parse(send.at) > now - DAY_MS).length >= reservation.perDay,
+  );
+}
+
 /** The marketing caps and the per-second budgets over the table. */
 export class LimitsTable implements SendLimits {
   constructor(private readonly table: Table) {}
+
+  private capItems(keys: readonly string[]): Promise<CapItem[]> {
+    return Promise.all(
+      keys.map(async (pk) => ((await this.table.getItem({ pk, sk: "CAPS" })) ?? {}) as CapItem),
+    );
+  }
+
+  /** Whether a send would fit under the caps now (a step already counted fits), reserving nothing. */
+  async marketingSendFits(reservation: CapReservation): Promise<boolean> {
+    const keys = [`CAPS#CUSTOMER#${reservation.customerId}`];
+    if (reservation.phone) keys.push(`CAPS#PHONE#${reservation.phone}`);
+    const items = await this.capItems(keys);
+    if (items.some((item) => item.sends?.some((send) => send.key === reservation.key))) return true;
+    return !overCap(recentSends(items, reservation.at.getTime()), reservation);
+  }
 
   /**
    * Counts one marketing send against the frequency caps of the customer and of the phone number,
@@ -18,19 +48,10 @@ export class LimitsTable implements SendLimits {
     if (reservation.phone) keys.push(`CAPS#PHONE#${reservation.phone}`);
     const now = reservation.at.getTime();
     for (let attempt = 0; attempt < CAP_CONTENTION_ATTEMPTS; attempt += 1) {
-      const items = await Promise.all(
-        keys.map(async (pk) => ((await this.table.getItem({ pk, sk: "CAPS" })) ?? {}) as CapItem),
-      );
+      const items = await this.capItems(keys);
       if (items.some((item) => item.sends?.some((send) => send.key === reservation.key))) return true;
-      const recent = items.map((item) =>
-        (item.sends ?? []).filter((send) => Date.parse(send.at) > now - 7 * DAY_MS),
-      );
-      const overCap = recent.some(
-        (sends) =>
-          sends.length >= reservation.perWeek ||
-          sends.filter((send) => Date.parse(send.at) > now - DAY_MS).length >= reservation.perDay,
-      );
-      if (overCap) return false;
+      const recent = recentSends(items, now);
+      if (overCap(recent, reservation)) return false;
       const send = { at: reservation.at.toISOString(), key: reservation.key };
       try {
         await this.table.doc.send(
