@@ -94,11 +94,14 @@ document.getElementById("report-form").addEventListener("submit", async (event) 
   document.getElementById("report-frame").srcdoc = html;
 });
 function diagram(journey) {
-  const rows = Math.max(journey.triggers.length, journey.templates.length, 1);
-  const height = rows * 26 + 20;
+  const rows = Math.max(journey.triggers.length, journey.steps.length, journey.templates.length, 1);
+  const height = rows * 26 + 44;
   const box = (x, y, w, text, fill) => '<rect x="' + x + '" y="' + y + '" width="' + w + '" height="20" rx="4" fill="' + fill + '"/><text x="' + (x + 6) + '" y="' + (y + 14) + '">' + esc(text) + "</text>";
-  const middle = height / 2 - 10;
+  const middle = (rows * 26 + 20) / 2 - 10;
   let svg = box(230, middle, 170, journey.journey + (journey.enabled ? "" : " (off)"), "#e9c46a");
+  // Its steps, in order, under the journey; the templates they send on the right.
+  const steps = journey.steps.join(" → ");
+  svg += '<text x="0" y="' + (rows * 26 + 30) + '" class="steps">steps: ' + esc(steps) + "</text>";
   journey.triggers.forEach((trigger, index) => { const y = 10 + index * 26; svg += box(0, y, 210, trigger, "#9db4c0") + '<line x1="210" y1="' + (y + 10) + '" x2="230" y2="' + (middle + 10) + '" stroke="#555"/>'; });
   journey.templates.forEach((template, index) => { const y = 10 + index * 26; svg += '<line x1="400" y1="' + (middle + 10) + '" x2="420" y2="' + (y + 10) + '" stroke="#555"/>' + box(420, y, 260, template.id + " · " + template.messageClass, template.messageClass === "marketing" ? "#f4a261" : "#8ab17d"); });
   const timings = Object.entries(journey.timings).map(([key, value]) => key + " " + value).join(", ");

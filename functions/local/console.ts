@@ -87,6 +87,7 @@ export function journeysAsConfigured(config: ShopConfig) {
       journey: journey.id,
       enabled: settings.enabled === true,
       triggers: (journey.triggers as readonly Trigger[]).map(triggerText),
+      steps: journey.steps,
       stops: (journey.stops ?? []).map(
         (stop) => `${stop.kind === "order-paid" ? "order.paid" : stop.events.join(", ")} → ${stop.reason}`,
       ),

@@ -69,7 +69,12 @@ describe("the operators' console in headless Chromium", () => {
       expect(
         await page.locator('figure.journey[data-journey="payment-reminder"] svg text').allTextContents(),
       ).toEqual(
-        expect.arrayContaining(["order.created", "payment-reminder", "payment-reminder.first · notice"]),
+        expect.arrayContaining([
+          "order.created",
+          "payment-reminder",
+          "payment-reminder.first · notice",
+          "steps: first → second",
+        ]),
       );
       expect(await page.locator("#decision-rows tr").count()).toBeGreaterThan(0);
       expect(status).toBe("dead letter dl-1: replayed 1");

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import type { ShopEvent } from "../../functions/core/events.js";
+import { journeyModule } from "../../functions/core/journeys/index.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
 import { parseEventLines } from "../../functions/local/simulate.js";
 import { orderCreated, runSimulation, virtualShop } from "../support/local.js";
@@ -60,6 +61,7 @@ describe("order-care journeys on the local engine (shipped, arrived, review care
 
     const decisions = await runSimulation(events);
 
+    for (const decision of decisions) expect(journeyModule(decision.journey).steps).toContain(decision.step);
     expect(lines(decisions, { templates: true })).toEqual(
       [
         // Wang, first order: shipped at 21:30 (inside the window), duplicate arrival event, good review.

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import type { ShopEvent } from "../../functions/core/events.js";
+import { journeyModule } from "../../functions/core/journeys/index.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
 import { parseEventLines } from "../../functions/local/simulate.js";
 import { decisionsOf, orderCreated, runSimulation, virtualShop } from "../support/local.js";
@@ -418,6 +419,8 @@ describe("examples/seeds-care.jsonl", () => {
     const events = parseEventLines(await readFile("examples/seeds-care.jsonl", "utf8"));
 
     const decisions = await runSimulation(events, { journeys: { shipped: { giftOrders: "payer" } } });
+    // Every step decided is one its journey declares (the console draws the declared steps).
+    for (const decision of decisions) expect(journeyModule(decision.journey).steps).toContain(decision.step);
 
     const lines = decisions
       .filter(

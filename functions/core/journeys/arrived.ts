@@ -96,6 +96,7 @@ export const arrived = defineJourney({
     { kind: "order-event", event: "parcel.delivered", stage: "delivered" },
   ],
   attribution: "none",
+  steps: Object.keys(STAGE_FACTS),
   subjectId: (state) => state.orderId ?? "-",
 
   recipient: recipientUnder(giftPolicy),

@@ -104,6 +104,7 @@ export const birthday = defineJourney({
   triggers: [{ kind: "customer-birthday" }],
   attribution: "other-orders",
   // Once a year: a birthday moved within the year is not greeted twice.
+  steps: [STEP],
   subjectId: (state) => `${state.customerId ?? "-"}:${(state.stage ?? "").slice(0, 4)}`,
 
   plan(context) {

@@ -34,6 +34,7 @@ export const completed = defineJourney({
   templates: TEMPLATES,
   triggers: [{ kind: "order-event", event: "order.completed" }],
   attribution: "none",
+  steps: [STEP],
   subjectId: (state) => state.orderId ?? "-",
 
   plan: (context) => noticeOnce(context, STEP, context.order?.completedAt),

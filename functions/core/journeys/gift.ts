@@ -47,6 +47,7 @@ function giftJourney<const Id extends string, const Key extends string>(
     templates,
     triggers: [{ kind: "first-paid-order" }],
     attribution: "other-orders",
+    steps: [STEP],
     subjectId: (state) => state.customerId ?? "-",
 
     plan(context) {

@@ -152,6 +152,7 @@ export const logistics = defineJourney({
     },
   ],
   attribution: "none",
+  steps: Object.values(STAGES).flatMap(({ handoff, notice }) => (notice ? [handoff, notice] : [handoff])),
   subjectId: (state) => state.orderId ?? "-",
 
   plan(context) {

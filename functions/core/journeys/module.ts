@@ -155,6 +155,8 @@ export interface JourneyModule<
   /** @default none */
   readonly stops?: readonly Stop[];
   readonly attribution: Attribution;
+  /** Every step its plans can name, in order: what the console draws (a test holds decisions to it). */
+  readonly steps: readonly string[];
   /** The id a step's exactly-once ledger is keyed by (the order, the customer, a cycle, a refund). */
   subjectId(state: ExecutionState): string;
   /** The next step and when it is due, or `done`. Pure: no I/O beyond the context. */

@@ -162,6 +162,7 @@ export const paymentReminder = defineJourney({
   triggers: [{ kind: "order-created" }],
   stops: [{ kind: "order-paid", reason: "paid" }],
   attribution: "this-order",
+  steps: ["first", "second"],
   subjectId: (state) => state.orderId ?? state.customerId ?? "-",
 
   plan: planReminder,

@@ -43,6 +43,7 @@ export const refund = defineJourney({
   triggers: [{ kind: "each-refund" }],
   attribution: "none",
   // One ledger per refund of the order: the refund's key is the execution's stage.
+  steps: [STEP],
   subjectId: (state) => `${state.orderId ?? "-"}:${state.stage ?? "-"}`,
 
   // Due at the refund's time (the execution's entry).

@@ -142,6 +142,7 @@ export const reviewCare = defineJourney({
     { kind: "order-event", event: "review.posted", stage: "reply" },
   ],
   attribution: "other-orders",
+  steps: ["request", "thanks", FOLLOW_UP, "apology"],
   subjectId: (state) => state.orderId ?? "-",
 
   plan(context) {

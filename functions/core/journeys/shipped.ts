@@ -69,6 +69,7 @@ export const shipped = defineJourney({
   templates: TEMPLATES,
   triggers: [{ kind: "order-event", event: "order.shipped" }],
   attribution: "none",
+  steps: [STEP],
   subjectId: (state) => state.orderId ?? "-",
 
   recipient: recipientUnder(({ settings }) => settings.giftOrders),

@@ -86,6 +86,7 @@ export const winback = defineJourney({
   templates: TEMPLATES,
   triggers: [{ kind: "paid-order-cycle", replacedReason: "repurchased" }],
   attribution: "other-orders",
+  steps: STAGES,
   subjectId: (state) => `${state.customerId}:${state.orderId ?? "-"}`,
 
   plan(context) {
