@@ -351,13 +351,8 @@ export async function explainFromStore(
   const decisionsOf = "order" in subject ? decisions.filter((d) => d.orderId === subject.order) : decisions;
   const executions: ExecutionEntry[] = [];
   for (const customerId of customerIds) executions.push(...(await deps.store.listExecutions(customerId)));
-  // An order's executions are named after it.
-  const named = (name: string, orderId: string) =>
-    new RegExp(`(^|[-_])${orderId.replace(/[^A-Za-z0-9_-]/g, "_").replace(/[-]/g, "\\-")}($|[-_])`).test(
-      name,
-    );
   const executionsOf =
-    "order" in subject ? executions.filter((entry) => named(entry.name, subject.order)) : executions;
+    "order" in subject ? executions.filter((entry) => entry.orderId === subject.order) : executions;
   return buildTimeline(
     {
       customerIds: "order" in subject ? new Set() : customerIds,

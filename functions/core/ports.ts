@@ -265,6 +265,8 @@ export interface ExecutionEntry {
   readonly journey: JourneyId;
   /** The execution's name (`executionName`): journey and subject. */
   readonly name: string;
+  /** The order the execution is about, if any. */
+  readonly orderId?: string;
   readonly action: "started" | "stopped";
   readonly at: string;
 }

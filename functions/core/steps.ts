@@ -259,6 +259,7 @@ export async function noteExecution(
     customerId: state.customerId,
     journey: state.journey,
     name,
+    ...(state.orderId ? { orderId: state.orderId } : {}),
     action,
     at: deps.clock.now().toISOString(),
   };

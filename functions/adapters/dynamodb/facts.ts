@@ -199,6 +199,7 @@ export class FactsTable implements OrderFacts, CustomerFacts {
         customerId: { value: entry.customerId },
         journey: { value: entry.journey },
         name: { value: entry.name },
+        ...(entry.orderId ? { orderId: { value: entry.orderId } } : {}),
         action: { value: entry.action },
         at: { value: entry.at, keepExisting: true },
       },
@@ -208,8 +209,8 @@ export class FactsTable implements OrderFacts, CustomerFacts {
     return (await this.table.queryAll(`CUSTOMER#${customerId}`))
       .filter((item) => String(item.sk).startsWith("EXEC#"))
       .map(
-        ({ customerId, journey, name, action, at }) =>
-          ({ customerId, journey, name, action, at }) as ExecutionEntry,
+        ({ customerId, journey, name, orderId, action, at }) =>
+          ({ customerId, journey, name, ...(orderId ? { orderId } : {}), action, at }) as ExecutionEntry,
       );
   }
   async getOrder(orderId: string): Promise<OrderRecord | undefined> {
