@@ -199,8 +199,8 @@ async function stopOnPayment(deps: DispatchDeps, order: OrderRecord): Promise<vo
   }
 }
 
-/** The order fact each event about an order sets: its time. */
-export const EVENT_FACTS: Partial<Record<OrderEventType, keyof OrderRecord>> = {
+/** The time each event about an order sets on it (the one place that says which). */
+export const EVENT_FACTS = {
   "order.shipped": "shippedAt",
   "parcel.arrived_city": "arrivedCityAt",
   "parcel.out_for_delivery": "outForDeliveryAt",
@@ -211,7 +211,12 @@ export const EVENT_FACTS: Partial<Record<OrderEventType, keyof OrderRecord>> = {
   "order.completed": "completedAt",
   "order.reminded": "remindedAt",
   "review.posted": "reviewedAt",
-};
+} as const satisfies Partial<Record<OrderEventType, keyof OrderFact>>;
+
+/** The time an event about an order sets, if it sets one (`order.paid`'s is dispatched on its own). */
+export function factOf(type: OrderEventType): keyof OrderFact | undefined {
+  return (EVENT_FACTS as Partial<Record<OrderEventType, keyof OrderFact>>)[type];
+}
 
 /**
  * The `order-event` stops an event about `order` calls for: only the first of a stop's events stops its
@@ -228,7 +233,7 @@ async function stopOnOrderEvent(
     for (const stop of journey.stops ?? []) {
       if (stop.kind !== "order-event" || !stop.events.includes(event.type)) continue;
       const earlier = stop.events.some((other) => {
-        const fact = EVENT_FACTS[other];
+        const fact = factOf(other);
         const at = fact && other !== event.type ? (order[fact] as string | undefined) : undefined;
         return at !== undefined && Date.parse(at) <= eventMs;
       });
@@ -379,25 +384,20 @@ async function applyEvent(
         carrier: event.carrier,
         trackingNo: event.trackingNo,
       });
-    case "parcel.arrived_city":
-      return applyOrderFact(deps, event, { arrivedCityAt: event.at });
-    case "parcel.out_for_delivery":
-      return applyOrderFact(deps, event, { outForDeliveryAt: event.at });
-    case "parcel.delivered":
-      return applyOrderFact(deps, event, { deliveredAt: event.at });
     case "parcel.exception":
       return applyOrderFact(deps, event, {
         parcelExceptionAt: event.at,
         parcelExceptionReason: event.reason,
       });
+    // Events that tell only when something happened: their fact is their time (`EVENT_FACTS`).
+    case "parcel.arrived_city":
+    case "parcel.out_for_delivery":
+    case "parcel.delivered":
     case "parcel.rejected":
-      return applyOrderFact(deps, event, { parcelRejectedAt: event.at });
     case "parcel.returned":
-      return applyOrderFact(deps, event, { parcelReturnedAt: event.at });
     case "order.reminded":
-      return applyOrderFact(deps, event, { remindedAt: event.at });
     case "order.completed":
-      return applyOrderFact(deps, event, { completedAt: event.at });
+      return applyOrderFact(deps, event, { [EVENT_FACTS[event.type]]: event.at });
     case "refund.completed":
       return startOnOrderEvent(deps, event, await store.recordRefund(event.orderId, event));
     case "review.posted":

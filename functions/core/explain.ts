@@ -1,5 +1,5 @@
 import type { ShopConfig } from "./config.js";
-import { EVENT_FACTS } from "./dispatch.js";
+import { factOf } from "./dispatch.js";
 import type { ShopEvent } from "./events.js";
 import { loadJourneyContext, settingsOf, templateOf } from "./journeys/context.js";
 import { JOURNEY_MODULES } from "./journeys/index.js";
@@ -210,7 +210,7 @@ function impliedStates(
         break;
       case "order-event": {
         if (trigger.when && !trigger.when(settingsOf(config, journey))) break;
-        const fact = EVENT_FACTS[trigger.event];
+        const fact = factOf(trigger.event);
         for (const order of orders) {
           const at = fact ? (order[fact] as string | undefined) : undefined;
           if (at) states.push({ ...base, orderId: order.orderId, enteredAt: at, stage: trigger.stage });
