@@ -12,6 +12,7 @@ import {
   recipientUnder,
   refundedInFull,
   sendUnless,
+  templatesOf,
   unknownOrder,
   unreachable,
   VARIABLES,
@@ -36,8 +37,7 @@ function stageOf(step: string): ParcelStage {
   throw new Error(`arrived: unknown stage ${JSON.stringify(step)}`);
 }
 
-const notice = <const Setting extends string>(setting: Setting, text: string) =>
-  ({ messageClass: "notice", variables: VARIABLES.parcel, setting: ["templates", setting], text }) as const;
+const notice = templatesOf("notice", VARIABLES.parcel);
 
 const TEMPLATES = {
   "arrived-city": notice(

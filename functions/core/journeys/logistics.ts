@@ -12,6 +12,7 @@ import {
   parcelVariables,
   refundedInFull,
   sendUnless,
+  templatesOf,
   unknownOrder,
   unreachable,
   VARIABLES,
@@ -51,8 +52,7 @@ const PARCEL_FACTS = [
 
 const HANDOFF = "handoff";
 
-const notice = <const Setting extends string>(setting: Setting, text: string) =>
-  ({ messageClass: "notice", variables: VARIABLES.parcel, setting: ["templates", setting], text }) as const;
+const notice = templatesOf("notice", VARIABLES.parcel);
 
 const TEMPLATES = {
   exception: notice(

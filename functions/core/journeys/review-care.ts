@@ -12,6 +12,7 @@ import {
   orderVariables,
   refundedAtAll,
   sendUnless,
+  templatesOf,
   unknownOrder,
   unreachable,
   VARIABLES,
@@ -21,19 +22,15 @@ import {
 /** The follow-up a person takes over after a neutral or bad review: a handoff, no SMS. */
 const FOLLOW_UP = "follow-up";
 
-const message = <const Setting extends string>(
-  messageClass: "notice" | "marketing",
-  setting: Setting,
-  text: string,
-) => ({ messageClass, variables: VARIABLES.order, setting: ["templates", setting], text }) as const;
+const notice = templatesOf("notice", VARIABLES.order);
+const marketing = templatesOf("marketing", VARIABLES.order);
 
 const TEMPLATES = {
-  request: message(
-    "marketing",
+  request: marketing(
     "request",
     "【{shop}】{name}，宝贝收到几天了，用得还顺手吗？有任何问题直接回复，我们马上处理。回T退订",
   ),
-  thanks: message("notice", "thanks", "【{shop}】{name}，谢谢您的评价和支持，我们会继续用心做好每一件宝贝！"),
+  thanks: notice("thanks", "【{shop}】{name}，谢谢您的评价和支持，我们会继续用心做好每一件宝贝！"),
   // 001: 好评关怀…领取十元优惠券. A coupon makes the thank-you marketing (opt-out line, caps, slots), so it
   // is its own template; it thanks for a review already posted, and promises nothing for one.
   "thanks-coupon": {
@@ -42,8 +39,7 @@ const TEMPLATES = {
     setting: ["templates", "thanksCoupon"],
     text: "【{shop}】{name}，谢谢您的认可！送您{couponAmount}元券{coupon}，下次购物可用。回T退订",
   },
-  apology: message(
-    "notice",
+  apology: notice(
     "apology",
     "【{shop}】{name}，很抱歉这次没让您满意，客服会尽快联系您处理订单{orderId}的问题。",
   ),

@@ -222,6 +222,18 @@ export function couponContent(context: JourneyContext<CouponSettings>): MessageC
   };
 }
 
+/**
+ * Template declarations of one class and variable set, each set under `templates.<setting>` of the
+ * journey's settings: `templatesOf("notice", VARIABLES.parcel)("arrivedCity", "【{shop}】…")`.
+ */
+export function templatesOf<const Class extends MessageClass, const Variables extends readonly string[]>(
+  messageClass: Class,
+  variables: Variables,
+) {
+  return <const Setting extends string>(setting: Setting, text: string) =>
+    ({ messageClass, variables, setting: ["templates", setting], text }) as const;
+}
+
 /** The variables of the templates of each kind of message. */
 export const VARIABLES = {
   order: ["shop", "name", "orderId"],

@@ -7,6 +7,7 @@ import {
   couponContent,
   firstUndecided,
   sendUnless,
+  templatesOf,
   unreachable,
   VARIABLES,
   waitToSend,
@@ -14,13 +15,7 @@ import {
 
 const STAGES = ["first", "second"] as const;
 
-const stage = <const Setting extends string>(setting: Setting, text: string) =>
-  ({
-    messageClass: "marketing",
-    variables: VARIABLES.coupon,
-    setting: ["templates", setting],
-    text,
-  }) as const;
+const stage = templatesOf("marketing", VARIABLES.coupon);
 
 const TEMPLATES = {
   first: stage(
