@@ -4,6 +4,7 @@ import { settingsOf } from "../core/journeys/context.js";
 import { JOURNEY_MODULES } from "../core/journeys/index.js";
 import type { AnyJourneyModule, Trigger } from "../core/journeys/module.js";
 import type { EventQueue, Repositories } from "../core/ports.js";
+import { archivedHistory } from "../core/replay.js";
 import { buildReport } from "../core/report.js";
 import { templateAt } from "../core/templates.js";
 import { createLocalReplayHandler } from "../handlers/replay.js";
@@ -17,6 +18,9 @@ import type { LocalRoute } from "./server.js";
  * `npm start` on the local shop and by `shopcare console --table` on localhost against a deployed shop
  * with the operator's credentials. Nothing here is deployed: no new attack surface.
  */
+
+/** The history route (`shopcare whatif --url`): the archive's events of a time range. */
+export const LOCAL_HISTORY_PATH = "/admin/history";
 
 /** The local runtime's replay route (`shopcare replay --url`, the console's replay buttons). */
 export const LOCAL_REPLAY_PATH = "/admin/replay";
@@ -188,6 +192,15 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
           (await store.listReplies()).filter((reply) => within(reply.at)),
         );
         return json({ html: reportHtml(report, config.name) });
+      },
+    },
+    {
+      method: "POST",
+      path: LOCAL_HISTORY_PATH,
+      handler: async (event) => {
+        const { from, to } = bodyOf(event) as { from?: string; to?: string };
+        const range = { from: new Date(from ?? 0), to: new Date(to ?? deps.now()) };
+        return json(await archivedHistory({ config, store, now: deps.now }, range));
       },
     },
     {

@@ -6,7 +6,6 @@ import type { ShopConfig } from "../core/config.js";
 import type { JourneyStarter } from "../core/dispatch.js";
 import type { SmsProvider } from "../core/messaging.js";
 import { ReservedSendRate, type SendRateLimiter } from "../core/rate-limit.js";
-import { archivedHistory } from "../core/replay.js";
 import { buildReport } from "../core/report.js";
 import type { CouponIssuer } from "../core/steps.js";
 import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
@@ -15,7 +14,7 @@ import { createInboundHttpHandler, INBOUND_PATHS } from "../handlers/inbound.js"
 import { createWebhookRouter, environmentSecrets, type WebhookSecrets } from "../handlers/ingest.js";
 import { createStepHandler } from "../handlers/steps.js";
 import { HttpCouponIssuer } from "../providers/coupons.js";
-import { consoleRoutes, LOCAL_REPLAY_PATH } from "./console.js";
+import { consoleRoutes, LOCAL_HISTORY_PATH, LOCAL_REPLAY_PATH } from "./console.js";
 import { createTableFromTemplate } from "./dynamodb-local.js";
 import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine } from "./engine.js";
 import { MemoryTable } from "./memory-table.js";
@@ -57,13 +56,10 @@ export interface LocalShopOptions {
 }
 
 /** The local runtime's replay route (`shopcare replay --url`); not part of the deployed API. */
-export { LOCAL_REPLAY_PATH };
+export { LOCAL_HISTORY_PATH, LOCAL_REPLAY_PATH };
 
 /** The local runtime's report route (`shopcare report --url`); not part of the deployed API. */
 export const LOCAL_REPORT_PATH = "/admin/report";
-
-/** The local runtime's history route (`shopcare whatif --url`): the archive's events of a time range. */
-export const LOCAL_HISTORY_PATH = "/admin/history";
 
 /** The signing secret every local webhook source uses unless its environment variable is set. */
 export const LOCAL_WEBHOOK_SECRET = "shopcare-local-secret";
@@ -169,22 +165,8 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
           ),
         }),
       },
-      {
-        method: "POST",
-        path: LOCAL_HISTORY_PATH,
-        handler: async (request) => {
-          const text = request.isBase64Encoded
-            ? Buffer.from(request.body ?? "", "base64").toString("utf8")
-            : request.body;
-          const { from, to } = JSON.parse(text || "{}") as { from?: string; to?: string };
-          const history = await archivedHistory(
-            { config, store, now: () => clock.now() },
-            { from: new Date(from ?? 0), to: new Date(to ?? clock.now()) },
-          );
-          return { statusCode: 200, body: JSON.stringify(history) };
-        },
-      },
-      // The operators' console (GET /) and its routes: explain, decisions, dead letters, replay, report.
+      // The operators' console (GET /) and the local admin routes: explain, history, decisions, dead letters,
+      // replay, report.
       ...consoleRoutes({ config, store, queue, now: () => clock.now() }),
       ...WEBHOOK_SOURCES.map((source) => ({
         method: "POST" as const,
