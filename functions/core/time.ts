@@ -1,7 +1,7 @@
 import { IANAZone } from "luxon";
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
 
 /**
  * An IANA zone that remembers its UTC offsets. luxon asks `Intl.DateTimeFormat#formatToParts` for the

@@ -7,6 +7,7 @@ import type { EventQueue, Repositories } from "../core/ports.js";
 import { archivedHistory } from "../core/replay.js";
 import { buildReport } from "../core/report.js";
 import { templateAt } from "../core/templates.js";
+import { DAY_MS } from "../core/time.js";
 import { createLocalReplayHandler } from "../handlers/replay.js";
 import { CONSOLE_HTML } from "./console-page.js";
 import { explainOnStore, LOCAL_EXPLAIN_PATH } from "./explain-command.js";
@@ -24,8 +25,6 @@ export const LOCAL_HISTORY_PATH = "/admin/history";
 
 /** The local runtime's replay route (`shopcare replay --url`, the console's replay buttons). */
 export const LOCAL_REPLAY_PATH = "/admin/replay";
-
-const DAY_MS = 86_400_000;
 
 /** What the console reads and re-drives. */
 export interface ConsoleDeps {

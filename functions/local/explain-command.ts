@@ -7,8 +7,7 @@ import {
   timelineLine,
 } from "../core/explain.js";
 import type { Repositories } from "../core/ports.js";
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from "../core/time.js";
 
 /** Where `explain` reads: an events file (simulated here), a running local shop, or a deployed table. */
 export interface ExplainSource {

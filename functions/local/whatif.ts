@@ -2,6 +2,7 @@ import type { ShopConfig } from "../core/config.js";
 import type { ShopEvent } from "../core/events.js";
 import type { DecisionRecord } from "../core/model.js";
 import { buildReport, type EffectReport, type Figures } from "../core/report.js";
+import { DAY_MS } from "../core/time.js";
 import type { CloudFormationTemplate } from "./engine.js";
 import { simulate } from "./simulate.js";
 
@@ -193,8 +194,6 @@ export function whatIfTable(result: WhatIfResult): string {
 
 /** `whatif --fail-over N` and more than N decisions changed: exit 3. */
 export const WHATIF_FAIL_EXIT = 3;
-
-const DAY_MS = 86_400_000;
 
 /** The history a what-if replays: an events file, a running local shop's archive, or a deployed table's. */
 export async function whatIfHistory(

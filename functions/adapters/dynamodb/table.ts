@@ -85,7 +85,7 @@ export interface FieldUpdate {
 }
 
 export const WEBHOOK_TTL_SECONDS = 90 * 86_400;
-export const DAY_MS = 86_400_000;
+export { DAY_MS } from "../../core/time.js";
 export const CAP_CONTENTION_ATTEMPTS = 10;
 
 export interface CapItem {

@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { earliestSendTime } from "../policy.js";
 import { coupon, templateSettings } from "../settings.js";
-import { localDateOf, startOfLocalDate } from "../time.js";
+import { DAY_MS, HOUR_MS, localDateOf, startOfLocalDate } from "../time.js";
 import { defineJourney, type JourneyContext, type Successor } from "./module.js";
 import { couponContent, paidOrders, sendUnless, unreachable, VARIABLES } from "./vocabulary.js";
 
@@ -28,9 +28,6 @@ const settings = z
   .prefault({});
 
 type Context = JourneyContext<z.infer<typeof settings>>;
-
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 /**
  * A Standard execution may run for one year ("Step Functions service quotas": maximum execution time).
