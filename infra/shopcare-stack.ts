@@ -12,19 +12,22 @@ import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpLambdaIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
-import { PolicyStatement, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import { Architecture, type IDestination, Runtime, Tracing } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { SnsEventSource, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from "aws-cdk-lib/aws-logs";
+import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { CfnStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import { TABLE_KEYS } from "../functions/adapters/dynamodb/store.js";
+import { CAMPAIGN_JOURNEY, campaignUntil } from "../functions/core/campaign-settings.js";
+import { campaignExecution } from "../functions/core/campaigns.js";
 import { ConfigError, type ShopConfig } from "../functions/core/config.js";
 import { parseDuration } from "../functions/core/duration.js";
 import { JOURNEY_IDS, journeyModule } from "../functions/core/journeys/index.js";
@@ -40,7 +43,18 @@ import { ShopcareObservability } from "./observability.js";
 export interface ShopcareStackProps extends StackProps {
   /** The validated shop configuration (from `cdk.json`'s `shop`). */
   readonly config: ShopConfig;
+  /**
+   * The time the stack is synthesized at: a campaign whose `at` has passed is scheduled a few minutes after
+   * it, and one whose `until` has passed is not scheduled. @default now
+   */
+  readonly synthesizedAt?: Date;
 }
+
+/** How long after a deploy a campaign whose time has already come starts (the deploy itself takes minutes). */
+export const LATE_CAMPAIGN_DELAY_MS = 10 * 60_000;
+
+/** The campaign task's Lambda timeout: its pages take at most a minute, its last sends a little more. */
+const CAMPAIGN_TIMEOUT = Duration.minutes(3);
 
 /**
  * Deliveries of an event before dispatch gives up; the handler keeps the last failure as a dead letter in
@@ -63,7 +77,7 @@ export function compiledConfigDefine(config: ShopConfig): Record<string, string>
 }
 
 /** The handler names; each Lambda carries its own in `SHOPCARE_HANDLER`, which the local runner maps back. */
-export const HANDLERS = ["ingest", "dispatch", "step", "inbound-http", "inbound-sns"] as const;
+export const HANDLERS = ["ingest", "dispatch", "step", "campaign", "inbound-http", "inbound-sns"] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 const ENTRY_DIR = new URL("../functions/lambda/", import.meta.url).pathname;
@@ -155,6 +169,8 @@ export class ShopcareStack extends Stack {
   /** Where two-way SMS replies and End User Messaging delivery events are published. */
   readonly inboundTopic: Topic;
   readonly journeys: ReadonlyMap<string, JourneyStateMachine>;
+  /** The one state machine every campaign runs on (`core/campaigns.ts`), one execution per campaign. */
+  readonly campaigns: JourneyStateMachine;
   /** The webhook sources' signing secrets (`{generic, shopify, kuaidi100}`). */
   readonly webhookSecret: Secret;
   /** Aliyun's AccessKey and the inbound push token (`{accessKeyId, accessKeySecret, inboundToken}`); aliyun only. */
@@ -308,39 +324,21 @@ export class ShopcareStack extends Stack {
         reason: "An Aliyun AccessKey is rotated in the Aliyun console; Secrets Manager cannot rotate it.",
       });
     }
-    const step = fn("step", {
-      HANDOFF_TOPIC_ARN: this.operatorsTopic.topicArn,
-      ...(aliyunSecret ? { ALIYUN_SECRET_ARN: aliyunSecret.secretArn } : {}),
-    });
-    this.table.grantReadWriteData(step);
-    this.grantHandoffs(step);
-    aliyunSecret?.grantRead(step);
-    if (config.sms.provider === "sns") {
-      // SMS to a phone number is an SNS Publish without a topic: IAM cannot narrow it to a resource.
-      step.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: ["*"] }));
-    }
-    if (config.sms.provider === "end-user-messaging") {
-      // SendTextMessage authorizes the origination identity End User Messaging sends from (a phone number,
-      // sender ID or pool, chosen at send time unless configured), the configuration set and any protect
-      // configuration ("Actions, resources, and condition keys for AWS End User Messaging SMS and Voice V2").
-      const { configurationSetName } = config.sms.endUserMessaging;
-      const kinds = ["phone-number", "sender-id", "pool", "protect-configuration"];
-      const resources = [
-        ...kinds.map((kind) => this.formatArn({ service: "sms-voice", resource: kind, resourceName: "*" })),
-        this.formatArn({
-          service: "sms-voice",
-          resource: "configuration-set",
-          resourceName: configurationSetName ?? "*",
-        }),
-      ];
-      step.addToRolePolicy(new PolicyStatement({ actions: ["sms-voice:SendTextMessage"], resources }));
-      for (const kind of [...kinds, ...(configurationSetName ? [] : ["configuration-set"])]) {
-        Validations.of(step).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:${kind}/*]`,
-          reason: `End User Messaging picks the ${kind} at send time; the grant covers only this account's and region's ${kind}s.`,
-        });
-      }
-    }
+    // The journeys' step and the campaigns' task decide and send messages alike: the same grants.
+    const sender = (name: "step" | "campaign", timeout?: Duration) => {
+      const lambda = fn(
+        name,
+        {
+          HANDOFF_TOPIC_ARN: this.operatorsTopic.topicArn,
+          ...(aliyunSecret ? { ALIYUN_SECRET_ARN: aliyunSecret.secretArn } : {}),
+        },
+        { timeout },
+      );
+      this.grantSending(lambda, config, aliyunSecret);
+      return lambda;
+    };
+    const step = sender("step");
+    const campaignTask = sender("campaign", CAMPAIGN_TIMEOUT);
 
     const machines = new Map<string, JourneyStateMachine>();
     const successorMachines: Record<string, string> = {};
@@ -375,6 +373,12 @@ export class ShopcareStack extends Stack {
     }
     this.journeys = machines;
     step.addEnvironment("JOURNEY_STATE_MACHINES", JSON.stringify(successorMachines));
+    this.campaigns = this.scheduleCampaigns(
+      config,
+      campaignTask,
+      alarmAction,
+      props.synthesizedAt ?? new Date(),
+    );
 
     const dispatch = fn(
       "dispatch",
@@ -522,7 +526,7 @@ export class ShopcareStack extends Stack {
     inboundSns.addEventSource(new SnsEventSource(this.inboundTopic, { deadLetterQueue: inboundFailures }));
 
     new ShopcareObservability(this, "Observability", {
-      journeys: machines,
+      journeys: new Map([...machines, [CAMPAIGN_JOURNEY, this.campaigns]]),
       alarmTopic: this.operatorsTopic,
       deadLetterQueue: deadLetters,
       inboundDeadLetterQueue: inboundFailures,
@@ -575,6 +579,103 @@ export class ShopcareStack extends Stack {
       reason:
         "Webhook senders (shop platform, ERP, parcel tracker, Aliyun's push) cannot use IAM or Cognito; ingest verifies each source's signature (HMAC-SHA256 with a timestamp, Shopify's HMAC, Kuaidi100's MD5 sign) and inbound-http Aliyun's secret URL token before anything is kept.",
     });
+  }
+
+  /**
+   * The campaigns' state machine (the journeys' loop around the campaign task) and one EventBridge Scheduler
+   * schedule per campaign that starts its execution at its `at`, on the `live` alias: a campaign planned
+   * months ahead runs the config of the deploy before its time, not of the one it was planned in.
+   *
+   * The schedule calls StartExecution itself (a universal target, "Using universal targets in EventBridge
+   * Scheduler"), so it can name the execution `campaign-<id>`: Scheduler delivers at least once, and a
+   * second StartExecution with the same name and input while the first runs is the same execution
+   * ("StartExecution", Step Functions API reference). A campaign whose `at` has passed when the stack is
+   * synthesized is scheduled {@link LATE_CAMPAIGN_DELAY_MS} after it, since what Scheduler does with a
+   * one-time schedule in the past is not documented; one whose `until` has passed is not scheduled.
+   */
+  private scheduleCampaigns(
+    config: ShopConfig,
+    task: NodejsFunction,
+    alarmAction: SnsAction,
+    synthesizedAt: Date,
+  ): JourneyStateMachine {
+    const machine = new JourneyStateMachine(this, "CampaignsJourney", {
+      journey: CAMPAIGN_JOURNEY,
+      definition: journeyLoop(new Construct(this, "campaignsDefinition"), { step: task.currentVersion }),
+      alarmAction,
+    });
+    machine.grantInvokeAllVersions([task]);
+    const live = config.campaigns.filter((campaign) => campaignUntil(campaign) > synthesizedAt);
+    if (live.length === 0) return machine;
+    const role = new Role(this, "CampaignSchedulerRole", {
+      description: "EventBridge Scheduler starts each campaign's execution at its time",
+      // Only schedules of this account may assume it (the confused-deputy guard, "Set up the execution
+      // role", EventBridge Scheduler user guide).
+      assumedBy: new ServicePrincipal("scheduler.amazonaws.com", {
+        conditions: { StringEquals: { "aws:SourceAccount": this.account } },
+      }),
+    });
+    machine.grantStartExecution(role);
+    for (const campaign of live) {
+      const startsAt = new Date(
+        Math.max(Date.parse(campaign.at), synthesizedAt.getTime() + LATE_CAMPAIGN_DELAY_MS),
+      );
+      const { name, input } = campaignExecution(campaign);
+      new CfnSchedule(this, `Campaign-${campaign.id}`, {
+        description: `${config.name} shopcare campaign ${campaign.id}`,
+        // at() takes whole seconds, in the time zone given.
+        scheduleExpression: `at(${startsAt.toISOString().slice(0, 19)})`,
+        scheduleExpressionTimezone: "UTC",
+        flexibleTimeWindow: { mode: "OFF" },
+        target: {
+          arn: "arn:aws:scheduler:::aws-sdk:sfn:startExecution",
+          roleArn: role.roleArn,
+          input: this.toJsonString({
+            StateMachineArn: machine.startArn,
+            Name: name,
+            Input: JSON.stringify(input),
+          }),
+          retryPolicy: { maximumRetryAttempts: 20, maximumEventAgeInSeconds: 6 * 3600 },
+        },
+      });
+    }
+    return machine;
+  }
+
+  /**
+   * What a function that decides and sends messages needs: the table, the operators' topic, the Aliyun
+   * secret, and the provider's send action.
+   */
+  private grantSending(fn: NodejsFunction, config: ShopConfig, aliyunSecret: Secret | undefined): void {
+    this.table.grantReadWriteData(fn);
+    this.grantHandoffs(fn);
+    aliyunSecret?.grantRead(fn);
+    if (config.sms.provider === "sns") {
+      // SMS to a phone number is an SNS Publish without a topic: IAM cannot narrow it to a resource.
+      fn.addToRolePolicy(new PolicyStatement({ actions: ["sns:Publish"], resources: ["*"] }));
+    }
+    if (config.sms.provider === "end-user-messaging") {
+      // SendTextMessage authorizes the origination identity End User Messaging sends from (a phone number,
+      // sender ID or pool, chosen at send time unless configured), the configuration set and any protect
+      // configuration ("Actions, resources, and condition keys for AWS End User Messaging SMS and Voice V2").
+      const { configurationSetName } = config.sms.endUserMessaging;
+      const kinds = ["phone-number", "sender-id", "pool", "protect-configuration"];
+      const resources = [
+        ...kinds.map((kind) => this.formatArn({ service: "sms-voice", resource: kind, resourceName: "*" })),
+        this.formatArn({
+          service: "sms-voice",
+          resource: "configuration-set",
+          resourceName: configurationSetName ?? "*",
+        }),
+      ];
+      fn.addToRolePolicy(new PolicyStatement({ actions: ["sms-voice:SendTextMessage"], resources }));
+      for (const kind of [...kinds, ...(configurationSetName ? [] : ["configuration-set"])]) {
+        Validations.of(fn).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sms-voice:<AWS::Region>:<AWS::AccountId>:${kind}/*]`,
+          reason: `End User Messaging picks the ${kind} at send time; the grant covers only this account's and region's ${kind}s.`,
+        });
+      }
+    }
   }
 
   /**

@@ -1,9 +1,16 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
+import {
+  campaignsSetting,
+  campaignTemplateId,
+  campaignVariables,
+  segmentsSetting,
+} from "./campaign-settings.js";
+import { customerSettings } from "./customers.js";
 import { isDuration, parseDuration } from "./duration.js";
 import { settingsOf } from "./journeys/context.js";
 import { JOURNEY_IDS, JOURNEY_MODULES, JOURNEY_SETTINGS } from "./journeys/index.js";
-import { lintTemplates } from "./lint.js";
+import { lintTemplate, lintTemplates } from "./lint.js";
 import { duration, timeOfDay } from "./settings.js";
 import { TEMPLATE_SPECS } from "./templates.js";
 import { slotsInWindow } from "./time.js";
@@ -109,6 +116,7 @@ const lint = z
       coupon: 12,
       carrier: 4,
       trackingNo: 15,
+      level: 6,
     }),
     /**
      * Whether customer names may need UCS-2 (Chinese names do), which shrinks a segment from 160 to 70
@@ -210,6 +218,11 @@ const SharedConfigSchema = z.strictObject({
    * is skipped `unknown-order`.
    */
   unknownOrderGrace: duration.default("24h"),
+  ...customerSettings,
+  /** Named groups of customers (`shopcare segment NAME`, campaigns). */
+  segments: segmentsSetting,
+  /** Messages to a segment at a chosen time (群发). */
+  campaigns: campaignsSetting,
 });
 
 /**
@@ -231,6 +244,7 @@ export const ShopConfigSchema = SharedConfigSchema.extend({
       ctx.addIssue({ code: "custom", path: [...finding.path], message: finding.message });
     }
   }
+  checkSegmentsAndCampaigns(config, ctx);
   // A slot of the wrong form is reported by its own rule; this one judges only well-formed slots.
   const wellFormed = config.marketingSlots.filter((slot) => /^\d\d:\d\d$/.test(slot));
   const usable = slotsInWindow(wellFormed, config.windows.marketing);
@@ -265,9 +279,59 @@ export const ShopConfigSchema = SharedConfigSchema.extend({
   }
 });
 
+/** The lint findings of every campaign's template, at `campaigns.<index>.template`. */
+function campaignFindings(config: z.infer<typeof SharedConfigSchema>) {
+  return config.campaigns.flatMap((campaign, index) =>
+    lintTemplate(
+      config,
+      campaignTemplateId(campaign),
+      {
+        path: ["campaigns", String(index), "template"],
+        messageClass: "marketing",
+        variables: campaignVariables(campaign),
+      },
+      campaign.template,
+    ),
+  );
+}
+
+/** Segments name levels that exist; campaigns name segments that exist, each id once. */
+function checkSegmentsAndCampaigns(config: z.infer<typeof SharedConfigSchema>, ctx: z.RefinementCtx): void {
+  const levels = new Set(config.members.levels.map((level) => level.name));
+  for (const [name, filter] of Object.entries(config.segments)) {
+    for (const [index, level] of (filter.level ?? []).entries()) {
+      if (!levels.has(level))
+        ctx.addIssue({
+          code: "custom",
+          path: ["segments", name, "level", index],
+          message: `no member level ${JSON.stringify(level)} in members.levels`,
+        });
+    }
+  }
+  const seen = new Set<string>();
+  for (const [index, campaign] of config.campaigns.entries()) {
+    if (!(campaign.segment in config.segments))
+      ctx.addIssue({
+        code: "custom",
+        path: ["campaigns", index, "segment"],
+        message: `no segment ${JSON.stringify(campaign.segment)} in segments`,
+      });
+    if (seen.has(campaign.id))
+      ctx.addIssue({
+        code: "custom",
+        path: ["campaigns", index, "id"],
+        message: "another campaign has this id",
+      });
+    seen.add(campaign.id);
+  }
+  for (const finding of campaignFindings(config))
+    if (finding.severity === "error")
+      ctx.addIssue({ code: "custom", path: [...finding.path], message: finding.message });
+}
+
 /** Template lint warnings (errors already fail validation), as `shop.<path>: <message>` lines. */
 export function templateWarnings(config: ShopConfig): string[] {
-  return lintTemplates(config)
+  return [...lintTemplates(config), ...campaignFindings(config)]
     .filter((finding) => finding.severity === "warning")
     .map((finding) => `shop.${finding.path.join(".")}: ${finding.message}`);
 }

@@ -167,6 +167,26 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
       }
     }
   }
+  // Last: a write before the journeys' plans would make each read its facts again (the read cache).
+  await recordPurchaseOf(deps, order);
+}
+
+/**
+ * Keeps a paid, known order on its customer's profile (what segments read): again at each refund, whose
+ * amount only grows. An order not known or not paid yet is kept when the later of the two arrives.
+ */
+async function recordPurchaseOf(deps: DispatchDeps, order: OrderRecord): Promise<void> {
+  if (!order.customerId || !order.paidAt || !order.createdAt) return;
+  const items = order.items ?? [];
+  const categories = [...new Set(items.map((item) => item.category).filter((c) => typeof c === "string"))];
+  await deps.store.recordPurchase(order.customerId, {
+    orderId: order.orderId,
+    paidAt: order.paidAt,
+    amount: order.amount ?? 0,
+    refunded: order.refundedAmount ?? 0,
+    items: items.reduce((sum, item) => sum + (Number(item.quantity) || 1), 0),
+    categories: categories as string[],
+  });
 }
 
 /**
@@ -398,8 +418,11 @@ async function applyEvent(
     case "order.reminded":
     case "order.completed":
       return applyOrderFact(deps, event, { [EVENT_FACTS[event.type]]: event.at });
-    case "refund.completed":
-      return startOnOrderEvent(deps, event, await store.recordRefund(event.orderId, event));
+    case "refund.completed": {
+      const order = await store.recordRefund(event.orderId, event);
+      await recordPurchaseOf(deps, order);
+      return startOnOrderEvent(deps, event, order);
+    }
     case "review.posted":
       return applyOrderFact(deps, event, {
         reviewedAt: event.at,

@@ -53,6 +53,13 @@ const Order = z.looseObject({
   items: z._default(z.array(Item), []),
   /** Who paid, when it is not the recipient (a gift): shipping notices may go to them instead. */
   payer: z.optional(z.looseObject({ phone: z.optional(phone) })),
+  /** Where it ships: the customer's province and city (segments pick customers by them). */
+  address: z.optional(
+    z.looseObject({
+      province: z.optional(z.string().check(z.maxLength(64))),
+      city: z.optional(z.string().check(z.maxLength(64))),
+    }),
+  ),
 });
 
 const orderEvent = <T extends string, S extends z.core.$ZodLooseShape = Record<never, never>>(

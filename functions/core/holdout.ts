@@ -6,7 +6,7 @@ import type { JourneyId } from "./model.js";
  * A number in [0, 1) from a string, the same on every run. SHA-256 rather than a quick hash like FNV:
  * sequential ids (`c1`, `c2`, …) must spread evenly, and FNV's top bits do not.
  */
-function unitHash(text: string): number {
+export function unitHash(text: string): number {
   return createHash("sha256").update(text, "utf8").digest().readUInt32BE(0) / 2 ** 32;
 }
 

@@ -1,5 +1,11 @@
 import { countSegments, renderTemplate } from "./template.js";
-import { TEMPLATE_SPECS, type TemplateId, templateAt, templateVariables } from "./templates.js";
+import {
+  TEMPLATE_SPECS,
+  type TemplateId,
+  type TemplateSpec,
+  templateAt,
+  templateVariables,
+} from "./templates.js";
 
 /** The parts of the shop config the template lint reads. */
 export interface LintSettings {
@@ -44,7 +50,20 @@ export function lintTemplates(config: LintSettings & Record<string, unknown>): L
     TemplateId,
     (typeof TEMPLATE_SPECS)[TemplateId],
   ][]) {
-    const template = templateAt(config, id);
+    findings.push(...lintTemplate(config, id, spec, templateAt(config, id)));
+  }
+  return findings;
+}
+
+/** Lints one template's text against its spec (a journey's, or a campaign's built from the config). */
+export function lintTemplate(
+  config: LintSettings,
+  id: TemplateId,
+  spec: Pick<TemplateSpec, "path" | "messageClass" | "variables">,
+  template: string,
+): LintFinding[] {
+  const findings: LintFinding[] = [];
+  {
     const report = (severity: LintFinding["severity"], message: string) =>
       findings.push({ templateId: id, path: spec.path, severity, message });
     const allowed: readonly string[] = spec.variables;

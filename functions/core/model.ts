@@ -80,6 +80,27 @@ export interface CustomerRecord {
   readonly birthdayArmed?: string;
   /** When the customer first left an automatic (platform default) review: they get no review requests. */
   readonly autoReviewedAt?: string;
+  /** Where their latest order shipped (`order.address`). */
+  readonly province?: string;
+  readonly city?: string;
+  /** Their first order's time (paid or not): a customer who ordered and never paid is a prospect. */
+  readonly firstOrderedAt?: string;
+  /** Their paid orders, as dispatch summed them up (the customer profile is derived from these). */
+  readonly purchases?: readonly Purchase[];
+  /** The highest spend net of refunds they ever reached: member levels are never downgraded. */
+  readonly peakSpend?: number;
+}
+
+/** One paid order, as the customer's profile keeps it. */
+export interface Purchase {
+  readonly orderId: string;
+  readonly paidAt: string;
+  readonly amount: number;
+  /** Its refunds added up. */
+  readonly refunded: number;
+  /** Items bought (quantities added up). */
+  readonly items: number;
+  readonly categories: readonly string[];
 }
 
 /** The final outcome of a planned step. */

@@ -1,10 +1,11 @@
+import { CAMPAIGN_JOURNEY, campaignUntil } from "./campaign-settings.js";
 import type { ShopConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { JOURNEY_IDS, journeyModule } from "./journeys/index.js";
 import type { DecisionRecord, JourneyId, OrderRecord } from "./model.js";
 import type { StoredReply } from "./ports.js";
 import { TEMPLATE_SPECS } from "./templates.js";
-import { formatInZone } from "./time.js";
+import { DAY_MS, formatInZone } from "./time.js";
 
 /**
  * Effect reports (DESIGN.md "Effect"): what each journey sent, skipped and cost, which paid orders it
@@ -47,6 +48,10 @@ export interface HoldoutLift {
 
 export interface JourneyReport extends Figures {
   readonly journey: JourneyId;
+  /** By customer group: prospect, new and returning, then each member level (with customers given). */
+  readonly groups: readonly GroupFigures[];
+  /** Credited orders by whole days from the message to the payment (index 0: within a day). */
+  readonly conversionsByDay: readonly number[];
   readonly entered: number;
   /** Customers who got at least one message (a journey may send several per entry). */
   readonly reached: number;
@@ -54,6 +59,18 @@ export interface JourneyReport extends Figures {
   readonly attributed: boolean;
   readonly steps: readonly ({ readonly step: string } & Figures)[];
   readonly lift: HoldoutLift;
+}
+
+/** One campaign's report. */
+export interface CampaignReport extends Figures {
+  readonly campaign: string;
+  readonly segment: string;
+  readonly at: string;
+  /** Members the campaign decided a message for (sent, held out or skipped). */
+  readonly members: number;
+  readonly lift: HoldoutLift;
+  readonly groups: readonly GroupFigures[];
+  readonly conversionsByDay: readonly number[];
 }
 
 export interface EffectReport {
@@ -72,6 +89,8 @@ export interface EffectReport {
     readonly converted: number;
     readonly revenue: number;
   }[];
+  /** Each campaign of the config that decided anything: its figures, groups and conversion curve. */
+  readonly campaigns: readonly CampaignReport[];
   /** The AWS cost of the same work at list prices, next to the SMS cost. */
   readonly aws:
     | { readonly workload: Workload; readonly cost: number; readonly shareOfSms: number | undefined }
@@ -85,10 +104,48 @@ export interface Attribution {
   readonly step: string;
   readonly revenue: number;
   readonly paidAt: string;
+  /** The customer, and when the message that earned the order was sent. */
+  readonly customerId: string;
+  readonly sentAt: string;
+  /** Items in the order (quantities added up). */
+  readonly items: number;
 }
 
-const windowOf = (config: ShopConfig, journey: JourneyId) =>
-  parseDuration(config.effect.attributionWindows[journey] ?? config.effect.attributionWindow);
+/** Customers as the report groups them: by their paid orders before the message, and by member level. */
+export type CustomerGroup = "prospect" | "new" | "returning";
+
+/** What one group of customers did with one journey's (or campaign's) messages (the seeds' 000 table). */
+export interface GroupFigures {
+  /** `prospect`, `new` or `returning` (paid orders before the message: 0, 1, 2+), or `level:<name>`. */
+  readonly group: string;
+  readonly messages: number;
+  /** Customers messaged. */
+  readonly customers: number;
+  /** Orders credited to the messages (交易量), their revenue (成交额) and revenue per order (客单价). */
+  readonly orders: number;
+  readonly revenue: number;
+  readonly revenuePerOrder: number | undefined;
+  /** Items in those orders per customer who bought (客产品数量). */
+  readonly itemsPerBuyer: number | undefined;
+  /** Orders per message (认购率). */
+  readonly orderRate: number | undefined;
+}
+
+/**
+ * When a message stops earning the customer's orders: its journey's window after it, or a campaign's
+ * (its `attributionWindow` after the message, else a day past the campaign's `until`).
+ */
+function creditEndsAt(config: ShopConfig, decision: Pick<DecisionRecord, "at" | "journey" | "step">): number {
+  const at = Date.parse(decision.at);
+  if (decision.journey === CAMPAIGN_JOURNEY) {
+    const campaign = config.campaigns.find((candidate) => candidate.id === decision.step);
+    if (campaign?.attributionWindow) return at + parseDuration(campaign.attributionWindow);
+    return (campaign ? campaignUntil(campaign).getTime() : at) + DAY_MS;
+  }
+  const window =
+    config.effect.attributionWindows[decision.journey as keyof typeof config.effect.attributionWindows];
+  return at + parseDuration(window ?? config.effect.attributionWindow);
+}
 
 /**
  * Whether paying `order` at its `paidAt` is what a message (or holdout skip) of `journey` about `subject`
@@ -98,7 +155,7 @@ const windowOf = (config: ShopConfig, journey: JourneyId) =>
  */
 export function converts(
   config: ShopConfig,
-  decision: Pick<DecisionRecord, "at" | "journey" | "customerId" | "orderId">,
+  decision: Pick<DecisionRecord, "at" | "journey" | "step" | "customerId" | "orderId">,
   order: OrderRecord,
 ): boolean {
   if (order.paidAt === undefined || order.customerId !== decision.customerId) return false;
@@ -106,7 +163,7 @@ export function converts(
   if (journeyModule(decision.journey).attribution === "this-order" ? !sameOrder : sameOrder) return false;
   const paid = Date.parse(order.paidAt);
   const at = Date.parse(decision.at);
-  return paid > at && paid <= at + windowOf(config, decision.journey);
+  return paid > at && paid <= creditEndsAt(config, decision);
 }
 
 /**
@@ -117,6 +174,8 @@ export function aimsAtPurchase(
   config: ShopConfig,
   decision: Pick<DecisionRecord, "journey" | "template">,
 ): boolean {
+  // A campaign's message is marketing, and aims at a purchase.
+  if (decision.journey === CAMPAIGN_JOURNEY) return true;
   if (!config.effect.attributed.includes(decision.journey)) return false;
   if (journeyModule(decision.journey).attribution === "this-order") return true;
   return TEMPLATE_SPECS[decision.template]?.messageClass === "marketing";
@@ -149,6 +208,9 @@ export function attribute(
         step: last.step,
         revenue: order.amount ?? 0,
         paidAt: order.paidAt,
+        customerId: order.customerId,
+        sentAt: last.at,
+        items: (order.items ?? []).reduce((sum, item) => sum + (Number(item.quantity) || 1), 0),
       });
     }
   }
@@ -187,6 +249,107 @@ function figures(
     roi: smsCost > 0 ? revenue / smsCost : undefined,
     replies: replies.length,
   };
+}
+
+/** Each customer's paid orders, in payment order, for the group a message found them in. */
+function paidTimesByCustomer(orders: readonly OrderRecord[]): Map<string, number[]> {
+  const times = new Map<string, number[]>();
+  for (const order of orders) {
+    if (!order.customerId || order.paidAt === undefined) continue;
+    const list = times.get(order.customerId) ?? [];
+    list.push(Date.parse(order.paidAt));
+    times.set(order.customerId, list);
+  }
+  for (const list of times.values()) list.sort((a, b) => a - b);
+  return times;
+}
+
+/** The group a customer was in when a message went out: their paid orders before it. */
+function groupAt(paidTimes: readonly number[] | undefined, at: string): CustomerGroup {
+  const atMs = Date.parse(at);
+  const before = (paidTimes ?? []).filter((time) => time < atMs).length;
+  return before === 0 ? "prospect" : before === 1 ? "new" : "returning";
+}
+
+/**
+ * The seeds' comparison of customer groups for one journey's sent messages and the orders credited to
+ * them: by paid orders before each message, and by member level (`levelOf`, when given).
+ */
+function groupFigures(
+  sends: readonly DecisionRecord[],
+  credited: readonly Attribution[],
+  paidTimes: Map<string, number[]>,
+  levelOf?: (customerId: string) => string | undefined,
+): GroupFigures[] {
+  const groupsOf = (customerId: string | undefined, at: string) => {
+    const groups: string[] = [groupAt(paidTimes.get(customerId ?? ""), at)];
+    const level = customerId ? levelOf?.(customerId) : undefined;
+    if (level) groups.push(`level:${level}`);
+    return groups;
+  };
+  const order = ["prospect", "new", "returning"];
+  const byGroup = new Map<
+    string,
+    {
+      messages: number;
+      customers: Set<string>;
+      orders: number;
+      revenue: number;
+      items: number;
+      buyers: Set<string>;
+    }
+  >();
+  const entry = (group: string) => {
+    let found = byGroup.get(group);
+    if (!found) {
+      found = { messages: 0, customers: new Set(), orders: 0, revenue: 0, items: 0, buyers: new Set() };
+      byGroup.set(group, found);
+    }
+    return found;
+  };
+  for (const send of sends) {
+    if (send.outcome !== "sent") continue;
+    for (const group of groupsOf(send.customerId, send.at)) {
+      const figures = entry(group);
+      figures.messages += 1;
+      figures.customers.add(send.customerId ?? send.to ?? "-");
+    }
+  }
+  for (const credit of credited) {
+    for (const group of groupsOf(credit.customerId, credit.sentAt)) {
+      const figures = entry(group);
+      figures.orders += 1;
+      figures.revenue += credit.revenue;
+      figures.items += credit.items;
+      figures.buyers.add(credit.customerId);
+    }
+  }
+  return [...byGroup.entries()]
+    .sort(([a], [b]) => {
+      const rank = (group: string) => (order.includes(group) ? order.indexOf(group) : order.length);
+      return rank(a) - rank(b) || a.localeCompare(b);
+    })
+    .map(([group, figures]) => ({
+      group,
+      messages: figures.messages,
+      customers: figures.customers.size,
+      orders: figures.orders,
+      revenue: figures.revenue,
+      revenuePerOrder: figures.orders > 0 ? figures.revenue / figures.orders : undefined,
+      itemsPerBuyer: figures.buyers.size > 0 ? figures.items / figures.buyers.size : undefined,
+      orderRate: figures.messages > 0 ? figures.orders / figures.messages : undefined,
+    }));
+}
+
+/** Credited orders by whole days since the message that earned them. */
+function conversionsByDay(credited: readonly Attribution[]): number[] {
+  const days: number[] = [];
+  for (const credit of credited) {
+    const day = Math.max(0, Math.floor((Date.parse(credit.paidAt) - Date.parse(credit.sentAt)) / DAY_MS));
+    while (days.length <= day) days.push(0);
+    days[day] = (days[day] ?? 0) + 1;
+  }
+  return days;
 }
 
 const entrantOf = (decision: DecisionRecord) => `${decision.customerId ?? "-"}|${decision.orderId ?? "-"}`;
@@ -257,7 +420,10 @@ export function buildReport(
   orders: readonly OrderRecord[],
   workload?: Workload,
   replies: readonly StoredReply[] = [],
+  /** Each customer's member level now, for the per-level groups. @default no level groups */
+  levelOf?: (customerId: string) => string | undefined,
 ): EffectReport {
+  const paidTimes = paidTimesByCustomer(orders);
   const repliesTo = (journey: string, step?: string) =>
     replies.filter(
       (reply) =>
@@ -265,7 +431,8 @@ export function buildReport(
     );
   const attributions = attribute(config, decisions, orders);
   const journeys: JourneyReport[] = [];
-  for (const journey of JOURNEY_IDS) {
+  // The campaigns report as one more journey, a step per campaign.
+  for (const journey of [...JOURNEY_IDS, CAMPAIGN_JOURNEY]) {
     const mine = decisions.filter((d) => d.journey === journey);
     if (mine.length === 0) continue;
     const credited = attributions.filter((a) => a.journey === journey);
@@ -286,6 +453,8 @@ export function buildReport(
       ...figures(config, mine, credited, repliesTo(journey)),
       steps,
       lift: holdoutLift(config, mine, orders),
+      groups: groupFigures(mine, credited, paidTimes, levelOf),
+      conversionsByDay: conversionsByDay(credited),
     });
   }
   const totals = figures(config, decisions, attributions, replies);
@@ -331,6 +500,23 @@ export function buildReport(
     days: [...days.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([date, entry]) => ({ date, ...entry })),
+    campaigns: config.campaigns.flatMap((campaign) => {
+      const mine = decisions.filter((d) => d.journey === CAMPAIGN_JOURNEY && d.step === campaign.id);
+      if (mine.length === 0) return [];
+      const credited = attributions.filter((a) => a.journey === CAMPAIGN_JOURNEY && a.step === campaign.id);
+      return [
+        {
+          campaign: campaign.id,
+          segment: campaign.segment,
+          at: campaign.at,
+          members: new Set(mine.map((d) => d.customerId)).size,
+          ...figures(config, mine, credited, repliesTo(CAMPAIGN_JOURNEY, campaign.id)),
+          lift: holdoutLift(config, mine, orders),
+          groups: groupFigures(mine, credited, paidTimes, levelOf),
+          conversionsByDay: conversionsByDay(credited),
+        },
+      ];
+    }),
     aws,
   };
 }

@@ -119,7 +119,8 @@ export async function checkStep(
           phone: context.recipient,
           optedOutAt: context.optedOutAt,
           ledgerKey: `${state.journey}#${subjectId}#${step}`,
-          heldForRate: state.next?.kind === "hold" && state.next.rateSlot !== undefined,
+          heldForRate:
+            (state.next?.kind === "hold" && state.next.rateSlot !== undefined) || journey.atOwnTime === true,
         });
   if (next.kind === "skip") {
     await recordDecision(

@@ -14,6 +14,9 @@ export interface TemplateSpec {
   readonly text: string;
 }
 
+/** The variables every marketing template may use besides its own: the customer's member level. */
+export const MARKETING_VARIABLES = ["level"] as const;
+
 /** The id of a message template, as decision records carry it (`<journey>.<key>`). */
 export type TemplateId = string;
 
@@ -32,7 +35,11 @@ export const TEMPLATE_SPECS: Readonly<Record<TemplateId, TemplateSpec>> = Object
                 journey: journey.id,
                 path: ["journeys", journey.configKey, ...declaration.setting],
                 messageClass: declaration.messageClass,
-                variables: declaration.variables,
+                // Every marketing message may name the customer's member level (`members.levels`).
+                variables:
+                  declaration.messageClass === "marketing"
+                    ? [...declaration.variables, ...MARKETING_VARIABLES]
+                    : declaration.variables,
                 text: declaration.text,
               },
             ],

@@ -3,6 +3,9 @@
  * mistyped one, and a user's mistake in one line (a stack trace only with `SHOPCARE_DEBUG=1`).
  */
 
+/** Thrown for wrong command-line use; printed with the command's help hint, exit code 2. */
+export class UsageError extends Error {}
+
 /** Each command's usage line(s) and what it does. */
 export const COMMAND_HELP = {
   start: {
@@ -71,6 +74,21 @@ export const COMMAND_HELP = {
           nobody subscribed to the operators' topic, alarms without data, dead letters waiting, state
           machine versions near the quota) and says how to fix each; exit 1 when a check fails.
           AWS credentials and region from the environment.`,
+  },
+  segment: {
+    usage: `shopcare segment  NAME (--events FILE.jsonl | --url http://127.0.0.1:3000 | --table NAME)
+                    [--config FILE.json] [--sample 10] [--json] [--show-phone]`,
+    about: `who is in a segment of the config now: how many customers, by stage and member level, and the
+          most recent buyers among them (numbers and names masked unless --show-phone). --events: the
+          profiles an event file builds, judged at its last event; --url: a running \`shopcare start\`;
+          --table: the deployed table (AWS credentials from the environment).`,
+  },
+  campaign: {
+    usage: `shopcare campaign (status|pause|resume|cancel) ID (--url http://127.0.0.1:3000 | --table NAME)
+                    [--config FILE.json] [--json]`,
+    about: `a campaign of the config: status prints its progress (customers looked at, members, sent,
+          skipped by reason, held); pause holds it before its next page (it looks again every five
+          minutes), resume carries on from where it stopped, cancel ends it (held messages stay unsent).`,
   },
   schema: {
     usage: "shopcare schema   [--out shopcare.schema.json]",

@@ -10,7 +10,15 @@ import { buildReport, type EffectReport } from "../core/report.js";
 import { formatInZone } from "../core/time.js";
 import { ReplayRequestSchema, runReplay } from "../handlers/replay.js";
 import { SqsEventQueue } from "../providers/sqs.js";
-import { COMMAND_HELP, commandHelp, isCommand, oneLine, USAGE, unknownOptionMessage } from "./cli-help.js";
+import {
+  COMMAND_HELP,
+  commandHelp,
+  isCommand,
+  oneLine,
+  USAGE,
+  UsageError,
+  unknownOptionMessage,
+} from "./cli-help.js";
 import { doctorClients, formatDoctor, runDoctor } from "./doctor.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import { MemoryTable } from "./memory-table.js";
@@ -19,9 +27,6 @@ import { createLocalShop, LOCAL_REPLAY_PATH, LOCAL_REPORT_PATH, LOCAL_WEBHOOK_SE
 import { startHttpServer } from "./server.js";
 import { simulateFile } from "./simulate.js";
 import { syntheticEvents } from "./synthetic.js";
-
-/** Thrown for wrong command-line use; printed with the usage text. */
-class UsageError extends Error {}
 
 async function loadConfig(path: string | undefined): Promise<ShopConfig> {
   if (path) return parseShopConfig(JSON.parse(await readFile(path, "utf8")));
@@ -485,6 +490,12 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case "console":
         await consoleCommand(args);
+        return 0;
+      case "segment":
+        await (await import("./crm-command.js")).segmentCommand(args, loadConfig);
+        return 0;
+      case "campaign":
+        await (await import("./crm-command.js")).campaignCommand(args, loadConfig);
         return 0;
       case "--version":
       case "-v":

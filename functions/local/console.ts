@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { campaignStatus, controlCampaign, UnknownCampaignError } from "../core/campaigns.js";
 import type { ShopConfig } from "../core/config.js";
 import { settingsOf } from "../core/journeys/context.js";
 import { JOURNEY_MODULES } from "../core/journeys/index.js";
@@ -6,6 +7,7 @@ import type { AnyJourneyModule, Trigger } from "../core/journeys/module.js";
 import type { EventQueue, Repositories } from "../core/ports.js";
 import { archivedHistory } from "../core/replay.js";
 import { buildReport } from "../core/report.js";
+import { previewSegment, UnknownSegmentError } from "../core/segments.js";
 import { templateAt } from "../core/templates.js";
 import { DAY_MS } from "../core/time.js";
 import { createLocalReplayHandler } from "../handlers/replay.js";
@@ -22,6 +24,12 @@ import type { LocalRoute } from "./server.js";
 
 /** The history route (`shopcare whatif --url`): the archive's events of a time range. */
 export const LOCAL_HISTORY_PATH = "/admin/history";
+
+/** The segment preview route (`shopcare segment --url`). */
+export const LOCAL_SEGMENT_PATH = "/admin/segment";
+
+/** The campaign status and control route (`shopcare campaign … --url`). */
+export const LOCAL_CAMPAIGN_PATH = "/admin/campaign";
 
 /** The local runtime's replay route (`shopcare replay --url`, the console's replay buttons). */
 export const LOCAL_REPLAY_PATH = "/admin/replay";
@@ -206,6 +214,42 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
       method: "POST",
       path: LOCAL_REPLAY_PATH,
       handler: createLocalReplayHandler({ config, store, queue: deps.queue, now: deps.now }),
+    },
+    {
+      method: "POST",
+      path: LOCAL_SEGMENT_PATH,
+      handler: async (event) => {
+        const { name, sample, showPhone } = bodyOf(event) as {
+          name?: string;
+          sample?: number;
+          showPhone?: boolean;
+        };
+        try {
+          return json(await previewSegment(store, config, String(name), deps.now(), { sample, showPhone }));
+        } catch (error) {
+          if (error instanceof UnknownSegmentError) return { statusCode: 404, body: error.message };
+          throw error;
+        }
+      },
+    },
+    {
+      method: "POST",
+      path: LOCAL_CAMPAIGN_PATH,
+      handler: async (event) => {
+        const { id, action } = bodyOf(event) as { id?: string; action?: string };
+        try {
+          if (action === "status") return json(await campaignStatus(store, config, String(id)));
+          if (action === "pause" || action === "resume" || action === "cancel")
+            return json(await controlCampaign(store, config, String(id), action, deps.now()));
+          return {
+            statusCode: 400,
+            body: `action: expected status, pause, resume or cancel, got ${String(action)}`,
+          };
+        } catch (error) {
+          if (error instanceof UnknownCampaignError) return { statusCode: 404, body: error.message };
+          throw error;
+        }
+      },
     },
   ];
 }

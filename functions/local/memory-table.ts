@@ -75,7 +75,20 @@ export class MemoryTable implements DocumentSender {
     }
     if (request.kind === "Query") {
       this.requests.reads += 1;
-      return { Items: this.query(request.input as QueryCommand["input"]) };
+      const items = this.query(request.input as QueryCommand["input"]);
+      const { Limit } = request.input as QueryCommand["input"];
+      // As DynamoDB: a page that reached `Limit` says where it stopped (more may follow, or none).
+      if (Limit === undefined || items.length < Limit) return { Items: items };
+      const last = items[Limit - 1] as Item;
+      const LastEvaluatedKey = Object.fromEntries(
+        [
+          TABLE_KEYS.partitionKey,
+          TABLE_KEYS.sortKey,
+          TABLE_KEYS.gsi1PartitionKey,
+          TABLE_KEYS.gsi1SortKey,
+        ].map((key) => [key, last[key]]),
+      );
+      return { Items: items.slice(0, Limit), LastEvaluatedKey };
     }
     if (request.kind === "Scan") {
       this.requests.reads += 1;
@@ -238,11 +251,12 @@ export class MemoryTable implements DocumentSender {
     const { ExpressionAttributeNames: names, ExpressionAttributeValues: values } = input;
     const index = INDEXES.find((candidate) => candidate.name === input.IndexName);
     if (input.IndexName !== undefined && !index) throw new Error(`MemoryTable: no index ${input.IndexName}`);
-    const match = /^\s*(\S+)\s*=\s*(:\w+)\s*(?:AND\s+(\S+)\s+BETWEEN\s+(:\w+)\s+AND\s+(:\w+)\s*)?$/i.exec(
-      input.KeyConditionExpression ?? "",
-    );
+    const match =
+      /^\s*(\S+)\s*=\s*(:\w+)\s*(?:AND\s+(\S+)\s+(?:BETWEEN\s+(:\w+)\s+AND\s+(:\w+)|<\s*(:\w+))\s*)?$/i.exec(
+        input.KeyConditionExpression ?? "",
+      );
     if (!match) throw new Error(`MemoryTable: unsupported key condition ${input.KeyConditionExpression}`);
-    const [, partitionName, partitionValue, sortName, from, to] = match as unknown as string[];
+    const [, partitionName, partitionValue, sortName, from, to, below] = match as unknown as string[];
     const partitionKey = nameOf(partitionName as string, names);
     const sortKey = index ? index.sortKey : TABLE_KEYS.sortKey;
     const pk = values?.[partitionValue as string];
@@ -258,12 +272,18 @@ export class MemoryTable implements DocumentSender {
       );
     const source = index ? this.indexes.get(index.name)?.get(String(pk)) : this.partitions.get(String(pk));
     let items = [...(source?.values() ?? [])];
-    if (sortName) {
+    if (below) {
+      const high = String(values?.[below]);
+      items = items.filter((item) => compareKeys(String(item[sortKey]), high) < 0);
+    } else if (sortName) {
       const low = String(values?.[from as string]);
       const high = String(values?.[to as string]);
       items = items.filter((item) => String(item[sortKey]) >= low && String(item[sortKey]) <= high);
     }
-    return items.sort((a, b) => compareKeys(String(a[sortKey]), String(b[sortKey])));
+    items.sort((a, b) => compareKeys(String(a[sortKey]), String(b[sortKey])));
+    // The customer directory's pages: newest first, at most `Limit` (a page the caller resumes by key).
+    if (input.ScanIndexForward === false) items.reverse();
+    return items;
   }
 }
 
@@ -280,9 +300,9 @@ const COMMAND_KINDS = new Map<unknown, DocumentRequest["kind"]>([
 const CONDITION_PARAMETERS = ["ConditionExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"];
 
 /**
- * The request parameters this table implements, by request kind. Any other (a `Limit`, a
- * `ProjectionExpression`, a descending `ScanIndexForward`, a real `ExclusiveStartKey`: this table never
- * pages) would change DynamoDB's answer, so it is refused rather than ignored.
+ * The request parameters this table implements, by request kind. Any other (a `ProjectionExpression`, a
+ * real `ExclusiveStartKey`: this table pages only by `Limit` and a key condition) would change DynamoDB's
+ * answer, so it is refused rather than ignored.
  */
 const IMPLEMENTED_PARAMETERS: Readonly<Record<string, ReadonlySet<string>>> = {
   Get: new Set(["TableName", "Key", "ConsistentRead"]),
@@ -294,6 +314,8 @@ const IMPLEMENTED_PARAMETERS: Readonly<Record<string, ReadonlySet<string>>> = {
     "IndexName",
     "KeyConditionExpression",
     "ConsistentRead",
+    "ScanIndexForward",
+    "Limit",
     ...CONDITION_PARAMETERS,
   ]),
   Scan: new Set(["TableName", "FilterExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"]),

@@ -1,4 +1,4 @@
-import type { EffectReport, Figures } from "../core/report.js";
+import type { EffectReport, Figures, GroupFigures } from "../core/report.js";
 
 /** Renders the effect report for people: a terminal table and a self-contained HTML page. */
 
@@ -10,6 +10,31 @@ const skippedText = (skipped: Figures["skipped"]) =>
     .join(", ") || "—";
 const liftText = (points: number | undefined) =>
   points === undefined ? "—" : `${points > 0 ? "+" : ""}${points.toFixed(1)} pts`;
+
+/** The seeds' new-vs-returning comparison: 交易量, 成交额, 客单价, 客产品数量, 认购率. */
+const GROUP_HEADER = [
+  "group",
+  "messages",
+  "customers",
+  "orders",
+  "revenue",
+  "per order",
+  "items per buyer",
+  "orders/message",
+];
+
+function groupCells(group: GroupFigures): string[] {
+  return [
+    group.group,
+    String(group.messages),
+    String(group.customers),
+    String(group.orders),
+    money(group.revenue),
+    money(group.revenuePerOrder),
+    group.itemsPerBuyer === undefined ? "—" : group.itemsPerBuyer.toFixed(1),
+    group.orderRate === undefined ? "—" : `${(100 * group.orderRate).toFixed(1)}%`,
+  ];
+}
 
 /** The report as a plain-text table, one row per journey and step. */
 export function reportTable(report: EffectReport): string {
@@ -97,6 +122,34 @@ export function reportTable(report: EffectReport): string {
     line(widths.map((width) => "-".repeat(width))),
     ...rows.map(line),
   ];
+  for (const campaign of report.campaigns) {
+    lines.push(
+      "",
+      `campaign ${campaign.campaign} (segment ${campaign.segment}, ${campaign.at}): ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift.liftPoints)}; skipped ${skippedText(campaign.skipped)}`,
+      `  orders by day since the message: ${campaign.conversionsByDay.join(" ") || "—"}`,
+    );
+  }
+  const groupRows = report.journeys.flatMap((journey) =>
+    journey.attributed ? journey.groups.map((group) => [journey.journey, ...groupCells(group)]) : [],
+  );
+  if (groupRows.length > 0) {
+    const groupHeader = ["journey", ...GROUP_HEADER];
+    const groupWidths = groupHeader.map((title, column) =>
+      Math.max(title.length, ...groupRows.map((row) => (row[column] ?? "").length)),
+    );
+    const groupLine = (cells: string[]) =>
+      cells
+        .map((cell, column) => cell.padEnd(groupWidths[column] ?? 0))
+        .join("  ")
+        .trimEnd();
+    lines.push(
+      "",
+      "by customer group (paid orders before the message; member level now):",
+      groupLine(groupHeader),
+      groupLine(groupWidths.map((width) => "-".repeat(width))),
+      ...groupRows.map(groupLine),
+    );
+  }
   if (report.aws) {
     const w = report.aws.workload;
     lines.push(
@@ -204,6 +257,37 @@ ${aws}
 <h2>Per journey and step</h2>
 <table id="journeys"><thead><tr><th>journey</th><th>entered</th><th>sent</th><th>handoffs</th><th>segments</th><th>SMS cost</th><th>converted</th><th>revenue</th><th>ROI</th><th>holdout lift</th><th>messaged / held out</th><th>skipped</th></tr></thead><tbody>${rows}</tbody></table>
 <h2>Funnels</h2>${funnels}
+<h2>By customer group</h2>
+<table id="groups"><thead><tr><th>journey</th>${GROUP_HEADER.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>${report.journeys
+    .filter((journey) => journey.attributed)
+    .flatMap((journey) =>
+      journey.groups.map(
+        (group) =>
+          `<tr data-journey="${journey.journey}" data-group="${escapeHtml(group.group)}"><th>${journey.journey}</th>${groupCells(
+            group,
+          )
+            .map((cell) => `<td>${escapeHtml(cell)}</td>`)
+            .join("")}</tr>`,
+      ),
+    )
+    .join("")}</tbody></table>
+${report.campaigns
+  .map(
+    (campaign) =>
+      `<section class="campaign" data-campaign="${escapeHtml(campaign.campaign)}"><h2>Campaign ${escapeHtml(campaign.campaign)}</h2><p>segment ${escapeHtml(campaign.segment)}, ${escapeHtml(campaign.at)}: ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift.liftPoints)}.</p><table><thead><tr>${GROUP_HEADER.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>${campaign.groups
+        .map(
+          (group) =>
+            `<tr>${groupCells(group)
+              .map((cell) => `<td>${escapeHtml(cell)}</td>`)
+              .join("")}</tr>`,
+        )
+        .join("")}</tbody></table><div class="curve">${columnsSvg(
+        `${campaign.campaign} orders by day since the message`,
+        campaign.conversionsByDay.map((value, day) => ({ label: `+${day}d`, value })),
+        "#2a9d8f",
+      )}</div></section>`,
+  )
+  .join("")}
 <h2>Sends per hour of day</h2><div id="hours">${columnsSvg(
     "sends per hour",
     report.sendsByHour.map((value, hour) => ({ label: String(hour).padStart(2, "0"), value })),

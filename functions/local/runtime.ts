@@ -1,14 +1,18 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Store } from "../adapters/dynamodb/store.js";
+import { CAMPAIGN_JOURNEY, campaignUntil } from "../core/campaign-settings.js";
+import { campaignExecution } from "../core/campaigns.js";
 import type { Clock } from "../core/clock.js";
 import type { ShopConfig } from "../core/config.js";
 import type { JourneyStarter } from "../core/dispatch.js";
 import type { SmsProvider } from "../core/messaging.js";
+import type { ExecutionState } from "../core/model.js";
 import { ReservedSendRate, type SendRateLimiter } from "../core/rate-limit.js";
 import { buildReport } from "../core/report.js";
 import type { CouponIssuer } from "../core/steps.js";
 import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
+import { createCampaignHandler } from "../handlers/campaign.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { createInboundHttpHandler, INBOUND_PATHS } from "../handlers/inbound.js";
 import { createWebhookRouter, environmentSecrets, type WebhookSecrets } from "../handlers/ingest.js";
@@ -73,7 +77,12 @@ export interface LocalShop {
   readonly template: CloudFormationTemplate;
   /** The HTTP routes of the webhook API, for {@link startHttpServer}. */
   readonly routes: readonly LocalRoute[];
-  /** Aborts running executions. */
+  /**
+   * Starts each campaign of the config that has not ended at its `at`, on the shop's clock (what the
+   * stack's EventBridge schedules do on AWS). @returns the campaigns scheduled
+   */
+  scheduleCampaigns(): string[];
+  /** Aborts running executions and the campaigns' schedules. */
   stop(): void;
 }
 
@@ -92,6 +101,19 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
   const store = new Store(options.dynamo, tableName);
   const stepDeps = { config, clock, store };
   const sms = options.sms ?? new OutboxSmsProvider(store, clock, options.print);
+  const deliverDeps = {
+    ...stepDeps,
+    sms,
+    operators: new OutboxOperatorChannel(store, clock, options.print),
+    rateLimiter:
+      options.rateLimiter ?? new ReservedSendRate(store, clock, sms.name, config.sms.ratePerSecond),
+    coupons: options.coupons ?? new HttpCouponIssuer(),
+    // Successors start on the engine this handler runs in (called only once it exists).
+    journeys: {
+      start: (journey: string, name: string, input: Parameters<JourneyStarter["start"]>[2]): Promise<void> =>
+        (options.journeys ?? engine).start(journey, name, input),
+    },
+  };
   const engine: LocalJourneyEngine = new LocalJourneyEngine({
     template,
     clock,
@@ -99,21 +121,17 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     retryIntervalMs: options.retryIntervalMs,
     onExecutionFailed: options.onExecutionFailed,
     handlers: {
-      step: createStepHandler({
-        ...stepDeps,
-        sms,
-        operators: new OutboxOperatorChannel(store, clock, options.print),
-        rateLimiter:
-          options.rateLimiter ?? new ReservedSendRate(store, clock, sms.name, config.sms.ratePerSecond),
-        coupons: options.coupons ?? new HttpCouponIssuer(),
-        // Successors start on the engine this handler runs in (called only once it exists).
-        journeys: {
-          start: (journey, name, input): Promise<void> =>
-            (options.journeys ?? engine).start(journey, name, input),
-        },
+      step: createStepHandler(deliverDeps),
+      campaign: createCampaignHandler({
+        ...deliverDeps,
+        // A virtual clock moves once every execution sleeps, counting each as one sleeper: one message at
+        // a time (a virtual send takes no time, so one at a time still fills the send rate).
+        concurrency: options.activity ? 1 : undefined,
       }),
     },
   });
+  // What stops the campaigns' schedules when the shop stops.
+  const schedules = new AbortController();
   const queue = new LocalEventQueue({
     createDispatch: (onRecordError, requeue) =>
       createDispatchHandler({
@@ -175,6 +193,27 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
       })),
       ...Object.values(INBOUND_PATHS).map((path) => ({ method: "POST" as const, path, handler: inbound })),
     ],
-    stop: () => engine.stopAll(),
+    scheduleCampaigns: () => {
+      const scheduled: string[] = [];
+      for (const campaign of config.campaigns) {
+        if (campaignUntil(campaign) <= clock.now()) continue;
+        const { name, input } = campaignExecution(campaign);
+        // A waiting schedule counts for the virtual clock only once it wakes (as a sleeper it is idle).
+        options.activity?.begin();
+        void clock
+          .sleepUntil(new Date(campaign.at), schedules.signal)
+          .then(async () => {
+            if (!schedules.signal.aborted)
+              await engine.start(CAMPAIGN_JOURNEY, name, input as unknown as ExecutionState);
+          })
+          .finally(() => options.activity?.end());
+        scheduled.push(campaign.id);
+      }
+      return scheduled;
+    },
+    stop: () => {
+      schedules.abort();
+      engine.stopAll();
+    },
   };
 }

@@ -153,6 +153,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       retryIntervalMs: 0,
       onExecutionFailed: (name, error) => failures.push(`${name}: ${String(error)}`),
     });
+    // The config's campaigns, each waiting for its time on the virtual clock.
+    shop.scheduleCampaigns();
     for (const [index, event] of events.entries()) {
       await clock.advanceTo(new Date(event.at));
       await shop.queue.enqueue([event], "simulate");

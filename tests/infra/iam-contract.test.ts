@@ -3,11 +3,12 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { TABLE_KEYS } from "../../functions/adapters/dynamodb/store.js";
+import { CampaignRunStateSchema } from "../../functions/core/campaigns.js";
 import { parseShopConfig, type ShopConfig } from "../../functions/core/config.js";
 import { JOURNEY_IDS, journeyModule } from "../../functions/core/journeys/index.js";
 import { synthesizeTemplate } from "../../functions/local/synth.js";
 import { executionArn } from "../../functions/providers/step-functions.js";
-import { ACCOUNT, type Json, REGION, ResolvedTemplate } from "../support/cfn.js";
+import { ACCOUNT, type Json, REGION, ResolvedTemplate, STATE_MACHINES } from "../support/cfn.js";
 import { DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
 
 /**
@@ -32,6 +33,8 @@ import { DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
  */
 
 type Context = Record<string, string | string[]>;
+
+const CAMPAIGN_TEXT = "【{shop}】{name}，618预热开始啦，{level}会员专享。回T退订";
 
 interface Call {
   readonly label: string;
@@ -309,7 +312,7 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
   it("lets every state machine invoke the Lambda versions its tasks name", async () => {
     const { resolved } = resolvedFor("sns");
     const calls = machineCalls(resolved);
-    expect(calls).toHaveLength(JOURNEY_IDS.length);
+    expect(calls).toHaveLength(STATE_MACHINES);
     for (const call of calls) expect(call.resource).toMatch(/:function:[^:]+:\d+$/);
     expect(await denied(calls)).toEqual([]);
   });
@@ -318,7 +321,7 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
     const { resolved } = resolvedFor("sns");
     const alarms = resolved.idsOf("AWS::CloudWatch::Alarm");
     // Three per state machine (failed, throttled, timed out) and eight for the rest of the shop.
-    expect(alarms.length).toBe(3 * JOURNEY_IDS.length + 8);
+    expect(alarms.length).toBe(3 * STATE_MACHINES + 8);
     const calls: Call[] = [];
     for (const alarmId of alarms) {
       const [topicArn] = resolved.resolve(resolved.resources[alarmId]?.Properties.AlarmActions) as string[];
@@ -480,5 +483,77 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
       })),
     ];
     expect(await denied(calls)).toEqual([]);
+  });
+});
+
+describe("campaign schedules (EventBridge Scheduler starting the campaigns' machine)", () => {
+  const synthesizedAt = new Date("2027-05-01T00:00:00Z");
+  const config = parseShopConfig({
+    segments: { buyers: { minPaidOrders: 1 } },
+    campaigns: [
+      { id: "warmup-618", segment: "buyers", at: "2027-06-10T10:00:00+08:00", template: CAMPAIGN_TEXT },
+      // Its time came before the deploy, its end did not: it starts soon after the deploy.
+      { id: "late", segment: "buyers", at: "2027-04-30T10:00:00+08:00", template: CAMPAIGN_TEXT },
+      // Over before the deploy: nothing to schedule.
+      { id: "over", segment: "buyers", at: "2027-01-01T10:00:00+08:00", template: CAMPAIGN_TEXT },
+    ],
+  });
+  const resolved = new ResolvedTemplate(synthesizeTemplate(config, synthesizedAt));
+  const schedules = resolved
+    .idsOf("AWS::Scheduler::Schedule")
+    .map((id) => resolved.resolve(resolved.resources[id]?.Properties));
+
+  it("schedules each campaign that has not ended, at its time (a late one ten minutes after the synth)", () => {
+    const byName = Object.fromEntries(
+      schedules.map((schedule) => [JSON.parse(schedule.Target.Input).Name, schedule.ScheduleExpression]),
+    );
+    expect(byName).toEqual({
+      "campaign-warmup-618": "at(2027-06-10T02:00:00)",
+      "campaign-late": "at(2027-05-01T00:10:00)",
+    });
+    for (const schedule of schedules) {
+      expect(schedule.ScheduleExpressionTimezone).toBe("UTC");
+      expect(schedule.FlexibleTimeWindow).toEqual({ Mode: "OFF" });
+    }
+  });
+
+  it("starts a campaign through its role on the live alias only, and only schedules of this account assume it", async () => {
+    const [schedule] = schedules;
+    const target = schedule.Target;
+    // A universal target: the StartExecution request itself, so the execution has a name (a repeated
+    // delivery of the schedule is then the same execution).
+    expect(target.Arn).toBe("arn:aws:scheduler:::aws-sdk:sfn:startExecution");
+    const request = JSON.parse(target.Input);
+    expect(CampaignRunStateSchema.parse(JSON.parse(request.Input)).stage).toBe("warmup-618");
+    const parts = String(request.StateMachineArn).split(":");
+    expect(parts[7]).toBe("live");
+    const roleId = resolved.idByValue("AWS::IAM::Role", target.RoleArn) as string;
+    const start: Call = {
+      label: "scheduler StartExecution",
+      principal: target.RoleArn,
+      identityPolicies: resolved.rolePolicies(roleId),
+      action: "states:StartExecution",
+      resource: parts.slice(0, 7).join(":"),
+      context: { "states:StateMachineQualifier": ["live"] },
+    };
+    expect(await decide(start)).toBe("Allowed");
+    expect(await decide({ ...start, context: {} })).not.toBe("Allowed");
+    // The campaigns' machine, not a journey's.
+    const machineId = resolved.idByValue("AWS::StepFunctions::StateMachine", start.resource) as string;
+    expect(resolved.resources[machineId]?.Properties.Tags).toContainEqual({
+      Key: "shopcare:journey",
+      Value: "campaign",
+    });
+    const trust = resolved.resolve(resolved.resources[roleId]?.Properties.AssumeRolePolicyDocument);
+    const assume: Call = {
+      label: "scheduler AssumeRole",
+      principal: "scheduler.amazonaws.com",
+      action: "sts:AssumeRole",
+      resource: target.RoleArn,
+      resourcePolicy: trust,
+      context: { "aws:SourceAccount": ACCOUNT },
+    };
+    expect(await decide(assume)).toBe("Allowed");
+    expect(await decide({ ...assume, context: { "aws:SourceAccount": "210987654321" } })).not.toBe("Allowed");
   });
 });

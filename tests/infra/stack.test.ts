@@ -4,8 +4,8 @@ import { Queue } from "aws-cdk-lib/aws-sqs";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
-import { JOURNEY_IDS } from "../../functions/core/journeys/index.js";
 import { ShopcareStack } from "../../infra/shopcare-stack.js";
+import { STATE_MACHINES } from "../support/cfn.js";
 import { DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
 
 function synth(withNag: boolean, rawConfig: unknown = {}) {
@@ -23,6 +23,28 @@ describe("ShopcareStack", () => {
       expect(() => app.synth()).not.toThrow();
     },
   );
+
+  it("passes cdk-nag with a campaign scheduled (its Scheduler role and schedule)", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const config = parseShopConfig({
+      segments: { everyone: {} },
+      campaigns: [
+        {
+          id: "newyear",
+          segment: "everyone",
+          at: "2027-02-06T10:00:00+08:00",
+          template: "【{shop}】{name}，新年快乐！回T退订",
+        },
+      ],
+    });
+    const stack = new ShopcareStack(app, "Shopcare", {
+      config,
+      synthesizedAt: new Date("2027-01-01T00:00:00Z"),
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+    Template.fromStack(stack).resourceCountIs("AWS::Scheduler::Schedule", 1);
+  });
 
   it("deploys the Aliyun push routes, token-checked, only for the aliyun provider", () => {
     const routes = (provider: keyof typeof PROVIDER_CONFIGS) =>
@@ -124,7 +146,7 @@ describe("ShopcareStack", () => {
     const groups = Object.values(template.findResources("AWS::Logs::LogGroup"))
       .map((group) => group.Properties.LogGroupName as string | undefined)
       .filter((name) => name?.includes("states"));
-    expect(groups).toHaveLength(JOURNEY_IDS.length);
+    expect(groups).toHaveLength(STATE_MACHINES);
     for (const name of groups) expect(name).toMatch(/^\/aws\/vendedlogs\/states\/Shopcare-[a-z0-9-]+$/);
   });
 
@@ -171,7 +193,7 @@ describe("ShopcareStack", () => {
       .map((fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER)
       .filter(Boolean)
       .sort();
-    expect(handlers).toEqual(["dispatch", "inbound-sns", "ingest", "step"]);
+    expect(handlers).toEqual(["campaign", "dispatch", "inbound-sns", "ingest", "step"]);
     for (const fn of Object.values(functions).filter(
       (f) => f.Properties.Environment?.Variables?.SHOPCARE_HANDLER,
     )) {
@@ -193,14 +215,14 @@ describe("ShopcareStack", () => {
         LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: "ALL" }),
       });
     }
-    template.resourceCountIs("AWS::StepFunctions::StateMachine", JOURNEY_IDS.length);
+    template.resourceCountIs("AWS::StepFunctions::StateMachine", STATE_MACHINES);
     // The operators' topic and the inbound topic (two-way SMS replies, delivery events).
     template.resourceCountIs("AWS::SNS::Topic", 2);
   });
 
   it("publishes a version per deploy and starts executions on the live alias, with tasks on exact Lambda versions", () => {
     const template = Template.fromStack(synth(false).stack);
-    template.resourceCountIs("AWS::StepFunctions::StateMachineVersion", JOURNEY_IDS.length);
+    template.resourceCountIs("AWS::StepFunctions::StateMachineVersion", STATE_MACHINES);
     const versions = template.findResources("AWS::StepFunctions::StateMachineVersion");
     for (const version of Object.values(versions)) {
       expect(version.DeletionPolicy).toBe("Retain");
@@ -231,12 +253,12 @@ describe("ShopcareStack", () => {
     const alarms = Object.values(template.findResources("AWS::CloudWatch::Alarm"));
     const metrics = alarms.map((alarm) => alarm.Properties.MetricName);
     for (const metric of ["ExecutionThrottled", "ExecutionsFailed", "ExecutionsTimedOut"]) {
-      expect(metrics.filter((name) => name === metric)).toHaveLength(JOURNEY_IDS.length);
+      expect(metrics.filter((name) => name === metric)).toHaveLength(STATE_MACHINES);
     }
     // Plus dead letters (table, events SQS, inbound SQS), provider errors, a misconfigured provider, daily
     // SMS spend, webhooks not queued and webhook silence.
     // Three per state machine (failed, throttled, timed out) and eight for the rest of the shop.
-    expect(alarms).toHaveLength(3 * JOURNEY_IDS.length + 8);
+    expect(alarms).toHaveLength(3 * STATE_MACHINES + 8);
     expect(metrics).toEqual(
       expect.arrayContaining(["DeadLetters", "ProviderErrors", "ApproximateNumberOfMessagesVisible"]),
     );

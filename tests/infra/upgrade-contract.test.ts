@@ -5,9 +5,15 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { App } from "aws-cdk-lib";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseShopConfig, type ShopConfig } from "../../functions/core/config.js";
-import { JOURNEY_IDS } from "../../functions/core/journeys/index.js";
 import { ShopcareStack } from "../../infra/shopcare-stack.js";
-import { ACCOUNT, type CfnTemplate, type Json, ResolvedTemplate, VersionNumbers } from "../support/cfn.js";
+import {
+  ACCOUNT,
+  type CfnTemplate,
+  type Json,
+  ResolvedTemplate,
+  STATE_MACHINES,
+  VersionNumbers,
+} from "../support/cfn.js";
 
 /**
  * The upgrade contract: an update deploy must leave every execution that is already waiting able to run
@@ -91,15 +97,15 @@ describe("upgrade contract (two synths, one timing changed)", () => {
   const machines = old.idsOf("AWS::StepFunctions::StateMachine");
 
   it("publishes new versions for the change (so the contract is tested against a real replacement)", () => {
-    expect(machines).toHaveLength(JOURNEY_IDS.length);
+    expect(machines).toHaveLength(STATE_MACHINES);
     expect(next.idsOf("AWS::StepFunctions::StateMachine").sort()).toEqual([...machines].sort());
     const oldLambdaVersions = machines.flatMap((id) => referencedLambdaVersions(old, id));
     expect(oldLambdaVersions.length).toBeGreaterThan(0);
     expect(oldLambdaVersions.filter((id) => !next.resources[id]).length).toBeGreaterThan(0);
     const oldMachineVersions = machines.flatMap((id) => machineVersions(old, id));
-    expect(oldMachineVersions).toHaveLength(JOURNEY_IDS.length);
+    expect(oldMachineVersions).toHaveLength(STATE_MACHINES);
     expect(oldMachineVersions.filter((id) => !next.resources[id] || replaced(id, old, next))).toHaveLength(
-      JOURNEY_IDS.length,
+      STATE_MACHINES,
     );
   });
 

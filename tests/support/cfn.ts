@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { JOURNEY_IDS } from "../../functions/core/journeys/index.js";
 
 /**
  * A synthesized CloudFormation template read as a deployed stack would be: every intrinsic (`Ref`,
@@ -300,3 +301,6 @@ export class ResolvedTemplate {
     return this.idsOf(type).find((id) => this.ref(id) === value || this.attr(id, "Arn") === value);
   }
 }
+
+/** The stack's state machines: one per journey, and the one every campaign runs on. */
+export const STATE_MACHINES = JOURNEY_IDS.length + 1;

@@ -1,12 +1,55 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type OrderDetails, refundKey } from "../../core/events.js";
-import type { CustomerRecord, OrderRecord } from "../../core/model.js";
-import type { CustomerFacts, ExecutionEntry, OrderFact, OrderFacts } from "../../core/ports.js";
+import type { CustomerRecord, OrderRecord, Purchase } from "../../core/model.js";
+import type {
+  CustomerDirectory,
+  CustomerFacts,
+  DirectoryEntry,
+  ExecutionEntry,
+  OrderFact,
+  OrderFacts,
+} from "../../core/ports.js";
 
-import { type FieldUpdate, stripKeys, type Table } from "./table.js";
+import { type FieldUpdate, indexShard, stripKeys, TABLE_KEYS, type Table } from "./table.js";
+
+/**
+ * A customer's purchases live on their profile item as one attribute per paid order, `purchase:<orderId>`
+ * (and `refunded:<orderId>`): top-level attributes, so writing one needs no map to exist first, and a
+ * segment reads a whole profile in one item.
+ */
+const PURCHASE = "purchase:";
+const REFUNDED = "refunded:";
+
+/**
+ * The directory's index key of a customer (gsi1): their partition, and their latest payment before their
+ * id, so a partition lists the most recent buyers first. One who never paid sorts as `0`, after every time.
+ */
+const directoryPartition = (customerId: string) => `CUSTOMERS#${indexShard(`CUSTOMER#${customerId}`)}`;
+const directoryKey = (customerId: string, lastPaidAt?: string) =>
+  `${lastPaidAt ? new Date(lastPaidAt).toISOString() : "0"}#${customerId}`;
+
+/** A profile item as the customer record it stands for: purchases gathered, storage keys dropped. */
+function customerOf(item: Record<string, unknown> | undefined): CustomerRecord | undefined {
+  if (!item) return undefined;
+  const purchases: Purchase[] = [];
+  const rest: Record<string, unknown> = {};
+  for (const [attribute, value] of Object.entries(stripKeys<Record<string, unknown>>(item) ?? {})) {
+    if (attribute.startsWith(PURCHASE)) {
+      const orderId = attribute.slice(PURCHASE.length);
+      const refunded = Number(item[`${REFUNDED}${orderId}`] ?? 0);
+      purchases.push({ orderId, ...(value as Omit<Purchase, "orderId" | "refunded">), refunded });
+    } else if (!attribute.startsWith(REFUNDED)) rest[attribute] = value;
+  }
+  purchases.sort((a, b) => Date.parse(a.paidAt) - Date.parse(b.paidAt));
+  return { ...(rest as unknown as CustomerRecord), ...(purchases.length > 0 ? { purchases } : {}) };
+}
+
+/** Spend net of refunds. */
+const netSpend = (purchases: readonly Purchase[]) =>
+  purchases.reduce((sum, purchase) => sum + purchase.amount - purchase.refunded, 0);
 
 /** Order and customer facts (and opt-outs, tracking numbers) over the table. */
-export class FactsTable implements OrderFacts, CustomerFacts {
+export class FactsTable implements OrderFacts, CustomerFacts, CustomerDirectory {
   constructor(private readonly table: Table) {}
 
   /**
@@ -38,6 +81,9 @@ export class FactsTable implements OrderFacts, CustomerFacts {
         phone: customer.phone,
         name: customer.name,
         phoneExpiresAt: customer.phoneExpiresAt,
+        province: details.address?.province,
+        city: details.address?.city,
+        firstOrderedAt: at,
       },
       at,
     );
@@ -50,11 +96,15 @@ export class FactsTable implements OrderFacts, CustomerFacts {
   ): Promise<void> {
     const fields: Record<string, FieldUpdate> = {
       customerId: { value: contact.customerId },
+      // In the customer directory from their first event on (a prospect until they pay).
+      gsi1pk: { value: directoryPartition(contact.customerId), keepExisting: true },
+      gsi1sk: { value: directoryKey(contact.customerId), keepExisting: true },
       contactAt: { value: at },
       // Compared as epoch milliseconds: ISO strings with different offsets do not sort by time.
       contactAtMs: { value: Date.parse(at) },
     };
-    for (const field of ["phone", "name", "phoneExpiresAt"] as const) {
+    if (contact.firstOrderedAt) fields.firstOrderedAt = { value: contact.firstOrderedAt, keepExisting: true };
+    for (const field of ["phone", "name", "phoneExpiresAt", "province", "city"] as const) {
       if (contact[field] !== undefined) fields[field] = { value: contact[field] };
     }
     try {
@@ -217,9 +267,88 @@ export class FactsTable implements OrderFacts, CustomerFacts {
     return stripKeys<OrderRecord>(await this.table.getItem({ pk: `ORDER#${orderId}`, sk: "ORDER" }));
   }
   async getCustomer(customerId: string): Promise<CustomerRecord | undefined> {
-    return stripKeys<CustomerRecord>(
-      await this.table.getItem({ pk: `CUSTOMER#${customerId}`, sk: "PROFILE" }),
+    return customerOf(await this.table.getItem({ pk: `CUSTOMER#${customerId}`, sk: "PROFILE" }));
+  }
+  /**
+   * Keeps a paid order on the profile. The order's summary is written whole (its facts do not change);
+   * what only grows (its refunds, the customer's latest payment in the directory key, their peak spend)
+   * is each written under a condition that it grows, so concurrent and repeated writes keep the largest.
+   */
+  async recordPurchase(customerId: string, purchase: Purchase): Promise<void> {
+    const key = { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" };
+    const { orderId, refunded, ...summary } = purchase;
+    const { Attributes: stored = {} } = await this.table.doc.send(
+      this.table.commands.Update({
+        TableName: this.table.tableName,
+        Key: key,
+        UpdateExpression:
+          "SET #purchase = :purchase, #customerId = :customerId, #pk = if_not_exists(#pk, :pk), #sk = if_not_exists(#sk, :sk)",
+        ExpressionAttributeNames: {
+          "#purchase": `${PURCHASE}${orderId}`,
+          "#customerId": "customerId",
+          "#pk": TABLE_KEYS.gsi1PartitionKey,
+          "#sk": TABLE_KEYS.gsi1SortKey,
+        },
+        ExpressionAttributeValues: {
+          ":purchase": summary,
+          ":customerId": customerId,
+          ":pk": directoryPartition(customerId),
+          ":sk": directoryKey(customerId),
+        },
+        ReturnValues: "ALL_NEW",
+      }),
     );
+    const growTo = async (attribute: string, value: string | number) => {
+      try {
+        await this.table.doc.send(
+          this.table.commands.Update({
+            TableName: this.table.tableName,
+            Key: key,
+            UpdateExpression: "SET #grown = :value",
+            ConditionExpression: "attribute_not_exists(#grown) OR #grown < :value",
+            ExpressionAttributeNames: { "#grown": attribute },
+            ExpressionAttributeValues: { ":value": value },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    };
+    const refundedAttribute = `${REFUNDED}${orderId}`;
+    if (refunded > Number(stored[refundedAttribute] ?? 0)) await growTo(refundedAttribute, refunded);
+    const recency = directoryKey(customerId, purchase.paidAt);
+    if (String(stored[TABLE_KEYS.gsi1SortKey] ?? "") < recency) await growTo(TABLE_KEYS.gsi1SortKey, recency);
+    const profile = customerOf({
+      ...stored,
+      [refundedAttribute]: Math.max(refunded, Number(stored[refundedAttribute] ?? 0)),
+    });
+    const spend = netSpend(profile?.purchases ?? []);
+    if (spend > Number(stored.peakSpend ?? 0)) await growTo("peakSpend", spend);
+  }
+  /** One partition of the customer directory, most recent buyer first, after the key `after`. */
+  async pageCustomers(
+    shard: number,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ entries: DirectoryEntry[]; done: boolean }> {
+    const { Items = [], LastEvaluatedKey } = await this.table.doc.send(
+      this.table.commands.Query({
+        TableName: this.table.tableName,
+        IndexName: TABLE_KEYS.gsi1,
+        KeyConditionExpression: after === undefined ? "gsi1pk = :pk" : "gsi1pk = :pk AND gsi1sk < :after",
+        ExpressionAttributeValues: {
+          ":pk": `CUSTOMERS#${shard}`,
+          ...(after === undefined ? {} : { ":after": after }),
+        },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    const entries = Items.map((item) => ({
+      key: String(item[TABLE_KEYS.gsi1SortKey]),
+      customer: customerOf(item) as CustomerRecord,
+    }));
+    return { entries, done: LastEvaluatedKey === undefined };
   }
   /** A customer's orders, oldest first. */
   async listCustomerOrders(customerId: string): Promise<OrderRecord[]> {

@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Repositories } from "../../core/ports.js";
 import { ArchiveTable } from "./archive.js";
+import { CampaignTable } from "./campaigns.js";
 import { FactsTable } from "./facts.js";
 import { LedgerTable } from "./ledger.js";
 import { LimitsTable } from "./limits.js";
@@ -24,6 +25,7 @@ export class Store {
   readonly ledger: LedgerTable;
   readonly limits: LimitsTable;
   readonly archive: ArchiveTable;
+  readonly campaigns: CampaignTable;
 
   constructor(client: DynamoDBClient | DocumentSender, tableName: string) {
     this.table = new Table(client, tableName);
@@ -31,6 +33,7 @@ export class Store {
     this.ledger = new LedgerTable(this.table);
     this.limits = new LimitsTable(this.table);
     this.archive = new ArchiveTable(this.table);
+    this.campaigns = new CampaignTable(this.table);
   }
 
   /**
@@ -55,6 +58,7 @@ const REPOSITORIES = [
   ["ledger", LedgerTable],
   ["limits", LimitsTable],
   ["archive", ArchiveTable],
+  ["campaigns", CampaignTable],
 ] as const;
 
 // Each repository method, once on the prototype, forwarding to the store's repository: a store is made

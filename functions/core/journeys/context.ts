@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { ShopConfig } from "../config.js";
+import { type CustomerConfig, levelOf } from "../customers.js";
 import type { CustomerRecord, ExecutionState, MessageClass, OrderRecord } from "../model.js";
 import type { Repositories, StepRepositories } from "../ports.js";
 import { TEMPLATE_SPECS, templateAt } from "../templates.js";
@@ -25,6 +26,8 @@ export function templateOf(
 ):
   | { readonly templateId: string; readonly messageClass: MessageClass }
   | Promise<{ readonly templateId: string; readonly messageClass: MessageClass }> {
+  const declared = journey.templateFor?.(context, step);
+  if (declared) return declared;
   const of = (key: string) => {
     const declaration = journey.templates[key];
     if (!declaration) throw new Error(`${journey.id}: step ${JSON.stringify(step)} names no template ${key}`);
@@ -42,8 +45,14 @@ export async function messageOf(
 ): Promise<StepMessage> {
   const { templateId, messageClass } = await templateOf(journey, context, step);
   // A record-only template (a handoff's) has no text.
-  const template = TEMPLATE_SPECS[templateId] ? templateAt(context.config, templateId) : "";
-  return { templateId, template, messageClass, ...(await journey.content(context, step)) };
+  const declared = journey.templateFor?.(context, step);
+  const template =
+    declared?.text ?? (TEMPLATE_SPECS[templateId] ? templateAt(context.config, templateId) : "");
+  const content = await journey.content(context, step);
+  if (messageClass !== "marketing") return { templateId, template, messageClass, ...content };
+  // `{level}` works in every marketing template: the customer's member level now.
+  const level = levelOf(context.customer, context.config as unknown as CustomerConfig, context.now);
+  return { templateId, template, messageClass, ...content, variables: { level, ...content.variables } };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { arrived } from "./arrived.js";
 import { birthday } from "./birthday.js";
+import { campaign } from "./campaign.js";
 import { completed } from "./completed.js";
 import { gift30, gift100 } from "./gift.js";
 import { logistics } from "./logistics.js";
@@ -33,12 +34,19 @@ type Module = (typeof JOURNEY_MODULES)[number];
 /** Every journey id, in registry order. */
 export const JOURNEY_IDS = JOURNEY_MODULES.map((journey) => journey.id) as [Module["id"], ...Module["id"][]];
 
-const BY_ID = new Map<string, AnyJourneyModule>(JOURNEY_MODULES.map((journey) => [journey.id, journey]));
+/**
+ * Every module by id: the registry's journeys and the campaigns' module, whose messages are decided by the
+ * same steps (it has no state machine of its own and no settings under `journeys`).
+ */
+const BY_ID = new Map<string, AnyJourneyModule>(
+  [...JOURNEY_MODULES, campaign].map((journey) => [journey.id, journey]),
+);
 
 /** The module of a journey id. @throws for an id no module has (an execution of a removed journey) */
 export function journeyModule(id: string): AnyJourneyModule {
   const journey = BY_ID.get(id);
-  if (!journey) throw new Error(`unknown journey ${JSON.stringify(id)}; known: ${JOURNEY_IDS.join(", ")}`);
+  if (!journey)
+    throw new Error(`unknown journey ${JSON.stringify(id)}; known: ${[...BY_ID.keys()].join(", ")}`);
   return journey;
 }
 

@@ -53,6 +53,13 @@ export interface RecordOnlyTemplate {
   readonly recordOnly: true;
 }
 
+/** A template the config declares: its id as records carry it, its class and its text. */
+export interface DeclaredTemplate {
+  readonly templateId: string;
+  readonly messageClass: MessageClass;
+  readonly text: string;
+}
+
 /** Which paid orders a journey's sent messages are credited with in the effect report. */
 export type Attribution =
   /** The order the message is about (the payment reminder): every message counts. */
@@ -155,6 +162,11 @@ export interface JourneyModule<
   /** @default none */
   readonly stops?: readonly Stop[];
   readonly attribution: Attribution;
+  /**
+   * Its marketing goes out whenever the marketing window is open, not only at the marketing slots: a
+   * campaign's operator chose its time (outside the window it still waits for the next slot). @default false
+   */
+  readonly atOwnTime?: boolean;
   /** Every step its plans can name, in order: what the console draws (a test holds decisions to it). */
   readonly steps: readonly string[];
   /** The id a step's exactly-once ledger is keyed by (the order, the customer, a cycle, a refund). */
@@ -165,6 +177,11 @@ export interface JourneyModule<
   check(context: JourneyContext<NoInfer<Settings>>, step: string): Verdict | Promise<Verdict>;
   /** After this instant a held step is skipped with the deadline's reason instead. @default none */
   deadline?(context: JourneyContext<NoInfer<Settings>>, step: string): Deadline | undefined;
+  /**
+   * A step whose template the config declares rather than the module (a campaign's): its id, class and
+   * text. @default the module's `templates`, by the key `template` names
+   */
+  templateFor?(context: JourneyContext<NoInfer<Settings>>, step: string): DeclaredTemplate | undefined;
   /** The key of the step's template (skip, handoff and give-up records carry its id too). */
   template(context: JourneyContext<NoInfer<Settings>>, step: string): string | Promise<string>;
   /** The values of the step's template variables, and a coupon to issue. */

@@ -75,6 +75,13 @@ function payerOf(order: Json, defaultCountry: string): { payer?: { phone: string
   return phone ? { payer: { phone } } : {};
 }
 
+/** `address` from the shipping address's province and city, when it names them. */
+function addressOfShipping(shipping: Json): { address?: { province?: string; city?: string } } {
+  const province = text(shipping.province)?.slice(0, 64);
+  const city = text(shipping.city)?.slice(0, 64);
+  return province || city ? { address: { province, city } } : {};
+}
+
 function orderCreated(order: Json, defaultCountry: string): ShopEvent[] {
   const orderId = idAt(order, "id");
   const customer = addressOf(order.customer);
@@ -98,6 +105,7 @@ function orderCreated(order: Json, defaultCountry: string): ShopEvent[] {
         customer: { id: customerId, phone: phoneOf(order, defaultCountry), name: name?.slice(0, 64) },
         // The billing address's number is the payer's: a gift shop's notices may go there (giftOrders: payer).
         ...payerOf(order, defaultCountry),
+        ...addressOfShipping(shipping),
         amount: moneyAt(order, "total_price"),
         currency: text(order.currency) ?? "CNY",
         paymentMethod: gateways.some((gateway) => /cash on delivery|\bcod\b/i.test(gateway))

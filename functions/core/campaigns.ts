@@ -1,0 +1,418 @@
+import * as z from "zod";
+import { CAMPAIGN_JOURNEY, type Campaign, campaignUntil } from "./campaign-settings.js";
+import type { ShopConfig } from "./config.js";
+import {
+  type CensusEntry,
+  type CustomerConfig,
+  configuredBounds,
+  inSegment,
+  needsRfm,
+  profileOf,
+  type RfmBounds,
+  RfmCensus,
+} from "./customers.js";
+import type { DeliverDeps } from "./deliver.js";
+import type { ExecutionState } from "./model.js";
+import { earliestSendTime } from "./policy.js";
+import { type CampaignProgress, CUSTOMER_SHARDS, type DirectoryEntry, type Repositories } from "./ports.js";
+import { advanceStep } from "./steps.js";
+import { holdToWindow } from "./time.js";
+
+/**
+ * Runs a campaign (群发): one execution per campaign pages through the customer directory, most recent
+ * buyers first (001: 优先发送活跃客户), and decides each member of the segment's message with the journeys'
+ * own step (`advanceStep` on the `campaign` module): opt-out, caps, the marketing window, the shop-wide send
+ * rate, the ledger. A message held by the window or the caps is kept (`CampaignRuns`) and decided again when
+ * due; at the campaign's `until` whatever is still held is skipped `campaign-ended`.
+ *
+ * Each call is one task of the campaign state machine (the journeys' loop: Wait → task → Choice), and takes
+ * up to {@link CAMPAIGN_TASK_BUDGET_MS} of pages before it hands back its cursor: a crash or a redeploy
+ * mid-run repeats at most one call's pages, and the ledger (keyed by campaign and customer) makes the
+ * repeat send nothing twice.
+ */
+
+/** Customers read per partition per page (16 partitions: about 200 customers a page). */
+export const DIRECTORY_PAGE = 13;
+/** How long one task pages before it hands back to the state machine (the function's timeout is 5 minutes). */
+export const CAMPAIGN_TASK_BUDGET_MS = 60_000;
+/** How often a paused campaign looks whether it was resumed. */
+export const PAUSED_POLL_MS = 5 * 60_000;
+/** A member whose step failed (the provider, a throttle) is tried again this much later. */
+const RETRY_MEMBER_MS = 60_000;
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/** The campaign execution's state, between its tasks. It carries ids and keys only, never a phone number. */
+export const CampaignRunStateSchema = z.object({
+  journey: z.literal(CAMPAIGN_JOURNEY),
+  /** The campaign's id. */
+  stage: z.string().min(1),
+  enteredAt: isoTime,
+  next: z.discriminatedUnion("kind", [
+    z.object({ kind: z.literal("wait"), step: z.string(), sendAt: isoTime }),
+    z.object({ kind: z.literal("done") }),
+  ]),
+  /**
+   * Per directory partition: the key of the last customer looked at (`""` none yet, `null` all of them).
+   * Absent before the first page.
+   */
+  cursor: z.array(z.string().nullable()).length(CUSTOMER_SHARDS).optional(),
+  /** The census of the shop's RFM quintiles, while it runs (a segment by RFM without `rfm.bounds`). */
+  census: z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])).optional(),
+  /** The quintiles the census found. */
+  bounds: z.object({ r: z.array(z.number()), f: z.array(z.number()), m: z.array(z.number()) }).optional(),
+  customers: z.number().int().nonnegative().default(0),
+  members: z.number().int().nonnegative().default(0),
+  startedAt: isoTime.optional(),
+  /** Set by the state machine's Catch when the task kept failing. */
+  failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
+});
+export type CampaignRunState = z.infer<typeof CampaignRunStateSchema>;
+
+/** The execution that runs a campaign, started at its `at` (the name makes a second start a no-op). */
+export function campaignExecution(campaign: Pick<Campaign, "id" | "at">): {
+  readonly name: string;
+  readonly input: CampaignRunState;
+} {
+  return {
+    name: `campaign-${campaign.id}`,
+    input: {
+      journey: CAMPAIGN_JOURNEY,
+      stage: campaign.id,
+      enteredAt: campaign.at,
+      next: { kind: "wait", step: campaign.id, sendAt: new Date(campaign.at).toISOString() },
+      customers: 0,
+      members: 0,
+    },
+  };
+}
+
+/** What the campaign task needs: the step's (it decides each message with it) and the directory. */
+export interface CampaignDeps extends DeliverDeps {
+  readonly store: Repositories;
+  /** Messages decided at once (each waits for its send-rate slot). @default the send rate, at most 20 */
+  readonly concurrency?: number;
+  /** How long one task pages before it hands back. @default {@link CAMPAIGN_TASK_BUDGET_MS} */
+  readonly taskBudgetMs?: number;
+}
+
+/** The execution state that decides one member's message, as a journey step's. */
+function memberState(campaign: Campaign, customerId: string): ExecutionState {
+  return {
+    journey: CAMPAIGN_JOURNEY,
+    stage: campaign.id,
+    customerId,
+    enteredAt: campaign.at,
+    next: { kind: "wait", step: campaign.id, sendAt: new Date(campaign.at).toISOString() },
+  };
+}
+
+/** Runs `work` over `items`, at most `limit` at a time, in order of start. */
+async function inPool<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * The next customers of the directory, most recent buyer first across its partitions: a k-way merge that
+ * hands out only what it can order (down to the highest last key of the partitions still open), so a
+ * page reads about twice what it hands out instead of every partition's full page.
+ */
+export async function nextDirectoryPage(
+  store: Pick<Repositories, "pageCustomers">,
+  cursor: readonly (string | null)[] | undefined,
+  perPartition = DIRECTORY_PAGE,
+): Promise<{ readonly entries: DirectoryEntry[]; readonly cursor: (string | null)[] }> {
+  const current = cursor ? [...cursor] : Array.from({ length: CUSTOMER_SHARDS }, () => "");
+  const pages = await Promise.all(
+    current.map((after, shard) =>
+      after === null ? undefined : store.pageCustomers(shard, after || undefined, perPartition),
+    ),
+  );
+  // Whatever sorts at or above the open partitions' highest last key is in order; the rest waits.
+  let boundary = "";
+  for (const page of pages)
+    if (page && !page.done) {
+      const last = page.entries.at(-1)?.key ?? "";
+      if (last > boundary) boundary = last;
+    }
+  const entries: { entry: DirectoryEntry; shard: number }[] = [];
+  pages.forEach((page, shard) => {
+    for (const entry of page?.entries ?? []) if (entry.key >= boundary) entries.push({ entry, shard });
+  });
+  entries.sort((a, b) => (a.entry.key < b.entry.key ? 1 : a.entry.key > b.entry.key ? -1 : 0));
+  const next = [...current];
+  pages.forEach((page, shard) => {
+    if (!page) return;
+    const taken = entries.filter((candidate) => candidate.shard === shard);
+    if (page.done && taken.length === page.entries.length) next[shard] = null;
+    else if (taken.length > 0) next[shard] = taken.at(-1)?.entry.key ?? next[shard] ?? "";
+  });
+  return { entries: entries.map(({ entry }) => entry), cursor: next };
+}
+
+const pagingDone = (state: CampaignRunState) => state.cursor?.every((after) => after === null) ?? false;
+
+/**
+ * One task of a campaign's execution: the held messages now due, then pages of the directory, within the
+ * task's budget. @returns the state to wait with until the next task (`next.sendAt`), or `done`
+ */
+export async function runCampaignTask(
+  deps: CampaignDeps,
+  input: CampaignRunState,
+): Promise<CampaignRunState> {
+  const { config, clock, store } = deps;
+  const { failure: _failure, ...rest } = input;
+  let state: CampaignRunState = rest;
+  const campaign = config.campaigns.find((candidate) => candidate.id === state.stage);
+  const now = clock.now();
+  const done = (): CampaignRunState => ({ ...state, next: { kind: "done" } });
+  const waitUntil = (at: Date): CampaignRunState => ({
+    ...state,
+    next: { kind: "wait", step: state.stage, sendAt: at.toISOString() },
+  });
+  // Taken out of the config: nothing more is sent.
+  if (!campaign) return done();
+  const control = await store.getCampaignControl(campaign.id);
+  if (control?.status === "cancelled") {
+    await writeProgress(deps, state, "cancelled", now);
+    return done();
+  }
+  if (control?.status === "paused") return waitUntil(new Date(now.getTime() + PAUSED_POLL_MS));
+  if (now < new Date(campaign.at)) return waitUntil(new Date(campaign.at));
+  state = { ...state, startedAt: state.startedAt ?? now.toISOString() };
+  const until = campaignUntil(campaign);
+  const started = now.getTime();
+  const withinBudget = () => clock.now().getTime() - started < (deps.taskBudgetMs ?? CAMPAIGN_TASK_BUDGET_MS);
+  /** The earliest a member held by the send rate may go: the task hands back until then. */
+  let rateHeldUntil: Date | undefined;
+
+  const decide = async (customerId: string, held?: { sendAt: string; state: ExecutionState }) => {
+    let result: ExecutionState;
+    try {
+      result = await advanceStep(deps, held?.state ?? memberState(campaign, customerId));
+    } catch {
+      // Certainly not sent (a claim released, a throttle): this member is tried again in a minute.
+      const sendAt = new Date(clock.now().getTime() + RETRY_MEMBER_MS).toISOString();
+      const retry = held?.state ?? memberState(campaign, customerId);
+      if (held?.sendAt !== sendAt)
+        await store.putCampaignHold(campaign.id, { customerId, sendAt, state: retry });
+      if (held && held.sendAt !== sendAt)
+        await store.deleteCampaignHold(campaign.id, { customerId, sendAt: held.sendAt });
+      return;
+    }
+    const next = result.next;
+    if (next?.kind === "hold") {
+      await store.putCampaignHold(campaign.id, { customerId, sendAt: next.sendAt, state: result });
+      if (next.rateSlot !== undefined) {
+        const slot = new Date(next.rateSlot);
+        if (!rateHeldUntil || slot < rateHeldUntil) rateHeldUntil = slot;
+      }
+    }
+    if (held && !(next?.kind === "hold" && next.sendAt === held.sendAt))
+      await store.deleteCampaignHold(campaign.id, { customerId, sendAt: held.sendAt });
+  };
+  const concurrency = deps.concurrency ?? Math.min(20, config.sms.ratePerSecond);
+
+  // The held messages now due (at the end, every one: each is skipped `campaign-ended`).
+  for (;;) {
+    const dueBy = clock.now() >= until ? undefined : clock.now().toISOString();
+    const due = await store.listCampaignHolds(campaign.id, dueBy, 100);
+    if (due.length === 0) break;
+    await inPool(due, concurrency, (hold) => decide(hold.customerId, hold));
+    if (!withinBudget() || rateHeldUntil) return waitUntil(rateHeldUntil ?? clock.now());
+  }
+
+  const filter = config.segments[campaign.segment];
+  if (!filter) return done();
+  const customerConfig = config as unknown as CustomerConfig;
+  // A segment by RFM scores without configured cut points needs the shop's quintiles first: one pass.
+  let bounds: RfmBounds | undefined = configuredBounds(customerConfig) ?? state.bounds;
+  if (needsRfm(filter) && !bounds) {
+    const census = new RfmCensus(new Date(campaign.at), state.census as CensusEntry[] | undefined);
+    let cursor = state.cursor;
+    do {
+      const page = await nextDirectoryPage(store, cursor);
+      for (const { customer } of page.entries) census.add(customer);
+      cursor = page.cursor;
+    } while (!cursor.every((after) => after === null) && withinBudget());
+    if (!cursor.every((after) => after === null)) {
+      state = { ...state, cursor, census: census.sample.map((entry) => [...entry]) };
+      await writeProgress(deps, state, "census", clock.now());
+      return waitUntil(clock.now());
+    }
+    bounds = census.bounds();
+    state = {
+      ...state,
+      cursor: undefined,
+      census: undefined,
+      bounds: { r: [...bounds.r], f: [...bounds.f], m: [...bounds.m] },
+    };
+  }
+
+  while (!pagingDone(state) && withinBudget() && !rateHeldUntil) {
+    const at = clock.now();
+    // The marketing window is closed: every member would be held to the next slot, so the task waits
+    // there itself (past `until` the members are decided now, each skipped `campaign-ended`).
+    if (holdToWindow(at, config.windows.marketing, config.timeZone).getTime() !== at.getTime()) {
+      const opens = earliestSendTime(at, "marketing", config);
+      if (opens < until) {
+        await writeProgress(deps, state, "sending", at);
+        return waitUntil(opens);
+      }
+    }
+    const page = await nextDirectoryPage(store, state.cursor);
+    // Segment membership is judged at the campaign's time: the audience it was sent for.
+    const judgedAt = new Date(campaign.at);
+    const members = page.entries
+      .filter(({ customer }) =>
+        inSegment(profileOf(customer, customerConfig, judgedAt, bounds), filter, judgedAt),
+      )
+      .map(({ customer }) => customer.customerId);
+    await inPool(members, concurrency, (customerId) => decide(customerId));
+    state = {
+      ...state,
+      cursor: page.cursor,
+      customers: state.customers + page.entries.length,
+      members: state.members + members.length,
+    };
+  }
+
+  if (!pagingDone(state)) {
+    await writeProgress(deps, state, "sending", clock.now());
+    return waitUntil(rateHeldUntil ?? clock.now());
+  }
+  const [firstHeld] = await store.listCampaignHolds(campaign.id, undefined, 1);
+  if (!firstHeld) {
+    await writeProgress(deps, state, "finished", clock.now());
+    return done();
+  }
+  await writeProgress(deps, state, "holding", clock.now());
+  const wake = new Date(Math.min(Date.parse(firstHeld.sendAt), until.getTime()));
+  return waitUntil(wake < clock.now() ? clock.now() : wake);
+}
+
+async function writeProgress(
+  deps: CampaignDeps,
+  state: CampaignRunState,
+  phase: CampaignProgress["phase"],
+  at: Date,
+): Promise<void> {
+  const finished = phase === "finished" || phase === "cancelled";
+  await deps.store.recordCampaignProgress(state.stage, {
+    phase,
+    customers: state.customers,
+    members: state.members,
+    startedAt: state.startedAt ?? at.toISOString(),
+    updatedAt: at.toISOString(),
+    ...(finished ? { finishedAt: at.toISOString() } : {}),
+  });
+}
+
+/** The campaigns of a config, by id. */
+export function campaignById(config: ShopConfig, id: string): Campaign | undefined {
+  return config.campaigns.find((campaign) => campaign.id === id);
+}
+
+/** What an operator does to a running campaign. */
+export type CampaignAction = "pause" | "resume" | "cancel";
+
+/** Thrown for a campaign id the config does not have. */
+export class UnknownCampaignError extends Error {
+  constructor(id: string, config: Pick<ShopConfig, "campaigns">) {
+    const known = config.campaigns.map((campaign) => campaign.id);
+    super(
+      `no campaign ${JSON.stringify(id)} in the config; ${known.length > 0 ? `known: ${known.join(", ")}` : "campaigns is empty"}`,
+    );
+    this.name = "UnknownCampaignError";
+  }
+}
+
+/**
+ * Pauses, resumes or cancels a campaign: its runner reads this before each task (a paused one looks again
+ * every {@link PAUSED_POLL_MS}; a cancelled one ends, its held messages left unsent). A cancelled
+ * campaign stays cancelled.
+ */
+export async function controlCampaign(
+  store: Pick<Repositories, "getCampaignControl" | "setCampaignControl">,
+  config: Pick<ShopConfig, "campaigns">,
+  id: string,
+  action: CampaignAction,
+  now: Date,
+): Promise<CampaignControlResult> {
+  if (!campaignById(config as ShopConfig, id)) throw new UnknownCampaignError(id, config);
+  const current = (await store.getCampaignControl(id))?.status ?? "running";
+  if (current === "cancelled") return { id, status: "cancelled", changed: false };
+  const status = action === "pause" ? "paused" : action === "resume" ? "running" : "cancelled";
+  if (status === current) return { id, status, changed: false };
+  await store.setCampaignControl(id, { status, at: now.toISOString() });
+  return { id, status, changed: true };
+}
+
+export interface CampaignControlResult {
+  readonly id: string;
+  readonly status: "running" | "paused" | "cancelled";
+  readonly changed: boolean;
+}
+
+/** A campaign's state for `shopcare campaign status`: its control, its run's progress, its decisions. */
+export interface CampaignStatus {
+  readonly id: string;
+  readonly segment: string;
+  readonly at: string;
+  readonly until: string;
+  readonly control: "running" | "paused" | "cancelled";
+  readonly progress?: CampaignProgress;
+  readonly sent: number;
+  readonly skipped: Readonly<Record<string, number>>;
+  /** Messages waiting for the marketing window, a cap or a send slot. */
+  readonly held: number;
+}
+
+/** Reads a campaign's status. */
+export async function campaignStatus(
+  store: Pick<
+    Repositories,
+    "getCampaignControl" | "getCampaignProgress" | "listCampaignHolds" | "listDecisions"
+  >,
+  config: ShopConfig,
+  id: string,
+): Promise<CampaignStatus> {
+  const campaign = campaignById(config, id);
+  if (!campaign) throw new UnknownCampaignError(id, config);
+  const [control, progress, holds, decisions] = await Promise.all([
+    store.getCampaignControl(id),
+    store.getCampaignProgress(id),
+    store.listCampaignHolds(id, undefined, 10_000),
+    store.listDecisions(),
+  ]);
+  let sent = 0;
+  const skipped: Record<string, number> = {};
+  for (const decision of decisions) {
+    if (decision.journey !== CAMPAIGN_JOURNEY || decision.step !== id) continue;
+    if (decision.outcome === "sent") sent += 1;
+    else skipped[decision.reason ?? "?"] = (skipped[decision.reason ?? "?"] ?? 0) + 1;
+  }
+  return {
+    id,
+    segment: campaign.segment,
+    at: campaign.at,
+    until: campaignUntil(campaign).toISOString(),
+    control: control?.status ?? "running",
+    ...(progress ? { progress } : {}),
+    sent,
+    skipped,
+    held: holds.length,
+  };
+}
