@@ -94,6 +94,8 @@ export interface CampaignDeps extends DeliverDeps {
   readonly concurrency?: number;
   /** How long one task pages before it hands back. @default {@link CAMPAIGN_TASK_BUDGET_MS} */
   readonly taskBudgetMs?: number;
+  /** Customers read per directory partition per page. @default {@link DIRECTORY_PAGE} */
+  readonly directoryPage?: number;
 }
 
 /** The execution state that decides one member's message, as a journey step's. */
@@ -243,7 +245,7 @@ export async function runCampaignTask(
     const census = new RfmCensus(new Date(campaign.at), state.census as CensusEntry[] | undefined);
     let cursor = state.cursor;
     do {
-      const page = await nextDirectoryPage(store, cursor);
+      const page = await nextDirectoryPage(store, cursor, deps.directoryPage);
       for (const { customer } of page.entries) census.add(customer);
       cursor = page.cursor;
     } while (!cursor.every((after) => after === null) && withinBudget());
@@ -272,7 +274,7 @@ export async function runCampaignTask(
         return waitUntil(opens);
       }
     }
-    const page = await nextDirectoryPage(store, state.cursor);
+    const page = await nextDirectoryPage(store, state.cursor, deps.directoryPage);
     // Segment membership is judged at the campaign's time: the audience it was sent for.
     const judgedAt = new Date(campaign.at);
     const members = page.entries

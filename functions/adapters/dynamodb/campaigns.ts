@@ -10,15 +10,15 @@ export class CampaignTable implements CampaignRuns {
   constructor(private readonly table: Table) {}
 
   async getCampaignControl(campaignId: string): Promise<CampaignControl | undefined> {
-    return stripKeys<CampaignControl>(
-      await this.table.getItem({ pk: `CAMPAIGN#${campaignId}`, sk: "CONTROL" }),
-    );
+    const item = await this.table.getItem({ pk: `CAMPAIGN#${campaignId}`, sk: "CONTROL" });
+    // Kept as `control`: `status` is a storage attribute the table strips from what it reads.
+    return item ? { status: item.control as CampaignControl["status"], at: String(item.at) } : undefined;
   }
   async setCampaignControl(campaignId: string, control: CampaignControl): Promise<void> {
     await this.table.doc.send(
       this.table.commands.Put({
         TableName: this.table.tableName,
-        Item: { pk: `CAMPAIGN#${campaignId}`, sk: "CONTROL", ...control },
+        Item: { pk: `CAMPAIGN#${campaignId}`, sk: "CONTROL", control: control.status, at: control.at },
       }),
     );
   }
