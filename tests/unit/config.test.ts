@@ -97,3 +97,100 @@ describe("shop config", () => {
     expect(() => parseShopConfig(cdk.context.shop)).not.toThrow();
   });
 });
+
+describe("segments and campaigns in the config", () => {
+  const campaign = (fields: Record<string, unknown> = {}) => ({
+    id: "newyear",
+    segment: "buyers",
+    at: "2027-01-01T10:00:00+08:00",
+    template: "【{shop}】{name}，新年快乐！回T退订",
+    ...fields,
+  });
+
+  it("names the path of a wrong segment condition", () => {
+    expect(problemsOf({ segments: { vip: { minSpent: 100 } } })).toEqual([
+      'shop.segments.vip: Unrecognized key: "minSpent"',
+    ]);
+    expect(problemsOf({ segments: { vip: { stage: ["loyal"] } } })).toEqual([
+      'shop.segments.vip.stage.0: Invalid option: expected one of "prospect"|"new"|"returning"|"dormant"|"churned"',
+    ]);
+    expect(problemsOf({ segments: { vip: { rfm: { r: [4, 2] } } } })).toEqual([
+      "shop.segments.vip.rfm.r: expected [min, max] with min ≤ max",
+    ]);
+  });
+
+  it("names a segment's level that members.levels does not have, and a campaign's segment that segments does not", () => {
+    expect(
+      problemsOf({
+        members: { levels: [{ name: "银卡", minSpend: 300 }] },
+        segments: { buyers: { level: ["金卡"] } },
+        campaigns: [campaign({ segment: "vip" })],
+      }),
+    ).toEqual([
+      'shop.segments.buyers.level.0: no member level "金卡" in members.levels',
+      'shop.campaigns.0.segment: no segment "vip" in segments',
+    ]);
+  });
+
+  it("lints a campaign's template at its path: its variables, its opt-out line, its coupon", () => {
+    expect(
+      problemsOf({
+        segments: { buyers: {} },
+        campaigns: [
+          campaign({ template: "【{shop}】{name}，送您{coupon}。回T退订" }),
+          campaign({ id: "no-optout", template: "【{shop}】新年快乐" }),
+        ],
+      }),
+    ).toEqual([
+      "shop.campaigns.0.template: unknown template variable {coupon}; allowed: {shop} {name} {level}",
+      'shop.campaigns.1.template: marketing must carry the opt-out line "回T退订"',
+    ]);
+    expect(() =>
+      parseShopConfig({
+        segments: { buyers: {} },
+        campaigns: [
+          campaign({
+            template: "【{shop}】{name}，送您{couponAmount}元券{coupon}。回T退订",
+            coupon: { amount: 20, code: "NY" },
+          }),
+        ],
+      }),
+    ).not.toThrow();
+  });
+
+  it("refuses two campaigns with one id, an until before at, and an id that is not a name", () => {
+    expect(
+      problemsOf({
+        segments: { buyers: {} },
+        campaigns: [
+          campaign(),
+          campaign({ id: "early", until: "2026-12-31T10:00:00+08:00" }),
+          campaign({ id: "New Year" }),
+        ],
+      }),
+    ).toEqual([
+      "shop.campaigns.1.until: until must be after at",
+      'shop.campaigns.2.id: expected an id like "newyear-2027" (lowercase letters, digits, dashes; at most 40)',
+    ]);
+    expect(problemsOf({ segments: { buyers: {} }, campaigns: [campaign(), campaign()] })).toEqual([
+      "shop.campaigns.1.id: another campaign has this id",
+    ]);
+  });
+
+  it("lets {level} into marketing templates only", () => {
+    expect(() =>
+      parseShopConfig({
+        journeys: {
+          gift30: { template: "【{shop}】{name}，{level}会员送您{couponAmount}元券{coupon}。回T退订" },
+        },
+      }),
+    ).not.toThrow();
+    expect(
+      problemsOf({
+        journeys: {
+          shipped: { templates: { firstTime: "【{shop}】{name}，{level}您的订单{orderId}已发货" } },
+        },
+      })[0],
+    ).toMatch(/^shop\.journeys\.shipped\.templates\.firstTime: unknown template variable \{level\}/);
+  });
+});

@@ -74,10 +74,28 @@ describe("effect report", () => {
   ];
 
   it("credits each paid order once, to the last message that aims at it within its window", () => {
+    const credit = (
+      orderId: string,
+      journey: string,
+      step: string,
+      revenue: number,
+      paidAt: string,
+      customerId: string,
+      sentAt: string,
+    ) => ({
+      orderId,
+      journey,
+      step,
+      revenue,
+      paidAt,
+      customerId,
+      sentAt,
+      items: 0,
+    });
     expect(attribute(config, decisions, orders)).toEqual([
-      { orderId: "o1", journey: "gift-30", step: "gift", revenue: 100, paidAt: "2026-06-01T14:00:00+08:00" },
-      { orderId: "o5", journey: "gift-30", step: "gift", revenue: 50, paidAt: "2026-06-06T12:00:00+08:00" },
-      { orderId: "o6", journey: "winback", step: "first", revenue: 80, paidAt: "2026-06-03T10:00:00+08:00" },
+      credit("o1", "gift-30", "gift", 100, "2026-06-01T14:00:00+08:00", "c1", "2026-06-01T12:00:00+08:00"),
+      credit("o5", "gift-30", "gift", 50, "2026-06-06T12:00:00+08:00", "c1", "2026-06-01T12:00:00+08:00"),
+      credit("o6", "winback", "first", 80, "2026-06-03T10:00:00+08:00", "c2", "2026-06-01T10:00:00+08:00"),
     ]);
   });
 
@@ -121,5 +139,147 @@ describe("effect report", () => {
     expect(held.length).toBeLessThan(1100);
     expect(ids.filter((id) => inHoldout(withHoldout, "payment-reminder", id))).toEqual(held);
     expect(ids.some((id) => inHoldout(withHoldout, "gift-30", id))).toBe(false);
+  });
+});
+
+describe("campaign reports (per campaign, per customer group, by day since the message)", () => {
+  const campaignConfig = parseShopConfig({
+    segments: { everyone: {} },
+    campaigns: [
+      {
+        id: "newyear",
+        segment: "everyone",
+        at: "2027-01-01T10:00:00+08:00",
+        template: "【{shop}】{name}新年快乐。回T退订",
+      },
+      {
+        id: "flash",
+        segment: "everyone",
+        at: "2027-01-10T10:00:00+08:00",
+        until: "2027-01-10T21:00:00+08:00",
+        template: "【{shop}】{name}限时特惠。回T退订",
+        attributionWindow: "12h",
+      },
+    ],
+  });
+  const campaignSend = (at: string, step: string, customerId: string): DecisionRecord => ({
+    at,
+    journey: "campaign",
+    step,
+    customerId,
+    outcome: "sent",
+    template: `campaign.${step}`,
+    segments: 1,
+  });
+  const paid = (
+    orderId: string,
+    customerId: string,
+    paidAt: string,
+    amount: number,
+    items = 1,
+  ): OrderRecord => ({
+    orderId,
+    customerId,
+    paidAt,
+    amount,
+    items: [{ quantity: items }],
+  });
+  const decisions = [
+    campaignSend("2027-01-01T10:00:00+08:00", "newyear", "c1"),
+    campaignSend("2027-01-01T10:00:01+08:00", "newyear", "c2"),
+    campaignSend("2027-01-01T10:00:02+08:00", "newyear", "c3"),
+    // c2 also got a gift after the greeting: its order is the gift's (the last message that could earn it).
+    sent("2027-01-02T10:00:00+08:00", "gift-30", "gift", "c2", "x", "gift-30.gift"),
+    campaignSend("2027-01-10T10:00:00+08:00", "flash", "c1"),
+  ];
+  const orders = [
+    // Before the campaign: c1 a returning customer, c2 new, c3 a prospect.
+    paid("p1", "c1", "2026-10-01T10:00:00+08:00", 100),
+    paid("p2", "c1", "2026-11-01T10:00:00+08:00", 100),
+    paid("p3", "c2", "2026-11-01T10:00:00+08:00", 100),
+    // After: c1 the same day and three days later (until + 1 day covers both), c2 after its gift,
+    // c3 five days later (past the newyear's until + 1 day).
+    paid("n1", "c1", "2027-01-01T20:00:00+08:00", 300, 3),
+    paid("n2", "c1", "2027-01-04T09:00:00+08:00", 100, 1),
+    paid("n3", "c2", "2027-01-02T12:00:00+08:00", 80),
+    paid("n4", "c3", "2027-01-06T12:00:00+08:00", 50),
+    // After the flash sale: inside its 12 hours, and outside them.
+    paid("f1", "c1", "2027-01-10T21:59:00+08:00", 200, 2),
+    paid("f2", "c1", "2027-01-10T22:01:00+08:00", 200, 2),
+  ];
+
+  it("credits a campaign's orders until a day after its until (or its attributionWindow), to the last message", () => {
+    const credited = attribute(campaignConfig, decisions, orders).map(
+      (a) => `${a.orderId} ${a.journey}.${a.step}`,
+    );
+
+    expect(credited).toEqual([
+      "n1 campaign.newyear",
+      "n2 campaign.newyear",
+      "n3 gift-30.gift",
+      "f1 campaign.flash",
+    ]);
+  });
+
+  it("reports each campaign with its new and returning customers' orders, revenue, 客单价, items and 认购率, and its curve by day", () => {
+    const report = buildReport(campaignConfig, decisions, orders, undefined, [], (customerId) =>
+      customerId === "c1" ? "金卡" : undefined,
+    );
+
+    const newyear = report.campaigns.find((campaign) => campaign.campaign === "newyear");
+    expect(newyear).toMatchObject({
+      members: 3,
+      sent: 3,
+      converted: 2,
+      revenue: 400,
+      conversionsByDay: [1, 0, 1],
+    });
+    expect(newyear?.groups).toEqual([
+      {
+        group: "prospect",
+        messages: 1,
+        customers: 1,
+        orders: 0,
+        revenue: 0,
+        revenuePerOrder: undefined,
+        itemsPerBuyer: undefined,
+        orderRate: 0,
+      },
+      {
+        group: "new",
+        messages: 1,
+        customers: 1,
+        orders: 0,
+        revenue: 0,
+        revenuePerOrder: undefined,
+        itemsPerBuyer: undefined,
+        orderRate: 0,
+      },
+      {
+        group: "returning",
+        messages: 1,
+        customers: 1,
+        orders: 2,
+        revenue: 400,
+        revenuePerOrder: 200,
+        itemsPerBuyer: 4,
+        orderRate: 2,
+      },
+      {
+        group: "level:金卡",
+        messages: 1,
+        customers: 1,
+        orders: 2,
+        revenue: 400,
+        revenuePerOrder: 200,
+        itemsPerBuyer: 4,
+        orderRate: 2,
+      },
+    ]);
+    const campaigns = report.journeys.find((journey) => journey.journey === "campaign");
+    expect(campaigns?.steps.map((step) => [step.step, step.sent, step.converted])).toEqual([
+      ["newyear", 3, 2],
+      ["flash", 1, 1],
+    ]);
   });
 });
