@@ -82,6 +82,7 @@ async function start(args: string[]): Promise<void> {
       process.stderr.write(`[engine] execution ${name} failed: ${String(error)}\n`),
   });
   const http = await startHttpServer(shop.routes, { port, maxBodyBytes: config.webhooks.maxBodyBytes });
+  const campaigns = shop.scheduleCampaigns();
   process.stdout.write(
     [
       `shopcare is running for 【${config.name}】 (${config.timeZone})`,
@@ -93,6 +94,7 @@ async function start(args: string[]): Promise<void> {
       `  replay:          npx shopcare replay --dead-letters --url ${http.url}`,
       table.line,
       `  journeys:        ${shop.engine.journeys.join(", ")} (synthesized state machines on the local engine)`,
+      `  campaigns:       ${campaigns.length > 0 ? `${campaigns.join(", ")} (each at its time; npx shopcare campaign status ID --url ${http.url})` : "none in the config"}`,
       "  outbox messages are printed below. Ctrl-C stops everything.",
       "",
     ].join("\n"),
