@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../functions/adapters/dynamodb/store.js";
 import {
@@ -14,8 +15,10 @@ import type { ShopEvent } from "../../functions/core/events.js";
 import type { SmsMessage, SmsProvider } from "../../functions/core/messaging.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
 import { ReservedSendRate } from "../../functions/core/rate-limit.js";
+import { buildReport } from "../../functions/core/report.js";
 import { previewSegment } from "../../functions/core/segments.js";
 import { OutboxOperatorChannel, OutboxSmsProvider } from "../../functions/local/outbox.js";
+import { parseEventLines } from "../../functions/local/simulate.js";
 import { VirtualClock } from "../../functions/local/virtual-clock.js";
 import { HttpCouponIssuer } from "../../functions/providers/coupons.js";
 import { dynamo, freshTable, runSimulation } from "../support/local.js";
@@ -612,3 +615,46 @@ describe("a campaign that crashes, is redeployed, paused or cancelled mid-run", 
     });
   });
 });
+
+describe("the README's holiday care (examples/crm.json)", () => {
+  it("greets every buyer at the new year and warms the year's repeat buyers up for 618, most recent first, and credits their orders", async () => {
+    const config = JSON.parse(await readFile("examples/crm.json", "utf8"));
+    const events = parseEventLines(await readFile("examples/crm.jsonl", "utf8"));
+
+    const decisions = await runSimulation(events, config);
+
+    const campaign = (id: string) => decisions.filter((d) => d.journey === "campaign" && d.step === id);
+    const newyear = campaign("newyear-2027");
+    const warmup = campaign("warmup-618");
+    // Twelve customers, eleven of whom paid; m5 paid last (14 December).
+    expect(newyear).toHaveLength(11);
+    expect(newyear.every((d) => d.outcome === "sent" && d.at.startsWith("2027-01-01T10:00"))).toBe(true);
+    expect(newyear[0]?.customerId).toBe("m5");
+    // Two paid orders or more, the last within a year of 10 June 2027.
+    expect(warmup.map((d) => d.customerId).sort()).toEqual(["m1", "m11", "m2", "m3", "m5", "m7", "m9"]);
+    expect(warmup.find((d) => d.customerId === "m5")?.text).toBe(
+      "【茶小铺】陈静，618预热开始啦！金卡会员专享20元券618VIP。回T退订",
+    );
+    const report = buildReport(parseShopConfig(config), decisions, (await ordersOf(events)) as never);
+    expect(report.campaigns.map((c) => [c.campaign, c.sent, c.converted, c.revenue])).toEqual([
+      ["newyear-2027", 11, 1, 199],
+      ["warmup-618", 7, 1, 399],
+    ]);
+  });
+});
+
+/** The paid orders of an events file, as the report reads them. */
+async function ordersOf(events: readonly ShopEvent[]) {
+  const paid = new Map(
+    events.filter((e) => e.type === "order.paid").map((e) => [(e as { orderId: string }).orderId, e.at]),
+  );
+  return events
+    .filter((e): e is Extract<ShopEvent, { type: "order.created" }> => e.type === "order.created")
+    .map((e) => ({
+      orderId: e.order.id,
+      customerId: e.order.customer.id,
+      amount: e.order.amount,
+      items: e.order.items,
+      paidAt: paid.get(e.order.id),
+    }));
+}
