@@ -7,6 +7,7 @@ import { systemClock } from "../core/clock.js";
 import { ConfigError, parseShopConfig, type ShopConfig, shopConfigJsonSchema } from "../core/config.js";
 import type { ReplayReport } from "../core/replay.js";
 import { buildReport, type EffectReport } from "../core/report.js";
+import { reportOfStore } from "../core/store-report.js";
 import { formatInZone } from "../core/time.js";
 import { ReplayRequestSchema, runReplay } from "../handlers/replay.js";
 import { SqsEventQueue } from "../providers/sqs.js";
@@ -198,13 +199,7 @@ async function reportCommand(args: string[]): Promise<void> {
   } else if (values.table) {
     const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
     const store = new Store(new DynamoDBClient({}), values.table);
-    report = buildReport(
-      config,
-      await store.listDecisions(),
-      await store.listOrders(),
-      undefined,
-      await store.listReplies(),
-    );
+    report = await reportOfStore(store, config, new Date());
   } else {
     throw new UsageError("report: --url (local) or --table (AWS) says where");
   }

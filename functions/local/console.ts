@@ -6,8 +6,8 @@ import { JOURNEY_MODULES } from "../core/journeys/index.js";
 import type { AnyJourneyModule, Trigger } from "../core/journeys/module.js";
 import type { EventQueue, Repositories } from "../core/ports.js";
 import { archivedHistory } from "../core/replay.js";
-import { buildReport } from "../core/report.js";
 import { previewSegment, UnknownSegmentError } from "../core/segments.js";
+import { reportOfStore } from "../core/store-report.js";
 import { templateAt } from "../core/templates.js";
 import { DAY_MS } from "../core/time.js";
 import { createLocalReplayHandler } from "../handlers/replay.js";
@@ -191,13 +191,7 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
       path: "/admin/console/report",
       handler: async (event) => {
         const within = withinDates(bodyOf(event));
-        const report = buildReport(
-          config,
-          (await store.listDecisions()).filter((d) => within(d.at)),
-          await store.listOrders(),
-          undefined,
-          (await store.listReplies()).filter((reply) => within(reply.at)),
-        );
+        const report = await reportOfStore(store, config, deps.now(), within);
         return json({ html: reportHtml(report, config.name) });
       },
     },

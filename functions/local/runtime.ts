@@ -9,8 +9,8 @@ import type { JourneyStarter } from "../core/dispatch.js";
 import type { SmsProvider } from "../core/messaging.js";
 import type { ExecutionState } from "../core/model.js";
 import { ReservedSendRate, type SendRateLimiter } from "../core/rate-limit.js";
-import { buildReport } from "../core/report.js";
 import type { CouponIssuer } from "../core/steps.js";
+import { reportOfStore } from "../core/store-report.js";
 import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
 import { createCampaignHandler } from "../handlers/campaign.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
@@ -172,15 +172,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
         path: LOCAL_REPORT_PATH,
         handler: async () => ({
           statusCode: 200,
-          body: JSON.stringify(
-            buildReport(
-              config,
-              await store.listDecisions(),
-              await store.listOrders(),
-              undefined,
-              await store.listReplies(),
-            ),
-          ),
+          body: JSON.stringify(await reportOfStore(store, config, clock.now())),
         }),
       },
       // The operators' console (GET /) and the local admin routes: explain, history, decisions, dead letters,

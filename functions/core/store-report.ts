@@ -1,0 +1,34 @@
+import type { ShopConfig } from "./config.js";
+import { type CustomerConfig, levelOf } from "./customers.js";
+import type { Repositories } from "./ports.js";
+import { buildReport, type EffectReport } from "./report.js";
+
+/**
+ * The effect report of what a store holds (a running shop's, the deployed table): its decisions, orders
+ * and replies, and the member level now of each customer messaged, for the per-level groups.
+ */
+export async function reportOfStore(
+  store: Pick<Repositories, "listDecisions" | "listOrders" | "listReplies" | "getCustomer">,
+  config: ShopConfig,
+  now: Date,
+  /** Only decisions and replies at these instants. @default all */
+  within: (at: string) => boolean = () => true,
+): Promise<EffectReport> {
+  const [decisions, orders, replies] = await Promise.all([
+    store.listDecisions().then((all) => all.filter((decision) => within(decision.at))),
+    store.listOrders(),
+    store.listReplies().then((all) => all.filter((reply) => within(reply.at))),
+  ]);
+  const levels = new Map<string, string>();
+  // Without member levels there is no level to read.
+  if (config.members.levels.length > 0) {
+    const messaged = new Set(
+      decisions.filter((d) => d.outcome === "sent" && d.customerId).map((d) => d.customerId as string),
+    );
+    for (const customerId of messaged) {
+      const level = levelOf(await store.getCustomer(customerId), config as unknown as CustomerConfig, now);
+      if (level) levels.set(customerId, level);
+    }
+  }
+  return buildReport(config, decisions, orders, undefined, replies, (customerId) => levels.get(customerId));
+}
