@@ -24,7 +24,9 @@ import type { MessageRef } from "../../core/ports.js";
  * | item | pk | sk |
  * |---|---|---|
  * | order | `ORDER#<orderId>` | `ORDER` (gsi1: `CUSTOMER#<customerId>` / `<createdAt>#<orderId>`) |
- * | customer | `CUSTOMER#<customerId>` | `PROFILE` |
+ * | customer | `CUSTOMER#<customerId>` | `PROFILE` (gsi1: `CUSTOMERS#<n>` / `<last paid>#<customerId>`, the directory; a `purchase:<orderId>` attribute per paid order) |
+ * | campaign control, progress | `CAMPAIGN#<id>` | `CONTROL`, `RUN` |
+ * | campaign message held | `CAMPAIGN#<id>#HELD` | `<sendAt>#<customerId>` |
  * | decision / send ledger | `JOURNEY#<journey>#<subjectId>` | `STEP#<step>` (gsi1: `DECISIONS` / `<at>#…`) |
  * | outbox message, handoff | `OUTBOX#<date>` | `<at>#<id>` |
  * | raw webhook | `WEBHOOK#<id>` | `RAW` (TTL; gsi1: `WEBHOOKS` / `<receivedAt>#<id>`) |
