@@ -168,18 +168,22 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
     }
   }
   // Last: a write before the journeys' plans would make each read its facts again (the read cache).
-  await recordPurchaseOf(deps, order);
+  await keepPurchase(deps.store, order);
 }
 
 /**
- * Keeps a paid, known order on its customer's profile (what segments read): again at each refund, whose
- * amount only grows. An order not known or not paid yet is kept when the later of the two arrives.
+ * Keeps one order on its customer's profile (what segments read) if it is known and paid: dispatch when the
+ * later of the two arrives, and again at each refund, whose amount only grows (`recordPurchase` writes only
+ * what grew); `shopcare backfill` for the orders of a table that kept no profiles.
  */
-async function recordPurchaseOf(deps: DispatchDeps, order: OrderRecord): Promise<void> {
-  if (!order.customerId || !order.paidAt || !order.createdAt) return;
+export async function keepPurchase(
+  store: Pick<Repositories, "recordPurchase">,
+  order: OrderRecord,
+): Promise<boolean> {
+  if (!order.customerId || !order.paidAt || !order.createdAt) return false;
   const items = order.items ?? [];
   const categories = [...new Set(items.map((item) => item.category).filter((c) => typeof c === "string"))];
-  await deps.store.recordPurchase(order.customerId, {
+  await store.recordPurchase(order.customerId, {
     orderId: order.orderId,
     paidAt: order.paidAt,
     amount: order.amount ?? 0,
@@ -187,6 +191,7 @@ async function recordPurchaseOf(deps: DispatchDeps, order: OrderRecord): Promise
     items: items.reduce((sum, item) => sum + (Number(item.quantity) || 1), 0),
     categories: categories as string[],
   });
+  return true;
 }
 
 /**
@@ -420,7 +425,7 @@ async function applyEvent(
       return applyOrderFact(deps, event, { [EVENT_FACTS[event.type]]: event.at });
     case "refund.completed": {
       const order = await store.recordRefund(event.orderId, event);
-      await recordPurchaseOf(deps, order);
+      await keepPurchase(deps.store, order);
       return startOnOrderEvent(deps, event, order);
     }
     case "review.posted":

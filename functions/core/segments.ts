@@ -10,6 +10,7 @@ import {
   RfmCensus,
   type SegmentFilter,
 } from "./customers.js";
+import { keepPurchase } from "./dispatch.js";
 import { maskPhone } from "./messaging.js";
 import { CUSTOMER_SHARDS, type DirectoryEntry, type Repositories } from "./ports.js";
 
@@ -137,4 +138,23 @@ export async function previewSegment(
     sample,
     ...(bounds && needsRfm(filter) ? { bounds } : {}),
   };
+}
+
+/**
+ * Writes the profiles of a table deployed before dispatch kept them: each known, paid order on its
+ * customer's profile (which puts the customer in the directory). Idempotent: running it again, or beside
+ * dispatch, changes nothing twice. Customers who never paid join the directory with their next event.
+ */
+export async function backfillProfiles(
+  store: Pick<Repositories, "listOrders" | "recordPurchase">,
+): Promise<{ readonly orders: number; readonly kept: number; readonly customers: number }> {
+  const orders = await store.listOrders();
+  const customers = new Set<string>();
+  let kept = 0;
+  for (const order of orders) {
+    if (!(await keepPurchase(store, order))) continue;
+    kept += 1;
+    customers.add(order.customerId as string);
+  }
+  return { orders: orders.length, kept, customers: customers.size };
 }

@@ -90,6 +90,12 @@ export const COMMAND_HELP = {
           skipped by reason, held); pause holds it before its next page (it looks again every five
           minutes), resume carries on from where it stopped, cancel ends it (held messages stay unsent).`,
   },
+  backfill: {
+    usage: "shopcare backfill --table NAME",
+    about: `writes the customer profiles (what segments and campaigns read) of a table deployed before they
+          were kept, from its orders: each paid order once; running it again changes nothing. AWS
+          credentials from the environment.`,
+  },
   schema: {
     usage: "shopcare schema   [--out shopcare.schema.json]",
     about: "writes the shop config's JSON Schema (editors validate cdk.json's shop value against it).",

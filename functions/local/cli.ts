@@ -494,6 +494,9 @@ export async function main(argv: string[]): Promise<number> {
       case "campaign":
         await (await import("./crm-command.js")).campaignCommand(args, loadConfig);
         return 0;
+      case "backfill":
+        await (await import("./crm-command.js")).backfillCommand(args);
+        return 0;
       case "--version":
       case "-v":
         process.stdout.write(`shopcare ${await version()}\n`);

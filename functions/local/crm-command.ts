@@ -9,7 +9,7 @@ import {
 } from "../core/campaigns.js";
 import type { ShopConfig } from "../core/config.js";
 import { dispatchEvent } from "../core/dispatch.js";
-import { previewSegment, type SegmentPreview } from "../core/segments.js";
+import { backfillProfiles, previewSegment, type SegmentPreview } from "../core/segments.js";
 import { formatInZone } from "../core/time.js";
 import { UsageError } from "./cli-help.js";
 import { LOCAL_CAMPAIGN_PATH, LOCAL_SEGMENT_PATH } from "./console.js";
@@ -171,4 +171,14 @@ export async function campaignCommand(args: string[], loadConfig: LoadConfig): P
     const { status, changed } = result as { status: string; changed: boolean };
     process.stdout.write(`campaign ${id}: ${status}${changed ? "" : " (unchanged)"}\n`);
   }
+}
+
+/** `shopcare backfill --table NAME`: the customer profiles of a table deployed before they were kept. */
+export async function backfillCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { table: { type: "string" } } });
+  if (!values.table) throw new UsageError("backfill: --table NAME (the stack output TableName) is required");
+  const result = await backfillProfiles(await awsStore(values.table));
+  process.stdout.write(
+    `kept ${result.kept} paid orders of ${result.customers} customers on their profiles (${result.orders - result.kept} of ${result.orders} orders not paid or not known yet)\n`,
+  );
 }

@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import type { ShopEvent } from "../../functions/core/events.js";
 import { startHttpServer } from "../../functions/local/server.js";
 import { cli } from "../support/cli.js";
-import { virtualShop } from "../support/local.js";
+import { freshTable, virtualShop } from "../support/local.js";
 
 /**
  * Issue 24 as an operator uses it: preview a segment, run campaigns on a running `shopcare start` (here on
@@ -157,6 +157,21 @@ describe("shopcare campaign on a running shop: status, pause, resume, cancel, re
       shop.stop();
       await http.close();
     }
+  });
+
+  it("backfills a deployed table's profiles from its orders (backfill --table)", async () => {
+    const tableName = await freshTable("backfill-cli");
+
+    const empty = await cli(["backfill", "--table", tableName], aws);
+    const missing = await cli(["backfill"], aws);
+
+    expect(empty).toMatchObject({
+      code: 0,
+      stdout:
+        "kept 0 paid orders of 0 customers on their profiles (0 of 0 orders not paid or not known yet)\n",
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^backfill: --table NAME \(the stack output TableName\) is required/);
   });
 
   it("says which campaigns there are when asked for one the config does not have", async () => {

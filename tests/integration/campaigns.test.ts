@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../functions/adapters/dynamodb/store.js";
 import {
@@ -16,7 +17,7 @@ import type { SmsMessage, SmsProvider } from "../../functions/core/messaging.js"
 import type { DecisionRecord } from "../../functions/core/model.js";
 import { ReservedSendRate } from "../../functions/core/rate-limit.js";
 import { buildReport } from "../../functions/core/report.js";
-import { previewSegment } from "../../functions/core/segments.js";
+import { backfillProfiles, previewSegment } from "../../functions/core/segments.js";
 import { OutboxOperatorChannel, OutboxSmsProvider } from "../../functions/local/outbox.js";
 import { parseEventLines } from "../../functions/local/simulate.js";
 import { VirtualClock } from "../../functions/local/virtual-clock.js";
@@ -658,3 +659,47 @@ async function ordersOf(events: readonly ShopEvent[]) {
       paidAt: paid.get(e.order.id),
     }));
 }
+
+describe("shopcare backfill (a table deployed before profiles were kept)", () => {
+  it("puts each paid order of the table's orders on its customer's profile, once however often it runs", async () => {
+    const config = parseShopConfig({ segments: { buyers: { minPaidOrders: 1 } } });
+    const tableName = await freshTable("backfill");
+    const doc = DynamoDBDocumentClient.from(dynamo());
+    // What the table held before: orders and a profile, no purchases, no directory keys.
+    const legacyOrder = (orderId: string, paidAt?: string) => ({
+      pk: `ORDER#${orderId}`,
+      sk: "ORDER",
+      orderId,
+      customerId: "old",
+      createdAt: "2026-05-01T10:00:00+08:00",
+      amount: 120,
+      items: [{ category: "tea", quantity: 2 }],
+      gsi1pk: "CUSTOMER#old",
+      gsi1sk: `2026-05-01T02:00:00.000Z#${orderId}`,
+      ...(paidAt ? { paidAt } : {}),
+    });
+    for (const item of [
+      legacyOrder("L1", "2026-05-01T10:05:00+08:00"),
+      legacyOrder("L2"),
+      {
+        pk: "CUSTOMER#old",
+        sk: "PROFILE",
+        customerId: "old",
+        phone: phoneOf(9),
+        contactAt: "2026-05-01T10:00:00+08:00",
+      },
+    ])
+      await doc.send(new PutCommand({ TableName: tableName, Item: item }));
+    const store = new Store(dynamo(), tableName);
+    const now = new Date(at("2026-06-01", "10:00"));
+    expect((await previewSegment(store, config, "buyers", now)).members).toBe(0);
+
+    const first = await backfillProfiles(store);
+    const again = await backfillProfiles(store);
+
+    expect(first).toEqual({ orders: 2, kept: 1, customers: 1 });
+    expect(again).toEqual(first);
+    const preview = await previewSegment(store, config, "buyers", now);
+    expect(preview.sample).toMatchObject([{ customerId: "old", paidOrders: 1, spend: 120 }]);
+  });
+});
