@@ -52,6 +52,7 @@ import { VirtualClock } from "../functions/local/virtual-clock.js";
 import { whatIf } from "../functions/local/whatif.js";
 import { SnsSmsProvider } from "../functions/providers/sns.js";
 import { DISPATCH_CONCURRENCY, HANDLERS, type HandlerName } from "../infra/shopcare-stack.js";
+import { JOURNEYS_OFF } from "../tests/support/config.js";
 import { FakeSmsApis } from "../tests/support/fake-providers.js";
 import { runFaultInjection } from "../tests/support/fault-run.js";
 import { buildLambdaBundle, LAMBDA_ENV } from "../tests/support/lambda-bundles.js";
@@ -800,26 +801,11 @@ async function campaignRun(_dynamo?: unknown) {
   const customers = num("campaign-customers");
   const rate = num("provider-rate");
   const at = "2026-06-18T10:00:00+08:00";
-  const off = Object.fromEntries(
-    [
-      "paymentReminder",
-      "gift30",
-      "gift100",
-      "winback",
-      "shipped",
-      "arrived",
-      "reviewCare",
-      "completed",
-      "refund",
-      "logistics",
-      "birthday",
-    ].map((key) => [key, { enabled: false }]),
-  );
   const config = parseShopConfig({
     sms: { ratePerSecond: rate },
     segments: { buyers: { minPaidOrders: 1 } },
     campaigns: [{ id: "bench", segment: "buyers", at, template: "【{shop}】{name}，618好礼相送。回T退订" }],
-    journeys: off,
+    journeys: JOURNEYS_OFF,
   });
   const clock = new VirtualClock(new Date("2026-06-18T09:00:00+08:00"));
   const table = new MemoryTable();

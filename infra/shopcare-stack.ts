@@ -551,7 +551,11 @@ export class ShopcareStack extends Stack {
     new CfnOutput(this, "StateMachineArns", {
       value: Stack.of(this).toJsonString(
         Object.fromEntries(
-          [...machines].map(([journey, machine]) => [journey, machine.stateMachine.stateMachineArn]),
+          // The campaigns' machine too: doctor watches every machine's versions.
+          [...machines, [CAMPAIGN_JOURNEY, this.campaigns] as const].map(([journey, machine]) => [
+            journey,
+            machine.stateMachine.stateMachineArn,
+          ]),
         ),
       ),
     });

@@ -228,11 +228,15 @@ export async function runCampaignTask(
   const concurrency = deps.concurrency ?? Math.min(20, config.sms.ratePerSecond);
 
   // The held messages now due (at the end, every one: each is skipped `campaign-ended`).
+  const decidedHolds = new Set<string>();
   for (;;) {
     const dueBy = clock.now() >= until ? undefined : clock.now().toISOString();
     const due = await store.listCampaignHolds(campaign.id, dueBy, 100);
-    if (due.length === 0) break;
-    await inPool(due, concurrency, (hold) => decide(hold.customerId, hold));
+    // A hold decided again in this task and still due would come back forever: the next task takes it.
+    const fresh = due.filter((hold) => !decidedHolds.has(`${hold.sendAt}#${hold.customerId}`));
+    if (fresh.length === 0) break;
+    for (const hold of fresh) decidedHolds.add(`${hold.sendAt}#${hold.customerId}`);
+    await inPool(fresh, concurrency, (hold) => decide(hold.customerId, hold));
     if (!withinBudget() || rateHeldUntil) return waitUntil(rateHeldUntil ?? clock.now());
   }
 

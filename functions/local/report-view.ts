@@ -36,6 +36,24 @@ function groupCells(group: GroupFigures): string[] {
   ];
 }
 
+/** Lays out rows under a header in columns as wide as their widest cell; `rule` is the dashed line. */
+function columnsLine(
+  header: readonly string[],
+  rows: readonly string[][],
+): ((cells: string[]) => string) & {
+  readonly rule: string;
+} {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join("  ")
+      .trimEnd();
+  return Object.assign(line, { rule: line(widths.map((width) => "-".repeat(width))) });
+}
+
 /** The report as a plain-text table, one row per journey and step. */
 export function reportTable(report: EffectReport): string {
   const header = [
@@ -107,19 +125,12 @@ export function reportTable(report: EffectReport): string {
     String(t.replies),
     skippedText(t.skipped),
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? "").length)),
-  );
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-      .join("  ")
-      .trimEnd();
+  const line = columnsLine(header, rows);
   const lines = [
     `shopcare effect report, ${report.from ?? "—"} to ${report.to ?? "—"} (${report.decisions} decisions; money in ${report.currency})`,
     "",
     line(header),
-    line(widths.map((width) => "-".repeat(width))),
+    line.rule,
     ...rows.map(line),
   ];
   for (const campaign of report.campaigns) {
@@ -134,19 +145,12 @@ export function reportTable(report: EffectReport): string {
   );
   if (groupRows.length > 0) {
     const groupHeader = ["journey", ...GROUP_HEADER];
-    const groupWidths = groupHeader.map((title, column) =>
-      Math.max(title.length, ...groupRows.map((row) => (row[column] ?? "").length)),
-    );
-    const groupLine = (cells: string[]) =>
-      cells
-        .map((cell, column) => cell.padEnd(groupWidths[column] ?? 0))
-        .join("  ")
-        .trimEnd();
+    const groupLine = columnsLine(groupHeader, groupRows);
     lines.push(
       "",
       "by customer group (paid orders before the message; member level now):",
       groupLine(groupHeader),
-      groupLine(groupWidths.map((width) => "-".repeat(width))),
+      groupLine.rule,
       ...groupRows.map(groupLine),
     );
   }

@@ -5,6 +5,7 @@ import { describe, expect, inject, it } from "vitest";
 import type { ShopEvent } from "../../functions/core/events.js";
 import { startHttpServer } from "../../functions/local/server.js";
 import { cli } from "../support/cli.js";
+import { JOURNEYS_OFF } from "../support/config.js";
 import { freshTable, virtualShop } from "../support/local.js";
 
 /**
@@ -19,21 +20,6 @@ const aws = {
   AWS_ACCESS_KEY_ID: "local",
   AWS_SECRET_ACCESS_KEY: "local",
 };
-const journeysOff = Object.fromEntries(
-  [
-    "paymentReminder",
-    "gift30",
-    "gift100",
-    "winback",
-    "shipped",
-    "arrived",
-    "reviewCare",
-    "completed",
-    "refund",
-    "logistics",
-    "birthday",
-  ].map((key) => [key, { enabled: false }]),
-);
 
 function buyer(index: number, paidAt: string): ShopEvent[] {
   return [
@@ -95,7 +81,7 @@ describe("shopcare campaign on a running shop: status, pause, resume, cancel, re
         at: `2026-06-10T1${index}:00:00+08:00`,
         template: "【{shop}】{name}，好礼相送。回T退订",
       })),
-      journeys: journeysOff,
+      journeys: JOURNEYS_OFF,
     };
     const tableName = `crm-${Date.now()}`;
     const { shop, clock, failures } = await virtualShop("2026-06-01T09:00:00+08:00", config, { tableName });

@@ -22,6 +22,7 @@ import { OutboxOperatorChannel, OutboxSmsProvider } from "../../functions/local/
 import { parseEventLines } from "../../functions/local/simulate.js";
 import { VirtualClock } from "../../functions/local/virtual-clock.js";
 import { HttpCouponIssuer } from "../../functions/providers/coupons.js";
+import { JOURNEYS_OFF } from "../support/config.js";
 import { dynamo, freshTable, runSimulation } from "../support/local.js";
 
 /**
@@ -133,6 +134,17 @@ const campaignConfig = (campaign: Record<string, unknown>, extra: Record<string,
     segments: { buyers: { minPaidOrders: 1 } },
     campaigns: [{ id: "newyear", segment: "buyers", template: TEXT, ...campaign }],
     ...extra,
+  });
+
+/** A journey's marketing message to customer `index` at 09:00 on 10 June, counted against the caps. */
+const messagedAnHourBefore = (store: Store, index: number) =>
+  store.reserveMarketingSend({
+    customerId: `c${index}`,
+    phone: phoneOf(index),
+    key: `gift-30#c${index}#gift`,
+    at: new Date(at("2026-06-10", "09:00")),
+    perDay: 1,
+    perWeek: 3,
   });
 
 const campaignDecisions = async (store: Store) =>
@@ -338,21 +350,7 @@ describe("campaigns (群发) through the journeys' sending rules", () => {
         { id: "newyear", segment: "buyers", at: at("2026-06-10", "10:00"), template: TEXT, holdout: 0.146 },
       ],
       // Only the campaign: the journeys' own messages would share its caps.
-      journeys: Object.fromEntries(
-        [
-          "paymentReminder",
-          "gift30",
-          "gift100",
-          "winback",
-          "shipped",
-          "arrived",
-          "reviewCare",
-          "completed",
-          "refund",
-          "logistics",
-          "birthday",
-        ].map((key) => [key, { enabled: false }]),
-      ),
+      journeys: JOURNEYS_OFF,
     });
 
     const campaign = decisions.filter((decision) => decision.journey === "campaign");
@@ -393,51 +391,18 @@ describe("campaigns (群发) through the journeys' sending rules", () => {
     const events = Array.from({ length: 6 }, (_, index) =>
       paidOrder(index + 1, `o${index + 1}`, at("2026-06-01", `1${index}:00`)),
     ).flat();
-    const journeysOff = Object.fromEntries(
-      [
-        "paymentReminder",
-        "gift30",
-        "gift100",
-        "winback",
-        "shipped",
-        "arrived",
-        "reviewCare",
-        "completed",
-        "refund",
-        "logistics",
-        "birthday",
-      ].map((key) => [key, { enabled: false }]),
-    );
 
-    // One message a second from 20:59:57: three go before 21:00, the rest wait for 10:00 the next day…
-    const held = await runSimulation(events, {
+    const lateCampaign = (until?: string) => ({
       sms: { ratePerSecond: 1 },
       segments: { buyers: { minPaidOrders: 1 } },
-      campaigns: [
-        {
-          id: "late",
-          segment: "buyers",
-          at: at("2026-06-10", "20:59").replace(":00+", ":57+"),
-          template: TEXT,
-        },
-      ],
-      journeys: journeysOff,
+      campaigns: [{ id: "late", segment: "buyers", at: "2026-06-10T20:59:57+08:00", until, template: TEXT }],
+      journeys: JOURNEYS_OFF,
     });
+
+    // One message a second from 20:59:57: four go by 21:00, the rest wait for 10:00 the next day…
+    const held = await runSimulation(events, lateCampaign());
     // …unless the campaign ends before then.
-    const ended = await runSimulation(events, {
-      sms: { ratePerSecond: 1 },
-      segments: { buyers: { minPaidOrders: 1 } },
-      campaigns: [
-        {
-          id: "late",
-          segment: "buyers",
-          at: at("2026-06-10", "20:59").replace(":00+", ":57+"),
-          until: at("2026-06-11", "09:00"),
-          template: TEXT,
-        },
-      ],
-      journeys: journeysOff,
-    });
+    const ended = await runSimulation(events, lateCampaign(at("2026-06-11", "09:00")));
 
     const times = (decisions: DecisionRecord[]) =>
       decisions
@@ -475,14 +440,7 @@ describe("campaigns (群发) through the journeys' sending rules", () => {
       config,
     );
     // c1 had a marketing message an hour before.
-    await store.reserveMarketingSend({
-      customerId: "c1",
-      phone: phoneOf(1),
-      key: "gift-30#c1#gift",
-      at: new Date(at("2026-06-10", "09:00")),
-      perDay: 1,
-      perWeek: 3,
-    });
+    await messagedAnHourBefore(store, 1);
     const clock = new VirtualClock(new Date(at("2026-06-10", "10:00")));
 
     const { state } = await runToEnd(
@@ -574,14 +532,7 @@ describe("a campaign that crashes, is redeployed, paused or cancelled mid-run", 
   it("sends nothing while paused, carries on when resumed, and ends with its held messages unsent when cancelled", async () => {
     const config = campaignConfig({ at: at("2026-06-10", "10:00") }, { caps: { marketingPerDay: 1 } });
     const store = await storeWith(members(3), config);
-    await store.reserveMarketingSend({
-      customerId: "c1",
-      phone: phoneOf(1),
-      key: "gift-30#c1#gift",
-      at: new Date(at("2026-06-10", "09:00")),
-      perDay: 1,
-      perWeek: 3,
-    });
+    await messagedAnHourBefore(store, 1);
     const clock = new VirtualClock(new Date(at("2026-06-10", "10:00")));
     const deps = campaignDeps(store, clock, config);
     const { input } = campaignExecution(config.campaigns[0] as never);

@@ -234,47 +234,19 @@ describe("campaign reports (per campaign, per customer group, by day since the m
       revenue: 400,
       conversionsByDay: [1, 0, 1],
     });
+    const nothingBought = {
+      orders: 0,
+      revenue: 0,
+      revenuePerOrder: undefined,
+      itemsPerBuyer: undefined,
+      orderRate: 0,
+    };
+    const twoOrders = { orders: 2, revenue: 400, revenuePerOrder: 200, itemsPerBuyer: 4, orderRate: 2 };
     expect(newyear?.groups).toEqual([
-      {
-        group: "prospect",
-        messages: 1,
-        customers: 1,
-        orders: 0,
-        revenue: 0,
-        revenuePerOrder: undefined,
-        itemsPerBuyer: undefined,
-        orderRate: 0,
-      },
-      {
-        group: "new",
-        messages: 1,
-        customers: 1,
-        orders: 0,
-        revenue: 0,
-        revenuePerOrder: undefined,
-        itemsPerBuyer: undefined,
-        orderRate: 0,
-      },
-      {
-        group: "returning",
-        messages: 1,
-        customers: 1,
-        orders: 2,
-        revenue: 400,
-        revenuePerOrder: 200,
-        itemsPerBuyer: 4,
-        orderRate: 2,
-      },
-      {
-        group: "level:金卡",
-        messages: 1,
-        customers: 1,
-        orders: 2,
-        revenue: 400,
-        revenuePerOrder: 200,
-        itemsPerBuyer: 4,
-        orderRate: 2,
-      },
+      { group: "prospect", messages: 1, customers: 1, ...nothingBought },
+      { group: "new", messages: 1, customers: 1, ...nothingBought },
+      { group: "returning", messages: 1, customers: 1, ...twoOrders },
+      { group: "level:金卡", messages: 1, customers: 1, ...twoOrders },
     ]);
     const campaigns = report.journeys.find((journey) => journey.journey === "campaign");
     expect(campaigns?.steps.map((step) => [step.step, step.sent, step.converted])).toEqual([
