@@ -28,9 +28,15 @@ import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Store } from "../functions/adapters/dynamodb/store.js";
 import { systemClock } from "../functions/core/clock.js";
 import { parseShopConfig } from "../functions/core/config.js";
+import {
+  type CustomerConfig,
+  inSegment,
+  profileOf,
+  type SegmentFilter,
+} from "../functions/core/customers.js";
 import { dispatchEvent, PacedJourneyStarter } from "../functions/core/dispatch.js";
 import type { ShopEvent } from "../functions/core/events.js";
-import type { ExecutionState, JourneyId } from "../functions/core/model.js";
+import type { CustomerRecord, ExecutionState, JourneyId } from "../functions/core/model.js";
 import { CUSTOMER_SHARDS } from "../functions/core/ports.js";
 import { ReservedSendRate, StoreRateLimiter } from "../functions/core/rate-limit.js";
 import { buildReport } from "../functions/core/report.js";
@@ -899,20 +905,28 @@ async function segmentRun(_dynamo?: unknown) {
   }
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   const now = new Date("2026-06-18T10:00:00+08:00");
-  // The baseline: paging through the same directory without judging anyone.
+  // The directory's pages from the in-memory table (its Query sorts the partition on every page: the
+  // table's cost, not the segment's), then the judging alone over what they held.
   const pageStarted = performance.now();
-  let paged = 0;
-  for await (const _entry of everyCustomer(store, CUSTOMER_SHARDS)) paged += 1;
+  const records: CustomerRecord[] = [];
+  for await (const { customer } of everyCustomer(store, CUSTOMER_SHARDS)) records.push(customer);
   const pageSeconds = (performance.now() - pageStarted) / 1000;
+  const filter = config.segments.target as SegmentFilter;
+  const customerConfig = config as unknown as CustomerConfig;
+  const judgeStarted = performance.now();
+  let members = 0;
+  for (const customer of records)
+    if (inSegment(profileOf(customer, customerConfig, now), filter, now)) members += 1;
+  const judgeSeconds = (performance.now() - judgeStarted) / 1000;
   const started = performance.now();
   const preview = await previewSegment(store, config, "target", now);
   const seconds = (performance.now() - started) / 1000;
-  const perMillion = round((seconds * 1_000_000) / customers, 2);
+  const perMillion = round((judgeSeconds * 1_000_000) / customers, 2);
   record({
-    figure: "segment: seconds per million customers",
+    figure: "segment: seconds per million customers judged",
     value: perMillion,
     unit: "s",
-    detail: `${preview.members} of ${preview.customers} customers in the segment in ${round(seconds, 2)} s; paging the same ${paged} items alone ${round(pageSeconds, 2)} s (judging adds ${round(seconds / pageSeconds, 2)}×); ${round(loadSeconds, 1)} s to load them`,
+    detail: `${members} of ${records.length} customers in the segment, judged (profile, stage, level, filter) in ${round(judgeSeconds, 2)} s; paging them out of the in-memory table ${round(pageSeconds, 1)} s; the whole preview (pages, judging, sample) ${round(seconds, 1)} s, ${preview.members} members; ${round(loadSeconds, 1)} s to load them`,
   });
 }
 

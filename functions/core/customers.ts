@@ -221,6 +221,38 @@ export class RfmCensus {
   }
 }
 
+/** The config's durations a profile needs, parsed once per config (a segment judges a million profiles). */
+const DURATIONS = new WeakMap<
+  object,
+  { churnedMs: number; cycleMs: (categories: readonly string[]) => number }
+>();
+
+function durationsOf(config: CustomerConfig) {
+  let durations = DURATIONS.get(config);
+  if (!durations) {
+    const winback = config.journeys.winback as { cycle: string; categoryCycles: Record<string, string> };
+    const byCategories = new Map<string, number>();
+    durations = {
+      churnedMs: parseDuration(config.stages.churnedAfter),
+      // The win-back's product cycle of the categories bought in the last order.
+      cycleMs: (categories) => {
+        const key = categories.join("\u0000");
+        let cycle = byCategories.get(key);
+        if (cycle === undefined) {
+          cycle = productCycleMs(
+            { orderId: "-", items: categories.map((category) => ({ category })) },
+            winback,
+          );
+          byCategories.set(key, cycle);
+        }
+        return cycle;
+      },
+    };
+    DURATIONS.set(config, durations);
+  }
+  return durations;
+}
+
 /**
  * A customer's profile at `now`.
  * @param bounds the RFM cut points @default the configured ones; without either, no RFM scores
@@ -236,18 +268,11 @@ export function profileOf(
   const first = purchases[0];
   const last = purchases.at(-1);
   const sinceLastMs = last ? now.getTime() - Date.parse(last.paidAt) : Number.POSITIVE_INFINITY;
-  const winback = config.journeys.winback as { cycle: string; categoryCycles: Record<string, string> };
+  const durations = durationsOf(config);
   let stage: Stage;
   if (!last) stage = "prospect";
-  else if (sinceLastMs > parseDuration(config.stages.churnedAfter)) stage = "churned";
-  else if (
-    sinceLastMs >
-    productCycleMs(
-      { orderId: last.orderId, items: last.categories.map((category) => ({ category })) },
-      winback,
-    )
-  )
-    stage = "dormant";
+  else if (sinceLastMs > durations.churnedMs) stage = "churned";
+  else if (sinceLastMs > durations.cycleMs(last.categories)) stage = "dormant";
   else stage = purchases.length >= 2 ? "returning" : "new";
   // Never downgraded: a refund after a level was reached keeps it (the peak spend stands).
   const levelSpend = Math.max(spend, customer.peakSpend ?? 0);
@@ -289,13 +314,24 @@ export function levelOf(customer: CustomerRecord | undefined, config: CustomerCo
   return customer ? (profileOf(customer, config, now, undefined).level ?? "") : "";
 }
 
+const PARSED = new Map<string, number>();
+/** A filter's duration in ms, parsed once. */
+function durationMs(text: string): number {
+  let ms = PARSED.get(text);
+  if (ms === undefined) {
+    ms = parseDuration(text);
+    PARSED.set(text, ms);
+  }
+  return ms;
+}
+
 /** Whether a segment's filter needs RFM scores (and so the shop's quintiles when none are configured). */
 export const needsRfm = (filter: SegmentFilter) => filter.rfm !== undefined;
 
 /** Whether a profile is in the segment: every condition given holds. */
 export function inSegment(profile: CustomerProfile, filter: SegmentFilter, now: Date): boolean {
   const within = (text: string) =>
-    profile.lastPaidAt !== undefined && now.getTime() - Date.parse(profile.lastPaidAt) <= parseDuration(text);
+    profile.lastPaidAt !== undefined && now.getTime() - Date.parse(profile.lastPaidAt) <= durationMs(text);
   const inRange = (value: number | undefined, range: readonly [number, number] | undefined) =>
     range === undefined || (value !== undefined && value >= range[0] && value <= range[1]);
   const months =

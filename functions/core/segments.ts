@@ -34,7 +34,8 @@ export class UnknownSegmentError extends Error {
 export async function* everyCustomer(
   store: Pick<Repositories, "pageCustomers">,
   partitions: number,
-  pageSize = 500,
+  // DynamoDB ends a page at 1 MB whatever the limit (about 2,000 profiles): the page may be shorter.
+  pageSize = 2000,
 ): AsyncGenerator<DirectoryEntry> {
   for (let shard = 0; shard < partitions; shard += 1) {
     let after: string | undefined;
