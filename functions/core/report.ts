@@ -4,6 +4,7 @@ import { parseDuration } from "./duration.js";
 import { JOURNEY_IDS, journeyModule } from "./journeys/index.js";
 import type { DecisionRecord, JourneyId, OrderRecord } from "./model.js";
 import type { StoredReply } from "./ports.js";
+import { differenceInterval, groupSizeToDecide, twoProportionP } from "./stats.js";
 import { TEMPLATE_SPECS } from "./templates.js";
 import { DAY_MS, formatInZone } from "./time.js";
 
@@ -44,6 +45,15 @@ export interface HoldoutLift {
   readonly holdoutConverted: number;
   /** Conversion of messaged minus conversion of holdout, in percentage points; undefined without a holdout. */
   readonly liftPoints: number | undefined;
+  /** The lift's 95% interval in percentage points (Newcombe's), with it. */
+  readonly liftInterval: { readonly low: number; readonly high: number } | undefined;
+  /** Whether the two groups' conversion differs at 95% (the two-proportion test), with a holdout. */
+  readonly significant: boolean | undefined;
+  /**
+   * Not yet significant: about how many entrants each group would need for a difference this size to be
+   * (at 80% power).
+   */
+  readonly neededPerGroup: number | undefined;
 }
 
 export interface JourneyReport extends Figures {
@@ -384,14 +394,28 @@ function holdoutLift(
   const messagedConverted = convertedIn(groups.messaged);
   const holdoutConverted = convertedIn(groups.holdout);
   const rate = (converted: number, size: number) => (size > 0 ? converted / size : 0);
+  const messaged = groups.messaged.size;
+  const holdout = groups.holdout.size;
+  const compared = holdout > 0 && messaged > 0;
+  const interval = compared
+    ? differenceInterval(messagedConverted, messaged, holdoutConverted, holdout)
+    : undefined;
+  const significant = compared
+    ? twoProportionP(messagedConverted, messaged, holdoutConverted, holdout) < 0.05
+    : undefined;
   return {
-    messaged: groups.messaged.size,
+    messaged,
     messagedConverted,
-    holdout: groups.holdout.size,
+    holdout,
     holdoutConverted,
-    liftPoints:
-      groups.holdout.size > 0 && groups.messaged.size > 0
-        ? 100 * (rate(messagedConverted, groups.messaged.size) - rate(holdoutConverted, groups.holdout.size))
+    liftPoints: compared
+      ? 100 * (rate(messagedConverted, messaged) - rate(holdoutConverted, holdout))
+      : undefined,
+    liftInterval: interval && { low: 100 * interval.low, high: 100 * interval.high },
+    significant,
+    neededPerGroup:
+      compared && !significant
+        ? groupSizeToDecide(rate(messagedConverted, messaged), rate(holdoutConverted, holdout))
         : undefined,
   };
 }

@@ -1,4 +1,4 @@
-import type { EffectReport, Figures, GroupFigures } from "../core/report.js";
+import type { EffectReport, Figures, GroupFigures, HoldoutLift } from "../core/report.js";
 
 /** Renders the effect report for people: a terminal table and a self-contained HTML page. */
 
@@ -8,8 +8,13 @@ const skippedText = (skipped: Figures["skipped"]) =>
     .sort(([, a], [, b]) => b - a)
     .map(([reason, count]) => `${reason} ${count}`)
     .join(", ") || "—";
-const liftText = (points: number | undefined) =>
-  points === undefined ? "—" : `${points > 0 ? "+" : ""}${points.toFixed(1)} pts`;
+const signed = (points: number) =>
+  `${points > 0 ? "+" : points < 0 ? "−" : ""}${Math.abs(points).toFixed(1)}`;
+/** The lift as the report says it: `+3.1 pp (−0.4 to +6.6), not yet significant`. */
+const liftText = (lift: HoldoutLift) =>
+  lift.liftPoints === undefined
+    ? "—"
+    : `${signed(lift.liftPoints)} pp${lift.liftInterval ? ` (${signed(lift.liftInterval.low)} to ${signed(lift.liftInterval.high)})` : ""}, ${lift.significant ? "significant" : `not yet significant${lift.neededPerGroup ? ` (about ${lift.neededPerGroup.toLocaleString("en-US")} a group would tell)` : ""}`}`;
 
 /** The seeds' new-vs-returning comparison: 交易量, 成交额, 客单价, 客产品数量, 认购率. */
 const GROUP_HEADER = [
@@ -85,9 +90,7 @@ export function reportTable(report: EffectReport): string {
       String(journey.converted),
       money(journey.revenue),
       journey.roi === undefined ? "—" : journey.roi.toFixed(1),
-      lift.liftPoints === undefined
-        ? "—"
-        : `${liftText(lift.liftPoints)} (${lift.messaged} vs ${lift.holdout})`,
+      lift.liftPoints === undefined ? "—" : `${liftText(lift)} (${lift.messaged} vs ${lift.holdout})`,
       String(journey.replies),
       skippedText(journey.skipped),
     ]);
@@ -136,7 +139,7 @@ export function reportTable(report: EffectReport): string {
   for (const campaign of report.campaigns) {
     lines.push(
       "",
-      `campaign ${campaign.campaign} (segment ${campaign.segment}, ${campaign.at}): ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift.liftPoints)}; skipped ${skippedText(campaign.skipped)}`,
+      `campaign ${campaign.campaign} (segment ${campaign.segment}, ${campaign.at}): ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift)}; skipped ${skippedText(campaign.skipped)}`,
       `  orders by day since the message: ${campaign.conversionsByDay.join(" ") || "—"}`,
     );
   }
@@ -214,7 +217,7 @@ export function reportHtml(report: EffectReport, shopName: string): string {
   const rows = report.journeys
     .map(
       (j) =>
-        `<tr data-journey="${j.journey}"><th>${j.journey}</th><td data-field="entered">${j.entered}</td><td data-field="sent">${j.sent}</td><td data-field="handoffs">${j.handoffs}</td><td data-field="segments">${j.segments}</td><td data-field="smsCost">${money(j.smsCost)}</td><td data-field="converted">${j.converted}</td><td data-field="revenue">${money(j.revenue)}</td><td data-field="roi">${j.roi === undefined ? "—" : j.roi.toFixed(1)}</td><td data-field="lift">${liftText(j.lift.liftPoints)}</td><td data-field="groups">${j.lift.messaged} / ${j.lift.holdout}</td><td>${escapeHtml(skippedText(j.skipped))}</td></tr>` +
+        `<tr data-journey="${j.journey}"><th>${j.journey}</th><td data-field="entered">${j.entered}</td><td data-field="sent">${j.sent}</td><td data-field="handoffs">${j.handoffs}</td><td data-field="segments">${j.segments}</td><td data-field="smsCost">${money(j.smsCost)}</td><td data-field="converted">${j.converted}</td><td data-field="revenue">${money(j.revenue)}</td><td data-field="roi">${j.roi === undefined ? "—" : j.roi.toFixed(1)}</td><td data-field="lift">${liftText(j.lift)}</td><td data-field="groups">${j.lift.messaged} / ${j.lift.holdout}</td><td>${escapeHtml(skippedText(j.skipped))}</td></tr>` +
         j.steps
           .map(
             (s) =>
@@ -237,7 +240,7 @@ export function reportHtml(report: EffectReport, shopName: string): string {
           ],
         )}<p class="messages">${j.sent} message(s) to ${j.reached} customer(s)</p>${
           j.attributed
-            ? `<p>lift ${liftText(j.lift.liftPoints)}: ${j.lift.messagedConverted}/${j.lift.messaged} messaged vs ${j.lift.holdoutConverted}/${j.lift.holdout} held out bought</p>`
+            ? `<p>lift ${liftText(j.lift)}: ${j.lift.messagedConverted}/${j.lift.messaged} messaged vs ${j.lift.holdoutConverted}/${j.lift.holdout} held out bought</p>`
             : `<p class="notice">a notice: no orders are credited to it, so it has no conversions or lift</p>`
         }</figure>`,
     )
@@ -278,7 +281,7 @@ ${aws}
 ${report.campaigns
   .map(
     (campaign) =>
-      `<section class="campaign" data-campaign="${escapeHtml(campaign.campaign)}"><h2>Campaign ${escapeHtml(campaign.campaign)}</h2><p>segment ${escapeHtml(campaign.segment)}, ${escapeHtml(campaign.at)}: ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift.liftPoints)}.</p><table><thead><tr>${GROUP_HEADER.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>${campaign.groups
+      `<section class="campaign" data-campaign="${escapeHtml(campaign.campaign)}"><h2>Campaign ${escapeHtml(campaign.campaign)}</h2><p>segment ${escapeHtml(campaign.segment)}, ${escapeHtml(campaign.at)}: ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift)}.</p><table><thead><tr>${GROUP_HEADER.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>${campaign.groups
         .map(
           (group) =>
             `<tr>${groupCells(group)

@@ -159,7 +159,9 @@ describe("simulate --report on a month of synthetic orders", () => {
         const lift = await page
           .locator(`#journeys tr[data-journey="${journey}"]:not(.step) [data-field="lift"]`)
           .innerText();
-        expect(lift).toMatch(/^[+-]?\d+\.\d pts$/);
+        expect(lift).toMatch(
+          /^[+−]?\d+\.\d pp \([+−]?\d+\.\d to [+−]?\d+\.\d\), (significant|not yet significant( \(about [\d,]+ a group would tell\))?)$/,
+        );
       }
       expect(await page.locator(".funnel svg").count()).toBe(Object.keys(expected).length);
       const hourBars = await page

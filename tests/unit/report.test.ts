@@ -114,7 +114,17 @@ describe("effect report", () => {
       revenue: 80,
       skipped: { holdout: 2 },
       // 1 of 1 messaged bought vs 1 of 2 held out: +50 points.
-      lift: { messaged: 1, messagedConverted: 1, holdout: 2, holdoutConverted: 1, liftPoints: 50 },
+      lift: {
+        messaged: 1,
+        messagedConverted: 1,
+        holdout: 2,
+        holdoutConverted: 1,
+        liftPoints: 50,
+        // One of one against one of two: anything from −39 to +91 points, far from decided.
+        liftInterval: { low: expect.closeTo(-39.1, 1), high: expect.closeTo(90.5, 1) },
+        significant: false,
+        neededPerGroup: 8,
+      },
     });
     expect(report.journeys.find((j) => j.journey === "shipped")).toMatchObject({ sent: 1, converted: 0 });
     expect(report.totals).toMatchObject({ sent: 4, segments: 4, converted: 3, revenue: 230 });
