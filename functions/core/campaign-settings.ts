@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { SegmentFilterSchema } from "./customers.js";
-import { duration, optionalCoupon } from "./settings.js";
+import { duration, optionalCoupon, templateValue } from "./settings.js";
 
 /**
  * The config of segments and campaigns (群发): a campaign messages every member of a segment once, at its
@@ -24,7 +24,7 @@ export const CampaignSchema = z
     /** A message held past this (by the marketing window or the caps) is skipped `campaign-ended`. @default `at` + 3 days */
     until: isoTime.optional(),
     /** The message: a marketing template (`{shop}`, `{name}`, `{level}`, and with a coupon `{couponAmount}`, `{coupon}`). */
-    template: z.string().min(1),
+    template: templateValue,
     coupon: optionalCoupon,
     /** Share of the segment that gets no message (reason `holdout`), to measure the lift. @default 0 */
     holdout: z.number().min(0).max(0.5).optional(),

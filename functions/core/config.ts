@@ -11,8 +11,8 @@ import { isDuration, parseDuration } from "./duration.js";
 import { settingsOf } from "./journeys/context.js";
 import { JOURNEY_IDS, JOURNEY_MODULES, JOURNEY_SETTINGS } from "./journeys/index.js";
 import { lintTemplate, lintTemplates } from "./lint.js";
-import { duration, timeOfDay } from "./settings.js";
-import { TEMPLATE_SPECS } from "./templates.js";
+import { duration, textsOf, timeOfDay } from "./settings.js";
+import { TEMPLATE_SPECS, templateValueAt } from "./templates.js";
 import { slotsInWindow } from "./time.js";
 
 // Typed by annotation: the journeys' own types depend on this file's shared settings.
@@ -268,6 +268,15 @@ export const ShopConfigSchema = SharedConfigSchema.extend({
       JOURNEY_MODULES.filter((journey) => settingsOf(config, journey).enabled).map((journey) => journey.id),
     );
     for (const [id, spec] of Object.entries(TEMPLATE_SPECS)) {
+      // Aliyun sends the text registered for a template code: one code cannot carry two variants.
+      if (enabled.has(spec.journey) && typeof templateValueAt(config, id) !== "string") {
+        ctx.addIssue({
+          code: "custom",
+          path: [...spec.path],
+          message:
+            "the Aliyun provider sends the text registered for a template code: variants are not supported with it yet",
+        });
+      }
       if (enabled.has(spec.journey) && !config.sms.aliyun.templateCodes[id]) {
         ctx.addIssue({
           code: "custom",
@@ -276,21 +285,43 @@ export const ShopConfigSchema = SharedConfigSchema.extend({
         });
       }
     }
+    // A campaign's message is sent by its own registered template code too.
+    for (const [index, campaign] of config.campaigns.entries()) {
+      const id = campaignTemplateId(campaign);
+      if (!config.sms.aliyun.templateCodes[id])
+        ctx.addIssue({
+          code: "custom",
+          path: ["sms", "aliyun", "templateCodes", id],
+          message: "the Aliyun provider needs the template code registered for this campaign's message",
+        });
+      if (typeof campaign.template !== "string")
+        ctx.addIssue({
+          code: "custom",
+          path: ["campaigns", index, "template"],
+          message:
+            "the Aliyun provider sends the text registered for a template code: variants are not supported with it yet",
+        });
+    }
   }
 });
 
 /** The lint findings of every campaign's template, at `campaigns.<index>.template`. */
 function campaignFindings(config: z.infer<typeof SharedConfigSchema>) {
   return config.campaigns.flatMap((campaign, index) =>
-    lintTemplate(
-      config,
-      campaignTemplateId(campaign),
-      {
-        path: ["campaigns", String(index), "template"],
-        messageClass: "marketing",
-        variables: campaignVariables(campaign),
-      },
-      campaign.template,
+    textsOf(campaign.template).flatMap(({ text }, variant) =>
+      lintTemplate(
+        config,
+        campaignTemplateId(campaign),
+        {
+          path:
+            typeof campaign.template === "string"
+              ? ["campaigns", String(index), "template"]
+              : ["campaigns", String(index), "template", String(variant), "text"],
+          messageClass: "marketing",
+          variables: campaignVariables(campaign),
+        },
+        text,
+      ),
     ),
   );
 }

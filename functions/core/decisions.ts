@@ -74,7 +74,7 @@ export function decision(
   step: string,
   outcome: Outcome,
   details: Partial<
-    Pick<DecisionRecord, "customerId" | "to" | "reason" | "text" | "segments" | "delivery">
+    Pick<DecisionRecord, "customerId" | "to" | "reason" | "variant" | "text" | "segments" | "delivery">
   > & {
     template: string;
   },

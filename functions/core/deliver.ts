@@ -224,7 +224,7 @@ export async function deliverStep(
       );
       return finish(
         "sent",
-        { to, template: message.templateId, text, segments },
+        { to, template: message.templateId, variant: message.variant, text, segments },
         { provider: outcome.provider, messageId: outcome.messageId },
       );
     case "rejected":
@@ -238,7 +238,7 @@ export async function deliverStep(
       await keepCutReference(deps, deps.sms.name, state, subjectId, step);
       return finish(
         "sent",
-        { to, template: message.templateId, text, segments, delivery: "unknown" },
+        { to, template: message.templateId, variant: message.variant, text, segments, delivery: "unknown" },
         { provider: deps.sms.name, error: outcome.code },
       );
     case "retryable":

@@ -3,7 +3,7 @@ import {
   TEMPLATE_SPECS,
   type TemplateId,
   type TemplateSpec,
-  templateAt,
+  templateValueAt,
   templateVariables,
 } from "./templates.js";
 
@@ -50,7 +50,14 @@ export function lintTemplates(config: LintSettings & Record<string, unknown>): L
     TemplateId,
     (typeof TEMPLATE_SPECS)[TemplateId],
   ][]) {
-    findings.push(...lintTemplate(config, id, spec, templateAt(config, id)));
+    const value = templateValueAt(config, id);
+    if (typeof value === "string") findings.push(...lintTemplate(config, id, spec, value));
+    // Each variant at its own path, `…templates.first.1.text`.
+    else
+      for (const [index, variant] of value.entries())
+        findings.push(
+          ...lintTemplate(config, id, { ...spec, path: [...spec.path, String(index), "text"] }, variant.text),
+        );
   }
   return findings;
 }

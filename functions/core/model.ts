@@ -127,6 +127,8 @@ export interface DecisionRecord {
   readonly outcome: Outcome;
   readonly reason?: string;
   readonly template: string;
+  /** Which of the template's variants the message was (an A/B-tested template's). */
+  readonly variant?: string;
   readonly text?: string;
   readonly segments?: number;
   readonly delivery?: Delivery;
@@ -144,6 +146,7 @@ const DECISION_FIELDS = [
   "outcome",
   "reason",
   "template",
+  "variant",
   "text",
   "segments",
   "delivery",

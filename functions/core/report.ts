@@ -4,7 +4,7 @@ import { parseDuration } from "./duration.js";
 import { JOURNEY_IDS, journeyModule } from "./journeys/index.js";
 import type { DecisionRecord, JourneyId, OrderRecord } from "./model.js";
 import type { StoredReply } from "./ports.js";
-import { differenceInterval, groupSizeToDecide, twoProportionP } from "./stats.js";
+import { differenceInterval, groupSizeToDecide, twoProportionP, wilsonInterval } from "./stats.js";
 import { TEMPLATE_SPECS } from "./templates.js";
 import { DAY_MS, formatInZone } from "./time.js";
 
@@ -67,7 +67,7 @@ export interface JourneyReport extends Figures {
   readonly reached: number;
   /** Whether its orders are credited to it at all (a notice's are not). */
   readonly attributed: boolean;
-  readonly steps: readonly ({ readonly step: string } & Figures)[];
+  readonly steps: readonly ({ readonly step: string; readonly variants?: VariantTest } & Figures)[];
   readonly lift: HoldoutLift;
 }
 
@@ -119,6 +119,28 @@ export interface Attribution {
   readonly sentAt: string;
   /** Items in the order (quantities added up). */
   readonly items: number;
+}
+
+/** One variant of an A/B-tested template: its messages, how many earned an order, and how sure that is. */
+export interface VariantFigures {
+  readonly variant: string;
+  readonly sent: number;
+  /** Messages credited with at least one order. */
+  readonly converted: number;
+  readonly rate: number;
+  /** The rate's 95% interval (Wilson's). */
+  readonly interval: { readonly low: number; readonly high: number };
+  readonly revenue: number;
+  readonly smsCost: number;
+  readonly roi: number | undefined;
+}
+
+/** A step's variants and the verdict: a winner only when the best beats the next at 95%. */
+export interface VariantTest {
+  readonly variants: readonly VariantFigures[];
+  readonly winner: string | undefined;
+  /** Not decided yet: about how many messages each variant would need at the rates seen (80% power). */
+  readonly neededPerVariant: number | undefined;
 }
 
 /** Customers as the report groups them: by their paid orders before the message, and by member level. */
@@ -351,6 +373,55 @@ function groupFigures(
     }));
 }
 
+/**
+ * A step's variants compared: each variant's messages and those credited with an order, with Wilson's
+ * interval; the best rate is the winner only if the two-proportion test tells it from the next at 95%.
+ */
+function variantTest(
+  config: ShopConfig,
+  decisions: readonly DecisionRecord[],
+  credited: readonly Attribution[],
+): VariantTest | undefined {
+  const sends = decisions.filter((decision) => decision.outcome === "sent" && decision.variant !== undefined);
+  if (sends.length === 0) return undefined;
+  const earned = new Map<string, number>();
+  for (const credit of credited) {
+    const key = `${credit.customerId}|${credit.sentAt}`;
+    earned.set(key, (earned.get(key) ?? 0) + credit.revenue);
+  }
+  const byVariant = new Map<string, DecisionRecord[]>();
+  for (const send of sends)
+    byVariant.set(send.variant as string, [...(byVariant.get(send.variant as string) ?? []), send]);
+  const variants = [...byVariant.entries()]
+    .map(([variant, mine]): VariantFigures => {
+      const revenues = mine.map((send) => earned.get(`${send.customerId}|${send.at}`));
+      const converted = revenues.filter((revenue) => revenue !== undefined).length;
+      const revenue = revenues.reduce<number>((sum, value) => sum + (value ?? 0), 0);
+      const smsCost = mine.reduce((sum, send) => sum + (send.segments ?? 0), 0) * config.sms.pricePerSegment;
+      return {
+        variant,
+        sent: mine.length,
+        converted,
+        rate: converted / mine.length,
+        interval: wilsonInterval(converted, mine.length),
+        revenue,
+        smsCost,
+        roi: smsCost > 0 ? revenue / smsCost : undefined,
+      };
+    })
+    .sort((a, b) => b.rate - a.rate || a.variant.localeCompare(b.variant));
+  const [best, next] = variants;
+  const decided =
+    best !== undefined &&
+    next !== undefined &&
+    twoProportionP(best.converted, best.sent, next.converted, next.sent) < 0.05;
+  return {
+    variants,
+    winner: decided ? best?.variant : undefined,
+    neededPerVariant: !decided && best && next ? groupSizeToDecide(best.rate, next.rate) : undefined,
+  };
+}
+
 /** Credited orders by whole days since the message that earned them. */
 function conversionsByDay(credited: readonly Attribution[]): number[] {
   const days: number[] = [];
@@ -460,15 +531,16 @@ export function buildReport(
     const mine = decisions.filter((d) => d.journey === journey);
     if (mine.length === 0) continue;
     const credited = attributions.filter((a) => a.journey === journey);
-    const steps = [...new Set(mine.map((d) => d.step))].map((step) => ({
-      step,
-      ...figures(
-        config,
-        mine.filter((d) => d.step === step),
-        credited.filter((a) => a.step === step),
-        repliesTo(journey, step),
-      ),
-    }));
+    const steps = [...new Set(mine.map((d) => d.step))].map((step) => {
+      const ofStep = mine.filter((d) => d.step === step);
+      const creditedOfStep = credited.filter((a) => a.step === step);
+      const variants = variantTest(config, ofStep, creditedOfStep);
+      return {
+        step,
+        ...figures(config, ofStep, creditedOfStep, repliesTo(journey, step)),
+        ...(variants ? { variants } : {}),
+      };
+    });
     journeys.push({
       journey,
       entered: new Set(mine.map(entrantOf)).size,

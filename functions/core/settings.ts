@@ -36,8 +36,30 @@ export const coupon = z.strictObject(couponShape).prefault({});
 /** A coupon a message may carry, or none: its amount (`{couponAmount}`) and code or issuer (`{coupon}`). */
 export const optionalCoupon = z.strictObject({ amount: z.number().positive(), ...couponShape }).optional();
 
-/** A template's text in settings, defaulting to the journey's shipped text. */
-export const templateText = (defaultText: string) => z.string().min(1).default(defaultText);
+/** One variant of an A/B-tested template: its id (decision records carry it), weight and text. */
+export const templateVariant = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,19}$/, { error: 'expected a variant id like "a" or "short-offer"' }),
+  weight: z.number().positive().default(1),
+  text: z.string().min(1),
+});
+export type TemplateVariant = z.infer<typeof templateVariant>;
+
+/** A template's text, or two or more variants of it (each customer gets one, by a stable hash). */
+export const templateValue = z.union([
+  z.string().min(1),
+  z
+    .array(templateVariant)
+    .min(2, { error: "a template's variants are two or more" })
+    .refine((variants) => new Set(variants.map((variant) => variant.id)).size === variants.length, {
+      error: "two variants have one id",
+    }),
+]);
+export type TemplateValue = z.infer<typeof templateValue>;
+
+/** A template's text in settings (or its variants), defaulting to the journey's shipped text. */
+export const templateText = (defaultText: string) => templateValue.default(defaultText);
 
 /** The settings names of the templates declared under `["templates", <name>]`. */
 type TemplateSettingsShape<Declarations> = {
@@ -61,4 +83,11 @@ export function templateSettings<const Declarations extends Readonly<Record<stri
       .map((declaration) => [declaration.setting?.[1] as string, templateText(declaration.text ?? "")]),
   );
   return z.strictObject(shape as TemplateSettingsShape<Declarations>).prefault({} as never);
+}
+
+/** A template's texts: one without variants, each variant's with. */
+export function textsOf(value: TemplateValue): { readonly variant?: string; readonly text: string }[] {
+  return typeof value === "string"
+    ? [{ text: value }]
+    : value.map((variant) => ({ variant: variant.id, text: variant.text }));
 }

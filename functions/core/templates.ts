@@ -1,5 +1,6 @@
 import { JOURNEY_MODULES } from "./journeys/index.js";
 import type { MessageClass } from "./model.js";
+import type { TemplateValue, TemplateVariant } from "./settings.js";
 
 /** What shopcare knows about one message template: where operators set it, its class and its variables. */
 export interface TemplateSpec {
@@ -49,11 +50,18 @@ export const TEMPLATE_SPECS: Readonly<Record<TemplateId, TemplateSpec>> = Object
   ),
 );
 
-/** The template text a config holds at a spec's path. */
-export function templateAt(config: unknown, id: TemplateId): string {
+/** The template a config holds at a spec's path: its text, or its variants. */
+export function templateValueAt(config: unknown, id: TemplateId): TemplateValue {
   const spec = TEMPLATE_SPECS[id];
   if (!spec) throw new Error(`unknown template ${JSON.stringify(id)}`);
-  return String(spec.path.reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], config));
+  const value = spec.path.reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], config);
+  return Array.isArray(value) ? (value as TemplateVariant[]) : String(value);
+}
+
+/** The template text a config holds at a spec's path (a template with variants: its first). */
+export function templateAt(config: unknown, id: TemplateId): string {
+  const value = templateValueAt(config, id);
+  return typeof value === "string" ? value : (value[0]?.text ?? "");
 }
 
 /** The `{variable}` names a template uses, in order of appearance. */

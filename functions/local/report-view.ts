@@ -41,6 +41,28 @@ function groupCells(group: GroupFigures): string[] {
   ];
 }
 
+const percent = (fraction: number) => `${(100 * fraction).toFixed(1)}%`;
+
+/** One line per A/B-tested step: each variant's rate and interval, and the verdict. */
+function variantLines(report: EffectReport): string[] {
+  return report.journeys.flatMap((journey) =>
+    journey.steps.flatMap((step) => {
+      const test = step.variants;
+      if (!test) return [];
+      const variants = test.variants
+        .map(
+          (v) =>
+            `${v.variant} ${percent(v.rate)} (${percent(v.interval.low)}–${percent(v.interval.high)}) of ${v.sent}, revenue ${money(v.revenue)}, ROI ${v.roi === undefined ? "—" : v.roi.toFixed(1)}`,
+        )
+        .join(" · ");
+      const verdict = test.winner
+        ? `winner ${test.winner}`
+        : `not decided yet${test.neededPerVariant ? ` (about ${test.neededPerVariant.toLocaleString("en-US")} messages a variant would tell)` : ""}`;
+      return [`  ${journey.journey}.${step.step}: ${variants} → ${verdict}`];
+    }),
+  );
+}
+
 /** Lays out rows under a header in columns as wide as their widest cell; `rule` is the dashed line. */
 function columnsLine(
   header: readonly string[],
@@ -136,6 +158,8 @@ export function reportTable(report: EffectReport): string {
     line.rule,
     ...rows.map(line),
   ];
+  const tests = variantLines(report);
+  if (tests.length > 0) lines.push("", "A/B tests (orders per message, 95% interval):", ...tests);
   for (const campaign of report.campaigns) {
     lines.push(
       "",
@@ -264,6 +288,12 @@ ${aws}
 <h2>Per journey and step</h2>
 <table id="journeys"><thead><tr><th>journey</th><th>entered</th><th>sent</th><th>handoffs</th><th>segments</th><th>SMS cost</th><th>converted</th><th>revenue</th><th>ROI</th><th>holdout lift</th><th>messaged / held out</th><th>skipped</th></tr></thead><tbody>${rows}</tbody></table>
 <h2>Funnels</h2>${funnels}
+${(() => {
+  const tests = variantLines(report);
+  return tests.length > 0
+    ? `<h2>A/B tests</h2><ul id="variants">${tests.map((line) => `<li>${escapeHtml(line.trim())}</li>`).join("")}</ul>`
+    : "";
+})()}
 <h2>By customer group</h2>
 <table id="groups"><thead><tr><th>journey</th>${GROUP_HEADER.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>${report.journeys
     .filter((journey) => journey.attributed)

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig, shopConfigJsonSchema, templateWarnings } from "../../functions/core/config.js";
 import { parseDuration } from "../../functions/core/duration.js";
-import { problemsOf } from "../support/config.js";
+import { problemsIn, problemsOf } from "../support/config.js";
 
 describe("shop config", () => {
   it("fills every default from DESIGN.md when the operator leaves it out", () => {
@@ -192,5 +192,64 @@ describe("segments and campaigns in the config", () => {
         },
       })[0],
     ).toMatch(/^shop\.journeys\.shipped\.templates\.firstTime: unknown template variable \{level\}/);
+  });
+});
+
+describe("template variants (A/B tests)", () => {
+  it("lints every variant at its own path and refuses one variant, or two with one id", () => {
+    const variants = (second: string) => [
+      { id: "a", text: "【{shop}】{name}，送您{couponAmount}元券{coupon}。回T退订" },
+      { id: "b", weight: 2, text: second },
+    ];
+    expect(
+      problemsOf({ journeys: { gift30: { template: variants("【{shop}】{name}，满月礼{coupon}") } } }),
+    ).toEqual(['shop.journeys.gift30.template.1.text: marketing must carry the opt-out line "回T退订"']);
+    expect(
+      problemsOf({ journeys: { gift30: { template: [{ id: "a", text: "【{shop}】x。回T退订" }] } } })[0],
+    ).toMatch(/^shop\.journeys\.gift30\.template/);
+    expect(
+      problemsOf({
+        journeys: {
+          gift30: {
+            template: [
+              { id: "a", text: "【{shop}】x。回T退订" },
+              { id: "a", text: "【{shop}】y。回T退订" },
+            ],
+          },
+        },
+      }),
+    ).toContain("shop.journeys.gift30.template: two variants have one id");
+    expect(() =>
+      parseShopConfig({
+        journeys: { gift30: { template: variants("【{shop}】{name}，满月礼{coupon}。回T退订") } },
+      }),
+    ).not.toThrow();
+  });
+});
+
+describe("campaigns and variants on Aliyun", () => {
+  it("needs a registered template code for each campaign, and refuses variants it cannot send", () => {
+    const problems = problemsIn({
+      sms: { provider: "aliyun", aliyun: { signName: "茶小铺", templateCodes: {} } },
+      segments: { buyers: {} },
+      campaigns: [
+        {
+          id: "newyear",
+          segment: "buyers",
+          at: "2027-01-01T10:00:00+08:00",
+          template: [
+            { id: "a", text: "【{shop}】{name}，新年快乐！回T退订" },
+            { id: "b", text: "【{shop}】{name}，新春快乐！回T退订" },
+          ],
+        },
+      ],
+    });
+
+    expect(problems).toContain(
+      "shop.sms.aliyun.templateCodes.campaign.newyear: the Aliyun provider needs the template code registered for this campaign's message",
+    );
+    expect(problems).toContain(
+      "shop.campaigns.0.template: the Aliyun provider sends the text registered for a template code: variants are not supported with it yet",
+    );
   });
 });

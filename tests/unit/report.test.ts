@@ -265,3 +265,52 @@ describe("campaign reports (per campaign, per customer group, by day since the m
     ]);
   });
 });
+
+describe("A/B test verdicts", () => {
+  const abConfig = parseShopConfig({});
+  const variantSend = (index: number, variant: string): DecisionRecord => ({
+    at: "2026-06-01T10:00:00+08:00",
+    journey: "gift-30",
+    step: "gift",
+    customerId: `v${index}`,
+    outcome: "sent",
+    template: "gift-30.gift",
+    variant,
+    segments: 1,
+  });
+  /** `sent` messages of each variant, of which the first `converted` customers buy the next day. */
+  const run = (a: [number, number], b: [number, number]) => {
+    const decisions: DecisionRecord[] = [];
+    const orders: OrderRecord[] = [];
+    let index = 0;
+    for (const [variant, [sent, converted]] of [
+      ["a", a],
+      ["b", b],
+    ] as const)
+      for (let i = 0; i < sent; i += 1) {
+        index += 1;
+        decisions.push(variantSend(index, variant));
+        if (i < converted) orders.push(order(`vo${index}`, `v${index}`, "2026-06-02T10:00:00+08:00", 100));
+      }
+    return buildReport(abConfig, decisions, orders).journeys[0]?.steps[0]?.variants;
+  };
+
+  it("names a winner when the best variant beats the next at 95%", () => {
+    const test = run([400, 80], [400, 40]);
+
+    expect(test?.winner).toBe("a");
+    expect(test?.variants.map((v) => [v.variant, v.sent, v.converted, v.revenue])).toEqual([
+      ["a", 400, 80, 8000],
+      ["b", 400, 40, 4000],
+    ]);
+    expect(test?.variants[0]?.interval.low).toBeCloseTo(0.1636, 3);
+  });
+
+  it("names none while the difference could be chance, and says about how many messages a variant would tell", () => {
+    const test = run([40, 6], [40, 4]);
+
+    expect(test?.winner).toBeUndefined();
+    // 15% against 10%: (1.96 + 0.84)² × (0.15·0.85 + 0.10·0.90) / 0.05² ≈ 683 a variant.
+    expect(test?.neededPerVariant).toBe(683);
+  });
+});

@@ -1,16 +1,34 @@
 import type { Clock } from "../clock.js";
 import type { ShopConfig } from "../config.js";
 import { type CustomerConfig, levelOf } from "../customers.js";
+import { unitHash } from "../holdout.js";
 import type { CustomerRecord, ExecutionState, MessageClass, OrderRecord } from "../model.js";
 import type { Repositories, StepRepositories } from "../ports.js";
-import { TEMPLATE_SPECS, templateAt } from "../templates.js";
+import type { TemplateVariant } from "../settings.js";
+import { TEMPLATE_SPECS, templateValueAt } from "../templates.js";
 import type { AnyJourneyModule, JourneyContext, MessageContent } from "./module.js";
 
 /** The message a step sends: which template, and the values for its variables. */
 export interface StepMessage extends MessageContent {
   readonly templateId: string;
+  /** The variant of an A/B-tested template this message is. */
+  readonly variant?: string;
   readonly template: string;
   readonly messageClass: MessageClass;
+}
+
+/**
+ * The variant of a template a subject gets: by weight, from a hash of `key` (journey, step, customer) that
+ * is salted apart from the holdout's, so the variant groups and the holdout are drawn independently.
+ */
+export function variantOf(variants: readonly TemplateVariant[], key: string): TemplateVariant | undefined {
+  const total = variants.reduce((sum, variant) => sum + variant.weight, 0);
+  let point = unitHash(`variant:${key}`) * total;
+  for (const variant of variants) {
+    point -= variant.weight;
+    if (point < 0) return variant;
+  }
+  return variants.at(-1);
 }
 
 /** A journey's settings in the shop config. */
@@ -46,13 +64,27 @@ export async function messageOf(
   const { templateId, messageClass } = await templateOf(journey, context, step);
   // A record-only template (a handoff's) has no text.
   const declared = journey.templateFor?.(context, step);
-  const template =
-    declared?.text ?? (TEMPLATE_SPECS[templateId] ? templateAt(context.config, templateId) : "");
+  const value =
+    declared?.text ?? (TEMPLATE_SPECS[templateId] ? templateValueAt(context.config, templateId) : "");
+  // A template with variants: the customer's, drawn by journey, step and customer (`variantOf`).
+  const chosen =
+    typeof value === "string"
+      ? undefined
+      : variantOf(value, `${journey.id}:${step}:${context.customerId ?? ""}`);
+  const template = typeof value === "string" ? value : (chosen?.text ?? "");
   const content = await journey.content(context, step);
-  if (messageClass !== "marketing") return { templateId, template, messageClass, ...content };
+  const variant = chosen ? { variant: chosen.id } : {};
+  if (messageClass !== "marketing") return { templateId, template, messageClass, ...variant, ...content };
   // `{level}` works in every marketing template: the customer's member level now.
   const level = levelOf(context.customer, context.config as unknown as CustomerConfig, context.now);
-  return { templateId, template, messageClass, ...content, variables: { level, ...content.variables } };
+  return {
+    templateId,
+    template,
+    messageClass,
+    ...variant,
+    ...content,
+    variables: { level, ...content.variables },
+  };
 }
 
 /**

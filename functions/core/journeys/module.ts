@@ -4,6 +4,7 @@ import type { ShopEvent } from "../events.js";
 import type { CustomerRecord, ExecutionState, MessageClass, Next, OrderRecord } from "../model.js";
 import type { Deadline } from "../policy.js";
 import type { LedgerEntry } from "../ports.js";
+import type { TemplateValue } from "../settings.js";
 
 /**
  * A journey is one module that declares everything about it: its settings, templates, triggers, stops,
@@ -57,7 +58,8 @@ export interface RecordOnlyTemplate {
 export interface DeclaredTemplate {
   readonly templateId: string;
   readonly messageClass: MessageClass;
-  readonly text: string;
+  /** Its text, or its variants. */
+  readonly text: TemplateValue;
 }
 
 /** Which paid orders a journey's sent messages are credited with in the effect report. */

@@ -2,7 +2,7 @@ import * as z from "zod";
 import { parseDuration } from "../duration.js";
 import type { Next } from "../model.js";
 import { earliestSendTime } from "../policy.js";
-import { duration, optionalCoupon, templateSettings, timeOfDay } from "../settings.js";
+import { duration, optionalCoupon, templateSettings, textsOf, timeOfDay } from "../settings.js";
 import { atLocalTimeNextDay, formatShortLocal, within } from "../time.js";
 import { defineJourney, type JourneyContext, type MessageContent } from "./module.js";
 import {
@@ -73,7 +73,9 @@ const settings = z
     templates: templateSettings(TEMPLATES),
   })
   .superRefine((value, context) => {
-    const second = value.templates.second;
+    const second = textsOf(value.templates.second)
+      .map((variant) => variant.text)
+      .join("\n");
     if (value.second.coupon === undefined && COUPON_VARIABLES.some((variable) => second.includes(variable)))
       context.addIssue({
         code: "custom",
