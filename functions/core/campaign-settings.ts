@@ -57,3 +57,13 @@ export const campaignTemplateId = (campaign: Pick<Campaign, "id">) => `${CAMPAIG
 export function campaignUntil(campaign: Pick<Campaign, "at" | "until">): Date {
   return new Date(campaign.until ?? Date.parse(campaign.at) + 3 * 86_400_000);
 }
+
+/** The part of the shop config that holds its campaigns. */
+export interface CampaignsConfig {
+  readonly campaigns: readonly Campaign[];
+}
+
+/** A campaign of the config, by id. */
+export function campaignById(config: CampaignsConfig, id: string): Campaign | undefined {
+  return config.campaigns.find((campaign) => campaign.id === id);
+}

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { CAMPAIGN_JOURNEY, type Campaign, campaignUntil } from "./campaign-settings.js";
+import { CAMPAIGN_JOURNEY, type Campaign, campaignById, campaignUntil } from "./campaign-settings.js";
 import type { ShopConfig } from "./config.js";
 import {
   type CensusEntry,
@@ -177,7 +177,7 @@ export async function runCampaignTask(
   const { config, clock, store } = deps;
   const { failure: _failure, ...rest } = input;
   let state: CampaignRunState = rest;
-  const campaign = config.campaigns.find((candidate) => candidate.id === state.stage);
+  const campaign = campaignById(config, state.stage);
   const now = clock.now();
   const done = (): CampaignRunState => ({ ...state, next: { kind: "done" } });
   const waitUntil = (at: Date): CampaignRunState => ({
@@ -206,12 +206,14 @@ export async function runCampaignTask(
       result = await advanceStep(deps, held?.state ?? memberState(campaign, customerId));
     } catch {
       // Certainly not sent (a claim released, a throttle): this member is tried again in a minute.
+      // Put before the old hold goes: a crash in between leaves two, and the second finds it decided.
       const sendAt = new Date(clock.now().getTime() + RETRY_MEMBER_MS).toISOString();
-      const retry = held?.state ?? memberState(campaign, customerId);
-      if (held?.sendAt !== sendAt)
-        await store.putCampaignHold(campaign.id, { customerId, sendAt, state: retry });
-      if (held && held.sendAt !== sendAt)
-        await store.deleteCampaignHold(campaign.id, { customerId, sendAt: held.sendAt });
+      await store.putCampaignHold(campaign.id, {
+        customerId,
+        sendAt,
+        state: held?.state ?? memberState(campaign, customerId),
+      });
+      if (held) await store.deleteCampaignHold(campaign.id, { customerId, sendAt: held.sendAt });
       return;
     }
     const next = result.next;
@@ -326,11 +328,6 @@ async function writeProgress(
   });
 }
 
-/** The campaigns of a config, by id. */
-export function campaignById(config: ShopConfig, id: string): Campaign | undefined {
-  return config.campaigns.find((campaign) => campaign.id === id);
-}
-
 /** What an operator does to a running campaign. */
 export type CampaignAction = "pause" | "resume" | "cancel";
 
@@ -357,7 +354,7 @@ export async function controlCampaign(
   action: CampaignAction,
   now: Date,
 ): Promise<CampaignControlResult> {
-  if (!campaignById(config as ShopConfig, id)) throw new UnknownCampaignError(id, config);
+  if (!campaignById(config, id)) throw new UnknownCampaignError(id, config);
   const current = (await store.getCampaignControl(id))?.status ?? "running";
   if (current === "cancelled") return { id, status: "cancelled", changed: false };
   const status = action === "pause" ? "paused" : action === "resume" ? "running" : "cancelled";

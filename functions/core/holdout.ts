@@ -15,6 +15,13 @@ export function unitHash(text: string): number {
  * customer id alone, so it never changes between steps or runs, and each journey draws its own group.
  */
 export function inHoldout(config: ShopConfig, journey: JourneyId, customerId: string | undefined): boolean {
-  const share = config.effect.holdout[journey] ?? 0;
-  return share > 0 && customerId !== undefined && unitHash(`${journey}:${customerId}`) < share;
+  return drawnInto(journey, config.effect.holdout[journey] ?? 0, customerId);
+}
+
+/**
+ * Whether a customer falls in the `share` of `group`'s customers held out, from a hash of the group and the
+ * customer id: a journey's group is its id, a campaign's `campaign:<id>`.
+ */
+export function drawnInto(group: string, share: number, customerId: string | undefined): boolean {
+  return share > 0 && customerId !== undefined && unitHash(`${group}:${customerId}`) < share;
 }

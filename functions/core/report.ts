@@ -1,4 +1,4 @@
-import { CAMPAIGN_JOURNEY, campaignUntil } from "./campaign-settings.js";
+import { CAMPAIGN_JOURNEY, campaignById, campaignUntil } from "./campaign-settings.js";
 import type { ShopConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { JOURNEY_IDS, journeyModule } from "./journeys/index.js";
@@ -170,7 +170,7 @@ export interface GroupFigures {
 function creditEndsAt(config: ShopConfig, decision: Pick<DecisionRecord, "at" | "journey" | "step">): number {
   const at = Date.parse(decision.at);
   if (decision.journey === CAMPAIGN_JOURNEY) {
-    const campaign = config.campaigns.find((candidate) => candidate.id === decision.step);
+    const campaign = campaignById(config, decision.step);
     if (campaign?.attributionWindow) return at + parseDuration(campaign.attributionWindow);
     return (campaign ? campaignUntil(campaign).getTime() : at) + DAY_MS;
   }

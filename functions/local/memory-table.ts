@@ -76,18 +76,18 @@ export class MemoryTable implements DocumentSender {
     if (request.kind === "Query") {
       this.requests.reads += 1;
       const items = this.query(request.input as QueryCommand["input"]);
-      const { Limit } = request.input as QueryCommand["input"];
+      const { Limit, IndexName } = request.input as QueryCommand["input"];
       // As DynamoDB: a page that reached `Limit` says where it stopped (more may follow, or none).
       if (Limit === undefined || items.length < Limit) return { Items: items };
       const last = items[Limit - 1] as Item;
-      const LastEvaluatedKey = Object.fromEntries(
-        [
-          TABLE_KEYS.partitionKey,
-          TABLE_KEYS.sortKey,
-          TABLE_KEYS.gsi1PartitionKey,
-          TABLE_KEYS.gsi1SortKey,
-        ].map((key) => [key, last[key]]),
-      );
+      // The table's key, and an index query's index key too.
+      const index = INDEXES.find((candidate) => candidate.name === IndexName);
+      const keys = [
+        TABLE_KEYS.partitionKey,
+        TABLE_KEYS.sortKey,
+        ...(index ? [index.partitionKey, index.sortKey] : []),
+      ];
+      const LastEvaluatedKey = Object.fromEntries(keys.map((key) => [key, last[key]]));
       return { Items: items.slice(0, Limit), LastEvaluatedKey };
     }
     if (request.kind === "Scan") {

@@ -1,6 +1,13 @@
 import * as z from "zod";
-import { CAMPAIGN_JOURNEY, type Campaign, campaignTemplateId, campaignUntil } from "../campaign-settings.js";
-import { unitHash } from "../holdout.js";
+import {
+  CAMPAIGN_JOURNEY,
+  type Campaign,
+  type CampaignsConfig,
+  campaignById,
+  campaignTemplateId,
+  campaignUntil,
+} from "../campaign-settings.js";
+import { drawnInto } from "../holdout.js";
 import { defineJourney, type JourneyContext } from "./module.js";
 
 /**
@@ -12,8 +19,7 @@ import { defineJourney, type JourneyContext } from "./module.js";
 
 /** The campaign an execution state names (its `stage`), from the config that runs it. */
 export function campaignOf(context: Pick<JourneyContext, "config" | "state">): Campaign | undefined {
-  const campaigns = (context.config as unknown as { campaigns: readonly Campaign[] }).campaigns;
-  return campaigns.find((campaign) => campaign.id === context.state.stage);
+  return campaignById(context.config as unknown as CampaignsConfig, context.state.stage ?? "");
 }
 
 export const campaign = defineJourney({
@@ -46,10 +52,7 @@ export const campaign = defineJourney({
       return { kind: "skip", step, reason: "campaign-ended" };
     if (!context.recipient) return { kind: "skip", step, reason: "no-phone" };
     // Drawn from the members the campaign would message, by campaign and customer: each its own group.
-    if (
-      (found.holdout ?? 0) > 0 &&
-      unitHash(`${CAMPAIGN_JOURNEY}:${found.id}:${context.customerId}`) < (found.holdout ?? 0)
-    )
+    if (drawnInto(`${CAMPAIGN_JOURNEY}:${found.id}`, found.holdout ?? 0, context.customerId))
       return { kind: "skip", step, reason: "holdout" };
     return { kind: "send", step };
   },

@@ -61,9 +61,9 @@ export async function messageOf(
   context: JourneyContext,
   step: string,
 ): Promise<StepMessage> {
-  const { templateId, messageClass } = await templateOf(journey, context, step);
-  // A record-only template (a handoff's) has no text.
   const declared = journey.templateFor?.(context, step);
+  const { templateId, messageClass } = declared ?? (await templateOf(journey, context, step));
+  // A record-only template (a handoff's) has no text.
   const value =
     declared?.text ?? (TEMPLATE_SPECS[templateId] ? templateValueAt(context.config, templateId) : "");
   // A template with variants: the customer's, drawn by journey, step and customer (`variantOf`).
