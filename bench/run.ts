@@ -341,7 +341,7 @@ async function costPerOrder(_dynamo?: unknown) {
   // The in-memory table counts the same requests as DynamoDB Local (tests/integration/memory-table.test.ts),
   // so a month of a busy shop fits in the run.
   const result = await simulate({ config, events, dynamo: "memory" });
-  const report = buildReport(config, result.decisions, result.orders, result.workload);
+  const report = buildReport(config, result.decisions, result.orders, { workload: result.workload });
   const sent = report.totals.sent;
   const perMessage = round(result.transitions / sent);
   record({

@@ -31,6 +31,7 @@ import { campaignExecution } from "../functions/core/campaigns.js";
 import { ConfigError, type ShopConfig } from "../functions/core/config.js";
 import { parseDuration } from "../functions/core/duration.js";
 import { JOURNEY_IDS, journeyModule } from "../functions/core/journeys/index.js";
+import { LINK_PATH } from "../functions/core/links.js";
 import { WEBHOOK_SOURCES } from "../functions/core/webhooks/sources.js";
 import { INBOUND_PATHS } from "../functions/handlers/inbound.js";
 import { WEBHOOK_ACCEPTED_LOG, WEBHOOK_NOT_QUEUED_LOG } from "../functions/handlers/ingest.js";
@@ -77,7 +78,15 @@ export function compiledConfigDefine(config: ShopConfig): Record<string, string>
 }
 
 /** The handler names; each Lambda carries its own in `SHOPCARE_HANDLER`, which the local runner maps back. */
-export const HANDLERS = ["ingest", "dispatch", "step", "campaign", "inbound-http", "inbound-sns"] as const;
+export const HANDLERS = [
+  "ingest",
+  "dispatch",
+  "step",
+  "campaign",
+  "inbound-http",
+  "inbound-sns",
+  "link",
+] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
 const ENTRY_DIR = new URL("../functions/lambda/", import.meta.url).pathname;
@@ -485,6 +494,17 @@ export class ShopcareStack extends Stack {
         this.api.addRoutes({ path, methods: [HttpMethod.POST], integration: inboundIntegration });
       }
     }
+    // Tracked short links: a click is one conditional UpdateItem on its link item (it counts the click and
+    // returns the target, or on a failed condition the item as it was), so UpdateItem on the table is the
+    // function's one grant: it can neither read another item whole nor delete or scan anything.
+    const link = fn("link", {});
+    this.table.grant(link, "dynamodb:UpdateItem");
+    this.api.addRoutes({
+      path: LINK_PATH,
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration("LinkIntegration", link),
+    });
+
     // A customer managed key: the AWS managed SNS key cannot let End User Messaging publish.
     const inboundKey = new Key(this, "InboundKey", {
       enableKeyRotation: true,
@@ -538,6 +558,8 @@ export class ShopcareStack extends Stack {
     // What `shopcare replay`, `shopcare doctor` and operators need to find.
     new CfnOutput(this, "WebhookUrl", { value: `${this.api.apiEndpoint}/webhooks/` });
     new CfnOutput(this, "TableName", { value: this.table.tableName });
+    // What `links.baseUrl` is set to (or a custom domain mapped to the API): messages carry `<it>/l/<code>`.
+    new CfnOutput(this, "LinkBaseUrl", { value: this.api.apiEndpoint });
     new CfnOutput(this, "EventsQueueUrl", { value: events.queueUrl });
     new CfnOutput(this, "EventsDeadLetterQueueArn", { value: deadLetters.queueArn });
     new CfnOutput(this, "EventsDeadLetterQueueUrl", { value: deadLetters.queueUrl });

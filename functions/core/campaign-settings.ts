@@ -47,7 +47,7 @@ export const campaignsSetting = z.array(CampaignSchema).default([]);
 
 /** The variables of a campaign's template. */
 export function campaignVariables(campaign: Pick<Campaign, "coupon">): string[] {
-  return ["shop", "name", "level", ...(campaign.coupon ? ["couponAmount", "coupon"] : [])];
+  return ["shop", "name", "level", ...(campaign.coupon ? ["couponAmount", "coupon"] : []), "link"];
 }
 
 /** A campaign's template id, as its decision records carry it. */

@@ -10,6 +10,7 @@ import { customerSettings } from "./customers.js";
 import { isDuration, parseDuration } from "./duration.js";
 import { settingsOf } from "./journeys/context.js";
 import { JOURNEY_IDS, JOURNEY_MODULES, JOURNEY_SETTINGS } from "./journeys/index.js";
+import { fillTarget } from "./links.js";
 import { lintTemplate, lintTemplates } from "./lint.js";
 import { duration, textsOf, timeOfDay } from "./settings.js";
 import { TEMPLATE_SPECS, templateValueAt } from "./templates.js";
@@ -30,6 +31,22 @@ function attributedJourneys(): string[] {
  * Everything has a default taken from DESIGN.md, so `{}` is a valid config; a wrong value fails
  * with a message naming its path, at synth and at local start alike.
  */
+
+/** A link's target: an http(s) URL, with `{orderId}` / `{customerId}` filled in per send and nothing else. */
+const linkTarget = z.string().refine(
+  (target) => {
+    if (/\{(?!orderId\}|customerId\})/.test(target)) return false;
+    try {
+      return /^https?:$/.test(new URL(fillTarget(target, { orderId: "o", customerId: "c" })).protocol);
+    } catch {
+      return false;
+    }
+  },
+  {
+    error:
+      'expected an http(s) URL, with only {orderId} and {customerId}, like "https://shop.cn/o/{orderId}"',
+  },
+);
 
 /** A window end may be "24:00": open until midnight. */
 const windowEnd = z
@@ -223,6 +240,27 @@ const SharedConfigSchema = z.strictObject({
   segments: segmentsSetting,
   /** Messages to a segment at a chosen time (群发). */
   campaigns: campaignsSetting,
+  /** Tracked short links: `{link}` in a template (001: 加上店铺链接就可以直接跳转). */
+  links: z
+    .strictObject({
+      /**
+       * The shop's short domain pointing at the HTTP API (the stack's `LinkBaseUrl` output, or a custom
+       * domain mapped to it), e.g. `"https://s.shop.cn"`: a message carries `<baseUrl>/l/<code>`.
+       * @default none: no template may use `{link}`
+       */
+      baseUrl: z
+        .url({ protocol: /^https?$/, error: 'expected an http(s) URL like "https://s.shop.cn"' })
+        .optional(),
+      /**
+       * Where each journey's or campaign's links lead, by journey id or `campaign.<id>`, e.g.
+       * `{"review-care": "https://shop.cn/orders/{orderId}/review", "campaign.spring": "https://shop.cn/spring"}`.
+       * `{orderId}` and `{customerId}` are filled in per send.
+       */
+      targets: z.record(z.string(), linkTarget).default({}),
+      /** How long a sent link keeps redirecting; then it answers 404 and DynamoDB's TTL deletes it. */
+      keepFor: duration.default("180d"),
+    })
+    .prefault({}),
 });
 
 /**
@@ -245,6 +283,7 @@ export const ShopConfigSchema = SharedConfigSchema.extend({
     }
   }
   checkSegmentsAndCampaigns(config, ctx);
+  checkLinks(config, ctx);
   // A slot of the wrong form is reported by its own rule; this one judges only well-formed slots.
   const wellFormed = config.marketingSlots.filter((slot) => /^\d\d:\d\d$/.test(slot));
   const usable = slotsInWindow(wellFormed, config.windows.marketing);
@@ -358,6 +397,65 @@ function checkSegmentsAndCampaigns(config: z.infer<typeof SharedConfigSchema>, c
   for (const finding of campaignFindings(config))
     if (finding.severity === "error")
       ctx.addIssue({ code: "custom", path: [...finding.path], message: finding.message });
+}
+
+/**
+ * A template with `{link}` needs `links.baseUrl` and its journey's (or campaign's) target; a target names a
+ * journey or campaign that exists, and a campaign's no order.
+ */
+function checkLinks(config: z.infer<typeof ShopConfigSchema>, ctx: z.RefinementCtx): void {
+  const uses: { readonly key: string; readonly path: readonly (string | number)[] }[] = [];
+  for (const [id, spec] of Object.entries(TEMPLATE_SPECS)) {
+    const value = templateValueAt(config, id);
+    textsOf(value).forEach(({ text }, index) => {
+      if (text.includes("{link}"))
+        uses.push({
+          key: spec.journey,
+          path: typeof value === "string" ? spec.path : [...spec.path, index, "text"],
+        });
+    });
+  }
+  for (const [index, campaign] of config.campaigns.entries())
+    textsOf(campaign.template).forEach(({ text }, variant) => {
+      if (text.includes("{link}"))
+        uses.push({
+          key: campaignTemplateId(campaign),
+          path:
+            typeof campaign.template === "string"
+              ? ["campaigns", index, "template"]
+              : ["campaigns", index, "template", variant, "text"],
+        });
+    });
+  for (const use of uses) {
+    if (!config.links.baseUrl)
+      ctx.addIssue({
+        code: "custom",
+        path: [...use.path],
+        message: "{link} needs links.baseUrl (the stack's LinkBaseUrl output, or the shop's short domain)",
+      });
+    else if (!config.links.targets[use.key])
+      ctx.addIssue({
+        code: "custom",
+        path: [...use.path],
+        message: `{link} needs a target: links.targets[${JSON.stringify(use.key)}]`,
+      });
+  }
+  const campaigns = new Set(config.campaigns.map((campaign) => campaignTemplateId(campaign)));
+  for (const [key, target] of Object.entries(config.links.targets)) {
+    if (campaigns.has(key)) {
+      if (target.includes("{orderId}"))
+        ctx.addIssue({
+          code: "custom",
+          path: ["links", "targets", key],
+          message: "a campaign's message is about no order: {orderId} cannot be filled in",
+        });
+    } else if (!(JOURNEY_IDS as readonly string[]).includes(key))
+      ctx.addIssue({
+        code: "custom",
+        path: ["links", "targets", key],
+        message: `no journey or campaign ${JSON.stringify(key)}: expected a journey id or "campaign.<id>"`,
+      });
+  }
 }
 
 /** Template lint warnings (errors already fail validation), as `shop.<path>: <message>` lines. */

@@ -74,7 +74,10 @@ export function decision(
   step: string,
   outcome: Outcome,
   details: Partial<
-    Pick<DecisionRecord, "customerId" | "to" | "reason" | "variant" | "text" | "segments" | "delivery">
+    Pick<
+      DecisionRecord,
+      "customerId" | "to" | "reason" | "variant" | "link" | "text" | "segments" | "delivery"
+    >
   > & {
     template: string;
   },

@@ -8,9 +8,12 @@ import {
   StepInFlightError,
   stepOf,
 } from "./decisions.js";
+import { parseDuration } from "./duration.js";
 import { loadJourneyContext, messageOf, optOutOf } from "./journeys/context.js";
 import type { JourneyContext } from "./journeys/index.js";
 import { journeyModule } from "./journeys/index.js";
+import { linkTargetOf } from "./link-targets.js";
+import { linkUrl, mintLink } from "./links.js";
 import { type OperatorChannel, type SmsMessage, type SmsProvider, SmsSendError } from "./messaging.js";
 import type { ExecutionState, Next, Outcome } from "./model.js";
 import type { JourneyStarter, Repositories } from "./ports.js";
@@ -196,6 +199,30 @@ export async function deliverStep(
     );
     variables = { ...variables, coupon };
   }
+  // A tracked short link: this send's own code, stored with its target before the message can be read.
+  let link: string | undefined;
+  if (message.template.includes("{link}")) {
+    const minted = await releasingClaimOnFailure(() =>
+      mintLink(deps.store, {
+        target: linkTargetOf(deps.config, state.journey, step, {
+          orderId: state.orderId,
+          customerId: context.customerId,
+        }),
+        journey: state.journey,
+        step,
+        subjectId,
+        customerId: context.customerId,
+        orderId: state.orderId,
+        variant: message.variant,
+        createdAt: deps.clock.now().toISOString(),
+        expiresAt: new Date(
+          deps.clock.now().getTime() + parseDuration(deps.config.links.keepFor),
+        ).toISOString(),
+      }),
+    );
+    link = minted.code;
+    variables = { ...variables, link: linkUrl(deps.config.links.baseUrl ?? "", minted.code) };
+  }
   const text = renderTemplate(message.template, variables);
   const reference = ledgerReference(ledgerKey);
   // The rate wait and the coupon call can take seconds; an opt-out recorded meanwhile must still win, so
@@ -224,7 +251,7 @@ export async function deliverStep(
       );
       return finish(
         "sent",
-        { to, template: message.templateId, variant: message.variant, text, segments },
+        { to, template: message.templateId, variant: message.variant, link, text, segments },
         { provider: outcome.provider, messageId: outcome.messageId },
       );
     case "rejected":
@@ -238,7 +265,15 @@ export async function deliverStep(
       await keepCutReference(deps, deps.sms.name, state, subjectId, step);
       return finish(
         "sent",
-        { to, template: message.templateId, variant: message.variant, text, segments, delivery: "unknown" },
+        {
+          to,
+          template: message.templateId,
+          variant: message.variant,
+          link,
+          text,
+          segments,
+          delivery: "unknown",
+        },
         { provider: deps.sms.name, error: outcome.code },
       );
     case "retryable":

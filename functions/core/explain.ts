@@ -5,6 +5,7 @@ import { loadJourneyContext, settingsOf, templateOf } from "./journeys/context.j
 import { JOURNEY_MODULES } from "./journeys/index.js";
 import type { AnyJourneyModule, Trigger } from "./journeys/module.js";
 import { paidOrders } from "./journeys/vocabulary.js";
+import type { ClickedLink } from "./links.js";
 import { maskPhone } from "./messaging.js";
 import type { DecisionRecord, ExecutionState, MessageClass, OrderRecord } from "./model.js";
 import type { ExecutionEntry, Repositories, StoredReply } from "./ports.js";
@@ -58,6 +59,18 @@ export type TimelineEntry =
       readonly action: "started" | "stopped";
     }
   | {
+      /** The link's first click; `clicks` counts them all (a client's repeats within a minute once). */
+      readonly at: string;
+      readonly kind: "click";
+      readonly journey: string;
+      readonly step: string;
+      readonly orderId?: string;
+      readonly variant?: string;
+      readonly clicks: number;
+      readonly lastClickAt: string;
+      readonly target: string;
+    }
+  | {
       readonly at: string;
       readonly kind: "pending";
       readonly journey: string;
@@ -75,6 +88,8 @@ export interface TimelineFacts {
   readonly events: readonly ReceivedEvent[];
   readonly decisions: readonly DecisionRecord[];
   readonly replies: readonly StoredReply[];
+  /** The short links followed (any customer's: the timeline keeps the subject's). @default none */
+  readonly clicks?: readonly ClickedLink[];
   readonly executions: readonly ExecutionEntry[];
   readonly pending: readonly Extract<TimelineEntry, { kind: "pending" }>[];
 }
@@ -151,6 +166,25 @@ export function buildTimeline(
           ...(reply.inReplyTo ? { inReplyTo: `${reply.inReplyTo.journey}.${reply.inReplyTo.step}` } : {}),
         }),
       ),
+    ...(facts.clicks ?? [])
+      .filter(
+        (link) =>
+          (link.orderId !== undefined && facts.orderIds.has(link.orderId)) ||
+          (link.customerId !== undefined && facts.customerIds.has(link.customerId)),
+      )
+      .map(
+        (link): TimelineEntry => ({
+          at: link.firstClickAt,
+          kind: "click",
+          journey: link.journey,
+          step: link.step,
+          ...(link.orderId ? { orderId: link.orderId } : {}),
+          ...(link.variant ? { variant: link.variant } : {}),
+          clicks: link.clicks,
+          lastClickAt: link.lastClickAt,
+          target: link.target,
+        }),
+      ),
     ...facts.executions.map(
       ({ at, journey, name, action }): TimelineEntry => ({ at, kind: "execution", journey, name, action }),
     ),
@@ -181,6 +215,10 @@ export function timelineLine(entry: TimelineEntry, timeZone: string): string {
     }
     case "reply":
       return `${at}  reply     from ${entry.from}: "${entry.text}"${entry.inReplyTo ? ` (to ${entry.inReplyTo})` : ""}${entry.likelyOptOut ? " — likely opt-out, for a person to confirm" : ""}`;
+    case "click": {
+      const last = formatInZone(new Date(entry.lastClickAt), timeZone).slice(0, 19).replace("T", " ");
+      return `${at}  click     ${entry.journey}.${entry.step}${entry.orderId ? ` order ${entry.orderId}` : ""} link followed ${entry.clicks} time(s), last ${last} → ${entry.target}`;
+    }
     case "execution":
       return `${at}  ${entry.action.padEnd(8)}  ${entry.journey} execution ${entry.name}`;
     case "pending":
@@ -361,6 +399,7 @@ export async function explainFromStore(
       events,
       decisions: decisionsOf,
       replies: "order" in subject ? [] : await deps.store.listReplies(),
+      clicks: await deps.store.listClickedLinks(),
       executions: executionsOf,
       pending: "order" in subject ? pending.filter((p) => p.orderId === subject.order) : pending,
     },

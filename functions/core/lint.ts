@@ -1,3 +1,4 @@
+import { LINK_CODE_LENGTH, linkUrl } from "./links.js";
 import { countSegments, renderTemplate } from "./template.js";
 import {
   TEMPLATE_SPECS,
@@ -17,6 +18,8 @@ export interface LintSettings {
     readonly variableLengths: Readonly<Record<string, number>>;
     readonly unicodeNames: boolean;
   };
+  /** `{link}` counts at its real length: the base URL, `/l/` and a code. */
+  readonly links?: { readonly baseUrl?: string };
 }
 
 /** One lint finding, at a template's config path. */
@@ -35,6 +38,8 @@ const OPENING_LENGTH = 7;
 /** Worst-case text for a variable: Chinese characters force UCS-2, the costlier encoding. */
 function worstCaseValue(variable: string, settings: LintSettings): string {
   if (variable === "shop") return settings.name;
+  if (variable === "link")
+    return linkUrl(settings.links?.baseUrl ?? "https://s.example.cn", "x".repeat(LINK_CODE_LENGTH));
   const length = settings.lint.variableLengths[variable] ?? 20;
   return (variable === "name" && settings.lint.unicodeNames ? "王" : "9").repeat(length);
 }

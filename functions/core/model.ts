@@ -129,6 +129,8 @@ export interface DecisionRecord {
   readonly template: string;
   /** Which of the template's variants the message was (an A/B-tested template's). */
   readonly variant?: string;
+  /** The code of the tracked short link the message carried (`{link}`): its clicks join the decision. */
+  readonly link?: string;
   readonly text?: string;
   readonly segments?: number;
   readonly delivery?: Delivery;
@@ -147,6 +149,7 @@ const DECISION_FIELDS = [
   "reason",
   "template",
   "variant",
+  "link",
   "text",
   "segments",
   "delivery",

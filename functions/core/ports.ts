@@ -1,4 +1,5 @@
 import type { OrderDetails, ShopEvent } from "./events.js";
+import type { ShortLinks } from "./links.js";
 import type {
   CustomerRecord,
   DecisionRecord,
@@ -368,7 +369,8 @@ export type StepRepositories = Pick<OrderFacts, "getOrder" | "listCustomerOrders
   Pick<Ledger, "listLedger" | "claimStep" | "releaseClaim" | "recordDecision" | "putMessageRef"> &
   Pick<SendLimits, "reserveMarketingSend"> &
   Pick<Touches, "recordTouch" | "recordLastSend"> &
-  Pick<Executions, "recordExecution">;
+  Pick<Executions, "recordExecution"> &
+  Pick<ShortLinks, "putLink">;
 
 /** Every repository, as one adapter provides them. */
 export interface Repositories
@@ -382,6 +384,7 @@ export interface Repositories
     Executions,
     CustomerDirectory,
     CampaignRuns,
+    ShortLinks,
     Outbox {
   /**
    * The same repositories reading each item at most once until they write it (one dispatch invocation

@@ -2,6 +2,7 @@ import { CAMPAIGN_JOURNEY, campaignById, campaignUntil } from "./campaign-settin
 import type { ShopConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { JOURNEY_IDS, journeyModule } from "./journeys/index.js";
+import type { ClickedLink } from "./links.js";
 import type { DecisionRecord, JourneyId, OrderRecord } from "./model.js";
 import type { StoredReply } from "./ports.js";
 import { differenceInterval, groupSizeToDecide, twoProportionP, wilsonInterval } from "./stats.js";
@@ -35,6 +36,14 @@ export interface Figures {
   readonly roi: number | undefined;
   /** Customers' replies (not opt-outs) to the messages counted here. */
   readonly replies: number;
+  /** Sent messages that carried a tracked short link (`{link}`). */
+  readonly linked: number;
+  /** Of those, the messages whose link was followed at least once. */
+  readonly clicked: number;
+  /** Clicks counted on their links (a client's repeats within a minute count once). */
+  readonly clicks: number;
+  /** `clicked / linked`; undefined when no message carried a link. */
+  readonly clickRate: number | undefined;
 }
 
 /** Conversion of the messaged and of the held-out entrants of one journey. */
@@ -133,6 +142,10 @@ export interface VariantFigures {
   readonly revenue: number;
   readonly smsCost: number;
   readonly roi: number | undefined;
+  /** Its messages that carried a link, those whose link was followed, and the share. */
+  readonly linked: number;
+  readonly clicked: number;
+  readonly clickRate: number | undefined;
 }
 
 /** A step's variants and the verdict: a winner only when the best beats the next at 95%. */
@@ -249,11 +262,33 @@ export function attribute(
   return attributions;
 }
 
+/** Clicks counted per link code, of the links followed at least once. */
+type ClicksByCode = ReadonlyMap<string, number>;
+
+/** The link figures of some sent messages: how many carried a link, were clicked, and the clicks. */
+function linkFigures(
+  decisions: readonly DecisionRecord[],
+  clicks: ClicksByCode,
+): Pick<Figures, "linked" | "clicked" | "clicks" | "clickRate"> {
+  let linked = 0;
+  let clicked = 0;
+  let counted = 0;
+  for (const decision of decisions) {
+    if (decision.outcome !== "sent" || decision.link === undefined) continue;
+    linked += 1;
+    const mine = clicks.get(decision.link) ?? 0;
+    if (mine > 0) clicked += 1;
+    counted += mine;
+  }
+  return { linked, clicked, clicks: counted, clickRate: linked > 0 ? clicked / linked : undefined };
+}
+
 function figures(
   config: ShopConfig,
   decisions: readonly DecisionRecord[],
   attributions: readonly Attribution[],
-  replies: readonly StoredReply[] = [],
+  replies: readonly StoredReply[],
+  clicks: ClicksByCode,
 ): Figures {
   const skipped: Record<string, number> = {};
   let sent = 0;
@@ -280,6 +315,7 @@ function figures(
     revenue,
     roi: smsCost > 0 ? revenue / smsCost : undefined,
     replies: replies.length,
+    ...linkFigures(decisions, clicks),
   };
 }
 
@@ -381,6 +417,7 @@ function variantTest(
   config: ShopConfig,
   decisions: readonly DecisionRecord[],
   credited: readonly Attribution[],
+  clicks: ClicksByCode,
 ): VariantTest | undefined {
   const sends = decisions.filter((decision) => decision.outcome === "sent" && decision.variant !== undefined);
   if (sends.length === 0) return undefined;
@@ -398,6 +435,7 @@ function variantTest(
       const converted = revenues.filter((revenue) => revenue !== undefined).length;
       const revenue = revenues.reduce<number>((sum, value) => sum + (value ?? 0), 0);
       const smsCost = mine.reduce((sum, send) => sum + (send.segments ?? 0), 0) * config.sms.pricePerSegment;
+      const { linked, clicked, clickRate } = linkFigures(mine, clicks);
       return {
         variant,
         sent: mine.length,
@@ -407,6 +445,9 @@ function variantTest(
         revenue,
         smsCost,
         roi: smsCost > 0 ? revenue / smsCost : undefined,
+        linked,
+        clicked,
+        clickRate,
       };
     })
     .sort((a, b) => b.rate - a.rate || a.variant.localeCompare(b.variant));
@@ -508,16 +549,27 @@ export function awsCost(
   return usd * prices.usdRate;
 }
 
-/** Builds the effect report from every decision record and every order (and the kept replies). */
+/** What a report reads besides decisions and orders. */
+export interface ReportInputs {
+  /** The work behind the decisions, for the AWS cost. @default no AWS cost */
+  readonly workload?: Workload;
+  /** The kept replies. @default none */
+  readonly replies?: readonly StoredReply[];
+  /** Each customer's member level now, for the per-level groups. @default no level groups */
+  readonly levelOf?: (customerId: string) => string | undefined;
+  /** The short links followed at least once (`listClickedLinks`). @default none clicked */
+  readonly clickedLinks?: readonly Pick<ClickedLink, "code" | "clicks">[];
+}
+
+/** Builds the effect report from every decision record and every order (and the kept replies, the clicks). */
 export function buildReport(
   config: ShopConfig,
   decisions: readonly DecisionRecord[],
   orders: readonly OrderRecord[],
-  workload?: Workload,
-  replies: readonly StoredReply[] = [],
-  /** Each customer's member level now, for the per-level groups. @default no level groups */
-  levelOf?: (customerId: string) => string | undefined,
+  inputs: ReportInputs = {},
 ): EffectReport {
+  const { workload, replies = [], levelOf } = inputs;
+  const clicks: ClicksByCode = new Map((inputs.clickedLinks ?? []).map((link) => [link.code, link.clicks]));
   const paidTimes = paidTimesByCustomer(orders);
   const repliesTo = (journey: string, step?: string) =>
     replies.filter(
@@ -534,10 +586,10 @@ export function buildReport(
     const steps = [...new Set(mine.map((d) => d.step))].map((step) => {
       const ofStep = mine.filter((d) => d.step === step);
       const creditedOfStep = credited.filter((a) => a.step === step);
-      const variants = variantTest(config, ofStep, creditedOfStep);
+      const variants = variantTest(config, ofStep, creditedOfStep, clicks);
       return {
         step,
-        ...figures(config, ofStep, creditedOfStep, repliesTo(journey, step)),
+        ...figures(config, ofStep, creditedOfStep, repliesTo(journey, step), clicks),
         ...(variants ? { variants } : {}),
       };
     });
@@ -546,14 +598,14 @@ export function buildReport(
       entered: new Set(mine.map(entrantOf)).size,
       reached: new Set(mine.filter((d) => d.outcome === "sent").map((d) => d.customerId ?? d.to)).size,
       attributed: journeyModule(journey).attribution !== "none",
-      ...figures(config, mine, credited, repliesTo(journey)),
+      ...figures(config, mine, credited, repliesTo(journey), clicks),
       steps,
       lift: holdoutLift(config, mine, orders),
       groups: groupFigures(mine, credited, paidTimes, levelOf),
       conversionsByDay: conversionsByDay(credited),
     });
   }
-  const totals = figures(config, decisions, attributions, replies);
+  const totals = figures(config, decisions, attributions, replies, clicks);
   const sendsByHour = Array.from({ length: 24 }, () => 0);
   const days = new Map<string, { sent: number; converted: number; revenue: number }>();
   const dayOf = (at: string) => formatInZone(new Date(at), config.timeZone).slice(0, 10);
@@ -606,7 +658,7 @@ export function buildReport(
           segment: campaign.segment,
           at: campaign.at,
           members: new Set(mine.map((d) => d.customerId)).size,
-          ...figures(config, mine, credited, repliesTo(CAMPAIGN_JOURNEY, campaign.id)),
+          ...figures(config, mine, credited, repliesTo(CAMPAIGN_JOURNEY, campaign.id), clicks),
           lift: holdoutLift(config, mine, orders),
           groups: groupFigures(mine, credited, paidTimes, levelOf),
           conversionsByDay: conversionsByDay(credited),

@@ -5,19 +5,25 @@ import { buildReport, type EffectReport } from "./report.js";
 
 /**
  * The effect report of what a store holds (a running shop's, the deployed table): its decisions, orders
- * and replies, and the member level now of each customer messaged, for the per-level groups.
+ * and replies, the links clicked, and the member level now of each customer messaged, for the per-level
+ * groups.
  */
 export async function reportOfStore(
-  store: Pick<Repositories, "listDecisions" | "listOrders" | "listReplies" | "getCustomer">,
+  store: Pick<
+    Repositories,
+    "listDecisions" | "listOrders" | "listReplies" | "getCustomer" | "listClickedLinks"
+  >,
   config: ShopConfig,
   now: Date,
   /** Only decisions and replies at these instants. @default all */
   within: (at: string) => boolean = () => true,
 ): Promise<EffectReport> {
-  const [decisions, orders, replies] = await Promise.all([
+  const [decisions, orders, replies, clickedLinks] = await Promise.all([
     store.listDecisions().then((all) => all.filter((decision) => within(decision.at))),
     store.listOrders(),
     store.listReplies().then((all) => all.filter((reply) => within(reply.at))),
+    // A link's clicks count with its message, whenever they came.
+    store.listClickedLinks(),
   ]);
   const levels = new Map<string, string>();
   // Without member levels there is no level to read.
@@ -30,5 +36,9 @@ export async function reportOfStore(
       if (level) levels.set(customerId, level);
     }
   }
-  return buildReport(config, decisions, orders, undefined, replies, (customerId) => levels.get(customerId));
+  return buildReport(config, decisions, orders, {
+    replies,
+    levelOf: (customerId) => levels.get(customerId),
+    clickedLinks,
+  });
 }

@@ -18,6 +18,9 @@ export interface TemplateSpec {
 /** The variables every marketing template may use besides its own: the customer's member level. */
 export const MARKETING_VARIABLES = ["level"] as const;
 
+/** The variables every template may use: the send's tracked short link (`links.baseUrl`, `links.targets`). */
+export const LINK_VARIABLES = ["link"] as const;
+
 /** The id of a message template, as decision records carry it (`<journey>.<key>`). */
 export type TemplateId = string;
 
@@ -37,10 +40,12 @@ export const TEMPLATE_SPECS: Readonly<Record<TemplateId, TemplateSpec>> = Object
                 path: ["journeys", journey.configKey, ...declaration.setting],
                 messageClass: declaration.messageClass,
                 // Every marketing message may name the customer's member level (`members.levels`).
-                variables:
-                  declaration.messageClass === "marketing"
-                    ? [...declaration.variables, ...MARKETING_VARIABLES]
-                    : declaration.variables,
+                // And every message may carry a tracked short link (`links`).
+                variables: [
+                  ...declaration.variables,
+                  ...(declaration.messageClass === "marketing" ? MARKETING_VARIABLES : []),
+                  ...LINK_VARIABLES,
+                ],
                 text: declaration.text,
               },
             ],

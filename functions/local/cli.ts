@@ -144,7 +144,7 @@ async function simulateCommand(args: string[]): Promise<void> {
       progress.update(done, total, formatInZone(now, config.timeZone).slice(0, 10)),
   }).finally(() => progress.stop());
   if (values.report) {
-    const report = buildReport(config, result.decisions, result.orders, result.workload);
+    const report = buildReport(config, result.decisions, result.orders, { workload: result.workload });
     await writeFile(values.report, reportHtml(report, config.name));
     process.stderr.write(reportTable(report));
     process.stderr.write(`report written to ${values.report}\n`);

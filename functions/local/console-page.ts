@@ -41,6 +41,7 @@ function describe(entry) {
     case "event": return entry.type + (entry.orderId ? " " + entry.orderId : "") + " (" + entry.source + ", " + entry.webhookId + ")";
     case "decision": return [entry.journey + "." + entry.step, entry.orderId && "order " + entry.orderId, entry.outcome + (entry.reason ? " " + entry.reason : ""), entry.template, entry.to && "to " + entry.to, entry.text && "“" + entry.text + "”", entry.delivery && "delivery " + entry.delivery, entry.configVersion && "config " + entry.configVersion].filter(Boolean).join(" · ");
     case "reply": return "from " + entry.from + ": “" + entry.text + "”" + (entry.inReplyTo ? " (to " + entry.inReplyTo + ")" : "") + (entry.likelyOptOut ? " — likely opt-out, confirm" : "");
+    case "click": return entry.journey + "." + entry.step + (entry.orderId ? " order " + entry.orderId : "") + " link followed " + entry.clicks + " time(s) → " + entry.target;
     case "execution": return entry.action + " " + entry.journey + " execution " + entry.name;
     case "pending": return entry.journey + "." + entry.step + (entry.orderId ? " order " + entry.orderId : "") + " due then (" + entry.rule + ")";
   }

@@ -43,6 +43,12 @@ function groupCells(group: GroupFigures): string[] {
 
 const percent = (fraction: number) => `${(100 * fraction).toFixed(1)}%`;
 
+/** Messages whose short link was followed, of those that carried one, and the clicks: `3/40 (7.5%), 4 clicks`. */
+function clickText(figures: Pick<Figures, "linked" | "clicked" | "clicks" | "clickRate">): string {
+  if (figures.linked === 0 || figures.clickRate === undefined) return "—";
+  return `${figures.clicked}/${figures.linked} (${percent(figures.clickRate)}), ${figures.clicks} click${figures.clicks === 1 ? "" : "s"}`;
+}
+
 /** One line per A/B-tested step: each variant's rate and interval, and the verdict. */
 function variantLines(report: EffectReport): string[] {
   return report.journeys.flatMap((journey) =>
@@ -52,7 +58,7 @@ function variantLines(report: EffectReport): string[] {
       const variants = test.variants
         .map(
           (v) =>
-            `${v.variant} ${percent(v.rate)} (${percent(v.interval.low)}–${percent(v.interval.high)}) of ${v.sent}, revenue ${money(v.revenue)}, ROI ${v.roi === undefined ? "—" : v.roi.toFixed(1)}`,
+            `${v.variant} ${percent(v.rate)} (${percent(v.interval.low)}–${percent(v.interval.high)}) of ${v.sent}, revenue ${money(v.revenue)}, ROI ${v.roi === undefined ? "—" : v.roi.toFixed(1)}${v.clickRate === undefined ? "" : `, clicked ${v.clicked}/${v.linked} (${percent(v.clickRate)})`}`,
         )
         .join(" · ");
       const verdict = test.winner
@@ -96,6 +102,7 @@ export function reportTable(report: EffectReport): string {
     "ROI",
     "holdout lift",
     "replies",
+    "clicked",
     "skipped",
   ];
   const rows: string[][] = [];
@@ -114,6 +121,7 @@ export function reportTable(report: EffectReport): string {
       journey.roi === undefined ? "—" : journey.roi.toFixed(1),
       lift.liftPoints === undefined ? "—" : `${liftText(lift)} (${lift.messaged} vs ${lift.holdout})`,
       String(journey.replies),
+      clickText(journey),
       skippedText(journey.skipped),
     ]);
     for (const step of journey.steps) {
@@ -130,6 +138,7 @@ export function reportTable(report: EffectReport): string {
         step.roi === undefined ? "—" : step.roi.toFixed(1),
         "",
         String(step.replies),
+        clickText(step),
         skippedText(step.skipped),
       ]);
     }
@@ -148,6 +157,7 @@ export function reportTable(report: EffectReport): string {
     t.roi === undefined ? "—" : t.roi.toFixed(1),
     "",
     String(t.replies),
+    clickText(t),
     skippedText(t.skipped),
   ]);
   const line = columnsLine(header, rows);
@@ -163,7 +173,7 @@ export function reportTable(report: EffectReport): string {
   for (const campaign of report.campaigns) {
     lines.push(
       "",
-      `campaign ${campaign.campaign} (segment ${campaign.segment}, ${campaign.at}): ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift)}; skipped ${skippedText(campaign.skipped)}`,
+      `campaign ${campaign.campaign} (segment ${campaign.segment}, ${campaign.at}): ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift)}${campaign.linked > 0 ? `, links clicked ${clickText(campaign)}` : ""}; skipped ${skippedText(campaign.skipped)}`,
       `  orders by day since the message: ${campaign.conversionsByDay.join(" ") || "—"}`,
     );
   }
@@ -241,11 +251,11 @@ export function reportHtml(report: EffectReport, shopName: string): string {
   const rows = report.journeys
     .map(
       (j) =>
-        `<tr data-journey="${j.journey}"><th>${j.journey}</th><td data-field="entered">${j.entered}</td><td data-field="sent">${j.sent}</td><td data-field="handoffs">${j.handoffs}</td><td data-field="segments">${j.segments}</td><td data-field="smsCost">${money(j.smsCost)}</td><td data-field="converted">${j.converted}</td><td data-field="revenue">${money(j.revenue)}</td><td data-field="roi">${j.roi === undefined ? "—" : j.roi.toFixed(1)}</td><td data-field="lift">${liftText(j.lift)}</td><td data-field="groups">${j.lift.messaged} / ${j.lift.holdout}</td><td>${escapeHtml(skippedText(j.skipped))}</td></tr>` +
+        `<tr data-journey="${j.journey}"><th>${j.journey}</th><td data-field="entered">${j.entered}</td><td data-field="sent">${j.sent}</td><td data-field="handoffs">${j.handoffs}</td><td data-field="segments">${j.segments}</td><td data-field="smsCost">${money(j.smsCost)}</td><td data-field="converted">${j.converted}</td><td data-field="revenue">${money(j.revenue)}</td><td data-field="roi">${j.roi === undefined ? "—" : j.roi.toFixed(1)}</td><td data-field="lift">${liftText(j.lift)}</td><td data-field="groups">${j.lift.messaged} / ${j.lift.holdout}</td><td data-field="clicked">${clickText(j)}</td><td>${escapeHtml(skippedText(j.skipped))}</td></tr>` +
         j.steps
           .map(
             (s) =>
-              `<tr class="step" data-journey="${j.journey}" data-step="${escapeHtml(s.step)}"><td>↳ ${escapeHtml(s.step)}</td><td></td><td data-field="sent">${s.sent}</td><td data-field="handoffs">${s.handoffs}</td><td data-field="segments">${s.segments}</td><td data-field="smsCost">${money(s.smsCost)}</td><td data-field="converted">${s.converted}</td><td data-field="revenue">${money(s.revenue)}</td><td>${s.roi === undefined ? "—" : s.roi.toFixed(1)}</td><td></td><td></td><td>${escapeHtml(skippedText(s.skipped))}</td></tr>`,
+              `<tr class="step" data-journey="${j.journey}" data-step="${escapeHtml(s.step)}"><td>↳ ${escapeHtml(s.step)}</td><td></td><td data-field="sent">${s.sent}</td><td data-field="handoffs">${s.handoffs}</td><td data-field="segments">${s.segments}</td><td data-field="smsCost">${money(s.smsCost)}</td><td data-field="converted">${s.converted}</td><td data-field="revenue">${money(s.revenue)}</td><td>${s.roi === undefined ? "—" : s.roi.toFixed(1)}</td><td></td><td></td><td data-field="clicked">${clickText(s)}</td><td>${escapeHtml(skippedText(s.skipped))}</td></tr>`,
           )
           .join(""),
     )
@@ -286,7 +296,7 @@ Total: <b id="total-sent">${t.sent}</b> sent, <b id="total-cost">${money(t.smsCo
 <b id="total-revenue">${money(t.revenue)}</b> revenue, ROI <b id="total-roi">${t.roi === undefined ? "—" : t.roi.toFixed(1)}</b>.</p>
 ${aws}
 <h2>Per journey and step</h2>
-<table id="journeys"><thead><tr><th>journey</th><th>entered</th><th>sent</th><th>handoffs</th><th>segments</th><th>SMS cost</th><th>converted</th><th>revenue</th><th>ROI</th><th>holdout lift</th><th>messaged / held out</th><th>skipped</th></tr></thead><tbody>${rows}</tbody></table>
+<table id="journeys"><thead><tr><th>journey</th><th>entered</th><th>sent</th><th>handoffs</th><th>segments</th><th>SMS cost</th><th>converted</th><th>revenue</th><th>ROI</th><th>holdout lift</th><th>messaged / held out</th><th>links clicked</th><th>skipped</th></tr></thead><tbody>${rows}</tbody></table>
 <h2>Funnels</h2>${funnels}
 ${(() => {
   const tests = variantLines(report);
@@ -311,7 +321,7 @@ ${(() => {
 ${report.campaigns
   .map(
     (campaign) =>
-      `<section class="campaign" data-campaign="${escapeHtml(campaign.campaign)}"><h2>Campaign ${escapeHtml(campaign.campaign)}</h2><p>segment ${escapeHtml(campaign.segment)}, ${escapeHtml(campaign.at)}: ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift)}.</p><table><thead><tr>${GROUP_HEADER.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>${campaign.groups
+      `<section class="campaign" data-campaign="${escapeHtml(campaign.campaign)}"><h2>Campaign ${escapeHtml(campaign.campaign)}</h2><p>segment ${escapeHtml(campaign.segment)}, ${escapeHtml(campaign.at)}: ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift)}${campaign.linked > 0 ? `, links clicked ${clickText(campaign)}` : ""}.</p><table><thead><tr>${GROUP_HEADER.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>${campaign.groups
         .map(
           (group) =>
             `<tr>${groupCells(group)

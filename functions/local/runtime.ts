@@ -6,6 +6,7 @@ import { campaignExecution } from "../core/campaigns.js";
 import type { Clock } from "../core/clock.js";
 import type { ShopConfig } from "../core/config.js";
 import type { JourneyStarter } from "../core/dispatch.js";
+import { LINK_PATH } from "../core/links.js";
 import type { SmsProvider } from "../core/messaging.js";
 import type { ExecutionState } from "../core/model.js";
 import { ReservedSendRate, type SendRateLimiter } from "../core/rate-limit.js";
@@ -16,6 +17,7 @@ import { createCampaignHandler } from "../handlers/campaign.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { createInboundHttpHandler, INBOUND_PATHS } from "../handlers/inbound.js";
 import { createWebhookRouter, environmentSecrets, type WebhookSecrets } from "../handlers/ingest.js";
+import { createLinkHandler } from "../handlers/link.js";
 import { createStepHandler } from "../handlers/steps.js";
 import { HttpCouponIssuer } from "../providers/coupons.js";
 import { consoleRoutes, LOCAL_HISTORY_PATH, LOCAL_REPLAY_PATH } from "./console.js";
@@ -184,6 +186,8 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
         handler: ingest,
       })),
       ...Object.values(INBOUND_PATHS).map((path) => ({ method: "POST" as const, path, handler: inbound })),
+      // The tracked short links, as on the deployed API.
+      { method: "GET", path: LINK_PATH, handler: createLinkHandler({ links: store, clock }) },
     ],
     scheduleCampaigns: () => {
       const scheduled: string[] = [];

@@ -23,7 +23,38 @@ async function readBody(
   return { body: Buffer.concat(chunks), tooLarge };
 }
 
-function toApiGatewayEvent(request: IncomingMessage, path: string, body: Buffer): APIGatewayProxyEventV2 {
+/**
+ * The path parameters of a route key like `/l/{code}` for a request path, as API Gateway gives them
+ * (one segment each, decoded); undefined when the path is not the route's.
+ */
+export function matchRoute(routePath: string, path: string): Record<string, string> | undefined {
+  const want = routePath.split("/");
+  const got = path.split("/");
+  if (want.length !== got.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (const [index, segment] of want.entries()) {
+    const value = got[index] ?? "";
+    const parameter = /^\{(\w+)\}$/.exec(segment);
+    if (!parameter) {
+      if (segment !== value) return undefined;
+    } else {
+      if (value === "") return undefined;
+      try {
+        parameters[parameter[1] as string] = decodeURIComponent(value);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return parameters;
+}
+
+function toApiGatewayEvent(
+  request: IncomingMessage,
+  path: string,
+  body: Buffer,
+  pathParameters: Record<string, string>,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
@@ -54,6 +85,7 @@ function toApiGatewayEvent(request: IncomingMessage, path: string, body: Buffer)
       time: now.toISOString(),
       timeEpoch: now.getTime(),
     },
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     body: body.toString("base64"),
     isBase64Encoded: true,
   };
@@ -71,7 +103,9 @@ export async function startHttpServer(
   const readLimit = (options.maxBodyBytes ?? 262_144) + 1;
   const server = createServer(async (request, response) => {
     const path = new URL(request.url ?? "/", "http://localhost").pathname;
-    const route = routes.find((candidate) => candidate.path === path && candidate.method === request.method);
+    const route = routes.find(
+      (candidate) => candidate.method === request.method && matchRoute(candidate.path, path) !== undefined,
+    );
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
       response.writeHead(status, { "content-type": "application/json", ...headers });
       response.end(body);
@@ -80,7 +114,8 @@ export async function startHttpServer(
     try {
       const { body, tooLarge } = await readBody(request, readLimit);
       if (tooLarge) return send(413, JSON.stringify({ error: `body larger than ${readLimit - 1} bytes` }));
-      const result = await route.handler(toApiGatewayEvent(request, route.path, body));
+      const parameters = matchRoute(route.path, path) ?? {};
+      const result = await route.handler(toApiGatewayEvent(request, route.path, body, parameters));
       const headers = Object.fromEntries(
         Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
       );

@@ -112,8 +112,8 @@ export async function whatIf(options: {
   const before = await run(options.base);
   const after = await run(options.candidate);
   return {
-    base: buildReport(options.base, before.decisions, before.orders, before.workload),
-    candidate: buildReport(options.candidate, after.decisions, after.orders, after.workload),
+    base: buildReport(options.base, before.decisions, before.orders, { workload: before.workload }),
+    candidate: buildReport(options.candidate, after.decisions, after.orders, { workload: after.workload }),
     changes: diffDecisions(before.decisions, after.decisions),
     decisions: { base: before.decisions.length, candidate: after.decisions.length },
   };

@@ -486,6 +486,57 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
   });
 });
 
+describe("short links (GET /l/{code} on the HTTP API)", () => {
+  it("lets API Gateway invoke the link function for GET /l/{code}, whose role may update the table's items and nothing else", async () => {
+    // Arrange
+    const { resolved } = resolvedFor("sns");
+    const link = resolved
+      .idsOf("AWS::Lambda::Function")
+      .find(
+        (id) => resolved.resources[id]?.Properties.Environment?.Variables?.SHOPCARE_HANDLER === "link",
+      ) as string;
+    const role = resolved.roleOf(link);
+    const env = resolved.resolve(resolved.resources[link]?.Properties.Environment.Variables) as Record<
+      string,
+      string
+    >;
+    const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${env.TABLE_NAME}`;
+    const asLink = (action: string, resource = table): Call => ({
+      label: `link → ${action} ${resource}`,
+      principal: resolved.attr(role, "Arn"),
+      identityPolicies: resolved.rolePolicies(role),
+      action,
+      resource,
+    });
+    const apiId = resolved.idsOf("AWS::ApiGatewayV2::Api")[0] as string;
+    const invoke = (method: string): Call => ({
+      label: `API Gateway → link for ${method} /l/{code}`,
+      principal: "apigateway.amazonaws.com",
+      action: "lambda:InvokeFunction",
+      resource: resolved.attr(link, "Arn"),
+      context: {
+        "aws:SourceArn": `arn:aws:execute-api:${REGION}:${ACCOUNT}:${resolved.ref(apiId)}/$default/${method}/l/{code}`,
+      },
+      resourcePolicy: resolved.functionPolicy(link),
+    });
+    // Act
+    const allowed = await denied([asLink("dynamodb:UpdateItem"), invoke("GET")]);
+    const refused = await Promise.all(
+      [
+        asLink("dynamodb:GetItem"),
+        asLink("dynamodb:PutItem"),
+        asLink("dynamodb:DeleteItem"),
+        asLink("dynamodb:Scan"),
+        asLink("dynamodb:Query", `${table}/index/${TABLE_KEYS.gsi1}`),
+        asLink("dynamodb:UpdateItem", `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/another-table`),
+      ].map(async (call) => `${call.action} ${call.resource}: ${await decide(call)}`),
+    );
+    // Assert
+    expect(allowed).toEqual([]);
+    for (const decision of refused) expect(decision).not.toMatch(/: Allowed$/);
+  });
+});
+
 describe("campaign schedules (EventBridge Scheduler starting the campaigns' machine)", () => {
   const synthesizedAt = new Date("2027-05-01T00:00:00Z");
   const config = parseShopConfig({

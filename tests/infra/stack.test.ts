@@ -55,7 +55,13 @@ describe("ShopcareStack", () => {
       )
         .map((route) => route.Properties.RouteKey)
         .sort();
-    const webhooks = ["POST /webhooks/generic", "POST /webhooks/kuaidi100", "POST /webhooks/shopify"];
+    // Every provider's API serves the webhooks and the tracked short links.
+    const webhooks = [
+      "GET /l/{code}",
+      "POST /webhooks/generic",
+      "POST /webhooks/kuaidi100",
+      "POST /webhooks/shopify",
+    ];
     expect(routes("sns")).toEqual(webhooks);
     expect(routes("end-user-messaging")).toEqual(webhooks);
     expect(routes("aliyun")).toEqual(
@@ -193,7 +199,7 @@ describe("ShopcareStack", () => {
       .map((fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER)
       .filter(Boolean)
       .sort();
-    expect(handlers).toEqual(["campaign", "dispatch", "inbound-sns", "ingest", "step"]);
+    expect(handlers).toEqual(["campaign", "dispatch", "inbound-sns", "ingest", "link", "step"]);
     for (const fn of Object.values(functions).filter(
       (f) => f.Properties.Environment?.Variables?.SHOPCARE_HANDLER,
     )) {

@@ -79,13 +79,9 @@ describe("replies reach a person", () => {
     expect(replies.every((kept) => kept.handedOffAt !== undefined)).toBe(true);
     expect(await shop.store.getPhoneOptOut("+8613800000000")).toBeUndefined();
     // The report counts them against the step they answer.
-    const report = buildReport(
-      shop.config,
-      await shop.store.listDecisions(),
-      await shop.store.listOrders(),
-      undefined,
+    const report = buildReport(shop.config, await shop.store.listDecisions(), await shop.store.listOrders(), {
       replies,
-    );
+    });
     const reminder = report.journeys.find((journey) => journey.journey === "payment-reminder");
     expect(reminder?.replies).toBe(2);
     // (The shop stopped before the second reminder was due.)

@@ -51,7 +51,7 @@ describe("shop config", () => {
     expect(
       problemsOf({ journeys: { paymentReminder: { templates: { second: "【{shop}】{nmae}" } } } }),
     ).toEqual([
-      "shop.journeys.paymentReminder.templates.second: unknown template variable {nmae}; allowed: {shop} {name} {orderId} {amount} {closeAt} {coupon} {couponAmount}",
+      "shop.journeys.paymentReminder.templates.second: unknown template variable {nmae}; allowed: {shop} {name} {orderId} {amount} {closeAt} {coupon} {couponAmount} {link}",
     ]);
   });
 
@@ -61,7 +61,7 @@ describe("shop config", () => {
         journeys: { shipped: { templates: { firstTime: "【{shop}】{name} {trackingNumber}" } } },
       }),
     ).toEqual([
-      "shop.journeys.shipped.templates.firstTime: unknown template variable {trackingNumber}; allowed: {shop} {name} {orderId} {carrier} {trackingNo}",
+      "shop.journeys.shipped.templates.firstTime: unknown template variable {trackingNumber}; allowed: {shop} {name} {orderId} {carrier} {trackingNo} {link}",
     ]);
     expect(
       problemsOf({ journeys: { reviewCare: { templates: { request: "【{shop}】{name}，还满意吗？" } } } }),
@@ -142,7 +142,7 @@ describe("segments and campaigns in the config", () => {
         ],
       }),
     ).toEqual([
-      "shop.campaigns.0.template: unknown template variable {coupon}; allowed: {shop} {name} {level}",
+      "shop.campaigns.0.template: unknown template variable {coupon}; allowed: {shop} {name} {level} {link}",
       'shop.campaigns.1.template: marketing must carry the opt-out line "回T退订"',
     ]);
     expect(() =>

@@ -232,9 +232,9 @@ describe("campaign reports (per campaign, per customer group, by day since the m
   });
 
   it("reports each campaign with its new and returning customers' orders, revenue, 客单价, items and 认购率, and its curve by day", () => {
-    const report = buildReport(campaignConfig, decisions, orders, undefined, [], (customerId) =>
-      customerId === "c1" ? "金卡" : undefined,
-    );
+    const report = buildReport(campaignConfig, decisions, orders, {
+      levelOf: (customerId) => (customerId === "c1" ? "金卡" : undefined),
+    });
 
     const newyear = report.campaigns.find((campaign) => campaign.campaign === "newyear");
     expect(newyear).toMatchObject({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../../functions/core/clock.js";
 import { parseShopConfig } from "../../functions/core/config.js";
+import type { ShortLink } from "../../functions/core/links.js";
 import type { SmsMessage } from "../../functions/core/messaging.js";
 import type {
   CustomerRecord,
@@ -84,6 +85,12 @@ class FakeRepositories implements StepRepositories {
   readonly executions: ExecutionEntry[] = [];
   async recordExecution(entry: ExecutionEntry) {
     this.executions.push(entry);
+  }
+  readonly links = new Map<string, ShortLink>();
+  async putLink(link: ShortLink) {
+    if (this.links.has(link.code)) return false;
+    this.links.set(link.code, link);
+    return true;
   }
 }
 

@@ -5,6 +5,7 @@ import { CampaignTable } from "./campaigns.js";
 import { FactsTable } from "./facts.js";
 import { LedgerTable } from "./ledger.js";
 import { LimitsTable } from "./limits.js";
+import { LinkTable } from "./links.js";
 import { type DocumentSender, ReadCachingSender, Table } from "./table.js";
 
 export { type DocumentRequest, type DocumentSender, INDEX_SHARDS, indexShard, TABLE_KEYS } from "./table.js";
@@ -26,6 +27,7 @@ export class Store {
   readonly limits: LimitsTable;
   readonly archive: ArchiveTable;
   readonly campaigns: CampaignTable;
+  readonly links: LinkTable;
 
   constructor(client: DynamoDBClient | DocumentSender, tableName: string) {
     this.table = new Table(client, tableName);
@@ -34,6 +36,7 @@ export class Store {
     this.limits = new LimitsTable(this.table);
     this.archive = new ArchiveTable(this.table);
     this.campaigns = new CampaignTable(this.table);
+    this.links = new LinkTable(this.table);
   }
 
   /**
@@ -59,6 +62,7 @@ const REPOSITORIES = [
   ["limits", LimitsTable],
   ["archive", ArchiveTable],
   ["campaigns", CampaignTable],
+  ["links", LinkTable],
 ] as const;
 
 // Each repository method, once on the prototype, forwarding to the store's repository: a store is made

@@ -17,6 +17,7 @@ import {
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
 import type { MessageRef } from "../../core/ports.js";
+import { INDEX_SHARDS } from "./index-shards.js";
 
 /**
  * Everything shopcare keeps lives in one DynamoDB table (single-table design):
@@ -36,6 +37,7 @@ import type { MessageRef } from "../../core/ports.js";
  * | marketing frequency cap | `CAPS#CUSTOMER#<id>` or `CAPS#PHONE#<phone>` | `CAPS` (TTL) |
  * | per-second budget (send rate, StartExecution) | `RATE#<budget>` | `<epoch second>` (TTL) |
  * | provider message → ledger entry | `MESSAGE#<provider>#<messageId>` | `MESSAGE` (TTL) |
+ * | short link | `LINK#<code>` | `LINK` (TTL; once clicked, gsi1: `CLICKS#<n>` / `<first click>#<code>`) |
  */
 export const TABLE_KEYS = {
   partitionKey: "pk",
@@ -97,18 +99,7 @@ export interface CapItem {
 
 const STORAGE_ATTRIBUTES = new Set(["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "ttl", "status"]);
 
-/**
- * How many index partitions the decisions and the kept webhooks are spread over: one partition takes
- * about 1,000 writes a second, and a promotion hour writes more of either than that.
- */
-export const INDEX_SHARDS = 16;
-
-/** The index partition (0 … {@link INDEX_SHARDS} − 1) of an item, from its table key. */
-export function indexShard(pk: string): number {
-  let hash = 2166136261;
-  for (let i = 0; i < pk.length; i += 1) hash = Math.imul(hash ^ pk.charCodeAt(i), 16777619);
-  return (hash >>> 0) % INDEX_SHARDS;
-}
+export { INDEX_SHARDS, indexShard } from "./index-shards.js";
 
 export function stripKeys<T>(item: Record<string, unknown> | undefined): T | undefined {
   if (!item) return undefined;
