@@ -86,6 +86,45 @@ describe("shopcare explain: why did (or didn't) this customer get a message?", (
     }
   });
 
+  it("shows a customer's clicks on their links, and the report counts them", async () => {
+    // Arrange: a first reminder with a tracked link, followed twice from one phone within a minute.
+    const config = {
+      links: {
+        baseUrl: "https://s.shop.cn",
+        targets: { "payment-reminder": "https://shop.cn/pay/{orderId}" },
+      },
+      journeys: {
+        paymentReminder: { templates: { first: "【{shop}】{name}您好，订单{orderId}待付款：{link}" } },
+      },
+    };
+    const { shop, clock } = await virtualShop("2026-06-18T10:00:00+08:00", config);
+    const http = await startHttpServer(shop.routes);
+    try {
+      await shop.queue.enqueue(
+        [orderCreated("2026-06-18T10:00:00+08:00", { id: "k1", customerId: "c-clicks" })],
+        "test",
+      );
+      await shop.queue.drain();
+      await clock.advanceTo(new Date("2026-06-18T11:30:00+08:00"));
+      const [sent] = (await shop.store.listDecisions()).filter((d) => d.outcome === "sent");
+      for (let tap = 0; tap < 2; tap += 1)
+        await fetch(`${http.url}/l/${sent?.link}`, { redirect: "manual" }).then((r) => r.arrayBuffer());
+
+      // Act
+      const explained = await cli(["explain", "--customer", "c-clicks", "--url", http.url]);
+      const report = await cli(["report", "--url", http.url]);
+
+      // Assert
+      expect(explained.stdout.split("\n").filter((line) => line.includes("click "))).toEqual([
+        "2026-06-18 11:30:00  click     payment-reminder.first order k1 link followed 1 time(s), last 2026-06-18 11:30:00 → https://shop.cn/pay/k1",
+      ]);
+      expect(report.stdout).toMatch(/^payment-reminder .* 1\/1 \(100\.0%\), 1 click /m);
+    } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
+
   describe("a running shop (--url) and its table (--table)", () => {
     let shop: LocalShop;
     let clock: VirtualClock;

@@ -253,3 +253,74 @@ describe("campaigns and variants on Aliyun", () => {
     );
   });
 });
+
+describe("short links in the config", () => {
+  const withLink = {
+    journeys: { paymentReminder: { templates: { first: "【{shop}】{name}，订单{orderId}待付款：{link}" } } },
+  };
+  const spring = {
+    id: "spring",
+    segment: "all",
+    at: "2026-03-01T10:00:00+08:00",
+    template: [
+      { id: "a", text: "【{shop}】{name}，春装上新。回T退订" },
+      { id: "b", text: "【{shop}】{name}，春装上新：{link} 回T退订" },
+    ],
+  };
+
+  it("needs links.baseUrl and the journey's or campaign's target wherever a template uses {link}", () => {
+    expect(problemsOf(withLink)).toEqual([
+      "shop.journeys.paymentReminder.templates.first: {link} needs links.baseUrl (the stack's LinkBaseUrl output, or the shop's short domain)",
+    ]);
+    expect(
+      problemsOf({
+        ...withLink,
+        segments: { all: {} },
+        campaigns: [spring],
+        links: { baseUrl: "https://s.shop.cn" },
+      }),
+    ).toEqual([
+      'shop.journeys.paymentReminder.templates.first: {link} needs a target: links.targets["payment-reminder"]',
+      'shop.campaigns.0.template.1.text: {link} needs a target: links.targets["campaign.spring"]',
+    ]);
+    const config = parseShopConfig({
+      ...withLink,
+      segments: { all: {} },
+      campaigns: [spring],
+      links: {
+        baseUrl: "https://s.shop.cn",
+        targets: {
+          "payment-reminder": "https://shop.cn/pay/{orderId}",
+          "campaign.spring": "https://shop.cn/spring?c={customerId}",
+        },
+      },
+    });
+    expect(config.links.keepFor).toBe("180d");
+  });
+
+  it("takes only http(s) targets with {orderId} and {customerId}, for journeys and campaigns that exist", () => {
+    const problems = problemsOf({
+      segments: { all: {} },
+      campaigns: [spring],
+      links: {
+        baseUrl: "ftp://s.shop.cn",
+        targets: {
+          refund: "javascript:alert(1)",
+          shipped: "https://shop.cn/track/{trackingNo}",
+          "paymnt-reminder": "https://shop.cn/pay",
+          "campaign.spring": "https://shop.cn/spring/{orderId}",
+          arrived: "https://shop.cn/o/{orderId}?c={customerId}",
+        },
+      },
+    });
+    const target =
+      'expected an http(s) URL, with only {orderId} and {customerId}, like "https://shop.cn/o/{orderId}"';
+    expect(problems).toEqual([
+      'shop.links.baseUrl: expected an http(s) URL like "https://s.shop.cn"',
+      `shop.links.targets.refund: ${target}`,
+      `shop.links.targets.shipped: ${target}`,
+      'shop.links.targets.paymnt-reminder: no journey or campaign "paymnt-reminder": expected a journey id or "campaign.<id>"',
+      "shop.links.targets.campaign.spring: a campaign's message is about no order: {orderId} cannot be filled in",
+    ]);
+  });
+});

@@ -63,3 +63,25 @@ describe("template lint", () => {
     ]);
   });
 });
+
+describe("template lint of short links", () => {
+  it("counts {link} at its real length, the base URL with /l/ and an 8-character code, in the segment estimate", () => {
+    // 25 UCS-2 units besides the link: one segment (70) with a short domain, two with a long one.
+    const template = "【{shop}】王芳您好，订单尾款请于今晚付清，点此支付：{link}";
+    const config = (baseUrl: string) =>
+      parseShopConfig({
+        name: "小店",
+        links: { baseUrl, targets: { "payment-reminder": "https://shop.cn/pay/{orderId}" } },
+        journeys: { paymentReminder: { templates: { first: template } } },
+      });
+
+    const short = templateWarnings(config("https://s.shop.cn"));
+    const long = templateWarnings(config("https://campaigns.example-shop-domain.com/sms/2026"));
+
+    // 25 + 17 + 3 + 8 = 53 units; 25 + 50 + 3 + 8 = 86 units.
+    expect(short).toEqual([]);
+    expect(long).toEqual([
+      "shop.journeys.paymentReminder.templates.first: 2 SMS segments (86 UCS-2 units) at worst-case variable lengths",
+    ]);
+  });
+});

@@ -314,3 +314,76 @@ describe("A/B test verdicts", () => {
     expect(test?.neededPerVariant).toBe(683);
   });
 });
+
+describe("short-link clicks in the report", () => {
+  it("counts messages with a link, those clicked and the clicks, per journey, step, variant and campaign", () => {
+    // Arrange: a gift with two variants and a campaign, 2 links each; one of each clicked.
+    const config = parseShopConfig({
+      segments: { all: {} },
+      campaigns: [
+        {
+          id: "spring",
+          segment: "all",
+          at: "2026-06-01T10:00:00+08:00",
+          template: "【{shop}】{name}，春装上新。回T退订",
+        },
+      ],
+    });
+    const send = (journey: string, step: string, customerId: string, link: string, variant?: string) =>
+      ({
+        at: "2026-06-01T10:00:00+08:00",
+        journey,
+        step,
+        customerId,
+        outcome: "sent",
+        template: `${journey}.${step}`,
+        ...(variant ? { variant } : {}),
+        link,
+        segments: 1,
+      }) as DecisionRecord;
+    const decisions = [
+      send("gift-30", "gift", "c1", "AAAAAAA1", "a"),
+      send("gift-30", "gift", "c2", "AAAAAAA2", "a"),
+      send("gift-30", "gift", "c3", "AAAAAAA3", "b"),
+      send("gift-30", "gift", "c4", "AAAAAAA4", "b"),
+      // A message without a link counts as sent, not as linked.
+      { ...send("gift-30", "gift", "c5", "", "b"), link: undefined },
+      send("campaign", "spring", "c1", "BBBBBBB1"),
+      send("campaign", "spring", "c2", "BBBBBBB2"),
+    ];
+    const clickedLinks = [
+      { code: "AAAAAAA1", clicks: 3 },
+      { code: "AAAAAAA3", clicks: 1 },
+      { code: "BBBBBBB2", clicks: 2 },
+      // A click on a link of a decision outside the report's period counts nowhere.
+      { code: "CCCCCCC1", clicks: 9 },
+    ];
+
+    // Act
+    const report = buildReport(config, decisions, [], { clickedLinks });
+
+    // Assert
+    const gift = report.journeys.find((journey) => journey.journey === "gift-30");
+    expect(gift).toMatchObject({ sent: 5, linked: 4, clicked: 2, clicks: 4, clickRate: 0.5 });
+    expect(gift?.steps[0]).toMatchObject({ step: "gift", linked: 4, clicked: 2, clicks: 4 });
+    expect(
+      gift?.steps[0]?.variants?.variants.map(({ variant, linked, clicked, clickRate }) => ({
+        variant,
+        linked,
+        clicked,
+        clickRate,
+      })),
+    ).toEqual([
+      { variant: "a", linked: 2, clicked: 1, clickRate: 0.5 },
+      { variant: "b", linked: 2, clicked: 1, clickRate: 0.5 },
+    ]);
+    expect(report.campaigns[0]).toMatchObject({
+      campaign: "spring",
+      linked: 2,
+      clicked: 1,
+      clicks: 2,
+      clickRate: 0.5,
+    });
+    expect(report.totals).toMatchObject({ sent: 7, linked: 6, clicked: 3, clicks: 6, clickRate: 0.5 });
+  });
+});
