@@ -3,7 +3,7 @@
  * measured in the same run (or a count), so it holds on a noisy shared machine. Prints a table and writes
  * `bench/results.json`. Not part of `npm test`: tests never assert wall-clock times.
  *
- * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign,whatif,campaign,segment`
+ * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign,whatif,campaign,segment,links`
  * runs some of them. The default sizes are the
  * issue's (10,000 simulated orders, a burst of 10,000 messages, 100,000 peak-day orders): about 20 minutes on
  * 2 cores; flags such as `--sim-orders 1000` make a quicker run.
@@ -23,8 +23,11 @@ import {
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { ClickCounts } from "../functions/adapters/dynamodb/click-counts.js";
+import { LinkReads } from "../functions/adapters/dynamodb/link-reads.js";
 import { Store } from "../functions/adapters/dynamodb/store.js";
 import { systemClock } from "../functions/core/clock.js";
 import { parseShopConfig } from "../functions/core/config.js";
@@ -36,14 +39,17 @@ import {
 } from "../functions/core/customers.js";
 import { dispatchEvent, PacedJourneyStarter } from "../functions/core/dispatch.js";
 import type { ShopEvent } from "../functions/core/events.js";
+import { clickLine, LINK_PATH, newLinkCode } from "../functions/core/links.js";
 import type { CustomerRecord, ExecutionState, JourneyId } from "../functions/core/model.js";
 import { CUSTOMER_SHARDS } from "../functions/core/ports.js";
 import { ReservedSendRate, StoreRateLimiter } from "../functions/core/rate-limit.js";
 import { buildReport } from "../functions/core/report.js";
 import { everyCustomer, previewSegment } from "../functions/core/segments.js";
 import { deliverStep } from "../functions/core/steps.js";
+import { createClicksHandler } from "../functions/handlers/clicks.js";
 import { isRateLimited, requeueDelaySeconds } from "../functions/handlers/dispatch.js";
 import { createWebhookRouter } from "../functions/handlers/ingest.js";
+import { createLinkHandler } from "../functions/handlers/link.js";
 import { logger } from "../functions/handlers/logger.js";
 import { createTableFromTemplate, startDynamoDbLocal } from "../functions/local/dynamodb-local.js";
 import { type CloudFormationTemplate, LocalJourneyEngine } from "../functions/local/engine.js";
@@ -1057,6 +1063,95 @@ class MinHeap<T> {
   }
 }
 
+/**
+ * `GET /l/{code}` through the real HTTP server and the link function's own adapter (one GetItem a follow),
+ * against a bare GetItem of the same items from this process, at the same concurrency. The clicks are
+ * handed on as the function hands them to its log, then counted by the clicks function's handler from the
+ * same lines, gzipped as the subscription delivers them: on AWS that runs elsewhere, off the redirect's path.
+ */
+async function links(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>) {
+  const config = parseShopConfig({});
+  const table = `bench-${randomUUID().slice(0, 8)}`;
+  await createTableFromTemplate(dynamo.client, synthesizeTemplate(config), table);
+  const store = new Store(dynamo.client, table);
+  const total = num("ingest-requests");
+  const concurrency = num("concurrency");
+  const warmup = 200;
+  const codes = Array.from({ length: 2 * total + 2 * warmup }, () => newLinkCode());
+  await load(codes.length, concurrency, async (i) => {
+    await store.putLink({
+      code: codes[i] as string,
+      target: `https://shop.cn/pay/o${i}`,
+      journey: "payment-reminder",
+      step: "first",
+      subjectId: `o${i}`,
+      customerId: `c${i}`,
+      orderId: `o${i}`,
+      createdAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+  });
+  const doc = DynamoDBDocumentClient.from(dynamo.client);
+  const lines: string[] = [];
+  const handler = createLinkHandler({
+    links: new LinkReads(doc, table),
+    clicks: { record: (click) => void lines.push(clickLine(click)) },
+    clock: systemClock,
+  });
+  const http = await startHttpServer([{ method: "GET", path: LINK_PATH, handler }]);
+  const get = (i: number) =>
+    doc
+      .send(new GetCommand({ TableName: table, Key: { pk: `LINK#${codes[i]}`, sk: "LINK" } }))
+      .then(() => {});
+  await load(warmup, concurrency, get);
+  const bare = await load(total, concurrency, (i) => get(warmup + i));
+  const follow = async (i: number) => {
+    const response = await fetch(`${http.url}/l/${codes[i]}`, { redirect: "manual" });
+    if (response.status !== 302) throw new Error(`the link answered ${response.status}`);
+    await response.arrayBuffer();
+  };
+  const base = warmup + total;
+  await load(warmup, concurrency, (i) => follow(base + i));
+  const follows = await load(total, concurrency, (i) => follow(base + warmup + i));
+  await http.close();
+  // The subscription's batches: up to 100 log events each here.
+  const countClicks = createClicksHandler({ links: new ClickCounts(doc, table) });
+  const batches = Array.from({ length: Math.ceil(lines.length / 100) }, (_, b) =>
+    lines.slice(b * 100, b * 100 + 100),
+  );
+  const countStarted = performance.now();
+  let counted = 0;
+  await load(batches.length, 4, async (b) => {
+    const logEvents = (batches[b] ?? []).map((message, i) => ({
+      id: `${b}-${i}`,
+      timestamp: Date.now(),
+      message,
+    }));
+    const data = gzipSync(JSON.stringify({ messageType: "DATA_MESSAGE", logEvents })).toString("base64");
+    const result = await countClicks({ awslogs: { data } });
+    counted += result.counted;
+  });
+  const countSeconds = (performance.now() - countStarted) / 1000;
+  const listed = (await store.listClickedLinks()).length;
+  if (counted !== total + warmup || listed !== counted)
+    throw new Error(`${counted} clicks counted, ${listed} links listed, of ${total + warmup} followed`);
+  const ratio = round(follows.p50 / bare.p50);
+  record({
+    figure: "GET /l/{code} p50 / bare GetItem p50",
+    value: ratio,
+    unit: "×",
+    target: "≤ 1.5×",
+    met: ratio <= 1.5,
+    detail: `redirect p50 ${round(follows.p50)} ms, p99 ${round(follows.p99)} ms, ${round(follows.perSecond, 0)} req/s; GetItem p50 ${round(bare.p50)} ms, p99 ${round(bare.p99)} ms, ${round(bare.perSecond, 0)} req/s; ${total} follows of distinct codes at concurrency ${concurrency} through the real HTTP server and DynamoDB Local`,
+  });
+  record({
+    figure: "clicks counted per second (clicks handler, DynamoDB Local)",
+    value: round(counted / countSeconds, 0),
+    unit: "/s",
+    detail: `${counted} clicks from ${batches.length} gzipped log batches, 4 at a time, every one counted and listed for the report`,
+  });
+}
+
 /** The most events in any sliding second, of times in the order the virtual clock gave them (ascending). */
 function peakPerSecond(times: readonly number[]): number {
   let peak = 0;
@@ -1083,6 +1178,7 @@ const runs = {
   whatif: whatIfRun,
   campaign: campaignRun,
   segment: segmentRun,
+  links,
 };
 const RUN_ORDER = Object.keys(runs);
 const RESULTS = "bench/results.json";

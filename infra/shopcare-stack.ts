@@ -18,7 +18,14 @@ import { Architecture, type IDestination, Runtime, Tracing } from "aws-cdk-lib/a
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { SnsEventSource, SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
-import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from "aws-cdk-lib/aws-logs";
+import {
+  FilterPattern,
+  LogGroup,
+  MetricFilter,
+  RetentionDays,
+  SubscriptionFilter,
+} from "aws-cdk-lib/aws-logs";
+import { LambdaDestination } from "aws-cdk-lib/aws-logs-destinations";
 import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
@@ -31,7 +38,7 @@ import { campaignExecution } from "../functions/core/campaigns.js";
 import { ConfigError, type ShopConfig } from "../functions/core/config.js";
 import { parseDuration } from "../functions/core/duration.js";
 import { JOURNEY_IDS, journeyModule } from "../functions/core/journeys/index.js";
-import { LINK_PATH } from "../functions/core/links.js";
+import { CLICK_LINE_TYPE, LINK_PATH } from "../functions/core/links.js";
 import { WEBHOOK_SOURCES } from "../functions/core/webhooks/sources.js";
 import { INBOUND_PATHS } from "../functions/handlers/inbound.js";
 import { WEBHOOK_ACCEPTED_LOG, WEBHOOK_NOT_QUEUED_LOG } from "../functions/handlers/ingest.js";
@@ -86,6 +93,7 @@ export const HANDLERS = [
   "inbound-http",
   "inbound-sns",
   "link",
+  "clicks",
 ] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
@@ -494,17 +502,6 @@ export class ShopcareStack extends Stack {
         this.api.addRoutes({ path, methods: [HttpMethod.POST], integration: inboundIntegration });
       }
     }
-    // Tracked short links: a click is one conditional UpdateItem on its link item (it counts the click and
-    // returns the target, or on a failed condition the item as it was), so UpdateItem on the table is the
-    // function's one grant: it can neither read another item whole nor delete or scan anything.
-    const link = fn("link", {});
-    this.table.grant(link, "dynamodb:UpdateItem");
-    this.api.addRoutes({
-      path: LINK_PATH,
-      methods: [HttpMethod.GET],
-      integration: new HttpLambdaIntegration("LinkIntegration", link),
-    });
-
     // A customer managed key: the AWS managed SNS key cannot let End User Messaging publish.
     const inboundKey = new Key(this, "InboundKey", {
       enableKeyRotation: true,
@@ -544,6 +541,26 @@ export class ShopcareStack extends Stack {
     this.table.grantReadWriteData(inboundSns);
     this.grantHandoffs(inboundSns);
     inboundSns.addEventSource(new SnsEventSource(this.inboundTopic, { deadLetterQueue: inboundFailures }));
+
+    // Tracked short links. A follow is one GetItem and a 302; the click goes to the link function's log as a
+    // line the clicks function is subscribed to, and is counted there (one conditional UpdateItem), off the
+    // customer's path. Each function's grant is its one call.
+    const link = fn("link", {});
+    this.table.grant(link, "dynamodb:GetItem");
+    this.api.addRoutes({
+      path: LINK_PATH,
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration("LinkIntegration", link),
+    });
+    // CloudWatch Logs invokes the function asynchronously: after Lambda's two retries a batch of clicks goes
+    // to the inbound failures queue (what customers send back, kept for an operator, alarmed on).
+    const clicks = fn("clicks", {}, { onFailure: new SqsDestination(inboundFailures) });
+    this.table.grant(clicks, "dynamodb:UpdateItem");
+    new SubscriptionFilter(this, "ClicksSubscription", {
+      logGroup: logGroups.get("link") as LogGroup,
+      destination: new LambdaDestination(clicks),
+      filterPattern: FilterPattern.stringValue("$.type", "=", CLICK_LINE_TYPE),
+    });
 
     new ShopcareObservability(this, "Observability", {
       journeys: new Map([...machines, [CAMPAIGN_JOURNEY, this.campaigns]]),

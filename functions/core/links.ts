@@ -2,8 +2,9 @@ import { createHash, randomBytes } from "node:crypto";
 
 /**
  * Tracked short links (`{link}` in a template): each send that carries one gets its own code, stored with
- * the target it leads to; `GET /l/{code}` answers 302 to that target and counts the click. Nothing here
- * imports zod or the journeys: the link function's bundle is this, the handler and the table adapter.
+ * the target it leads to; `GET /l/{code}` reads the code and answers 302 to that target, and hands the click
+ * on to be counted off the customer's path (on AWS a log line the clicks function is subscribed to). Nothing
+ * here imports zod or the journeys: the link function's bundle is this, the handler and one table request.
  */
 
 /** Characters of a code: base62, so a code needs no escaping in a URL or an SMS. */
@@ -68,6 +69,43 @@ export function clientBucket(sourceIp: string, userAgent: string): string {
   return createHash("sha256").update(`${sourceIp}\n${userAgent}`).digest("hex").slice(0, 2);
 }
 
+/** One follow of a code, as the link function hands it on to be counted. */
+export interface Click {
+  readonly code: string;
+  /** The client's bucket ({@link clientBucket}). */
+  readonly client: string;
+  /** When it was followed (ISO). */
+  readonly at: string;
+}
+
+/** Hands a click on to be counted, without waiting for the count. */
+export interface ClickRecorder {
+  record(click: Click): void;
+}
+
+/** The `type` of a click's log line: the clicks function's subscription filter matches it. */
+export const CLICK_LINE_TYPE = "shopcare.click";
+
+/** A click as one JSON log line (what the link function writes and the clicks function reads). */
+export function clickLine(click: Click): string {
+  return JSON.stringify({ type: CLICK_LINE_TYPE, code: click.code, client: click.client, at: click.at });
+}
+
+/** The click a log line carries, or undefined for any other line. */
+export function clickOfLine(line: string): Click | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const { type, code, client, at } = (parsed ?? {}) as Record<string, unknown>;
+  if (type !== CLICK_LINE_TYPE || typeof code !== "string" || !LINK_CODE.test(code)) return undefined;
+  if (typeof client !== "string" || !/^[0-9a-f]{2}$/.test(client)) return undefined;
+  if (typeof at !== "string" || Number.isNaN(Date.parse(at))) return undefined;
+  return { code, client, at: new Date(at).toISOString() };
+}
+
 /** One send's short link, as minted when the message goes out. */
 export interface ShortLink {
   readonly code: string;
@@ -96,15 +134,13 @@ export interface ClickedLink extends ShortLink {
 export interface ShortLinks {
   /** Stores a new link: false if its code is taken (the caller draws another). */
   putLink(link: ShortLink): Promise<boolean>;
+  /** A code's link, unless it is unknown or expired at `at`. Reads only. */
+  getLink(code: string, at: Date): Promise<Pick<ShortLink, "target"> | undefined>;
   /**
-   * Follows a code: its target, counting the click unless this client's bucket hit it within
-   * {@link CLICK_WINDOW_MS}. Undefined for an unknown or expired code, and then nothing is written.
+   * Counts a click, unless its client's bucket was counted on that code within {@link CLICK_WINDOW_MS} or
+   * the code is unknown or expired (then nothing is written). @returns whether it counted
    */
-  followLink(
-    code: string,
-    client: string,
-    at: Date,
-  ): Promise<{ target: string; counted: boolean } | undefined>;
+  countClick(click: Click): Promise<boolean>;
   /** Every link clicked at least once, by first click. */
   listClickedLinks(): Promise<ClickedLink[]>;
 }

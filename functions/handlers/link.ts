@@ -1,10 +1,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { Clock } from "../core/clock.js";
-import { clientBucket, LINK_CODE, type ShortLinks } from "../core/links.js";
+import { type ClickRecorder, clickLine, clientBucket, LINK_CODE, type ShortLinks } from "../core/links.js";
 
-/** What the short-link handler needs: the links, and the time a click is counted at. */
+/** What the short-link handler needs: the links to read, where clicks go, and the time. */
 export interface LinkDeps {
-  readonly links: Pick<ShortLinks, "followLink">;
+  readonly links: Pick<ShortLinks, "getLink">;
+  readonly clicks: ClickRecorder;
   readonly clock: Clock;
 }
 
@@ -16,27 +17,33 @@ const NOT_FOUND: APIGatewayProxyStructuredResultV2 = {
 };
 
 /**
- * `GET /l/{code}`: 302 to the code's stored target, counting the click (a client's repeats within a
- * minute once). A code of the wrong form is answered 404 before any read; an unknown or expired one 404
- * with nothing written. The target comes only from the store, never from the request, so no code can
- * redirect anywhere else.
+ * `GET /l/{code}`: 302 to the code's stored target after one read, the click handed on to be counted. A
+ * code of the wrong form is answered 404 before any read; an unknown or expired one 404 with no click. The
+ * target comes only from the store, never from the request, so no code redirects anywhere else.
  */
 export function createLinkHandler(deps: LinkDeps) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const code = event.pathParameters?.code ?? "";
     if (!LINK_CODE.test(code)) return NOT_FOUND;
+    const now = deps.clock.now();
+    const link = await deps.links.getLink(code, now);
+    if (!link) return NOT_FOUND;
     const { sourceIp, userAgent } = event.requestContext.http;
-    const followed = await deps.links.followLink(
-      code,
-      clientBucket(sourceIp, userAgent ?? ""),
-      deps.clock.now(),
-    );
-    if (!followed) return NOT_FOUND;
+    deps.clicks.record({ code, client: clientBucket(sourceIp, userAgent ?? ""), at: now.toISOString() });
     return {
       statusCode: 302,
-      // `no-store`: a browser or proxy that cached the redirect would follow it again without counting.
-      headers: { location: followed.target, "cache-control": "no-store", "referrer-policy": "no-referrer" },
+      // `no-store`: a browser or proxy that cached the redirect would follow it again without a click.
+      headers: { location: link.target, "cache-control": "no-store", "referrer-policy": "no-referrer" },
       body: "",
     };
   };
 }
+
+/**
+ * Clicks as log lines on the function's standard output, which Lambda sends to its log group as written
+ * (text log format); the clicks function's subscription filter takes the lines of type `shopcare.click`.
+ * Written directly rather than through the logger, so no log level can drop a click.
+ */
+export const logClickRecorder: ClickRecorder = {
+  record: (click) => void process.stdout.write(`${clickLine(click)}\n`),
+};

@@ -8,7 +8,6 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import { marshall } from "@aws-sdk/util-dynamodb";
 import { type DocumentRequest, type DocumentSender, TABLE_KEYS } from "../adapters/dynamodb/store.js";
 import { withoutStack } from "./without-stack.js";
 
@@ -183,24 +182,13 @@ export class MemoryTable implements DocumentSender {
     return this.partitions.get(String(key[TABLE_KEYS.partitionKey]))?.get(String(key[TABLE_KEYS.sortKey]));
   }
 
-  private check(
-    item: Item | undefined,
-    condition: string | undefined,
-    names: Names,
-    values: Values,
-    /** `ReturnValuesOnConditionCheckFailure: ALL_OLD`: the item rides on the error, in DynamoDB's format. */
-    returnOld = false,
-  ): void {
+  private check(item: Item | undefined, condition: string | undefined, names: Names, values: Values): void {
     if (condition && !evaluate(parse(condition), item ?? {}, names, values)) {
       // A failed condition is the store's normal path (a claim already taken, a fact older than the one
       // kept), and the store tells it by its type.
       throw withoutStack(
         () =>
-          new ConditionalCheckFailedException({
-            message: "The conditional request failed",
-            $metadata: {},
-            ...(returnOld && item ? { Item: marshall(item) } : {}),
-          }),
+          new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {} }),
       );
     }
   }
@@ -225,13 +213,7 @@ export class MemoryTable implements DocumentSender {
     const key = input.Key as Item;
     const { ExpressionAttributeNames: names, ExpressionAttributeValues: values } = input;
     const old = this.get(key);
-    this.check(
-      old,
-      input.ConditionExpression,
-      names,
-      values,
-      input.ReturnValuesOnConditionCheckFailure === "ALL_OLD",
-    );
+    this.check(old, input.ConditionExpression, names, values);
     // Attributes are replaced, never changed in place, so the new item may share the old one's values.
     const item: Item = old ? { ...old } : copy(key);
     const changed = new Set<string>();
@@ -325,14 +307,7 @@ const CONDITION_PARAMETERS = ["ConditionExpression", "ExpressionAttributeNames",
 const IMPLEMENTED_PARAMETERS: Readonly<Record<string, ReadonlySet<string>>> = {
   Get: new Set(["TableName", "Key", "ConsistentRead"]),
   Put: new Set(["TableName", "Item", ...CONDITION_PARAMETERS]),
-  Update: new Set([
-    "TableName",
-    "Key",
-    "UpdateExpression",
-    "ReturnValues",
-    "ReturnValuesOnConditionCheckFailure",
-    ...CONDITION_PARAMETERS,
-  ]),
+  Update: new Set(["TableName", "Key", "UpdateExpression", "ReturnValues", ...CONDITION_PARAMETERS]),
   Delete: new Set(["TableName", "Key", ...CONDITION_PARAMETERS]),
   Query: new Set([
     "TableName",

@@ -20,6 +20,7 @@ import { createWebhookRouter, environmentSecrets, type WebhookSecrets } from "..
 import { createLinkHandler } from "../handlers/link.js";
 import { createStepHandler } from "../handlers/steps.js";
 import { HttpCouponIssuer } from "../providers/coupons.js";
+import { LocalClickCounter } from "./clicks.js";
 import { consoleRoutes, LOCAL_HISTORY_PATH, LOCAL_REPLAY_PATH } from "./console.js";
 import { createTableFromTemplate } from "./dynamodb-local.js";
 import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine } from "./engine.js";
@@ -77,6 +78,8 @@ export interface LocalShop {
   readonly engine: LocalJourneyEngine;
   readonly queue: LocalEventQueue;
   readonly template: CloudFormationTemplate;
+  /** Counts the clicks `GET /l/{code}` hands on; `settled()` waits for those recorded so far. */
+  readonly clicks: LocalClickCounter;
   /** The HTTP routes of the webhook API, for {@link startHttpServer}. */
   readonly routes: readonly LocalRoute[];
   /**
@@ -162,12 +165,15 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     clock,
     secrets: options.secrets ?? environmentSecrets(process.env, LOCAL_WEBHOOK_SECRET),
   });
+  // Clicks are counted after their redirect is answered, as the clicks function counts them on AWS.
+  const clicks = new LocalClickCounter(store);
   return {
     config,
     store,
     engine,
     queue,
     template,
+    clicks,
     routes: [
       {
         method: "POST",
@@ -187,7 +193,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
       })),
       ...Object.values(INBOUND_PATHS).map((path) => ({ method: "POST" as const, path, handler: inbound })),
       // The tracked short links, as on the deployed API.
-      { method: "GET", path: LINK_PATH, handler: createLinkHandler({ links: store, clock }) },
+      { method: "GET", path: LINK_PATH, handler: createLinkHandler({ links: store, clicks, clock }) },
     ],
     scheduleCampaigns: () => {
       const scheduled: string[] = [];

@@ -109,6 +109,7 @@ describe("shopcare explain: why did (or didn't) this customer get a message?", (
       const [sent] = (await shop.store.listDecisions()).filter((d) => d.outcome === "sent");
       for (let tap = 0; tap < 2; tap += 1)
         await fetch(`${http.url}/l/${sent?.link}`, { redirect: "manual" }).then((r) => r.arrayBuffer());
+      await shop.clicks.settled();
 
       // Act
       const explained = await cli(["explain", "--customer", "c-clicks", "--url", http.url]);

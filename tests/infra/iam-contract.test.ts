@@ -486,53 +486,106 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
   });
 });
 
-describe("short links (GET /l/{code} on the HTTP API)", () => {
-  it("lets API Gateway invoke the link function for GET /l/{code}, whose role may update the table's items and nothing else", async () => {
+describe("short links (GET /l/{code} on the HTTP API, clicks counted from the link function's log)", () => {
+  it("lets API Gateway invoke the link function, which may only read the table; CloudWatch Logs invoke the clicks function, which may only update it and reach its on-failure queue", async () => {
     // Arrange
     const { resolved } = resolvedFor("sns");
-    const link = resolved
-      .idsOf("AWS::Lambda::Function")
-      .find(
-        (id) => resolved.resources[id]?.Properties.Environment?.Variables?.SHOPCARE_HANDLER === "link",
-      ) as string;
-    const role = resolved.roleOf(link);
+    const byHandler = (name: string) =>
+      resolved
+        .idsOf("AWS::Lambda::Function")
+        .find(
+          (id) => resolved.resources[id]?.Properties.Environment?.Variables?.SHOPCARE_HANDLER === name,
+        ) as string;
+    const link = byHandler("link");
+    const clicks = byHandler("clicks");
     const env = resolved.resolve(resolved.resources[link]?.Properties.Environment.Variables) as Record<
       string,
       string
     >;
     const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${env.TABLE_NAME}`;
-    const asLink = (action: string, resource = table): Call => ({
-      label: `link → ${action} ${resource}`,
-      principal: resolved.attr(role, "Arn"),
-      identityPolicies: resolved.rolePolicies(role),
-      action,
-      resource,
-    });
+    const as =
+      (fn: string) =>
+      (action: string, resource = table): Call => ({
+        label: `${fn === link ? "link" : "clicks"} → ${action} ${resource}`,
+        principal: resolved.attr(resolved.roleOf(fn), "Arn"),
+        identityPolicies: resolved.rolePolicies(resolved.roleOf(fn)),
+        action,
+        resource,
+      });
     const apiId = resolved.idsOf("AWS::ApiGatewayV2::Api")[0] as string;
-    const invoke = (method: string): Call => ({
-      label: `API Gateway → link for ${method} /l/{code}`,
-      principal: "apigateway.amazonaws.com",
-      action: "lambda:InvokeFunction",
-      resource: resolved.attr(link, "Arn"),
-      context: {
-        "aws:SourceArn": `arn:aws:execute-api:${REGION}:${ACCOUNT}:${resolved.ref(apiId)}/$default/${method}/l/{code}`,
+    // The subscription filter's log group: the link function's, whose ARN is what Logs invokes from.
+    const filter = resolved.resources[resolved.idsOf("AWS::Logs::SubscriptionFilter")[0] as string];
+    const logGroupName = resolved.resolve(filter?.Properties.LogGroupName) as string;
+    expect(resolved.resolve(filter?.Properties.DestinationArn)).toBe(resolved.attr(clicks, "Arn"));
+    expect(filter?.Properties.FilterPattern).toBe('{ $.type = "shopcare.click" }');
+    expect(logGroupName).toBe(resolved.resolve(resolved.resources[link]?.Properties.LoggingConfig?.LogGroup));
+    const dlqArn = resolved.resolve(
+      resolved.resources[
+        resolved
+          .idsOf("AWS::Lambda::EventInvokeConfig")
+          .find(
+            (id) =>
+              resolved.resolve(resolved.resources[id]?.Properties.FunctionName) === resolved.ref(clicks),
+          ) as string
+      ]?.Properties.DestinationConfig.OnFailure.Destination,
+    ) as string;
+    const dlqId = resolved
+      .idsOf("AWS::SQS::Queue")
+      .find((id) => resolved.attr(id, "Arn") === dlqArn) as string;
+    // What customers send back and could not be taken in: the inbound failures queue, alarmed on.
+    expect(dlqId).toMatch(/^InboundDeadLetters/);
+    const calls: Call[] = [
+      as(link)("dynamodb:GetItem"),
+      as(clicks)("dynamodb:UpdateItem"),
+      {
+        label: "API Gateway → link for GET /l/{code}",
+        principal: "apigateway.amazonaws.com",
+        action: "lambda:InvokeFunction",
+        resource: resolved.attr(link, "Arn"),
+        context: {
+          "aws:SourceArn": `arn:aws:execute-api:${REGION}:${ACCOUNT}:${resolved.ref(apiId)}/$default/GET/l/{code}`,
+        },
+        resourcePolicy: resolved.functionPolicy(link),
       },
-      resourcePolicy: resolved.functionPolicy(link),
-    });
+      {
+        label: "CloudWatch Logs → clicks for the link function's log group",
+        principal: "logs.amazonaws.com",
+        action: "lambda:InvokeFunction",
+        resource: resolved.attr(clicks, "Arn"),
+        context: { "aws:SourceArn": `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}:*` },
+        resourcePolicy: resolved.functionPolicy(clicks),
+      },
+      {
+        ...as(clicks)("sqs:SendMessage", dlqArn),
+        label: "clicks on-failure destination → sqs:SendMessage",
+        resourcePolicy: resolved.queuePolicy(dlqId),
+      },
+    ];
+    const refusals = [
+      as(link)("dynamodb:UpdateItem"),
+      as(link)("dynamodb:PutItem"),
+      as(link)("dynamodb:Query", `${table}/index/${TABLE_KEYS.gsi1}`),
+      as(link)("dynamodb:GetItem", `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/another-table`),
+      as(clicks)("dynamodb:GetItem"),
+      as(clicks)("dynamodb:PutItem"),
+      as(clicks)("dynamodb:DeleteItem"),
+      as(clicks)("dynamodb:Scan"),
+      {
+        label: "CloudWatch Logs → clicks for another log group",
+        principal: "logs.amazonaws.com",
+        action: "lambda:InvokeFunction",
+        resource: resolved.attr(clicks, "Arn"),
+        context: { "aws:SourceArn": `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/other:*` },
+        resourcePolicy: resolved.functionPolicy(clicks),
+      },
+    ];
+
     // Act
-    const allowed = await denied([asLink("dynamodb:UpdateItem"), invoke("GET")]);
-    const refused = await Promise.all(
-      [
-        asLink("dynamodb:GetItem"),
-        asLink("dynamodb:PutItem"),
-        asLink("dynamodb:DeleteItem"),
-        asLink("dynamodb:Scan"),
-        asLink("dynamodb:Query", `${table}/index/${TABLE_KEYS.gsi1}`),
-        asLink("dynamodb:UpdateItem", `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/another-table`),
-      ].map(async (call) => `${call.action} ${call.resource}: ${await decide(call)}`),
-    );
+    const failures = await denied(calls);
+    const refused = await Promise.all(refusals.map(async (call) => `${call.label}: ${await decide(call)}`));
+
     // Assert
-    expect(allowed).toEqual([]);
+    expect(failures).toEqual([]);
     for (const decision of refused) expect(decision).not.toMatch(/: Allowed$/);
   });
 });

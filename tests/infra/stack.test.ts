@@ -199,7 +199,7 @@ describe("ShopcareStack", () => {
       .map((fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER)
       .filter(Boolean)
       .sort();
-    expect(handlers).toEqual(["campaign", "dispatch", "inbound-sns", "ingest", "link", "step"]);
+    expect(handlers).toEqual(["campaign", "clicks", "dispatch", "inbound-sns", "ingest", "link", "step"]);
     for (const fn of Object.values(functions).filter(
       (f) => f.Properties.Environment?.Variables?.SHOPCARE_HANDLER,
     )) {

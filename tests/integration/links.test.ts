@@ -1,8 +1,15 @@
-import { describe, expect, inject, it } from "vitest";
+import { gzipSync } from "node:zlib";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { describe, expect, inject, it, vi } from "vitest";
+import { ClickCounts } from "../../functions/adapters/dynamodb/click-counts.js";
+import { LinkReads } from "../../functions/adapters/dynamodb/link-reads.js";
 import { LinkTable } from "../../functions/adapters/dynamodb/links.js";
 import { Table } from "../../functions/adapters/dynamodb/table.js";
 import { clientBucket, LINK_CODE, mintLink } from "../../functions/core/links.js";
 import { reportOfStore } from "../../functions/core/store-report.js";
+import { createClicksHandler } from "../../functions/handlers/clicks.js";
+import { createLinkHandler, logClickRecorder } from "../../functions/handlers/link.js";
 import { localDynamoClient } from "../../functions/local/dynamodb-local.js";
 import { MemoryTable } from "../../functions/local/memory-table.js";
 import { startHttpServer } from "../../functions/local/server.js";
@@ -63,10 +70,12 @@ describe("tracked short links", () => {
       await record(follow(codeOf("p1"), PHONE_B));
       await clock.advanceTo(new Date("2026-06-18T11:31:01+08:00"));
       await record(follow(codeOf("p1")));
+      await shop.clicks.settled();
       itemsBefore = await shop.store.scanAll();
       for (const bad of ["abc", "AAAAAAAAA", "AAAA%2FAA", "AAAAAAA-", "ZZZZZZZZ"]) await record(follow(bad));
       await clock.advanceTo(new Date("2026-06-18T13:00:01+08:00"));
       await record(follow(codeOf("p2")));
+      await shop.clicks.settled();
       itemsAfter = await shop.store.scanAll();
 
       // Assert
@@ -146,17 +155,11 @@ describe("tracked short links", () => {
 
     // Assert
     expect(second.code).toBe("BBBBBBBB");
-    expect(await links.followLink("AAAAAAAA", "00", at)).toEqual({
-      target: "https://shop.cn/first",
-      counted: true,
-    });
-    expect(await links.followLink("BBBBBBBB", "00", at)).toEqual({
-      target: "https://shop.cn/second",
-      counted: true,
-    });
+    expect(await links.getLink("AAAAAAAA", at)).toEqual({ target: "https://shop.cn/first" });
+    expect(await links.getLink("BBBBBBBB", at)).toEqual({ target: "https://shop.cn/second" });
   });
 
-  it("follows links on the in-memory table as on DynamoDB Local: counts, repeats, unknown and expired codes", async () => {
+  it("reads and counts links on the in-memory table as on DynamoDB Local: repeats, unknown and expired codes", async () => {
     // Arrange
     const stores = {
       dynamodb: new LinkTable(
@@ -164,6 +167,7 @@ describe("tracked short links", () => {
       ),
       memory: new LinkTable(new Table(new MemoryTable(), "memory")),
     };
+    const click = (code: string, client: string, at: string) => ({ code, client, at });
     const outcomes: Record<string, unknown[]> = {};
     for (const [name, links] of Object.entries(stores)) {
       await links.putLink({
@@ -179,12 +183,15 @@ describe("tracked short links", () => {
       });
       // Act
       outcomes[name] = [
-        await links.followLink("Ab3dE9xZ", "0a", new Date("2026-06-18T03:10:00Z")),
-        await links.followLink("Ab3dE9xZ", "0a", new Date("2026-06-18T03:10:59Z")),
-        await links.followLink("Ab3dE9xZ", "0b", new Date("2026-06-18T03:10:59Z")),
-        await links.followLink("Ab3dE9xZ", "0a", new Date("2026-06-18T03:11:00Z")),
-        await links.followLink("Zz3dE9xZ", "0a", new Date("2026-06-18T03:11:00Z")),
-        await links.followLink("Ab3dE9xZ", "0c", new Date("2026-06-18T05:00:00Z")),
+        await links.getLink("Ab3dE9xZ", new Date("2026-06-18T04:59:59Z")),
+        await links.getLink("Ab3dE9xZ", new Date("2026-06-18T05:00:00Z")),
+        await links.getLink("Zz3dE9xZ", new Date("2026-06-18T03:10:00Z")),
+        await links.countClick(click("Ab3dE9xZ", "0a", "2026-06-18T03:10:00.000Z")),
+        await links.countClick(click("Ab3dE9xZ", "0a", "2026-06-18T03:10:59.000Z")),
+        await links.countClick(click("Ab3dE9xZ", "0b", "2026-06-18T03:10:59.000Z")),
+        await links.countClick(click("Ab3dE9xZ", "0a", "2026-06-18T03:11:00.000Z")),
+        await links.countClick(click("Zz3dE9xZ", "0a", "2026-06-18T03:11:00.000Z")),
+        await links.countClick(click("Ab3dE9xZ", "0c", "2026-06-18T05:00:00.000Z")),
         (await links.listClickedLinks()).map(({ code, clicks, firstClickAt, lastClickAt, variant }) => ({
           code,
           clicks,
@@ -196,14 +203,16 @@ describe("tracked short links", () => {
     }
 
     // Assert
-    const counted = { target: "https://shop.cn/x", counted: true };
     expect(outcomes.dynamodb).toEqual([
-      counted,
-      { target: "https://shop.cn/x", counted: false },
-      counted,
-      counted,
+      { target: "https://shop.cn/x" },
       undefined,
       undefined,
+      true,
+      false,
+      true,
+      true,
+      false,
+      false,
       [
         {
           code: "Ab3dE9xZ",
@@ -215,5 +224,98 @@ describe("tracked short links", () => {
       ],
     ]);
     expect(outcomes.memory).toEqual(outcomes.dynamodb);
+  });
+
+  it("on AWS's wiring: the link function writes each click as a log line, and the clicks function counts the subscription's gzipped batches once however often one is delivered", async () => {
+    // Arrange: the Lambdas' own adapters over DynamoDB Local; stdout captured as Lambda's log would be.
+    const tableName = await freshTable("clicks");
+    const doc = DynamoDBDocumentClient.from(localDynamoClient(inject("dynamoEndpoint")));
+    const links = new LinkTable(new Table(localDynamoClient(inject("dynamoEndpoint")), tableName));
+    const at = new Date("2026-06-18T03:10:00Z");
+    await links.putLink({
+      code: "Ab3dE9xZ",
+      target: "https://shop.cn/x",
+      journey: "gift-30",
+      step: "gift",
+      subjectId: "c1",
+      customerId: "c1",
+      createdAt: "2026-06-18T03:00:00.000Z",
+      expiresAt: "2026-12-18T03:00:00.000Z",
+    });
+    const link = createLinkHandler({
+      links: new LinkReads(doc, tableName),
+      clicks: logClickRecorder,
+      clock: { now: () => at, sleepUntil: async () => {} },
+    });
+    const clicks = createClicksHandler({ links: new ClickCounts(doc, tableName) });
+    const written: string[] = [];
+    const request = (code: string, userAgent: string) =>
+      ({
+        pathParameters: { code },
+        requestContext: { http: { sourceIp: "203.0.113.9", userAgent } },
+      }) as unknown as APIGatewayProxyEventV2;
+    const batch = (messages: string[]) => ({
+      awslogs: {
+        data: gzipSync(
+          JSON.stringify({
+            messageType: "DATA_MESSAGE",
+            logGroup: "/aws/lambda/link",
+            logEvents: messages.map((message, index) => ({
+              id: String(index),
+              timestamp: at.getTime(),
+              message,
+            })),
+          }),
+        ).toString("base64"),
+      },
+    });
+
+    // Act
+    const stdout = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    let answers: unknown[];
+    try {
+      answers = [
+        await link(request("Ab3dE9xZ", "phone-a")),
+        await link(request("Ab3dE9xZ", "phone-b")),
+        await link(request("Zz3dE9xZ", "phone-a")),
+      ];
+    } finally {
+      stdout.mockRestore();
+    }
+    const lines = written.join("").trim().split("\n");
+    const delivered = batch([...lines, '{"level":"INFO","message":"something else"}']);
+    const first = await clicks(delivered);
+    const again = await clicks(delivered);
+    const control = await clicks({
+      awslogs: {
+        data: gzipSync(JSON.stringify({ messageType: "CONTROL_MESSAGE", logEvents: [] })).toString("base64"),
+      },
+    });
+
+    // Assert
+    expect(answers.map((answer) => (answer as { statusCode: number }).statusCode)).toEqual([302, 302, 404]);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      {
+        type: "shopcare.click",
+        code: "Ab3dE9xZ",
+        client: clientBucket("203.0.113.9", "phone-a"),
+        at: at.toISOString(),
+      },
+      {
+        type: "shopcare.click",
+        code: "Ab3dE9xZ",
+        client: clientBucket("203.0.113.9", "phone-b"),
+        at: at.toISOString(),
+      },
+    ]);
+    expect(first).toEqual({ counted: 2, repeats: 0 });
+    expect(again).toEqual({ counted: 0, repeats: 2 });
+    expect(control).toEqual({ counted: 0, repeats: 0 });
+    expect((await links.listClickedLinks()).map(({ code, clicks }) => ({ code, clicks }))).toEqual([
+      { code: "Ab3dE9xZ", clicks: 2 },
+    ]);
   });
 });

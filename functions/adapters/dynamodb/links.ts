@@ -1,11 +1,12 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import type { ClickedLink, ShortLink, ShortLinks } from "../../core/links.js";
-import { clickOutcome, clickRequest, HIT_PREFIX } from "./link-clicks.js";
+import type { Click, ClickedLink, ShortLink, ShortLinks } from "../../core/links.js";
+import { counted, countRequest, HIT_PREFIX } from "./click-counts.js";
+import { linkOfItem, linkRequest } from "./link-reads.js";
 import { acrossShards, stripKeys, type Table } from "./table.js";
 
 /**
- * Short links (`LINK#<code>` / `LINK`, TTL at `expiresAt`); a link's first click puts it in gsi1 under
- * `CLICKS#<shard>` / `<first click>#<code>`, so the report reads the clicked links and never the others.
+ * Short links (`LINK#<code>` / `LINK`, TTL at `expiresAt`); a link's first counted click puts it in gsi1
+ * under `CLICKS#<shard>` / `<first click>#<code>`, so the report reads the clicked links and never the others.
  */
 export class LinkTable implements ShortLinks {
   constructor(private readonly table: Table) {}
@@ -32,11 +33,16 @@ export class LinkTable implements ShortLinks {
     }
   }
 
-  followLink(code: string, client: string, at: Date): ReturnType<ShortLinks["followLink"]> {
-    return clickOutcome(
-      () =>
-        this.table.doc.send(this.table.commands.Update(clickRequest(this.table.tableName, code, client, at))),
-      at,
+  async getLink(code: string, at: Date): Promise<Pick<ShortLink, "target"> | undefined> {
+    const { Item } = await this.table.doc.send(
+      this.table.commands.Get(linkRequest(this.table.tableName, code)),
+    );
+    return linkOfItem(Item, at);
+  }
+
+  countClick(click: Click): Promise<boolean> {
+    return counted(() =>
+      this.table.doc.send(this.table.commands.Update(countRequest(this.table.tableName, click))),
     );
   }
 
