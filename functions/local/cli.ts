@@ -92,6 +92,7 @@ async function start(args: string[]): Promise<void> {
         ? "  signing secrets: from SHOPCARE_<SOURCE>_SECRET"
         : `  signing secrets: "${LOCAL_WEBHOOK_SECRET}" (set SHOPCARE_GENERIC_SECRET, …_SHOPIFY_…, …_KUAIDI100_…)`,
       `  console:         ${http.url}/ (decisions, explain, dead letters, report, journeys)`,
+      `  short links:     GET ${http.url}/l/{code}${config.links.baseUrl ? ` (messages carry ${config.links.baseUrl}/l/…)` : " (set links.baseUrl to use {link})"}`,
       `  replay:          npx shopcare replay --dead-letters --url ${http.url}`,
       table.line,
       `  journeys:        ${shop.engine.journeys.join(", ")} (synthesized state machines on the local engine)`,

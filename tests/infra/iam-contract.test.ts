@@ -264,6 +264,15 @@ async function denied(calls: readonly Call[]): Promise<string[]> {
   return failures;
 }
 
+/** The logical id of the function that runs a handler (`SHOPCARE_HANDLER`). */
+function functionOf(resolved: ResolvedTemplate, handler: string): string {
+  return resolved
+    .idsOf("AWS::Lambda::Function")
+    .find(
+      (id) => resolved.resources[id]?.Properties.Environment?.Variables?.SHOPCARE_HANDLER === handler,
+    ) as string;
+}
+
 const resolvedFor = (provider: keyof typeof PROVIDER_CONFIGS) => {
   const config = parseShopConfig(PROVIDER_CONFIGS[provider]);
   return { config, resolved: new ResolvedTemplate(synthesizeTemplate(config)) };
@@ -379,11 +388,7 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
         "aws:SourceArn": `arn:aws:sms-voice:${REGION}:${ACCOUNT}:configuration-set/shopcare`,
       },
     };
-    const inboundSns = resolved
-      .idsOf("AWS::Lambda::Function")
-      .find(
-        (id) => resolved.resources[id]?.Properties.Environment?.Variables?.SHOPCARE_HANDLER === "inbound-sns",
-      ) as string;
+    const inboundSns = functionOf(resolved, "inbound-sns");
     const [dlqId] = resolved.idsOf("AWS::SQS::Queue").filter((id) => id.startsWith("InboundDeadLetters")) as [
       string,
     ];
@@ -447,12 +452,7 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
 
   it("lets dispatch's event source read and delete from the events queue, and API Gateway invoke ingest", async () => {
     const { resolved } = resolvedFor("sns");
-    const byHandler = (name: string) =>
-      resolved
-        .idsOf("AWS::Lambda::Function")
-        .find(
-          (id) => resolved.resources[id]?.Properties.Environment?.Variables?.SHOPCARE_HANDLER === name,
-        ) as string;
+    const byHandler = (name: string) => functionOf(resolved, name);
     const dispatch = byHandler("dispatch");
     const ingest = byHandler("ingest");
     const mapping = resolved.resources[resolved.idsOf("AWS::Lambda::EventSourceMapping")[0] as string];
@@ -490,12 +490,7 @@ describe("short links (GET /l/{code} on the HTTP API, clicks counted from the li
   it("lets API Gateway invoke the link function, which may only read the table; CloudWatch Logs invoke the clicks function, which may only update it and reach its on-failure queue", async () => {
     // Arrange
     const { resolved } = resolvedFor("sns");
-    const byHandler = (name: string) =>
-      resolved
-        .idsOf("AWS::Lambda::Function")
-        .find(
-          (id) => resolved.resources[id]?.Properties.Environment?.Variables?.SHOPCARE_HANDLER === name,
-        ) as string;
+    const byHandler = (name: string) => functionOf(resolved, name);
     const link = byHandler("link");
     const clicks = byHandler("clicks");
     const env = resolved.resolve(resolved.resources[link]?.Properties.Environment.Variables) as Record<

@@ -24,7 +24,15 @@ describe("a fault-injection month (seeded; `npm run bench -- --only faults` runs
     ])
       expect(report.faults[kind], kind).toBeGreaterThan(0);
     expect(report.details).toEqual([]);
-    expect(report).toMatchObject({ lost: 0, duplicated: 0, sentAfterOptOut: 0, unsettled: 0, undecided: 0 });
+    expect(report).toMatchObject({
+      lost: 0,
+      duplicated: 0,
+      sentAfterOptOut: 0,
+      unsettled: 0,
+      undecided: 0,
+      deadLinks: 0,
+    });
+    expect(report.linked).toBeGreaterThan(100);
     expect(report.decisions).toBeGreaterThan(300);
   });
 });

@@ -95,6 +95,9 @@ export interface FaultRunReport {
   readonly unsettled: number;
   /** Ledger entries still claimed (pending) at the end, and executions that failed. */
   readonly undecided: number;
+  /** Sent messages that carried a tracked link, and those whose code did not redirect. */
+  readonly linked: number;
+  readonly deadLinks: number;
   readonly details: readonly string[];
 }
 
@@ -208,8 +211,17 @@ export async function runFaultInjection(options: {
     return seq;
   };
   const config = parseShopConfig({
+    // Tracked links in two journeys: each minted under the same faults as the send it rides on.
+    links: {
+      baseUrl: "https://s.shop.cn",
+      targets: { "payment-reminder": "https://shop.cn/pay/{orderId}", "gift-30": "https://shop.cn/gift" },
+    },
     journeys: {
-      gift30: { coupon: { issueUrl: "https://coupons.invalid/issue" } },
+      paymentReminder: { templates: { first: "【{shop}】{name}您好，订单{orderId}还未付款：{link}" } },
+      gift30: {
+        coupon: { issueUrl: "https://coupons.invalid/issue" },
+        template: "【{shop}】{name}，送您{couponAmount}元券{coupon}，{link} 回T退订",
+      },
       gift100: { coupon: { issueUrl: "https://coupons.invalid/issue" } },
       winback: { coupon: { issueUrl: "https://coupons.invalid/issue" } },
     },
@@ -456,6 +468,16 @@ export async function runFaultInjection(options: {
       unsettledKeys.push(reference);
   }
   for (const key of unsettledKeys) details.push(`unsettled: ${key}`);
+  // Every message that went out with a link carries a code that redirects to its target.
+  const linked = decisions.filter((decision) => decision.outcome === "sent" && decision.link !== undefined);
+  let deadLinks = 0;
+  for (const decision of linked) {
+    const link = await shop.store.getLink(decision.link as string, new Date(decision.at));
+    if (!link || !decision.text?.includes(`/l/${decision.link}`)) {
+      deadLinks += 1;
+      details.push(`dead link: ${decision.journey}.${decision.step} ${decision.link}`);
+    }
+  }
   // Claims still held in the table (read back: the tracking above only narrows the search).
   const held: string[] = [];
   for (const claim of table.pendingClaims) {
@@ -482,6 +504,8 @@ export async function runFaultInjection(options: {
     sentAfterOptOut: afterOptOut.length,
     unsettled: unsettledKeys.length,
     undecided,
+    linked: linked.length,
+    deadLinks,
     details,
   };
 }
