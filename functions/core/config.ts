@@ -12,7 +12,8 @@ import { settingsOf } from "./journeys/context.js";
 import { JOURNEY_IDS, JOURNEY_MODULES, JOURNEY_SETTINGS } from "./journeys/index.js";
 import { fillTarget } from "./links.js";
 import { lintTemplate, lintTemplates } from "./lint.js";
-import { duration, textsOf, timeOfDay } from "./settings.js";
+import { templateCodeKey } from "./messaging.js";
+import { duration, type TemplateValue, textsOf, timeOfDay } from "./settings.js";
 import { TEMPLATE_SPECS, templateValueAt } from "./templates.js";
 import { slotsInWindow } from "./time.js";
 
@@ -306,41 +307,26 @@ export const ShopConfigSchema = SharedConfigSchema.extend({
     const enabled = new Set<string>(
       JOURNEY_MODULES.filter((journey) => settingsOf(config, journey).enabled).map((journey) => journey.id),
     );
-    for (const [id, spec] of Object.entries(TEMPLATE_SPECS)) {
-      // Aliyun sends the text registered for a template code: one code cannot carry two variants.
-      if (enabled.has(spec.journey) && typeof templateValueAt(config, id) !== "string") {
-        ctx.addIssue({
-          code: "custom",
-          path: [...spec.path],
-          message:
-            "the Aliyun provider sends the text registered for a template code: variants are not supported with it yet",
-        });
-      }
-      if (enabled.has(spec.journey) && !config.sms.aliyun.templateCodes[id]) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["sms", "aliyun", "templateCodes", id],
-          message: "the Aliyun provider needs the template code registered for this template",
-        });
-      }
-    }
+    // Aliyun sends the text registered for a template code: each variant of an A/B-tested template is
+    // registered as a template of its own, `<template id>#<variant id>`.
+    const needCodes = (id: string, value: TemplateValue, what: string) => {
+      const keys =
+        typeof value === "string"
+          ? [templateCodeKey(id)]
+          : value.map((variant) => templateCodeKey(id, variant.id));
+      for (const key of keys)
+        if (!config.sms.aliyun.templateCodes[key])
+          ctx.addIssue({
+            code: "custom",
+            path: ["sms", "aliyun", "templateCodes", key],
+            message: `the Aliyun provider needs the template code registered for this ${typeof value === "string" ? what : `${what}'s variant`}`,
+          });
+    };
+    for (const [id, spec] of Object.entries(TEMPLATE_SPECS))
+      if (enabled.has(spec.journey)) needCodes(id, templateValueAt(config, id), "template");
     // A campaign's message is sent by its own registered template code too.
-    for (const [index, campaign] of config.campaigns.entries()) {
-      const id = campaignTemplateId(campaign);
-      if (!config.sms.aliyun.templateCodes[id])
-        ctx.addIssue({
-          code: "custom",
-          path: ["sms", "aliyun", "templateCodes", id],
-          message: "the Aliyun provider needs the template code registered for this campaign's message",
-        });
-      if (typeof campaign.template !== "string")
-        ctx.addIssue({
-          code: "custom",
-          path: ["campaigns", index, "template"],
-          message:
-            "the Aliyun provider sends the text registered for a template code: variants are not supported with it yet",
-        });
-    }
+    for (const campaign of config.campaigns)
+      needCodes(campaignTemplateId(campaign), campaign.template, "campaign's message");
   }
 });
 

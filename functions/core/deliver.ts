@@ -237,6 +237,7 @@ export async function deliverStep(
     text,
     messageClass: message.messageClass,
     templateId: message.templateId,
+    ...(message.variant ? { variant: message.variant } : {}),
     variables,
     reference,
   });

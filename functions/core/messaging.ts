@@ -7,10 +7,20 @@ export interface SmsMessage {
   readonly messageClass: MessageClass;
   /** The shopcare template id (`payment-reminder.first`); template-based providers map it to their code. */
   readonly templateId: string;
+  /** Which of the template's variants this is (an A/B-tested template's): Aliyun has a code per variant. */
+  readonly variant?: string;
   /** The template's variable values, for providers that render registered templates themselves (Aliyun). */
   readonly variables: Readonly<Record<string, string | number>>;
   /** A short reference to the send ledger entry, echoed by providers that support it in receipts. */
   readonly reference: string;
+}
+
+/**
+ * The key a template-based provider's codes are kept under (`sms.aliyun.templateCodes`): the template id,
+ * or for one variant of an A/B-tested template `<template id>#<variant id>` (`gift-30.gift#short`).
+ */
+export function templateCodeKey(templateId: string, variant?: string): string {
+  return variant === undefined ? templateId : `${templateId}#${variant}`;
 }
 
 /** The provider's answer to an accepted message. */

@@ -1,5 +1,11 @@
 import { createHmac, randomUUID } from "node:crypto";
-import { type SmsMessage, type SmsProvider, type SmsReceipt, SmsSendError } from "../core/messaging.js";
+import {
+  type SmsMessage,
+  type SmsProvider,
+  type SmsReceipt,
+  SmsSendError,
+  templateCodeKey,
+} from "../core/messaging.js";
 
 /** An Alibaba Cloud AccessKey pair (from Secrets Manager on AWS, from the environment locally). */
 export interface AliyunCredentials {
@@ -98,9 +104,11 @@ export class AliyunSmsProvider implements SmsProvider {
   constructor(private readonly options: AliyunSmsOptions) {}
 
   async send(message: SmsMessage): Promise<SmsReceipt> {
-    const templateCode = this.options.templateCodes[message.templateId];
+    // A variant is registered as its own template: `<template id>#<variant id>`.
+    const codeKey = templateCodeKey(message.templateId, message.variant);
+    const templateCode = this.options.templateCodes[codeKey];
     if (!templateCode)
-      throw new SmsSendError("rejected", "NoTemplateCode", `no template code for ${message.templateId}`);
+      throw new SmsSendError("rejected", "NoTemplateCode", `no template code for ${codeKey}`);
     const { accessKeyId, accessKeySecret } = await this.options.credentials();
     const params: Record<string, string> = {
       AccessKeyId: accessKeyId,

@@ -144,7 +144,11 @@ describe("Aliyun SendSms (RPC, signature method V1) against a local endpoint", (
   const aliyun = (secret = "s3cret") =>
     new AliyunSmsProvider({
       signName: "小店",
-      templateCodes: { "payment-reminder.first": "SMS_0001" },
+      templateCodes: {
+        "payment-reminder.first": "SMS_0001",
+        "gift-30.gift#short": "SMS_0002",
+        "gift-30.gift#warm": "SMS_0003",
+      },
       endpoint: fake.url,
       credentials: async () => ({ accessKeyId: "LTAITEST", accessKeySecret: secret }),
       timeoutMs: 500,
@@ -169,6 +173,24 @@ describe("Aliyun SendSms (RPC, signature method V1) against a local endpoint", (
       SignatureVersion: "1.0",
       Timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
     });
+  });
+
+  it("sends each variant of an A/B-tested template by its own registered code, and refuses a variant without one", async () => {
+    // Arrange
+    fake.requests.length = 0;
+    fake.accepted.length = 0;
+    const gift = (variant: string) =>
+      message({ templateId: "gift-30.gift", variant, reference: `gift-30:c1:gift-${variant}` });
+
+    // Act
+    await aliyun().send(gift("short"));
+    await aliyun().send(gift("warm"));
+    const unmapped = await failureOf(aliyun().send(gift("third")));
+
+    // Assert
+    expect(fake.accepted.map((request) => request.params.TemplateCode)).toEqual(["SMS_0002", "SMS_0003"]);
+    expect(unmapped).toMatchObject({ kind: "rejected", code: "NoTemplateCode" });
+    expect(unmapped.message).toContain("gift-30.gift#third");
   });
 
   it("is misconfigured with a wrong secret or a key without permission, rejected for an unmapped template; flow control is retryable; a timeout is ambiguous", async () => {

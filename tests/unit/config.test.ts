@@ -228,29 +228,49 @@ describe("template variants (A/B tests)", () => {
 });
 
 describe("campaigns and variants on Aliyun", () => {
-  it("needs a registered template code for each campaign, and refuses variants it cannot send", () => {
-    const problems = problemsIn({
-      sms: { provider: "aliyun", aliyun: { signName: "茶小铺", templateCodes: {} } },
+  it("needs a registered template code for each campaign, and one for each variant of an A/B-tested template", () => {
+    const variants = [
+      { id: "a", text: "【{shop}】{name}，新年快乐！回T退订" },
+      { id: "b", text: "【{shop}】{name}，新春快乐！回T退订" },
+    ];
+    const aliyun = (templateCodes: Record<string, string>) => ({
+      sms: { provider: "aliyun", aliyun: { signName: "茶小铺", templateCodes } },
+      journeys: {
+        gift30: { template: variants.map((v) => ({ ...v, text: v.text.replace("快乐", "礼{coupon}") })) },
+      },
       segments: { buyers: {} },
-      campaigns: [
-        {
-          id: "newyear",
-          segment: "buyers",
-          at: "2027-01-01T10:00:00+08:00",
-          template: [
-            { id: "a", text: "【{shop}】{name}，新年快乐！回T退订" },
-            { id: "b", text: "【{shop}】{name}，新春快乐！回T退订" },
-          ],
-        },
-      ],
+      campaigns: [{ id: "newyear", segment: "buyers", at: "2027-01-01T10:00:00+08:00", template: variants }],
     });
 
+    const problems = problemsIn(aliyun({}));
+    const registered = problemsIn(
+      aliyun({
+        ...Object.fromEntries(
+          problemsIn(aliyun({}))
+            .map((problem) => /^shop\.sms\.aliyun\.templateCodes\.(.+?): /.exec(problem)?.[1])
+            .filter((key): key is string => key !== undefined)
+            .map((key) => [key, `SMS_${key}`]),
+        ),
+      }),
+    );
+
     expect(problems).toContain(
-      "shop.sms.aliyun.templateCodes.campaign.newyear: the Aliyun provider needs the template code registered for this campaign's message",
+      "shop.sms.aliyun.templateCodes.campaign.newyear#a: the Aliyun provider needs the template code registered for this campaign's message's variant",
     );
     expect(problems).toContain(
-      "shop.campaigns.0.template: the Aliyun provider sends the text registered for a template code: variants are not supported with it yet",
+      "shop.sms.aliyun.templateCodes.campaign.newyear#b: the Aliyun provider needs the template code registered for this campaign's message's variant",
     );
+    expect(problems).toContain(
+      "shop.sms.aliyun.templateCodes.gift-30.gift#a: the Aliyun provider needs the template code registered for this template's variant",
+    );
+    expect(problems).not.toContain(
+      "shop.sms.aliyun.templateCodes.gift-30.gift: the Aliyun provider needs the template code registered for this template",
+    );
+    expect(problems).toContain(
+      "shop.sms.aliyun.templateCodes.payment-reminder.first: the Aliyun provider needs the template code registered for this template",
+    );
+    // With every code registered, variants are accepted.
+    expect(registered).toEqual([]);
   });
 });
 
