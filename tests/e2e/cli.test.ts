@@ -84,7 +84,15 @@ describe("the command line's conventions", () => {
         headers: genericHeaders(body, new Date()),
       });
 
+      // The tracked links' route is served as on the deployed API: an unknown code is a 404 page.
+      const link = await fetch(`http://127.0.0.1:${port}/l/AAAAAAAA`, { redirect: "manual" });
+
       expect(response.status).toBe(202);
+      expect(link.status).toBe(404);
+      expect(await link.text()).toContain("链接已失效");
+      expect(output).toContain(
+        `short links:     GET http://127.0.0.1:${port}/l/{code} (set links.baseUrl to use {link})`,
+      );
       expect(output.match(/needs Java 17\+/g)).toHaveLength(1);
       expect(output).toContain("keeping the table in memory instead");
       expect(output).toContain("table:           in memory (no Java for DynamoDB Local");
