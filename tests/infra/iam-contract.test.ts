@@ -529,6 +529,14 @@ describe("short links (GET /l/{code} on the HTTP API, clicks counted from the li
       .find((id) => resolved.attr(id, "Arn") === dlqArn) as string;
     // What customers send back and could not be taken in: the inbound failures queue, alarmed on.
     expect(dlqId).toMatch(/^InboundDeadLetters/);
+    const logsInvokeClicks = (group: string): Call => ({
+      label: `CloudWatch Logs → clicks for the log group ${group}`,
+      principal: "logs.amazonaws.com",
+      action: "lambda:InvokeFunction",
+      resource: resolved.attr(clicks, "Arn"),
+      context: { "aws:SourceArn": `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${group}:*` },
+      resourcePolicy: resolved.functionPolicy(clicks),
+    });
     const calls: Call[] = [
       as(link)("dynamodb:GetItem"),
       as(clicks)("dynamodb:UpdateItem"),
@@ -542,14 +550,7 @@ describe("short links (GET /l/{code} on the HTTP API, clicks counted from the li
         },
         resourcePolicy: resolved.functionPolicy(link),
       },
-      {
-        label: "CloudWatch Logs → clicks for the link function's log group",
-        principal: "logs.amazonaws.com",
-        action: "lambda:InvokeFunction",
-        resource: resolved.attr(clicks, "Arn"),
-        context: { "aws:SourceArn": `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:${logGroupName}:*` },
-        resourcePolicy: resolved.functionPolicy(clicks),
-      },
+      logsInvokeClicks(logGroupName),
       {
         ...as(clicks)("sqs:SendMessage", dlqArn),
         label: "clicks on-failure destination → sqs:SendMessage",
@@ -565,14 +566,7 @@ describe("short links (GET /l/{code} on the HTTP API, clicks counted from the li
       as(clicks)("dynamodb:PutItem"),
       as(clicks)("dynamodb:DeleteItem"),
       as(clicks)("dynamodb:Scan"),
-      {
-        label: "CloudWatch Logs → clicks for another log group",
-        principal: "logs.amazonaws.com",
-        action: "lambda:InvokeFunction",
-        resource: resolved.attr(clicks, "Arn"),
-        context: { "aws:SourceArn": `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/other:*` },
-        resourcePolicy: resolved.functionPolicy(clicks),
-      },
+      logsInvokeClicks("/aws/lambda/other"),
     ];
 
     // Act
