@@ -40,9 +40,10 @@ export function createLinkHandler(deps: LinkDeps) {
 }
 
 /**
- * Clicks as log lines on the function's standard output, which Lambda sends to its log group as written
- * (text log format); the clicks function's subscription filter takes the lines of type `shopcare.click`.
- * Written directly rather than through the logger, so no log level can drop a click.
+ * Clicks as log lines on the function's standard output, which Lambda relays to its log group as written
+ * in the text log format ("Log and monitor Node.js Lambda functions", Lambda developer guide); the clicks
+ * function's subscription filter takes the lines of type `shopcare.click`. Written directly rather than
+ * through the logger, so no log level can drop a click.
  */
 export const logClickRecorder: ClickRecorder = {
   record: (click) => void process.stdout.write(`${clickLine(click)}\n`),

@@ -513,6 +513,9 @@ describe("short links (GET /l/{code} on the HTTP API, clicks counted from the li
     const logGroupName = resolved.resolve(filter?.Properties.LogGroupName) as string;
     expect(resolved.resolve(filter?.Properties.DestinationArn)).toBe(resolved.attr(clicks, "Arn"));
     expect(filter?.Properties.FilterPattern).toBe('{ $.type = "shopcare.click" }');
+    // Text log format: the click lines the function writes to stdout reach the log as written, JSON the
+    // filter pattern reads ("Log and monitor Node.js Lambda functions", Lambda developer guide).
+    expect(resolved.resources[link]?.Properties.LoggingConfig?.LogFormat ?? "Text").toBe("Text");
     expect(logGroupName).toBe(resolved.resolve(resolved.resources[link]?.Properties.LoggingConfig?.LogGroup));
     const dlqArn = resolved.resolve(
       resolved.resources[
