@@ -12,7 +12,7 @@ import {
   RfmCensus,
 } from "./customers.js";
 import type { DeliverDeps } from "./deliver.js";
-import type { ExecutionState } from "./model.js";
+import type { DecisionRecord, ExecutionState } from "./model.js";
 import { earliestSendTime } from "./policy.js";
 import { type CampaignProgress, CUSTOMER_SHARDS, type DirectoryEntry, type Repositories } from "./ports.js";
 import { advanceStep } from "./steps.js";
@@ -383,22 +383,42 @@ export interface CampaignStatus {
   readonly held: number;
 }
 
+type CampaignStatusStore = Pick<
+  Repositories,
+  "getCampaignControl" | "getCampaignProgress" | "listCampaignHolds" | "listDecisions"
+>;
+
 /** Reads a campaign's status. */
 export async function campaignStatus(
-  store: Pick<
-    Repositories,
-    "getCampaignControl" | "getCampaignProgress" | "listCampaignHolds" | "listDecisions"
-  >,
+  store: CampaignStatusStore,
   config: ShopConfig,
   id: string,
 ): Promise<CampaignStatus> {
   const campaign = campaignById(config, id);
   if (!campaign) throw new UnknownCampaignError(id, config);
-  const [control, progress, holds, decisions] = await Promise.all([
+  return statusOf(store, campaign, await store.listDecisions());
+}
+
+/** Every campaign of the config's status, in the config's order (the decisions read once for all). */
+export async function campaignStatuses(
+  store: CampaignStatusStore,
+  config: ShopConfig,
+): Promise<CampaignStatus[]> {
+  if (config.campaigns.length === 0) return [];
+  const decisions = await store.listDecisions();
+  return Promise.all(config.campaigns.map((campaign) => statusOf(store, campaign, decisions)));
+}
+
+async function statusOf(
+  store: CampaignStatusStore,
+  campaign: Campaign,
+  decisions: readonly DecisionRecord[],
+): Promise<CampaignStatus> {
+  const { id } = campaign;
+  const [control, progress, holds] = await Promise.all([
     store.getCampaignControl(id),
     store.getCampaignProgress(id),
     store.listCampaignHolds(id, undefined, 10_000),
-    store.listDecisions(),
   ]);
   let sent = 0;
   const skipped: Record<string, number> = {};

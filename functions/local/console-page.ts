@@ -12,7 +12,7 @@ ol#timeline{font-size:13px;padding-left:1.2rem}ol#timeline li{margin:2px 0}.kind
 .pending{color:#b5651d}.reply{color:#2a9d8f}button{cursor:pointer}iframe{width:100%;height:640px;border:1px solid #ddd}
 svg text{font-size:11px}.off{opacity:.45}
 </style></head><body>
-<header><b>shopcare console</b> &nbsp; <a href="#search">search</a><a href="#decisions">decisions</a><a href="#inbox">inbox</a><a href="#problems">dead letters</a><a href="#report">report</a><a href="#journeys">journeys</a></header>
+<header><b>shopcare console</b> &nbsp; <a href="#search">search</a><a href="#decisions">decisions</a><a href="#inbox">inbox</a><a href="#problems">dead letters</a><a href="#campaigns">campaigns</a><a href="#report">report</a><a href="#journeys">journeys</a></header>
 <main>
 <section id="search"><h2>Why did (or didn't) they get a message?</h2>
 <form id="search-form"><select id="search-kind"><option value="customer">customer</option><option value="order">order</option><option value="phone">phone</option></select>
@@ -28,6 +28,8 @@ svg text{font-size:11px}.off{opacity:.45}
 <section id="problems"><h2>Dead letters and rejected webhooks</h2><p id="replay-status"></p>
 <h3>Dead letters</h3><table><tbody id="dead-letters"></tbody></table>
 <h3>Rejected webhooks (30 days)</h3><table><tbody id="rejected"></tbody></table></section>
+<section id="campaigns"><h2>Campaigns</h2><p id="campaign-status"></p>
+<table><thead><tr><th>campaign</th><th>segment</th><th>at</th><th>until</th><th>control</th><th>run</th><th>sent</th><th>held</th><th>skipped</th><th></th></tr></thead><tbody id="campaign-rows"></tbody></table></section>
 <section id="report"><h2>Effect report</h2><form id="report-form">from <input type="date" id="r-from"> to <input type="date" id="r-to"> <button>show</button></form>
 <iframe id="report-frame" title="effect report"></iframe></section>
 <section id="journeys"><h2>Journeys as configured</h2><div id="journey-diagrams"></div></section>
@@ -89,6 +91,22 @@ async function loadInbox() {
     location.hash = "search";
   });
 }
+async function loadCampaigns() {
+  const campaigns = await post("/admin/console/campaigns");
+  const run = (p) => p ? p.phase + ": " + p.members + " members of " + p.customers + " customers" : "not started";
+  const skipped = (s) => Object.entries(s).map(([reason, count]) => reason + " " + count).join(", ") || "—";
+  // What an operator may do next: a cancelled campaign stays cancelled.
+  const actions = (c) => c.control === "cancelled" ? [] : [c.control === "paused" ? "resume" : "pause", "cancel"];
+  document.getElementById("campaign-rows").innerHTML = campaigns.length === 0 ? "<tr><td>none in the config</td></tr>" : campaigns.map((c) => '<tr data-campaign="' + esc(c.id) + '">' + [c.id, c.segment, c.at, c.until.slice(0, 19).replace("T", " "), c.control, run(c.progress), c.sent, c.held, skipped(c.skipped)].map(cell).join("") + "<td>" + actions(c).map((action) => '<button class="campaign-' + action + '" data-id="' + esc(c.id) + '" data-action="' + action + '">' + action + "</button>").join(" ") + "</td></tr>").join("");
+  for (const button of document.querySelectorAll("#campaign-rows button")) button.addEventListener("click", async () => {
+    const {id, action} = button.dataset;
+    if (action === "cancel" && !confirm("Cancel campaign " + id + "? Its held messages are dropped and it cannot be resumed.")) return;
+    const result = await post("/admin/campaign", {id, action});
+    // The table first: the status line says the rows show the change.
+    await loadCampaigns();
+    document.getElementById("campaign-status").textContent = "campaign " + id + ": " + result.status + (result.changed ? "" : " (unchanged)");
+  });
+}
 document.getElementById("report-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const {html} = await post("/admin/console/report", {from: document.getElementById("r-from").value, to: document.getElementById("r-to").value});
@@ -113,7 +131,7 @@ function diagram(journey) {
   const journeys = await post("/admin/console/journeys");
   document.getElementById("journey-diagrams").innerHTML = journeys.map(diagram).join("");
   document.getElementById("f-journey").innerHTML += journeys.map((j) => "<option>" + esc(j.journey) + "</option>").join("");
-  await Promise.all([loadDecisions(), loadProblems(), loadInbox()]);
+  await Promise.all([loadDecisions(), loadProblems(), loadInbox(), loadCampaigns()]);
   document.body.dataset.ready = "true";
 })();
 </script></body></html>`;

@@ -1,5 +1,10 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { campaignStatus, controlCampaign, UnknownCampaignError } from "../core/campaigns.js";
+import {
+  campaignStatus,
+  campaignStatuses,
+  controlCampaign,
+  UnknownCampaignError,
+} from "../core/campaigns.js";
 import type { ShopConfig } from "../core/config.js";
 import { settingsOf } from "../core/journeys/context.js";
 import { JOURNEY_MODULES } from "../core/journeys/index.js";
@@ -225,6 +230,11 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
           throw error;
         }
       },
+    },
+    {
+      method: "POST",
+      path: "/admin/console/campaigns",
+      handler: async () => json(await campaignStatuses(store, config)),
     },
     {
       method: "POST",

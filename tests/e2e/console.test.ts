@@ -103,6 +103,62 @@ describe("the operators' console in headless Chromium", () => {
     }
   });
 
+  it("lists each campaign with its control, run and counts, and pauses, resumes and cancels one from its buttons", async () => {
+    // Arrange: two campaigns that have not started.
+    const template = "【{shop}】{name}，新品上市。回T退订";
+    const { shop } = await virtualShop("2026-06-18T10:00:00+08:00", {
+      segments: { all: {} },
+      campaigns: [
+        { id: "spring", segment: "all", at: "2026-07-01T10:00:00+08:00", template },
+        { id: "autumn", segment: "all", at: "2026-09-01T10:00:00+08:00", template },
+      ],
+    });
+    const http = await startHttpServer(shop.routes);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(String(error)));
+      page.on("dialog", (dialog) => void dialog.accept());
+      await page.goto(`${http.url}/`);
+      await page.waitForSelector("body[data-ready=true]");
+      const row = (id: string) => page.locator(`#campaign-rows tr[data-campaign="${id}"]`);
+      const before = await row("spring").innerText();
+
+      // Act
+      await row("spring").locator("button.campaign-pause").click();
+      await page.waitForFunction(
+        "document.querySelector('#campaign-status')?.textContent === 'campaign spring: paused'",
+      );
+      const paused = await row("spring").innerText();
+      const controlWhilePaused = (await shop.store.getCampaignControl("spring"))?.status;
+      await row("spring").locator("button.campaign-resume").click();
+      await page.waitForFunction(
+        "document.querySelector('#campaign-status')?.textContent === 'campaign spring: running'",
+      );
+      await row("autumn").locator("button.campaign-cancel").click();
+      await page.waitForFunction(
+        "document.querySelector('#campaign-status')?.textContent === 'campaign autumn: cancelled'",
+      );
+
+      // Assert
+      expect(before).toContain("spring\tall\t2026-07-01T10:00:00+08:00");
+      expect(before).toContain("running\tnot started\t0\t0\t—");
+      expect(paused).toContain("paused");
+      expect(controlWhilePaused).toBe("paused");
+      expect((await shop.store.getCampaignControl("spring"))?.status).toBe("running");
+      expect((await shop.store.getCampaignControl("autumn"))?.status).toBe("cancelled");
+      // A cancelled campaign offers nothing more.
+      expect(await row("autumn").locator("button").count()).toBe(0);
+      expect(await row("spring").locator("button").allInnerTexts()).toEqual(["pause", "cancel"]);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+      await http.close();
+      shop.stop();
+    }
+  });
+
   it("serves the same page on localhost against a deployed table (shopcare console --table)", async () => {
     const tableName = `console-${Date.now()}`;
     const { shop } = await virtualShop("2026-06-18T10:00:00+08:00", {}, { tableName });
