@@ -75,6 +75,8 @@ describe("shopcare campaign on a running shop: status, pause, resume, cancel, re
       // Two campaigns the same day: the caps let both through.
       caps: { marketingPerDay: 3, marketingPerWeek: 5 },
       segments: { buyers: { minPaidOrders: 1 } },
+      // Buyers 2 and 3 (200 and 300 CNY) are 银卡: the report groups the campaigns' customers by level.
+      members: { levels: [{ name: "银卡", minSpend: 200 }] },
       campaigns: ["newyear", "flash", "spring"].map((id, index) => ({
         id,
         segment: "buyers",
@@ -124,6 +126,7 @@ describe("shopcare campaign on a running shop: status, pause, resume, cancel, re
       expect(cancelled).toMatchObject({ control: "cancelled", sent: 0, progress: { phase: "cancelled" } });
       expect(again.stdout).toBe("campaign spring: cancelled (unchanged)\n");
       expect(report.stdout).toMatch(/^campaign +\(all\) +3 +6 /m);
+      expect(report.stdout).toMatch(/^campaign +level:银卡 +4 +2 /m);
       expect(report.stdout).toContain(
         "campaign flash (segment buyers, 2026-06-10T11:00:00+08:00): 3 members, 3 sent",
       );
