@@ -577,6 +577,8 @@ export class ShopcareStack extends Stack {
     new CfnOutput(this, "TableName", { value: this.table.tableName });
     // What `links.baseUrl` is set to (or a custom domain mapped to the API): messages carry `<it>/l/<code>`.
     new CfnOutput(this, "LinkBaseUrl", { value: this.api.apiEndpoint });
+    // What the messages carry (`links.baseUrl`), for `shopcare doctor` to follow: empty without links.
+    new CfnOutput(this, "ShortLinkBaseUrl", { value: config.links.baseUrl ?? "" });
     new CfnOutput(this, "EventsQueueUrl", { value: events.queueUrl });
     new CfnOutput(this, "EventsDeadLetterQueueArn", { value: deadLetters.queueArn });
     new CfnOutput(this, "EventsDeadLetterQueueUrl", { value: deadLetters.queueUrl });

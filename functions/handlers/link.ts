@@ -9,11 +9,14 @@ export interface LinkDeps {
   readonly clock: Clock;
 }
 
+/** What the 404 page says, by which `shopcare doctor` knows the link function answered. */
+export const LINK_NOT_FOUND_MARK = "链接已失效或不存在";
+
 /** What a customer sees for an unknown or expired code (they came from an SMS: a page, not JSON). */
 const NOT_FOUND: APIGatewayProxyStructuredResultV2 = {
   statusCode: 404,
   headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
-  body: '<!doctype html><meta charset="utf-8"><title>链接已失效</title><p>链接已失效或不存在。This link has expired or does not exist.</p>',
+  body: `<!doctype html><meta charset="utf-8"><title>链接已失效</title><p>${LINK_NOT_FOUND_MARK}。This link has expired or does not exist.</p>`,
 };
 
 /**
@@ -33,7 +36,12 @@ export function createLinkHandler(deps: LinkDeps) {
     return {
       statusCode: 302,
       // `no-store`: a browser or proxy that cached the redirect would follow it again without a click.
-      headers: { location: link.target, "cache-control": "no-store", "referrer-policy": "no-referrer" },
+      headers: {
+        location: link.target,
+        "content-type": "text/plain; charset=utf-8",
+        "cache-control": "no-store",
+        "referrer-policy": "no-referrer",
+      },
       body: "",
     };
   };

@@ -22,6 +22,7 @@ import {
   SNSClient,
 } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { LINK_NOT_FOUND_MARK } from "../handlers/link.js";
 
 /** How a check came out: `fail` makes `shopcare doctor` exit 1; `warn` is worth a look. */
 export type CheckStatus = "ok" | "warn" | "fail";
@@ -58,6 +59,28 @@ export function doctorClients(config: Record<string, unknown> = {}): DoctorClien
     cloudWatch: new CloudWatchClient(config),
     smsVoice: new PinpointSMSVoiceV2Client(config),
   };
+}
+
+/** A code of the right form that is as good as never drawn (62⁻⁸): the link function answers it 404. */
+const PROBE_CODE = "00000000";
+
+/**
+ * Whether the base URL the messages carry (`links.baseUrl`) reaches the link function: a code that does
+ * not exist must come back as the function's own 404 page. A short domain not mapped to the HTTP API, or a
+ * typo, leaves every link in every message dead.
+ */
+async function shortLinksCheck(baseUrl: string, apiUrl: string | undefined): Promise<CheckResult> {
+  const probe = `${baseUrl.replace(/\/+$/, "")}/l/${PROBE_CODE}`;
+  const fix = `map the domain to the HTTP API (an API Gateway custom domain with an API mapping), or set links.baseUrl to the LinkBaseUrl output (${apiUrl ?? "see the stack's outputs"}) and deploy again`;
+  try {
+    const response = await fetch(probe, { redirect: "manual", signal: AbortSignal.timeout(10_000) });
+    const body = await response.text();
+    if (response.status === 404 && body.includes(LINK_NOT_FOUND_MARK))
+      return ok("short-links", `${baseUrl}/l/… reaches the link function`);
+    return fail("short-links", `${probe} answered ${response.status}, not the link function's 404`, fix);
+  } catch (error) {
+    return fail("short-links", `${probe} could not be fetched (${(error as Error).message})`, fix);
+  }
 }
 
 /** Step Functions keeps at most 1,000 versions per state machine ("Quotas", Step Functions developer guide). */
@@ -408,7 +431,8 @@ async function versionsCheck(clients: DoctorClients, machines: Record<string, st
  * Checks a deployed shopcare stack for what a first deploy gets wrong, each with how to fix it: secrets
  * still empty or malformed, the SMS account in a sandbox or at its spend limit, a missing origination
  * identity or configuration set, nobody subscribed to the operators' topic, alarms without data, dead
- * letters waiting, state machine versions near the quota.
+ * letters waiting, state machine versions near the quota, a `links.baseUrl` that does not reach the link
+ * function.
  */
 export async function runDoctor(stackName: string, clients: DoctorClients): Promise<CheckResult[]> {
   let outputs: Record<string, string>;
@@ -464,12 +488,14 @@ export async function runDoctor(stackName: string, clients: DoctorClients): Prom
       {
         name: "inbound",
         url: outputs.InboundDeadLetterQueueUrl,
-        fix: "each message is an opt-out or receipt that failed: read it in the SQS console, fix the cause, and republish it to the inbound topic",
+        fix: "each message is an opt-out or receipt, or a batch of link clicks, that failed: read it in the SQS console and fix the cause; republish an opt-out or receipt to the inbound topic, and invoke the clicks function with a click batch's requestPayload",
       },
     ])),
   );
   if (outputs.StateMachineArns)
     results.push(await versionsCheck(clients, JSON.parse(outputs.StateMachineArns)));
+  if (outputs.ShortLinkBaseUrl)
+    results.push(await shortLinksCheck(outputs.ShortLinkBaseUrl, outputs.LinkBaseUrl));
   return results;
 }
 

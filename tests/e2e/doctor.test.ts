@@ -2,7 +2,11 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
+import { LINK_PATH } from "../../functions/core/links.js";
+import { createLinkHandler } from "../../functions/handlers/link.js";
 import { type CheckResult, doctorClients, runDoctor } from "../../functions/local/doctor.js";
+import { freePort } from "../../functions/local/dynamodb-local.js";
+import { startHttpServer } from "../../functions/local/server.js";
 import { synthesizeTemplate } from "../../functions/local/synth.js";
 import { type Json, ResolvedTemplate } from "../support/cfn.js";
 import { FakeAccount, type FakeAccountState } from "../support/fake-account.js";
@@ -159,6 +163,50 @@ describe("shopcare doctor against a protocol-level fake of the account's AWS API
     ]);
     expect(failed["dead-letters.events"]?.fix).toContain("npx shopcare replay --dead-letters");
     expect(failed["state-machine-versions"]?.summary).toContain("960 of 1000");
+  });
+
+  it("follows links.baseUrl to the link function's 404 page, and fails a base URL that reaches something else or nothing", async () => {
+    // Arrange: the link handler behind a real HTTP server (the mapped domain), and a server that is not it.
+    const linkFunction = await startHttpServer([
+      {
+        method: "GET",
+        path: LINK_PATH,
+        handler: createLinkHandler({
+          links: { getLink: async () => undefined },
+          clicks: { record: () => {} },
+          clock: { now: () => new Date(), sleepUntil: async () => {} },
+        }),
+      },
+    ]);
+    const somethingElse = await startHttpServer([]);
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const checkWith = async (baseUrl: string) => {
+      const state = ready("sns");
+      (state.stacks.Shopcare?.outputs as Record<string, string>).ShortLinkBaseUrl = baseUrl;
+      account.state = state;
+      return (await runDoctor("Shopcare", clients())).find((result) => result.check === "short-links");
+    };
+
+    // Act
+    let results: (CheckResult | undefined)[];
+    try {
+      results = [
+        await checkWith(`${linkFunction.url}/`),
+        await checkWith(somethingElse.url),
+        await checkWith(closed),
+      ];
+    } finally {
+      await linkFunction.close();
+      await somethingElse.close();
+    }
+
+    // Assert
+    expect(results.map((result) => result?.status)).toEqual(["ok", "fail", "fail"]);
+    expect(results[1]?.summary).toBe(
+      `${somethingElse.url}/l/00000000 answered 404, not the link function's 404`,
+    );
+    expect(results[1]?.fix).toContain("set links.baseUrl to the LinkBaseUrl output");
+    expect(results[2]?.summary).toMatch(/could not be fetched/);
   });
 
   it("checks End User Messaging's sandbox, origination identity and configuration set", async () => {
