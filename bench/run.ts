@@ -20,6 +20,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -151,6 +152,7 @@ async function load(total: number, concurrency: number, task: (index: number) =>
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     perSecond: (total / wallMs) * 1000,
+    latencies,
   };
 }
 
@@ -1079,7 +1081,8 @@ async function links(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>) {
   const table = `bench-${randomUUID().slice(0, 8)}`;
   await createTableFromTemplate(dynamo.client, synthesizeTemplate(config), table);
   const store = new Store(dynamo.client, table);
-  const total = num("ingest-requests");
+  // Whole rounds of five (the redirects and the GetItems are measured in turns).
+  const total = Math.ceil(num("ingest-requests") / 5) * 5;
   const concurrency = num("concurrency");
   const warmup = 200;
   const codes = Array.from({ length: 2 * total + 2 * warmup }, () => newLinkCode());
@@ -1108,16 +1111,51 @@ async function links(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>) {
     doc
       .send(new GetCommand({ TableName: table, Key: { pk: `LINK#${codes[i]}`, sk: "LINK" } }))
       .then(() => {});
+  // The load generator shares this process with the server: node:http on a keep-alive agent costs it half
+  // what undici's fetch does here, so less of the client's own work is counted in the redirect's latency.
+  const agent = new HttpAgent({ keepAlive: true, maxSockets: concurrency });
+  const server = new URL(http.url);
+  const follow = (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      const call = httpRequest(
+        { host: server.hostname, port: server.port, path: `/l/${codes[i]}`, agent },
+        (response) => {
+          response.resume();
+          response.on("end", () =>
+            response.statusCode === 302
+              ? resolve()
+              : reject(new Error(`the link answered ${response.statusCode}`)),
+          );
+        },
+      );
+      call.on("error", reject);
+      call.end();
+    });
+  // Warmed up, then in turns (5 rounds of each), so a slow spell of this shared machine slows both alike;
+  // every code is read once by the baseline and followed once.
   await load(warmup, concurrency, get);
-  const bare = await load(total, concurrency, (i) => get(warmup + i));
-  const follow = async (i: number) => {
-    const response = await fetch(`${http.url}/l/${codes[i]}`, { redirect: "manual" });
-    if (response.status !== 302) throw new Error(`the link answered ${response.status}`);
-    await response.arrayBuffer();
-  };
   const base = warmup + total;
   await load(warmup, concurrency, (i) => follow(base + i));
-  const follows = await load(total, concurrency, (i) => follow(base + warmup + i));
+  const rounds = 5;
+  const perRound = Math.ceil(total / rounds);
+  const bareRuns: Awaited<ReturnType<typeof load>>[] = [];
+  const followRuns: Awaited<ReturnType<typeof load>>[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    const offset = round * perRound;
+    bareRuns.push(await load(perRound, concurrency, (i) => get(warmup + offset + i)));
+    followRuns.push(await load(perRound, concurrency, (i) => follow(base + warmup + offset + i)));
+  }
+  const merged = (runs: typeof bareRuns) => {
+    const latencies = runs.flatMap((run) => run.latencies).sort((a, b) => a - b);
+    return {
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      perSecond: runs.reduce((sum, run) => sum + run.perSecond, 0) / runs.length,
+    };
+  };
+  const bare = merged(bareRuns);
+  const follows = merged(followRuns);
+  agent.destroy();
   await http.close();
   // The subscription's batches: up to 100 log events each here.
   const countClicks = createClicksHandler({ links: new ClickCounts(doc, table) });
@@ -1147,7 +1185,7 @@ async function links(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal>>) {
     unit: "×",
     target: "≤ 1.5×",
     met: ratio <= 1.5,
-    detail: `redirect p50 ${round(follows.p50)} ms, p99 ${round(follows.p99)} ms, ${round(follows.perSecond, 0)} req/s; GetItem p50 ${round(bare.p50)} ms, p99 ${round(bare.p99)} ms, ${round(bare.perSecond, 0)} req/s; ${total} follows of distinct codes at concurrency ${concurrency} through the real HTTP server and DynamoDB Local`,
+    detail: `redirect p50 ${round(follows.p50)} ms, p99 ${round(follows.p99)} ms, ${round(follows.perSecond, 0)} req/s; GetItem p50 ${round(bare.p50)} ms, p99 ${round(bare.p99)} ms, ${round(bare.perSecond, 0)} req/s; ${rounds * perRound} follows of distinct codes at concurrency ${concurrency} through the real HTTP server and DynamoDB Local, in ${rounds} rounds in turns with the GetItems`,
   });
   record({
     figure: "clicks counted per second (clicks handler, DynamoDB Local)",

@@ -112,7 +112,11 @@ export async function startHttpServer(
     };
     if (!route) return send(404, JSON.stringify({ error: `no route ${request.method} ${path}` }));
     try {
-      const { body, tooLarge } = await readBody(request, readLimit);
+      // A GET has no body to wait for (the short links' route is one).
+      const { body, tooLarge } =
+        request.method === "GET"
+          ? { body: Buffer.alloc(0), tooLarge: false }
+          : await readBody(request, readLimit);
       if (tooLarge) return send(413, JSON.stringify({ error: `body larger than ${readLimit - 1} bytes` }));
       const parameters = matchRoute(route.path, path) ?? {};
       const result = await route.handler(toApiGatewayEvent(request, route.path, body, parameters));
