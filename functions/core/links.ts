@@ -22,11 +22,6 @@ export const LINK_PATH = "/l/{code}";
 /** Hits on one code from one client closer together than this count once. */
 export const CLICK_WINDOW_MS = 60_000;
 
-/**
- * Client buckets a code remembers for {@link CLICK_WINDOW_MS}: two clients in one bucket within a minute
- * count once, the price of an item that stays small however far a link is forwarded.
- */
-export const CLIENT_BUCKETS = 256;
 
 /**
  * A new code from the operating system's CSPRNG, by rejection sampling (no modulo bias): one code tells
@@ -62,8 +57,9 @@ export function fillTarget(
 }
 
 /**
- * The bucket of a client (its address and user agent, hashed: no address is stored), two hex digits for
- * {@link CLIENT_BUCKETS} = 256.
+ * The bucket of a client (its address and user agent, hashed: no address is stored): two hex digits, 256
+ * buckets a code remembers for {@link CLICK_WINDOW_MS}. Two clients in one bucket within a minute count
+ * once, the price of a link item that stays small however far the link is forwarded.
  */
 export function clientBucket(sourceIp: string, userAgent: string): string {
   return createHash("sha256").update(`${sourceIp}\n${userAgent}`).digest("hex").slice(0, 2);
