@@ -22,7 +22,6 @@ export const LINK_PATH = "/l/{code}";
 /** Hits on one code from one client closer together than this count once. */
 export const CLICK_WINDOW_MS = 60_000;
 
-
 /**
  * A new code from the operating system's CSPRNG, by rejection sampling (no modulo bias): one code tells
  * nothing of another, unlike a counter or a hash of the send.
