@@ -12,6 +12,7 @@ import {
   TreatMissingData,
 } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type { ITopic } from "aws-cdk-lib/aws-sns";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
@@ -40,6 +41,11 @@ export interface ShopcareObservabilityProps {
   readonly currency: string;
   /** Provider errors in 5 minutes that raise the alarm. @default 5 */
   readonly providerErrorThreshold?: number;
+  /**
+   * The function behind `GET /l/{code}`: its errors are customers' links answering 5xx.
+   * @default no short-link alarm
+   */
+  readonly linkFunction?: IFunction;
 }
 
 /**
@@ -135,8 +141,18 @@ export class ShopcareObservability extends Construct {
           statistic: "Maximum",
         }),
         1,
-        "Opt-outs or delivery receipts could not be applied and wait in the inbound dead-letter queue.",
+        "Opt-outs, delivery receipts or link clicks could not be applied and wait in the inbound dead-letter queue.",
       ),
+      ...(props.linkFunction
+        ? [
+            alarm(
+              "ShortLinkErrors",
+              props.linkFunction.metricErrors({ period: Duration.minutes(5), statistic: "Sum" }),
+              5,
+              "Customers' short links answer errors (GET /l/{code}: the link function fails): see its log group.",
+            ),
+          ]
+        : []),
       alarm(
         "WebhooksNotQueued",
         metric(METRIC.webhooksNotQueued),

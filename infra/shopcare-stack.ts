@@ -567,6 +567,7 @@ export class ShopcareStack extends Stack {
       alarmTopic: this.operatorsTopic,
       deadLetterQueue: deadLetters,
       inboundDeadLetterQueue: inboundFailures,
+      linkFunction: link,
       dailySpendAlarm: config.effect.dailySpendAlarm,
       currency: config.sms.currency,
       silentAfter: Duration.millis(parseDuration(config.alarms.silentAfter)),

@@ -262,9 +262,19 @@ describe("ShopcareStack", () => {
       expect(metrics.filter((name) => name === metric)).toHaveLength(STATE_MACHINES);
     }
     // Plus dead letters (table, events SQS, inbound SQS), provider errors, a misconfigured provider, daily
-    // SMS spend, webhooks not queued and webhook silence.
-    // Three per state machine (failed, throttled, timed out) and eight for the rest of the shop.
-    expect(alarms).toHaveLength(3 * STATE_MACHINES + 8);
+    // SMS spend, webhooks not queued, webhook silence and short links answering errors.
+    // Three per state machine (failed, throttled, timed out) and nine for the rest of the shop.
+    expect(alarms).toHaveLength(3 * STATE_MACHINES + 9);
+    const linkErrors = alarms.find((alarm) =>
+      String(alarm.Properties.AlarmDescription).includes("short links"),
+    );
+    expect(linkErrors?.Properties).toMatchObject({
+      Namespace: "AWS/Lambda",
+      MetricName: "Errors",
+      Threshold: 5,
+      Period: 300,
+      Statistic: "Sum",
+    });
     expect(metrics).toEqual(
       expect.arrayContaining(["DeadLetters", "ProviderErrors", "ApproximateNumberOfMessagesVisible"]),
     );
