@@ -13,7 +13,7 @@ import { JOURNEY_IDS, JOURNEY_MODULES, JOURNEY_SETTINGS } from "./journeys/index
 import { fillTarget } from "./links.js";
 import { lintTemplate, lintTemplates } from "./lint.js";
 import { templateCodeKey } from "./messaging.js";
-import { duration, type TemplateValue, textsOf, timeOfDay } from "./settings.js";
+import { duration, type TemplateValue, textsAt, timeOfDay } from "./settings.js";
 import { TEMPLATE_SPECS, templateValueAt } from "./templates.js";
 import { slotsInWindow } from "./time.js";
 
@@ -333,18 +333,11 @@ export const ShopConfigSchema = SharedConfigSchema.extend({
 /** The lint findings of every campaign's template, at `campaigns.<index>.template`. */
 function campaignFindings(config: z.infer<typeof SharedConfigSchema>) {
   return config.campaigns.flatMap((campaign, index) =>
-    textsOf(campaign.template).flatMap(({ text }, variant) =>
+    textsAt(["campaigns", String(index), "template"], campaign.template).flatMap(({ text, path }) =>
       lintTemplate(
         config,
         campaignTemplateId(campaign),
-        {
-          path:
-            typeof campaign.template === "string"
-              ? ["campaigns", String(index), "template"]
-              : ["campaigns", String(index), "template", String(variant), "text"],
-          messageClass: "marketing",
-          variables: campaignVariables(campaign),
-        },
+        { path, messageClass: "marketing", variables: campaignVariables(campaign) },
         text,
       ),
     ),
@@ -390,28 +383,17 @@ function checkSegmentsAndCampaigns(config: z.infer<typeof SharedConfigSchema>, c
  * journey or campaign that exists, and a campaign's no order.
  */
 function checkLinks(config: z.infer<typeof ShopConfigSchema>, ctx: z.RefinementCtx): void {
-  const uses: { readonly key: string; readonly path: readonly (string | number)[] }[] = [];
-  for (const [id, spec] of Object.entries(TEMPLATE_SPECS)) {
-    const value = templateValueAt(config, id);
-    textsOf(value).forEach(({ text }, index) => {
-      if (text.includes("{link}"))
-        uses.push({
-          key: spec.journey,
-          path: typeof value === "string" ? spec.path : [...spec.path, index, "text"],
-        });
-    });
-  }
-  for (const [index, campaign] of config.campaigns.entries())
-    textsOf(campaign.template).forEach(({ text }, variant) => {
-      if (text.includes("{link}"))
-        uses.push({
-          key: campaignTemplateId(campaign),
-          path:
-            typeof campaign.template === "string"
-              ? ["campaigns", index, "template"]
-              : ["campaigns", index, "template", variant, "text"],
-        });
-    });
+  const uses = [
+    ...Object.entries(TEMPLATE_SPECS).flatMap(([id, spec]) =>
+      textsAt(spec.path, templateValueAt(config, id)).map((text) => ({ key: spec.journey, ...text })),
+    ),
+    ...config.campaigns.flatMap((campaign, index) =>
+      textsAt(["campaigns", String(index), "template"], campaign.template).map((text) => ({
+        key: campaignTemplateId(campaign),
+        ...text,
+      })),
+    ),
+  ].filter(({ text }) => text.includes("{link}"));
   for (const use of uses) {
     if (!config.links.baseUrl)
       ctx.addIssue({

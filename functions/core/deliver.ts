@@ -202,6 +202,7 @@ export async function deliverStep(
   // A tracked short link: this send's own code, stored with its target before the message can be read.
   let link: string | undefined;
   if (message.template.includes("{link}")) {
+    const now = deps.clock.now();
     const minted = await releasingClaimOnFailure(() =>
       mintLink(deps.store, {
         target: linkTargetOf(deps.config, state.journey, step, {
@@ -214,10 +215,8 @@ export async function deliverStep(
         customerId: context.customerId,
         orderId: state.orderId,
         variant: message.variant,
-        createdAt: deps.clock.now().toISOString(),
-        expiresAt: new Date(
-          deps.clock.now().getTime() + parseDuration(deps.config.links.keepFor),
-        ).toISOString(),
+        createdAt: now.toISOString(),
+        expiresAt: new Date(now.getTime() + parseDuration(deps.config.links.keepFor)).toISOString(),
       }),
     );
     link = minted.code;

@@ -130,6 +130,10 @@ export function buildTimeline(
   options: { readonly showPhone: boolean },
 ): TimelineEntry[] {
   const mask = (phone: string | undefined) => (options.showPhone ? phone : maskPhone(phone));
+  // A decision or a clicked link is the subject's by one of its orders or its customer.
+  const ofSubject = (about: { readonly orderId?: string; readonly customerId?: string }) =>
+    (about.orderId !== undefined && facts.orderIds.has(about.orderId)) ||
+    (about.customerId !== undefined && facts.customerIds.has(about.customerId));
   const entries: TimelineEntry[] = [
     ...facts.events
       .filter((received) => concerns(facts, received.event))
@@ -144,11 +148,7 @@ export function buildTimeline(
         }),
       ),
     ...facts.decisions
-      .filter(
-        (decision) =>
-          (decision.orderId !== undefined && facts.orderIds.has(decision.orderId)) ||
-          (decision.customerId !== undefined && facts.customerIds.has(decision.customerId)),
-      )
+      .filter(ofSubject)
       .map((decision): TimelineEntry => ({ kind: "decision", ...decision, to: mask(decision.to) })),
     ...facts.replies
       .filter(
@@ -166,25 +166,19 @@ export function buildTimeline(
           ...(reply.inReplyTo ? { inReplyTo: `${reply.inReplyTo.journey}.${reply.inReplyTo.step}` } : {}),
         }),
       ),
-    ...(facts.clicks ?? [])
-      .filter(
-        (link) =>
-          (link.orderId !== undefined && facts.orderIds.has(link.orderId)) ||
-          (link.customerId !== undefined && facts.customerIds.has(link.customerId)),
-      )
-      .map(
-        (link): TimelineEntry => ({
-          at: link.firstClickAt,
-          kind: "click",
-          journey: link.journey,
-          step: link.step,
-          ...(link.orderId ? { orderId: link.orderId } : {}),
-          ...(link.variant ? { variant: link.variant } : {}),
-          clicks: link.clicks,
-          lastClickAt: link.lastClickAt,
-          target: link.target,
-        }),
-      ),
+    ...(facts.clicks ?? []).filter(ofSubject).map(
+      (link): TimelineEntry => ({
+        at: link.firstClickAt,
+        kind: "click",
+        journey: link.journey,
+        step: link.step,
+        ...(link.orderId ? { orderId: link.orderId } : {}),
+        ...(link.variant ? { variant: link.variant } : {}),
+        clicks: link.clicks,
+        lastClickAt: link.lastClickAt,
+        target: link.target,
+      }),
+    ),
     ...facts.executions.map(
       ({ at, journey, name, action }): TimelineEntry => ({ at, kind: "execution", journey, name, action }),
     ),

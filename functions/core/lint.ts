@@ -1,4 +1,5 @@
 import { LINK_CODE_LENGTH, linkUrl } from "./links.js";
+import { textsAt } from "./settings.js";
 import { countSegments, renderTemplate } from "./template.js";
 import {
   TEMPLATE_SPECS,
@@ -55,14 +56,9 @@ export function lintTemplates(config: LintSettings & Record<string, unknown>): L
     TemplateId,
     (typeof TEMPLATE_SPECS)[TemplateId],
   ][]) {
-    const value = templateValueAt(config, id);
-    if (typeof value === "string") findings.push(...lintTemplate(config, id, spec, value));
     // Each variant at its own path, `…templates.first.1.text`.
-    else
-      for (const [index, variant] of value.entries())
-        findings.push(
-          ...lintTemplate(config, id, { ...spec, path: [...spec.path, String(index), "text"] }, variant.text),
-        );
+    for (const { text, path } of textsAt(spec.path, templateValueAt(config, id)))
+      findings.push(...lintTemplate(config, id, { ...spec, path }, text));
   }
   return findings;
 }

@@ -85,6 +85,23 @@ export function templateSettings<const Declarations extends Readonly<Record<stri
   return z.strictObject(shape as TemplateSettingsShape<Declarations>).prefault({} as never);
 }
 
+/**
+ * A template's texts with the config path of each: the template's own path without variants, each
+ * variant's `<path>.<index>.text` with (where validation and the lint report a finding).
+ */
+export function textsAt(
+  path: readonly string[],
+  value: TemplateValue,
+): { readonly variant?: string; readonly text: string; readonly path: readonly string[] }[] {
+  return typeof value === "string"
+    ? [{ text: value, path }]
+    : value.map((variant, index) => ({
+        variant: variant.id,
+        text: variant.text,
+        path: [...path, String(index), "text"],
+      }));
+}
+
 /** A template's texts: one without variants, each variant's with. */
 export function textsOf(value: TemplateValue): { readonly variant?: string; readonly text: string }[] {
   return typeof value === "string"

@@ -103,9 +103,17 @@ export async function startHttpServer(
   const readLimit = (options.maxBodyBytes ?? 262_144) + 1;
   const server = createServer(async (request, response) => {
     const path = new URL(request.url ?? "/", "http://localhost").pathname;
-    const route = routes.find(
-      (candidate) => candidate.method === request.method && matchRoute(candidate.path, path) !== undefined,
-    );
+    // The route and its path parameters, matched once.
+    let route: LocalRoute | undefined;
+    let parameters: Record<string, string> = {};
+    for (const candidate of routes) {
+      const matched = candidate.method === request.method ? matchRoute(candidate.path, path) : undefined;
+      if (matched) {
+        route = candidate;
+        parameters = matched;
+        break;
+      }
+    }
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {
       response.writeHead(status, { "content-type": "application/json", ...headers });
       response.end(body);
@@ -118,7 +126,6 @@ export async function startHttpServer(
           ? { body: Buffer.alloc(0), tooLarge: false }
           : await readBody(request, readLimit);
       if (tooLarge) return send(413, JSON.stringify({ error: `body larger than ${readLimit - 1} bytes` }));
-      const parameters = matchRoute(route.path, path) ?? {};
       const result = await route.handler(toApiGatewayEvent(request, route.path, body, parameters));
       const headers = Object.fromEntries(
         Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
