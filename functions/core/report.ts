@@ -577,6 +577,12 @@ export function buildReport(
         reply.inReplyTo?.journey === journey && (step === undefined || reply.inReplyTo.step === step),
     );
   const attributions = attribute(config, decisions, orders);
+  // A journey's or a campaign's holdout lift, customer groups and conversions by day.
+  const whoBought = (mine: readonly DecisionRecord[], credited: readonly Attribution[]) => ({
+    lift: holdoutLift(config, mine, orders),
+    groups: groupFigures(mine, credited, paidTimes, levelOf),
+    conversionsByDay: conversionsByDay(credited),
+  });
   const journeys: JourneyReport[] = [];
   // The campaigns report as one more journey, a step per campaign.
   for (const journey of [...JOURNEY_IDS, CAMPAIGN_JOURNEY]) {
@@ -600,9 +606,7 @@ export function buildReport(
       attributed: journeyModule(journey).attribution !== "none",
       ...figures(config, mine, credited, repliesTo(journey), clicks),
       steps,
-      lift: holdoutLift(config, mine, orders),
-      groups: groupFigures(mine, credited, paidTimes, levelOf),
-      conversionsByDay: conversionsByDay(credited),
+      ...whoBought(mine, credited),
     });
   }
   const totals = figures(config, decisions, attributions, replies, clicks);
@@ -659,9 +663,7 @@ export function buildReport(
           at: campaign.at,
           members: new Set(mine.map((d) => d.customerId)).size,
           ...figures(config, mine, credited, repliesTo(CAMPAIGN_JOURNEY, campaign.id), clicks),
-          lift: holdoutLift(config, mine, orders),
-          groups: groupFigures(mine, credited, paidTimes, levelOf),
-          conversionsByDay: conversionsByDay(credited),
+          ...whoBought(mine, credited),
         },
       ];
     }),
