@@ -611,8 +611,9 @@ export class ShopcareStack extends Stack {
     stage.accessLogSettings = {
       destinationArn: accessLogs.logGroupArn,
       format: JSON.stringify({
+        // No source address: a short link's log line would tie a customer's address to the moment they
+        // followed it (README, "What a click leaves"). The throttle and WAF see addresses; the log need not.
         requestId: "$context.requestId",
-        ip: "$context.identity.sourceIp",
         requestTime: "$context.requestTime",
         routeKey: "$context.routeKey",
         status: "$context.status",

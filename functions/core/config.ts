@@ -87,7 +87,13 @@ const sms = z
     currency: z.string().length(3).default("CNY"),
     /** Messages per second across all journeys: the provider's account limit (SNS: 20 by default). */
     ratePerSecond: z.number().int().positive().max(1000).default(20),
-    optOutLine: z.string().min(1).default("回T退订"),
+    /**
+     * The line shopcare suggests to end marketing with (lint, doctor). Any ending that tells how to refuse
+     * with one of `optOutKeywords` passes the lint ("回T退订", "Reply STOP to opt out").
+     * @default "拒收请回复R" when `webhooks.defaultCountry` is `CN` (China's carriers require it of marketing
+     * SMS), else "Reply STOP to opt out"
+     */
+    optOutLine: z.string().min(1).optional(),
     optOutKeywords: z.array(z.string().min(1)).min(1).default(["T", "TD", "退订", "R", "STOP"]),
     /** Templates longer than this at worst-case variable lengths fail synth. */
     maxSegments: z.number().int().positive().default(3),
@@ -229,6 +235,15 @@ const SharedConfigSchema = z.strictObject({
         .string()
         .regex(/^[A-Z]{2}$/, { error: 'expected a country code like "CN"' })
         .default("CN"),
+      kuaidi100: z
+        .strictObject({
+          /**
+           * A tracking push whose newest checkpoint is older than this is archived but applies nothing: a
+           * captured push replayed later (or a carrier's late re-push) cannot message anyone.
+           */
+          maxAge: duration.default("30d"),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /**

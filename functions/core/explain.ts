@@ -6,9 +6,9 @@ import { JOURNEY_MODULES } from "./journeys/index.js";
 import type { AnyJourneyModule, Trigger } from "./journeys/module.js";
 import { paidOrders } from "./journeys/vocabulary.js";
 import type { ClickedLink } from "./links.js";
-import { maskPhone } from "./messaging.js";
+import { maskPhone, maskPhonesIn } from "./messaging.js";
 import type { DecisionRecord, ExecutionState, MessageClass, OrderRecord } from "./model.js";
-import type { ExecutionEntry, Repositories, StoredReply } from "./ports.js";
+import type { ExecutionEntry, PhoneOptOut, Repositories, StoredReply } from "./ports.js";
 import { formatInZone } from "./time.js";
 
 /**
@@ -51,6 +51,14 @@ export type TimelineEntry =
       readonly inReplyTo?: string;
     }
   | {
+      /** An opt-out of the subject's number: by a reply (its text), an event, or a provider's list. */
+      readonly at: string;
+      readonly kind: "opt-out";
+      readonly from: string;
+      readonly source: string;
+      readonly reply?: string;
+    }
+  | {
       readonly at: string;
       readonly kind: "execution";
       readonly journey: string;
@@ -88,6 +96,8 @@ export interface TimelineFacts {
   readonly events: readonly ReceivedEvent[];
   readonly decisions: readonly DecisionRecord[];
   readonly replies: readonly StoredReply[];
+  /** The opt-outs of the subject's numbers. @default none */
+  readonly optOuts?: readonly PhoneOptOut[];
   /** The short links followed (any customer's: the timeline keeps the subject's). @default none */
   readonly clicks?: readonly ClickedLink[];
   readonly executions: readonly ExecutionEntry[];
@@ -161,9 +171,23 @@ export function buildTimeline(
           at: reply.at,
           kind: "reply",
           from: mask(reply.from) ?? "",
-          text: reply.text,
+          // A customer may write a number into a reply ("call 13800000000 instead").
+          text: options.showPhone ? reply.text : maskPhonesIn(reply.text),
           likelyOptOut: reply.likelyOptOut,
           ...(reply.inReplyTo ? { inReplyTo: `${reply.inReplyTo.journey}.${reply.inReplyTo.step}` } : {}),
+        }),
+      ),
+    ...(facts.optOuts ?? [])
+      .filter((optOut) => facts.phones.has(optOut.phone))
+      .map(
+        (optOut): TimelineEntry => ({
+          at: optOut.at,
+          kind: "opt-out",
+          from: mask(optOut.phone) ?? "",
+          source: optOut.source,
+          ...(optOut.reply === undefined
+            ? {}
+            : { reply: options.showPhone ? optOut.reply : maskPhonesIn(optOut.reply) }),
         }),
       ),
     ...(facts.clicks ?? []).filter(ofSubject).map(
@@ -209,6 +233,8 @@ export function timelineLine(entry: TimelineEntry, timeZone: string): string {
     }
     case "reply":
       return `${at}  reply     from ${entry.from}: "${entry.text}"${entry.inReplyTo ? ` (to ${entry.inReplyTo})` : ""}${entry.likelyOptOut ? " — likely opt-out, for a person to confirm" : ""}`;
+    case "opt-out":
+      return `${at}  opt-out   ${entry.from} out of marketing ${entry.reply === undefined ? `by ${entry.source}` : `by reply "${entry.reply}" (${entry.source})`}`;
     case "click": {
       const last = formatInZone(new Date(entry.lastClickAt), timeZone).slice(0, 19).replace("T", " ");
       return `${at}  click     ${entry.journey}.${entry.step}${entry.orderId ? ` order ${entry.orderId}` : ""} link followed ${entry.clicks} time(s), last ${last} → ${entry.target}`;
@@ -393,6 +419,10 @@ export async function explainFromStore(
       events,
       decisions: decisionsOf,
       replies: "order" in subject ? [] : await deps.store.listReplies(),
+      optOuts:
+        "order" in subject
+          ? []
+          : (await Promise.all([...phones].map((phone) => deps.store.listPhoneOptOuts(phone)))).flat(),
       clicks: await deps.store.listClickedLinks(),
       executions: executionsOf,
       pending: "order" in subject ? pending.filter((p) => p.orderId === subject.order) : pending,

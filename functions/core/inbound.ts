@@ -54,13 +54,32 @@ export function isLikelyOptOut(text: string): boolean {
   return LIKELY_OPT_OUT.some((pattern) => pattern.test(text));
 }
 
-/** Whether a reply is an opt-out: one of the keywords (`T`, `TD`, `退订`, `R`, `STOP`), any case. */
+/**
+ * Characters a phone or a copy-paste puts into a reply that change nothing a person meant: Unicode's
+ * default-ignorable code points (zero-width spaces and joiners, the byte-order mark, soft hyphens, variation
+ * selectors) and its bidirectional controls (marks, embeddings, overrides, isolates).
+ */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Bidi_Control}]/gu;
+
+/** Spaces, punctuation and symbols a reply may be wrapped in (after NFKC, so full-width forms are plain). */
+const WRAPPING = /^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu;
+
+/**
+ * A reply as a person meant it: NFKC (full-width `Ｔ`, `ｔｄ` and the ideographic space become `T`, `td`
+ * and a space), invisible characters removed, surrounding spaces and punctuation (`。`, `.`, `!`, `！`)
+ * trimmed, case folded.
+ */
+export function normalizeReply(text: string): string {
+  return text.normalize("NFKC").replace(INVISIBLE, "").replace(WRAPPING, "").toUpperCase();
+}
+
+/**
+ * Whether a reply is an opt-out: the whole reply, as a person typed it ({@link normalizeReply}), is one of the
+ * keywords (`T`, `TD`, `退订`, `R`, `STOP`). `Tea` or `退订单号是多少` is a question, not an opt-out.
+ */
 export function isOptOutReply(text: string, keywords: readonly string[]): boolean {
-  const normalized = text
-    .trim()
-    .replace(/[\s。.!！,，]+$/u, "")
-    .toUpperCase();
-  return keywords.some((keyword) => keyword.toUpperCase() === normalized);
+  const normalized = normalizeReply(text);
+  return normalized !== "" && keywords.some((keyword) => normalizeReply(keyword) === normalized);
 }
 
 /**
@@ -87,7 +106,7 @@ export async function applyInbound(
         await handOffReply({ store: deps.store, operators, now: deps.now ?? (() => new Date()) }, message);
         return "handed-off";
       }
-      await deps.store.recordPhoneOptOut(message.from, message.at, message.source);
+      await deps.store.recordPhoneOptOut(message.from, message.at, message.source, message.text);
       return "opted-out";
     case "receipt":
       return (await deps.store.recordDelivery(message, message.delivery, message.at))

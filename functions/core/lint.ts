@@ -1,5 +1,5 @@
 import { LINK_CODE_LENGTH, linkUrl } from "./links.js";
-import { textsAt } from "./settings.js";
+import { type TemplateValue, textsAt } from "./settings.js";
 import { countSegments, renderTemplate } from "./template.js";
 import {
   TEMPLATE_SPECS,
@@ -12,7 +12,12 @@ import {
 /** The parts of the shop config the template lint reads. */
 export interface LintSettings {
   readonly name: string;
-  readonly sms: { readonly optOutLine: string; readonly maxSegments: number };
+  readonly sms: {
+    readonly optOutLine?: string;
+    readonly optOutKeywords: readonly string[];
+    readonly maxSegments: number;
+  };
+  readonly webhooks: { readonly defaultCountry: string };
   readonly lint: {
     readonly bannedWords: readonly string[];
     readonly genericOpenings: readonly string[];
@@ -29,6 +34,35 @@ export interface LintFinding {
   readonly path: readonly string[];
   readonly severity: "error" | "warning";
   readonly message: string;
+}
+
+/** China's marketing opt-out line: carriers and SMS platforms refuse marketing templates without it. */
+export const CHINA_OPT_OUT_LINE = "拒收请回复R";
+
+/** The opt-out line a config asks for: `sms.optOutLine`, else the default for its country. */
+export function optOutLineOf(config: {
+  readonly sms: { readonly optOutLine?: string };
+  readonly webhooks: { readonly defaultCountry: string };
+}): string {
+  return (
+    config.sms.optOutLine ??
+    (config.webhooks.defaultCountry === "CN" ? CHINA_OPT_OUT_LINE : "Reply STOP to opt out")
+  );
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Whether a marketing text tells how to refuse with a keyword shopcare honours: "拒收请回复R", "回T退订",
+ * "回TD退订", "Reply STOP to opt out" — a reply verb (回, 回复, reply, text, send), then a keyword whole.
+ */
+export function tellsHowToRefuse(text: string, keywords: readonly string[]): boolean {
+  return keywords.some((keyword) =>
+    new RegExp(
+      `(回复?|\\b(?:reply|text|send)\\s+)["“'「]?${escapeRegExp(keyword)}["”'」]?(?![A-Za-z0-9])`,
+      "iu",
+    ).test(text),
+  );
 }
 
 /** 【Shop】 in Chinese templates; [Shop] in Latin-script ones, where 【】 would force UCS-2. */
@@ -63,6 +97,28 @@ export function lintTemplates(config: LintSettings & Record<string, unknown>): L
   return findings;
 }
 
+/**
+ * The marketing texts (journeys', campaigns', each variant) that do not carry the config's opt-out line, by
+ * config path: what doctor suggests rewording (they still pass the lint when they name an honoured keyword).
+ */
+export function marketingWithoutOptOutLine(
+  config: LintSettings & { readonly campaigns?: readonly { readonly template: TemplateValue }[] } & Record<
+      string,
+      unknown
+    >,
+): string[] {
+  const line = optOutLineOf(config);
+  const texts = [
+    ...Object.entries(TEMPLATE_SPECS)
+      .filter(([, spec]) => spec.messageClass === "marketing")
+      .flatMap(([id, spec]) => textsAt(spec.path, templateValueAt(config, id))),
+    ...(config.campaigns ?? []).flatMap((campaign, index) =>
+      textsAt(["campaigns", String(index), "template"], campaign.template),
+    ),
+  ];
+  return texts.filter(({ text }) => !text.includes(line)).map(({ path }) => ["shop", ...path].join("."));
+}
+
 /** Lints one template's text against its spec (a journey's, or a campaign's built from the config). */
 export function lintTemplate(
   config: LintSettings,
@@ -88,8 +144,11 @@ export function lintTemplate(
     for (const word of config.lint.bannedWords) {
       if (template.includes(word)) report("error", `contains "${word}", which SMS providers reject`);
     }
-    if (spec.messageClass === "marketing" && !template.includes(config.sms.optOutLine)) {
-      report("error", `marketing must carry the opt-out line "${config.sms.optOutLine}"`);
+    if (spec.messageClass === "marketing" && !tellsHowToRefuse(template, config.sms.optOutKeywords)) {
+      report(
+        "error",
+        `marketing must tell how to refuse with a keyword shopcare honours (${config.sms.optOutKeywords.join(", ")}): end it with "${optOutLineOf(config)}"`,
+      );
     }
     const opening = template.replace(SIGNATURE, "").slice(0, OPENING_LENGTH);
     for (const generic of config.lint.genericOpenings) {

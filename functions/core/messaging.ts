@@ -90,6 +90,16 @@ export function maskPhone(phone: string | undefined): string | undefined {
   return `${phone.slice(0, kept)}****${phone.slice(-4)}`;
 }
 
+/**
+ * Masks a name: its first character and one star (`王小明` → `王*`), a one-character name a star alone — a
+ * whole name never shows, nor its length.
+ */
+export function maskName(name: string | undefined): string | undefined {
+  if (!name) return name;
+  const characters = [...name];
+  return characters.length <= 1 ? "*" : `${characters[0]}*`;
+}
+
 /** Replaces every phone-number-looking run of digits in `text` with its masked form, for logs. */
 export function maskPhonesIn(text: string): string {
   // Whole digit runs only: an 18-digit platform order id is not a phone number.

@@ -231,8 +231,22 @@ export interface CustomerFacts {
    * replay, a later refund) changes only what grew, so duplicates and out-of-order events count once.
    */
   recordPurchase(customerId: string, purchase: Purchase): Promise<void>;
-  recordPhoneOptOut(phone: string, at: string, source: string): Promise<void>;
+  /**
+   * Opts a number out of marketing from `at` (the earliest opt-out stands) and keeps this opt-out in the
+   * number's history, with the reply that made it one when a reply did.
+   */
+  recordPhoneOptOut(phone: string, at: string, source: string, reply?: string): Promise<void>;
   getPhoneOptOut(phone: string): Promise<string | undefined>;
+  /** Every opt-out of a number, oldest first: what explain and the console show. */
+  listPhoneOptOuts(phone: string): Promise<PhoneOptOut[]>;
+}
+
+/** One opt-out of a number: when, from where (`sms`, `aliyun`, `event`, …) and the reply, if a reply. */
+export interface PhoneOptOut {
+  readonly phone: string;
+  readonly at: string;
+  readonly source: string;
+  readonly reply?: string;
 }
 
 /** The send ledger: each step's claim and final decision, exactly once, and what receipts settle. */

@@ -56,9 +56,14 @@ async function eventsOfWebhook(
   const source = WEBHOOK_SOURCE[webhook.source as WebhookSourceName];
   if (!source) return [];
   const meta = webhook.meta ?? {};
+  // Read as it was received: at its time (a push's age is judged then), with what its request carried.
   const adapted = await source.toEvents(
-    { body: webhook.body, headers: { "x-shopify-topic": meta.topic }, query: { orderId: meta.orderId } },
-    { config: deps.config, store: deps.store, now: deps.now() },
+    {
+      body: webhook.body,
+      headers: { "x-shopify-topic": meta.topic },
+      query: { orderId: meta.orderId, token: meta.token },
+    },
+    { config: deps.config, store: deps.store, now: new Date(webhook.receivedAt) },
   );
   return adapted.events;
 }

@@ -11,7 +11,7 @@ import {
   type SegmentFilter,
 } from "./customers.js";
 import { keepPurchase } from "./dispatch.js";
-import { maskPhone } from "./messaging.js";
+import { maskName, maskPhone } from "./messaging.js";
 import { CUSTOMER_SHARDS, type DirectoryEntry, type Repositories } from "./ports.js";
 
 /**
@@ -67,10 +67,6 @@ export type SampleMember = Pick<
   CustomerProfile,
   "customerId" | "name" | "stage" | "level" | "paidOrders" | "spend" | "lastPaidAt" | "province" | "rfm"
 > & { readonly phone?: string };
-
-/** A name shown as its first character and stars. */
-const maskName = (name: string | undefined) =>
-  name ? `${[...name][0]}${"*".repeat([...name].length - 1)}` : undefined;
 
 /**
  * Who is in segment `name` at `now`. A segment that scores RFM without `rfm.bounds` is judged by the

@@ -73,7 +73,11 @@ export function createInboundHttpHandler(
       const given = new URLSearchParams(event.rawQueryString ?? "").get("token") ?? "";
       const expected = (await deps.aliyunToken?.()) ?? "";
       // Refused before the body is read: nothing an unverified request says is kept.
-      if (expected === "" || !sameSecret(given, expected)) {
+      if (expected === "") {
+        logger.warn("inbound refused: no token set", { path });
+        return json(401, { error: "no secret set for aliyun", field: "token" });
+      }
+      if (!sameSecret(given, expected)) {
         logger.warn("inbound refused: missing or wrong token", { path });
         return json(401, { error: "missing or wrong token", field: "token" });
       }

@@ -19,6 +19,12 @@ export type { EventQueue, Requeue } from "../core/ports.js";
 export interface WebhookSecrets {
   /** @returns the secret, or undefined when the operator has not set one for this source */
   get(source: WebhookSourceName): Promise<string | undefined>;
+  /**
+   * How a source without a secret is answered: `unavailable` (503: a deployed secret not filled in yet, and
+   * the sender retries) or `refused` (401 "no secret set for <source>": locally, where the operator chose the
+   * sources to take by setting their variables). @default "unavailable"
+   */
+  readonly missing?: "unavailable" | "refused";
 }
 
 /** What the ingest handler needs. */
@@ -39,6 +45,13 @@ export const WEBHOOK_ACCEPTED_LOG = "webhook accepted";
 
 /** The log line of a delivery whose events could not be queued (counted for the WebhooksNotQueued alarm). */
 export const WEBHOOK_NOT_QUEUED_LOG = "webhook not queued";
+
+/** Whether two copies' request details agree (a map read back from DynamoDB keeps no key order). */
+function sameDetails(a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const canonical = (details: Readonly<Record<string, string>>) =>
+    JSON.stringify(Object.entries(details).sort());
+  return canonical(a) === canonical(b);
+}
 
 function lowerCaseHeaders(headers: APIGatewayProxyEventV2["headers"]): Record<string, string | undefined> {
   return Object.fromEntries(
@@ -77,6 +90,8 @@ export function createIngestHandler(
     const context = { config: deps.config, store: deps.store, now };
     const secret = await deps.secrets.get(sourceName);
     if (!secret) {
+      if (deps.secrets.missing === "refused")
+        return respond(401, { error: `no secret set for ${sourceName}` });
       logger.error("webhook secret not configured", { source: sourceName });
       return respond(503, { error: `the ${sourceName} webhook secret is not configured` });
     }
@@ -104,14 +119,23 @@ export function createIngestHandler(
     const outcome = problem
       ? { status: "rejected" as const, error: JSON.stringify(problem) }
       : { status: "received" as const, events: events.length };
+    const meta = source.meta(request);
     const earlier = await deps.store.archiveWebhook({
       id,
       source: sourceName,
       receivedAt: now.toISOString(),
       body: request.body,
-      meta: source.meta(request),
+      meta,
       ...outcome,
     });
+    // The same signed body with other unsigned details (Shopify's topic or delivery id, a callback URL's
+    // order): a copy someone made, not the sender's retry. The first copy's outcome stands, untouched.
+    if (earlier && !sameDetails(earlier.meta ?? {}, meta)) {
+      logger.warn("webhook copy with other unsigned details", { source: sourceName, id });
+      return earlier.status === "rejected"
+        ? respond(400, { id, duplicate: true, ...JSON.parse(earlier.error ?? "{}") })
+        : respond(202, { id, accepted: earlier.events ?? 0, duplicate: true });
+    }
     if (earlier?.status === "accepted")
       return respond(202, { id, accepted: earlier.events ?? 0, duplicate: true });
     if (earlier?.status === "rejected") {
@@ -169,9 +193,34 @@ export function createWebhookRouter(
   };
 }
 
-/** Local secrets: `SHOPCARE_<SOURCE>_SECRET` (the Kuaidi100 salt too), else `fallback`. */
+/** The variable that holds a source's local secret: `SHOPCARE_<SOURCE>_SECRET` (the Kuaidi100 salt too). */
+export const secretVariable = (source: WebhookSourceName) => `SHOPCARE_${source.toUpperCase()}_SECRET`;
+
+/**
+ * Local secrets from the environment. While no `SHOPCARE_*_SECRET` (nor `SHOPCARE_ALIYUN_INBOUND_TOKEN`) is
+ * set, every source takes `fallback`, a well-known secret for trying shopcare out; once any is set, the
+ * operator has chosen real secrets, and a source without its own is refused rather than left on the
+ * well-known one.
+ */
 export function environmentSecrets(env: NodeJS.ProcessEnv, fallback?: string): WebhookSecrets {
-  return {
-    get: async (source) => env[`SHOPCARE_${source.toUpperCase()}_SECRET`] || fallback,
-  };
+  const value = localSecret(env, fallback);
+  return { get: async (source) => value(secretVariable(source)), missing: "refused" };
+}
+
+/** The variable that holds the token of Aliyun's push URLs locally. */
+export const ALIYUN_TOKEN_VARIABLE = "SHOPCARE_ALIYUN_INBOUND_TOKEN";
+
+/**
+ * A local secret by its variable's name: the variable, else `fallback` while the operator has set none of
+ * shopcare's secret variables, else none.
+ */
+export function localSecret(
+  env: NodeJS.ProcessEnv,
+  fallback: string | undefined,
+): (variable: string) => string | undefined {
+  const chosen = Object.entries(env).some(
+    ([name, value]) =>
+      Boolean(value) && (/^SHOPCARE_\w+_SECRET$/.test(name) || name === ALIYUN_TOKEN_VARIABLE),
+  );
+  return (variable) => env[variable] || (chosen ? undefined : fallback);
 }

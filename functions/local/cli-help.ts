@@ -9,10 +9,13 @@ export class UsageError extends Error {}
 /** Each command's usage line(s) and what it does. */
 export const COMMAND_HELP = {
   start: {
-    usage: "shopcare start    [--port 3000] [--config FILE.json] [--store dynamodb-local|memory]",
+    usage:
+      "shopcare start    [--port 3000] [--config FILE.json] [--store dynamodb-local|memory] [--show-phone]",
     about: `runs the shop locally: the webhook API, the real state machines on the local engine, the outbox
           instead of SMS. The table is DynamoDB Local (Java 17+); without Java, or with --store memory,
-          it is kept in memory (the same semantics, gone when the shop stops).`,
+          it is kept in memory (the same semantics, gone when the shop stops). The console and admin
+          routes answer only their own page on 127.0.0.1/localhost, with a per-run token; numbers and
+          names show in clear there only with --show-phone.`,
   },
   simulate: {
     usage: `shopcare simulate --events FILE.jsonl [--config FILE.json] [--out FILE.jsonl] [--report FILE.html]
@@ -39,11 +42,14 @@ export const COMMAND_HELP = {
           also moves the SQS dead-letter queue's messages back to the events queue.`,
   },
   console: {
-    usage: "shopcare console  --table NAME [--queue-url URL] [--port 3000] [--config FILE.json]",
+    usage:
+      "shopcare console  --table NAME [--queue-url URL] [--port 3000] [--config FILE.json] [--show-phone]",
     about: `the operators' console (as \`shopcare start\` serves it at /) on localhost against a deployed shop,
           with the operator's AWS credentials: recent decisions, a customer search with the explain
           timeline, dead letters and rejected webhooks with replay buttons (--queue-url: the stack's
-          EventsQueueUrl), the effect report for a date range, and each journey as configured.`,
+          EventsQueueUrl), the effect report for a date range, and each journey as configured. It
+          answers only its own page on 127.0.0.1/localhost, with a per-run token; numbers and names
+          show in clear only with --show-phone.`,
   },
   explain: {
     usage: `shopcare explain  (--customer ID | --order ID | --phone P)
@@ -53,7 +59,8 @@ export const COMMAND_HELP = {
           each decision (journey, step, outcome, reason, template, text, segments, delivery, and the
           configVersion that decided it), each reply, and each step still pending with its due time and
           the rule that set it (delay, notice window, next marketing slot, deadline). --json: JSON lines.
-          Numbers are masked unless --show-phone. --table reads the archive of the last --since days (30).`,
+          Numbers are masked unless --show-phone (with --url, the server's own --show-phone decides).
+          --table reads the archive of the last --since days (30).`,
   },
   whatif: {
     usage: `shopcare whatif   --config CANDIDATE.json (--events FILE.jsonl | --url http://127.0.0.1:3000 |
@@ -68,11 +75,12 @@ export const COMMAND_HELP = {
           archive (--from/--to, default the last 30 days; AWS credentials from the environment).`,
   },
   doctor: {
-    usage: "shopcare doctor   [--stack Shopcare] [--json]",
+    usage: "shopcare doctor   [--stack Shopcare] [--config FILE.json] [--json]",
     about: `after a deploy, checks what a first deploy gets wrong (secrets still empty, the SMS account
           in a sandbox or at its spend limit, a missing origination identity or configuration set,
           nobody subscribed to the operators' topic, alarms without data, dead letters waiting, state
-          machine versions near the quota) and says how to fix each; exit 1 when a check fails.
+          machine versions near the quota, a Chinese shop's marketing without "拒收请回复R") and says
+          how to fix each; exit 1 when a check fails.
           AWS credentials and region from the environment.`,
   },
   segment: {

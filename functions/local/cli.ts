@@ -8,9 +8,11 @@ import { ConfigError, parseShopConfig, type ShopConfig, shopConfigJsonSchema } f
 import type { ReplayReport } from "../core/replay.js";
 import { buildReport, type EffectReport } from "../core/report.js";
 import { reportOfStore } from "../core/store-report.js";
+import { terminalSafe, terminalSafeLines } from "../core/terminal.js";
 import { formatInZone } from "../core/time.js";
 import { ReplayRequestSchema, runReplay } from "../handlers/replay.js";
 import { SqsEventQueue } from "../providers/sqs.js";
+import { postToLocalShop } from "./admin-client.js";
 import {
   COMMAND_HELP,
   commandHelp,
@@ -24,8 +26,8 @@ import { doctorClients, formatDoctor, runDoctor } from "./doctor.js";
 import { startDynamoDbLocal } from "./dynamodb-local.js";
 import { MemoryTable } from "./memory-table.js";
 import { reportHtml, reportTable } from "./report-view.js";
-import { createLocalShop, LOCAL_REPLAY_PATH, LOCAL_REPORT_PATH, LOCAL_WEBHOOK_SECRET } from "./runtime.js";
-import { startHttpServer } from "./server.js";
+import { createLocalShop, LOCAL_REPLAY_PATH, LOCAL_REPORT_PATH, localSecretLines } from "./runtime.js";
+import { newOperatorToken, startHttpServer } from "./server.js";
 import { simulateFile } from "./simulate.js";
 import { syntheticEvents } from "./synthetic.js";
 
@@ -66,7 +68,12 @@ async function startStore(
 async function start(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: "string" }, config: { type: "string" }, store: { type: "string" } },
+    options: {
+      port: { type: "string" },
+      config: { type: "string" },
+      store: { type: "string" },
+      "show-phone": { type: "boolean" },
+    },
   });
   const config = await loadConfig(values.config);
   const port = values.port === undefined ? 3000 : Number(values.port);
@@ -80,7 +87,8 @@ async function start(args: string[]): Promise<void> {
     tableName: "shopcare",
     print: (line) => process.stdout.write(`${line}\n`),
     onExecutionFailed: (name, error) =>
-      process.stderr.write(`[engine] execution ${name} failed: ${String(error)}\n`),
+      process.stderr.write(`[engine] execution ${name} failed: ${terminalSafe(String(error))}\n`),
+    showPhone: values["show-phone"] === true,
   });
   const http = await startHttpServer(shop.routes, { port, maxBodyBytes: config.webhooks.maxBodyBytes });
   const campaigns = shop.scheduleCampaigns();
@@ -88,10 +96,9 @@ async function start(args: string[]): Promise<void> {
     [
       `shopcare is running for 【${config.name}】 (${config.timeZone})`,
       `  webhooks:        POST ${http.url}/webhooks/{generic,shopify,kuaidi100}`,
-      process.env.SHOPCARE_GENERIC_SECRET
-        ? "  signing secrets: from SHOPCARE_<SOURCE>_SECRET"
-        : `  signing secrets: "${LOCAL_WEBHOOK_SECRET}" (set SHOPCARE_GENERIC_SECRET, …_SHOPIFY_…, …_KUAIDI100_…)`,
-      `  console:         ${http.url}/ (decisions, explain, dead letters, report, journeys)`,
+      "  signing secrets:",
+      ...localSecretLines(process.env),
+      `  console:         ${http.url}/ (decisions, explain, dead letters, report, journeys; this machine only${values["show-phone"] ? ", numbers shown" : ", numbers masked"})`,
       `  short links:     GET ${http.url}/l/{code}${config.links.baseUrl ? ` (messages carry ${config.links.baseUrl}/l/…)` : " (set links.baseUrl to use {link})"}`,
       `  replay:          npx shopcare replay --dead-letters --url ${http.url}`,
       table.line,
@@ -193,10 +200,7 @@ async function reportCommand(args: string[]): Promise<void> {
   const config = await loadConfig(values.config);
   let report: EffectReport;
   if (values.url) {
-    const response = await fetch(new URL(LOCAL_REPORT_PATH, values.url), { method: "POST" });
-    if (!response.ok)
-      throw new Error(`report: ${values.url} answered ${response.status} ${await response.text()}`);
-    report = (await response.json()) as EffectReport;
+    report = await postToLocalShop<EffectReport>(values.url, LOCAL_REPORT_PATH, {}, "report");
   } else if (values.table) {
     const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
     const store = new Store(new DynamoDBClient({}), values.table);
@@ -264,13 +268,7 @@ async function replayCommand(args: string[]): Promise<void> {
   }
   let report: ReplayReport;
   if (values.url) {
-    const response = await fetch(new URL(LOCAL_REPLAY_PATH, values.url), {
-      method: "POST",
-      body: JSON.stringify(parsed.data),
-    });
-    if (!response.ok)
-      throw new Error(`replay: ${values.url} answered ${response.status} ${await response.text()}`);
-    report = (await response.json()) as ReplayReport;
+    report = await postToLocalShop<ReplayReport>(values.url, LOCAL_REPLAY_PATH, parsed.data, "replay");
   } else if (values.table && values["queue-url"]) {
     const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
     const { SQSClient, StartMessageMoveTaskCommand } = await import("@aws-sdk/client-sqs");
@@ -298,7 +296,7 @@ async function replayCommand(args: string[]): Promise<void> {
   }
   process.stdout.write(`replayed ${report.replayed} (${report.events} events)\n`);
   for (const failure of report.failed)
-    process.stdout.write(`  still failing ${failure.id}: ${failure.error}\n`);
+    process.stdout.write(`  still failing ${failure.id}: ${terminalSafe(failure.error)}\n`);
   if (report.failed.length > 0) throw new ReplayIncompleteError(report.failed.length);
 }
 
@@ -321,6 +319,7 @@ async function consoleCommand(args: string[]): Promise<void> {
       "queue-url": { type: "string" },
       port: { type: "string" },
       config: { type: "string" },
+      "show-phone": { type: "boolean" },
     },
   });
   if (!values.table) throw new UsageError("console: --table NAME (the stack output TableName) is required");
@@ -343,10 +342,15 @@ async function consoleCommand(args: string[]): Promise<void> {
         },
       };
   // Localhost only: the console is the operator's, never a public page.
-  const http = await startHttpServer(consoleRoutes({ config, store, queue, now: () => new Date() }), {
-    port,
-    host: "127.0.0.1",
+  const routes = consoleRoutes({
+    config,
+    store,
+    queue,
+    now: () => new Date(),
+    token: newOperatorToken(),
+    showPhone: values["show-phone"] === true,
   });
+  const http = await startHttpServer(routes, { port, host: "127.0.0.1" });
   process.stdout.write(`shopcare console for table ${values.table}: ${http.url}/ (Ctrl-C stops it)\n`);
 }
 
@@ -413,7 +417,7 @@ async function whatIfCommand(args: string[]): Promise<number> {
   const [base, candidate] = await Promise.all([loadConfig(values.base), loadConfig(values.config)]);
   const events = await whatIfHistory(values, values, base);
   const result = await whatIf({ events, base, candidate });
-  process.stdout.write(whatIfTable(result));
+  process.stdout.write(terminalSafeLines(whatIfTable(result)));
   if (values.out) {
     const lines = result.changes.map((change) => JSON.stringify(change)).join("\n");
     await writeFile(values.out, lines === "" ? "" : `${lines}\n`);
@@ -430,12 +434,15 @@ async function whatIfCommand(args: string[]): Promise<number> {
 
 /** `shopcare doctor`: exit 1 when a check fails. */
 async function doctorCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { stack: { type: "string" }, json: { type: "boolean" } } });
+  const { values } = parseArgs({
+    args,
+    options: { stack: { type: "string" }, json: { type: "boolean" }, config: { type: "string" } },
+  });
   const stackName = values.stack ?? "Shopcare";
-  const results = await runDoctor(stackName, doctorClients());
+  const results = await runDoctor(stackName, doctorClients(), await loadConfig(values.config));
   const failed = results.some((result) => result.status === "fail");
   if (values.json) process.stdout.write(`${JSON.stringify({ stack: stackName, failed, checks: results })}\n`);
-  else process.stdout.write(`${formatDoctor(stackName, results)}\n`);
+  else process.stdout.write(`${terminalSafeLines(formatDoctor(stackName, results))}\n`);
   return failed ? 1 : 0;
 }
 
@@ -521,14 +528,14 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof UsageError || parseError) {
       const message =
         (isCommand(command) && unknownOptionMessage(command, error as Error)) || (error as Error).message;
-      process.stderr.write(`${message}${help}\n`);
+      process.stderr.write(`${terminalSafe(message)}${help}\n`);
       return 2;
     }
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(`${terminalSafeLines(error.message)}\n`);
       return 1;
     }
-    process.stderr.write(`${oneLine(error)}\n`);
+    process.stderr.write(`${terminalSafe(oneLine(error))}\n`);
     return 1;
   }
 }

@@ -1,41 +1,12 @@
+import { createHash } from "node:crypto";
+
 /**
  * The console page: plain HTML, CSS and a script, inline, so it needs no CDN and no build step. It talks
- * to the routes of `console.ts` on the same origin.
+ * to the routes of `console.ts` on the same origin, with the per-run token it is served with.
  */
-export const CONSOLE_HTML = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>shopcare console</title><link rel="icon" href="data:,">
-<style>
-body{font-family:system-ui,sans-serif;margin:0;color:#222}header{background:#264653;color:#fff;padding:.6rem 1.2rem}
-header a{color:#e9c46a;margin-right:1rem}main{padding:0 1.2rem 2rem}section{margin-top:1.5rem}
-table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
-ol#timeline{font-size:13px;padding-left:1.2rem}ol#timeline li{margin:2px 0}.kind{display:inline-block;width:5.5em;color:#666}
-.pending{color:#b5651d}.reply{color:#2a9d8f}button{cursor:pointer}iframe{width:100%;height:640px;border:1px solid #ddd}
-svg text{font-size:11px}.off{opacity:.45}
-</style></head><body>
-<header><b>shopcare console</b> &nbsp; <a href="#search">search</a><a href="#decisions">decisions</a><a href="#inbox">inbox</a><a href="#problems">dead letters</a><a href="#campaigns">campaigns</a><a href="#report">report</a><a href="#journeys">journeys</a></header>
-<main>
-<section id="search"><h2>Why did (or didn't) they get a message?</h2>
-<form id="search-form"><select id="search-kind"><option value="customer">customer</option><option value="order">order</option><option value="phone">phone</option></select>
-<input id="search-value" placeholder="customer id, order id or +86…" size="30"> <label><input type="checkbox" id="show-phone"> show numbers</label> <button>explain</button></form>
-<p id="search-status"></p><ol id="timeline"></ol></section>
-<section id="decisions"><h2>Recent decisions</h2>
-<form id="decision-form"><select id="f-journey"><option value="">every journey</option></select>
-<select id="f-outcome"><option value="">any outcome</option><option>sent</option><option>skipped</option><option>handoff</option></select>
-<input id="f-reason" placeholder="reason" size="14"> from <input type="date" id="f-from"> to <input type="date" id="f-to"> <button>filter</button></form>
-<table><thead><tr><th>at</th><th>journey</th><th>step</th><th>order</th><th>customer</th><th>outcome</th><th>reason</th><th>template</th></tr></thead><tbody id="decision-rows"></tbody></table></section>
-<section id="inbox"><h2>Inbox: replies that reached a person</h2>
-<table><thead><tr><th>at</th><th>customer</th><th>reply</th><th>answers</th><th></th></tr></thead><tbody id="replies"></tbody></table></section>
-<section id="problems"><h2>Dead letters and rejected webhooks</h2><p id="replay-status"></p>
-<h3>Dead letters</h3><table><tbody id="dead-letters"></tbody></table>
-<h3>Rejected webhooks (30 days)</h3><table><tbody id="rejected"></tbody></table></section>
-<section id="campaigns"><h2>Campaigns</h2><p id="campaign-status"></p>
-<table><thead><tr><th>campaign</th><th>segment</th><th>at</th><th>until</th><th>control</th><th>run</th><th>sent</th><th>held</th><th>skipped</th><th></th></tr></thead><tbody id="campaign-rows"></tbody></table></section>
-<section id="report"><h2>Effect report</h2><form id="report-form">from <input type="date" id="r-from"> to <input type="date" id="r-to"> <button>show</button></form>
-<iframe id="report-frame" title="effect report"></iframe></section>
-<section id="journeys"><h2>Journeys as configured</h2><div id="journey-diagrams"></div></section>
-</main>
-<script>
-const post = (path, body) => fetch(path, {method: "POST", headers: {"content-type": "application/json"}, body: JSON.stringify(body ?? {})}).then((r) => r.json());
+const CONSOLE_SCRIPT = `// Every request carries the token this page was served with; the server refuses any that does not.
+const token = document.querySelector('meta[name="shopcare-token"]').content;
+const post = (path, body) => fetch(path, {method: "POST", headers: {"content-type": "application/json", "x-shopcare-token": token}, body: JSON.stringify(body ?? {})}).then((r) => r.json());
 const esc = (text) => String(text ?? "").replace(/[&<>"']/g, (c) => ({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})[c]);
 const cell = (text) => "<td>" + esc(text) + "</td>";
 function describe(entry) {
@@ -43,6 +14,7 @@ function describe(entry) {
     case "event": return entry.type + (entry.orderId ? " " + entry.orderId : "") + " (" + entry.source + ", " + entry.webhookId + ")";
     case "decision": return [entry.journey + "." + entry.step, entry.orderId && "order " + entry.orderId, entry.outcome + (entry.reason ? " " + entry.reason : ""), entry.template, entry.to && "to " + entry.to, entry.text && "“" + entry.text + "”", entry.delivery && "delivery " + entry.delivery, entry.configVersion && "config " + entry.configVersion].filter(Boolean).join(" · ");
     case "reply": return "from " + entry.from + ": “" + entry.text + "”" + (entry.inReplyTo ? " (to " + entry.inReplyTo + ")" : "") + (entry.likelyOptOut ? " — likely opt-out, confirm" : "");
+    case "opt-out": return entry.from + " out of marketing by " + (entry.reply !== undefined ? "reply “" + entry.reply + "” (" + entry.source + ")" : entry.source);
     case "click": return entry.journey + "." + entry.step + (entry.orderId ? " order " + entry.orderId : "") + " link followed " + entry.clicks + " time(s) → " + entry.target;
     case "execution": return entry.action + " " + entry.journey + " execution " + entry.name;
     case "pending": return entry.journey + "." + entry.step + (entry.orderId ? " order " + entry.orderId : "") + " due then (" + entry.rule + ")";
@@ -55,7 +27,7 @@ document.getElementById("search-form").addEventListener("submit", async (event) 
   const value = document.getElementById("search-value").value.trim();
   const status = document.getElementById("search-status");
   status.textContent = "…";
-  const entries = await post("/admin/explain", {subject: {[kind]: value}, showPhone: document.getElementById("show-phone").checked});
+  const entries = await post("/admin/explain", {subject: {[kind]: value}});
   status.textContent = entries.length === 0 ? "nothing is known of " + kind + " " + value : entries.length + " entries for " + kind + " " + value;
   document.getElementById("timeline").innerHTML = entries.map((entry) => '<li class="' + entry.kind + '" data-kind="' + entry.kind + '"><span class="kind">' + esc(entry.kind) + "</span>" + esc(entry.at.slice(0, 19).replace("T", " ")) + " · " + esc(describe(entry)) + "</li>").join("");
 });
@@ -134,4 +106,67 @@ function diagram(journey) {
   await Promise.all([loadDecisions(), loadProblems(), loadInbox(), loadCampaigns()]);
   document.body.dataset.ready = "true";
 })();
-</script></body></html>`;
+`;
+
+/**
+ * The page's headers. The Content-Security-Policy lets only this script run (by its hash: no injected
+ * script, inline handler or other origin's code), lets it talk only to this server, and forbids every other
+ * site to frame the page (clickjacking its buttons); the report is an `srcdoc` frame of the page itself.
+ */
+export const CONSOLE_HEADERS: Readonly<Record<string, string>> = {
+  "content-type": "text/html; charset=utf-8",
+  "content-security-policy": [
+    "default-src 'none'",
+    `script-src 'sha256-${createHash("sha256").update(CONSOLE_SCRIPT).digest("base64")}'`,
+    "style-src 'unsafe-inline'",
+    "img-src data:",
+    "connect-src 'self'",
+    "frame-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+  ].join("; "),
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "cache-control": "no-store",
+};
+
+/** The console page, carrying the server's per-run `token` (URL-safe base64, nothing to escape). */
+export function consoleHtml(token: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new Error("a console token is URL-safe base64");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>shopcare console</title><link rel="icon" href="data:,">
+<meta name="shopcare-token" content="${token}">
+<style>
+body{font-family:system-ui,sans-serif;margin:0;color:#222}header{background:#264653;color:#fff;padding:.6rem 1.2rem}
+header a{color:#e9c46a;margin-right:1rem}main{padding:0 1.2rem 2rem}section{margin-top:1.5rem}
+table{border-collapse:collapse;font-size:13px}th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
+ol#timeline{font-size:13px;padding-left:1.2rem}ol#timeline li{margin:2px 0}.kind{display:inline-block;width:5.5em;color:#666}
+.pending{color:#b5651d}.reply{color:#2a9d8f}button{cursor:pointer}iframe{width:100%;height:640px;border:1px solid #ddd}
+svg text{font-size:11px}.off{opacity:.45}
+</style></head><body>
+<header><b>shopcare console</b> &nbsp; <a href="#search">search</a><a href="#decisions">decisions</a><a href="#inbox">inbox</a><a href="#problems">dead letters</a><a href="#campaigns">campaigns</a><a href="#report">report</a><a href="#journeys">journeys</a></header>
+<main>
+<section id="search"><h2>Why did (or didn't) they get a message?</h2>
+<form id="search-form"><select id="search-kind"><option value="customer">customer</option><option value="order">order</option><option value="phone">phone</option></select>
+<input id="search-value" placeholder="customer id, order id or +86…" size="30"> <button>explain</button></form>
+<p id="search-status"></p><ol id="timeline"></ol></section>
+<section id="decisions"><h2>Recent decisions</h2>
+<form id="decision-form"><select id="f-journey"><option value="">every journey</option></select>
+<select id="f-outcome"><option value="">any outcome</option><option>sent</option><option>skipped</option><option>handoff</option></select>
+<input id="f-reason" placeholder="reason" size="14"> from <input type="date" id="f-from"> to <input type="date" id="f-to"> <button>filter</button></form>
+<table><thead><tr><th>at</th><th>journey</th><th>step</th><th>order</th><th>customer</th><th>outcome</th><th>reason</th><th>template</th></tr></thead><tbody id="decision-rows"></tbody></table></section>
+<section id="inbox"><h2>Inbox: replies that reached a person</h2>
+<table><thead><tr><th>at</th><th>customer</th><th>reply</th><th>answers</th><th></th></tr></thead><tbody id="replies"></tbody></table></section>
+<section id="problems"><h2>Dead letters and rejected webhooks</h2><p id="replay-status"></p>
+<h3>Dead letters</h3><table><tbody id="dead-letters"></tbody></table>
+<h3>Rejected webhooks (30 days)</h3><table><tbody id="rejected"></tbody></table></section>
+<section id="campaigns"><h2>Campaigns</h2><p id="campaign-status"></p>
+<table><thead><tr><th>campaign</th><th>segment</th><th>at</th><th>until</th><th>control</th><th>run</th><th>sent</th><th>held</th><th>skipped</th><th></th></tr></thead><tbody id="campaign-rows"></tbody></table></section>
+<section id="report"><h2>Effect report</h2><form id="report-form">from <input type="date" id="r-from"> to <input type="date" id="r-to"> <button>show</button></form>
+<iframe id="report-frame" title="effect report"></iframe></section>
+<section id="journeys"><h2>Journeys as configured</h2><div id="journey-diagrams"></div></section>
+</main>
+<script>${CONSOLE_SCRIPT}</script></body></html>`;
+}

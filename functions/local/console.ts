@@ -9,6 +9,7 @@ import type { ShopConfig } from "../core/config.js";
 import { settingsOf } from "../core/journeys/context.js";
 import { JOURNEY_MODULES } from "../core/journeys/index.js";
 import type { AnyJourneyModule, Trigger } from "../core/journeys/module.js";
+import { maskPhone, maskPhonesIn } from "../core/messaging.js";
 import type { EventQueue, Repositories } from "../core/ports.js";
 import { archivedHistory } from "../core/replay.js";
 import { previewSegment, UnknownSegmentError } from "../core/segments.js";
@@ -16,15 +17,17 @@ import { reportOfStore } from "../core/store-report.js";
 import { templateAt } from "../core/templates.js";
 import { DAY_MS } from "../core/time.js";
 import { createLocalReplayHandler } from "../handlers/replay.js";
-import { CONSOLE_HTML } from "./console-page.js";
+import { CONSOLE_HEADERS, consoleHtml } from "./console-page.js";
 import { explainOnStore, LOCAL_EXPLAIN_PATH } from "./explain-command.js";
 import { reportHtml } from "./report-view.js";
-import type { LocalRoute } from "./server.js";
+import type { LocalAccess, LocalRoute } from "./server.js";
 
 /**
  * The operators' console: one page (`GET /`, no CDN, no build step) over a few JSON routes, served by
  * `npm start` on the local shop and by `shopcare console --table` on localhost against a deployed shop
- * with the operator's credentials. Nothing here is deployed: no new attack surface.
+ * with the operator's credentials. Nothing here is deployed. Every route is an operator route: only the
+ * page this server serves, on its own host, with its per-run token, may call it (`operatorRefusal` in
+ * `server.ts`).
  */
 
 /** The history route (`shopcare whatif --url`): the archive's events of a time range. */
@@ -46,6 +49,13 @@ export interface ConsoleDeps {
   /** Where replayed events go: the local queue, or the deployed events queue. */
   readonly queue: EventQueue;
   readonly now: () => Date;
+  /** The per-run token the page is served with and every route requires (`newOperatorToken()`). */
+  readonly token: string;
+  /**
+   * Whether numbers and names are shown in clear: the server's `--show-phone`, never a request's.
+   * @default false
+   */
+  readonly showPhone?: boolean;
 }
 
 function bodyOf(event: APIGatewayProxyEventV2): Record<string, unknown> {
@@ -124,14 +134,16 @@ export function journeysAsConfigured(config: ShopConfig) {
 /** The console's routes. */
 export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
   const { config, store } = deps;
-  return [
+  const showPhone = deps.showPhone === true;
+  const access: LocalAccess = { kind: "operator", token: deps.token };
+  const routes: Omit<LocalRoute, "access">[] = [
     {
       method: "GET",
       path: "/",
       handler: async () => ({
         statusCode: 200,
-        headers: { "content-type": "text/html; charset=utf-8" },
-        body: CONSOLE_HTML,
+        headers: { ...CONSOLE_HEADERS },
+        body: consoleHtml(deps.token),
       }),
     },
     {
@@ -149,7 +161,8 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
               within(d.at),
           )
           .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
-          .slice(0, 200);
+          .slice(0, 200)
+          .map((decision) => (showPhone ? decision : { ...decision, to: maskPhone(decision.to) }));
         return json(decisions);
       },
     },
@@ -157,10 +170,8 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
       method: "POST",
       path: LOCAL_EXPLAIN_PATH,
       handler: async (event) => {
-        const { subject, showPhone } = bodyOf(event) as { subject: never; showPhone?: boolean };
-        return json(
-          await explainOnStore(store, config, deps.now(), subject, { showPhone: showPhone === true }),
-        );
+        const { subject } = bodyOf(event) as { subject: never };
+        return json(await explainOnStore(store, config, deps.now(), subject, { showPhone }));
       },
     },
     {
@@ -172,8 +183,11 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
           new Date(now.getTime() - 30 * DAY_MS),
           new Date(now.getTime() + 1),
         );
+        const deadLetters = await store.listDeadLetters();
         return json({
-          deadLetters: await store.listDeadLetters(),
+          deadLetters: showPhone
+            ? deadLetters
+            : deadLetters.map((letter) => ({ ...letter, body: maskPhonesIn(letter.body) })),
           rejected: webhooks
             .filter((webhook) => webhook.status === "rejected")
             .map(({ id, source, receivedAt, error }) => ({ id, source, receivedAt, error })),
@@ -184,7 +198,16 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
       method: "POST",
       path: "/admin/console/inbox",
       handler: async () =>
-        json((await store.listReplies()).sort((a, b) => Date.parse(b.at) - Date.parse(a.at)).slice(0, 200)),
+        json(
+          (await store.listReplies())
+            .sort((a, b) => Date.parse(b.at) - Date.parse(a.at))
+            .slice(0, 200)
+            .map((reply) =>
+              showPhone
+                ? reply
+                : { ...reply, from: maskPhone(reply.from) ?? "", text: maskPhonesIn(reply.text) },
+            ),
+        ),
     },
     {
       method: "POST",
@@ -218,11 +241,7 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
       method: "POST",
       path: LOCAL_SEGMENT_PATH,
       handler: async (event) => {
-        const { name, sample, showPhone } = bodyOf(event) as {
-          name?: string;
-          sample?: number;
-          showPhone?: boolean;
-        };
+        const { name, sample } = bodyOf(event) as { name?: string; sample?: number };
         try {
           return json(await previewSegment(store, config, String(name), deps.now(), { sample, showPhone }));
         } catch (error) {
@@ -256,4 +275,5 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
       },
     },
   ];
+  return routes.map((route) => ({ ...route, access }));
 }

@@ -10,7 +10,9 @@ import {
 import type { ShopConfig } from "../core/config.js";
 import { dispatchEvent } from "../core/dispatch.js";
 import { backfillProfiles, previewSegment, type SegmentPreview } from "../core/segments.js";
+import { terminalSafeLines } from "../core/terminal.js";
 import { formatInZone } from "../core/time.js";
+import { postToLocalShop } from "./admin-client.js";
 import { UsageError } from "./cli-help.js";
 import { LOCAL_CAMPAIGN_PATH, LOCAL_SEGMENT_PATH } from "./console.js";
 import { MemoryTable } from "./memory-table.js";
@@ -37,12 +39,6 @@ async function storeOfEvents(path: string, config: ShopConfig): Promise<{ store:
     await dispatchEvent({ config, store, journeys, clock }, event);
   }
   return { store, now: clock.now() };
-}
-
-async function postJson<T>(url: string, path: string, body: unknown, what: string): Promise<T> {
-  const response = await fetch(new URL(path, url), { method: "POST", body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${what}: ${url} answered ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
 }
 
 async function awsStore(table: string): Promise<Store> {
@@ -111,14 +107,21 @@ export async function segmentCommand(args: string[], loadConfig: LoadConfig): Pr
   const config = await loadConfig(values.config);
   const options = { sample, showPhone: values["show-phone"] === true };
   let preview: SegmentPreview;
-  if (values.url) preview = await postJson(values.url, LOCAL_SEGMENT_PATH, { name, ...options }, "segment");
-  else {
+  if (values.url) {
+    if (options.showPhone)
+      process.stderr.write(
+        "segment: --show-phone is the server's to set with --url (start it with --show-phone)\n",
+      );
+    preview = await postToLocalShop(values.url, LOCAL_SEGMENT_PATH, { name, sample }, "segment");
+  } else {
     const { store, now } = values.events
       ? await storeOfEvents(values.events, config)
       : { store: await awsStore(values.table as string), now: new Date() };
     preview = await previewSegment(store, config, name, now, options);
   }
-  process.stdout.write(values.json ? `${JSON.stringify(preview)}\n` : segmentText(preview, config));
+  process.stdout.write(
+    values.json ? `${JSON.stringify(preview)}\n` : terminalSafeLines(segmentText(preview, config)),
+  );
 }
 
 /** A campaign's status as lines. */
@@ -157,7 +160,7 @@ export async function campaignCommand(args: string[], loadConfig: LoadConfig): P
     throw new UsageError("campaign: --url URL (local) or --table NAME (AWS) says where");
   const config = await loadConfig(values.config);
   let result: CampaignStatus | { id: string; status: string; changed: boolean };
-  if (values.url) result = await postJson(values.url, LOCAL_CAMPAIGN_PATH, { id, action }, "campaign");
+  if (values.url) result = await postToLocalShop(values.url, LOCAL_CAMPAIGN_PATH, { id, action }, "campaign");
   else {
     const store = await awsStore(values.table as string);
     result =
@@ -166,7 +169,8 @@ export async function campaignCommand(args: string[], loadConfig: LoadConfig): P
         : await controlCampaign(store, config, id, action as CampaignAction, new Date());
   }
   if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else if (action === "status") process.stdout.write(campaignText(result as CampaignStatus, config));
+  else if (action === "status")
+    process.stdout.write(terminalSafeLines(campaignText(result as CampaignStatus, config)));
   else {
     const { status, changed } = result as { status: string; changed: boolean };
     process.stdout.write(`campaign ${id}: ${status}${changed ? "" : " (unchanged)"}\n`);

@@ -22,6 +22,8 @@ import {
   SNSClient,
 } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { ShopConfig } from "../core/config.js";
+import { marketingWithoutOptOutLine, optOutLineOf } from "../core/lint.js";
 import { LINK_NOT_FOUND_MARK } from "../handlers/link.js";
 
 /** How a check came out: `fail` makes `shopcare doctor` exit 1; `warn` is worth a look. */
@@ -434,7 +436,32 @@ async function versionsCheck(clients: DoctorClients, machines: Record<string, st
  * letters waiting, state machine versions near the quota, a `links.baseUrl` that does not reach the link
  * function.
  */
-export async function runDoctor(stackName: string, clients: DoctorClients): Promise<CheckResult[]> {
+/**
+ * China's carriers now require marketing SMS to end with "拒收请回复R" (Tencent Cloud SMS refuses a marketing
+ * template without it: MarketingTemplateWithoutUnsubscribe). A Chinese shop's own marketing texts that end
+ * another way ("回T退订") still pass the lint; doctor suggests the new wording for each.
+ */
+export function optOutLineCheck(config: ShopConfig): CheckResult | undefined {
+  if (config.webhooks.defaultCountry !== "CN") return undefined;
+  const line = optOutLineOf(config);
+  const others = marketingWithoutOptOutLine(config);
+  return others.length === 0
+    ? ok("opt-out-line", `every marketing template ends with "${line}"`)
+    : warn(
+        "opt-out-line",
+        `${others.length} marketing template(s) tell how to refuse another way; China's carriers now require "${line}"`,
+        `end each with "${line}" (R, T, TD and 退订 all stay opt-out keywords), then deploy: ${others.join(", ")}`,
+      );
+}
+
+/**
+ * @param config the shop config the stack was deployed with (`cdk.json`), for the checks that read it
+ */
+export async function runDoctor(
+  stackName: string,
+  clients: DoctorClients,
+  config?: ShopConfig,
+): Promise<CheckResult[]> {
   let outputs: Record<string, string>;
   try {
     const { Stacks } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
@@ -496,6 +523,8 @@ export async function runDoctor(stackName: string, clients: DoctorClients): Prom
     results.push(await versionsCheck(clients, JSON.parse(outputs.StateMachineArns)));
   if (outputs.ShortLinkBaseUrl)
     results.push(await shortLinksCheck(outputs.ShortLinkBaseUrl, outputs.LinkBaseUrl));
+  const optOutLine = config ? optOutLineCheck(config) : undefined;
+  if (optOutLine) results.push(optOutLine);
   return results;
 }
 

@@ -7,7 +7,9 @@ import {
   timelineLine,
 } from "../core/explain.js";
 import type { Repositories } from "../core/ports.js";
+import { terminalSafe } from "../core/terminal.js";
 import { DAY_MS } from "../core/time.js";
+import { postToLocalShop } from "./admin-client.js";
 
 /** Where `explain` reads: an events file (simulated here), a running local shop, or a deployed table. */
 export interface ExplainSource {
@@ -49,13 +51,12 @@ export async function explainTimeline(
     return timeline;
   }
   if (source.url) {
-    const response = await fetch(new URL(LOCAL_EXPLAIN_PATH, source.url), {
-      method: "POST",
-      body: JSON.stringify({ subject, showPhone: options.showPhone }),
-    });
-    if (!response.ok)
-      throw new Error(`explain: ${source.url} answered ${response.status} ${await response.text()}`);
-    return (await response.json()) as TimelineEntry[];
+    // The server decides whether numbers show (its own --show-phone): a request cannot turn it on.
+    if (options.showPhone)
+      process.stderr.write(
+        "explain: --show-phone is the server's to set with --url (start it with --show-phone)\n",
+      );
+    return postToLocalShop<TimelineEntry[]>(source.url, LOCAL_EXPLAIN_PATH, { subject }, "explain");
   }
   if (source.table) {
     // The operator's credentials (and AWS_ENDPOINT_URL_DYNAMODB, if set); nothing is written.
@@ -89,6 +90,8 @@ export async function explainOnStore(
 /** The timeline as text lines, or JSON lines. */
 export function formatTimeline(entries: readonly TimelineEntry[], config: ShopConfig, json: boolean): string {
   if (entries.length === 0) return "";
-  const lines = entries.map((entry) => (json ? JSON.stringify(entry) : timelineLine(entry, config.timeZone)));
+  const lines = entries.map((entry) =>
+    json ? JSON.stringify(entry) : terminalSafe(timelineLine(entry, config.timeZone)),
+  );
   return `${lines.join("\n")}\n`;
 }

@@ -9,6 +9,7 @@ import {
   type SmsProvider,
   type SmsReceipt,
 } from "../core/messaging.js";
+import { terminalSafe } from "../core/terminal.js";
 
 /** Where the outbox prints what it "sends"; `undefined` keeps it quiet (simulate prints decisions instead). */
 export type OutboxPrinter = ((line: string) => void) | undefined;
@@ -34,7 +35,9 @@ export class OutboxSmsProvider implements SmsProvider {
       text: message.text,
       messageClass: message.messageClass,
     });
-    this.print?.(`[outbox] ${at} SMS to ${maskPhone(message.to)} (${message.messageClass}): ${message.text}`);
+    this.print?.(
+      `[outbox] ${at} SMS to ${maskPhone(message.to)} (${message.messageClass}): ${terminalSafe(message.text)}`,
+    );
     return { provider: this.name, messageId: id };
   }
 }
@@ -50,6 +53,6 @@ export class OutboxOperatorChannel implements OperatorChannel {
   async notify(handoff: Handoff): Promise<void> {
     const at = this.clock.now().toISOString();
     await this.store.putOutbox({ id: randomUUID(), at, kind: "handoff", text: JSON.stringify(handoff) });
-    this.print?.(`[outbox] ${at} HANDOFF ${handoff.summary}`);
+    this.print?.(`[outbox] ${at} HANDOFF ${terminalSafe(handoff.summary)}`);
   }
 }

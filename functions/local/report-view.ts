@@ -1,4 +1,5 @@
 import type { EffectReport, Figures, GroupFigures, HoldoutLift } from "../core/report.js";
+import { terminalSafeLines } from "../core/terminal.js";
 
 /** Renders the effect report for people: a terminal table and a self-contained HTML page. */
 
@@ -201,7 +202,8 @@ export function reportTable(report: EffectReport): string {
           : ` = ${report.aws.shareOfSms.toFixed(2)}% of the SMS cost`),
     );
   }
-  return `${lines.join("\n")}\n`;
+  // Journey, step, campaign and variant names come from config: nothing in them may drive the terminal.
+  return terminalSafeLines(`${lines.join("\n")}\n`);
 }
 
 const escapeHtml = (text: string) =>

@@ -16,7 +16,14 @@ import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
 import { createCampaignHandler } from "../handlers/campaign.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { createInboundHttpHandler, INBOUND_PATHS } from "../handlers/inbound.js";
-import { createWebhookRouter, environmentSecrets, type WebhookSecrets } from "../handlers/ingest.js";
+import {
+  ALIYUN_TOKEN_VARIABLE,
+  createWebhookRouter,
+  environmentSecrets,
+  localSecret,
+  secretVariable,
+  type WebhookSecrets,
+} from "../handlers/ingest.js";
 import { createLinkHandler } from "../handlers/link.js";
 import { createStepHandler } from "../handlers/steps.js";
 import { HttpCouponIssuer } from "../providers/coupons.js";
@@ -27,7 +34,7 @@ import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine }
 import { MemoryTable } from "./memory-table.js";
 import { OutboxOperatorChannel, type OutboxPrinter, OutboxSmsProvider } from "./outbox.js";
 import { LocalEventQueue } from "./queue.js";
-import type { LocalRoute } from "./server.js";
+import { type LocalAccess, type LocalRoute, newOperatorToken, PUBLIC } from "./server.js";
 
 /** Options of {@link createLocalShop}. */
 export interface LocalShopOptions {
@@ -60,6 +67,10 @@ export interface LocalShopOptions {
   readonly secrets?: WebhookSecrets;
   /** Starts journey executions. @default the local engine (tests wrap it to make dispatch fail) */
   readonly journeys?: JourneyStarter;
+  /** The operator routes' token (the console page carries it). @default a fresh random one */
+  readonly token?: string;
+  /** Numbers and names in clear in the console and `--url` answers (`--show-phone`). @default false */
+  readonly showPhone?: boolean;
 }
 
 /** The local runtime's replay route (`shopcare replay --url`); not part of the deployed API. */
@@ -71,6 +82,26 @@ export const LOCAL_REPORT_PATH = "/admin/report";
 /** The signing secret every local webhook source uses unless its environment variable is set. */
 export const LOCAL_WEBHOOK_SECRET = "shopcare-local-secret";
 
+/**
+ * The banner's lines on the local secrets: each source and where its secret comes from (never the secret,
+ * except the well-known local default).
+ */
+export function localSecretLines(env: NodeJS.ProcessEnv): string[] {
+  const value = localSecret(env, LOCAL_WEBHOOK_SECRET);
+  const sources = [
+    ...WEBHOOK_SOURCES.map((source) => [source, secretVariable(source)] as const),
+    ["aliyun", ALIYUN_TOKEN_VARIABLE] as const,
+  ];
+  return sources.map(([source, variable]) => {
+    const from = env[variable]
+      ? `from ${variable}`
+      : value(variable)
+        ? `"${LOCAL_WEBHOOK_SECRET}", the local default (set ${variable})`
+        : `none set: refused (set ${variable})`;
+    return `    ${source.padEnd(10)} ${from}`;
+  });
+}
+
 /** A whole shopcare running in this process: the same handlers and state machines as on AWS. */
 export interface LocalShop {
   readonly config: ShopConfig;
@@ -80,8 +111,13 @@ export interface LocalShop {
   readonly template: CloudFormationTemplate;
   /** Counts the clicks `GET /l/{code}` hands on; `settled()` waits for those recorded so far. */
   readonly clicks: LocalClickCounter;
-  /** The HTTP routes of the webhook API, for {@link startHttpServer}. */
+  /**
+   * The HTTP routes, for {@link startHttpServer}: the webhook API's (public, as on AWS) and the operators'
+   * (console, admin, `/inbound/sms`: only with {@link LocalShop.token}, from this server's own page or host).
+   */
   readonly routes: readonly LocalRoute[];
+  /** The per-run token the operator routes require (header `x-shopcare-token`). */
+  readonly token: string;
   /**
    * Starts each campaign of the config that has not ended at its `at`, on the shop's clock (what the
    * stack's EventBridge schedules do on AWS). @returns the campaigns scheduled
@@ -156,7 +192,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     config,
     clock,
     operators: new OutboxOperatorChannel(store, clock, options.print),
-    aliyunToken: async () => process.env.SHOPCARE_ALIYUN_INBOUND_TOKEN || LOCAL_WEBHOOK_SECRET,
+    aliyunToken: async () => localSecret(process.env, LOCAL_WEBHOOK_SECRET)(ALIYUN_TOKEN_VARIABLE),
   });
   const ingest = createWebhookRouter({
     config,
@@ -167,6 +203,8 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
   });
   // Clicks are counted after their redirect is answered, as the clicks function counts them on AWS.
   const clicks = new LocalClickCounter(store);
+  const token = options.token ?? newOperatorToken();
+  const operator: LocalAccess = { kind: "operator", token };
   return {
     config,
     store,
@@ -174,10 +212,12 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     queue,
     template,
     clicks,
+    token,
     routes: [
       {
         method: "POST",
         path: LOCAL_REPORT_PATH,
+        access: operator,
         handler: async () => ({
           statusCode: 200,
           body: JSON.stringify(await reportOfStore(store, config, clock.now())),
@@ -185,15 +225,28 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
       },
       // The operators' console (GET /) and the local admin routes: explain, history, decisions, dead letters,
       // replay, report.
-      ...consoleRoutes({ config, store, queue, now: () => clock.now() }),
+      ...consoleRoutes({ config, store, queue, now: () => clock.now(), token, showPhone: options.showPhone }),
       ...WEBHOOK_SOURCES.map((source) => ({
         method: "POST" as const,
         path: `/webhooks/${source}`,
         handler: ingest,
+        access: PUBLIC,
       })),
-      ...Object.values(INBOUND_PATHS).map((path) => ({ method: "POST" as const, path, handler: inbound })),
+      // Aliyun's pushes come from Aliyun (their URL's token is their secret); a reply typed into
+      // `/inbound/sms` stands for the customer's phone, so only the operator may post one.
+      ...Object.values(INBOUND_PATHS).map((path) => ({
+        method: "POST" as const,
+        path,
+        handler: inbound,
+        access: path === INBOUND_PATHS.localReply ? operator : PUBLIC,
+      })),
       // The tracked short links, as on the deployed API.
-      { method: "GET", path: LINK_PATH, handler: createLinkHandler({ links: store, clicks, clock }) },
+      {
+        method: "GET",
+        path: LINK_PATH,
+        handler: createLinkHandler({ links: store, clicks, clock }),
+        access: PUBLIC,
+      },
     ],
     scheduleCampaigns: () => {
       const scheduled: string[] = [];

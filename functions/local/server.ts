@@ -1,11 +1,59 @@
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
+import { safeEqual } from "../core/webhooks/signatures.js";
+import { TOKEN_HEADER } from "./admin-client.js";
+
+/**
+ * Who may call a local route. `public`: any client, as on the deployed API (the webhooks, Aliyun's pushes, the
+ * short links). `operator` (the default): only the server's own page and the command line on this machine —
+ * see {@link operatorRefusal}.
+ */
+export type LocalAccess = { readonly kind: "public" } | { readonly kind: "operator"; readonly token: string };
 
 /** A route of the local HTTP server: API Gateway's route key and the Lambda handler behind it. */
 export interface LocalRoute {
   readonly method: "POST" | "GET";
   readonly path: string;
   readonly handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
+  /** @default `{ kind: "public" }` for a route without one (the webhook API's own) */
+  readonly access?: LocalAccess;
+}
+
+/** A fresh per-run token for the operator routes (192 random bits, URL-safe). */
+export function newOperatorToken(): string {
+  return randomBytes(24).toString("base64url");
+}
+
+/** The public access of the webhook API's routes. */
+export const PUBLIC: LocalAccess = { kind: "public" };
+
+/**
+ * Why an operator route refuses a request, or undefined when it may go on. A web page of any other site can
+ * send a browser to 127.0.0.1 (a "simple" cross-origin POST needs no preflight: CSRF), and a name of the
+ * attacker's that resolves to 127.0.0.1 makes the browser treat this server as the attacker's origin (DNS
+ * rebinding). So: the Host must be this server's own loopback name and port (rebinding carries the
+ * attacker's name); an Origin, when the browser sends one, must be this server's own; a POST's body must be
+ * `application/json` (which a cross-origin page cannot send without a preflight this server never answers);
+ * and it must carry the token the page was served with (which no other origin can read).
+ */
+export function operatorRefusal(
+  request: Pick<IncomingMessage, "method" | "headers">,
+  port: number,
+  token: string,
+): string | undefined {
+  const own = [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`];
+  const host = (request.headers.host ?? "").toLowerCase();
+  if (!own.includes(host)) return `Host must be one of ${own.join(", ")}`;
+  const origin = request.headers.origin;
+  if (origin !== undefined && !own.some((name) => origin.toLowerCase() === `http://${name}`))
+    return "Origin is not this server's";
+  if (request.method === "GET") return undefined;
+  const contentType = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+  if (contentType !== "application/json") return "the body must be application/json";
+  const given = request.headers[TOKEN_HEADER];
+  if (typeof given !== "string" || !safeEqual(token, given)) return `missing or wrong ${TOKEN_HEADER}`;
+  return undefined;
 }
 
 async function readBody(
@@ -119,6 +167,13 @@ export async function startHttpServer(
       response.end(body);
     };
     if (!route) return send(404, JSON.stringify({ error: `no route ${request.method} ${path}` }));
+    const access = route.access ?? PUBLIC;
+    if (access.kind === "operator") {
+      const refusal = operatorRefusal(request, port, access.token);
+      // Refused before the body is read or the handler runs: nothing changes, nothing is read.
+      if (refusal)
+        return send(403, JSON.stringify({ error: `forbidden: ${refusal}` }), { connection: "close" });
+    }
     try {
       // A GET has no body to wait for (the short links' route is one).
       const { body, tooLarge } =
@@ -140,7 +195,7 @@ export async function startHttpServer(
     server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
   );
   const address = server.address();
-  const port = typeof address === "object" && address ? address.port : options.port;
+  const port = typeof address === "object" && address ? address.port : (options.port ?? 0);
   return {
     server,
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,

@@ -212,13 +212,10 @@ export async function whatIfHistory(
     throw new Error("whatif: --from and --to are ISO times, e.g. 2026-06-01T00:00:00+08:00");
   if (source.url) {
     const { LOCAL_HISTORY_PATH } = await import("./runtime.js");
-    const response = await fetch(new URL(LOCAL_HISTORY_PATH, source.url), {
-      method: "POST",
-      body: JSON.stringify({ from: from.toISOString(), to: to.toISOString() }),
-    });
-    if (!response.ok)
-      throw new Error(`whatif: ${source.url} answered ${response.status} ${await response.text()}`);
-    return ((await response.json()) as { events: ShopEvent[] }).events;
+    const { postToLocalShop } = await import("./admin-client.js");
+    const range = { from: from.toISOString(), to: to.toISOString() };
+    return (await postToLocalShop<{ events: ShopEvent[] }>(source.url, LOCAL_HISTORY_PATH, range, "whatif"))
+      .events;
   }
   if (source.table) {
     // Read with the operator's credentials (and AWS_ENDPOINT_URL_DYNAMODB, if set); nothing is written.

@@ -86,9 +86,22 @@ describe("the command line's conventions", () => {
 
       // The tracked links' route is served as on the deployed API: an unknown code is a 404 page.
       const link = await fetch(`http://127.0.0.1:${port}/l/AAAAAAAA`, { redirect: "manual" });
+      // The operator routes take only the page's token: a reply posted as any page could is refused, and
+      // `report --url` (which reads the token from the page) works.
+      const reply = await fetch(`http://127.0.0.1:${port}/inbound/sms`, {
+        method: "POST",
+        body: JSON.stringify({ from: "+8613800000000", text: "T", at: new Date().toISOString() }),
+      });
+      const report = await node([CLI, "report", "--url", `http://127.0.0.1:${port}`]);
 
       expect(response.status).toBe(202);
       expect(link.status).toBe(404);
+      expect(reply.status).toBe(403);
+      expect(report.code, report.stderr).toBe(0);
+      expect(output).toContain(
+        '    generic    "shopcare-local-secret", the local default (set SHOPCARE_GENERIC_SECRET)',
+      );
+      expect(output).toContain("this machine only, numbers masked");
       expect(await link.text()).toContain("链接已失效");
       expect(output).toContain(
         `short links:     GET http://127.0.0.1:${port}/l/{code} (set links.baseUrl to use {link})`,

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { describe, expect, inject, it } from "vitest";
 import { JOURNEY_IDS } from "../../functions/core/journeys/index.js";
+import { postToLocalShop } from "../../functions/local/admin-client.js";
 import { freePort } from "../../functions/local/dynamodb-local.js";
 import { startHttpServer } from "../../functions/local/server.js";
 import { launchChromium } from "../support/browser.js";
@@ -32,7 +33,7 @@ describe("the operators' console in headless Chromium", () => {
     // The customer answered the reminder.
     await fetch(`${http.url}/inbound/sms`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "x-shopcare-token": shop.token },
       body: JSON.stringify({
         from: "+8613800000000",
         text: "可以改地址吗？",
@@ -55,9 +56,8 @@ describe("the operators' console in headless Chromium", () => {
       await page.waitForSelector("#timeline li");
       const timeline = await page.locator("#timeline li").allInnerTexts();
       await page.click("#dead-letters button.replay");
-      await page.waitForFunction(
-        "document.querySelector('#replay-status')?.textContent?.includes('replayed')",
-      );
+      // Locators, not waitForFunction: the page's CSP allows no eval, Playwright's string predicates included.
+      await page.locator("#replay-status", { hasText: "replayed" }).waitFor();
       const status = await page.locator("#replay-status").innerText();
       const deadLettersShown = await page.locator("#dead-letters").innerText();
       await shop.queue.drain();
@@ -90,9 +90,9 @@ describe("the operators' console in headless Chromium", () => {
       await page.waitForSelector('#timeline li[data-kind="reply"]');
       expect(await page.locator('#timeline li[data-kind="reply"]').innerText()).toContain("可以改地址吗？");
       await page.click("#report-form button");
-      await page.waitForFunction(
-        "document.querySelector('#report-frame')?.srcdoc.includes('what each journey earns')",
-      );
+      await expect
+        .poll(() => page.locator("#report-frame").getAttribute("srcdoc"))
+        .toContain("what each journey earns");
       expect(errors).toEqual([]);
       expect(foreign).toEqual([]);
       expect(failures).toEqual([]);
@@ -127,19 +127,13 @@ describe("the operators' console in headless Chromium", () => {
 
       // Act
       await row("spring").locator("button.campaign-pause").click();
-      await page.waitForFunction(
-        "document.querySelector('#campaign-status')?.textContent === 'campaign spring: paused'",
-      );
+      await page.locator("#campaign-status", { hasText: /^campaign spring: paused$/ }).waitFor();
       const paused = await row("spring").innerText();
       const controlWhilePaused = (await shop.store.getCampaignControl("spring"))?.status;
       await row("spring").locator("button.campaign-resume").click();
-      await page.waitForFunction(
-        "document.querySelector('#campaign-status')?.textContent === 'campaign spring: running'",
-      );
+      await page.locator("#campaign-status", { hasText: /^campaign spring: running$/ }).waitFor();
       await row("autumn").locator("button.campaign-cancel").click();
-      await page.waitForFunction(
-        "document.querySelector('#campaign-status')?.textContent === 'campaign autumn: cancelled'",
-      );
+      await page.locator("#campaign-status", { hasText: /^campaign autumn: cancelled$/ }).waitFor();
 
       // Assert
       expect(before).toContain("spring\tall\t2026-07-01T10:00:00+08:00");
@@ -186,11 +180,20 @@ describe("the operators' console in headless Chromium", () => {
     try {
       await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toContain("Ctrl-C stops it");
       const page = await fetch(`http://127.0.0.1:${port}/`);
-      const explained = await fetch(`http://127.0.0.1:${port}/admin/explain`, {
+      // As `shopcare explain --url` asks it: the token read from the page, then JSON with it.
+      const explained = await postToLocalShop<{ kind: string }[]>(
+        `http://127.0.0.1:${port}`,
+        "/admin/explain",
+        { subject: { customer: "c-table" } },
+        "explain",
+      );
+
+      // Without the token (as a page of another site would post), refused.
+      const refused = await fetch(`http://127.0.0.1:${port}/admin/explain`, {
         method: "POST",
         body: JSON.stringify({ subject: { customer: "c-table" } }),
-      }).then((response) => response.json() as Promise<{ kind: string }[]>);
-
+      });
+      expect(refused.status).toBe(403);
       expect(page.status).toBe(200);
       expect(await page.text()).toContain("<title>shopcare console</title>");
       expect(explained.map((entry: { kind: string }) => entry.kind)).toContain("pending");

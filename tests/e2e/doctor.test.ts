@@ -261,18 +261,19 @@ describe("shopcare doctor against a protocol-level fake of the account's AWS API
       "FAIL sns-sandbox: the account is in the SNS SMS sandbox",
     );
     expect(failing.stdout).toMatch(/fix: request production access/);
-    expect(failing.stdout).toMatch(/^2 failed, 4 warnings, 5 ok$/m);
+    expect(failing.stdout).toMatch(/^2 failed, 4 warnings, 6 ok$/m);
 
     const json = await run(process.execPath, [CLI, "doctor", "--json"], { env }).catch(
       (error: { stdout: string }) => error,
     );
     const parsed = JSON.parse(json.stdout);
     expect(parsed).toMatchObject({ stack: "Shopcare", failed: true });
-    expect(parsed.checks).toHaveLength(11);
+    expect(parsed.checks).toHaveLength(12);
 
     account.state = ready("sns");
     const passing = await run(process.execPath, [CLI, "doctor"], { env });
-    expect(passing.stdout).toMatch(/^0 failed, 0 warnings, 11 ok$/m);
+    expect(passing.stdout).toMatch(/^0 failed, 0 warnings, 12 ok$/m);
+    expect(passing.stdout).toContain(`ok   opt-out-line: every marketing template ends with "拒收请回复R"`);
 
     const missing = await run(process.execPath, [CLI, "doctor", "--stack", "Nope"], { env }).then(
       () => ({ code: 0, stdout: "" }),

@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JourneyStarter } from "../../functions/core/dispatch.js";
+import { kuaidi100CallbackUrl } from "../../functions/core/webhooks/sources.js";
 import { createWebhookRouter, type EventQueue } from "../../functions/handlers/ingest.js";
 import { LOCAL_WEBHOOK_SECRET, type LocalShop } from "../../functions/local/runtime.js";
 import { startHttpServer } from "../../functions/local/server.js";
@@ -164,7 +165,8 @@ describe("webhooks from real sources through the real HTTP server", () => {
     it("maps fulfillments/create to order.shipped and refunds/create to refund.completed; ignores unused topics with 202", async () => {
       const fulfillment = fixture("shopify-fulfillments-create.json");
       const refund = fixture("shopify-refunds-create.json");
-      const updated = order;
+      // A later state of the order (its own body: the same body again would be the same delivery).
+      const updated = order.replace(/\}\s*$/, ', "tags": "updated"}');
 
       const shipped = await post(
         "/webhooks/shopify",
@@ -257,7 +259,14 @@ describe("webhooks from real sources through the real HTTP server", () => {
     it("maps a signed push to a parcel event and answers in Kuaidi100's format", async () => {
       const created = JSON.stringify(orderCreated("2026-06-18T12:00:00+08:00", { id: "k1" }));
       await post("/webhooks/generic", created, genericHeaders(created, clock.now()));
-      const response = await post("/webhooks/kuaidi100?orderId=k1", kuaidi100Form(push("1001")), form);
+      // Subscribed with shopcare's own callback URL: the order id with its token (the order has not shipped
+      // through shopcare, so the tracking number alone would not name it).
+      const callback = new URL(kuaidi100CallbackUrl(http.url, "k1", LOCAL_WEBHOOK_SECRET));
+      const response = await post(
+        `${callback.pathname}${callback.search}`,
+        kuaidi100Form(push("1001")),
+        form,
+      );
       await shop.queue.drain();
 
       expect(response.status).toBe(202);
@@ -317,6 +326,7 @@ describe("webhooks from real sources through the real HTTP server", () => {
 
       const replay = await fetch(`${http.url}/admin/replay`, {
         method: "POST",
+        headers: { "content-type": "application/json", "x-shopcare-token": shop.token },
         body: JSON.stringify({
           from: from.toISOString(),
           to: new Date(clock.now().getTime() + 1000).toISOString(),

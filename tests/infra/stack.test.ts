@@ -323,4 +323,18 @@ describe("ShopcareStack", () => {
       }
     }
   });
+
+  it("keeps no source address in the HTTP API's access log: a short link's line would tie a customer's address to the click", () => {
+    // Arrange
+    const { stack } = synth(false, { links: { baseUrl: "https://s.shop.cn" } });
+
+    // Act
+    const stages = Object.values(Template.fromStack(stack).findResources("AWS::ApiGatewayV2::Stage"));
+    const format = String(stages[0]?.Properties?.AccessLogSettings?.Format ?? "");
+
+    // Assert: the log is kept (cdk-nag APIG1), without the caller's address.
+    expect(stages).toHaveLength(1);
+    expect(format).toContain("$context.routeKey");
+    expect(format).not.toMatch(/sourceIp|identity\.|\$context\.path/);
+  });
 });

@@ -585,7 +585,7 @@ describe("the README's holiday care (examples/crm.json)", () => {
     // Two paid orders or more, the last within a year of 10 June 2027.
     expect(warmup.map((d) => d.customerId).sort()).toEqual(["m1", "m11", "m2", "m3", "m5", "m7", "m9"]);
     expect(warmup.find((d) => d.customerId === "m5")?.text).toBe(
-      "【茶小铺】陈静，618预热开始啦！金卡会员专享20元券618VIP。回T退订",
+      "【茶小铺】陈静，618预热开始啦！金卡会员专享20元券618VIP。拒收请回复R",
     );
     const report = buildReport(parseShopConfig(config), decisions, (await ordersOf(events)) as never);
     expect(report.campaigns.map((c) => [c.campaign, c.sent, c.converted, c.revenue])).toEqual([

@@ -74,7 +74,7 @@ describe("lifecycle journeys on the virtual clock (gift-30, gift-100, win-back)"
       ].sort(),
     );
     const gift = decisions.find((d) => d.customerId === "alice" && d.journey === "gift-30");
-    expect(gift?.text).toBe("【Shop】王芳，认识满一个月啦！送您5元无门槛券，感谢相伴。回T退订");
+    expect(gift?.text).toBe("【Shop】王芳，认识满一个月啦！送您5元无门槛券，感谢相伴。拒收请回复R");
   });
 
   it("caps marketing across journeys at 1 per 24 h: the second message waits for the next free slot", async () => {

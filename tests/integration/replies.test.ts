@@ -11,7 +11,7 @@ describe("replies reach a person", () => {
     const reply = (text: string, at: string) =>
       fetch(`${http.url}/inbound/sms`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", "x-shopcare-token": shop.token },
         body: JSON.stringify({ from: "+8613800000000", text, at }),
       }).then((response) => response.json());
     let outcomes: unknown[] = [];

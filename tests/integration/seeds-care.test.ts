@@ -308,7 +308,7 @@ describe("生日关怀 birthday: a greeting on the birthday, once a year, re-arm
       { at: "2027-06-20T10:00:00.000+08:00", ...greeting },
     ]);
     expect(decisions.find((d) => d.journey === "birthday")?.text).toBe(
-      "【Shop】王芳，生日快乐！送您20元生日券HB20，愿新的一岁事事顺心。回T退订",
+      "【Shop】王芳，生日快乐！送您20元生日券HB20，愿新的一岁事事顺心。拒收请回复R",
     );
   });
 
@@ -380,7 +380,7 @@ describe("好评关怀 and gift shops: a coupon with the thanks, notices to the 
       at: "2026-06-14T10:00:00.000+08:00",
       outcome: "sent",
       template: "review-care.thanks-coupon",
-      text: "【Shop】王芳，谢谢您的认可！送您10元券THX10，下次购物可用。回T退订",
+      text: "【Shop】王芳，谢谢您的认可！送您10元券THX10，下次购物可用。拒收请回复R",
     });
   });
 

@@ -184,7 +184,7 @@ describe("opt-out", () => {
       await clock.advanceTo(new Date("2026-06-25T12:00:00+08:00"));
       const reply = await fetch(`${http.url}/inbound/sms`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", "x-shopcare-token": shop.token },
         body: JSON.stringify({ from: "+8613800000000", text: " 退订 ", at: "2026-06-25T12:00:00+08:00" }),
       });
       expect(reply.status).toBe(200);

@@ -1,7 +1,7 @@
 import { chromium } from "playwright-core";
 
-/** Headless Debian Chromium (`CHROMIUM_PATH` to use another), offline and quiet. */
-export function launchChromium() {
+/** Headless Debian Chromium (`CHROMIUM_PATH` to use another), offline and quiet; `extraArgs` added. */
+export function launchChromium(extraArgs: readonly string[] = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
     args: [
@@ -11,6 +11,7 @@ export function launchChromium() {
       "--disable-component-update",
       "--disable-sync",
       "--no-first-run",
+      ...extraArgs,
     ],
   });
 }

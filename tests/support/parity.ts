@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { parseShopConfig } from "../../functions/core/config.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
+import { TEMPLATE_SPECS } from "../../functions/core/templates.js";
 import { simulate } from "../../functions/local/simulate.js";
 import { syntheticEvents } from "../../functions/local/synthetic.js";
 
@@ -33,9 +34,34 @@ const ADDED_JOURNEYS_OFF = {
   birthday: { enabled: false },
 };
 
+/**
+ * The marketing templates in the wording of the code before: issue 32 changed the default opt-out line from
+ * "回T退订" to "拒收请回复R" (China's carriers now require it), a change of text, not of any decision. The
+ * parity run keeps the old wording, which still passes the lint, so the month's texts compare exactly.
+ */
+function legacyOptOutTemplates(): Record<string, Record<string, unknown>> {
+  const journeys: Record<string, Record<string, unknown>> = {};
+  for (const spec of Object.values(TEMPLATE_SPECS)) {
+    if (spec.messageClass !== "marketing") continue;
+    const [, configKey, ...setting] = spec.path as [string, string, ...string[]];
+    journeys[configKey] = journeys[configKey] ?? {};
+    let node = journeys[configKey];
+    for (const key of setting.slice(0, -1)) {
+      node[key] = node[key] ?? {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[setting.at(-1) as string] = spec.text.replace(/拒收请回复R$/, "回T退订");
+  }
+  return journeys;
+}
+
 /** The raw config of the parity run; `before` is the config the code before the redesign accepts. */
 function parityRawConfig(before: boolean): Record<string, unknown> {
-  return { sms: { ratePerSecond: 1000 }, ...(before ? {} : { journeys: ADDED_JOURNEYS_OFF }) };
+  if (before) return { sms: { ratePerSecond: 1000 } };
+  const journeys = legacyOptOutTemplates();
+  for (const [key, settings] of Object.entries(ADDED_JOURNEYS_OFF))
+    journeys[key] = { ...journeys[key], ...settings };
+  return { sms: { ratePerSecond: 1000 }, journeys };
 }
 
 /** A decision as the parity run compares it: its `at` to the second. */

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig, shopConfigJsonSchema, templateWarnings } from "../../functions/core/config.js";
 import { parseDuration } from "../../functions/core/duration.js";
+import { optOutLineOf } from "../../functions/core/lint.js";
 import { problemsIn, problemsOf } from "../support/config.js";
 
 describe("shop config", () => {
@@ -66,7 +67,7 @@ describe("shop config", () => {
     expect(
       problemsOf({ journeys: { reviewCare: { templates: { request: "【{shop}】{name}，还满意吗？" } } } }),
     ).toEqual([
-      'shop.journeys.reviewCare.templates.request: marketing must carry the opt-out line "回T退订"',
+      'shop.journeys.reviewCare.templates.request: marketing must tell how to refuse with a keyword shopcare honours (T, TD, 退订, R, STOP): end it with "拒收请回复R"',
     ]);
   });
 
@@ -75,7 +76,7 @@ describe("shop config", () => {
     const config = parseShopConfig(english);
     expect(templateWarnings(config)).toEqual([]);
     expect(config.journeys.shipped.templates.firstTime).toMatch(/^\[\{shop\}\] Hi \{name\}/);
-    expect(config.sms.optOutLine).toBe("Reply STOP to opt out");
+    expect(optOutLineOf(config)).toBe("Reply STOP to opt out");
   });
 
   it("parses human durations, compound ones included", () => {
@@ -143,7 +144,7 @@ describe("segments and campaigns in the config", () => {
       }),
     ).toEqual([
       "shop.campaigns.0.template: unknown template variable {coupon}; allowed: {shop} {name} {level} {link}",
-      'shop.campaigns.1.template: marketing must carry the opt-out line "回T退订"',
+      'shop.campaigns.1.template: marketing must tell how to refuse with a keyword shopcare honours (T, TD, 退订, R, STOP): end it with "拒收请回复R"',
     ]);
     expect(() =>
       parseShopConfig({
@@ -203,7 +204,9 @@ describe("template variants (A/B tests)", () => {
     ];
     expect(
       problemsOf({ journeys: { gift30: { template: variants("【{shop}】{name}，满月礼{coupon}") } } }),
-    ).toEqual(['shop.journeys.gift30.template.1.text: marketing must carry the opt-out line "回T退订"']);
+    ).toEqual([
+      'shop.journeys.gift30.template.1.text: marketing must tell how to refuse with a keyword shopcare honours (T, TD, 退订, R, STOP): end it with "拒收请回复R"',
+    ]);
     expect(
       problemsOf({ journeys: { gift30: { template: [{ id: "a", text: "【{shop}】x。回T退订" }] } } })[0],
     ).toMatch(/^shop\.journeys\.gift30\.template/);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseShopConfig, templateWarnings } from "../../functions/core/config.js";
-import { lintTemplates } from "../../functions/core/lint.js";
+import { lintTemplates, optOutLineOf } from "../../functions/core/lint.js";
+import { TEMPLATE_SPECS } from "../../functions/core/templates.js";
 import { problemsIn, problemsOf } from "../support/config.js";
 
 describe("template lint", () => {
@@ -30,7 +31,9 @@ describe("template lint", () => {
     ]);
     expect(
       problemsOf({ journeys: { winback: { templates: { second: "【{shop}】{name}，回来看看" } } } }),
-    ).toEqual(['shop.journeys.winback.templates.second: marketing must carry the opt-out line "回T退订"']);
+    ).toEqual([
+      'shop.journeys.winback.templates.second: marketing must tell how to refuse with a keyword shopcare honours (T, TD, 退订, R, STOP): end it with "拒收请回复R"',
+    ]);
     // An English shop configures its own line; notices need none.
     const english = {
       sms: { optOutLine: "Reply STOP to opt out" },
@@ -39,6 +42,32 @@ describe("template lint", () => {
       },
     };
     expect(problemsIn(english).filter((p) => p.includes("gift30"))).toEqual([]);
+  });
+
+  it("takes any ending that tells how to refuse with an honoured keyword: 拒收请回复R (the default), 回T退订, 回TD退订", () => {
+    // Arrange: the wordings deployed shops already use, and ones that name no keyword shopcare honours.
+    const gift = (ending: string) => ({
+      journeys: { gift30: { template: `【{shop}】{name}，送您{couponAmount}元券{coupon}。${ending}` } },
+    });
+    // Act
+    const problems = (ending: string) => problemsIn(gift(ending)).filter((p) => p.includes("gift30"));
+    // Assert
+    for (const ending of ["拒收请回复R", "回T退订", "回TD退订", "回复退订即可退订"])
+      expect(problems(ending), ending).toEqual([]);
+    for (const ending of ["退订请联系客服", "回复TEA有惊喜", ""])
+      expect(problems(ending), ending).toHaveLength(1);
+  });
+
+  it("defaults the opt-out line to 拒收请回复R for a Chinese shop and ends every default marketing template with it", () => {
+    const chinese = parseShopConfig({});
+    const english = parseShopConfig({ webhooks: { defaultCountry: "US" } });
+    const marketing = Object.entries(TEMPLATE_SPECS).filter(([, spec]) => spec.messageClass === "marketing");
+
+    expect(optOutLineOf(chinese)).toBe("拒收请回复R");
+    expect(optOutLineOf(english)).toBe("Reply STOP to opt out");
+    expect(marketing.length).toBeGreaterThan(5);
+    for (const [id, spec] of marketing) expect(spec.text, id).toMatch(/拒收请回复R$/);
+    expect(chinese.sms.optOutKeywords).toEqual(expect.arrayContaining(["R", "T", "TD", "退订"]));
   });
 
   it("warns on a generic opening and on more than one segment at worst-case lengths; errors past maxSegments", () => {

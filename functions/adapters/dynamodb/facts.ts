@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type OrderDetails, refundKey } from "../../core/events.js";
 import type { CustomerRecord, OrderRecord, Purchase } from "../../core/model.js";
@@ -8,6 +9,7 @@ import type {
   ExecutionEntry,
   OrderFact,
   OrderFacts,
+  PhoneOptOut,
 } from "../../core/ports.js";
 
 import { type FieldUpdate, indexShard, stripKeys, TABLE_KEYS, type Table } from "./table.js";
@@ -355,8 +357,8 @@ export class FactsTable implements OrderFacts, CustomerFacts, CustomerDirectory 
     const items = await this.table.queryAll(`CUSTOMER#${customerId}`, { index: true });
     return items.map((item) => stripKeys<OrderRecord>(item) as OrderRecord);
   }
-  /** Opts a phone number out of marketing from `at` (the earliest opt-out is kept). */
-  async recordPhoneOptOut(phone: string, at: string, source: string): Promise<void> {
+  /** Opts a phone number out of marketing from `at` (the earliest opt-out is kept), and keeps its history. */
+  async recordPhoneOptOut(phone: string, at: string, source: string, reply?: string): Promise<void> {
     await this.table.update(
       { pk: `OPTOUT#${phone}`, sk: "OPTOUT" },
       {
@@ -365,6 +367,37 @@ export class FactsTable implements OrderFacts, CustomerFacts, CustomerDirectory 
         source: { value: source, keepExisting: true },
       },
     );
+    // One item per opt-out, keyed by its time and content: a provider's repeated push writes it again.
+    const id = createHash("sha256")
+      .update(`${source}\n${reply ?? ""}`)
+      .digest("hex")
+      .slice(0, 12);
+    await this.table.doc.send(
+      this.table.commands.Put({
+        TableName: this.table.tableName,
+        Item: {
+          pk: `OPTOUT#${phone}`,
+          sk: `AT#${at}#${id}`,
+          phone,
+          at,
+          source,
+          ...(reply === undefined ? {} : { reply: reply.slice(0, 1000) }),
+        },
+      }),
+    );
+  }
+  /** Every opt-out of a number, oldest first. */
+  async listPhoneOptOuts(phone: string): Promise<PhoneOptOut[]> {
+    const items = await this.table.queryAll(`OPTOUT#${phone}`);
+    return items
+      .filter((item) => String(item.sk).startsWith("AT#"))
+      .map((item) => ({
+        phone: String(item.phone),
+        at: String(item.at),
+        source: String(item.source),
+        ...(typeof item.reply === "string" ? { reply: item.reply } : {}),
+      }))
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   }
   /** When a phone number opted out of marketing, if it did. */
   async getPhoneOptOut(phone: string): Promise<string | undefined> {

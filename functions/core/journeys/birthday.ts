@@ -12,7 +12,7 @@ const TEMPLATES = {
     messageClass: "marketing",
     variables: VARIABLES.coupon,
     setting: ["templates", "greeting"],
-    text: "【{shop}】{name}，生日快乐！送您{couponAmount}元生日券{coupon}，愿新的一岁事事顺心。回T退订",
+    text: "【{shop}】{name}，生日快乐！送您{couponAmount}元生日券{coupon}，愿新的一岁事事顺心。拒收请回复R",
   },
 } as const;
 

@@ -76,10 +76,10 @@ function giftJourney<const Id extends string, const Key extends string>(
 export const gift30 = giftJourney("gift-30", "gift30", {
   after: "30d",
   couponAmount: 5,
-  text: "【{shop}】{name}，认识满一个月啦！送您{couponAmount}元无门槛券{coupon}，感谢相伴。回T退订",
+  text: "【{shop}】{name}，认识满一个月啦！送您{couponAmount}元无门槛券{coupon}，感谢相伴。拒收请回复R",
 });
 export const gift100 = giftJourney("gift-100", "gift100", {
   after: "100d",
   couponAmount: 10,
-  text: "【{shop}】{name}，相识100天，送您{couponAmount}元券{coupon}，愿常相伴。回T退订",
+  text: "【{shop}】{name}，相识100天，送您{couponAmount}元券{coupon}，愿常相伴。拒收请回复R",
 });

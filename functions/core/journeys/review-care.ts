@@ -28,7 +28,7 @@ const marketing = templatesOf("marketing", VARIABLES.order);
 const TEMPLATES = {
   request: marketing(
     "request",
-    "【{shop}】{name}，宝贝收到几天了，用得还顺手吗？有任何问题直接回复，我们马上处理。回T退订",
+    "【{shop}】{name}，宝贝收到几天了，用得还顺手吗？有任何问题直接回复，我们马上处理。拒收请回复R",
   ),
   thanks: notice("thanks", "【{shop}】{name}，谢谢您的评价和支持，我们会继续用心做好每一件宝贝！"),
   // 001: 好评关怀…领取十元优惠券. A coupon makes the thank-you marketing (opt-out line, caps, slots), so it
@@ -37,7 +37,7 @@ const TEMPLATES = {
     messageClass: "marketing",
     variables: VARIABLES.coupon,
     setting: ["templates", "thanksCoupon"],
-    text: "【{shop}】{name}，谢谢您的认可！送您{couponAmount}元券{coupon}，下次购物可用。回T退订",
+    text: "【{shop}】{name}，谢谢您的认可！送您{couponAmount}元券{coupon}，下次购物可用。拒收请回复R",
   },
   apology: notice(
     "apology",

@@ -20,11 +20,11 @@ const stage = templatesOf("marketing", VARIABLES.coupon);
 const TEMPLATES = {
   first: stage(
     "first",
-    "【{shop}】{name}，好久不见！为您留了{couponAmount}元回购券{coupon}，期待再见。回T退订",
+    "【{shop}】{name}，好久不见！为您留了{couponAmount}元回购券{coupon}，期待再见。拒收请回复R",
   ),
   second: stage(
     "second",
-    "【{shop}】{name}，{couponAmount}元回购券仍为您保留{coupon}，欢迎回来看看。回T退订",
+    "【{shop}】{name}，{couponAmount}元回购券仍为您保留{coupon}，欢迎回来看看。拒收请回复R",
   ),
 } as const;
 

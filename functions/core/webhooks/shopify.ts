@@ -176,6 +176,18 @@ function refundAmount(refund: Json): number {
   return Math.round(lines.reduce((sum, line) => sum + (Number(line.subtotal) || 0), 0) * 100) / 100;
 }
 
+/** A fulfillment topic's body must be a fulfillment (its id, its order's id, a status), not an order. */
+function fulfillmentAt(body: Json): Json {
+  idAt(body, "id");
+  idAt(body, "order_id");
+  if (typeof body.status !== "string")
+    throw new WebhookPayloadError(
+      "status",
+      "expected a fulfillment's status (the body is not a fulfillment)",
+    );
+  return body;
+}
+
 /**
  * Turns one Shopify webhook (topic from `X-Shopify-Topic`, JSON body) into generic events.
  * @throws {WebhookPayloadError} naming the Shopify field at fault
@@ -186,8 +198,15 @@ export function shopifyToEvents(topic: ShopifyTopic, payload: unknown, defaultCo
     case "orders/create":
       return orderCreated(body, defaultCountry);
     case "orders/paid":
+      // The topic is not signed: an order the body says is unpaid is not paid whatever the header says.
+      if (body.financial_status !== "paid" && body.financial_status !== "partially_paid")
+        throw new WebhookPayloadError(
+          "financial_status",
+          `orders/paid needs "paid" or "partially_paid", got ${JSON.stringify(body.financial_status ?? null)}`,
+        );
       return [toShopEvent({ type: "order.paid", at: timeAt(body, "updated_at"), orderId: idAt(body, "id") })];
     case "orders/cancelled":
+      // `cancelled_at` is null on an order that is not cancelled: timeAt refuses it.
       return [
         toShopEvent({ type: "order.cancelled", at: timeAt(body, "cancelled_at"), orderId: idAt(body, "id") }),
       ];
@@ -198,9 +217,9 @@ export function shopifyToEvents(topic: ShopifyTopic, payload: unknown, defaultCo
       return shipped(idAt(body, "id"), objectAt(last, `fulfillments.${fulfillments.length - 1}`));
     }
     case "fulfillments/create":
-      return [...shipped(idAt(body, "order_id"), body), ...shipmentTrouble(body)];
+      return [...shipped(idAt(body, "order_id"), fulfillmentAt(body)), ...shipmentTrouble(body)];
     case "fulfillments/update":
-      return shipmentTrouble(body);
+      return shipmentTrouble(fulfillmentAt(body));
     case "refunds/create":
       return [
         toShopEvent({

@@ -94,11 +94,19 @@ const shopify: WebhookSource = {
       ? undefined
       : "signature does not match";
   },
-  deliveryId: (request) => {
-    const id = request.headers["x-shopify-webhook-id"];
-    return id ? `shopify-${id}` : undefined;
-  },
-  meta: (request) => ({ topic: request.headers["x-shopify-topic"] ?? "" }),
+  // X-Shopify-Topic and X-Shopify-Webhook-Id are not covered by the HMAC: a captured body re-posted under
+  // another topic or delivery id is the same delivery. So the signed body is the key (Shopify's retries of a
+  // delivery repeat it byte for byte), and its delivery and event ids are kept beside it.
+  deliveryId: (request) => contentId("shopify", request.body),
+  meta: (request) => ({
+    topic: request.headers["x-shopify-topic"] ?? "",
+    ...(request.headers["x-shopify-webhook-id"]
+      ? { webhookId: request.headers["x-shopify-webhook-id"].slice(0, 128) }
+      : {}),
+    ...(request.headers["x-shopify-event-id"]
+      ? { eventId: request.headers["x-shopify-event-id"].slice(0, 128) }
+      : {}),
+  }),
   async toEvents(request, { config }) {
     const topic = request.headers["x-shopify-topic"] ?? "";
     // Answered 2xx: Shopify deletes subscriptions whose deliveries keep failing.
@@ -111,6 +119,10 @@ const shopify: WebhookSource = {
   answer: (_status, body) => body,
 };
 
+/** The signed `param` of a Kuaidi100 push: all its `sign` covers, so all that may decide anything. */
+const kuaidi100Param = (request: Pick<IncomingWebhook, "body">) =>
+  new URLSearchParams(request.body).get("param");
+
 const kuaidi100: WebhookSource = {
   name: "kuaidi100",
   verify(request, salt) {
@@ -118,21 +130,42 @@ const kuaidi100: WebhookSource = {
     const param = form.get("param");
     const sign = form.get("sign");
     if (param === null || sign === null) return "missing form field param or sign";
-    return safeEqual(md5Upper(`${param}${salt}`), sign.toUpperCase()) ? undefined : "sign does not match";
+    if (!safeEqual(md5Upper(`${param}${salt}`), sign.toUpperCase())) return "sign does not match";
+    // The callback URL is not signed by Kuaidi100: its orderId counts only with shopcare's own token for it.
+    const { orderId, token } = request.query;
+    if (token !== undefined && !(orderId && safeEqual(kuaidi100CallbackToken(orderId, salt), token)))
+      return "token does not match the callback URL's orderId";
+    return undefined;
   },
-  deliveryId: () => undefined,
-  meta: (request): Record<string, string> =>
-    request.query.orderId ? { orderId: request.query.orderId } : {},
-  async toEvents(request, { store }) {
-    const push = decodeKuaidi100(new URLSearchParams(request.body).get("param") ?? "");
-    // Subscribe with `?orderId=` on the callback URL; otherwise the number shopcare saw in `order.shipped`.
-    const orderId = request.query.orderId || (await store.findOrderByTracking(push.trackingNo));
+  // The signed param alone is the delivery: the same push with an extra form field or query is a repeat.
+  deliveryId: (request) => {
+    const param = kuaidi100Param(request);
+    return param === null ? undefined : contentId("kuaidi100", param);
+  },
+  meta: (request): Record<string, string> => {
+    const { orderId, token } = request.query;
+    return orderId && token ? { orderId, token } : {};
+  },
+  async toEvents(request, { config, store, now }) {
+    const push = decodeKuaidi100(kuaidi100Param(request) ?? "");
+    // The order is the one shopcare saw ship under the pushed (signed) number. A callback URL's orderId
+    // counts only with the token shopcare puts on the URLs it builds (checked in verify; an archived push
+    // keeps the token, so its replay is read the same way); without one it is ignored, so every copy of a
+    // signed push means the same whatever its URL says.
+    const { orderId: named, token } = request.query;
+    const orderId = named && token ? named : await store.findOrderByTracking(push.trackingNo);
     if (!orderId) {
       throw new WebhookPayloadError(
         "param.lastResult.nu",
-        `no order ships under tracking number ${push.trackingNo} yet (add ?orderId= to the callback URL)`,
+        `no order ships under tracking number ${push.trackingNo} yet (or subscribe it with shopcare's callback URL: orderId and its token)`,
       );
     }
+    const maxAge = config.webhooks.kuaidi100.maxAge;
+    if (now.getTime() - Date.parse(push.at) > parseDuration(maxAge))
+      return {
+        events: [],
+        ignored: `newest checkpoint ${push.at} is older than webhooks.kuaidi100.maxAge (${maxAge})`,
+      };
     const events = kuaidi100ToEvents(push, orderId);
     return events.length > 0
       ? { events }
@@ -147,6 +180,22 @@ const kuaidi100: WebhookSource = {
     ...body,
   }),
 };
+
+/**
+ * The token of a Kuaidi100 callback URL for `orderId`: hex HMAC-SHA256 of the order id under the Kuaidi100
+ * secret (the salt its pushes are signed with). An ERP that subscribes parcels itself computes the same.
+ */
+export function kuaidi100CallbackToken(orderId: string, secret: string): string {
+  return hmacSha256(secret, orderId, "hex");
+}
+
+/** The callback URL shopcare subscribes an order's parcel with: `<base>/webhooks/kuaidi100?orderId=…&token=…`. */
+export function kuaidi100CallbackUrl(webhookBase: string, orderId: string, secret: string): string {
+  const url = new URL("webhooks/kuaidi100", webhookBase.endsWith("/") ? webhookBase : `${webhookBase}/`);
+  url.searchParams.set("orderId", orderId);
+  url.searchParams.set("token", kuaidi100CallbackToken(orderId, secret));
+  return url.toString();
+}
 
 /** Every source by name. */
 export const WEBHOOK_SOURCE: Readonly<Record<WebhookSourceName, WebhookSource>> = {
