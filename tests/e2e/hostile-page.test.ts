@@ -66,7 +66,7 @@ describe("a hostile page against the local console (CSRF, DNS rebinding, clickja
           id: "spring",
           segment: "all",
           at: "2026-07-01T10:00:00+08:00",
-          template: "【{shop}】{name}，新品上市。拒收请回复R",
+          template: "【{shop}】{name}，新品上市。回T退订",
         },
       ],
     }));
