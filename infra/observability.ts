@@ -30,6 +30,11 @@ export interface ShopcareObservabilityProps {
   /** Replies and receipts the inbound-sns function could not apply (after Lambda's async retries). */
   readonly inboundDeadLetterQueue: IQueue;
   /**
+   * Campaign starts EventBridge Scheduler gave up on (after 6 hours of retries).
+   * @default no campaign alarm (a config without campaigns)
+   */
+  readonly campaignDeadLetterQueue?: IQueue;
+  /**
    * No webhook accepted for this long inside the notice window raises the silence alarm. Whole hours.
    * @default Duration.hours(6)
    */
@@ -143,6 +148,19 @@ export class ShopcareObservability extends Construct {
         1,
         "Opt-outs, delivery receipts or link clicks could not be applied and wait in the inbound dead-letter queue.",
       ),
+      ...(props.campaignDeadLetterQueue
+        ? [
+            alarm(
+              "CampaignNotStarted",
+              props.campaignDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+                period: Duration.minutes(5),
+                statistic: "Maximum",
+              }),
+              1,
+              "A campaign's schedule could not start it (AccessDenied, a missing alias, throttling for 6 hours): run `npx shopcare doctor`, fix the cause, then `npx shopcare campaign status ID --table …` and deploy again to start it late.",
+            ),
+          ]
+        : []),
       ...(props.linkFunction
         ? [
             alarm(

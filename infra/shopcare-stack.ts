@@ -1,7 +1,9 @@
 import {
   Annotations,
   ArnFormat,
+  Aws,
   CfnOutput,
+  CustomResource,
   Duration,
   RemovalPolicy,
   Stack,
@@ -26,15 +28,16 @@ import {
   SubscriptionFilter,
 } from "aws-cdk-lib/aws-logs";
 import { LambdaDestination } from "aws-cdk-lib/aws-logs-destinations";
-import { CfnSchedule } from "aws-cdk-lib/aws-scheduler";
+import { CfnScheduleGroup } from "aws-cdk-lib/aws-scheduler";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import { type ITopic, Topic } from "aws-cdk-lib/aws-sns";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { CfnStateMachine } from "aws-cdk-lib/aws-stepfunctions";
+import { Provider } from "aws-cdk-lib/custom-resources";
 import { Construct } from "constructs";
 import { TABLE_KEYS } from "../functions/adapters/dynamodb/store.js";
-import { CAMPAIGN_JOURNEY, campaignUntil } from "../functions/core/campaign-settings.js";
-import { campaignExecution } from "../functions/core/campaigns.js";
+import { campaignStartSpecs } from "../functions/core/campaign-schedules.js";
+import { CAMPAIGN_JOURNEY } from "../functions/core/campaign-settings.js";
 import { ConfigError, type ShopConfig } from "../functions/core/config.js";
 import { parseDuration } from "../functions/core/duration.js";
 import { JOURNEY_IDS, journeyModule } from "../functions/core/journeys/index.js";
@@ -51,15 +54,7 @@ import { ShopcareObservability } from "./observability.js";
 export interface ShopcareStackProps extends StackProps {
   /** The validated shop configuration (from `cdk.json`'s `shop`). */
   readonly config: ShopConfig;
-  /**
-   * The time the stack is synthesized at: a campaign whose `at` has passed is scheduled a few minutes after
-   * it, and one whose `until` has passed is not scheduled. @default now
-   */
-  readonly synthesizedAt?: Date;
 }
-
-/** How long after a deploy a campaign whose time has already come starts (the deploy itself takes minutes). */
-export const LATE_CAMPAIGN_DELAY_MS = 10 * 60_000;
 
 /** The campaign task's Lambda timeout: its pages take at most a minute, its last sends a little more. */
 const CAMPAIGN_TIMEOUT = Duration.minutes(3);
@@ -94,6 +89,7 @@ export const HANDLERS = [
   "inbound-sns",
   "link",
   "clicks",
+  "campaign-schedules",
 ] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 
@@ -115,11 +111,17 @@ function acknowledgeFunctionFindings(lambda: NodejsFunction): void {
 }
 
 /**
+ * A fixed instant the zone's offset is read at, so the template does not depend on the synth machine's clock
+ * (two synths of one config are byte-identical): mid-January, standard time in the northern hemisphere.
+ */
+const OFFSET_REFERENCE = new Date("2026-01-15T00:00:00Z");
+
+/**
  * The notice window as UTC hours `[start, end)` for the silence alarm (CloudWatch's HOUR() is UTC), at the
- * zone's offset on the synth date: a zone with daylight saving is an hour off for half the year.
+ * zone's standard offset ({@link OFFSET_REFERENCE}): a zone with daylight saving is an hour off in summer.
  */
 export function noticeWindowInUtc(config: ShopConfig): { startHour: number; endHour: number } {
-  const offsetMinutes = zoneOffsetMinutes(config.timeZone, new Date());
+  const offsetMinutes = zoneOffsetMinutes(config.timeZone, OFFSET_REFERENCE);
   const toUtc = (time: string) => {
     const [hours = 0, minutes = 0] = time.split(":").map(Number);
     const utcMinutes = (((hours * 60 + minutes - offsetMinutes) % 1440) + 1440) % 1440;
@@ -390,12 +392,8 @@ export class ShopcareStack extends Stack {
     }
     this.journeys = machines;
     step.addEnvironment("JOURNEY_STATE_MACHINES", JSON.stringify(successorMachines));
-    this.campaigns = this.scheduleCampaigns(
-      config,
-      campaignTask,
-      alarmAction,
-      props.synthesizedAt ?? new Date(),
-    );
+    const campaignStarts = this.scheduleCampaigns(config, campaignTask, alarmAction, fn);
+    this.campaigns = campaignStarts.machine;
 
     const dispatch = fn(
       "dispatch",
@@ -567,6 +565,7 @@ export class ShopcareStack extends Stack {
       alarmTopic: this.operatorsTopic,
       deadLetterQueue: deadLetters,
       inboundDeadLetterQueue: inboundFailures,
+      campaignDeadLetterQueue: campaignStarts.deadLetters,
       linkFunction: link,
       dailySpendAlarm: config.effect.dailySpendAlarm,
       currency: config.sms.currency,
@@ -629,31 +628,42 @@ export class ShopcareStack extends Stack {
   }
 
   /**
-   * The campaigns' state machine (the journeys' loop around the campaign task) and one EventBridge Scheduler
-   * schedule per campaign that starts its execution at its `at`, on the `live` alias: a campaign planned
-   * months ahead runs the config of the deploy before its time, not of the one it was planned in.
+   * The campaigns' state machine (the journeys' loop around the campaign task) and what starts each campaign
+   * on the `live` alias at its `at`: a campaign planned months ahead runs the config of the deploy before its
+   * time, not of the one it was planned in.
    *
-   * The schedule calls StartExecution itself (a universal target, "Using universal targets in EventBridge
-   * Scheduler"), so it can name the execution `campaign-<id>`: Scheduler delivers at least once, and a
-   * second StartExecution with the same name and input while the first runs is the same execution
-   * ("StartExecution", Step Functions API reference). A campaign whose `at` has passed when the stack is
-   * synthesized is scheduled {@link LATE_CAMPAIGN_DELAY_MS} after it, since what Scheduler does with a
-   * one-time schedule in the past is not documented; one whose `until` has passed is not scheduled.
+   * Nothing here depends on the synth machine's clock (two synths of one config are byte-identical). A custom
+   * resource decides at deploy time (`core/campaign-schedules.ts`): one EventBridge Scheduler one-time
+   * schedule per campaign still ahead, in the stack's schedule group; a late one (its `at` passed, its
+   * `until` not) started at once by its fixed name; one over never started again. Each schedule calls
+   * StartExecution itself (a universal target, "Using universal targets in EventBridge Scheduler", in the
+   * stack's partition), retries for 6 hours, then delivers its dead-letter event to a queue the
+   * `CampaignNotStarted` alarm watches ("Configuring a schedule's dead-letter queue": the execution role
+   * needs `sqs:SendMessage` on it).
    */
   private scheduleCampaigns(
     config: ShopConfig,
     task: NodejsFunction,
     alarmAction: SnsAction,
-    synthesizedAt: Date,
-  ): JourneyStateMachine {
+    fn: (name: HandlerName, environment: Record<string, string>) => NodejsFunction,
+  ): { machine: JourneyStateMachine; deadLetters?: Queue } {
     const machine = new JourneyStateMachine(this, "CampaignsJourney", {
       journey: CAMPAIGN_JOURNEY,
       definition: journeyLoop(new Construct(this, "campaignsDefinition"), { step: task.currentVersion }),
       alarmAction,
     });
     machine.grantInvokeAllVersions([task]);
-    const live = config.campaigns.filter((campaign) => campaignUntil(campaign) > synthesizedAt);
-    if (live.length === 0) return machine;
+    if (config.campaigns.length === 0) return { machine };
+    const group = new CfnScheduleGroup(this, "CampaignSchedules", {});
+    const deadLetters = new Queue(this, "CampaignScheduleDeadLetters", {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason: "This queue is itself the dead-letter queue of the campaigns' schedules.",
+    });
     const role = new Role(this, "CampaignSchedulerRole", {
       description: "EventBridge Scheduler starts each campaign's execution at its time",
       // Only schedules of this account may assume it (the confused-deputy guard, "Set up the execution
@@ -663,30 +673,64 @@ export class ShopcareStack extends Stack {
       }),
     });
     machine.grantStartExecution(role);
-    for (const campaign of live) {
-      const startsAt = new Date(
-        Math.max(Date.parse(campaign.at), synthesizedAt.getTime() + LATE_CAMPAIGN_DELAY_MS),
-      );
-      const { name, input } = campaignExecution(campaign);
-      new CfnSchedule(this, `Campaign-${campaign.id}`, {
-        description: `${config.name} shopcare campaign ${campaign.id}`,
-        // at() takes whole seconds, in the time zone given.
-        scheduleExpression: `at(${startsAt.toISOString().slice(0, 19)})`,
-        scheduleExpressionTimezone: "UTC",
-        flexibleTimeWindow: { mode: "OFF" },
-        target: {
-          arn: "arn:aws:scheduler:::aws-sdk:sfn:startExecution",
-          roleArn: role.roleArn,
-          input: this.toJsonString({
-            StateMachineArn: machine.startArn,
-            Name: name,
-            Input: JSON.stringify(input),
+    deadLetters.grantSendMessages(role);
+    const starter = fn("campaign-schedules", {
+      SCHEDULE_GROUP: group.ref,
+      SCHEDULE_TARGET_ARN: `arn:${Aws.PARTITION}:scheduler:::aws-sdk:sfn:startExecution`,
+      CAMPAIGNS_STATE_MACHINE_ARN: machine.startArn,
+      SCHEDULER_ROLE_ARN: role.roleArn,
+      SCHEDULE_DEAD_LETTER_ARN: deadLetters.queueArn,
+    });
+    // Its schedules only (CreateSchedule, UpdateSchedule and DeleteSchedule authorize the schedule's ARN,
+    // "Actions, resources, and condition keys for Amazon EventBridge Scheduler"), and the role passed to them.
+    starter.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
+        resources: [
+          this.formatArn({
+            service: "scheduler",
+            resource: "schedule",
+            resourceName: `${group.ref}/campaign-*`,
           }),
-          retryPolicy: { maximumRetryAttempts: 20, maximumEventAgeInSeconds: 6 * 3600 },
-        },
+        ],
+      }),
+    );
+    starter.addToRolePolicy(
+      new PolicyStatement({
+        actions: ["iam:PassRole"],
+        resources: [role.roleArn],
+        conditions: { StringEquals: { "iam:PassedToService": "scheduler.amazonaws.com" } },
+      }),
+    );
+    machine.grantStartExecution(starter);
+    Validations.of(starter).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<${this.getLogicalId(group)}>/campaign-*]`,
+      reason:
+        "The campaign starter manages only the `campaign-*` schedules of this stack's schedule group, one per campaign of the config.",
+    });
+    const provider = new Provider(this, "CampaignStartsProvider", { onEventHandler: starter });
+    const starterId = this.getLogicalId(
+      starter.node.defaultChild as import("aws-cdk-lib/aws-lambda").CfnFunction,
+    );
+    for (const id of [
+      "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+      `AwsSolutions-IAM5[Resource::<${starterId}.Arn>:*]`,
+      "AwsSolutions-L1",
+    ])
+      Validations.of(provider).acknowledge({
+        id,
+        reason:
+          "The CDK provider framework's own function (aws-cdk-lib/custom-resources): it only invokes the campaign starter (any version) and answers CloudFormation; its runtime is CDK's choice.",
       });
-    }
-    return machine;
+    const starts = new CustomResource(this, "CampaignStarts", {
+      serviceToken: provider.serviceToken,
+      resourceType: "Custom::CampaignStarts",
+      properties: { Campaigns: JSON.stringify(campaignStartSpecs(config.campaigns)) },
+    });
+    // Deleted before its group (the stack's deletion removes the schedules first).
+    starts.node.addDependency(group);
+    new CfnOutput(this, "CampaignDeadLetterQueueUrl", { value: deadLetters.queueUrl });
+    return { machine, deadLetters };
   }
 
   /**

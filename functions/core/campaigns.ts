@@ -35,8 +35,22 @@ import { holdToWindow } from "./time.js";
 export const DIRECTORY_PAGE = 13;
 /** How long one task pages before it hands back to the state machine (the function's timeout is 5 minutes). */
 export const CAMPAIGN_TASK_BUDGET_MS = 60_000;
-/** How often a paused campaign looks whether it was resumed. */
+/** How soon a paused campaign first looks whether it was resumed; each look after waits twice as long. */
 export const PAUSED_POLL_MS = 5 * 60_000;
+
+/**
+ * The longest wait between two looks of a paused campaign (so a resume takes effect within half an hour).
+ * Each look is one loop of its execution (about 9 history events); Step Functions fails an execution at
+ * 25,000 ("Quotas", Step Functions developer guide), so a pause must not poll at a fixed 5 minutes (108 events
+ * an hour: 9.6 days). Backing off to half an hour, a pause of 30 days takes about 1,450 looks (13,000
+ * events); a paused campaign also ends at its `until`.
+ */
+export const PAUSED_POLL_MAX_MS = 30 * 60_000;
+
+/** The wait before a paused campaign's `looks`-th look (0-based): 5 minutes doubling, at most half an hour. */
+export function pausedPollMs(looks: number): number {
+  return Math.min(PAUSED_POLL_MS * 2 ** Math.min(looks, 10), PAUSED_POLL_MAX_MS);
+}
 /** A member whose step failed (the provider, a throttle) is tried again this much later. */
 const RETRY_MEMBER_MS = 60_000;
 
@@ -64,6 +78,8 @@ export const CampaignRunStateSchema = z.object({
   customers: z.number().int().nonnegative().default(0),
   members: z.number().int().nonnegative().default(0),
   startedAt: isoTime.optional(),
+  /** How often it has looked while paused (its polling backs off); absent while it runs. */
+  pausedLooks: z.number().int().nonnegative().optional(),
   /** Set by the state machine's Catch when the task kept failing. */
   failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });
@@ -191,10 +207,18 @@ export async function runCampaignTask(
     await writeProgress(deps, state, "cancelled", now);
     return done();
   }
-  if (control?.status === "paused") return waitUntil(new Date(now.getTime() + PAUSED_POLL_MS));
+  const until = campaignUntil(campaign);
+  // Paused: look again later, less often the longer it lasts, and never past `until` — there the paused
+  // campaign ends like any other (its held and unreached members are decided, each skipped `campaign-ended`).
+  if (control?.status === "paused" && now < until) {
+    const looks = state.pausedLooks ?? 0;
+    state = { ...state, pausedLooks: looks + 1 };
+    return waitUntil(new Date(Math.min(now.getTime() + pausedPollMs(looks), until.getTime())));
+  }
+  const { pausedLooks: _looks, ...running } = state;
+  state = running;
   if (now < new Date(campaign.at)) return waitUntil(new Date(campaign.at));
   state = { ...state, startedAt: state.startedAt ?? now.toISOString() };
-  const until = campaignUntil(campaign);
   const started = now.getTime();
   const withinBudget = () => clock.now().getTime() - started < (deps.taskBudgetMs ?? CAMPAIGN_TASK_BUDGET_MS);
   /** The earliest a member held by the send rate may go: the task hands back until then. */

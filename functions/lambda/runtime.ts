@@ -7,11 +7,9 @@ import type { ShopConfig } from "../core/config.js";
  * Cold-start wiring shared by the Lambda entry files: config and clients are created once per
  * container, and a missing setting fails the cold start instead of a request.
  */
-export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`missing environment variable ${name}`);
-  return value;
-}
+import { requireEnv } from "./env.js";
+
+export { requireEnv };
 
 /**
  * How long a secret read from Secrets Manager is reused (Powertools' default is 5 s): a rotated webhook

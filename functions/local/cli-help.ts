@@ -95,8 +95,9 @@ export const COMMAND_HELP = {
     usage: `shopcare campaign (status|pause|resume|cancel) ID (--url http://127.0.0.1:3000 | --table NAME)
                     [--config FILE.json] [--json]`,
     about: `a campaign of the config: status prints its progress (customers looked at, members, sent,
-          skipped by reason, held); pause holds it before its next page (it looks again every five
-          minutes), resume carries on from where it stopped, cancel ends it (held messages stay unsent).`,
+          skipped by reason, held); pause holds it before its next page (it looks again after 5, 10 and
+          20 minutes, then every half hour, and ends at until), resume carries on from where it
+          stopped, cancel ends it (held messages stay unsent).`,
   },
   backfill: {
     usage: "shopcare backfill --table NAME",

@@ -517,6 +517,11 @@ export async function runDoctor(
         url: outputs.InboundDeadLetterQueueUrl,
         fix: "each message is an opt-out or receipt, or a batch of link clicks, that failed: read it in the SQS console and fix the cause; republish an opt-out or receipt to the inbound topic, and invoke the clicks function with a click batch's requestPayload",
       },
+      {
+        name: "campaigns",
+        url: outputs.CampaignDeadLetterQueueUrl,
+        fix: `a campaign's schedule gave up starting it (alarm CampaignNotStarted). Read each message (aws sqs receive-message --queue-url ${outputs.CampaignDeadLetterQueueUrl} --message-attribute-names All): its ERROR_CODE and ERROR_MESSAGE attributes say why (AccessDenied, a missing alias, throttling), its body is the StartExecution request. Fix the cause, then start it with that body (aws stepfunctions start-execution --state-machine-arn … --name campaign-<id> --input …; the name makes a second start the same campaign) or move the campaign's at ahead and deploy`,
+      },
     ])),
   );
   if (outputs.StateMachineArns)

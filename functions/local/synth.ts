@@ -8,13 +8,9 @@ import type { CloudFormationTemplate } from "./engine.js";
  * runtime calls the handlers in-process); everything else — state machine definitions, function
  * environments, table keys — is exactly what `cdk synth` produces for this config.
  */
-export function synthesizeTemplate(
-  config: ShopConfig,
-  /** When it is synthesized: which campaigns are scheduled, and when (`ShopcareStackProps`). @default now */
-  synthesizedAt?: Date,
-): CloudFormationTemplate {
+export function synthesizeTemplate(config: ShopConfig): CloudFormationTemplate {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] }, outdir: undefined });
-  const stack = new ShopcareStack(app, "Shopcare", { config, synthesizedAt });
+  const stack = new ShopcareStack(app, "Shopcare", { config });
   const assembly = app.synth();
   return assembly.getStackArtifact(stack.artifactId).template as CloudFormationTemplate;
 }

@@ -111,7 +111,8 @@ describe("shopcare campaign on a running shop: status, pause, resume, cancel, re
       expect(JSON.parse(paused.stdout)).toMatchObject({ id: "flash", control: "paused", sent: 0 });
 
       expect((await campaign("resume", "flash")).stdout).toBe("campaign flash: running\n");
-      // A paused campaign looks again every five minutes.
+      // A paused campaign looks again after 5, 10 and 20 minutes, then every half hour (11:00, 11:05, 11:15,
+      // 11:35, 12:05, 12:35).
       await clock.advanceTo(new Date("2026-06-10T12:40:00+08:00"));
       const resumed = JSON.parse((await campaign("status", "flash", "--json")).stdout);
       const cancelled = JSON.parse((await campaign("status", "spring", "--json")).stdout);

@@ -30,14 +30,29 @@ function environmentsOf(
   return environments;
 }
 
+/** A config with a campaign: its stack adds the campaign starter. */
+const WITH_CAMPAIGN = {
+  segments: { everyone: {} },
+  campaigns: [
+    {
+      id: "spring",
+      segment: "everyone",
+      at: "2027-03-01T10:00:00+08:00",
+      template: "【{shop}】{name}，春季上新。拒收请回复R",
+    },
+  ],
+};
+
 describe("Lambda bundles", () => {
-  it.each(DEPLOYED_PROVIDERS)(
+  it.each([...DEPLOYED_PROVIDERS, "sns with a campaign"] as const)(
     "every handler the %s stack deploys, bundled as the stack builds it, initialises with only its template environment",
     async (provider) => {
-      const config = parseShopConfig(PROVIDER_CONFIGS[provider]);
+      const config = parseShopConfig(
+        provider === "sns with a campaign" ? WITH_CAMPAIGN : PROVIDER_CONFIGS[provider],
+      );
       const failures: string[] = [];
       for (const [name, environment] of environmentsOf(synthesizeTemplate(config))) {
-        const outfile = await buildLambdaBundle(name, config, `bundle-test-${provider}`);
+        const outfile = await buildLambdaBundle(name, config, `bundle-test-${provider.replaceAll(" ", "-")}`);
         const probe = `const m = require(${JSON.stringify(outfile)}); if (typeof m.handler !== "function") throw new Error("no handler export");`;
         const result = spawnSync(process.execPath, ["-e", probe], {
           env: {

@@ -2,8 +2,9 @@ import { App, Validations } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { Queue } from "aws-cdk-lib/aws-sqs";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseShopConfig } from "../../functions/core/config.js";
+import { synthesizeTemplate } from "../../functions/local/synth.js";
 import { ShopcareStack } from "../../infra/shopcare-stack.js";
 import { STATE_MACHINES } from "../support/cfn.js";
 import { DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
@@ -37,13 +38,12 @@ describe("ShopcareStack", () => {
         },
       ],
     });
-    const stack = new ShopcareStack(app, "Shopcare", {
-      config,
-      synthesizedAt: new Date("2027-01-01T00:00:00Z"),
-    });
+    const stack = new ShopcareStack(app, "Shopcare", { config });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
-    Template.fromStack(stack).resourceCountIs("AWS::Scheduler::Schedule", 1);
+    // Schedules are made at deploy time by the campaign starts' custom resource, never in the template.
+    Template.fromStack(stack).resourceCountIs("AWS::Scheduler::Schedule", 0);
+    Template.fromStack(stack).resourceCountIs("Custom::CampaignStarts", 1);
   });
 
   it("deploys the Aliyun push routes, token-checked, only for the aliyun provider", () => {
@@ -336,5 +336,69 @@ describe("ShopcareStack", () => {
     expect(stages).toHaveLength(1);
     expect(format).toContain("$context.routeKey");
     expect(format).not.toMatch(/sourceIp|identity\.|\$context\.path/);
+  });
+
+  it("synthesizes byte for byte the same template at any time on the synth machine's clock, with no literal partition", () => {
+    // Arrange: a campaign whose time falls between the two synths (the synth-time schedule once moved it).
+    const config = parseShopConfig({
+      timeZone: "America/New_York",
+      segments: { everyone: {} },
+      campaigns: [
+        {
+          id: "spring",
+          segment: "everyone",
+          at: "2027-06-10T09:35:00Z",
+          template: "[{shop}] {name}, spring sale. Reply STOP to opt out",
+        },
+      ],
+    });
+    const synthAt = (iso: string) => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(new Date(iso));
+      try {
+        return JSON.stringify(synthesizeTemplate(config));
+      } finally {
+        vi.useRealTimers();
+      }
+    };
+
+    // Act
+    const first = synthAt("2027-06-10T09:31:41Z");
+    const second = synthAt("2027-06-10T09:38:14Z");
+    const winter = synthAt("2027-01-15T12:00:00Z");
+
+    // Assert: nothing of the clock, and every ARN in the stack's partition (AWS China is arn:aws-cn).
+    expect(second).toBe(first);
+    expect(winter).toBe(first);
+    expect(first).not.toContain("arn:aws:");
+  });
+
+  it("synthesizes campaigns whose ids would once have made one logical id (warm-up, warmup): nothing per campaign is a resource", () => {
+    // Arrange
+    const template = "【{shop}】{name}，预热开始。拒收请回复R";
+    const config = parseShopConfig({
+      segments: { everyone: {} },
+      campaigns: ["warm-up", "warmup"].map((id) => ({
+        id,
+        segment: "everyone",
+        at: "2027-06-10T10:00:00+08:00",
+        template,
+      })),
+    });
+
+    // Act
+    const synthesized = synthesizeTemplate(config);
+    const starts = Object.values(synthesized.Resources).find(
+      (resource) => resource.Type === "Custom::CampaignStarts",
+    );
+
+    // Assert: one custom resource holds both, each with its own execution and schedule name.
+    const names = (
+      JSON.parse(String(starts?.Properties?.Campaigns)) as { name: string; schedule: string }[]
+    ).map(({ name, schedule }) => [name, schedule]);
+    expect(names).toEqual([
+      ["campaign-warm-up", "campaign-warm-up"],
+      ["campaign-warmup", "campaign-warmup"],
+    ]);
   });
 });

@@ -529,6 +529,41 @@ describe("a campaign that crashes, is redeployed, paused or cancelled mid-run", 
     expect(outbox.filter((entry) => entry.text.includes("新春")).length).toBe(12 - sentBefore);
   });
 
+  it("backs off while paused (5 minutes doubling to half an hour) and ends at until: 30 days paused stay far under Step Functions' 25,000 history events", async () => {
+    // Arrange: a campaign paused before its time, left paused past its until (31 days after at).
+    const config = campaignConfig({ at: at("2026-06-10", "10:00"), until: "2026-07-11T10:00:00+08:00" });
+    const store = await storeWith(members(3), config);
+    const clock = new VirtualClock(new Date(at("2026-06-10", "10:00")));
+    const deps = campaignDeps(store, clock, config);
+    let state = campaignExecution(config.campaigns[0] as never).input;
+    await controlCampaign(store, config, "newyear", "pause", clock.now());
+
+    // Act: the execution's loop, one task per wake, until it is done.
+    const waits: number[] = [];
+    let loops = 0;
+    while (state.next.kind === "wait") {
+      await clock.advanceTo(new Date(state.next.sendAt));
+      const before = clock.now().getTime();
+      state = await task(clock, deps, state);
+      loops += 1;
+      if (state.next.kind === "wait") waits.push((Date.parse(state.next.sendAt) - before) / 60_000);
+      expect(loops).toBeLessThan(2_000);
+    }
+
+    // Assert: each loop of the campaigns' machine is about 9 history events (Wait, Task, Choice: entered and
+    // exited, the task scheduled, started and succeeded).
+    expect(waits.slice(0, 6)).toEqual([5, 10, 20, 30, 30, 30]);
+    expect(loops * 9).toBeLessThan(20_000);
+    expect(loops).toBeGreaterThan(1_400);
+    const decided = (await store.listDecisions()).filter((decision) => decision.journey === "campaign");
+    expect(decided.map((decision) => [decision.outcome, decision.reason])).toEqual([
+      ["skipped", "campaign-ended"],
+      ["skipped", "campaign-ended"],
+      ["skipped", "campaign-ended"],
+    ]);
+    expect(await sentTo(store)).toEqual([]);
+  });
+
   it("sends nothing while paused, carries on when resumed, and ends with its held messages unsent when cancelled", async () => {
     const config = campaignConfig({ at: at("2026-06-10", "10:00") }, { caps: { marketingPerDay: 1 } });
     const store = await storeWith(members(3), config);

@@ -106,6 +106,9 @@ export class ResolvedTemplate {
         return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${this.nameOf(id)}`;
       case "AWS::KMS::Key":
         return `key-${id}`;
+      // A schedule group's Ref is its name ("AWS::Scheduler::ScheduleGroup", return values).
+      case "AWS::Scheduler::ScheduleGroup":
+        return this.nameOf(id);
       default:
         return this.attr(id, "Arn");
     }
