@@ -30,6 +30,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dyn
 import { ClickCounts } from "../functions/adapters/dynamodb/click-counts.js";
 import { LinkReads } from "../functions/adapters/dynamodb/link-reads.js";
 import { Store } from "../functions/adapters/dynamodb/store.js";
+import { CAMPAIGN_RELAY_LOOPS } from "../functions/core/campaigns.js";
 import { systemClock } from "../functions/core/clock.js";
 import { parseShopConfig } from "../functions/core/config.js";
 import {
@@ -872,6 +873,16 @@ async function campaignRun(_dynamo?: unknown) {
     target: "≥ 0.95, 0 duplicates",
     met: ratio >= 0.95 && duplicates === 0 && sent.length === customers,
     detail: `${customers} customers, ${sent.length} sent (${decisions.length - sent.length} skipped) in ${round(spanSeconds, 0)} virtual s at ${round(achieved, 2)}/s of ${rate}/s; ${duplicates} duplicates; ${round(seconds, 1)} s to run (${round(loadSeconds, 1)} s to load the customers)`,
+  });
+  // Step Functions fails an execution at 25,000 history events ("Quotas"): a long campaign hands over.
+  const history = shop.engine.largestHistory;
+  record({
+    figure: "campaign: largest execution history (events)",
+    value: history.events,
+    unit: "",
+    target: "< 20,000",
+    met: history.events < 20_000,
+    detail: `${history.name}, counted as Step Functions records it; ${counts.executions} execution(s) for the campaign (a hand-over every ${CAMPAIGN_RELAY_LOOPS} tasks)`,
   });
   record({
     figure: "campaign: state transitions per message",

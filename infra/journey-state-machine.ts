@@ -1,6 +1,6 @@
 import { ArnFormat, Duration, RemovalPolicy, Stack, Tags, Validations } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
-import { Grant, type IGrantable, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Grant, type IGrantable, Policy, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { CfnFunction, IFunction } from "aws-cdk-lib/aws-lambda";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import {
@@ -35,6 +35,11 @@ export interface JourneyStateMachineProps {
    * @default a name CloudFormation generates
    */
   readonly stateMachineName?: string;
+  /**
+   * Whether its executions hand over to fresh ones of the same machine (the definition's `HandOver` state,
+   * `relay` in `journeyLoop`): its role may start executions of itself. @default false
+   */
+  readonly relay?: boolean;
 }
 
 /** The alias executions start on; it always points at the newest published version. */
@@ -103,6 +108,20 @@ export class JourneyStateMachine extends Construct {
         })
       : this.stateMachine.stateMachineArn;
     this.startArn = props.stateMachineName ? `${this.machineArn}:${LIVE_ALIAS}` : alias.attrArn;
+    if (props.relay) {
+      // Its own policy, not the role's default one: the machine depends on that, so it may not name the
+      // machine (a cycle). StartExecution authorizes the unqualified ARN, whatever qualifier the start names
+      // ("Authorization for versions and aliases in Step Functions workflows").
+      new Policy(this, "RelayPolicy", {
+        roles: [this.stateMachine.role],
+        statements: [
+          new PolicyStatement({
+            actions: ["states:StartExecution"],
+            resources: [this.stateMachine.stateMachineArn],
+          }),
+        ],
+      });
+    }
     // The local runner finds each journey's machine in the synthesized template by this tag.
     Tags.of(this.stateMachine).add(JOURNEY_TAG, props.journey);
     Validations.of(this.stateMachine).acknowledge({

@@ -1,8 +1,9 @@
-import { Duration } from "aws-cdk-lib";
+import { Aws, Duration } from "aws-cdk-lib";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import {
   Choice,
   Condition,
+  CustomState,
   type IChainable,
   JitterType,
   Succeed,
@@ -11,10 +12,17 @@ import {
 } from "aws-cdk-lib/aws-stepfunctions";
 import { LambdaInvoke } from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
+import { START_EXECUTION_RESOURCE } from "./resources.js";
 
 /** The function every journey's loop runs: it decides the step that is due and plans the next one. */
 export interface JourneyStepFunctions {
   readonly step: IFunction;
+  /**
+   * Whether the step may hand the run over to a fresh execution of the same machine (`next.kind` `relay`,
+   * with the successor's `name` and `state`), before the execution's history nears Step Functions' 25,000
+   * events. The machine's role must be allowed to start it. @default false
+   */
+  readonly relay?: boolean;
 }
 
 /** How often the Step task retries a failure that is not a held claim (after the first try). */
@@ -27,6 +35,7 @@ export const STATE_NAMES = {
   next: "NextStep",
   giveUp: "GiveUp",
   done: "Done",
+  relay: "HandOver",
 } as const;
 
 function invoke(scope: Construct, id: string, lambdaFunction: IFunction): LambdaInvoke {
@@ -85,9 +94,38 @@ export function journeyLoop(scope: Construct, functions: JourneyStepFunctions): 
     jitterStrategy: JitterType.FULL,
   });
   step.addCatch(giveUp, { errors: ["States.ALL"], resultPath: "$.failure" });
-  const next = new Choice(scope, STATE_NAMES.next)
-    .when(Condition.stringEquals("$.next.kind", "done"), new Succeed(scope, STATE_NAMES.done))
-    .otherwise(wait);
+  const done = new Succeed(scope, STATE_NAMES.done);
+  const next = new Choice(scope, STATE_NAMES.next).when(Condition.stringEquals("$.next.kind", "done"), done);
+  if (functions.relay) {
+    // The successor is this machine, by the context object's id (a reference would be a cycle: the
+    // definition is part of the machine); its name and input come from the step. A repeated start after a
+    // lost answer is the same execution (same name and input), so the retries are safe.
+    const handOver = new CustomState(scope, STATE_NAMES.relay, {
+      stateJson: {
+        Type: "Task",
+        Resource: `arn:${Aws.PARTITION}${START_EXECUTION_RESOURCE}`,
+        Parameters: {
+          "StateMachineArn.$": "$$.StateMachine.Id",
+          "Name.$": "$.next.name",
+          "Input.$": "$.next.state",
+        },
+        Retry: [
+          {
+            ErrorEquals: ["States.ALL"],
+            IntervalSeconds: 5,
+            MaxAttempts: 8,
+            BackoffRate: 2,
+            MaxDelaySeconds: 600,
+            JitterStrategy: "FULL",
+          },
+        ],
+        ResultPath: null,
+      },
+    });
+    next.when(Condition.stringEquals("$.next.kind", "relay"), handOver);
+    handOver.next(done);
+  }
+  next.otherwise(wait);
   wait.next(step);
   step.next(next);
   giveUp.next(next);

@@ -35,6 +35,14 @@ import { holdToWindow } from "./time.js";
 export const DIRECTORY_PAGE = 13;
 /** How long one task pages before it hands back to the state machine (the function's timeout is 5 minutes). */
 export const CAMPAIGN_TASK_BUDGET_MS = 60_000;
+/**
+ * Loops (tasks) one campaign execution runs before it hands over to a fresh one carrying its state. A loop of
+ * the campaigns' machine is about 9 history events (Wait, Task, Choice: entered and exited; the task
+ * scheduled, started, succeeded), retries 3 more each; Step Functions fails an execution at 25,000
+ * ("Quotas"): 1,500 loops keep every execution near 13,500.
+ */
+export const CAMPAIGN_RELAY_LOOPS = 1_500;
+
 /** How soon a paused campaign first looks whether it was resumed; each look after waits twice as long. */
 export const PAUSED_POLL_MS = 5 * 60_000;
 
@@ -65,6 +73,8 @@ export const CampaignRunStateSchema = z.object({
   next: z.discriminatedUnion("kind", [
     z.object({ kind: z.literal("wait"), step: z.string(), sendAt: isoTime }),
     z.object({ kind: z.literal("done") }),
+    // Hand over to a fresh execution (`HandOver` in the machine): its name and its first state.
+    z.object({ kind: z.literal("relay"), name: z.string(), state: z.record(z.string(), z.unknown()) }),
   ]),
   /**
    * Per directory partition: the key of the last customer looked at (`""` none yet, `null` all of them).
@@ -80,6 +90,10 @@ export const CampaignRunStateSchema = z.object({
   startedAt: isoTime.optional(),
   /** How often it has looked while paused (its polling backs off); absent while it runs. */
   pausedLooks: z.number().int().nonnegative().optional(),
+  /** Tasks this execution has run (it hands over at {@link CAMPAIGN_RELAY_LOOPS}). */
+  loops: z.number().int().nonnegative().optional(),
+  /** Executions before this one (`campaign-<id>_<relays>` is this one's name). */
+  relays: z.number().int().nonnegative().optional(),
   /** Set by the state machine's Catch when the task kept failing. */
   failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
 });
@@ -112,6 +126,8 @@ export interface CampaignDeps extends DeliverDeps {
   readonly taskBudgetMs?: number;
   /** Customers read per directory partition per page. @default {@link DIRECTORY_PAGE} */
   readonly directoryPage?: number;
+  /** Tasks an execution runs before it hands over. @default {@link CAMPAIGN_RELAY_LOOPS} */
+  readonly relayAfterLoops?: number;
 }
 
 /** The execution state that decides one member's message, as a journey step's. */
@@ -190,6 +206,24 @@ export async function runCampaignTask(
   deps: CampaignDeps,
   input: CampaignRunState,
 ): Promise<CampaignRunState> {
+  const state = await campaignTask(deps, { ...input, loops: (input.loops ?? 0) + 1 });
+  if (state.next.kind !== "wait" || (state.loops ?? 0) < (deps.relayAfterLoops ?? CAMPAIGN_RELAY_LOOPS))
+    return state;
+  // Its history nears the limit: a fresh execution carries on, from this wait, with all it knows.
+  const relays = (state.relays ?? 0) + 1;
+  const successor: CampaignRunState = { ...state, loops: 0, relays };
+  return {
+    ...state,
+    next: {
+      kind: "relay",
+      name: `campaign-${state.stage}_${relays}`,
+      state: successor as Record<string, unknown>,
+    },
+  };
+}
+
+/** One task, its loop counted: what {@link runCampaignTask} does before it considers a hand-over. */
+async function campaignTask(deps: CampaignDeps, input: CampaignRunState): Promise<CampaignRunState> {
   const { config, clock, store } = deps;
   const { failure: _failure, ...rest } = input;
   let state: CampaignRunState = rest;

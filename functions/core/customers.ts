@@ -2,7 +2,8 @@ import * as z from "zod";
 import { parseDuration } from "./duration.js";
 import { unitHash } from "./holdout.js";
 import { productCycleMs } from "./journeys/winback.js";
-import type { CustomerRecord, Purchase } from "./model.js";
+import type { CustomerRecord, Purchase, PurchaseTotals } from "./model.js";
+import { addPurchases, KEEP_PURCHASES, kept } from "./purchases.js";
 import { duration } from "./settings.js";
 import { DAY_MS } from "./time.js";
 
@@ -26,6 +27,15 @@ const ascending = (values: readonly number[]) =>
 
 /** The config's customer settings: stages, member levels, RFM cut points. */
 export const customerSettings = {
+  profiles: z
+    .strictObject({
+      /**
+       * Paid orders a customer's profile item keeps whole; older ones are rolled into totals that every
+       * figure still counts (stages, levels, RFM, segments). Bounds the item far under DynamoDB's 400 KB.
+       */
+      keepPurchases: z.number().int().min(5).max(500).default(KEEP_PURCHASES),
+    })
+    .prefault({}),
   stages: z
     .strictObject({
       /** No paid order for this long: `churned` (shorter than that but past the product cycle: `dormant`). */
@@ -141,9 +151,11 @@ export interface CustomerProfile {
   readonly optedOut: boolean;
 }
 
-/** The paid orders that count: those not refunded in full. */
-const kept = (purchases: readonly Purchase[] | undefined) =>
-  (purchases ?? []).filter((purchase) => purchase.refunded < purchase.amount || purchase.amount === 0);
+/** A customer's paid orders as every figure counts them: the rolled-up totals and the ones kept whole. */
+function totalsOf(customer: CustomerRecord): PurchaseTotals & { readonly last?: Purchase } {
+  const whole = kept(customer.purchases);
+  return { ...addPurchases(customer.rolledUp, customer.purchases ?? []), last: whole.at(-1) };
+}
 
 /** The score 1–5 of `value` against four ascending cut points (`higherIsBetter` false: recency). */
 function scoreOf(value: number, bounds: readonly number[], higherIsBetter = true): number {
@@ -181,9 +193,8 @@ export class RfmCensus {
   }
 
   add(customer: CustomerRecord): void {
-    const purchases = kept(customer.purchases);
-    const last = purchases.at(-1);
-    if (!last) return;
+    const totals = totalsOf(customer);
+    if (!totals.lastPaidAt) return;
     const hash = unitHash(customer.customerId);
     const full = this.entries.length >= this.size;
     if (full && hash >= (this.entries.at(-1)?.[0] ?? 1)) return;
@@ -195,9 +206,9 @@ export class RfmCensus {
       else high = middle;
     }
     if (this.entries[low]?.[0] === hash) return;
-    const r = Math.round(((this.now.getTime() - Date.parse(last.paidAt)) / DAY_MS) * 100) / 100;
-    const m = Math.round(purchases.reduce((sum, p) => sum + p.amount - p.refunded, 0) * 100) / 100;
-    this.entries.splice(low, 0, [hash, r, purchases.length, m]);
+    const r = Math.round(((this.now.getTime() - Date.parse(totals.lastPaidAt)) / DAY_MS) * 100) / 100;
+    const m = Math.round(totals.spend * 100) / 100;
+    this.entries.splice(low, 0, [hash, r, totals.orders, m]);
     if (full) this.entries.pop();
   }
 
@@ -263,45 +274,44 @@ export function profileOf(
   now: Date,
   bounds: RfmBounds | undefined = configuredBounds(config),
 ): CustomerProfile {
-  const purchases = kept(customer.purchases);
-  const spend = purchases.reduce((sum, purchase) => sum + purchase.amount - purchase.refunded, 0);
-  const first = purchases[0];
-  const last = purchases.at(-1);
-  const sinceLastMs = last ? now.getTime() - Date.parse(last.paidAt) : Number.POSITIVE_INFINITY;
+  const totals = totalsOf(customer);
+  const { spend, orders, last } = totals;
+  const sinceLastMs = totals.lastPaidAt
+    ? now.getTime() - Date.parse(totals.lastPaidAt)
+    : Number.POSITIVE_INFINITY;
   const durations = durationsOf(config);
   let stage: Stage;
-  if (!last) stage = "prospect";
+  if (!totals.lastPaidAt) stage = "prospect";
   else if (sinceLastMs > durations.churnedMs) stage = "churned";
-  else if (sinceLastMs > durations.cycleMs(last.categories)) stage = "dormant";
-  else stage = purchases.length >= 2 ? "returning" : "new";
+  else if (sinceLastMs > durations.cycleMs(last?.categories ?? totals.categories)) stage = "dormant";
+  else stage = orders >= 2 ? "returning" : "new";
   // Never downgraded: a refund after a level was reached keeps it (the peak spend stands).
   const levelSpend = Math.max(spend, customer.peakSpend ?? 0);
   const level = config.members.levels.findLast(
     (candidate) =>
       (candidate.minSpend === undefined || levelSpend >= candidate.minSpend) &&
-      (candidate.minOrders === undefined || purchases.length >= candidate.minOrders),
+      (candidate.minOrders === undefined || orders >= candidate.minOrders),
   )?.name;
-  const items = purchases.reduce((sum, purchase) => sum + purchase.items, 0);
   return {
     customerId: customer.customerId,
     phone: customer.phone,
     name: customer.name,
-    paidOrders: purchases.length,
+    paidOrders: orders,
     spend,
-    items,
-    firstPaidAt: first?.paidAt,
-    lastPaidAt: last?.paidAt,
-    categories: [...new Set(purchases.flatMap((purchase) => purchase.categories))],
+    items: totals.items,
+    firstPaidAt: totals.firstPaidAt,
+    lastPaidAt: totals.lastPaidAt,
+    categories: [...totals.categories],
     province: customer.province,
     city: customer.city,
     birthday: customer.birthday,
     stage,
     level,
     rfm:
-      last && bounds
+      totals.lastPaidAt && bounds
         ? {
             r: scoreOf(sinceLastMs / DAY_MS, bounds.r, false),
-            f: scoreOf(purchases.length, bounds.f),
+            f: scoreOf(orders, bounds.f),
             m: scoreOf(spend, bounds.m),
           }
         : undefined,

@@ -168,7 +168,7 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
     }
   }
   // Last: a write before the journeys' plans would make each read its facts again (the read cache).
-  await keepPurchase(deps.store, order);
+  await keepPurchase(deps.store, order, deps.config.profiles.keepPurchases);
 }
 
 /**
@@ -179,18 +179,24 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
 export async function keepPurchase(
   store: Pick<Repositories, "recordPurchase">,
   order: OrderRecord,
+  /** `profiles.keepPurchases`. @default {@link KEEP_PURCHASES} */
+  keepWhole?: number,
 ): Promise<boolean> {
   if (!order.customerId || !order.paidAt || !order.createdAt) return false;
   const items = order.items ?? [];
   const categories = [...new Set(items.map((item) => item.category).filter((c) => typeof c === "string"))];
-  await store.recordPurchase(order.customerId, {
-    orderId: order.orderId,
-    paidAt: order.paidAt,
-    amount: order.amount ?? 0,
-    refunded: order.refundedAmount ?? 0,
-    items: items.reduce((sum, item) => sum + (Number(item.quantity) || 1), 0),
-    categories: categories as string[],
-  });
+  await store.recordPurchase(
+    order.customerId,
+    {
+      orderId: order.orderId,
+      paidAt: order.paidAt,
+      amount: order.amount ?? 0,
+      refunded: order.refundedAmount ?? 0,
+      items: items.reduce((sum, item) => sum + (Number(item.quantity) || 1), 0),
+      categories: categories as string[],
+    },
+    keepWhole === undefined ? {} : { keepWhole },
+  );
   return true;
 }
 
@@ -425,7 +431,7 @@ async function applyEvent(
       return applyOrderFact(deps, event, { [EVENT_FACTS[event.type]]: event.at });
     case "refund.completed": {
       const order = await store.recordRefund(event.orderId, event);
-      await keepPurchase(deps.store, order);
+      await keepPurchase(deps.store, order, deps.config.profiles.keepPurchases);
       return startOnOrderEvent(deps, event, order);
     }
     case "review.posted":

@@ -89,6 +89,24 @@ export interface CustomerRecord {
   readonly purchases?: readonly Purchase[];
   /** The highest spend net of refunds they ever reached: member levels are never downgraded. */
   readonly peakSpend?: number;
+  /**
+   * Their older paid orders, rolled into totals: the profile item keeps the last `profiles.keepPurchases`
+   * whole (DynamoDB's 400 KB item limit; a reseller's thousands of orders would reach it).
+   */
+  readonly rolledUp?: PurchaseTotals;
+  /** The `<paidAt>#<orderId>` of the newest purchase rolled up: a purchase at or before it is counted. */
+  readonly rolledUpTo?: string;
+}
+
+/** Paid orders that count (not refunded in full), added up. */
+export interface PurchaseTotals {
+  readonly orders: number;
+  /** Net of refunds. */
+  readonly spend: number;
+  readonly items: number;
+  readonly categories: readonly string[];
+  readonly firstPaidAt?: string;
+  readonly lastPaidAt?: string;
 }
 
 /** One paid order, as the customer's profile keeps it. */

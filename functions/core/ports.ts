@@ -230,7 +230,11 @@ export interface CustomerFacts {
    * Keeps a paid order on its customer's profile, and its refunds: writing the same purchase again (a
    * replay, a later refund) changes only what grew, so duplicates and out-of-order events count once.
    */
-  recordPurchase(customerId: string, purchase: Purchase): Promise<void>;
+  recordPurchase(
+    customerId: string,
+    purchase: Purchase,
+    options?: { readonly keepWhole?: number },
+  ): Promise<void>;
   /**
    * Opts a number out of marketing from `at` (the earliest opt-out stands) and keeps this opt-out in the
    * number's history, with the reply that made it one when a reply did.

@@ -14,7 +14,12 @@ import {
   PinpointSMSVoiceV2Client,
 } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { ListStateMachineVersionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import {
+  DescribeStateMachineCommand,
+  ListStateMachinesCommand,
+  ListStateMachineVersionsCommand,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
 import {
   GetSMSAttributesCommand,
   GetSMSSandboxAccountStatusCommand,
@@ -485,6 +490,7 @@ export async function runDoctor(
           `no stack ${stackName} in this account and region`,
           "`npx cdk deploy` (or pass --stack with the name you deployed)",
         ),
+        ...(await leftoverMachineCheck(clients, stackName)),
       ];
     throw error;
   }
@@ -531,6 +537,36 @@ export async function runDoctor(
   const optOutLine = config ? optOutLineCheck(config) : undefined;
   if (optOutLine) results.push(optOutLine);
   return results;
+}
+
+/**
+ * The one state machine with a fixed name is the birthday journey's, `<stack>-birthday` (its step Lambda
+ * starts next year's execution by an ARN built from the name). After `cdk destroy`, DeleteStateMachine leaves
+ * a machine with waiting executions DELETING until they end ("DeleteStateMachine", Step Functions API
+ * reference: up to 300 days for a birthday), and creating the stack again under its name fails on that name.
+ */
+async function leftoverMachineCheck(clients: DoctorClients, stackName: string): Promise<CheckResult[]> {
+  const name = `${stackName}-birthday`;
+  let nextToken: string | undefined;
+  do {
+    const page = await clients.sfn.send(new ListStateMachinesCommand({ nextToken, maxResults: 1000 }));
+    const found = page.stateMachines?.find((machine) => machine.name === name);
+    if (found?.stateMachineArn) {
+      const { status } = await clients.sfn.send(
+        new DescribeStateMachineCommand({ stateMachineArn: found.stateMachineArn }),
+      );
+      if (status !== "DELETING") return [];
+      return [
+        fail(
+          "birthday-machine-deleting",
+          `${name} (from a destroyed ${stackName}) is still DELETING: its waiting birthday executions keep it until they end, and a new ${stackName} cannot take its name`,
+          `stop its running executions, then deploy once it is gone: aws stepfunctions list-executions --state-machine-arn ${found.stateMachineArn} --status-filter RUNNING --query "executions[].executionArn" --output text | xargs -n1 aws stepfunctions stop-execution --execution-arn — or deploy under another name: npx cdk deploy -c stackName=${stackName}2`,
+        ),
+      ];
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return [];
 }
 
 /** The report as a person reads it: one line per check, the fix under each that is not ok. */

@@ -1,3 +1,4 @@
+import { START_EXECUTION_RESOURCE } from "../../workflows/resources.js";
 import "./polyfills.js";
 import { StateMachine } from "aws-local-stepfunctions";
 import type { Clock } from "../core/clock.js";
@@ -72,6 +73,33 @@ function resolveDefinition(definition: Json, resources: CloudFormationTemplate["
     .join(separator);
 }
 
+/**
+ * The Step Functions history events one engine event stands for ("GetExecutionHistory", HistoryEvent types):
+ * the execution's start and end one each; a state's entry and exit one each; a task's attempt three more
+ * (LambdaFunctionScheduled, Started, and Succeeded or Failed; for a service integration TaskScheduled,
+ * Started, Succeeded), a retry being another attempt.
+ */
+export function historyEventsOf(event: {
+  readonly type: string;
+  readonly state?: { readonly type: string };
+}): number {
+  switch (event.type) {
+    case "StateEntered":
+      return event.state?.type === "Task" ? 4 : 1;
+    case "StateRetried":
+      return 3;
+    case "StateExited":
+    case "ExecutionStarted":
+    case "ExecutionSucceeded":
+    case "ExecutionFailed":
+    case "ExecutionAborted":
+    case "ExecutionTimeout":
+      return 1;
+    default:
+      return 0;
+  }
+}
+
 function readPath(path: string, input: Json): Json {
   if (path === "$") return input;
   if (!/^\$(\.[A-Za-z_][\w]*)+$/.test(path))
@@ -115,6 +143,11 @@ export class LocalJourneyEngine implements JourneyStarter {
   /** Task (Lambda) invocations across all executions, retries included. */
   taskInvocations = 0;
   /**
+   * The longest execution history so far, counted as Step Functions would record it (`historyEventsOf`):
+   * Step Functions fails an execution at 25,000 events ("Quotas").
+   */
+  largestHistory: { readonly name: string; readonly events: number } = { name: "", events: 0 };
+  /**
    * Executions started (duplicate starts of the same name are not counted) and state transitions (states
    * entered, as Step Functions bills them), per journey.
    */
@@ -137,7 +170,7 @@ export class LocalJourneyEngine implements JourneyStarter {
       const tag = (resource.Properties?.Tags ?? []).find((t: Json) => t.Key === JOURNEY_TAG);
       if (!tag) continue;
       const asl = JSON.parse(resolveDefinition(resource.Properties.DefinitionString, resources));
-      this.machines.set(tag.Value as JourneyId, this.load(logicalId, asl));
+      this.machines.set(tag.Value as JourneyId, this.load(logicalId, asl, tag.Value as JourneyId));
     }
   }
 
@@ -146,7 +179,7 @@ export class LocalJourneyEngine implements JourneyStarter {
     return [...this.machines.keys()];
   }
 
-  private load(machineId: string, asl: Json): LoadedMachine {
+  private load(machineId: string, asl: Json, journey: JourneyId): LoadedMachine {
     const resources = this.options.template.Resources;
     const taskHandlers: Record<string, LocalTaskHandler> = {};
     const waitOverrides: Record<string, number> = {};
@@ -177,6 +210,14 @@ export class LocalJourneyEngine implements JourneyStarter {
           retryOverrides[stateName] = this.options.retryIntervalMs;
         }
         const resource = String(state.Resource);
+        if (resource.endsWith(START_EXECUTION_RESOURCE)) {
+          // The hand-over to a fresh execution of this machine (its Parameters resolved by the engine).
+          taskHandlers[stateName] = async (parameters: Json) => {
+            await this.start(journey, String(parameters.Name), parameters.Input as ExecutionState);
+            return {};
+          };
+          continue;
+        }
         if (!resource.startsWith(PLACEHOLDER_ARN_PREFIX)) {
           throw new Error(`${machineId}: task ${stateName} calls ${resource}, which has no local handler`);
         }
@@ -281,6 +322,7 @@ export class LocalJourneyEngine implements JourneyStarter {
       noThrowOnAbort: true,
       context: {
         Execution: { Name: name, Input: input as Json, StartTime: this.options.clock.now().toISOString() },
+        StateMachine: { Id: `arn:aws:states:us-east-1:123456789012:stateMachine:${journey}`, Name: journey },
       },
     });
     const result = run.result
@@ -293,9 +335,12 @@ export class LocalJourneyEngine implements JourneyStarter {
       .finally(async () => {
         // The engine closes its event log when the run ends (succeeded, failed or aborted), so the log is
         // read once, here: following it as it is written cost a promise and a listener per state.
+        let history = 0;
         for await (const event of run.eventLogs) {
           if (event.type === "StateEntered") counts.transitions += 1;
+          history += historyEventsOf(event);
         }
+        if (history > this.largestHistory.events) this.largestHistory = { name, events: history };
         await Promise.allSettled([...inFlight]);
         this.executions.delete(name);
         this.options.activity?.end();

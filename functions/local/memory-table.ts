@@ -220,6 +220,10 @@ export class MemoryTable implements DocumentSender {
     for (const action of parseUpdate(input.UpdateExpression ?? "")) {
       const attribute = nameOf(action.path, names);
       changed.add(attribute);
+      if (action.kind === "remove") {
+        delete item[attribute];
+        continue;
+      }
       const value = evaluateOperand(action.value, item, names, values);
       if (action.kind === "set") {
         if (value === undefined) throw new Error(`MemoryTable: SET ${attribute} to an undefined value`);
@@ -411,11 +415,9 @@ type Condition =
   | { readonly kind: "compare"; readonly op: string; readonly left: Operand; readonly right: Operand }
   | { readonly kind: "between"; readonly value: Operand; readonly low: Operand; readonly high: Operand };
 
-interface UpdateAction {
-  readonly kind: "set" | "add";
-  readonly path: string;
-  readonly value: Operand;
-}
+type UpdateAction =
+  | { readonly kind: "set" | "add"; readonly path: string; readonly value: Operand }
+  | { readonly kind: "remove"; readonly path: string };
 
 const TOKEN = /\s*(<=|>=|<>|[=<>(),+-]|[#:]?[A-Za-z_][\w]*)/y;
 
@@ -543,10 +545,14 @@ class Parser {
     const actions: UpdateAction[] = [];
     while (!this.done) {
       const clause = this.take().toUpperCase();
-      if (clause !== "SET" && clause !== "ADD")
+      if (clause !== "SET" && clause !== "ADD" && clause !== "REMOVE")
         throw new Error(`MemoryTable: unsupported update clause ${clause} in ${this.source}`);
       do {
         const path = this.take();
+        if (clause === "REMOVE") {
+          actions.push({ kind: "remove", path });
+          continue;
+        }
         if (clause === "SET") this.expect("=");
         actions.push({ kind: clause === "SET" ? "set" : "add", path, value: this.operand() });
       } while (this.peek() === "," && this.take());

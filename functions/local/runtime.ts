@@ -71,6 +71,8 @@ export interface LocalShopOptions {
   readonly token?: string;
   /** Numbers and names in clear in the console and `--url` answers (`--show-phone`). @default false */
   readonly showPhone?: boolean;
+  /** Tasks a campaign execution runs before it hands over (tests). @default `CAMPAIGN_RELAY_LOOPS` */
+  readonly campaignRelayLoops?: number;
 }
 
 /** The local runtime's replay route (`shopcare replay --url`); not part of the deployed API. */
@@ -168,6 +170,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
         // A virtual clock moves once every execution sleeps, counting each as one sleeper: one message at
         // a time (a virtual send takes no time, so one at a time still fills the send rate).
         concurrency: options.activity ? 1 : undefined,
+        relayAfterLoops: options.campaignRelayLoops,
       }),
     },
   });

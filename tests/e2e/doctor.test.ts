@@ -116,6 +116,35 @@ describe("shopcare doctor against a protocol-level fake of the account's AWS API
       maxAttempts: 1,
     });
 
+  it("names a destroyed stack's birthday machine still DELETING, with how to free its name, when the stack is gone", async () => {
+    // Arrange: `cdk destroy` ran; the birthday machine waits for its executions (up to 300 days).
+    const state = firstDeploy("sns");
+    state.stacks = {};
+    state.machines = {
+      "arn:aws:states:ap-southeast-1:111122223333:stateMachine:Shopcare-birthday": {
+        name: "Shopcare-birthday",
+        status: "DELETING",
+      },
+      "arn:aws:states:ap-southeast-1:111122223333:stateMachine:Other-birthday": {
+        name: "Other-birthday",
+        status: "ACTIVE",
+      },
+    };
+    account.state = state;
+
+    // Act
+    const results = await runDoctor("Shopcare", clients());
+    const other = await runDoctor("Other", clients());
+
+    // Assert
+    expect(statusOf(results)).toEqual({ stack: "fail", "birthday-machine-deleting": "fail" });
+    expect(results[1]?.fix).toContain(
+      "aws stepfunctions list-executions --state-machine-arn arn:aws:states:ap-southeast-1:111122223333:stateMachine:Shopcare-birthday --status-filter RUNNING",
+    );
+    expect(results[1]?.fix).toContain("npx cdk deploy -c stackName=Shopcare2");
+    expect(statusOf(other)).toEqual({ stack: "fail" });
+  });
+
   it("fails a first sns deploy on the SMS sandbox and the unconfirmed operators' subscription, warning on empty optional secrets, the $1 limit and alarms without data", async () => {
     account.state = firstDeploy("sns");
     const results = await runDoctor("Shopcare", clients());

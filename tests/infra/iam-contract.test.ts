@@ -269,13 +269,32 @@ function machineCalls(resolved: ResolvedTemplate): Call[] {
         .map((state) => String(state.Resource)),
     );
     expect(targets.size).toBeGreaterThan(0);
-    return [...targets].map((resource) => ({
-      label: `${id} task → lambda:InvokeFunction ${resource}`,
-      principal: resolved.attr(roleId, "Arn"),
-      identityPolicies: resolved.rolePolicies(roleId),
-      action: "lambda:InvokeFunction",
-      resource,
-    }));
+    return [...targets].flatMap((resource): Call[] => {
+      const base = {
+        principal: resolved.attr(roleId, "Arn"),
+        identityPolicies: resolved.rolePolicies(roleId),
+      };
+      // The hand-over starts a fresh execution of the machine itself, by `$$.StateMachine.Id` (unqualified,
+      // or the alias it was started on): StartExecution authorizes the unqualified ARN with the qualifier.
+      if (resource.endsWith(":states:::states:startExecution")) {
+        const machineArn = resolved.attr(id, "Arn");
+        return ([{}, { "states:StateMachineQualifier": ["live"] }] as Context[]).map((context) => ({
+          ...base,
+          label: `${id} HandOver → states:StartExecution ${machineArn} ${JSON.stringify(context)}`,
+          action: "states:StartExecution",
+          resource: machineArn,
+          context,
+        }));
+      }
+      return [
+        {
+          ...base,
+          label: `${id} task → lambda:InvokeFunction ${resource}`,
+          action: "lambda:InvokeFunction",
+          resource,
+        },
+      ];
+    });
   });
 }
 
@@ -342,12 +361,26 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
     expect(await decide({ ...stepStart, resource: dispatchStart.resource })).not.toBe("Allowed");
   });
 
-  it("lets every state machine invoke the Lambda versions its tasks name", async () => {
+  it("lets every state machine invoke the Lambda versions its tasks name, and the campaigns' machine start itself (its hand-over)", async () => {
     const { resolved } = resolvedFor("sns");
     const calls = machineCalls(resolved);
-    expect(calls).toHaveLength(STATE_MACHINES);
-    for (const call of calls) expect(call.resource).toMatch(/:function:[^:]+:\d+$/);
+    const invokes = calls.filter((call) => call.action === "lambda:InvokeFunction");
+    const handOvers = calls.filter((call) => call.action === "states:StartExecution");
+    expect(invokes).toHaveLength(STATE_MACHINES);
+    for (const call of invokes) expect(call.resource).toMatch(/:function:[^:]+:\d+$/);
+    // One machine relays (campaigns): a start unqualified and one on its live alias.
+    expect(handOvers).toHaveLength(2);
+    expect(new Set(handOvers.map((call) => call.resource)).size).toBe(1);
     expect(await denied(calls)).toEqual([]);
+    // A journey's machine may not start the campaigns' machine.
+    const journeyRole = invokes.find((call) => !call.label.includes("Campaigns")) as Call;
+    expect(
+      await decide({
+        ...(handOvers[0] as Call),
+        principal: journeyRole.principal,
+        identityPolicies: journeyRole.identityPolicies,
+      }),
+    ).not.toBe("Allowed");
   });
 
   it("lets CloudWatch deliver every alarm to the operators' topic and its key, on this account's behalf only", async () => {

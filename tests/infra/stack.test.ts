@@ -401,4 +401,44 @@ describe("ShopcareStack", () => {
       ["campaign-warmup", "campaign-warmup"],
     ]);
   });
+
+  it("names only the birthday machine in a stack: the one name a destroyed stack's waiting executions can hold (doctor says how to free it)", () => {
+    // Arrange: the same stack twice, as before a destroy and after (a new app, the same name).
+    const config = parseShopConfig({
+      segments: { all: {} },
+      campaigns: [
+        {
+          id: "a",
+          segment: "all",
+          at: "2027-06-10T10:00:00+08:00",
+          template: "【{shop}】{name}，上新。拒收请回复R",
+        },
+      ],
+    });
+    const named = () =>
+      Object.values(synthesizeTemplate(config).Resources)
+        .filter((resource) =>
+          [
+            "AWS::StepFunctions::StateMachine",
+            "AWS::Scheduler::ScheduleGroup",
+            "AWS::SQS::Queue",
+            "AWS::DynamoDB::Table",
+          ].includes(resource.Type),
+        )
+        .map(
+          (resource) =>
+            resource.Properties?.StateMachineName ??
+            resource.Properties?.Name ??
+            resource.Properties?.QueueName ??
+            resource.Properties?.TableName,
+        )
+        .filter((name) => name !== undefined);
+
+    // Act
+    const [before, after] = [named(), named()];
+
+    // Assert: everything else gets a name CloudFormation makes unique per stack; the birthday's is fixed.
+    expect(before).toEqual(["Shopcare-birthday"]);
+    expect(after).toEqual(before);
+  });
 });

@@ -5,6 +5,7 @@ import { Store } from "../../functions/adapters/dynamodb/store.js";
 import {
   type CampaignDeps,
   type CampaignRunState,
+  CampaignRunStateSchema,
   campaignExecution,
   controlCampaign,
   runCampaignTask,
@@ -122,6 +123,9 @@ async function runToEnd(clock: VirtualClock, deps: CampaignDeps, state: Campaign
   let current = state;
   for (let tasks = 1; tasks <= 200; tasks += 1) {
     if (current.next.kind === "done") return { state: current, tasks };
+    // A hand-over goes on in its successor, as the machine's HandOver state starts it.
+    if (current.next.kind === "relay") current = CampaignRunStateSchema.parse(current.next.state);
+    if (current.next.kind !== "wait") throw new Error(`unexpected ${current.next.kind}`);
     await clock.advanceTo(new Date(current.next.sendAt));
     current = await task(clock, deps, current);
   }

@@ -33,6 +33,10 @@ describe("a fault-injection month (seeded; `npm run bench -- --only faults` runs
       deadLinks: 0,
     });
     expect(report.linked).toBeGreaterThan(100);
+    // Journeys loop a few steps, each held at most to its window, its caps (`caps.maxHold`) and a rate slot,
+    // with its retries: far from the 25,000 history events that fail an execution.
+    expect(report.largestHistory.events).toBeGreaterThan(20);
+    expect(report.largestHistory.events).toBeLessThan(20_000);
     expect(report.decisions).toBeGreaterThan(300);
   });
 });

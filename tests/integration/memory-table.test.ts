@@ -9,7 +9,7 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { Store } from "../../functions/adapters/dynamodb/store.js";
+import { type DocumentSender, Store } from "../../functions/adapters/dynamodb/store.js";
 import { parseShopConfig } from "../../functions/core/config.js";
 import type { DecisionRecord } from "../../functions/core/model.js";
 import { MemoryTable } from "../../functions/local/memory-table.js";
@@ -383,6 +383,44 @@ describe("the in-memory table (simulate --store memory)", () => {
     }).toThrow(TypeError);
   });
 
+  it("REMOVEs attributes with SET in one update, under a condition, as DynamoDB Local does", async () => {
+    // Arrange: a profile with two purchases, as the roll-up meets it.
+    const { tableName, local, memory } = await tablePair("remove");
+    const key = { pk: "CUSTOMER#c1", sk: "PROFILE" };
+    const put = new PutCommand({
+      TableName: tableName,
+      Item: { ...key, "purchase:o1": { amount: 1 }, "refunded:o1": 1, "purchase:o2": { amount: 2 } },
+    });
+    const roll = new UpdateCommand({
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: "SET #t = :t REMOVE #p, #r",
+      ConditionExpression: "attribute_exists(#p) AND attribute_not_exists(#t)",
+      ExpressionAttributeNames: { "#t": "rolledUp", "#p": "purchase:o1", "#r": "refunded:o1" },
+      ExpressionAttributeValues: { ":t": { orders: 1 } },
+    });
+    const get = new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true });
+
+    // Act: the roll-up, then the same again (its condition no longer holds).
+    const results = [];
+    for (const table of [local, memory] as DocumentSender[]) {
+      await table.send(put);
+      await table.send(roll);
+      const again = await table.send(roll).then(
+        () => "applied",
+        (error: unknown) => (error instanceof ConditionalCheckFailedException ? "refused" : String(error)),
+      );
+      results.push({ item: ((await table.send(get)) as { Item?: unknown }).Item, again });
+    }
+
+    // Assert
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]).toEqual({
+      item: { ...key, "purchase:o2": { amount: 2 }, rolledUp: { orders: 1 } },
+      again: "refused",
+    });
+  });
+
   it("refuses what it does not implement instead of guessing", async () => {
     const table = new MemoryTable();
 
@@ -391,11 +429,12 @@ describe("the in-memory table (simulate --store memory)", () => {
         new UpdateCommand({
           TableName: "t",
           Key: { pk: "A", sk: "1" },
-          UpdateExpression: "REMOVE #a",
+          UpdateExpression: "DELETE #a :v",
           ExpressionAttributeNames: { "#a": "a" },
+          ExpressionAttributeValues: { ":v": new Set(["x"]) },
         }),
       ),
-    ).rejects.toThrow(/unsupported update clause REMOVE/);
+    ).rejects.toThrow(/unsupported update clause DELETE/);
     // Parameters that would change DynamoDB's answer are refused, not ignored.
     const query = (parameter: Partial<QueryCommandInput>) =>
       new QueryCommand({

@@ -17,6 +17,8 @@ export interface FakeAccountState {
   alarms: { name: string; state: "OK" | "ALARM" | "INSUFFICIENT_DATA" }[];
   queueDepths: Record<string, number>;
   machineVersions: Record<string, number>;
+  /** State machines by ARN with their status (a destroyed stack's birthday machine may stay DELETING). */
+  machines?: Record<string, { name: string; status: "ACTIVE" | "DELETING" }>;
   eum: {
     tier: "SANDBOX" | "PRODUCTION";
     textSpendLimit: number;
@@ -158,6 +160,32 @@ export class FakeAccount extends LoopbackFake {
         if (!(body.AttributeNames as string[] | undefined)?.includes("ApproximateNumberOfMessages"))
           return notFound("com.amazonaws.sqs#InvalidAttributeName", "AttributeNames");
         return [200, { Attributes: { ApproximateNumberOfMessages: String(depth) } }];
+      }
+      case "AWSStepFunctions.ListStateMachines": {
+        const machines = Object.entries(this.state.machines ?? {}).map(([arn, machine]) => ({
+          stateMachineArn: arn,
+          name: machine.name,
+          type: "STANDARD",
+          creationDate: 1764547200,
+        }));
+        return [200, { stateMachines: machines }];
+      }
+      case "AWSStepFunctions.DescribeStateMachine": {
+        const arn = String(body.stateMachineArn);
+        const machine = this.state.machines?.[arn];
+        if (!machine) return notFound("StateMachineDoesNotExist", arn);
+        return [
+          200,
+          {
+            stateMachineArn: arn,
+            name: machine.name,
+            status: machine.status,
+            definition: "{}",
+            roleArn: "arn:aws:iam::111122223333:role/r",
+            type: "STANDARD",
+            creationDate: 1764547200,
+          },
+        ];
       }
       case "AWSStepFunctions.ListStateMachineVersions": {
         const arn = String(body.stateMachineArn);

@@ -98,6 +98,11 @@ export interface FaultRunReport {
   /** Sent messages that carried a tracked link, and those whose code did not redirect. */
   readonly linked: number;
   readonly deadLinks: number;
+  /**
+   * The longest execution history of the run, as Step Functions would record it (every journey's, with the
+   * faults' retries): an execution fails at 25,000 events.
+   */
+  readonly largestHistory: { readonly name: string; readonly events: number };
   readonly details: readonly string[];
 }
 
@@ -506,6 +511,7 @@ export async function runFaultInjection(options: {
     undecided,
     linked: linked.length,
     deadLinks,
+    largestHistory: shop.engine.largestHistory,
     details,
   };
 }

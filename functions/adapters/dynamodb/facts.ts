@@ -11,6 +11,7 @@ import type {
   OrderFacts,
   PhoneOptOut,
 } from "../../core/ports.js";
+import { addPurchases, KEEP_PURCHASES } from "../../core/purchases.js";
 
 import { type FieldUpdate, indexShard, stripKeys, TABLE_KEYS, type Table } from "./table.js";
 
@@ -45,6 +46,10 @@ function customerOf(item: Record<string, unknown> | undefined): CustomerRecord |
   purchases.sort((a, b) => Date.parse(a.paidAt) - Date.parse(b.paidAt));
   return { ...(rest as unknown as CustomerRecord), ...(purchases.length > 0 ? { purchases } : {}) };
 }
+
+/** A purchase's place in time order: `<paidAt in UTC>#<orderId>` (what `rolledUpTo` compares). */
+const purchaseOrderKey = (purchase: Pick<Purchase, "paidAt" | "orderId">) =>
+  `${new Date(purchase.paidAt).toISOString()}#${purchase.orderId}`;
 
 /** Spend net of refunds. */
 const netSpend = (purchases: readonly Purchase[]) =>
@@ -276,30 +281,45 @@ export class FactsTable implements OrderFacts, CustomerFacts, CustomerDirectory 
    * what only grows (its refunds, the customer's latest payment in the directory key, their peak spend)
    * is each written under a condition that it grows, so concurrent and repeated writes keep the largest.
    */
-  async recordPurchase(customerId: string, purchase: Purchase): Promise<void> {
+  async recordPurchase(
+    customerId: string,
+    purchase: Purchase,
+    options: { readonly keepWhole?: number } = {},
+  ): Promise<void> {
     const key = { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" };
     const { orderId, refunded, ...summary } = purchase;
-    const { Attributes: stored = {} } = await this.table.doc.send(
-      this.table.commands.Update({
-        TableName: this.table.tableName,
-        Key: key,
-        UpdateExpression:
-          "SET #purchase = :purchase, #customerId = :customerId, #pk = if_not_exists(#pk, :pk), #sk = if_not_exists(#sk, :sk)",
-        ExpressionAttributeNames: {
-          "#purchase": `${PURCHASE}${orderId}`,
-          "#customerId": "customerId",
-          "#pk": TABLE_KEYS.gsi1PartitionKey,
-          "#sk": TABLE_KEYS.gsi1SortKey,
-        },
-        ExpressionAttributeValues: {
-          ":purchase": summary,
-          ":customerId": customerId,
-          ":pk": directoryPartition(customerId),
-          ":sk": directoryKey(customerId),
-        },
-        ReturnValues: "ALL_NEW",
-      }),
-    );
+    let stored: Record<string, unknown>;
+    try {
+      ({ Attributes: stored = {} } = await this.table.doc.send(
+        this.table.commands.Update({
+          TableName: this.table.tableName,
+          Key: key,
+          UpdateExpression:
+            "SET #purchase = :purchase, #customerId = :customerId, #pk = if_not_exists(#pk, :pk), #sk = if_not_exists(#sk, :sk)",
+          // A purchase already rolled into the totals (a replay, a late copy) is counted there: not again.
+          ConditionExpression:
+            "attribute_not_exists(#rolledUpTo) OR attribute_exists(#purchase) OR #rolledUpTo < :order",
+          ExpressionAttributeNames: {
+            "#purchase": `${PURCHASE}${orderId}`,
+            "#customerId": "customerId",
+            "#pk": TABLE_KEYS.gsi1PartitionKey,
+            "#sk": TABLE_KEYS.gsi1SortKey,
+            "#rolledUpTo": "rolledUpTo",
+          },
+          ExpressionAttributeValues: {
+            ":purchase": summary,
+            ":customerId": customerId,
+            ":pk": directoryPartition(customerId),
+            ":sk": directoryKey(customerId),
+            ":order": purchaseOrderKey(purchase),
+          },
+          ReturnValues: "ALL_NEW",
+        }),
+      ));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw error;
+    }
     const growTo = async (attribute: string, value: string | number) => {
       try {
         await this.table.doc.send(
@@ -324,8 +344,57 @@ export class FactsTable implements OrderFacts, CustomerFacts, CustomerDirectory 
       ...stored,
       [refundedAttribute]: Math.max(refunded, Number(stored[refundedAttribute] ?? 0)),
     });
-    const spend = netSpend(profile?.purchases ?? []);
+    const spend =
+      netSpend(profile?.purchases ?? []) + Number((stored.rolledUp as { spend?: number })?.spend ?? 0);
     if (spend > Number(stored.peakSpend ?? 0)) await growTo("peakSpend", spend);
+    if (profile) await this.rollUp(key, profile, options.keepWhole ?? KEEP_PURCHASES);
+  }
+
+  /**
+   * Rolls a profile's oldest purchases past `keepWhole` into its totals (`rolledUp`, up to `rolledUpTo`), in
+   * one conditional write: only while those purchases are still there and nobody rolled since, so concurrent
+   * writers roll each purchase once (the loser leaves it to the next purchase's write).
+   */
+  private async rollUp(
+    key: Record<string, string>,
+    profile: CustomerRecord,
+    keepWhole: number,
+  ): Promise<void> {
+    const whole = [...(profile.purchases ?? [])].sort((a, b) =>
+      purchaseOrderKey(a) < purchaseOrderKey(b) ? -1 : 1,
+    );
+    const rolling = whole.slice(0, Math.max(0, whole.length - keepWhole));
+    const newest = rolling.at(-1);
+    if (!newest) return;
+    const names: Record<string, string> = { "#rolledUp": "rolledUp", "#rolledUpTo": "rolledUpTo" };
+    const removed: string[] = [];
+    const present: string[] = [];
+    rolling.forEach((purchase, index) => {
+      names[`#p${index}`] = `${PURCHASE}${purchase.orderId}`;
+      names[`#r${index}`] = `${REFUNDED}${purchase.orderId}`;
+      removed.push(`#p${index}`, `#r${index}`);
+      present.push(`attribute_exists(#p${index})`);
+    });
+    try {
+      await this.table.doc.send(
+        this.table.commands.Update({
+          TableName: this.table.tableName,
+          Key: key,
+          UpdateExpression: `SET #rolledUp = :totals, #rolledUpTo = :to REMOVE ${removed.join(", ")}`,
+          ConditionExpression: `${present.join(" AND ")} AND ${
+            profile.rolledUpTo === undefined ? "attribute_not_exists(#rolledUpTo)" : "#rolledUpTo = :before"
+          }`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: {
+            ":totals": addPurchases(profile.rolledUp, rolling),
+            ":to": purchaseOrderKey(newest),
+            ...(profile.rolledUpTo === undefined ? {} : { ":before": profile.rolledUpTo }),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
   /** One partition of the customer directory, most recent buyer first, after the key `after`. */
   async pageCustomers(
