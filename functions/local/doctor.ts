@@ -26,7 +26,7 @@ import {
   ListSubscriptionsByTopicCommand,
   SNSClient,
 } from "@aws-sdk/client-sns";
-import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { ShopConfig } from "../core/config.js";
 import { marketingWithoutOptOutLine, optOutLineOf } from "../core/lint.js";
 import { LINK_NOT_FOUND_MARK } from "../handlers/link.js";
@@ -383,9 +383,40 @@ async function alarmsCheck(clients: DoctorClients, stackName: string): Promise<C
   return ok("alarms", `${alarms.length} alarms, none firing`);
 }
 
+/**
+ * The campaigns whose start EventBridge Scheduler gave up on, from the dead-letter events in their queue (looked
+ * at, not taken: a visibility timeout of 0). Each event's body is the target's input (the StartExecution
+ * request) and its attributes say why ("Configuring a schedule's dead-letter queue": ERROR_CODE,
+ * ERROR_MESSAGE, RETRY_ATTEMPTS, …).
+ */
+async function campaignsNotStarted(clients: DoctorClients, url: string): Promise<string[]> {
+  const { Messages = [] } = await clients.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: url,
+      MaxNumberOfMessages: 10,
+      VisibilityTimeout: 0,
+      MessageAttributeNames: ["All"],
+    }),
+  );
+  return Messages.map((message) => {
+    let name = "a campaign";
+    try {
+      name = String(JSON.parse(message.Body ?? "{}").Name ?? name);
+    } catch {}
+    const attribute = (key: string) => message.MessageAttributes?.[key]?.StringValue;
+    return `${name} (${attribute("ERROR_CODE") ?? "no error code"}${attribute("ERROR_MESSAGE") ? `: ${attribute("ERROR_MESSAGE")}` : ""})`;
+  });
+}
+
 async function deadLettersCheck(
   clients: DoctorClients,
-  queues: readonly { name: string; url: string | undefined; fix: string }[],
+  queues: readonly {
+    name: string;
+    url: string | undefined;
+    fix: string;
+    /** What the waiting messages are, in words. @default their count only */
+    describe?: (url: string) => Promise<string[]>;
+  }[],
 ): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const queue of queues) {
@@ -394,11 +425,12 @@ async function deadLettersCheck(
       new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ["ApproximateNumberOfMessages"] }),
     );
     const waiting = Number(Attributes?.ApproximateNumberOfMessages ?? 0);
+    const described = waiting > 0 && queue.describe ? await queue.describe(queue.url) : [];
     results.push(
       waiting > 0
         ? fail(
             `dead-letters.${queue.name}`,
-            `${waiting} message(s) wait in the ${queue.name} dead-letter queue`,
+            `${waiting} message(s) wait in the ${queue.name} dead-letter queue${described.length > 0 ? `: ${described.join("; ")}` : ""}`,
             queue.fix,
           )
         : ok(`dead-letters.${queue.name}`, `the ${queue.name} dead-letter queue is empty`),
@@ -526,6 +558,7 @@ export async function runDoctor(
       {
         name: "campaigns",
         url: outputs.CampaignDeadLetterQueueUrl,
+        describe: (url) => campaignsNotStarted(clients, url),
         fix: `a campaign's schedule gave up starting it (alarm CampaignNotStarted). Read each message (aws sqs receive-message --queue-url ${outputs.CampaignDeadLetterQueueUrl} --message-attribute-names All): its ERROR_CODE and ERROR_MESSAGE attributes say why (AccessDenied, a missing alias, throttling), its body is the StartExecution request. Fix the cause, then start it with that body (aws stepfunctions start-execution --state-machine-arn … --name campaign-<id> --input …; the name makes a second start the same campaign) or move the campaign's at ahead and deploy`,
       },
     ])),

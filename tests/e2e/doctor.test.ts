@@ -145,6 +145,46 @@ describe("shopcare doctor against a protocol-level fake of the account's AWS API
     expect(statusOf(other)).toEqual({ stack: "fail" });
   });
 
+  it("names each campaign Scheduler could not start, with the error its dead-letter event carries, and the fix", async () => {
+    // Arrange: a deployed shop with a campaign whose schedule's role lost its grant.
+    const state = ready("sns");
+    const outputs = state.stacks.Shopcare?.outputs as Record<string, string>;
+    const queue =
+      "https://sqs.ap-southeast-1.amazonaws.com/111122223333/Shopcare-CampaignScheduleDeadLetters";
+    outputs.CampaignDeadLetterQueueUrl = queue;
+    state.queueDepths[queue] = 1;
+    state.queueMessages = {
+      [queue]: [
+        {
+          Body: JSON.stringify({
+            StateMachineArn: "arn:aws:states:ap-southeast-1:111122223333:stateMachine:C:live",
+            Name: "campaign-spring",
+            Input: "{}",
+          }),
+          MessageAttributes: {
+            ERROR_CODE: { DataType: "String", StringValue: "AccessDeniedException" },
+            ERROR_MESSAGE: {
+              DataType: "String",
+              StringValue: "not authorized to perform: states:StartExecution",
+            },
+          },
+        },
+      ],
+    };
+    account.state = state;
+
+    // Act
+    const results = await runDoctor("Shopcare", clients());
+    const campaigns = results.find((result) => result.check === "dead-letters.campaigns");
+
+    // Assert
+    expect(campaigns?.status).toBe("fail");
+    expect(campaigns?.summary).toBe(
+      "1 message(s) wait in the campaigns dead-letter queue: campaign-spring (AccessDeniedException: not authorized to perform: states:StartExecution)",
+    );
+    expect(campaigns?.fix).toContain("aws stepfunctions start-execution");
+  });
+
   it("fails a first sns deploy on the SMS sandbox and the unconfirmed operators' subscription, warning on empty optional secrets, the $1 limit and alarms without data", async () => {
     account.state = firstDeploy("sns");
     const results = await runDoctor("Shopcare", clients());

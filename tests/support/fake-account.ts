@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { LoopbackFake, sigV4Service } from "./loopback.js";
 
@@ -16,6 +17,11 @@ export interface FakeAccountState {
   subscriptions: Record<string, { protocol: string; endpoint: string; arn: string }[]>;
   alarms: { name: string; state: "OK" | "ALARM" | "INSUFFICIENT_DATA" }[];
   queueDepths: Record<string, number>;
+  /** Messages waiting in a queue, by its URL, as ReceiveMessage returns them (a peek takes none). */
+  queueMessages?: Record<
+    string,
+    { Body: string; MessageAttributes: Record<string, { DataType: string; StringValue: string }> }[]
+  >;
   machineVersions: Record<string, number>;
   /** State machines by ARN with their status (a destroyed stack's birthday machine may stay DELETING). */
   machines?: Record<string, { name: string; status: "ACTIVE" | "DELETING" }>;
@@ -160,6 +166,25 @@ export class FakeAccount extends LoopbackFake {
         if (!(body.AttributeNames as string[] | undefined)?.includes("ApproximateNumberOfMessages"))
           return notFound("com.amazonaws.sqs#InvalidAttributeName", "AttributeNames");
         return [200, { Attributes: { ApproximateNumberOfMessages: String(depth) } }];
+      }
+      case "AmazonSQS.ReceiveMessage": {
+        if (this.state.queueDepths[String(body.QueueUrl)] === undefined)
+          return notFound("com.amazonaws.sqs#QueueDoesNotExist", "The specified queue does not exist.");
+        if (Number(body.MaxNumberOfMessages ?? 1) > 10)
+          return notFound("com.amazonaws.sqs#InvalidParameterValue", "MaxNumberOfMessages");
+        // Without MessageAttributeNames SQS returns no attributes.
+        const attributes = (body.MessageAttributeNames as string[] | undefined)?.includes("All");
+        const messages = (this.state.queueMessages?.[String(body.QueueUrl)] ?? [])
+          .slice(0, Number(body.MaxNumberOfMessages ?? 1))
+          .map((message, index) => ({
+            MessageId: `m-${index}`,
+            ReceiptHandle: `rh-${index}`,
+            Body: message.Body,
+            // The SDK checks each body against its MD5, as SQS sends it.
+            MD5OfBody: createHash("md5").update(message.Body).digest("hex"),
+            ...(attributes ? { MessageAttributes: message.MessageAttributes } : {}),
+          }));
+        return [200, { Messages: messages }];
       }
       case "AWSStepFunctions.ListStateMachines": {
         const machines = Object.entries(this.state.machines ?? {}).map(([arn, machine]) => ({

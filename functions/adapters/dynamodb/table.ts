@@ -266,7 +266,9 @@ export class Table {
     let startKey: Record<string, unknown> | undefined;
     do {
       const result = await page(startKey);
-      items.push(...(result.Items ?? []));
+      // One by one: a spread of a page passes each item as an argument, and a page of the in-memory table
+      // (one page for the whole table) overflows the call stack past about 120,000 items.
+      for (const item of result.Items ?? []) items.push(item);
       startKey = result.LastEvaluatedKey;
     } while (startKey);
     return items;
