@@ -47,35 +47,47 @@ async function buyer(store: Store, index: number): Promise<void> {
   });
 }
 
+/** A shop on a virtual clock and an in-memory table with one campaign `id`, its `buyers` paid once. */
+async function campaignShop(
+  campaign: { id: string; until?: string },
+  options: { ratePerSecond?: number; relayLoops?: number; buyers: number },
+) {
+  const config = parseShopConfig({
+    sms: { ratePerSecond: options.ratePerSecond ?? 20 },
+    segments: { buyers: { minPaidOrders: 1 } },
+    campaigns: [
+      {
+        ...campaign,
+        segment: "buyers",
+        at: "2026-06-18T10:00:00+08:00",
+        template: "【{shop}】{name}，618好礼。拒收请回复R",
+      },
+    ],
+    journeys: JOURNEYS_OFF,
+  });
+  const clock = new VirtualClock(new Date("2026-06-18T09:00:00+08:00"));
+  const failures: string[] = [];
+  const shop = await createLocalShop({
+    config,
+    clock,
+    activity: clock,
+    dynamo: new MemoryTable(),
+    template: templateFor(config),
+    retryIntervalMs: 0,
+    ...(options.relayLoops ? { campaignRelayLoops: options.relayLoops } : {}),
+    onExecutionFailed: (name, error) => failures.push(`${name}: ${String(error)}`),
+  });
+  for (let index = 0; index < options.buyers; index += 1) await buyer(shop.store, index);
+  return { config, clock, shop, failures };
+}
+
 describe("a long campaign hands over to fresh executions", () => {
   it("relays every few tasks, carrying its cursor: every member decided once, no execution's history past its share", async () => {
     // Arrange: 600 buyers at 2 messages a second (a task sends for a minute: about 120), relaying every 2 tasks.
-    const config = parseShopConfig({
-      sms: { ratePerSecond: 2 },
-      segments: { buyers: { minPaidOrders: 1 } },
-      campaigns: [
-        {
-          id: "relay",
-          segment: "buyers",
-          at: "2026-06-18T10:00:00+08:00",
-          template: "【{shop}】{name}，618好礼。拒收请回复R",
-        },
-      ],
-      journeys: JOURNEYS_OFF,
-    });
-    const clock = new VirtualClock(new Date("2026-06-18T09:00:00+08:00"));
-    const failures: string[] = [];
-    const shop = await createLocalShop({
-      config,
-      clock,
-      activity: clock,
-      dynamo: new MemoryTable(),
-      template: templateFor(config),
-      retryIntervalMs: 0,
-      campaignRelayLoops: 2,
-      onExecutionFailed: (name, error) => failures.push(`${name}: ${String(error)}`),
-    });
-    for (let index = 0; index < 600; index += 1) await buyer(shop.store, index);
+    const { clock, shop, failures } = await campaignShop(
+      { id: "relay" },
+      { ratePerSecond: 2, relayLoops: 2, buyers: 600 },
+    );
 
     // Act
     shop.scheduleCampaigns();
@@ -100,31 +112,10 @@ describe("a long campaign hands over to fresh executions", () => {
 
   it("keeps a campaign paused for 30 days under 20,000 history events on the local engine, and ends it at until", async () => {
     // Arrange: paused before its time, left paused past its until (31 days).
-    const config = parseShopConfig({
-      segments: { buyers: { minPaidOrders: 1 } },
-      campaigns: [
-        {
-          id: "paused",
-          segment: "buyers",
-          at: "2026-06-18T10:00:00+08:00",
-          until: "2026-07-19T10:00:00+08:00",
-          template: "【{shop}】{name}，618好礼。拒收请回复R",
-        },
-      ],
-      journeys: JOURNEYS_OFF,
-    });
-    const clock = new VirtualClock(new Date("2026-06-18T09:00:00+08:00"));
-    const failures: string[] = [];
-    const shop = await createLocalShop({
-      config,
-      clock,
-      activity: clock,
-      dynamo: new MemoryTable(),
-      template: templateFor(config),
-      retryIntervalMs: 0,
-      onExecutionFailed: (name, error) => failures.push(`${name}: ${String(error)}`),
-    });
-    for (let index = 0; index < 20; index += 1) await buyer(shop.store, index);
+    const { config, clock, shop, failures } = await campaignShop(
+      { id: "paused", until: "2026-07-19T10:00:00+08:00" },
+      { buyers: 20 },
+    );
     await controlCampaign(shop.store, config, "paused", "pause", clock.now());
 
     // Act
