@@ -98,7 +98,9 @@ describe("campaign starts at deploy time (the custom resource against Scheduler 
         RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 21600 },
       },
     });
-    expect(JSON.parse(String((schedule?.body.Target as { Input: string }).Input))).toMatchObject({
+    expect(
+      JSON.parse(String((schedule?.body.Target as { Input?: string } | undefined)?.Input)),
+    ).toMatchObject({
       StateMachineArn: MACHINE,
       Name: "campaign-warmup-618",
     });

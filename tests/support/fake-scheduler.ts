@@ -23,43 +23,49 @@ export class FakeScheduler extends LoopbackFake {
   now = () => new Date();
 
   protected handle(request: IncomingMessage, response: ServerResponse, text: string): void {
+    const { status, message, errorType, body } = this.answer(request, text);
+    response.writeHead(status, {
+      "content-type": "application/json",
+      ...(errorType ? { "x-amzn-errortype": errorType } : {}),
+    });
+    response.end(JSON.stringify(errorType ? { Message: message } : (body ?? {})));
+  }
+
+  /** The service's answer to one request: a status, and a body or an error type with its message. */
+  private answer(
+    request: IncomingMessage,
+    text: string,
+  ): { status: number; message?: string; errorType?: string; body?: Record<string, unknown> } {
     const url = new URL(request.url ?? "/", "http://x");
     const match = /^\/schedules\/([\w.-]{1,64})$/.exec(url.pathname);
-    const answer = (status: number, body: Record<string, unknown>, errorType?: string) => {
-      response.writeHead(status, {
-        "content-type": "application/json",
-        ...(errorType ? { "x-amzn-errortype": errorType } : {}),
-      });
-      response.end(JSON.stringify(errorType ? { Message: body.Message } : body));
-    };
+    const error = (status: number, errorType: string, message: string) => ({ status, errorType, message });
     if (sigV4Service(request) !== "scheduler")
-      return answer(403, { Message: "not SigV4 for scheduler" }, "AccessDeniedException");
-    if (!match) return answer(404, { Message: url.pathname }, "UnknownOperationException");
+      return error(403, "AccessDeniedException", "not SigV4 for scheduler");
+    if (!match) return error(404, "UnknownOperationException", url.pathname);
     const name = match[1] as string;
     this.requests.push({ method: request.method ?? "", name });
+    const missing = () => error(404, "ResourceNotFoundException", `Schedule ${name} does not exist.`);
     if (request.method === "DELETE") {
       const group = url.searchParams.get("groupName") ?? "default";
-      const key = `${group}/${name}`;
-      if (!this.schedules.delete(key))
-        return answer(404, { Message: `Schedule ${name} does not exist.` }, "ResourceNotFoundException");
-      return answer(200, {});
+      return this.schedules.delete(`${group}/${name}`) ? { status: 200, body: {} } : missing();
     }
     if (!String(request.headers["content-type"]).startsWith("application/json"))
-      return answer(400, { Message: "expected application/json" }, "ValidationException");
+      return error(400, "ValidationException", "expected application/json");
     const body = JSON.parse(text || "{}") as Record<string, unknown>;
     const group = String(body.GroupName ?? "default");
     const key = `${group}/${name}`;
     const invalid = this.invalid(body);
-    if (invalid) return answer(400, { Message: invalid }, "ValidationException");
-    if (request.method === "POST") {
-      if (this.schedules.has(key))
-        return answer(409, { Message: `Schedule ${name} already exists.` }, "ConflictException");
-    } else if (request.method === "PUT") {
-      if (!this.schedules.has(key))
-        return answer(404, { Message: `Schedule ${name} does not exist.` }, "ResourceNotFoundException");
-    } else return answer(405, { Message: String(request.method) }, "ValidationException");
+    if (invalid) return error(400, "ValidationException", invalid);
+    if (request.method === "POST" && this.schedules.has(key))
+      return error(409, "ConflictException", `Schedule ${name} already exists.`);
+    if (request.method === "PUT" && !this.schedules.has(key)) return missing();
+    if (request.method !== "POST" && request.method !== "PUT")
+      return error(405, "ValidationException", String(request.method));
     this.schedules.set(key, { group, name, body });
-    return answer(200, { ScheduleArn: `arn:aws:scheduler:ap-southeast-1:123456789012:schedule/${key}` });
+    return {
+      status: 200,
+      body: { ScheduleArn: `arn:aws:scheduler:ap-southeast-1:123456789012:schedule/${key}` },
+    };
   }
 
   private invalid(body: Record<string, unknown>): string | undefined {
