@@ -129,14 +129,11 @@ export function createIngestHandler(
       ...outcome,
     });
     // The same signed body with other unsigned details (Shopify's topic or delivery id, a callback URL's
-    // order): a copy someone made, not the sender's retry. The first copy's outcome stands, untouched.
-    if (earlier && !sameDetails(earlier.meta ?? {}, meta)) {
-      logger.warn("webhook copy with other unsigned details", { source: sourceName, id });
-      return earlier.status === "rejected"
-        ? respond(400, { id, duplicate: true, ...JSON.parse(earlier.error ?? "{}") })
-        : respond(202, { id, accepted: earlier.events ?? 0, duplicate: true });
-    }
-    if (earlier?.status === "accepted")
+    // order): a copy someone made, not the sender's retry. It is answered as the first copy was, and neither
+    // queues nor decides anything (a first copy still `received` is left to the sender's own retry).
+    const copied = earlier !== undefined && !sameDetails(earlier.meta ?? {}, meta);
+    if (copied) logger.warn("webhook copy with other unsigned details", { source: sourceName, id });
+    if (earlier?.status === "accepted" || (copied && earlier.status !== "rejected"))
       return respond(202, { id, accepted: earlier.events ?? 0, duplicate: true });
     if (earlier?.status === "rejected") {
       return respond(400, { id, duplicate: true, ...JSON.parse(earlier.error ?? "{}") });

@@ -6,8 +6,8 @@ import { TOKEN_HEADER } from "./admin-client.js";
 
 /**
  * Who may call a local route. `public`: any client, as on the deployed API (the webhooks, Aliyun's pushes, the
- * short links). `operator` (the default): only the server's own page and the command line on this machine —
- * see {@link operatorRefusal}.
+ * short links). `operator`: only the server's own page and the command line on this machine, with the per-run
+ * token — see {@link operatorRefusal}.
  */
 export type LocalAccess = { readonly kind: "public" } | { readonly kind: "operator"; readonly token: string };
 

@@ -344,8 +344,7 @@ export class FactsTable implements OrderFacts, CustomerFacts, CustomerDirectory 
       ...stored,
       [refundedAttribute]: Math.max(refunded, Number(stored[refundedAttribute] ?? 0)),
     });
-    const spend =
-      netSpend(profile?.purchases ?? []) + Number((stored.rolledUp as { spend?: number })?.spend ?? 0);
+    const spend = netSpend(profile?.purchases ?? []) + (profile?.rolledUp?.spend ?? 0);
     if (spend > Number(stored.peakSpend ?? 0)) await growTo("peakSpend", spend);
     if (profile) await this.rollUp(key, profile, options.keepWhole ?? KEEP_PURCHASES);
   }
