@@ -1,72 +1,20 @@
-import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import {
-  CloudWatchClient,
-  DescribeAlarmsCommand,
-  GetMetricStatisticsCommand,
-} from "@aws-sdk/client-cloudwatch";
-import {
-  DescribeAccountAttributesCommand,
-  DescribeConfigurationSetsCommand,
-  DescribePhoneNumbersCommand,
-  DescribePoolsCommand,
-  DescribeSenderIdsCommand,
-  DescribeSpendLimitsCommand,
-  PinpointSMSVoiceV2Client,
-} from "@aws-sdk/client-pinpoint-sms-voice-v2";
-import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import {
   DescribeStateMachineCommand,
   ListStateMachinesCommand,
   ListStateMachineVersionsCommand,
-  SFNClient,
 } from "@aws-sdk/client-sfn";
-import {
-  GetSMSAttributesCommand,
-  GetSMSSandboxAccountStatusCommand,
-  ListSubscriptionsByTopicCommand,
-  SNSClient,
-} from "@aws-sdk/client-sns";
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ListSubscriptionsByTopicCommand } from "@aws-sdk/client-sns";
+import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import type { ShopConfig } from "../core/config.js";
 import { marketingWithoutOptOutLine, optOutLineOf } from "../core/lint.js";
 import { LINK_NOT_FOUND_MARK } from "../handlers/link.js";
+import { type CheckResult, type DoctorClients, fail, ok, warn } from "./doctor-results.js";
+import { endUserMessagingChecks, snsSmsChecks } from "./doctor-sms.js";
 
-/** How a check came out: `fail` makes `shopcare doctor` exit 1; `warn` is worth a look. */
-export type CheckStatus = "ok" | "warn" | "fail";
-
-/** One check of a deployed stack: what was found and, where it is not ok, how to fix it. */
-export interface CheckResult {
-  readonly check: string;
-  readonly status: CheckStatus;
-  readonly summary: string;
-  readonly fix?: string;
-}
-
-/** The AWS clients doctor calls (the operator's credentials and region). */
-export interface DoctorClients {
-  readonly cloudFormation: CloudFormationClient;
-  readonly secrets: SecretsManagerClient;
-  readonly sns: SNSClient;
-  readonly sqs: SQSClient;
-  readonly sfn: SFNClient;
-  readonly cloudWatch: CloudWatchClient;
-  readonly smsVoice: PinpointSMSVoiceV2Client;
-}
-
-/** Clients for the default credential chain and region; `config` overrides (tests point them at a fake). */
-export function doctorClients(config: Record<string, unknown> = {}): DoctorClients {
-  return {
-    cloudFormation: new CloudFormationClient(config),
-    secrets: new SecretsManagerClient(config),
-    sns: new SNSClient(config),
-    // The queues are this stack's, in this region: the regional endpoint serves their URLs, and an
-    // endpoint override (AWS_ENDPOINT_URL) then applies to SQS as to every other client.
-    sqs: new SQSClient({ useQueueUrlAsEndpoint: false, ...config }),
-    sfn: new SFNClient(config),
-    cloudWatch: new CloudWatchClient(config),
-    smsVoice: new PinpointSMSVoiceV2Client(config),
-  };
-}
+export { type CheckResult, type CheckStatus, type DoctorClients, doctorClients } from "./doctor-results.js";
 
 /** A code of the right form that is as good as never drawn (62⁻⁸): the link function answers it 404. */
 const PROBE_CODE = "00000000";
@@ -92,20 +40,6 @@ async function shortLinksCheck(baseUrl: string, apiUrl: string | undefined): Pro
 
 /** Step Functions keeps at most 1,000 versions per state machine ("Quotas", Step Functions developer guide). */
 const VERSION_QUOTA = 1000;
-
-const ok = (check: string, summary: string): CheckResult => ({ check, status: "ok", summary });
-const warn = (check: string, summary: string, fix: string): CheckResult => ({
-  check,
-  status: "warn",
-  summary,
-  fix,
-});
-const fail = (check: string, summary: string, fix: string): CheckResult => ({
-  check,
-  status: "fail",
-  summary,
-  fix,
-});
 
 /** A JSON secret's fields, or why it is not one. */
 async function jsonSecret(
@@ -166,162 +100,6 @@ async function aliyunSecretCheck(clients: DoctorClients, arn: string): Promise<C
       `${putSecretFix(arn, shape)}  (a RAM user's AccessKey with AliyunDysmsFullAccess; keep the generated inboundToken)`,
     );
   return ok("aliyun-secret", "Aliyun AccessKey and inbound token set");
-}
-
-async function snsSmsChecks(clients: DoctorClients): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
-  const { IsInSandbox } = await clients.sns.send(new GetSMSSandboxAccountStatusCommand({}));
-  results.push(
-    IsInSandbox
-      ? fail(
-          "sns-sandbox",
-          "the account is in the SNS SMS sandbox: only verified destination numbers receive messages",
-          "request production access: SNS console → Text messaging (SMS) → Exit SMS sandbox",
-        )
-      : ok("sns-sandbox", "out of the SNS SMS sandbox"),
-  );
-  const { attributes } = await clients.sns.send(
-    new GetSMSAttributesCommand({ attributes: ["MonthlySpendLimit"] }),
-  );
-  const limit = Number(attributes?.MonthlySpendLimit ?? 1);
-  const now = new Date();
-  const { Datapoints } = await clients.cloudWatch.send(
-    new GetMetricStatisticsCommand({
-      Namespace: "AWS/SNS",
-      MetricName: "SMSMonthToDateSpentUSD",
-      StartTime: new Date(now.getTime() - 86_400_000),
-      EndTime: now,
-      Period: 3600,
-      Statistics: ["Maximum"],
-    }),
-  );
-  const spent = Math.max(0, ...(Datapoints ?? []).map((point) => point.Maximum ?? 0));
-  const fix =
-    "raise it: a Service Quotas request for SNS's SMS monthly spend limit, then `aws sns set-sms-attributes --attributes MonthlySpendLimit=<USD>`";
-  if (spent >= limit * 0.9)
-    results.push(
-      fail(
-        "sns-spend-limit",
-        `${spent.toFixed(2)} of the ${limit} USD monthly SMS spend limit used: SNS stops sending at the limit`,
-        fix,
-      ),
-    );
-  else if (limit <= 1)
-    results.push(
-      warn(
-        "sns-spend-limit",
-        `the monthly SMS spend limit is ${limit} USD (a new account's default): a few hundred messages`,
-        fix,
-      ),
-    );
-  else results.push(ok("sns-spend-limit", `${spent.toFixed(2)} of ${limit} USD this month`));
-  return results;
-}
-
-async function endUserMessagingChecks(
-  clients: DoctorClients,
-  settings: { originationIdentity?: string; configurationSetName?: string },
-  inboundTopicArn: string | undefined,
-): Promise<CheckResult[]> {
-  const results: CheckResult[] = [];
-  const { AccountAttributes } = await clients.smsVoice.send(new DescribeAccountAttributesCommand({}));
-  const tier = AccountAttributes?.find((attribute) => attribute.Name === "ACCOUNT_TIER")?.Value;
-  results.push(
-    tier === "SANDBOX"
-      ? fail(
-          "eum-account",
-          "the End User Messaging account is in the sandbox: only verified destination numbers receive messages",
-          "request production access in the End User Messaging SMS console (Account → Request production access)",
-        )
-      : ok("eum-account", `account tier ${tier ?? "unknown"}`),
-  );
-  const { SpendLimits } = await clients.smsVoice.send(new DescribeSpendLimitsCommand({}));
-  const text = SpendLimits?.find((limit) => limit.Name === "TEXT_MESSAGE_MONTHLY_SPEND_LIMIT");
-  if (text && (text.EnforcedLimit ?? 0) <= 1)
-    results.push(
-      warn(
-        "eum-spend-limit",
-        `the monthly text spend limit is ${text.EnforcedLimit} USD`,
-        "request a higher limit through Service Quotas (End User Messaging SMS)",
-      ),
-    );
-  else
-    results.push(ok("eum-spend-limit", `monthly text spend limit ${text?.EnforcedLimit ?? "unknown"} USD`));
-
-  const [numbers, senders, pools] = await Promise.all([
-    clients.smsVoice.send(new DescribePhoneNumbersCommand({})),
-    clients.smsVoice.send(new DescribeSenderIdsCommand({})),
-    clients.smsVoice.send(new DescribePoolsCommand({})),
-  ]);
-  const identities = [
-    ...(numbers.PhoneNumbers ?? []).flatMap((n) => [n.PhoneNumber, n.PhoneNumberId, n.PhoneNumberArn]),
-    ...(senders.SenderIds ?? []).flatMap((s) => [s.SenderId, s.SenderIdArn]),
-    ...(pools.Pools ?? []).flatMap((p) => [p.PoolId, p.PoolArn]),
-  ].filter((identity): identity is string => Boolean(identity));
-  const wanted = settings.originationIdentity;
-  if (wanted && !identities.includes(wanted))
-    results.push(
-      fail(
-        "eum-origination",
-        `the origination identity ${wanted} (sms.endUserMessaging.originationIdentity) is not in this account and region`,
-        "request a number or register a sender ID in End User Messaging, or correct the config and deploy",
-      ),
-    );
-  else if (!wanted && identities.length === 0)
-    results.push(
-      fail(
-        "eum-origination",
-        "the account has no phone number, sender ID or pool: End User Messaging has nothing to send from",
-        "request an origination number (or register a sender ID) for the countries the shop sends to",
-      ),
-    );
-  else
-    results.push(
-      ok(
-        "eum-origination",
-        wanted ? `sending from ${wanted}` : `${identities.length} origination identities`,
-      ),
-    );
-
-  const name = settings.configurationSetName;
-  if (!name) {
-    results.push(
-      warn(
-        "eum-configuration-set",
-        "no configuration set: no delivery receipts, so an ambiguous send stays unknown",
-        "create one with an SNS event destination to the InboundTopicArn output, and set sms.endUserMessaging.configurationSetName",
-      ),
-    );
-  } else {
-    try {
-      const { ConfigurationSets } = await clients.smsVoice.send(
-        new DescribeConfigurationSetsCommand({ ConfigurationSetNames: [name] }),
-      );
-      const destinations = ConfigurationSets?.[0]?.EventDestinations ?? [];
-      const toInbound = destinations.some(
-        (destination) => destination.Enabled && destination.SnsDestination?.TopicArn === inboundTopicArn,
-      );
-      results.push(
-        toInbound
-          ? ok("eum-configuration-set", `${name} sends its events to the inbound topic`)
-          : fail(
-              "eum-configuration-set",
-              `${name} has no enabled SNS event destination to the inbound topic: receipts never arrive`,
-              `aws pinpoint-sms-voice-v2 create-event-destination --configuration-set-name ${name} --event-destination-name shopcare --matching-event-types TEXT_ALL --sns-destination TopicArn=${inboundTopicArn}`,
-            ),
-      );
-    } catch (error) {
-      if ((error as Error).name !== "ResourceNotFoundException") throw error;
-      results.push(
-        fail(
-          "eum-configuration-set",
-          `the configuration set ${name} does not exist`,
-          `aws pinpoint-sms-voice-v2 create-configuration-set --configuration-set-name ${name}, then add an SNS event destination to the InboundTopicArn output`,
-        ),
-      );
-    }
-  }
-  return results;
 }
 
 async function operatorsCheck(clients: DoctorClients, topicArn: string): Promise<CheckResult> {
