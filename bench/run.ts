@@ -8,7 +8,7 @@
  * issue's (10,000 simulated orders, a burst of 10,000 messages, 100,000 peak-day orders): about 20 minutes on
  * 2 cores; flags such as `--sim-orders 1000` make a quicker run.
  */
-import "../functions/local/polyfills.js";
+import "../functions/local/emulator/polyfills.js";
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import {
@@ -30,40 +30,40 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dyn
 import { ClickCounts } from "../functions/adapters/dynamodb/click-counts.js";
 import { LinkReads } from "../functions/adapters/dynamodb/link-reads.js";
 import { Store } from "../functions/adapters/dynamodb/store.js";
-import { CAMPAIGN_RELAY_LOOPS } from "../functions/core/campaigns.js";
-import { systemClock } from "../functions/core/clock.js";
-import { parseShopConfig } from "../functions/core/config.js";
+import { parseShopConfig } from "../functions/core/config/config.js";
+import { CAMPAIGN_RELAY_LOOPS } from "../functions/core/customers/campaigns.js";
 import {
   type CustomerConfig,
   inSegment,
   profileOf,
   type SegmentFilter,
-} from "../functions/core/customers.js";
-import { dispatchEvent, PacedJourneyStarter } from "../functions/core/dispatch.js";
-import type { ShopEvent } from "../functions/core/events.js";
-import { clickLine, LINK_PATH, newLinkCode } from "../functions/core/links.js";
-import type { CustomerRecord, ExecutionState, JourneyId } from "../functions/core/model.js";
-import { CUSTOMER_SHARDS } from "../functions/core/ports.js";
-import { ReservedSendRate, StoreRateLimiter } from "../functions/core/rate-limit.js";
-import { buildReport } from "../functions/core/report.js";
-import { everyCustomer, previewSegment } from "../functions/core/segments.js";
-import { deliverStep } from "../functions/core/steps.js";
+} from "../functions/core/customers/profiles.js";
+import { everyCustomer, previewSegment } from "../functions/core/customers/segments.js";
+import { deliverStep } from "../functions/core/engine/decide.js";
+import { dispatchEvent, PacedJourneyStarter } from "../functions/core/engine/dispatch.js";
+import { clickLine, LINK_PATH, newLinkCode } from "../functions/core/engine/links.js";
+import { ReservedSendRate, StoreRateLimiter } from "../functions/core/engine/rate.js";
+import { buildReport } from "../functions/core/insight/report.js";
+import type { ShopEvent } from "../functions/core/intake/events.js";
+import { systemClock } from "../functions/core/shared/clock.js";
+import type { CustomerRecord, ExecutionState, JourneyId } from "../functions/core/shared/model.js";
+import { CUSTOMER_SHARDS } from "../functions/core/shared/ports.js";
 import { createClicksHandler } from "../functions/handlers/clicks.js";
 import { isRateLimited, requeueDelaySeconds } from "../functions/handlers/dispatch.js";
 import { createWebhookRouter } from "../functions/handlers/ingest.js";
 import { createLinkHandler } from "../functions/handlers/link.js";
 import { logger } from "../functions/handlers/logger.js";
-import { createTableFromTemplate, startDynamoDbLocal } from "../functions/local/dynamodb-local.js";
-import { type CloudFormationTemplate, LocalJourneyEngine } from "../functions/local/engine.js";
-import { MemoryTable } from "../functions/local/memory-table.js";
-import { OutboxOperatorChannel } from "../functions/local/outbox.js";
-import { createLocalShop } from "../functions/local/runtime.js";
-import { startHttpServer } from "../functions/local/server.js";
-import { simulate } from "../functions/local/simulate.js";
-import { synthesizeTemplate } from "../functions/local/synth.js";
-import { syntheticEvents } from "../functions/local/synthetic.js";
-import { VirtualClock } from "../functions/local/virtual-clock.js";
-import { whatIf } from "../functions/local/whatif.js";
+import { createTableFromTemplate, startDynamoDbLocal } from "../functions/local/emulator/dynamodb-local.js";
+import { type CloudFormationTemplate, LocalJourneyEngine } from "../functions/local/emulator/engine.js";
+import { MemoryTable } from "../functions/local/emulator/memory-table.js";
+import { OutboxOperatorChannel } from "../functions/local/emulator/outbox.js";
+import { createLocalShop } from "../functions/local/emulator/runtime.js";
+import { startHttpServer } from "../functions/local/emulator/server.js";
+import { synthesizeTemplate } from "../functions/local/emulator/synth.js";
+import { VirtualClock } from "../functions/local/emulator/virtual-clock.js";
+import { simulate } from "../functions/local/simulator/simulate.js";
+import { syntheticEvents } from "../functions/local/simulator/synthetic.js";
+import { whatIf } from "../functions/local/simulator/whatif.js";
 import { SnsSmsProvider } from "../functions/providers/sns.js";
 import { DISPATCH_CONCURRENCY, HANDLERS, type HandlerName } from "../infra/shopcare-stack.js";
 import { JOURNEYS_OFF } from "../tests/support/config.js";

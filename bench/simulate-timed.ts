@@ -3,11 +3,11 @@
  * checkout of the code before the journey redesign, alternately, to compare the two on one machine.
  * `npx tsx bench/simulate-timed.ts <orders> <days> <seed>`
  */
-import "../functions/local/polyfills.js";
-import { parseShopConfig } from "../functions/core/config.js";
-import { simulate } from "../functions/local/simulate.js";
-import { synthesizeTemplate } from "../functions/local/synth.js";
-import { syntheticEvents } from "../functions/local/synthetic.js";
+import "../functions/local/emulator/polyfills.js";
+import { parseShopConfig } from "../functions/core/config/config.js";
+import { synthesizeTemplate } from "../functions/local/emulator/synth.js";
+import { simulate } from "../functions/local/simulator/simulate.js";
+import { syntheticEvents } from "../functions/local/simulator/synthetic.js";
 
 const [orders, days, seed] = process.argv.slice(2).map(Number) as [number, number, number];
 // The default config of the code before: the journeys added since would be more work, not the same work.

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Annotations, App, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { ConfigError, parseShopConfig, templateWarnings } from "../functions/core/config.js";
+import { ConfigError, parseShopConfig, templateWarnings } from "../functions/core/config/config.js";
 import { ShopcareStack } from "./shopcare-stack.js";
 
 /**

@@ -13,7 +13,7 @@ import {
   StateMachineType,
 } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import { JOURNEY_TAG, type JourneyId } from "../functions/core/model.js";
+import { JOURNEY_TAG, type JourneyId } from "../functions/core/shared/model.js";
 
 /** Properties of a {@link JourneyStateMachine}. */
 export interface JourneyStateMachineProps {

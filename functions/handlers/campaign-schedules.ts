@@ -3,7 +3,7 @@ import {
   type CampaignSchedulesPort,
   type CampaignStartAction,
   reconcileCampaignStarts,
-} from "../core/campaign-schedules.js";
+} from "../core/customers/campaign-schedules.js";
 
 const SpecSchema = z.object({
   id: z.string(),

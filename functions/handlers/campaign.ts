@@ -3,7 +3,7 @@ import {
   type CampaignRunState,
   CampaignRunStateSchema,
   runCampaignTask,
-} from "../core/campaigns.js";
+} from "../core/customers/campaigns.js";
 
 /** A Step Functions task handler: the campaign execution's state in, its next state out. */
 export type CampaignHandler = (input: unknown) => Promise<CampaignRunState>;

@@ -1,6 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from "aws-lambda";
-import { clickOfLine, type ShortLinks } from "../core/links.js";
+import { clickOfLine, type ShortLinks } from "../core/engine/links.js";
 import { logger } from "./logger.js";
 
 /** What the clicks handler needs: where clicks are counted. */

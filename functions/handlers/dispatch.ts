@@ -1,8 +1,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { type DispatchDeps, dispatchEvent } from "../core/dispatch.js";
-import { parseShopEvent } from "../core/events.js";
-import { SendRateLimitedError } from "../core/rate-limit.js";
+import { type DispatchDeps, dispatchEvent } from "../core/engine/dispatch.js";
+import { SendRateLimitedError } from "../core/engine/rate.js";
+import { parseShopEvent } from "../core/intake/events.js";
 import type { EventQueue } from "./ingest.js";
 import { logger } from "./logger.js";
 

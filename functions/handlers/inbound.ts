@@ -1,12 +1,12 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, SNSEvent } from "aws-lambda";
 import type * as z from "zod";
-import type { Clock } from "../core/clock.js";
-import type { ShopConfig } from "../core/config.js";
-import { applyInbound, type InboundMessage } from "../core/inbound.js";
-import type { OperatorChannel } from "../core/messaging.js";
-import type { Repositories as Store } from "../core/ports.js";
-import { ReceiptTooEarlyError } from "../core/ports.js";
+import type { ShopConfig } from "../core/config/config.js";
+import type { OperatorChannel } from "../core/config/messaging.js";
+import { applyInbound, type InboundMessage } from "../core/intake/replies.js";
+import type { Clock } from "../core/shared/clock.js";
+import type { Repositories as Store } from "../core/shared/ports.js";
+import { ReceiptTooEarlyError } from "../core/shared/ports.js";
 import {
   AliyunRepliesSchema,
   AliyunReportsSchema,

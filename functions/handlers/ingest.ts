@@ -1,19 +1,19 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { Clock } from "../core/clock.js";
-import type { ShopConfig } from "../core/config.js";
-import type { ShopEvent } from "../core/events.js";
-import type { EventQueue, Repositories as Store } from "../core/ports.js";
-import { WebhookPayloadError } from "../core/webhooks/payload.js";
+import type { ShopConfig } from "../core/config/config.js";
+import type { ShopEvent } from "../core/intake/events.js";
+import { WebhookPayloadError } from "../core/intake/webhooks/payload.js";
 import {
   type IncomingWebhook,
   WEBHOOK_SOURCE,
   WEBHOOK_SOURCES,
   type WebhookSourceName,
   webhookArchiveId,
-} from "../core/webhooks/sources.js";
+} from "../core/intake/webhooks/sources.js";
+import type { Clock } from "../core/shared/clock.js";
+import type { EventQueue, Repositories as Store } from "../core/shared/ports.js";
 import { logger } from "./logger.js";
 
-export type { EventQueue, Requeue } from "../core/ports.js";
+export type { EventQueue, Requeue } from "../core/shared/ports.js";
 
 /** The signing secrets of the webhook sources: Secrets Manager on AWS, environment variables locally. */
 export interface WebhookSecrets {

@@ -1,6 +1,12 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
-import type { Clock } from "../core/clock.js";
-import { type ClickRecorder, clickLine, clientBucket, LINK_CODE, type ShortLinks } from "../core/links.js";
+import {
+  type ClickRecorder,
+  clickLine,
+  clientBucket,
+  LINK_CODE,
+  type ShortLinks,
+} from "../core/engine/links.js";
+import type { Clock } from "../core/shared/clock.js";
 
 /** What the short-link handler needs: the links to read, where clicks go, and the time. */
 export interface LinkDeps {

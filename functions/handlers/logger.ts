@@ -1,5 +1,5 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { maskPhonesIn } from "../core/messaging.js";
+import { maskPhonesIn } from "../core/config/messaging.js";
 
 /**
  * The structured JSON logger all handlers share (level from POWERTOOLS_LOG_LEVEL). Every string value is

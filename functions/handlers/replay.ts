@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import * as z from "zod";
-import { type ReplayDeps, replayArchive, replayDeadLetters } from "../core/replay.js";
-import { WEBHOOK_SOURCES } from "../core/webhooks/sources.js";
+import { type ReplayDeps, replayArchive, replayDeadLetters } from "../core/intake/replay.js";
+import { WEBHOOK_SOURCES } from "../core/intake/webhooks/sources.js";
 
 /** The body of a replay request: dead letters, or a time range of the archive. */
 export const ReplayRequestSchema = z.union([

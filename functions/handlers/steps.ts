@@ -1,5 +1,5 @@
-import { type ExecutionState, ExecutionStateSchema } from "../core/model.js";
-import { advanceStep, type DeliverDeps } from "../core/steps.js";
+import { advanceStep, type DeliverDeps } from "../core/engine/decide.js";
+import { type ExecutionState, ExecutionStateSchema } from "../core/shared/model.js";
 
 /** A Step Functions task handler: the execution state in, the next execution state out. */
 export type StepHandler = (input: unknown) => Promise<ExecutionState>;

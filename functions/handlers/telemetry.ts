@@ -1,7 +1,7 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { ShopConfig } from "../core/config.js";
-import type { DispatchTelemetry } from "../core/dispatch.js";
-import type { StepTelemetry } from "../core/steps.js";
+import type { ShopConfig } from "../core/config/config.js";
+import type { StepTelemetry } from "../core/engine/decide.js";
+import type { DispatchTelemetry } from "../core/engine/dispatch.js";
 
 /** The CloudWatch namespace and service dimension of every shopcare metric (the dashboard reads these). */
 export const METRICS_NAMESPACE = "shopcare";

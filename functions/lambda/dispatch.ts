@@ -1,8 +1,8 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { systemClock } from "../core/clock.js";
-import { PacedJourneyStarter } from "../core/dispatch.js";
-import { StoreRateLimiter } from "../core/rate-limit.js";
+import { PacedJourneyStarter } from "../core/engine/dispatch.js";
+import { StoreRateLimiter } from "../core/engine/rate.js";
+import { systemClock } from "../core/shared/clock.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { cloudWatchTelemetry } from "../handlers/telemetry.js";
 import { SqsEventQueue } from "../providers/sqs.js";

@@ -1,5 +1,5 @@
 import { SNSClient } from "@aws-sdk/client-sns";
-import { systemClock } from "../core/clock.js";
+import { systemClock } from "../core/shared/clock.js";
 import { createInboundSnsHandler } from "../handlers/inbound.js";
 import { SnsOperatorChannel } from "../providers/sns.js";
 import { config, requireEnv, store } from "./runtime.js";

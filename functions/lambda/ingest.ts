@@ -1,5 +1,5 @@
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { systemClock } from "../core/clock.js";
+import { systemClock } from "../core/shared/clock.js";
 import { createWebhookRouter } from "../handlers/ingest.js";
 import { SqsEventQueue } from "../providers/sqs.js";
 import { config, jsonSecret, requireEnv, store } from "./runtime.js";

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { LinkReads } from "../adapters/dynamodb/link-reads.js";
-import { systemClock } from "../core/clock.js";
+import { systemClock } from "../core/shared/clock.js";
 import { createLinkHandler, logClickRecorder } from "../handlers/link.js";
 
 // Only the link read, not `runtime.ts` or the store: a click needs no shop config, a small bundle starts

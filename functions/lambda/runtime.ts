@@ -1,7 +1,7 @@
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Store } from "../adapters/dynamodb/store.js";
-import type { ShopConfig } from "../core/config.js";
+import type { ShopConfig } from "../core/config/config.js";
 
 /**
  * Cold-start wiring shared by the Lambda entry files: config and clients are created once per

@@ -1,8 +1,8 @@
 import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { SNSClient } from "@aws-sdk/client-sns";
-import { systemClock } from "../core/clock.js";
-import type { SmsProvider } from "../core/messaging.js";
-import { ReservedSendRate } from "../core/rate-limit.js";
+import type { SmsProvider } from "../core/config/messaging.js";
+import { ReservedSendRate } from "../core/engine/rate.js";
+import { systemClock } from "../core/shared/clock.js";
 import { cloudWatchTelemetry } from "../handlers/telemetry.js";
 import { type AliyunCredentials, AliyunSmsProvider } from "../providers/aliyun.js";
 import { HttpCouponIssuer } from "../providers/coupons.js";

@@ -5,7 +5,7 @@ import {
   type SmsReceipt,
   SmsSendError,
   templateCodeKey,
-} from "../core/messaging.js";
+} from "../core/config/messaging.js";
 
 /** An Alibaba Cloud AccessKey pair (from Secrets Manager on AWS, from the environment locally). */
 export interface AliyunCredentials {

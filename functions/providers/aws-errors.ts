@@ -1,4 +1,4 @@
-import { SmsSendError } from "../core/messaging.js";
+import { SmsSendError } from "../core/config/messaging.js";
 
 /**
  * AWS error codes that say the sender's account or credentials are wrong, whatever the message: IAM

@@ -8,7 +8,7 @@ import {
   UpdateScheduleCommand,
 } from "@aws-sdk/client-scheduler";
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import type { CampaignSchedulesPort, CampaignStartSpec } from "../core/campaign-schedules.js";
+import type { CampaignSchedulesPort, CampaignStartSpec } from "../core/customers/campaign-schedules.js";
 
 /** Where the campaigns' schedules live and what they start. */
 export interface CampaignScheduleTarget {

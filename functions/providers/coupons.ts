@@ -1,4 +1,4 @@
-import { CouponIssueError, type CouponIssuer } from "../core/steps.js";
+import { CouponIssueError, type CouponIssuer } from "../core/engine/decide.js";
 
 /**
  * Issues coupons through the shop's own endpoint: `POST url` with `{journey, customerId, amount}` and

@@ -1,5 +1,5 @@
 import { type PinpointSMSVoiceV2Client, SendTextMessageCommand } from "@aws-sdk/client-pinpoint-sms-voice-v2";
-import type { SmsMessage, SmsProvider, SmsReceipt } from "../core/messaging.js";
+import type { SmsMessage, SmsProvider, SmsReceipt } from "../core/config/messaging.js";
 import { classifyAwsError } from "./aws-errors.js";
 
 /** Options of the AWS End User Messaging SMS provider. */

@@ -1,7 +1,7 @@
 import { DateTime } from "luxon";
 import * as z from "zod";
-import type { InboundMessage } from "../core/inbound.js";
-import type { Delivery } from "../core/model.js";
+import type { InboundMessage } from "../core/intake/replies.js";
+import type { Delivery } from "../core/shared/model.js";
 
 /**
  * The providers' inbound payloads (replies and delivery receipts) parsed into core's {@link InboundMessage}:

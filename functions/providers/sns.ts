@@ -1,5 +1,11 @@
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
-import type { Handoff, OperatorChannel, SmsMessage, SmsProvider, SmsReceipt } from "../core/messaging.js";
+import type {
+  Handoff,
+  OperatorChannel,
+  SmsMessage,
+  SmsProvider,
+  SmsReceipt,
+} from "../core/config/messaging.js";
 import { classifyAwsError } from "./aws-errors.js";
 
 /** Options of the SNS SMS provider. */

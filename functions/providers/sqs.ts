@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { ShopEvent } from "../core/events.js";
+import type { ShopEvent } from "../core/intake/events.js";
 import type { EventQueue, Requeue } from "../handlers/ingest.js";
 
 const SQS_BATCH_LIMIT = 10;

@@ -1,6 +1,6 @@
 import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import type { ExecutionState, JourneyId } from "../core/model.js";
-import type { JourneyStarter } from "../core/ports.js";
+import type { ExecutionState, JourneyId } from "../core/shared/model.js";
+import type { JourneyStarter } from "../core/shared/ports.js";
 
 /**
  * Starts journey executions on AWS Step Functions and nothing else: what the step Lambda needs to start a

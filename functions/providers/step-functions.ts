@@ -1,6 +1,6 @@
 import { ExecutionDoesNotExist, type SFNClient, StopExecutionCommand } from "@aws-sdk/client-sfn";
-import type { JourneyId } from "../core/model.js";
-import type { JourneyStarter } from "../core/ports.js";
+import type { JourneyId } from "../core/shared/model.js";
+import type { JourneyStarter } from "../core/shared/ports.js";
 import { StepFunctionsStartOnly } from "./step-functions-start.js";
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { kuaidi100CallbackUrl } from "../../functions/core/webhooks/sources.js";
-import { LOCAL_WEBHOOK_SECRET } from "../../functions/local/runtime.js";
-import { startHttpServer } from "../../functions/local/server.js";
+import { kuaidi100CallbackUrl } from "../../functions/core/intake/webhooks/sources.js";
+import { LOCAL_WEBHOOK_SECRET } from "../../functions/local/emulator/runtime.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 import { fixture, genericHeaders, kuaidi100Form, shopifyHeaders } from "../support/webhooks.js";
 

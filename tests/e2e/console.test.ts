@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
 import { describe, expect, inject, it } from "vitest";
 import { JOURNEY_IDS } from "../../functions/core/journeys/index.js";
-import { postToLocalShop } from "../../functions/local/admin-client.js";
-import { freePort } from "../../functions/local/dynamodb-local.js";
-import { startHttpServer } from "../../functions/local/server.js";
+import { postToLocalShop } from "../../functions/local/cli/admin-client.js";
+import { freePort } from "../../functions/local/emulator/dynamodb-local.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { launchChromium } from "../support/browser.js";
 import { CLI } from "../support/cli.js";
 import { orderCreated, virtualShop } from "../support/local.js";

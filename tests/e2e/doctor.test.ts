@@ -1,19 +1,19 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseShopConfig } from "../../functions/core/config.js";
-import { LINK_PATH } from "../../functions/core/links.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import { LINK_PATH } from "../../functions/core/engine/links.js";
 import { createLinkHandler } from "../../functions/handlers/link.js";
-import { type CheckResult, doctorClients, runDoctor } from "../../functions/local/doctor.js";
-import { freePort } from "../../functions/local/dynamodb-local.js";
-import { startHttpServer } from "../../functions/local/server.js";
-import { synthesizeTemplate } from "../../functions/local/synth.js";
+import { type CheckResult, doctorClients, runDoctor } from "../../functions/local/aws/doctor.js";
+import { freePort } from "../../functions/local/emulator/dynamodb-local.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
+import { synthesizeTemplate } from "../../functions/local/emulator/synth.js";
 import { type Json, ResolvedTemplate } from "../support/cfn.js";
 import { FakeAccount, type FakeAccountState } from "../support/fake-account.js";
 import { type DeployedProvider, PROVIDER_CONFIGS } from "../support/providers.js";
 
 const run = promisify(execFile);
-const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
+const CLI = new URL("../../functions/local/cli/shopcare.mjs", import.meta.url).pathname;
 
 /** The stack's outputs as CloudFormation would report them after `cdk deploy` of this provider's config. */
 function deployedOutputs(provider: DeployedProvider): Record<string, string> {

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { configVersion, parseShopConfig } from "../../functions/core/config.js";
-import type { LocalShop } from "../../functions/local/runtime.js";
-import { startHttpServer } from "../../functions/local/server.js";
-import type { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { configVersion, parseShopConfig } from "../../functions/core/config/config.js";
+import type { LocalShop } from "../../functions/local/emulator/runtime.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
+import type { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { cli } from "../support/cli.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 import { genericHeaders } from "../support/webhooks.js";

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SHOPIFY_TOPICS } from "../../functions/core/webhooks/shopify.js";
-import type { LocalShop } from "../../functions/local/runtime.js";
-import { startHttpServer } from "../../functions/local/server.js";
-import type { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { SHOPIFY_TOPICS } from "../../functions/core/intake/webhooks/shopify.js";
+import type { LocalShop } from "../../functions/local/emulator/runtime.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
+import type { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 import { fixture, genericHeaders, kuaidi100Form, shopifyHeaders } from "../support/webhooks.js";
 

@@ -2,8 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalShop } from "../../functions/local/runtime.js";
-import { startHttpServer } from "../../functions/local/server.js";
+import type { LocalShop } from "../../functions/local/emulator/runtime.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { launchChromium } from "../support/browser.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 

@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalShop } from "../../functions/local/runtime.js";
-import { startHttpServer } from "../../functions/local/server.js";
-import type { VirtualClock } from "../../functions/local/virtual-clock.js";
+import type { LocalShop } from "../../functions/local/emulator/runtime.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
+import type { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 import { genericHeaders } from "../support/webhooks.js";
 
 const run = promisify(execFile);
-const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
+const CLI = new URL("../../functions/local/cli/shopcare.mjs", import.meta.url).pathname;
 
 describe("end to end through the real HTTP server", () => {
   let shop: LocalShop;

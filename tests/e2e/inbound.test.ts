@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalShop } from "../../functions/local/runtime.js";
-import { LOCAL_WEBHOOK_SECRET } from "../../functions/local/runtime.js";
-import { startHttpServer } from "../../functions/local/server.js";
+import type { LocalShop } from "../../functions/local/emulator/runtime.js";
+import { LOCAL_WEBHOOK_SECRET } from "../../functions/local/emulator/runtime.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { virtualShop } from "../support/local.js";
 
 describe("Aliyun's HTTP push through the real HTTP server", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { environmentSecrets } from "../../functions/handlers/ingest.js";
-import { LOCAL_WEBHOOK_SECRET } from "../../functions/local/runtime.js";
-import { startHttpServer } from "../../functions/local/server.js";
+import { LOCAL_WEBHOOK_SECRET } from "../../functions/local/emulator/runtime.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { launchChromium } from "../support/browser.js";
 import { cli } from "../support/cli.js";
 import { orderCreated, virtualShop } from "../support/local.js";

@@ -4,13 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import type { ShopEvent } from "../../functions/core/events.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
 import { journeyModule } from "../../functions/core/journeys/index.js";
-import type { DecisionRecord } from "../../functions/core/model.js";
+import type { DecisionRecord } from "../../functions/core/shared/model.js";
 import { launchChromium } from "../support/browser.js";
 
 const run = promisify(execFile);
-const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
+const CLI = new URL("../../functions/local/cli/shopcare.mjs", import.meta.url).pathname;
 const PRICE = 0.045;
 const DAY = 86_400_000;
 const MARKETING = new Set([

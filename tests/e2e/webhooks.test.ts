@@ -1,17 +1,17 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JourneyStarter } from "../../functions/core/dispatch.js";
-import { kuaidi100CallbackUrl } from "../../functions/core/webhooks/sources.js";
+import type { JourneyStarter } from "../../functions/core/engine/dispatch.js";
+import { kuaidi100CallbackUrl } from "../../functions/core/intake/webhooks/sources.js";
 import { createWebhookRouter, type EventQueue } from "../../functions/handlers/ingest.js";
-import { LOCAL_WEBHOOK_SECRET, type LocalShop } from "../../functions/local/runtime.js";
-import { startHttpServer } from "../../functions/local/server.js";
-import type { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { LOCAL_WEBHOOK_SECRET, type LocalShop } from "../../functions/local/emulator/runtime.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
+import type { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 import { fixture, genericHeaders, kuaidi100Form, shopifyHeaders } from "../support/webhooks.js";
 
 const run = promisify(execFile);
-const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
+const CLI = new URL("../../functions/local/cli/shopcare.mjs", import.meta.url).pathname;
 const SHOPIFY_ORDER = "820982911946154508";
 
 async function webhookCount(shop: LocalShop): Promise<number> {

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { parseShopConfig } from "../../functions/core/config.js";
-import { synthesizeTemplate } from "../../functions/local/synth.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import { synthesizeTemplate } from "../../functions/local/emulator/synth.js";
 import type { HandlerName } from "../../infra/shopcare-stack.js";
 import { buildLambdaBundle, LAMBDA_ENV } from "../support/lambda-bundles.js";
 import { DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { App } from "aws-cdk-lib";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseShopConfig, type ShopConfig } from "../../functions/core/config.js";
+import { parseShopConfig, type ShopConfig } from "../../functions/core/config/config.js";
 import { ShopcareStack } from "../../infra/shopcare-stack.js";
 import {
   ACCOUNT,

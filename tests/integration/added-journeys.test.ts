@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseShopConfig } from "../../functions/core/config.js";
-import type { ShopEvent } from "../../functions/core/events.js";
-import type { DecisionRecord } from "../../functions/core/model.js";
-import { TEMPLATE_SPECS } from "../../functions/core/templates.js";
+import { ConfigError, parseShopConfig } from "../../functions/core/config/config.js";
+import { TEMPLATE_SPECS } from "../../functions/core/config/templates.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
+import type { DecisionRecord } from "../../functions/core/shared/model.js";
 import { decisionsOf, orderCreated, runSimulation } from "../support/local.js";
 
 /** Issue 21's proof of the journey modules: two journeys of the seeds' order-care chain, one module each. */

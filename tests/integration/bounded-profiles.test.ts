@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { Store } from "../../functions/adapters/dynamodb/store.js";
-import { parseShopConfig, type ShopConfig } from "../../functions/core/config.js";
-import { profileOf } from "../../functions/core/customers.js";
-import { dispatchEvent, type JourneyStarter } from "../../functions/core/dispatch.js";
-import type { ShopEvent } from "../../functions/core/events.js";
-import type { CustomerRecord, Purchase } from "../../functions/core/model.js";
-import { MemoryTable } from "../../functions/local/memory-table.js";
-import { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { parseShopConfig, type ShopConfig } from "../../functions/core/config/config.js";
+import { profileOf } from "../../functions/core/customers/profiles.js";
+import { dispatchEvent, type JourneyStarter } from "../../functions/core/engine/dispatch.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
+import type { CustomerRecord, Purchase } from "../../functions/core/shared/model.js";
+import { MemoryTable } from "../../functions/local/emulator/memory-table.js";
+import { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { dynamo, freshTable, orderCreated } from "../support/local.js";
 
 /**

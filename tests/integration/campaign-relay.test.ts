@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../functions/adapters/dynamodb/store.js";
-import { controlCampaign } from "../../functions/core/campaigns.js";
-import { parseShopConfig } from "../../functions/core/config.js";
-import { MemoryTable } from "../../functions/local/memory-table.js";
-import { createLocalShop } from "../../functions/local/runtime.js";
-import { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import { controlCampaign } from "../../functions/core/customers/campaigns.js";
+import { MemoryTable } from "../../functions/local/emulator/memory-table.js";
+import { createLocalShop } from "../../functions/local/emulator/runtime.js";
+import { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { templateFor } from "../support/local.js";
 
 /**

@@ -1,7 +1,7 @@
 import { SchedulerClient } from "@aws-sdk/client-scheduler";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { campaignStartSpecs } from "../../functions/core/campaign-schedules.js";
+import { campaignStartSpecs } from "../../functions/core/customers/campaign-schedules.js";
 import { createCampaignSchedulesHandler } from "../../functions/handlers/campaign-schedules.js";
 import { AwsCampaignSchedules } from "../../functions/providers/campaign-schedules.js";
 import { FakeAws, fakeClientConfig } from "../support/fake-aws.js";

@@ -2,6 +2,8 @@ import { readFile } from "node:fs/promises";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { Store } from "../../functions/adapters/dynamodb/store.js";
+import { parseShopConfig, type ShopConfig } from "../../functions/core/config/config.js";
+import type { SmsMessage, SmsProvider } from "../../functions/core/config/messaging.js";
 import {
   type CampaignDeps,
   type CampaignRunState,
@@ -9,19 +11,17 @@ import {
   campaignExecution,
   controlCampaign,
   runCampaignTask,
-} from "../../functions/core/campaigns.js";
-import { parseShopConfig, type ShopConfig } from "../../functions/core/config.js";
-import { type CustomerConfig, profileOf } from "../../functions/core/customers.js";
-import { dispatchEvent, type JourneyStarter } from "../../functions/core/dispatch.js";
-import type { ShopEvent } from "../../functions/core/events.js";
-import type { SmsMessage, SmsProvider } from "../../functions/core/messaging.js";
-import type { DecisionRecord } from "../../functions/core/model.js";
-import { ReservedSendRate } from "../../functions/core/rate-limit.js";
-import { buildReport } from "../../functions/core/report.js";
-import { backfillProfiles, previewSegment } from "../../functions/core/segments.js";
-import { OutboxOperatorChannel, OutboxSmsProvider } from "../../functions/local/outbox.js";
-import { parseEventLines } from "../../functions/local/simulate.js";
-import { VirtualClock } from "../../functions/local/virtual-clock.js";
+} from "../../functions/core/customers/campaigns.js";
+import { type CustomerConfig, profileOf } from "../../functions/core/customers/profiles.js";
+import { backfillProfiles, previewSegment } from "../../functions/core/customers/segments.js";
+import { dispatchEvent, type JourneyStarter } from "../../functions/core/engine/dispatch.js";
+import { ReservedSendRate } from "../../functions/core/engine/rate.js";
+import { buildReport } from "../../functions/core/insight/report.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
+import type { DecisionRecord } from "../../functions/core/shared/model.js";
+import { OutboxOperatorChannel, OutboxSmsProvider } from "../../functions/local/emulator/outbox.js";
+import { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
+import { parseEventLines } from "../../functions/local/simulator/simulate.js";
 import { HttpCouponIssuer } from "../../functions/providers/coupons.js";
 import { JOURNEYS_OFF } from "../support/config.js";
 import { dynamo, freshTable, runSimulation } from "../support/local.js";

@@ -1,6 +1,6 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
-import type { SmsProvider } from "../../functions/core/messaging.js";
+import type { SmsProvider } from "../../functions/core/config/messaging.js";
 import { classifyAwsError } from "../../functions/providers/aws-errors.js";
 import { STEP_RETRIES } from "../../workflows/journey-loop.js";
 import { dynamo, orderCreated, summary, virtualShop } from "../support/local.js";

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { parseShopConfig } from "../../functions/core/config.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
 import { WEBHOOK_ACCEPTED_LOG } from "../../functions/handlers/ingest.js";
 import { logger } from "../../functions/handlers/logger.js";
 import { FakeAccount, type FakeAccountState } from "../support/fake-account.js";

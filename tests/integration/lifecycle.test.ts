@@ -1,10 +1,10 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import { parseShopConfig } from "../../functions/core/config.js";
-import type { ShopEvent } from "../../functions/core/events.js";
-import type { DecisionRecord } from "../../functions/core/model.js";
-import { simulate } from "../../functions/local/simulate.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
+import type { DecisionRecord } from "../../functions/core/shared/model.js";
+import { simulate } from "../../functions/local/simulator/simulate.js";
 import { dynamo, orderCreated, runSimulation, templateFor, virtualShop } from "../support/local.js";
 
 const LIFECYCLE = new Set(["gift-30", "gift-100", "winback"]);

@@ -6,13 +6,13 @@ import { ClickCounts } from "../../functions/adapters/dynamodb/click-counts.js";
 import { LinkReads } from "../../functions/adapters/dynamodb/link-reads.js";
 import { LinkTable } from "../../functions/adapters/dynamodb/links.js";
 import { Table } from "../../functions/adapters/dynamodb/table.js";
-import { clientBucket, LINK_CODE, mintLink } from "../../functions/core/links.js";
-import { reportOfStore } from "../../functions/core/store-report.js";
+import { clientBucket, LINK_CODE, mintLink } from "../../functions/core/engine/links.js";
+import { reportOfStore } from "../../functions/core/insight/store-report.js";
 import { createClicksHandler } from "../../functions/handlers/clicks.js";
 import { createLinkHandler, logClickRecorder } from "../../functions/handlers/link.js";
-import { localDynamoClient } from "../../functions/local/dynamodb-local.js";
-import { MemoryTable } from "../../functions/local/memory-table.js";
-import { startHttpServer } from "../../functions/local/server.js";
+import { localDynamoClient } from "../../functions/local/emulator/dynamodb-local.js";
+import { MemoryTable } from "../../functions/local/emulator/memory-table.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { freshTable, orderCreated, virtualShop } from "../support/local.js";
 
 /** Issue 25 (short links): `{link}` in a message, `GET /l/{code}` on the real HTTP server over DynamoDB Local. */

@@ -10,11 +10,11 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { type DocumentSender, Store } from "../../functions/adapters/dynamodb/store.js";
-import { parseShopConfig } from "../../functions/core/config.js";
-import type { DecisionRecord } from "../../functions/core/model.js";
-import { MemoryTable } from "../../functions/local/memory-table.js";
-import { parseEventLines, simulate } from "../../functions/local/simulate.js";
-import { syntheticEvents } from "../../functions/local/synthetic.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import type { DecisionRecord } from "../../functions/core/shared/model.js";
+import { MemoryTable } from "../../functions/local/emulator/memory-table.js";
+import { parseEventLines, simulate } from "../../functions/local/simulator/simulate.js";
+import { syntheticEvents } from "../../functions/local/simulator/synthetic.js";
 import { dynamo, freshTable, templateFor } from "../support/local.js";
 
 /**

@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import type { ShopEvent } from "../../functions/core/events.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
 import { journeyModule } from "../../functions/core/journeys/index.js";
-import type { DecisionRecord } from "../../functions/core/model.js";
-import { parseEventLines } from "../../functions/local/simulate.js";
+import type { DecisionRecord } from "../../functions/core/shared/model.js";
+import { parseEventLines } from "../../functions/local/simulator/simulate.js";
 import { orderCreated, runSimulation, virtualShop } from "../support/local.js";
 
 const ORDER_CARE = new Set(["shipped", "arrived", "review-care"]);

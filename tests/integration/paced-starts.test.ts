@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type JourneyStarter, PacedJourneyStarter } from "../../functions/core/dispatch.js";
-import { SendRateLimitedError, StoreRateLimiter } from "../../functions/core/rate-limit.js";
+import { type JourneyStarter, PacedJourneyStarter } from "../../functions/core/engine/dispatch.js";
+import { SendRateLimitedError, StoreRateLimiter } from "../../functions/core/engine/rate.js";
 import { requeueDelaySeconds } from "../../functions/handlers/dispatch.js";
-import { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 
 /** An execution's input; the buffers do not look at it. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { parseShopConfig } from "../../functions/core/config.js";
-import type { ShopEvent } from "../../functions/core/events.js";
-import { inHoldout } from "../../functions/core/holdout.js";
-import { planStep } from "../../functions/core/steps.js";
-import { simulate } from "../../functions/local/simulate.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import { inHoldout } from "../../functions/core/customers/holdout.js";
+import { planStep } from "../../functions/core/engine/decide.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
+import { simulate } from "../../functions/local/simulator/simulate.js";
 import { dynamo, orderCreated, runSimulation, summary, templateFor, virtualShop } from "../support/local.js";
 
 const at = (local: string) => `2026-06-18T${local}:00+08:00`;

@@ -1,7 +1,7 @@
 import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SmsMessage, SmsSendError } from "../../functions/core/messaging.js";
+import { type SmsMessage, SmsSendError } from "../../functions/core/config/messaging.js";
 import { AliyunSmsProvider } from "../../functions/providers/aliyun.js";
 import { EndUserMessagingProvider } from "../../functions/providers/end-user-messaging.js";
 import { SnsSmsProvider } from "../../functions/providers/sns.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildReport } from "../../functions/core/report.js";
-import { startHttpServer } from "../../functions/local/server.js";
+import { buildReport } from "../../functions/core/insight/report.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 
 /** Issue 23 §5: a reply that is not an opt-out reaches a person, with what it answers. */

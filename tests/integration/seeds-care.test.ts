@@ -1,9 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import type { ShopEvent } from "../../functions/core/events.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
 import { journeyModule } from "../../functions/core/journeys/index.js";
-import type { DecisionRecord } from "../../functions/core/model.js";
-import { parseEventLines } from "../../functions/local/simulate.js";
+import type { DecisionRecord } from "../../functions/core/shared/model.js";
+import { parseEventLines } from "../../functions/local/simulator/simulate.js";
 import { decisionsOf, orderCreated, runSimulation, virtualShop } from "../support/local.js";
 
 /** Issue 22: the seeds' care the journeys did not give yet, through `simulate` on DynamoDB Local. */
@@ -267,7 +267,7 @@ describe("催付 payment reminders that fit the buyer", () => {
   });
 
   it("names the field when templates.second uses {coupon} without second.coupon", async () => {
-    const { parseShopConfig } = await import("../../functions/core/config.js");
+    const { parseShopConfig } = await import("../../functions/core/config/config.js");
     expect(() =>
       parseShopConfig({ journeys: { paymentReminder: { templates: { second: "【{shop}】券{coupon}" } } } }),
     ).toThrow(/journeys\.paymentReminder\.templates\.second: \{coupon\} and \{couponAmount\} need/);

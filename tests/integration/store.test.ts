@@ -1,9 +1,9 @@
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
 import { indexShard as indexShardOf, Store } from "../../functions/adapters/dynamodb/store.js";
-import { parseShopConfig } from "../../functions/core/config.js";
-import { dispatchEvent, type JourneyStarter } from "../../functions/core/dispatch.js";
-import { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import { dispatchEvent, type JourneyStarter } from "../../functions/core/engine/dispatch.js";
+import { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { dynamo, freshTable, orderCreated } from "../support/local.js";
 
 /** A store on a fresh DynamoDB Local table, and the GetItem requests its client sends, as `pk/sk`. */

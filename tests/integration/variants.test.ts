@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ShopEvent } from "../../functions/core/events.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
 import { variantOf } from "../../functions/core/journeys/context.js";
 import { JOURNEYS_OFF } from "../support/config.js";
 import { runSimulation } from "../support/local.js";

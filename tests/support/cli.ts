@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 
 /** The `shopcare` command line, as `npx shopcare` runs it. */
-export const CLI = new URL("../../functions/local/shopcare.mjs", import.meta.url).pathname;
+export const CLI = new URL("../../functions/local/cli/shopcare.mjs", import.meta.url).pathname;
 
 /** Runs a Node script as a child process; resolves with its exit code and output whatever the code. */
 export async function node(args: string[], env: Record<string, string> = {}) {

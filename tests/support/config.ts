@@ -1,4 +1,4 @@
-import { ConfigError, parseShopConfig } from "../../functions/core/config.js";
+import { ConfigError, parseShopConfig } from "../../functions/core/config/config.js";
 import { JOURNEY_MODULES } from "../../functions/core/journeys/index.js";
 
 /** Every journey switched off: a campaign alone, with no journey's message sharing its caps. */

@@ -1,17 +1,17 @@
 import { ProvisionedThroughputExceededException } from "@aws-sdk/client-dynamodb";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
-import { parseShopConfig } from "../../functions/core/config.js";
-import type { JourneyStarter } from "../../functions/core/dispatch.js";
-import type { ShopEvent } from "../../functions/core/events.js";
-import { applyInbound } from "../../functions/core/inbound.js";
-import { type SmsMessage, type SmsProvider, SmsSendError } from "../../functions/core/messaging.js";
-import { ReservedSendRate } from "../../functions/core/rate-limit.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import { type SmsMessage, type SmsProvider, SmsSendError } from "../../functions/core/config/messaging.js";
+import type { JourneyStarter } from "../../functions/core/engine/dispatch.js";
+import { ReservedSendRate } from "../../functions/core/engine/rate.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
+import { applyInbound } from "../../functions/core/intake/replies.js";
 import { createWebhookRouter, type EventQueue } from "../../functions/handlers/ingest.js";
-import { MemoryTable } from "../../functions/local/memory-table.js";
-import { createLocalShop } from "../../functions/local/runtime.js";
-import { synthesizeTemplate } from "../../functions/local/synth.js";
-import { syntheticEvents } from "../../functions/local/synthetic.js";
-import { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { MemoryTable } from "../../functions/local/emulator/memory-table.js";
+import { createLocalShop } from "../../functions/local/emulator/runtime.js";
+import { synthesizeTemplate } from "../../functions/local/emulator/synth.js";
+import { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
+import { syntheticEvents } from "../../functions/local/simulator/synthetic.js";
 import { genericHeaders } from "./webhooks.js";
 
 /**

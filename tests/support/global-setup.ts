@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startDynamoDbLocal } from "../../functions/local/dynamodb-local.js";
+import { startDynamoDbLocal } from "../../functions/local/emulator/dynamodb-local.js";
 
 declare module "vitest" {
   export interface ProvidedContext {

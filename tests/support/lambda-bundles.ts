@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
-import type { ShopConfig } from "../../functions/core/config.js";
+import type { ShopConfig } from "../../functions/core/config/config.js";
 import { compiledConfigDefine, type HandlerName } from "../../infra/shopcare-stack.js";
 
 /** What the stack puts in each function's environment (ARNs and URLs stand in as strings). */

@@ -1,13 +1,17 @@
 import { inject } from "vitest";
-import { parseShopConfig, type ShopConfig } from "../../functions/core/config.js";
-import type { ShopEvent } from "../../functions/core/events.js";
-import type { DecisionRecord } from "../../functions/core/model.js";
-import { createTableFromTemplate, localDynamoClient } from "../../functions/local/dynamodb-local.js";
-import type { CloudFormationTemplate } from "../../functions/local/engine.js";
-import { createLocalShop, type LocalShop, type LocalShopOptions } from "../../functions/local/runtime.js";
-import { simulate } from "../../functions/local/simulate.js";
-import { synthesizeTemplate } from "../../functions/local/synth.js";
-import { VirtualClock } from "../../functions/local/virtual-clock.js";
+import { parseShopConfig, type ShopConfig } from "../../functions/core/config/config.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
+import type { DecisionRecord } from "../../functions/core/shared/model.js";
+import { createTableFromTemplate, localDynamoClient } from "../../functions/local/emulator/dynamodb-local.js";
+import type { CloudFormationTemplate } from "../../functions/local/emulator/engine.js";
+import {
+  createLocalShop,
+  type LocalShop,
+  type LocalShopOptions,
+} from "../../functions/local/emulator/runtime.js";
+import { synthesizeTemplate } from "../../functions/local/emulator/synth.js";
+import { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
+import { simulate } from "../../functions/local/simulator/simulate.js";
 
 const templates = new Map<string, CloudFormationTemplate>();
 

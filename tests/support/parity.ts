@@ -1,10 +1,10 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { parseShopConfig } from "../../functions/core/config.js";
-import type { DecisionRecord } from "../../functions/core/model.js";
-import { TEMPLATE_SPECS } from "../../functions/core/templates.js";
-import { simulate } from "../../functions/local/simulate.js";
-import { syntheticEvents } from "../../functions/local/synthetic.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import { TEMPLATE_SPECS } from "../../functions/core/config/templates.js";
+import type { DecisionRecord } from "../../functions/core/shared/model.js";
+import { simulate } from "../../functions/local/simulator/simulate.js";
+import { syntheticEvents } from "../../functions/local/simulator/synthetic.js";
 
 /**
  * The parity run of issue 21's redesign: the synthetic 10,000-order month through the simulation (one

@@ -1,4 +1,4 @@
-import { TEMPLATE_SPECS } from "../../functions/core/templates.js";
+import { TEMPLATE_SPECS } from "../../functions/core/config/templates.js";
 
 /**
  * One shop config per SMS provider the stack deploys, each as a first deploy would write it: the tests

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { LOCAL_WEBHOOK_SECRET } from "../../functions/local/runtime.js";
+import { LOCAL_WEBHOOK_SECRET } from "../../functions/local/emulator/runtime.js";
 
 /** A fixture's raw text (kept raw: its large ids must reach the server as digits). */
 export function fixture(name: string): string {

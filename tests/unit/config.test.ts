@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseShopConfig, shopConfigJsonSchema, templateWarnings } from "../../functions/core/config.js";
-import { parseDuration } from "../../functions/core/duration.js";
-import { optOutLineOf } from "../../functions/core/lint.js";
+import {
+  parseShopConfig,
+  shopConfigJsonSchema,
+  templateWarnings,
+} from "../../functions/core/config/config.js";
+import { optOutLineOf } from "../../functions/core/config/lint.js";
+import { parseDuration } from "../../functions/core/shared/duration.js";
 import { problemsIn, problemsOf } from "../support/config.js";
 
 describe("shop config", () => {

@@ -1,16 +1,19 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseShopConfig } from "../../functions/core/config.js";
-import { isOptOutReply, normalizeReply } from "../../functions/core/inbound.js";
-import { maskName } from "../../functions/core/messaging.js";
-import { REPLACEMENT, terminalSafe, terminalSafeLines } from "../../functions/core/terminal.js";
-import type { WebhookPayloadError } from "../../functions/core/webhooks/payload.js";
-import { shopifyToEvents } from "../../functions/core/webhooks/shopify.js";
-import { kuaidi100CallbackToken, kuaidi100CallbackUrl } from "../../functions/core/webhooks/sources.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import { maskName } from "../../functions/core/config/messaging.js";
+import { isOptOutReply, normalizeReply } from "../../functions/core/intake/replies.js";
+import type { WebhookPayloadError } from "../../functions/core/intake/webhooks/payload.js";
+import { shopifyToEvents } from "../../functions/core/intake/webhooks/shopify.js";
+import {
+  kuaidi100CallbackToken,
+  kuaidi100CallbackUrl,
+} from "../../functions/core/intake/webhooks/sources.js";
+import { REPLACEMENT, terminalSafe, terminalSafeLines } from "../../functions/core/shared/terminal.js";
 import { environmentSecrets } from "../../functions/handlers/ingest.js";
-import { optOutLineCheck } from "../../functions/local/doctor.js";
-import { localSecretLines } from "../../functions/local/runtime.js";
-import { operatorRefusal } from "../../functions/local/server.js";
+import { optOutLineCheck } from "../../functions/local/aws/doctor.js";
+import { localSecretLines } from "../../functions/local/emulator/runtime.js";
+import { operatorRefusal } from "../../functions/local/emulator/server.js";
 import { fixture } from "../support/webhooks.js";
 
 /** Issue 32: what a phone keyboard, a terminal and a hostile sender put in front of shopcare. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isOptOutReply } from "../../functions/core/inbound.js";
-import { maskPhone, maskPhonesIn } from "../../functions/core/messaging.js";
+import { maskPhone, maskPhonesIn } from "../../functions/core/config/messaging.js";
+import { isOptOutReply } from "../../functions/core/intake/replies.js";
 import { aliyunPercentEncode, aliyunPhoneNumber, aliyunSignature } from "../../functions/providers/aliyun.js";
 import {
   AliyunRepliesSchema,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fullyRefunded } from "../../functions/core/journeys/vocabulary.js";
-import type { OrderRecord } from "../../functions/core/model.js";
+import type { OrderRecord } from "../../functions/core/shared/model.js";
 
 const order = (amount: number, refundedAmount?: number): OrderRecord => ({
   orderId: "o1",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fillTarget, LINK_CODE, linkUrl, newLinkCode } from "../../functions/core/links.js";
+import { fillTarget, LINK_CODE, linkUrl, newLinkCode } from "../../functions/core/engine/links.js";
 
 describe("short-link codes", () => {
   it("draws 8 base62 characters, none repeated in 20,000 draws, every character about as often", () => {

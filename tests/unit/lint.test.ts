@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { parseShopConfig, templateWarnings } from "../../functions/core/config.js";
-import { lintTemplates, optOutLineOf } from "../../functions/core/lint.js";
-import { TEMPLATE_SPECS } from "../../functions/core/templates.js";
+import { parseShopConfig, templateWarnings } from "../../functions/core/config/config.js";
+import { lintTemplates, optOutLineOf } from "../../functions/core/config/lint.js";
+import { TEMPLATE_SPECS } from "../../functions/core/config/templates.js";
 import { problemsIn, problemsOf } from "../support/config.js";
 
 describe("template lint", () => {

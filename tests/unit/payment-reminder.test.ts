@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { parseShopConfig } from "../../functions/core/config.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
 import { messageOf } from "../../functions/core/journeys/context.js";
 import type { JourneyContext } from "../../functions/core/journeys/module.js";
 import { paymentReminder } from "../../functions/core/journeys/payment-reminder.js";
-import type { CustomerRecord, OrderRecord } from "../../functions/core/model.js";
-import type { LedgerEntry } from "../../functions/core/ports.js";
+import type { CustomerRecord, OrderRecord } from "../../functions/core/shared/model.js";
+import type { LedgerEntry } from "../../functions/core/shared/ports.js";
 
 const CREATED = "2026-06-18T10:00:00+08:00";
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseShopConfig } from "../../functions/core/config.js";
-import { applySendingRules, earliestSendTime, type SendingRuleInput } from "../../functions/core/policy.js";
-import type { Repositories as Store } from "../../functions/core/ports.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import {
+  applySendingRules,
+  earliestSendTime,
+  type SendingRuleInput,
+} from "../../functions/core/engine/policy.js";
+import type { Repositories as Store } from "../../functions/core/shared/ports.js";
 
 const config = parseShopConfig({});
 const iso = (local: string) => new Date(local).toISOString();

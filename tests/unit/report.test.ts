@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { parseShopConfig } from "../../functions/core/config.js";
-import { inHoldout } from "../../functions/core/holdout.js";
-import type { DecisionRecord, OrderRecord } from "../../functions/core/model.js";
-import { attribute, awsCost, buildReport } from "../../functions/core/report.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import { inHoldout } from "../../functions/core/customers/holdout.js";
+import { attribute, awsCost, buildReport } from "../../functions/core/insight/report.js";
+import type { DecisionRecord, OrderRecord } from "../../functions/core/shared/model.js";
 
 const config = parseShopConfig({ effect: { attributionWindows: { "gift-30": "7d" } } });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ShopEvent } from "../../functions/core/events.js";
-import { shardEvents } from "../../functions/local/shards.js";
-import { syntheticEvents } from "../../functions/local/synthetic.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
+import { shardEvents } from "../../functions/local/simulator/shards.js";
+import { syntheticEvents } from "../../functions/local/simulator/synthetic.js";
 
 const created = (orderId: string, customerId: string, phone: string): ShopEvent => ({
   type: "order.created",

@@ -4,7 +4,7 @@ import {
   groupSizeToDecide,
   twoProportionP,
   wilsonInterval,
-} from "../../functions/core/stats.js";
+} from "../../functions/core/insight/stats.js";
 
 /** The published values these are held to: Newcombe, "Two-sided confidence intervals for the single proportion" and "Interval estimation for the difference between independent proportions" (Statistics in Medicine, 1998). */
 describe("how sure a conversion figure is", () => {

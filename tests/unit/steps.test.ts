@@ -1,14 +1,15 @@
 import { describe, expect, it } from "vitest";
-import type { Clock } from "../../functions/core/clock.js";
-import { parseShopConfig } from "../../functions/core/config.js";
-import type { ShortLink } from "../../functions/core/links.js";
-import type { SmsMessage } from "../../functions/core/messaging.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
+import type { SmsMessage } from "../../functions/core/config/messaging.js";
+import { advanceStep, type DeliverDeps, planStep } from "../../functions/core/engine/decide.js";
+import type { ShortLink } from "../../functions/core/engine/links.js";
+import type { Clock } from "../../functions/core/shared/clock.js";
 import type {
   CustomerRecord,
   DecisionRecord,
   ExecutionState,
   OrderRecord,
-} from "../../functions/core/model.js";
+} from "../../functions/core/shared/model.js";
 import type {
   CapReservation,
   ExecutionEntry,
@@ -16,8 +17,7 @@ import type {
   LedgerEntry,
   StepRepositories,
   Touch,
-} from "../../functions/core/ports.js";
-import { advanceStep, type DeliverDeps, planStep } from "../../functions/core/steps.js";
+} from "../../functions/core/shared/ports.js";
 
 /** The step repositories as plain maps: core runs on a fake port, no DynamoDB underneath. */
 class FakeRepositories implements StepRepositories {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { parseShopConfig } from "../../functions/core/config.js";
+import { parseShopConfig } from "../../functions/core/config/config.js";
 import { logger } from "../../functions/handlers/logger.js";
 import { cloudWatchTelemetry } from "../../functions/handlers/telemetry.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countSegments, renderTemplate } from "../../functions/core/template.js";
+import { countSegments, renderTemplate } from "../../functions/core/config/template.js";
 
 describe("templates and segments", () => {
   it("fills variables", () => {

@@ -9,7 +9,7 @@ import {
   holdToWindow,
   nextSlot,
   zoneNamed,
-} from "../../functions/core/time.js";
+} from "../../functions/core/shared/time.js";
 
 const NOTICE = { start: "08:00", end: "22:00" };
 const MARKETING = { start: "09:00", end: "21:00" };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { decodeKuaidi100, kuaidi100ToEvents } from "../../functions/core/webhooks/kuaidi100.js";
-import { parseJson, WebhookPayloadError } from "../../functions/core/webhooks/payload.js";
-import { toE164 } from "../../functions/core/webhooks/phone.js";
-import { shopifyToEvents } from "../../functions/core/webhooks/shopify.js";
-import { md5Upper, safeEqual } from "../../functions/core/webhooks/signatures.js";
+import { decodeKuaidi100, kuaidi100ToEvents } from "../../functions/core/intake/webhooks/kuaidi100.js";
+import { parseJson, WebhookPayloadError } from "../../functions/core/intake/webhooks/payload.js";
+import { toE164 } from "../../functions/core/intake/webhooks/phone.js";
+import { shopifyToEvents } from "../../functions/core/intake/webhooks/shopify.js";
+import { md5Upper, safeEqual } from "../../functions/core/intake/webhooks/signatures.js";
 import { fixture } from "../support/webhooks.js";
 
 describe("webhook adapters", () => {

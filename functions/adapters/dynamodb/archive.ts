@@ -10,7 +10,7 @@ import type {
   Touch,
   Touches,
   WebhookArchive,
-} from "../../core/ports.js";
+} from "../../core/shared/ports.js";
 
 import { acrossShards, indexShard, stripKeys, TABLE_KEYS, type Table, WEBHOOK_TTL_SECONDS } from "./table.js";
 

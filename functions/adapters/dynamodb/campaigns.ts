@@ -1,4 +1,9 @@
-import type { CampaignControl, CampaignHold, CampaignProgress, CampaignRuns } from "../../core/ports.js";
+import type {
+  CampaignControl,
+  CampaignHold,
+  CampaignProgress,
+  CampaignRuns,
+} from "../../core/shared/ports.js";
 import { stripKeys, type Table } from "./table.js";
 
 /**

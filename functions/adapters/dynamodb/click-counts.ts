@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type DynamoDBDocumentClient, UpdateCommand, type UpdateCommandInput } from "@aws-sdk/lib-dynamodb";
-import { CLICK_WINDOW_MS, type Click, type ShortLinks } from "../../core/links.js";
+import { CLICK_WINDOW_MS, type Click, type ShortLinks } from "../../core/engine/links.js";
 import { indexShard } from "./index-shards.js";
 
 /** Attributes of a link item that are bookkeeping, not the link: each client bucket's last counted click. */

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { type OrderDetails, refundKey } from "../../core/events.js";
-import type { CustomerRecord, OrderRecord, Purchase } from "../../core/model.js";
+import { addPurchases, KEEP_PURCHASES } from "../../core/customers/purchases.js";
+import { type OrderDetails, refundKey } from "../../core/intake/events.js";
+import type { CustomerRecord, OrderRecord, Purchase } from "../../core/shared/model.js";
 import type {
   CustomerDirectory,
   CustomerFacts,
@@ -10,8 +11,7 @@ import type {
   OrderFact,
   OrderFacts,
   PhoneOptOut,
-} from "../../core/ports.js";
-import { addPurchases, KEEP_PURCHASES } from "../../core/purchases.js";
+} from "../../core/shared/ports.js";
 
 import { type FieldUpdate, indexShard, stripKeys, TABLE_KEYS, type Table } from "./table.js";
 

@@ -1,6 +1,16 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { canonicalDecision, type DecisionRecord, type Delivery, type JourneyId } from "../../core/model.js";
-import { type Ledger, type LedgerEntry, type MessageRef, ReceiptTooEarlyError } from "../../core/ports.js";
+import {
+  canonicalDecision,
+  type DecisionRecord,
+  type Delivery,
+  type JourneyId,
+} from "../../core/shared/model.js";
+import {
+  type Ledger,
+  type LedgerEntry,
+  type MessageRef,
+  ReceiptTooEarlyError,
+} from "../../core/shared/ports.js";
 
 import { acrossShards, indexShard, referenceKey, refOfReference, stripKeys, type Table } from "./table.js";
 

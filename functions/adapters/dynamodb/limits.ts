@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import type { CapReservation, SendLimits } from "../../core/ports.js";
+import type { CapReservation, SendLimits } from "../../core/shared/ports.js";
 
 import { CAP_CONTENTION_ATTEMPTS, type CapItem, DAY_MS, type Table } from "./table.js";
 

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, type GetCommandInput } from "@aws-sdk/lib-dynamodb";
-import type { ShortLink, ShortLinks } from "../../core/links.js";
+import type { ShortLink, ShortLinks } from "../../core/engine/links.js";
 
 /**
  * A code's link as one GetItem: the link function bundles this module and nothing else of the table's, so

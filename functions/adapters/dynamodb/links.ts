@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import type { Click, ClickedLink, ShortLink, ShortLinks } from "../../core/links.js";
+import type { Click, ClickedLink, ShortLink, ShortLinks } from "../../core/engine/links.js";
 import { counted, countRequest, HIT_PREFIX } from "./click-counts.js";
 import { linkOfItem, linkRequest } from "./link-reads.js";
 import { acrossShards, stripKeys, type Table } from "./table.js";

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { Repositories } from "../../core/ports.js";
+import type { Repositories } from "../../core/shared/ports.js";
 import { ArchiveTable } from "./archive.js";
 import { CampaignTable } from "./campaigns.js";
 import { FactsTable } from "./facts.js";

@@ -16,7 +16,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from "@aws-sdk/lib-dynamodb";
-import type { MessageRef } from "../../core/ports.js";
+import type { MessageRef } from "../../core/shared/ports.js";
 import { INDEX_SHARDS } from "./index-shards.js";
 
 /**
@@ -89,7 +89,7 @@ export interface FieldUpdate {
 }
 
 export const WEBHOOK_TTL_SECONDS = 90 * 86_400;
-export { DAY_MS } from "../../core/time.js";
+export { DAY_MS } from "../../core/shared/time.js";
 export const CAP_CONTENTION_ATTEMPTS = 10;
 
 export interface CapItem {

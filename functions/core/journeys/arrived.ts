@@ -1,6 +1,6 @@
 import * as z from "zod";
-import type { OrderRecord } from "../model.js";
-import { giftOrdersOrPayer, templateSettings } from "../settings.js";
+import { giftOrdersOrPayer, templateSettings } from "../config/settings.js";
+import type { OrderRecord } from "../shared/model.js";
 import { defineJourney, type JourneyContext } from "./module.js";
 import {
   cancelled,

@@ -1,7 +1,7 @@
 import * as z from "zod";
-import { earliestSendTime } from "../policy.js";
-import { coupon, templateSettings } from "../settings.js";
-import { DAY_MS, HOUR_MS, localDateOf, startOfLocalDate } from "../time.js";
+import { coupon, templateSettings } from "../config/settings.js";
+import { earliestSendTime } from "../engine/policy.js";
+import { DAY_MS, HOUR_MS, localDateOf, startOfLocalDate } from "../shared/time.js";
 import { defineJourney, type JourneyContext, type Successor } from "./module.js";
 import { couponContent, paidOrders, sendUnless, unreachable, VARIABLES } from "./vocabulary.js";
 

@@ -6,8 +6,8 @@ import {
   campaignById,
   campaignTemplateId,
   campaignUntil,
-} from "../campaign-settings.js";
-import { drawnInto } from "../holdout.js";
+} from "../config/campaign-settings.js";
+import { drawnInto } from "../customers/holdout.js";
 import { defineJourney, type JourneyContext } from "./module.js";
 
 /**

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { giftOrders, templateSettings } from "../settings.js";
+import { giftOrders, templateSettings } from "../config/settings.js";
 import { defineJourney } from "./module.js";
 import { noticeOnce, ORDER_CARE, orderVariables, sendUnless, VARIABLES } from "./vocabulary.js";
 

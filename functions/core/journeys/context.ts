@@ -1,11 +1,11 @@
-import type { Clock } from "../clock.js";
-import type { ShopConfig } from "../config.js";
-import { type CustomerConfig, levelOf } from "../customers.js";
-import { unitHash } from "../holdout.js";
-import type { CustomerRecord, ExecutionState, MessageClass, OrderRecord } from "../model.js";
-import type { Repositories, StepRepositories } from "../ports.js";
-import type { TemplateVariant } from "../settings.js";
-import { TEMPLATE_SPECS, templateValueAt } from "../templates.js";
+import type { ShopConfig } from "../config/config.js";
+import type { TemplateVariant } from "../config/settings.js";
+import { TEMPLATE_SPECS, templateValueAt } from "../config/templates.js";
+import { unitHash } from "../customers/holdout.js";
+import { type CustomerConfig, levelOf } from "../customers/profiles.js";
+import type { Clock } from "../shared/clock.js";
+import type { CustomerRecord, ExecutionState, MessageClass, OrderRecord } from "../shared/model.js";
+import type { Repositories, StepRepositories } from "../shared/ports.js";
 import type { AnyJourneyModule, JourneyContext, MessageContent } from "./module.js";
 
 /** The message a step sends: which template, and the values for its variables. */

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { coupon, duration, templateText } from "../settings.js";
+import { coupon, duration, templateText } from "../config/settings.js";
 import { defineJourney } from "./module.js";
 import {
   after,

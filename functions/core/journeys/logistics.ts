@@ -1,6 +1,6 @@
 import * as z from "zod";
-import type { OrderRecord } from "../model.js";
-import { duration, giftOrders, templateSettings } from "../settings.js";
+import { duration, giftOrders, templateSettings } from "../config/settings.js";
+import type { OrderRecord } from "../shared/model.js";
 import { defineJourney, type JourneyContext } from "./module.js";
 import {
   after,

@@ -1,10 +1,10 @@
 import type * as z from "zod";
-import type { JourneyConfig } from "../config.js";
-import type { ShopEvent } from "../events.js";
-import type { CustomerRecord, ExecutionState, MessageClass, Next, OrderRecord } from "../model.js";
-import type { Deadline } from "../policy.js";
-import type { LedgerEntry } from "../ports.js";
-import type { TemplateValue } from "../settings.js";
+import type { JourneyConfig } from "../config/config.js";
+import type { TemplateValue } from "../config/settings.js";
+import type { Deadline } from "../engine/policy.js";
+import type { ShopEvent } from "../intake/events.js";
+import type { CustomerRecord, ExecutionState, MessageClass, Next, OrderRecord } from "../shared/model.js";
+import type { LedgerEntry } from "../shared/ports.js";
 
 /**
  * A journey is one module that declares everything about it: its settings, templates, triggers, stops,

@@ -1,9 +1,9 @@
 import * as z from "zod";
-import { parseDuration } from "../duration.js";
-import type { Next } from "../model.js";
-import { earliestSendTime } from "../policy.js";
-import { duration, optionalCoupon, templateSettings, textsOf, timeOfDay } from "../settings.js";
-import { atLocalTimeNextDay, formatShortLocal, within } from "../time.js";
+import { duration, optionalCoupon, templateSettings, textsOf, timeOfDay } from "../config/settings.js";
+import { earliestSendTime } from "../engine/policy.js";
+import { parseDuration } from "../shared/duration.js";
+import type { Next } from "../shared/model.js";
+import { atLocalTimeNextDay, formatShortLocal, within } from "../shared/time.js";
 import { defineJourney, type JourneyContext, type MessageContent } from "./module.js";
 import {
   cancelled,

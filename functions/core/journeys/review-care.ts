@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { duration, giftOrders, optionalCoupon, templateSettings } from "../settings.js";
+import { duration, giftOrders, optionalCoupon, templateSettings } from "../config/settings.js";
 import { defineJourney, type JourneyContext, type Verdict } from "./module.js";
 import {
   after,

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { giftOrdersOrPayer, templateSettings } from "../settings.js";
+import { giftOrdersOrPayer, templateSettings } from "../config/settings.js";
 import { defineJourney } from "./module.js";
 import {
   isReturningCustomer,

@@ -1,6 +1,6 @@
-import { parseDuration } from "../duration.js";
-import type { MessageClass, Next, OrderRecord } from "../model.js";
-import { earliestSendTime } from "../policy.js";
+import { earliestSendTime } from "../engine/policy.js";
+import { parseDuration } from "../shared/duration.js";
+import type { MessageClass, Next, OrderRecord } from "../shared/model.js";
 import type { JourneyContext, MessageContent, Verdict } from "./module.js";
 
 /**

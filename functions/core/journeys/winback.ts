@@ -1,7 +1,7 @@
 import * as z from "zod";
-import { parseDuration } from "../duration.js";
-import type { OrderRecord } from "../model.js";
-import { coupon, duration, templateSettings } from "../settings.js";
+import { coupon, duration, templateSettings } from "../config/settings.js";
+import { parseDuration } from "../shared/duration.js";
+import type { OrderRecord } from "../shared/model.js";
 import { defineJourney, type JourneyContext } from "./module.js";
 import {
   couponContent,

@@ -1,0 +1,468 @@
+import type { ShopConfig } from "../config/config.js";
+import { converts } from "../insight/report.js";
+import { refundKey, type ShopEvent } from "../intake/events.js";
+import { settingsOf } from "../journeys/context.js";
+import { type AnyJourneyModule, JOURNEY_MODULES, journeyModule } from "../journeys/index.js";
+import type { OrderEventType, Trigger } from "../journeys/module.js";
+import { paidOrders } from "../journeys/vocabulary.js";
+import type { Clock } from "../shared/clock.js";
+import type { ExecutionState, JourneyId, OrderRecord } from "../shared/model.js";
+import type { ExecutionEntry, JourneyStarter, OrderFact, Repositories } from "../shared/ports.js";
+import {
+  noteExecution,
+  type StepTelemetry,
+  skipUpcomingStep,
+  startExecution,
+  successorOf,
+} from "./decide.js";
+import { executionName } from "./start.js";
+
+export type { JourneyStarter } from "../shared/ports.js";
+export { executionName, PacedJourneyStarter } from "./start.js";
+
+/** Told of conversions as payments arrive, for operational metrics (the report recounts them exactly). */
+export interface DispatchTelemetry {
+  conversion(journey: JourneyId, revenue: number): void;
+}
+
+/** What the dispatch step needs. */
+export interface DispatchDeps {
+  readonly config: ShopConfig;
+  readonly store: Repositories;
+  readonly journeys: JourneyStarter;
+  readonly clock: Clock;
+  /** @default none */
+  readonly telemetry?: StepTelemetry & DispatchTelemetry;
+}
+
+/** Starts an execution at its first step's wait, or nothing if it has nothing to do (`startExecution`). */
+function startJourney(
+  deps: DispatchDeps,
+  state: ExecutionState,
+  /** What the execution is named after. @default the journey's ledger subject */
+  subjectId = journeyModule(state.journey).subjectId(state),
+): Promise<void> {
+  return startExecution(deps, state, subjectId);
+}
+
+/**
+ * Records a customer's birthday and starts the `customer-birthday` journeys' next celebration (what the
+ * journey's `successor` names for an execution with no date yet). Started again until it is marked armed,
+ * so a crash between the record and the start loses nothing; once armed, a repeated birthday costs no start.
+ */
+async function startBirthdayJourneys(
+  deps: DispatchDeps,
+  customerId: string,
+  birthday: string,
+  at: string,
+): Promise<void> {
+  const { store } = deps;
+  const { changed } = await store.recordCustomerBirthday(customerId, birthday, at);
+  const triggered = triggersWhere(deps.config, "customer-birthday");
+  if (triggered.length === 0) return;
+  if (!changed && (await store.getCustomer(customerId))?.birthdayArmed === birthday) return;
+  const enteredAt = deps.clock.now().toISOString();
+  for (const { journey } of triggered) {
+    const next = await successorOf(deps, { journey: journey.id, customerId, enteredAt });
+    if (next) await startExecution(deps, next.state, next.subject);
+  }
+  await store.markBirthdayArmed(customerId, birthday);
+}
+
+/**
+ * Stops an execution that has nothing left to do (named as `startJourney` named it) and records why its
+ * upcoming step will never go out.
+ */
+async function stopJourney(
+  deps: DispatchDeps,
+  state: ExecutionState,
+  reason: string,
+  subjectId = journeyModule(state.journey).subjectId(state),
+): Promise<void> {
+  const name = executionName(state.journey, subjectId);
+  await deps.journeys.stop(state.journey, name);
+  // Noted even when it had ended already: Step Functions' StopExecution then changes nothing.
+  await noteExecution(deps, state, name, "stopped");
+  await skipUpcomingStep(deps, state, reason);
+}
+
+/** The enabled journeys, in registry order. */
+function enabledJourneys(config: ShopConfig): AnyJourneyModule[] {
+  let enabled = ENABLED.get(config);
+  if (!enabled) {
+    enabled = JOURNEY_MODULES.filter((journey) => settingsOf(config, journey).enabled);
+    ENABLED.set(config, enabled);
+  }
+  return enabled;
+}
+
+/** The enabled journeys of each config (a parsed config does not change). */
+const ENABLED = new WeakMap<ShopConfig, AnyJourneyModule[]>();
+
+/** The triggers of the enabled journeys that `matches`, with their journey, in registry order. */
+function triggersWhere<K extends Trigger["kind"]>(
+  config: ShopConfig,
+  kind: K,
+  matches: (trigger: Extract<Trigger, { kind: K }>) => boolean = () => true,
+): { journey: AnyJourneyModule; trigger: Extract<Trigger, { kind: K }> }[] {
+  return enabledJourneys(config).flatMap((journey) =>
+    (journey.triggers as readonly Trigger[])
+      .filter(
+        (trigger): trigger is Extract<Trigger, { kind: K }> =>
+          trigger.kind === kind && matches(trigger as Extract<Trigger, { kind: K }>),
+      )
+      .map((trigger) => ({ journey, trigger })),
+  );
+}
+
+/** An `order-created` execution's state: one per order, entered when the order was created. */
+function orderCreatedState(
+  journey: AnyJourneyModule,
+  orderId: string,
+  customerId: string | undefined,
+  createdAt: string,
+): ExecutionState {
+  return { journey: journey.id, orderId, customerId, enteredAt: createdAt };
+}
+
+/**
+ * What a paid order starts: the `first-paid-order` journeys if it is the customer's first paid order, and
+ * a new `paid-order-cycle` (stopping the previous one, its next step recorded with the trigger's reason).
+ * Runs when the payment and the order are both known, whichever webhook came last.
+ */
+async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Promise<void> {
+  const { store, config } = deps;
+  const order = await store.getOrder(orderId);
+  if (!order?.customerId || !order.paidAt || !order.createdAt) return;
+  const customerId = order.customerId;
+  const base = { customerId, orderId, enteredAt: order.paidAt };
+  // Each read at most once for all the journeys: the customer's first paid order, and the move of their
+  // latest paid order (one record per customer, shared by every cycle journey).
+  let firstPaid: Promise<OrderRecord | undefined> | undefined;
+  let cycle: ReturnType<typeof store.startWinbackCycle> | undefined;
+  for (const { journey, trigger } of [
+    ...triggersWhere(config, "first-paid-order"),
+    ...triggersWhere(config, "paid-order-cycle"),
+  ]) {
+    const state = { journey: journey.id, ...base };
+    switch (trigger.kind) {
+      case "first-paid-order":
+        firstPaid ??= store.listCustomerOrders(customerId).then((orders) => paidOrders(orders)[0]);
+        // Named by customer: a customer gets each once, however their payments arrive.
+        if ((await firstPaid)?.orderId === orderId) await startJourney(deps, state);
+        break;
+      case "paid-order-cycle": {
+        cycle ??= store.startWinbackCycle(customerId, { orderId, paidAt: order.paidAt });
+        const { started, replaced } = await cycle;
+        if (!started) break;
+        if (replaced && replaced.orderId !== orderId) {
+          const previous = {
+            journey: journey.id,
+            customerId,
+            orderId: replaced.orderId,
+            enteredAt: replaced.paidAt,
+          };
+          await stopJourney(deps, previous, trigger.replacedReason);
+        }
+        await startJourney(deps, state);
+        break;
+      }
+      default: {
+        const unknown: never = trigger;
+        throw new Error(`unknown trigger ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+  // Last: a write before the journeys' plans would make each read its facts again (the read cache).
+  await keepPurchase(deps.store, order, deps.config.profiles.keepPurchases);
+}
+
+/**
+ * Keeps one order on its customer's profile (what segments read) if it is known and paid: dispatch when the
+ * later of the two arrives, and again at each refund, whose amount only grows (`recordPurchase` writes only
+ * what grew); `shopcare backfill` for the orders of a table that kept no profiles.
+ */
+export async function keepPurchase(
+  store: Pick<Repositories, "recordPurchase">,
+  order: OrderRecord,
+  /** `profiles.keepPurchases`. @default {@link KEEP_PURCHASES} */
+  keepWhole?: number,
+): Promise<boolean> {
+  if (!order.customerId || !order.paidAt || !order.createdAt) return false;
+  const items = order.items ?? [];
+  const categories = [...new Set(items.map((item) => item.category).filter((c) => typeof c === "string"))];
+  await store.recordPurchase(
+    order.customerId,
+    {
+      orderId: order.orderId,
+      paidAt: order.paidAt,
+      amount: order.amount ?? 0,
+      refunded: order.refundedAmount ?? 0,
+      items: items.reduce((sum, item) => sum + (Number(item.quantity) || 1), 0),
+      categories: categories as string[],
+    },
+    keepWhole === undefined ? {} : { keepWhole },
+  );
+  return true;
+}
+
+/**
+ * A paid order's `order-created` executions have nothing left to do: each is stopped now and its next step
+ * recorded with the stop's reason at the payment, instead of waking at the due time only to skip (three
+ * state transitions and a Lambda invocation for most orders). A step being sent at this very moment keeps
+ * its own decision.
+ */
+async function stopOnPayment(deps: DispatchDeps, order: OrderRecord): Promise<void> {
+  // Without order.created nothing was started; it will be decided at entry when the order arrives.
+  if (order.createdAt === undefined) return;
+  for (const journey of enabledJourneys(deps.config)) {
+    for (const stop of journey.stops ?? []) {
+      switch (stop.kind) {
+        case "order-paid":
+          await stopJourney(
+            deps,
+            orderCreatedState(journey, order.orderId, order.customerId, order.createdAt),
+            stop.reason,
+          );
+          break;
+        case "order-event":
+          break;
+        default: {
+          const unknown: never = stop;
+          throw new Error(`unknown stop ${JSON.stringify(unknown)}`);
+        }
+      }
+    }
+  }
+}
+
+/** The time each event about an order sets on it (the one place that says which). */
+export const EVENT_FACTS = {
+  "order.shipped": "shippedAt",
+  "parcel.arrived_city": "arrivedCityAt",
+  "parcel.out_for_delivery": "outForDeliveryAt",
+  "parcel.delivered": "deliveredAt",
+  "parcel.exception": "parcelExceptionAt",
+  "parcel.rejected": "parcelRejectedAt",
+  "parcel.returned": "parcelReturnedAt",
+  "order.completed": "completedAt",
+  "order.reminded": "remindedAt",
+  "review.posted": "reviewedAt",
+} as const satisfies Partial<Record<OrderEventType, keyof OrderFact>>;
+
+/** The time an event about an order sets, if it sets one (`order.paid`'s is dispatched on its own). */
+export function factOf(type: OrderEventType): keyof OrderFact | undefined {
+  return (EVENT_FACTS as Partial<Record<OrderEventType, keyof OrderFact>>)[type];
+}
+
+/**
+ * The `order-event` stops an event about `order` calls for: only the first of a stop's events stops its
+ * execution (a later one finds it stopped already, so it costs no StopExecution call).
+ */
+async function stopOnOrderEvent(
+  deps: DispatchDeps,
+  event: Extract<ShopEvent, { orderId: string }>,
+  order: OrderRecord,
+): Promise<void> {
+  if (order.createdAt === undefined || order.customerId === undefined) return;
+  const eventMs = Date.parse(event.at);
+  for (const journey of enabledJourneys(deps.config)) {
+    for (const stop of journey.stops ?? []) {
+      if (stop.kind !== "order-event" || !stop.events.includes(event.type)) continue;
+      const earlier = stop.events.some((other) => {
+        const fact = factOf(other);
+        const at = fact && other !== event.type ? (order[fact] as string | undefined) : undefined;
+        return at !== undefined && Date.parse(at) <= eventMs;
+      });
+      if (earlier) continue;
+      const state = {
+        journey: journey.id,
+        orderId: order.orderId,
+        customerId: order.customerId,
+        enteredAt: event.at,
+        stage: stop.stage,
+      };
+      await stopJourney(deps, state, stop.reason, `${order.orderId}:${stop.stage}`);
+    }
+  }
+}
+
+const AWAITING_SEPARATOR = "/";
+
+/**
+ * Starts an `order-event` journey for an event about `order`. One execution per (journey, order, stage),
+ * so a repeated event is a no-op. If the order itself is not known yet (webhooks come out of order), a
+ * grace-period execution is started instead and the journey is noted on the order, to be started when
+ * `order.created` arrives; if it never does, the grace execution skips the step `unknown-order`.
+ */
+async function startOrderEvent(
+  deps: DispatchDeps,
+  order: OrderRecord,
+  journey: AnyJourneyModule,
+  stage: string | undefined,
+): Promise<void> {
+  const subject = stage ? `${order.orderId}:${stage}` : order.orderId;
+  const enteredAt = deps.clock.now().toISOString();
+  const base = { journey: journey.id, orderId: order.orderId, enteredAt, stage };
+  if (order.createdAt !== undefined && order.customerId !== undefined) {
+    await startJourney(deps, { ...base, customerId: order.customerId }, subject);
+    return;
+  }
+  await deps.store.markAwaitingOrder(order.orderId, `${journey.id}${AWAITING_SEPARATOR}${stage ?? ""}`);
+  await startJourney(deps, { ...base, awaitingOrder: true }, `${subject}:awaiting-order`);
+}
+
+/** Starts the order-event journeys whose events came before the order. Repeats are no-ops (same names). */
+async function startAwaitedJourneys(deps: DispatchDeps, order: OrderRecord): Promise<void> {
+  for (const key of order.awaitingOrder ?? []) {
+    const [id, stage] = key.split(AWAITING_SEPARATOR) as [string, string];
+    const journey = JOURNEY_MODULES.find((candidate) => candidate.id === id);
+    if (journey) await startOrderEvent(deps, order, journey, stage || undefined);
+  }
+  if (order.reviewAuto && order.reviewedAt && order.customerId) {
+    await deps.store.recordCustomerFlag(order.customerId, "autoReviewedAt", order.reviewedAt);
+  }
+}
+
+/** Runs the triggers of the journeys an event about an order calls for. */
+async function startOnOrderEvent(
+  deps: DispatchDeps,
+  event: Extract<ShopEvent, { orderId: string }>,
+  order: OrderRecord,
+): Promise<void> {
+  const config = deps.config;
+  for (const { journey, trigger } of triggersWhere(
+    config,
+    "order-event",
+    (trigger) => trigger.event === event.type,
+  )) {
+    if (trigger.when && !trigger.when(settingsOf(config, journey))) continue;
+    await startOrderEvent(deps, order, journey, trigger.stage);
+  }
+  if (event.type !== "refund.completed") return;
+  for (const { journey } of triggersWhere(config, "each-refund")) {
+    await startJourney(deps, {
+      journey: journey.id,
+      orderId: event.orderId,
+      customerId: order.customerId,
+      enteredAt: event.at,
+      stage: refundKey(event),
+      amount: event.amount,
+    });
+  }
+}
+
+/** Records an order fact from an event and starts the journeys the event calls for. */
+async function applyOrderFact(
+  deps: DispatchDeps,
+  event: Extract<ShopEvent, { orderId: string }>,
+  facts: OrderFact,
+): Promise<void> {
+  const order = await deps.store.recordOrderFacts(event.orderId, facts);
+  if (event.type === "order.shipped") await deps.store.indexTracking(event.trackingNo, event.orderId);
+  if (event.type === "review.posted" && event.auto && order.customerId && order.createdAt) {
+    await deps.store.recordCustomerFlag(order.customerId, "autoReviewedAt", event.at);
+  }
+  await stopOnOrderEvent(deps, event, order);
+  await startOnOrderEvent(deps, event, order);
+}
+
+/**
+ * Applies one event: updates what the store knows (by event time, so order of arrival does not matter)
+ * and starts the journeys the event triggers.
+ */
+export async function dispatchEvent(dispatchDeps: DispatchDeps, event: ShopEvent): Promise<void> {
+  // Planning each journey an event starts reads the same order, customer and opt-out again (4 reads).
+  const store = dispatchDeps.store.withReadCache();
+  // The executions started and stopped are noted once the event is applied: a note written between two
+  // journeys' plans would make each plan read its facts again (any write ends the read cache's stretch).
+  const executionNotes: ExecutionEntry[] = [];
+  await applyEvent({ ...dispatchDeps, store, executionNotes }, event);
+  for (const note of executionNotes) await store.recordExecution(note);
+}
+
+async function applyEvent(
+  deps: DispatchDeps & { readonly executionNotes: ExecutionEntry[] },
+  event: ShopEvent,
+): Promise<void> {
+  const { store } = deps;
+  switch (event.type) {
+    case "order.created": {
+      const order = await store.recordOrderCreated(event.order, event.at);
+      const { birthday } = event.order.customer;
+      if (birthday) await startBirthdayJourneys(deps, event.order.customer.id, birthday, event.at);
+      for (const { journey } of triggersWhere(deps.config, "order-created")) {
+        await startJourney(
+          deps,
+          orderCreatedState(journey, event.order.id, event.order.customer.id, event.at),
+        );
+      }
+      // Payment, shipping and parcel events may have arrived before the order (webhooks come out of order).
+      await startAwaitedJourneys(deps, order);
+      return startPaidOrderJourneys(deps, event.order.id);
+    }
+    case "order.paid": {
+      const order = await store.recordOrderFacts(event.orderId, { paidAt: event.at });
+      if (deps.telemetry && order.customerId && order.paidAt === event.at) {
+        const touch = await store.getTouch(order.customerId);
+        if (touch && converts(deps.config, { ...touch, customerId: order.customerId }, order)) {
+          deps.telemetry.conversion(touch.journey, order.amount ?? 0);
+        }
+      }
+      await stopOnPayment(deps, order);
+      return startPaidOrderJourneys(deps, event.orderId);
+    }
+    case "order.cancelled":
+      await store.recordOrderFacts(event.orderId, { cancelledAt: event.at });
+      return;
+    case "order.shipped":
+      return applyOrderFact(deps, event, {
+        shippedAt: event.at,
+        carrier: event.carrier,
+        trackingNo: event.trackingNo,
+      });
+    case "parcel.exception":
+      return applyOrderFact(deps, event, {
+        parcelExceptionAt: event.at,
+        parcelExceptionReason: event.reason,
+      });
+    // Events that tell only when something happened: their fact is their time (`EVENT_FACTS`).
+    case "parcel.arrived_city":
+    case "parcel.out_for_delivery":
+    case "parcel.delivered":
+    case "parcel.rejected":
+    case "parcel.returned":
+    case "order.reminded":
+    case "order.completed":
+      return applyOrderFact(deps, event, { [EVENT_FACTS[event.type]]: event.at });
+    case "refund.completed": {
+      const order = await store.recordRefund(event.orderId, event);
+      await keepPurchase(deps.store, order, deps.config.profiles.keepPurchases);
+      return startOnOrderEvent(deps, event, order);
+    }
+    case "review.posted":
+      return applyOrderFact(deps, event, {
+        reviewedAt: event.at,
+        reviewRating: event.rating,
+        reviewAuto: event.auto,
+        reviewText: event.text,
+      });
+    case "customer.opted_out":
+      if (event.customerId !== undefined)
+        await store.recordCustomerFlag(event.customerId, "optedOutAt", event.at);
+      if (event.phone !== undefined) await store.recordPhoneOptOut(event.phone, event.at, "event");
+      return;
+    case "customer.declined":
+      return store.recordCustomerFlag(event.customerId, "declinedAt", event.at);
+    case "customer.updated": {
+      const { id, phone, name, birthday } = event.customer;
+      await store.recordCustomerContact({ customerId: id, phone, name }, event.at);
+      if (birthday) await startBirthdayJourneys(deps, id, birthday, event.at);
+      return;
+    }
+    default: {
+      const unhandled: never = event;
+      throw new Error(`unhandled event ${JSON.stringify(unhandled)}`);
+    }
+  }
+}

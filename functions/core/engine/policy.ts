@@ -1,0 +1,106 @@
+import type { ShopConfig } from "../config/config.js";
+import { parseDuration } from "../shared/duration.js";
+import type { MessageClass, Next } from "../shared/model.js";
+import type { Repositories } from "../shared/ports.js";
+import { holdToWindow, nextSlot } from "../shared/time.js";
+
+/**
+ * The sending rules that cut across journeys (DESIGN.md), enforced here and nowhere else: send windows,
+ * marketing slots, opt-out and frequency caps. Journeys decide *whether* a step is wanted; this decides
+ * *when* it may go out.
+ */
+
+/**
+ * The earliest instant at or after `instant` when a message of `messageClass` may go out: inside the
+ * notice window for notices; at a marketing slot inside the marketing window for marketing.
+ */
+export function earliestSendTime(
+  instant: Date,
+  messageClass: MessageClass,
+  config: Pick<ShopConfig, "windows" | "marketingSlots" | "timeZone">,
+): Date {
+  switch (messageClass) {
+    case "notice":
+      return holdToWindow(instant, config.windows.notice, config.timeZone);
+    case "marketing":
+      return nextSlot(instant, config.marketingSlots, config.windows.marketing, config.timeZone);
+    default: {
+      const unknown: never = messageClass;
+      throw new Error(`unknown message class ${String(unknown)}`);
+    }
+  }
+}
+
+/** A deadline after which a held step is pointless (an unpaid order that has auto-closed). */
+export interface Deadline {
+  readonly at: Date;
+  readonly reason: string;
+}
+
+/** What the sending rules need to judge one step the journey wants to send or hand off. */
+export interface SendingRuleInput {
+  readonly config: ShopConfig;
+  readonly store: Pick<Repositories, "reserveMarketingSend">;
+  readonly now: Date;
+  readonly step: string;
+  readonly verdict: Extract<Next, { kind: "send" | "handoff" }>;
+  readonly messageClass: MessageClass;
+  /** When the step first fell due (for the cap's maximum hold). */
+  readonly dueAt: Date;
+  readonly deadline?: Deadline;
+  readonly customerId: string;
+  readonly phone?: string;
+  /** When the customer or their number opted out of marketing, if they did. */
+  readonly optedOutAt?: string;
+  /** The step's ledger key, so a re-checked step is not counted against the caps twice. */
+  readonly ledgerKey: string;
+  /**
+   * The step was already due at a slot and only held for its send-rate slot: it needs its window, not
+   * another marketing slot (a busy slot drains over minutes). @default false
+   */
+  readonly heldForRate?: boolean;
+}
+
+/** Applies the cross-journey rules: the verdict stands, or the step is held or skipped with a reason. */
+export async function applySendingRules(
+  input: SendingRuleInput,
+): Promise<Extract<Next, { kind: "send" | "handoff" | "skip" | "hold" }>> {
+  const { config, now, step, messageClass } = input;
+  // A handoff tells the operators, not the customer: no window, slot, opt-out or cap applies.
+  if (input.verdict.kind === "handoff") return input.verdict;
+  const skip = (reason: string) => ({ kind: "skip" as const, step, reason });
+  const hold = (until: Date) => ({
+    kind: "hold" as const,
+    step,
+    sendAt: until.toISOString(),
+    dueAt: input.dueAt.toISOString(),
+  });
+  // A recorded opt-out applies whatever time it states (the send step checks the same way, again, just
+  // before the provider call).
+  if (messageClass === "marketing" && input.optedOutAt !== undefined) return skip("opted-out");
+  const earliest =
+    input.heldForRate && messageClass === "marketing"
+      ? holdToWindow(now, config.windows.marketing, config.timeZone).getTime() === now.getTime()
+        ? now
+        : earliestSendTime(now, messageClass, config)
+      : earliestSendTime(now, messageClass, config);
+  if (earliest > now) {
+    return input.deadline && earliest >= input.deadline.at ? skip(input.deadline.reason) : hold(earliest);
+  }
+  if (messageClass === "marketing" && input.verdict.kind === "send") {
+    const fits = await input.store.reserveMarketingSend({
+      customerId: input.customerId,
+      phone: input.phone,
+      key: input.ledgerKey,
+      at: now,
+      perDay: config.caps.marketingPerDay,
+      perWeek: config.caps.marketingPerWeek,
+    });
+    if (!fits) {
+      const nextTry = earliestSendTime(new Date(now.getTime() + 1), messageClass, config);
+      const giveUpAt = input.dueAt.getTime() + parseDuration(config.caps.maxHold);
+      return nextTry.getTime() > giveUpAt ? skip("frequency-cap") : hold(nextTry);
+    }
+  }
+  return input.verdict;
+}

@@ -1,0 +1,436 @@
+import type { ShortLinks } from "../engine/links.js";
+import type { OrderDetails, ShopEvent } from "../intake/events.js";
+import type {
+  CustomerRecord,
+  DecisionRecord,
+  Delivery,
+  ExecutionState,
+  JourneyId,
+  OrderRecord,
+  Purchase,
+} from "./model.js";
+
+/**
+ * The ports core needs for what it keeps: repositories of order and customer facts, the send ledger, the
+ * send limits, the webhook archive, touches and the outbox. `functions/adapters/dynamodb/` implements them
+ * over one DynamoDB table (locally DynamoDB Local or the in-memory table); a test can fake any one of them.
+ */
+
+/** Order facts that events set; each is kept at its earliest value so replays and duplicates change nothing. */
+export type OrderFact = Partial<
+  Pick<
+    OrderRecord,
+    | "paidAt"
+    | "cancelledAt"
+    | "shippedAt"
+    | "carrier"
+    | "trackingNo"
+    | "arrivedCityAt"
+    | "outForDeliveryAt"
+    | "deliveredAt"
+    | "completedAt"
+    | "parcelExceptionAt"
+    | "parcelExceptionReason"
+    | "parcelRejectedAt"
+    | "parcelReturnedAt"
+    | "remindedAt"
+    | "refundedAt"
+    | "reviewedAt"
+    | "reviewRating"
+    | "reviewAuto"
+    | "reviewText"
+  >
+>;
+
+/**
+ * A receipt for a send whose decision is not written yet (its step is still in flight, or died and waits
+ * for GiveUp): the sender should push it again later (Aliyun retries a non-200, SNS retries Lambda).
+ */
+export class ReceiptTooEarlyError extends Error {
+  constructor(reference: string) {
+    super(`the send ${reference} is not decided yet: push the receipt again later`);
+    this.name = "ReceiptTooEarlyError";
+  }
+}
+
+/** A step's ledger entry: a claim while the provider call is in flight, then the final decision. */
+export type LedgerEntry =
+  | { readonly status: "pending"; readonly claimedAt: string }
+  | ({ readonly status: "final" } & DecisionRecord);
+
+/**
+ * A raw webhook as received (after its signature checked out), kept for audit and replay, with its
+ * outcome: `received` (kept and handed to the queue, by its first delivery — which may have failed; a
+ * later copy queues it again), `accepted` (a later copy's enqueue succeeded, so further copies are
+ * answered without queueing) or `rejected` (invalid, with the error).
+ */
+export interface ArchivedWebhook {
+  readonly id: string;
+  readonly source: string;
+  readonly receivedAt: string;
+  readonly body: string;
+  readonly status: "received" | "accepted" | "rejected";
+  readonly error?: string;
+  /** Request details an adapter needs again on replay (Shopify's topic, Kuaidi100's `orderId`). */
+  readonly meta?: Readonly<Record<string, string>>;
+  /** How many events the body held. */
+  readonly events?: number;
+}
+
+/** A message the local outbox provider "sent", or a handoff it raised. */
+export interface OutboxEntry {
+  readonly id: string;
+  readonly at: string;
+  readonly kind: "sms" | "handoff";
+  readonly to?: string;
+  readonly text: string;
+  readonly messageClass?: string;
+}
+
+/** An event that kept failing dispatch, kept with its error for an operator to inspect and replay. */
+export interface DeadLetter {
+  readonly id: string;
+  readonly at: string;
+  readonly body: string;
+  readonly error: string;
+  /** The archived webhook the event came from. */
+  readonly webhookId?: string;
+}
+
+/** A marketing send counted against the frequency caps. */
+export interface CapReservation {
+  readonly customerId: string;
+  readonly phone?: string;
+  /** The step's ledger key: reserving the same step again is not a second send. */
+  readonly key: string;
+  readonly at: Date;
+  readonly perDay: number;
+  readonly perWeek: number;
+}
+
+/** A customer's latest message that aims at a purchase (kept 30 days). */
+export interface Touch {
+  readonly journey: JourneyId;
+  readonly step: string;
+  readonly orderId?: string;
+  readonly at: string;
+  readonly atMs: number;
+}
+
+/** Where a provider's message id leads: the ledger entry of the step that sent it. */
+export interface MessageRef {
+  readonly journey: JourneyId;
+  readonly subjectId: string;
+  readonly step: string;
+}
+
+/** What the shop's events have told about its orders. */
+export interface OrderFacts {
+  recordOrderCreated(order: OrderDetails, at: string): Promise<OrderRecord>;
+  /** Sets each fact at its earliest value, so replays and duplicates change nothing. */
+  recordOrderFacts(orderId: string, facts: OrderFact): Promise<OrderRecord>;
+  /** Adds one refund to the order's refunded amount, once per refund (`refundKey`). */
+  recordRefund(
+    orderId: string,
+    refund: { readonly at: string; readonly amount: number; readonly refundId?: string },
+  ): Promise<OrderRecord>;
+  /** Notes a journey whose event came before the order, to start it when the order arrives. */
+  markAwaitingOrder(orderId: string, journeyStage: string): Promise<void>;
+  getOrder(orderId: string): Promise<OrderRecord | undefined>;
+  listCustomerOrders(customerId: string): Promise<OrderRecord[]>;
+  listOrders(): Promise<OrderRecord[]>;
+  indexTracking(trackingNo: string, orderId: string): Promise<void>;
+  findOrderByTracking(trackingNo: string): Promise<string | undefined>;
+}
+
+/** One customer as the directory lists them, with the key a page resumes after. */
+export interface DirectoryEntry {
+  readonly key: string;
+  readonly customer: CustomerRecord;
+}
+
+/**
+ * The shop's customers, for segments and campaigns: spread over {@link CUSTOMER_SHARDS} partitions, each
+ * listed most recent buyer first (customers who never paid come last).
+ */
+export interface CustomerDirectory {
+  /**
+   * Up to `limit` customers of one partition whose key comes after `after` (most recent first); `done`
+   * once the partition has no more (a page may hold fewer than `limit` and still not be the last).
+   */
+  pageCustomers(
+    shard: number,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ readonly entries: DirectoryEntry[]; readonly done: boolean }>;
+}
+
+/** A campaign message held for later (by the marketing window, the caps or the send rate). */
+export interface CampaignHold {
+  readonly customerId: string;
+  /** When to decide it again. */
+  readonly sendAt: string;
+  /** Its execution state as the step left it (a `hold`). */
+  readonly state: ExecutionState;
+}
+
+/** What an operator set for a campaign: it runs unless paused or cancelled. */
+export interface CampaignControl {
+  readonly status: "running" | "paused" | "cancelled";
+  readonly at: string;
+}
+
+/** How far a campaign's run has come, as its runner last wrote it. */
+export interface CampaignProgress {
+  readonly phase: "census" | "sending" | "holding" | "finished" | "cancelled";
+  /** Customers looked at, and how many of them were in the segment. */
+  readonly customers: number;
+  readonly members: number;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly finishedAt?: string;
+}
+
+/** Where a running campaign keeps its held messages, its operators' control and its progress. */
+export interface CampaignRuns {
+  getCampaignControl(campaignId: string): Promise<CampaignControl | undefined>;
+  setCampaignControl(campaignId: string, control: CampaignControl): Promise<void>;
+  putCampaignHold(campaignId: string, hold: CampaignHold): Promise<void>;
+  deleteCampaignHold(campaignId: string, hold: Pick<CampaignHold, "customerId" | "sendAt">): Promise<void>;
+  /** Held messages due by `dueBy` (all of them without it), earliest first, at most `limit`. */
+  listCampaignHolds(campaignId: string, dueBy: string | undefined, limit: number): Promise<CampaignHold[]>;
+  recordCampaignProgress(campaignId: string, progress: CampaignProgress): Promise<void>;
+  getCampaignProgress(campaignId: string): Promise<CampaignProgress | undefined>;
+}
+
+/** How many partitions the customer directory is spread over. */
+export const CUSTOMER_SHARDS = 16;
+
+/** Customers' contact details and consent, and opt-outs by number. */
+export interface CustomerFacts {
+  recordCustomerContact(
+    contact: Omit<CustomerRecord, "declinedAt" | "optedOutAt">,
+    at: string,
+  ): Promise<void>;
+  /** Sets the birthday unless a later event set one; says the one it replaced and whether it changed. */
+  recordCustomerBirthday(
+    customerId: string,
+    birthday: string,
+    at: string,
+  ): Promise<{ readonly previous?: string; readonly changed: boolean }>;
+  /** Notes that the celebrations of `birthday` were started (dispatch starts them until then). */
+  markBirthdayArmed(customerId: string, birthday: string): Promise<void>;
+  recordCustomerFlag(
+    customerId: string,
+    flag: "declinedAt" | "optedOutAt" | "autoReviewedAt",
+    at: string,
+  ): Promise<void>;
+  getCustomer(customerId: string): Promise<CustomerRecord | undefined>;
+  /**
+   * Keeps a paid order on its customer's profile, and its refunds: writing the same purchase again (a
+   * replay, a later refund) changes only what grew, so duplicates and out-of-order events count once.
+   */
+  recordPurchase(
+    customerId: string,
+    purchase: Purchase,
+    options?: { readonly keepWhole?: number },
+  ): Promise<void>;
+  /**
+   * Opts a number out of marketing from `at` (the earliest opt-out stands) and keeps this opt-out in the
+   * number's history, with the reply that made it one when a reply did.
+   */
+  recordPhoneOptOut(phone: string, at: string, source: string, reply?: string): Promise<void>;
+  getPhoneOptOut(phone: string): Promise<string | undefined>;
+  /** Every opt-out of a number, oldest first: what explain and the console show. */
+  listPhoneOptOuts(phone: string): Promise<PhoneOptOut[]>;
+}
+
+/** One opt-out of a number: when, from where (`sms`, `aliyun`, `event`, …) and the reply, if a reply. */
+export interface PhoneOptOut {
+  readonly phone: string;
+  readonly at: string;
+  readonly source: string;
+  readonly reply?: string;
+}
+
+/** The send ledger: each step's claim and final decision, exactly once, and what receipts settle. */
+export interface Ledger {
+  listLedger(journey: JourneyId, subjectId: string): Promise<Map<string, LedgerEntry>>;
+  /** Claims the step before its provider call: false if it is claimed or decided already. */
+  claimStep(journey: JourneyId, subjectId: string, step: string, at: string): Promise<boolean>;
+  releaseClaim(journey: JourneyId, subjectId: string, step: string): Promise<void>;
+  /** Writes the step's one final decision: false if it had one (or, unclaimed, a claim) already. */
+  recordDecision(
+    subjectId: string,
+    decision: DecisionRecord,
+    claimed: boolean,
+    extra?: { readonly provider?: string; readonly messageId?: string; readonly error?: string },
+  ): Promise<boolean>;
+  listDecisions(): Promise<DecisionRecord[]>;
+  /** Starts a customer's cycle at a paid order, replacing the running one (if it is older). */
+  startWinbackCycle(
+    customerId: string,
+    cycle: { readonly orderId: string; readonly paidAt: string },
+  ): Promise<{ started: boolean; replaced?: { orderId: string; paidAt: string } }>;
+  putMessageRef(
+    provider: string,
+    sent: { readonly messageId?: string; readonly reference: string },
+    ref: MessageRef,
+    at: Date,
+  ): Promise<void>;
+  /** Settles a sent step's delivery from its receipt. @throws {ReceiptTooEarlyError} while its claim is pending */
+  recordDelivery(
+    receipt: { readonly provider: string; readonly messageId: string; readonly reference?: string },
+    delivery: Delivery,
+    at: string,
+  ): Promise<boolean>;
+}
+
+/** The shop-wide limits a send counts against: the marketing caps and the per-second budgets. */
+export interface SendLimits {
+  reserveMarketingSend(reservation: CapReservation): Promise<boolean>;
+  /** Whether a send would fit under the caps now, reserving nothing (what `explain` says of a pending step). */
+  marketingSendFits(reservation: CapReservation): Promise<boolean>;
+  takeRateTicket(
+    budget: string,
+    second: number,
+    offset: number,
+    limit: number,
+  ): Promise<number | "full" | "retry">;
+  /** Reserves the next free slot of `slotMs` at or after `now`; returns its start (epoch ms). */
+  reserveRateSlot(budget: string, now: number, slotMs: number): Promise<number>;
+}
+
+/** Raw webhooks as received, and the events that kept failing dispatch. */
+export interface WebhookArchive {
+  /** Keeps a delivery; returns the earlier copy if one was kept. */
+  archiveWebhook(webhook: ArchivedWebhook): Promise<ArchivedWebhook | undefined>;
+  finishWebhook(
+    id: string,
+    outcome: { status: ArchivedWebhook["status"]; error?: string; events?: number },
+  ): Promise<void>;
+  listWebhooks(from: Date, to: Date): Promise<ArchivedWebhook[]>;
+  getWebhook(id: string): Promise<ArchivedWebhook | undefined>;
+  putDeadLetter(letter: DeadLetter): Promise<void>;
+  listDeadLetters(): Promise<DeadLetter[]>;
+  deleteDeadLetter(letter: Pick<DeadLetter, "id" | "at">): Promise<void>;
+}
+
+/** Each customer's last message that aims at a purchase: what a payment's conversion is credited to. */
+export interface Touches {
+  recordTouch(customerId: string, touch: Touch): Promise<void>;
+  getTouch(customerId: string): Promise<Touch | undefined>;
+  /** Remembers the latest message sent to a number, so a reply from it finds its context. */
+  recordLastSend(phone: string, send: LastSend): Promise<void>;
+  getLastSend(phone: string): Promise<LastSend | undefined>;
+}
+
+/** The latest message shopcare sent a number: whom, from which journey and step, about which order. */
+export interface LastSend extends Touch {
+  readonly customerId?: string;
+}
+
+/** A customer's reply that is not an opt-out keyword: kept, and handed to a person. */
+export interface StoredReply {
+  /** Stable for one reply (its number, time and text), so a provider's re-push is the same reply. */
+  readonly id: string;
+  readonly at: string;
+  readonly from: string;
+  readonly text: string;
+  readonly source: string;
+  readonly customerId?: string;
+  /** The message it answers, if shopcare sent that number one. */
+  readonly inReplyTo?: LastSend;
+  /** It reads like an opt-out without being a keyword: a person confirms. */
+  readonly likelyOptOut: boolean;
+  /** Set once the operators were told. */
+  readonly handedOffAt?: string;
+}
+
+/** An execution started or stopped for a customer, as `explain` lists it. */
+export interface ExecutionEntry {
+  readonly customerId: string;
+  readonly journey: JourneyId;
+  /** The execution's name (`executionName`): journey and subject. */
+  readonly name: string;
+  /** The order the execution is about, if any. */
+  readonly orderId?: string;
+  readonly action: "started" | "stopped";
+  readonly at: string;
+}
+
+/** Which executions were started and stopped for each customer. */
+export interface Executions {
+  /** Notes a start or stop; noting the same one again keeps the first time. */
+  recordExecution(entry: ExecutionEntry): Promise<void>;
+  listExecutions(customerId: string): Promise<ExecutionEntry[]>;
+}
+
+/** Replies kept for the operators. */
+export interface Replies {
+  /** Keeps a reply once. @returns the reply as stored (an earlier copy if it was pushed before) */
+  recordReply(reply: StoredReply): Promise<StoredReply>;
+  markReplyHandedOff(id: string, at: string): Promise<void>;
+  /** Every kept reply, oldest first. */
+  listReplies(): Promise<StoredReply[]>;
+}
+
+/** What the local outbox provider "sent". */
+export interface Outbox {
+  putOutbox(entry: OutboxEntry): Promise<void>;
+  listOutbox(): Promise<OutboxEntry[]>;
+}
+
+/** What the journey steps read and write: facts, the ledger, the caps and touches. */
+export type StepRepositories = Pick<OrderFacts, "getOrder" | "listCustomerOrders"> &
+  Pick<CustomerFacts, "getCustomer" | "getPhoneOptOut"> &
+  Pick<Ledger, "listLedger" | "claimStep" | "releaseClaim" | "recordDecision" | "putMessageRef"> &
+  Pick<SendLimits, "reserveMarketingSend"> &
+  Pick<Touches, "recordTouch" | "recordLastSend"> &
+  Pick<Executions, "recordExecution"> &
+  Pick<ShortLinks, "putLink">;
+
+/** Every repository, as one adapter provides them. */
+export interface Repositories
+  extends OrderFacts,
+    CustomerFacts,
+    Ledger,
+    SendLimits,
+    WebhookArchive,
+    Touches,
+    Replies,
+    Executions,
+    CustomerDirectory,
+    CampaignRuns,
+    ShortLinks,
+    Outbox {
+  /**
+   * The same repositories reading each item at most once until they write it (one dispatch invocation
+   * plans several journeys on the same facts).
+   */
+  withReadCache(): Repositories;
+}
+
+/** How an event is queued again when dispatch could not take it yet (its rate budget was spent). */
+export interface Requeue {
+  /** Seconds before the message is delivered (SQS allows at most 900). */
+  readonly delaySeconds: number;
+  /** How often this event was requeued before, counted for the logs. */
+  readonly requeues: number;
+}
+
+/** Where accepted events go for dispatch: SQS on AWS, the local queue locally. */
+export interface EventQueue {
+  enqueue(events: readonly ShopEvent[], webhookId: string, requeue?: Requeue): Promise<void>;
+}
+
+/** Starts journey executions: Step Functions on AWS, the local engine locally. */
+export interface JourneyStarter {
+  /**
+   * Starts one execution. Starting the same `name` twice is not an error: the second start is a no-op,
+   * which is what makes duplicate webhooks harmless.
+   */
+  start(journey: JourneyId, name: string, input: ExecutionState): Promise<void>;
+  /** Stops a running execution; stopping one that has finished (or never ran) is not an error. */
+  stop(journey: JourneyId, name: string): Promise<void>;
+}
