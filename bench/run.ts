@@ -31,13 +31,9 @@ import { ClickCounts } from "../functions/adapters/dynamodb/click-counts.js";
 import { LinkReads } from "../functions/adapters/dynamodb/link-reads.js";
 import { Store } from "../functions/adapters/dynamodb/store.js";
 import { parseShopConfig } from "../functions/core/config/config.js";
+import type { SegmentFilter } from "../functions/core/config/customer-settings.js";
 import { CAMPAIGN_RELAY_LOOPS } from "../functions/core/customers/campaigns.js";
-import {
-  type CustomerConfig,
-  inSegment,
-  profileOf,
-  type SegmentFilter,
-} from "../functions/core/customers/profiles.js";
+import { type CustomerConfig, inSegment, profileOf } from "../functions/core/customers/profiles.js";
 import { everyCustomer, previewSegment } from "../functions/core/customers/segments.js";
 import { deliverStep } from "../functions/core/engine/decide.js";
 import { dispatchEvent, PacedJourneyStarter } from "../functions/core/engine/dispatch.js";

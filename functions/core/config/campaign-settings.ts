@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { SegmentFilterSchema } from "../customers/profiles.js";
+import { SegmentFilterSchema } from "./customer-settings.js";
 import { duration, optionalCoupon, templateValue } from "./settings.js";
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ShopConfig } from "../config/config.js";
+import type { JourneyConfig } from "../config/shop-settings.js";
 import type { JourneyId } from "../shared/model.js";
 
 /**
@@ -14,7 +14,11 @@ export function unitHash(text: string): number {
  * Whether a customer is in a journey's holdout group (`effect.holdout`): decided from the journey and the
  * customer id alone, so it never changes between steps or runs, and each journey draws its own group.
  */
-export function inHoldout(config: ShopConfig, journey: JourneyId, customerId: string | undefined): boolean {
+export function inHoldout(
+  config: JourneyConfig,
+  journey: JourneyId,
+  customerId: string | undefined,
+): boolean {
   return drawnInto(journey, config.effect.holdout[journey] ?? 0, customerId);
 }
 

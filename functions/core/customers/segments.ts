@@ -1,4 +1,5 @@
 import type { ShopConfig } from "../config/config.js";
+import type { SegmentFilter } from "../config/customer-settings.js";
 import { maskName, maskPhone } from "../config/messaging.js";
 import { keepPurchase } from "../engine/dispatch.js";
 import { CUSTOMER_SHARDS, type DirectoryEntry, type Repositories } from "../shared/ports.js";
@@ -11,7 +12,6 @@ import {
   profileOf,
   type RfmBounds,
   RfmCensus,
-  type SegmentFilter,
 } from "./profiles.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { ShopConfig } from "../config/config.js";
+import type { JourneyConfig } from "../config/shop-settings.js";
 import { parseDuration } from "../shared/duration.js";
 import type { MessageClass, Next } from "../shared/model.js";
 import type { Repositories } from "../shared/ports.js";
@@ -17,7 +17,7 @@ import { holdToWindow, nextSlot } from "../shared/time.js";
 export function earliestSendTime(
   instant: Date,
   messageClass: MessageClass,
-  config: Pick<ShopConfig, "windows" | "marketingSlots" | "timeZone">,
+  config: Pick<JourneyConfig, "windows" | "marketingSlots" | "timeZone">,
 ): Date {
   switch (messageClass) {
     case "notice":
@@ -39,7 +39,7 @@ export interface Deadline {
 
 /** What the sending rules need to judge one step the journey wants to send or hand off. */
 export interface SendingRuleInput {
-  readonly config: ShopConfig;
+  readonly config: JourneyConfig;
   readonly store: Pick<Repositories, "reserveMarketingSend">;
   readonly now: Date;
   readonly step: string;

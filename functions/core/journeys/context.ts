@@ -1,5 +1,5 @@
-import type { ShopConfig } from "../config/config.js";
 import type { TemplateVariant } from "../config/settings.js";
+import type { JourneyConfig } from "../config/shop-settings.js";
 import { TEMPLATE_SPECS, templateValueAt } from "../config/templates.js";
 import { unitHash } from "../customers/holdout.js";
 import { type CustomerConfig, levelOf } from "../customers/profiles.js";
@@ -32,7 +32,7 @@ export function variantOf(variants: readonly TemplateVariant[], key: string): Te
 }
 
 /** A journey's settings in the shop config. */
-export function settingsOf(config: ShopConfig, journey: AnyJourneyModule): { enabled: boolean } {
+export function settingsOf(config: JourneyConfig, journey: AnyJourneyModule): { enabled: boolean } {
   return (config.journeys as Record<string, { enabled: boolean }>)[journey.configKey] as { enabled: boolean };
 }
 
@@ -102,7 +102,7 @@ export async function optOutOf(
 
 /** Loads the context the rules of `journey` need, at the clock's current time. */
 export async function loadJourneyContext(
-  deps: { readonly store: StepRepositories; readonly clock: Clock; readonly config: ShopConfig },
+  deps: { readonly store: StepRepositories; readonly clock: Clock; readonly config: JourneyConfig },
   journey: AnyJourneyModule,
   state: ExecutionState,
 ): Promise<JourneyContext> {

@@ -1,6 +1,6 @@
 import type * as z from "zod";
-import type { JourneyConfig } from "../config/config.js";
 import type { TemplateValue } from "../config/settings.js";
+import type { JourneyConfig } from "../config/shop-settings.js";
 import type { Deadline } from "../engine/policy.js";
 import type { ShopEvent } from "../intake/events.js";
 import type { CustomerRecord, ExecutionState, MessageClass, Next, OrderRecord } from "../shared/model.js";

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { coupon, duration, templateSettings } from "../config/settings.js";
+import { productCycleMs } from "../customers/product-cycle.js";
 import { parseDuration } from "../shared/duration.js";
 import type { OrderRecord } from "../shared/model.js";
 import { defineJourney, type JourneyContext } from "./module.js";
@@ -42,24 +43,6 @@ const settings = z
     templates: templateSettings(TEMPLATES),
   })
   .prefault({});
-
-/**
- * The product cycle of an order: the longest configured cycle among its items' categories, or the
- * default. Customers of fast-moving goods go dormant sooner than buyers of durable ones.
- */
-export function productCycleMs(
-  order: OrderRecord | undefined,
-  {
-    categoryCycles,
-    cycle,
-  }: { readonly categoryCycles: Readonly<Record<string, string>>; readonly cycle: string },
-): number {
-  const cycles = (order?.items ?? [])
-    .map((item) => categoryCycles[String(item.category ?? "")])
-    .filter((found): found is string => found !== undefined)
-    .map(parseDuration);
-  return cycles.length > 0 ? Math.max(...cycles) : parseDuration(cycle);
-}
 
 /** When each stage falls due after the paid order: the cycle, then `secondAfter` (at least two cycles). */
 function stageDueAt(context: JourneyContext<z.infer<typeof settings>>, stage: string): Date {

@@ -6,9 +6,9 @@ import {
   type TimelineEntry,
   timelineLine,
 } from "../../core/insight/explain.js";
-import type { Repositories } from "../../core/shared/ports.js";
+import { explainOnStore } from "../../core/insight/explain-archive.js";
 import { terminalSafe } from "../../core/shared/terminal.js";
-import { DAY_MS } from "../../core/shared/time.js";
+import { LOCAL_EXPLAIN_PATH } from "../console/console.js";
 import { postToLocalShop } from "./admin-client.js";
 
 /** Where `explain` reads: an events file (simulated here), a running local shop, or a deployed table. */
@@ -19,9 +19,6 @@ export interface ExplainSource {
   /** How far back the archive is read for events received (`--table`). @default 30 days */
   readonly sinceDays?: number;
 }
-
-/** The local runtime's explain route (`shopcare explain --url`). */
-export const LOCAL_EXPLAIN_PATH = "/admin/explain";
 
 /** A subject's timeline from whichever source is given. */
 export async function explainTimeline(
@@ -68,23 +65,6 @@ export async function explainTimeline(
     return explainOnStore(store, config, new Date(), subject, options, source.sinceDays);
   }
   throw new Error("explain: --events, --url or --table says where the shop is");
-}
-
-/** A subject's timeline on a store whose archive holds the events received. */
-export async function explainOnStore(
-  store: Repositories,
-  config: ShopConfig,
-  now: Date,
-  subject: ExplainSubject,
-  options: { readonly showPhone: boolean },
-  sinceDays = 30,
-): Promise<TimelineEntry[]> {
-  const { archivedHistory } = await import("../../core/intake/replay.js");
-  const history = await archivedHistory(
-    { config, store, now: () => now },
-    { from: new Date(now.getTime() - sinceDays * DAY_MS), to: new Date(now.getTime() + 1) },
-  );
-  return explainFromStore({ store, config, now }, subject, history.received, options);
 }
 
 /** The timeline as text lines, or JSON lines. */

@@ -9,6 +9,7 @@ import {
   UnknownCampaignError,
 } from "../../core/customers/campaigns.js";
 import { previewSegment, UnknownSegmentError } from "../../core/customers/segments.js";
+import { explainOnStore } from "../../core/insight/explain-archive.js";
 import { reportOfStore } from "../../core/insight/store-report.js";
 import { archivedHistory } from "../../core/intake/replay.js";
 import { settingsOf } from "../../core/journeys/context.js";
@@ -17,10 +18,12 @@ import type { AnyJourneyModule, Trigger } from "../../core/journeys/module.js";
 import type { EventQueue, Repositories } from "../../core/shared/ports.js";
 import { DAY_MS } from "../../core/shared/time.js";
 import { createLocalReplayHandler } from "../../handlers/replay.js";
-import { explainOnStore, LOCAL_EXPLAIN_PATH } from "../cli/explain-command.js";
 import type { LocalAccess, LocalRoute } from "../emulator/server.js";
 import { CONSOLE_HEADERS, consoleHtml } from "./console-page.js";
 import { reportHtml } from "./report-view.js";
+
+/** The local runtime's explain route (`shopcare explain --url`). */
+export const LOCAL_EXPLAIN_PATH = "/admin/explain";
 
 /**
  * The operators' console: one page (`GET /`, no CDN, no build step) over a few JSON routes, served by

@@ -1,0 +1,21 @@
+import type { ShopConfig } from "../config/config.js";
+import { archivedHistory } from "../intake/replay.js";
+import type { Repositories } from "../shared/ports.js";
+import { DAY_MS } from "../shared/time.js";
+import { type ExplainSubject, explainFromStore, type TimelineEntry } from "./explain.js";
+
+/** A subject's timeline on a store whose archive holds the events received. */
+export async function explainOnStore(
+  store: Repositories,
+  config: ShopConfig,
+  now: Date,
+  subject: ExplainSubject,
+  options: { readonly showPhone: boolean },
+  sinceDays = 30,
+): Promise<TimelineEntry[]> {
+  const history = await archivedHistory(
+    { config, store, now: () => now },
+    { from: new Date(now.getTime() - sinceDays * DAY_MS), to: new Date(now.getTime() + 1) },
+  );
+  return explainFromStore({ store, config, now }, subject, history.received, options);
+}
