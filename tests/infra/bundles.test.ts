@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config/config.js";
 import { synthesizeTemplate } from "../../functions/local/emulator/synth.js";
 import type { HandlerName } from "../../infra/shopcare-stack.js";
-import { buildLambdaBundle, LAMBDA_ENV } from "../support/lambda-bundles.js";
+import { buildLambdaBundle, LAMBDA_ENV, lambdaBundleInputs } from "../support/lambda-bundles.js";
 import { DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
 
 /**
@@ -68,6 +68,22 @@ describe("Lambda bundles", () => {
           failures.push(`${name}: ${result.stderr.split("\n").find((line) => /^\w*Error: /.test(line))}`);
       }
       expect(failures).toEqual([]);
+    },
+  );
+});
+
+describe("the hot path's bundles", () => {
+  // Issue 34: the functions every webhook and step runs carry no reporting, explain or local-tool code (a
+  // smaller bundle loads faster on a cold start, and a report's change cannot break sending).
+  it.each(["ingest", "dispatch", "step", "link"] as const)(
+    "the %s bundle holds no insight (report, explain, statistics) and no local tool",
+    async (name) => {
+      const config = parseShopConfig(WITH_CAMPAIGN);
+
+      const inputs = await lambdaBundleInputs(name, config);
+
+      expect(inputs).toContain(`functions/lambda/${name}.ts`);
+      expect(inputs.filter((input) => /^functions\/(core\/insight|local)\//.test(input))).toEqual([]);
     },
   );
 });

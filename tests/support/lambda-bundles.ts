@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { type BuildOptions, build } from "esbuild";
 import type { ShopConfig } from "../../functions/core/config/config.js";
 import { compiledConfigDefine, type HandlerName } from "../../infra/shopcare-stack.js";
 
@@ -41,16 +41,36 @@ export async function buildLambdaBundle(
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, `${name}${options.bundleAwsSdk ? "-with-sdk" : ""}.cjs`);
   await build({
+    ...bundleOptions(name, config, options),
+    outfile,
+  });
+  return outfile;
+}
+
+/**
+ * The source files a handler's bundle holds, as esbuild's metafile lists them (paths from the repository
+ * root): what the stack would ship, without writing the bundle.
+ */
+export async function lambdaBundleInputs(name: HandlerName, config: ShopConfig): Promise<string[]> {
+  const result = await build({
+    ...bundleOptions(name, config, {}),
+    write: false,
+    outdir: "out",
+    metafile: true,
+  });
+  return Object.keys(result.metafile.inputs);
+}
+
+function bundleOptions(name: HandlerName, config: ShopConfig, options: LambdaBundleOptions) {
+  return {
     entryPoints: [`functions/lambda/${name}.ts`],
     bundle: true,
     minify: true,
     platform: "node",
     target: "node22",
     format: "cjs",
-    outfile,
     ...(options.bundleAwsSdk ? { mainFields: ["module", "main"] } : { external: ["@aws-sdk/*"] }),
     define: compiledConfigDefine(config),
     logLevel: "silent",
-  });
-  return outfile;
+  } satisfies BuildOptions;
 }

@@ -1,12 +1,10 @@
-import * as z from "zod";
-import { type SegmentFilter, STAGES, type Stage } from "../config/customer-settings.js";
-import { duration } from "../config/settings.js";
+import type { SegmentFilter, Stage } from "../config/customer-settings.js";
 import { parseDuration } from "../shared/duration.js";
 import type { CustomerRecord, Purchase, PurchaseTotals } from "../shared/model.js";
 import { DAY_MS } from "../shared/time.js";
 import { unitHash } from "./holdout.js";
 import { productCycleMs } from "./product-cycle.js";
-import { addPurchases, KEEP_PURCHASES, kept } from "./purchases.js";
+import { addPurchases, kept } from "./purchases.js";
 
 /**
  * Knowing the customers (the seeds' 新客 / 老客 / 休眠 / 流失, member levels, RFM): a profile derived at read

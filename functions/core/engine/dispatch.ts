@@ -1,5 +1,4 @@
 import type { ShopConfig } from "../config/config.js";
-import { converts } from "../insight/report.js";
 import { refundKey, type ShopEvent } from "../intake/events.js";
 import { settingsOf } from "../journeys/context.js";
 import { type AnyJourneyModule, JOURNEY_MODULES, journeyModule } from "../journeys/index.js";
@@ -8,6 +7,7 @@ import { paidOrders } from "../journeys/vocabulary.js";
 import type { Clock } from "../shared/clock.js";
 import type { ExecutionState, JourneyId, OrderRecord } from "../shared/model.js";
 import type { ExecutionEntry, JourneyStarter, OrderFact, Repositories } from "../shared/ports.js";
+import { converts } from "./attribution.js";
 import {
   noteExecution,
   type StepTelemetry,

@@ -1,6 +1,5 @@
 import { configVersion, type ShopConfig } from "../config/config.js";
 import type { SmsSendError } from "../config/messaging.js";
-import { aimsAtPurchase } from "../insight/report.js";
 import { journeyModule } from "../journeys/index.js";
 import type { Clock } from "../shared/clock.js";
 import {
@@ -12,6 +11,7 @@ import {
 } from "../shared/model.js";
 import type { Repositories, StepRepositories } from "../shared/ports.js";
 import { formatInZone } from "../shared/time.js";
+import { aimsAtPurchase } from "./attribution.js";
 
 /**
  * The record phase of a step: building a decision record, writing it once to the ledger (with the

@@ -2,7 +2,6 @@ import * as z from "zod";
 import { coupon, duration, templateSettings } from "../config/settings.js";
 import { productCycleMs } from "../customers/product-cycle.js";
 import { parseDuration } from "../shared/duration.js";
-import type { OrderRecord } from "../shared/model.js";
 import { defineJourney, type JourneyContext } from "./module.js";
 import {
   couponContent,
