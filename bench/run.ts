@@ -8,7 +8,6 @@
  * issue's (10,000 simulated orders, a burst of 10,000 messages, 100,000 peak-day orders): about 20 minutes on
  * 2 cores; flags such as `--sim-orders 1000` make a quicker run.
  */
-import "../functions/local/emulator/polyfills.js";
 import { execFileSync, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import {
@@ -309,8 +308,7 @@ const STARTUP_ROUNDS = 9;
  * one file after another, the empty handler's median moved by 15% between runs and every ratio with it).
  */
 function startupTimes(files: readonly string[]): Map<string, number> {
-  // Node 20 here: the SDK warns that it will soon need Node 22, which Lambda's nodejs22.x already is.
-  const env = { ...process.env, ...LAMBDA_ENV, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+  const env = { ...process.env, ...LAMBDA_ENV };
   const runs = new Map(files.map((file) => [file, [] as number[]]));
   for (let turn = 0; turn < STARTUP_ROUNDS; turn += 1) {
     for (const file of files) {

@@ -3,7 +3,6 @@
  * checkout of the code before the journey redesign, alternately, to compare the two on one machine.
  * `npx tsx bench/simulate-timed.ts <orders> <days> <seed>`
  */
-import "../functions/local/emulator/polyfills.js";
 import { parseShopConfig } from "../functions/core/config/config.js";
 import { synthesizeTemplate } from "../functions/local/emulator/synth.js";
 import { simulate } from "../functions/local/simulator/simulate.js";

@@ -7,8 +7,6 @@ declare module "vitest" {
   }
 }
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-
 /** One real DynamoDB Local for the whole run; every test file creates its own tables in it. */
 export default async function setup(project: TestProject) {
   const dynamo = await startDynamoDbLocal();

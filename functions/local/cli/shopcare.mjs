@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 // npm bin entry for `npx shopcare …`: runs the TypeScript CLI through tsx.
-import { register } from "tsx/esm/api";
+// shopcare runs on the Node the Lambdas run on (nodejs22.x): `npm start`, `npm test` and `npx shopcare` find the
+// `node` devDependency's Node 22 first on their PATH, whatever Node the machine has.
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 22) {
+  process.stderr.write(
+    `shopcare needs Node 22 (this is ${process.version}): run it as \`npx shopcare\` or \`npm start\`, which use the node package npm installed\n`,
+  );
+  process.exit(1);
+}
+const { register } = await import("tsx/esm/api");
 
 register();
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
-// The local tools run on the machine's Node 20; Lambda runs nodejs22.x, so the SDK's Node 22 notice is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { main } = await import("./cli.ts");
 const code = await main(process.argv.slice(2));
 // start and console keep serving until Ctrl-C.

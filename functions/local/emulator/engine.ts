@@ -1,6 +1,5 @@
-import { START_EXECUTION_RESOURCE } from "../../../workflows/resources.js";
-import "./polyfills.js";
 import { StateMachine } from "aws-local-stepfunctions";
+import { START_EXECUTION_RESOURCE } from "../../../workflows/resources.js";
 import type { JourneyStarter } from "../../core/engine/dispatch.js";
 import type { Clock } from "../../core/shared/clock.js";
 import { type ExecutionState, JOURNEY_TAG, type JourneyId } from "../../core/shared/model.js";

@@ -8,7 +8,6 @@ import { parentPort, workerData } from "node:worker_threads";
 // capturing its stack was about 3% of a shard's time.
 Error.stackTraceLimit = 0;
 process.env.POWERTOOLS_LOG_LEVEL ??= "WARN";
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const { bundle, ...options } = workerData;
 const { simulate } = await import(pathToFileURL(bundle).href);
 const PROGRESS_INTERVAL_MS = 100;
