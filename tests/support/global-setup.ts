@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startDynamoDbLocal } from "../../functions/local/emulator/dynamodb-local.js";
+import { type DynamoDbLocal, startDynamoDbLocal } from "../../functions/local/emulator/dynamodb-local.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -7,9 +7,20 @@ declare module "vitest" {
   }
 }
 
+/** The run's one DynamoDB Local, shared by the projects that need it (integration, e2e), stopped by the last. */
+const shared = globalThis as { shopcareDynamo?: { started: Promise<DynamoDbLocal>; users: number } };
+
 /** One real DynamoDB Local for the whole run; every test file creates its own tables in it. */
 export default async function setup(project: TestProject) {
-  const dynamo = await startDynamoDbLocal();
+  shared.shopcareDynamo ??= { started: startDynamoDbLocal(), users: 0 };
+  const run = shared.shopcareDynamo;
+  run.users += 1;
+  const dynamo = await run.started;
   project.provide("dynamoEndpoint", dynamo.endpoint);
-  return async () => dynamo.stop();
+  return async () => {
+    run.users -= 1;
+    if (run.users > 0) return;
+    shared.shopcareDynamo = undefined;
+    await dynamo.stop();
+  };
 }
