@@ -605,7 +605,7 @@ export class ShopcareStack extends Stack {
       destinationArn: accessLogs.logGroupArn,
       format: JSON.stringify({
         // No source address: a short link's log line would tie a customer's address to the moment they
-        // followed it (README, "What a click leaves"). The throttle and WAF see addresses; the log need not.
+        // followed it (docs/webhooks.md, "What a click leaves"). The throttle and WAF see addresses; the log need not.
         requestId: "$context.requestId",
         requestTime: "$context.requestTime",
         routeKey: "$context.routeKey",

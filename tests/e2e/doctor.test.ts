@@ -66,7 +66,7 @@ function firstDeploy(provider: DeployedProvider): FakeAccountState {
   };
 }
 
-/** The same account once the operator has done what the README's First deploy says. */
+/** The same account once the operator has done what docs/deploy.md's First deploy says. */
 function ready(provider: DeployedProvider): FakeAccountState {
   const state = firstDeploy(provider);
   const outputs = state.stacks.Shopcare?.outputs as Record<string, string>;

@@ -607,7 +607,7 @@ describe("a campaign that crashes, is redeployed, paused or cancelled mid-run", 
   });
 });
 
-describe("the README's holiday care (examples/crm.json)", () => {
+describe("docs/campaigns.md's holiday care (examples/crm.json)", () => {
   it("greets every buyer at the new year and warms the year's repeat buyers up for 618, most recent first, and credits their orders", async () => {
     const config = JSON.parse(await readFile("examples/crm.json", "utf8"));
     const events = parseEventLines(await readFile("examples/crm.jsonl", "utf8"));

@@ -7,7 +7,7 @@ export function fixture(name: string): string {
   return readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8");
 }
 
-/** Headers of a generic webhook signed as README says: HMAC-SHA256 of `<timestamp>.<body>`. */
+/** Headers of a generic webhook signed as docs/webhooks.md says: HMAC-SHA256 of `<timestamp>.<body>`. */
 export function genericHeaders(
   body: string,
   now: Date,

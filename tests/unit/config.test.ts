@@ -10,7 +10,7 @@ import { parseDuration } from "../../functions/core/shared/duration.js";
 import { problemsIn, problemsOf } from "../support/config.js";
 
 describe("shop config", () => {
-  it("fills every default from DESIGN.md when the operator leaves it out", () => {
+  it("fills every default from docs/design.md when the operator leaves it out", () => {
     const config = parseShopConfig({});
     expect(config.timeZone).toBe("Asia/Shanghai");
     expect(config.windows).toEqual({

@@ -21,7 +21,7 @@ function attributedJourneys(): string[] {
 
 /**
  * The shop configuration: what operators tune in `cdk.json` under the context key `shop`.
- * Everything has a default taken from DESIGN.md, so `{}` is a valid config; a wrong value fails
+ * Everything has a default taken from docs/design.md, so `{}` is a valid config; a wrong value fails
  * with a message naming its path, at synth and at local start alike.
  */
 

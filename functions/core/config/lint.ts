@@ -80,7 +80,7 @@ function worstCaseValue(variable: string, settings: LintSettings): string {
 }
 
 /**
- * Lints every template the way providers and carriers judge them (DESIGN.md "Addressing",
+ * Lints every template the way providers and carriers judge them (docs/design.md "Addressing",
  * "Compliance", "Opt-out", "Length and cost"). Errors fail synth; warnings are printed.
  * Unknown variables are reported too, naming the allowed ones.
  */

@@ -5,7 +5,7 @@ import type { Repositories } from "../shared/ports.js";
 import { holdToWindow, nextSlot } from "../shared/time.js";
 
 /**
- * The sending rules that cut across journeys (DESIGN.md), enforced here and nowhere else: send windows,
+ * The sending rules that cut across journeys (docs/design.md), enforced here and nowhere else: send windows,
  * marketing slots, opt-out and frequency caps. Journeys decide *whether* a step is wanted; this decides
  * *when* it may go out.
  */

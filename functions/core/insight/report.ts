@@ -9,7 +9,7 @@ import { DAY_MS, formatInZone } from "../shared/time.js";
 import { differenceInterval, groupSizeToDecide, twoProportionP, wilsonInterval } from "./stats.js";
 
 /**
- * Effect reports (DESIGN.md "Effect"): what each journey sent, skipped and cost, which paid orders it
+ * Effect reports (docs/design.md "Effect"): what each journey sent, skipped and cost, which paid orders it
  * earned (last touch within its attribution window, each order once), and — with a holdout — how much
  * more the messaged customers bought than the held-out ones. Pure: it reads decisions and orders.
  */

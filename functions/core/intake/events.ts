@@ -7,7 +7,7 @@ import en from "zod/v4/locales/en.js";
 z.config(en());
 
 /**
- * The generic event format (DESIGN.md): the contract for webhooks and for `simulate`.
+ * The generic event format (docs/design.md): the contract for webhooks and for `simulate`.
  * Unknown extra fields are kept (loose objects), so adapters can pass through what they do not map.
  */
 

@@ -151,7 +151,7 @@ async function paidAnotherOrder(context: Context): Promise<string | undefined> {
 }
 
 /**
- * 催付 — the payment reminder (DESIGN.md). A notice: 1st reminder `firstAfter` after the order
+ * 催付 — the payment reminder (docs/design.md). A notice: 1st reminder `firstAfter` after the order
  * (`firstAfterInPromotion` inside a promotion period), 2nd with its own template at `secondAt` local on
  * the day after the 1st, both only while the order is unpaid and open. High-value orders go to a person.
  * A payment stops the execution at once, its next step recorded `paid`.

@@ -131,7 +131,7 @@ export type Outcome = "sent" | "skipped" | "handoff";
 export type Delivery = "delivered" | "failed" | "unknown";
 
 /**
- * One decision record (DESIGN.md): every planned step ends in exactly one. `at` is in the shop's time zone.
+ * One decision record (docs/design.md): every planned step ends in exactly one. `at` is in the shop's time zone.
  * Field order matters for readability of `simulate` output, so records are built in this order.
  */
 export interface DecisionRecord {
@@ -174,7 +174,7 @@ const DECISION_FIELDS = [
   "configVersion",
 ] as const satisfies readonly (keyof DecisionRecord)[];
 
-/** A decision record with its fields in DESIGN.md's order and nothing else (storage keys dropped). */
+/** A decision record with its fields in docs/design.md's order and nothing else (storage keys dropped). */
 export function canonicalDecision(fields: Readonly<Record<string, unknown>>): DecisionRecord {
   const record: Record<string, unknown> = {};
   for (const field of DECISION_FIELDS) if (fields[field] !== undefined) record[field] = fields[field];

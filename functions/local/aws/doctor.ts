@@ -156,7 +156,7 @@ async function alarmsCheck(clients: DoctorClients, stackName: string): Promise<C
     return warn(
       "alarms",
       `${noData.length} of ${alarms.length} alarms have no data yet: ${noData.join(", ")}`,
-      "expected right after a deploy; send a first test order (README, First deploy) and look again",
+      "expected right after a deploy; send a first test order (docs/deploy.md, First deploy) and look again",
     );
   return ok("alarms", `${alarms.length} alarms, none firing`);
 }

@@ -106,8 +106,9 @@ export const COMMAND_HELP = {
           credentials from the environment.`,
   },
   schema: {
-    usage: "shopcare schema   [--out shopcare.schema.json]",
-    about: "writes the shop config's JSON Schema (editors validate cdk.json's shop value against it).",
+    usage: "shopcare schema   [--out shopcare.schema.json] [--docs docs/configuration.md]",
+    about: `writes the shop config's JSON Schema (editors validate cdk.json's shop value against it);
+          --docs rewrites that page's table of every setting from it.`,
   },
   generate: {
     usage: "shopcare generate --orders N [--days 30] [--seed 1] [--out FILE.jsonl]",

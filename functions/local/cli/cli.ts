@@ -40,6 +40,7 @@ import {
   UsageError,
   unknownOptionMessage,
 } from "./cli-help.js";
+import { withReference } from "./config-reference.js";
 
 async function loadConfig(path: string | undefined): Promise<ShopConfig> {
   if (path) return parseShopConfig(JSON.parse(await readFile(path, "utf8")));
@@ -457,10 +458,11 @@ async function doctorCommand(args: string[]): Promise<number> {
 }
 
 async function schema(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { out: { type: "string" } } });
+  const { values } = parseArgs({ args, options: { out: { type: "string" }, docs: { type: "string" } } });
   const text = `${JSON.stringify(shopConfigJsonSchema(), null, 2)}\n`;
   if (values.out) await writeFile(values.out, text);
-  else process.stdout.write(text);
+  else if (!values.docs) process.stdout.write(text);
+  if (values.docs) await writeFile(values.docs, withReference(await readFile(values.docs, "utf8")));
 }
 
 /** The package's version, for `shopcare --version`. */

@@ -2,7 +2,7 @@ import type { ShopEvent } from "../events.js";
 import { objectAt, toShopEvent, WebhookPayloadError } from "./payload.js";
 import { toE164 } from "./phone.js";
 
-/** The Shopify topics shopcare subscribes to (README: Shopify). */
+/** The Shopify topics shopcare subscribes to (docs/webhooks.md: Shopify). */
 export const SHOPIFY_TOPICS = [
   "orders/create",
   "orders/paid",

@@ -11,7 +11,7 @@ import { contentId, hmacSha256, md5Upper, safeEqual } from "./signatures.js";
 export const WEBHOOK_SOURCES = ["generic", "shopify", "kuaidi100"] as const;
 export type WebhookSourceName = (typeof WEBHOOK_SOURCES)[number];
 
-/** The generic route's headers (README: "Signing generic webhooks"). */
+/** The generic route's headers (docs/webhooks.md: "Signing generic webhooks"). */
 export const GENERIC_HEADERS = {
   signature: "x-shopcare-signature",
   timestamp: "x-shopcare-timestamp",
