@@ -7,7 +7,7 @@ import { PROVIDER_CONFIGS } from "../support/providers.js";
 /**
  * A deployed shop updates in place: CloudFormation replaces a resource whose logical id changes, and for the
  * stateful ones that loses data (the table, secrets, keys, queues, log groups) or strands waiting executions
- * (state machines, their versions and aliases). The ids every stateful resource had when the stack was
+ * (state machines, their versions and aliases; functions and the roles their retained versions run as). The ids every stateful resource had when the stack was
  * last released are kept in `tests/fixtures/logical-ids.json` (written from 0.3.0's template, before the
  * stack was split into constructs); a refactor that moves one must pin it with `overrideLogicalId`.
  * New resources may appear; none of these may go or change type. `UPDATE_LOGICAL_IDS=1` rewrites the file
@@ -24,6 +24,9 @@ const STATEFUL = new Set([
   "AWS::StepFunctions::StateMachineVersion",
   "AWS::StepFunctions::StateMachineAlias",
   "AWS::Lambda::Function",
+  // A function version keeps the role it was published with: a replaced role would leave the versions that
+  // waiting executions invoke without one.
+  "AWS::IAM::Role",
   "AWS::Scheduler::ScheduleGroup",
 ]);
 
