@@ -263,8 +263,23 @@ describe("ShopcareStack", () => {
     }
     // Plus dead letters (table, events SQS, inbound SQS), provider errors, a misconfigured provider, daily
     // SMS spend, webhooks not queued, webhook silence and short links answering errors.
-    // Three per state machine (failed, throttled, timed out) and nine for the rest of the shop.
-    expect(alarms).toHaveLength(3 * STATE_MACHINES + 9);
+    // Three per state machine (failed, throttled, timed out), nine for the rest of the shop, and one per
+    // function (errors) but the link function's, which ShortLinkErrors watches: ingest, dispatch, step,
+    // campaign, inbound-sns and clicks in an SNS shop without campaigns.
+    expect(alarms).toHaveLength(3 * STATE_MACHINES + 9 + 6);
+    const perFunction = alarms.filter((alarm) =>
+      / function failed 5 times in 5 minutes/.test(String(alarm.Properties.AlarmDescription)),
+    );
+    expect(
+      perFunction.map((alarm) => String(alarm.Properties.AlarmDescription).split(" ")[1]).sort(),
+    ).toEqual(["campaign", "clicks", "dispatch", "inbound-sns", "ingest", "step"]);
+    for (const alarm of perFunction)
+      expect(alarm.Properties).toMatchObject({
+        Namespace: "AWS/Lambda",
+        MetricName: "Errors",
+        Threshold: 5,
+        Period: 300,
+      });
     const linkErrors = alarms.find((alarm) =>
       String(alarm.Properties.AlarmDescription).includes("short links"),
     );
