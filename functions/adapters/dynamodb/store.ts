@@ -2,6 +2,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Repositories } from "../../core/shared/ports.js";
 import { ArchiveTable } from "./archive.js";
 import { CampaignTable } from "./campaigns.js";
+import { CustomerFactsTable } from "./customer-facts.js";
 import { FactsTable } from "./facts.js";
 import { LedgerTable } from "./ledger.js";
 import { LimitsTable } from "./limits.js";
@@ -23,6 +24,7 @@ export class Store {
   private readonly table: Table;
   /** The repositories the methods forward to (each usable on its own). */
   readonly facts: FactsTable;
+  readonly customers: CustomerFactsTable;
   readonly ledger: LedgerTable;
   readonly limits: LimitsTable;
   readonly archive: ArchiveTable;
@@ -31,7 +33,8 @@ export class Store {
 
   constructor(client: DynamoDBClient | DocumentSender, tableName: string) {
     this.table = new Table(client, tableName);
-    this.facts = new FactsTable(this.table);
+    this.customers = new CustomerFactsTable(this.table);
+    this.facts = new FactsTable(this.table, this.customers);
     this.ledger = new LedgerTable(this.table);
     this.limits = new LimitsTable(this.table);
     this.archive = new ArchiveTable(this.table);
@@ -58,6 +61,7 @@ export class Store {
 /** Which field of a store holds each repository. */
 const REPOSITORIES = [
   ["facts", FactsTable],
+  ["customers", CustomerFactsTable],
   ["ledger", LedgerTable],
   ["limits", LimitsTable],
   ["archive", ArchiveTable],
