@@ -1,7 +1,6 @@
-import * as z from "zod";
 import { CAMPAIGN_JOURNEY, type Campaign, campaignById, campaignUntil } from "../config/campaign-settings.js";
+import type { SegmentFilter } from "../config/customer-settings.js";
 import { advanceStep } from "../engine/decide.js";
-import type { DeliverDeps } from "../engine/deliver.js";
 import { earliestSendTime } from "../engine/policy.js";
 import type { ExecutionState } from "../shared/model.js";
 import {
@@ -12,6 +11,15 @@ import {
 } from "../shared/ports.js";
 import { holdToWindow } from "../shared/time.js";
 import {
+  CAMPAIGN_RELAY_LOOPS,
+  CAMPAIGN_TASK_BUDGET_MS,
+  type CampaignDeps,
+  type CampaignRunState,
+  DIRECTORY_PAGE,
+  pausedPollMs,
+  RETRY_MEMBER_MS,
+} from "./campaign-state.js";
+import {
   type CensusEntry,
   type CustomerConfig,
   configuredBounds,
@@ -21,6 +29,8 @@ import {
   type RfmBounds,
   RfmCensus,
 } from "./profiles.js";
+
+export * from "./campaign-state.js";
 
 /**
  * Runs a campaign (群发): one execution per campaign pages through the customer directory, most recent
@@ -34,105 +44,6 @@ import {
  * mid-run repeats at most one call's pages, and the ledger (keyed by campaign and customer) makes the
  * repeat send nothing twice.
  */
-
-/** Customers read per partition per page (16 partitions: about 200 customers a page). */
-export const DIRECTORY_PAGE = 13;
-/** How long one task pages before it hands back to the state machine (the function's timeout is 5 minutes). */
-export const CAMPAIGN_TASK_BUDGET_MS = 60_000;
-/**
- * Loops (tasks) one campaign execution runs before it hands over to a fresh one carrying its state. A loop of
- * the campaigns' machine is about 9 history events (Wait, Task, Choice: entered and exited; the task
- * scheduled, started, succeeded), retries 3 more each; Step Functions fails an execution at 25,000
- * ("Quotas"): 1,500 loops keep every execution near 13,500.
- */
-export const CAMPAIGN_RELAY_LOOPS = 1_500;
-
-/** How soon a paused campaign first looks whether it was resumed; each look after waits twice as long. */
-export const PAUSED_POLL_MS = 5 * 60_000;
-
-/**
- * The longest wait between two looks of a paused campaign (so a resume takes effect within half an hour).
- * Each look is one loop of its execution (about 9 history events); Step Functions fails an execution at
- * 25,000 ("Quotas", Step Functions developer guide), so a pause must not poll at a fixed 5 minutes (108 events
- * an hour: 9.6 days). Backing off to half an hour, a pause of 30 days takes about 1,450 looks (13,000
- * events); a paused campaign also ends at its `until`.
- */
-export const PAUSED_POLL_MAX_MS = 30 * 60_000;
-
-/** The wait before a paused campaign's `looks`-th look (0-based): 5 minutes doubling, at most half an hour. */
-export function pausedPollMs(looks: number): number {
-  return Math.min(PAUSED_POLL_MS * 2 ** Math.min(looks, 10), PAUSED_POLL_MAX_MS);
-}
-/** A member whose step failed (the provider, a throttle) is tried again this much later. */
-const RETRY_MEMBER_MS = 60_000;
-
-const isoTime = z.iso.datetime({ offset: true });
-
-/** The campaign execution's state, between its tasks. It carries ids and keys only, never a phone number. */
-export const CampaignRunStateSchema = z.object({
-  journey: z.literal(CAMPAIGN_JOURNEY),
-  /** The campaign's id. */
-  stage: z.string().min(1),
-  enteredAt: isoTime,
-  next: z.discriminatedUnion("kind", [
-    z.object({ kind: z.literal("wait"), step: z.string(), sendAt: isoTime }),
-    z.object({ kind: z.literal("done") }),
-    // Hand over to a fresh execution (`HandOver` in the machine): its name and its first state.
-    z.object({ kind: z.literal("relay"), name: z.string(), state: z.record(z.string(), z.unknown()) }),
-  ]),
-  /**
-   * Per directory partition: the key of the last customer looked at (`""` none yet, `null` all of them).
-   * Absent before the first page.
-   */
-  cursor: z.array(z.string().nullable()).length(CUSTOMER_SHARDS).optional(),
-  /** The census of the shop's RFM quintiles, while it runs (a segment by RFM without `rfm.bounds`). */
-  census: z.array(z.tuple([z.number(), z.number(), z.number(), z.number()])).optional(),
-  /** The quintiles the census found. */
-  bounds: z.object({ r: z.array(z.number()), f: z.array(z.number()), m: z.array(z.number()) }).optional(),
-  customers: z.number().int().nonnegative().default(0),
-  members: z.number().int().nonnegative().default(0),
-  startedAt: isoTime.optional(),
-  /** How often it has looked while paused (its polling backs off); absent while it runs. */
-  pausedLooks: z.number().int().nonnegative().optional(),
-  /** Tasks this execution has run (it hands over at {@link CAMPAIGN_RELAY_LOOPS}). */
-  loops: z.number().int().nonnegative().optional(),
-  /** Executions before this one (`campaign-<id>_<relays>` is this one's name). */
-  relays: z.number().int().nonnegative().optional(),
-  /** Set by the state machine's Catch when the task kept failing. */
-  failure: z.object({ Error: z.string(), Cause: z.string().optional() }).optional(),
-});
-export type CampaignRunState = z.infer<typeof CampaignRunStateSchema>;
-
-/** The execution that runs a campaign, started at its `at` (the name makes a second start a no-op). */
-export function campaignExecution(campaign: Pick<Campaign, "id" | "at">): {
-  readonly name: string;
-  readonly input: CampaignRunState;
-} {
-  return {
-    name: `campaign-${campaign.id}`,
-    input: {
-      journey: CAMPAIGN_JOURNEY,
-      stage: campaign.id,
-      enteredAt: campaign.at,
-      next: { kind: "wait", step: campaign.id, sendAt: new Date(campaign.at).toISOString() },
-      customers: 0,
-      members: 0,
-    },
-  };
-}
-
-/** What the campaign task needs: the step's (it decides each message with it) and the directory. */
-export interface CampaignDeps extends DeliverDeps {
-  readonly store: Repositories;
-  /** Messages decided at once (each waits for its send-rate slot). @default the send rate, at most 20 */
-  readonly concurrency?: number;
-  /** How long one task pages before it hands back. @default {@link CAMPAIGN_TASK_BUDGET_MS} */
-  readonly taskBudgetMs?: number;
-  /** Customers read per directory partition per page. @default {@link DIRECTORY_PAGE} */
-  readonly directoryPage?: number;
-  /** Tasks an execution runs before it hands over. @default {@link CAMPAIGN_RELAY_LOOPS} */
-  readonly relayAfterLoops?: number;
-}
 
 /** The execution state that decides one member's message, as a journey step's. */
 function memberState(campaign: Campaign, customerId: string): ExecutionState {
@@ -228,48 +139,93 @@ export async function runCampaignTask(
 
 /** One task, its loop counted: what {@link runCampaignTask} does before it considers a hand-over. */
 async function campaignTask(deps: CampaignDeps, input: CampaignRunState): Promise<CampaignRunState> {
-  const { config, clock, store } = deps;
   const { failure: _failure, ...rest } = input;
-  let state: CampaignRunState = rest;
-  const campaign = campaignById(config, state.stage);
-  const now = clock.now();
-  const done = (): CampaignRunState => ({ ...state, next: { kind: "done" } });
-  const waitUntil = (at: Date): CampaignRunState => ({
-    ...state,
-    next: { kind: "wait", step: state.stage, sendAt: at.toISOString() },
-  });
+  const campaign = campaignById(deps.config, rest.stage);
   // Taken out of the config: nothing more is sent.
-  if (!campaign) return done();
-  const control = await store.getCampaignControl(campaign.id);
-  if (control?.status === "cancelled") {
-    await writeProgress(deps, state, "cancelled", now);
-    return done();
-  }
-  const until = campaignUntil(campaign);
-  // Paused: look again later, less often the longer it lasts, and never past `until` — there the paused
-  // campaign ends like any other (its held and unreached members are decided, each skipped `campaign-ended`).
-  if (control?.status === "paused" && now < until) {
-    const looks = state.pausedLooks ?? 0;
-    state = { ...state, pausedLooks: looks + 1 };
-    return waitUntil(new Date(Math.min(now.getTime() + pausedPollMs(looks), until.getTime())));
-  }
-  const { pausedLooks: _looks, ...running } = state;
-  state = running;
-  if (now < new Date(campaign.at)) return waitUntil(new Date(campaign.at));
-  state = { ...state, startedAt: state.startedAt ?? now.toISOString() };
-  const started = now.getTime();
-  const withinBudget = () => clock.now().getTime() - started < (deps.taskBudgetMs ?? CAMPAIGN_TASK_BUDGET_MS);
-  /** The earliest a member held by the send rate may go: the task hands back until then. */
-  let rateHeldUntil: Date | undefined;
+  if (!campaign) return { ...rest, next: { kind: "done" } };
+  const run = new CampaignTaskRun(deps, campaign, rest);
+  return (
+    (await run.controlled()) ??
+    (await run.decideHeldMessages()) ??
+    (await run.rfmBounds()) ??
+    (await run.pageMembers()) ??
+    (await run.afterPaging())
+  );
+}
 
-  const decide = async (customerId: string, held?: { sendAt: string; state: ExecutionState }) => {
+/**
+ * One campaign task's work, phase by phase; each phase answers the task's result, or undefined to go on:
+ * the operators' control, the held messages now due, the RFM census a segment may need, the directory's
+ * pages of members, and what follows the last page.
+ */
+class CampaignTaskRun {
+  private readonly until: Date;
+  private readonly started: number;
+  private readonly concurrency: number;
+  /** The earliest a member held by the send rate may go: the task hands back until then. */
+  private rateHeldUntil: Date | undefined;
+  private bounds: RfmBounds | undefined;
+
+  constructor(
+    private readonly deps: CampaignDeps,
+    private readonly campaign: Campaign,
+    private state: CampaignRunState,
+  ) {
+    this.until = campaignUntil(campaign);
+    this.started = deps.clock.now().getTime();
+    this.concurrency = deps.concurrency ?? Math.min(20, deps.config.sms.ratePerSecond);
+  }
+
+  private now(): Date {
+    return this.deps.clock.now();
+  }
+
+  private done(): CampaignRunState {
+    return { ...this.state, next: { kind: "done" } };
+  }
+
+  private waitUntil(at: Date): CampaignRunState {
+    return { ...this.state, next: { kind: "wait", step: this.state.stage, sendAt: at.toISOString() } };
+  }
+
+  private withinBudget(): boolean {
+    return this.now().getTime() - this.started < (this.deps.taskBudgetMs ?? CAMPAIGN_TASK_BUDGET_MS);
+  }
+
+  /** Cancelled, paused, or not yet at its time: the task ends or waits; else it runs. */
+  async controlled(): Promise<CampaignRunState | undefined> {
+    const { deps, campaign, until } = this;
+    const now = this.now();
+    const control = await deps.store.getCampaignControl(campaign.id);
+    if (control?.status === "cancelled") {
+      await writeProgress(deps, this.state, "cancelled", now);
+      return this.done();
+    }
+    // Paused: look again later, less often the longer it lasts, and never past `until` — there the paused
+    // campaign ends like any other (its held and unreached members are decided, each skipped `campaign-ended`).
+    if (control?.status === "paused" && now < until) {
+      const looks = this.state.pausedLooks ?? 0;
+      this.state = { ...this.state, pausedLooks: looks + 1 };
+      return this.waitUntil(new Date(Math.min(now.getTime() + pausedPollMs(looks), until.getTime())));
+    }
+    const { pausedLooks: _looks, ...running } = this.state;
+    this.state = running;
+    if (now < new Date(campaign.at)) return this.waitUntil(new Date(campaign.at));
+    this.state = { ...this.state, startedAt: this.state.startedAt ?? now.toISOString() };
+    return undefined;
+  }
+
+  /** Decides one member (afresh, or a held message again), keeping a hold for what is held. */
+  private async decide(customerId: string, held?: { sendAt: string; state: ExecutionState }): Promise<void> {
+    const { deps, campaign } = this;
+    const { store } = deps;
     let result: ExecutionState;
     try {
       result = await advanceStep(deps, held?.state ?? memberState(campaign, customerId));
     } catch {
       // Certainly not sent (a claim released, a throttle): this member is tried again in a minute.
       // Put before the old hold goes: a crash in between leaves two, and the second finds it decided.
-      const sendAt = new Date(clock.now().getTime() + RETRY_MEMBER_MS).toISOString();
+      const sendAt = new Date(this.now().getTime() + RETRY_MEMBER_MS).toISOString();
       await store.putCampaignHold(campaign.id, {
         customerId,
         sendAt,
@@ -283,94 +239,110 @@ async function campaignTask(deps: CampaignDeps, input: CampaignRunState): Promis
       await store.putCampaignHold(campaign.id, { customerId, sendAt: next.sendAt, state: result });
       if (next.rateSlot !== undefined) {
         const slot = new Date(next.rateSlot);
-        if (!rateHeldUntil || slot < rateHeldUntil) rateHeldUntil = slot;
+        if (!this.rateHeldUntil || slot < this.rateHeldUntil) this.rateHeldUntil = slot;
       }
     }
     if (held && !(next?.kind === "hold" && next.sendAt === held.sendAt))
       await store.deleteCampaignHold(campaign.id, { customerId, sendAt: held.sendAt });
-  };
-  const concurrency = deps.concurrency ?? Math.min(20, config.sms.ratePerSecond);
-
-  // The held messages now due (at the end, every one: each is skipped `campaign-ended`).
-  const decidedHolds = new Set<string>();
-  for (;;) {
-    const dueBy = clock.now() >= until ? undefined : clock.now().toISOString();
-    const due = await store.listCampaignHolds(campaign.id, dueBy, 100);
-    // A hold decided again in this task and still due would come back forever: the next task takes it.
-    const fresh = due.filter((hold) => !decidedHolds.has(`${hold.sendAt}#${hold.customerId}`));
-    if (fresh.length === 0) break;
-    for (const hold of fresh) decidedHolds.add(`${hold.sendAt}#${hold.customerId}`);
-    await inPool(fresh, concurrency, (hold) => decide(hold.customerId, hold));
-    if (!withinBudget() || rateHeldUntil) return waitUntil(rateHeldUntil ?? clock.now());
   }
 
-  const filter = config.segments[campaign.segment];
-  if (!filter) return done();
-  const customerConfig = config as unknown as CustomerConfig;
-  // A segment by RFM scores without configured cut points needs the shop's quintiles first: one pass.
-  let bounds: RfmBounds | undefined = configuredBounds(customerConfig) ?? state.bounds;
-  if (needsRfm(filter) && !bounds) {
-    const census = new RfmCensus(new Date(campaign.at), state.census as CensusEntry[] | undefined);
-    let cursor = state.cursor;
+  /** The held messages now due (at the end, every one: each is skipped `campaign-ended`). */
+  async decideHeldMessages(): Promise<CampaignRunState | undefined> {
+    const decidedHolds = new Set<string>();
+    for (;;) {
+      const dueBy = this.now() >= this.until ? undefined : this.now().toISOString();
+      const due = await this.deps.store.listCampaignHolds(this.campaign.id, dueBy, 100);
+      // A hold decided again in this task and still due would come back forever: the next task takes it.
+      const fresh = due.filter((hold) => !decidedHolds.has(`${hold.sendAt}#${hold.customerId}`));
+      if (fresh.length === 0) return undefined;
+      for (const hold of fresh) decidedHolds.add(`${hold.sendAt}#${hold.customerId}`);
+      await inPool(fresh, this.concurrency, (hold) => this.decide(hold.customerId, hold));
+      if (!this.withinBudget() || this.rateHeldUntil) return this.waitUntil(this.rateHeldUntil ?? this.now());
+    }
+  }
+
+  /** A segment by RFM scores without configured cut points needs the shop's quintiles first: one pass. */
+  async rfmBounds(): Promise<CampaignRunState | undefined> {
+    const { deps, campaign } = this;
+    const filter = deps.config.segments[campaign.segment];
+    if (!filter) return this.done();
+    this.bounds = configuredBounds(deps.config as unknown as CustomerConfig) ?? this.state.bounds;
+    if (!needsRfm(filter) || this.bounds) return undefined;
+    const census = new RfmCensus(new Date(campaign.at), this.state.census as CensusEntry[] | undefined);
+    let cursor = this.state.cursor;
     do {
-      const page = await nextDirectoryPage(store, cursor, deps.directoryPage);
+      const page = await nextDirectoryPage(deps.store, cursor, deps.directoryPage);
       for (const { customer } of page.entries) census.add(customer);
       cursor = page.cursor;
-    } while (!cursor.every((after) => after === null) && withinBudget());
+    } while (!cursor.every((after) => after === null) && this.withinBudget());
     if (!cursor.every((after) => after === null)) {
-      state = { ...state, cursor, census: census.sample.map((entry) => [...entry]) };
-      await writeProgress(deps, state, "census", clock.now());
-      return waitUntil(clock.now());
+      this.state = { ...this.state, cursor, census: census.sample.map((entry) => [...entry]) };
+      await writeProgress(deps, this.state, "census", this.now());
+      return this.waitUntil(this.now());
     }
-    bounds = census.bounds();
-    state = {
-      ...state,
+    const bounds = census.bounds();
+    this.bounds = bounds;
+    this.state = {
+      ...this.state,
       cursor: undefined,
       census: undefined,
       bounds: { r: [...bounds.r], f: [...bounds.f], m: [...bounds.m] },
     };
+    return undefined;
   }
 
-  while (!pagingDone(state) && withinBudget() && !rateHeldUntil) {
-    const at = clock.now();
-    // The marketing window is closed: every member would be held to the next slot, so the task waits
-    // there itself (past `until` the members are decided now, each skipped `campaign-ended`).
-    if (holdToWindow(at, config.windows.marketing, config.timeZone).getTime() !== at.getTime()) {
-      const opens = earliestSendTime(at, "marketing", config);
-      if (opens < until) {
-        await writeProgress(deps, state, "sending", at);
-        return waitUntil(opens);
+  /** The directory's pages, most recent buyers first, each member decided, while the budget lasts. */
+  async pageMembers(): Promise<CampaignRunState | undefined> {
+    const { deps, campaign } = this;
+    const { config } = deps;
+    const filter = config.segments[campaign.segment] as SegmentFilter;
+    const customerConfig = config as unknown as CustomerConfig;
+    while (!pagingDone(this.state) && this.withinBudget() && !this.rateHeldUntil) {
+      const at = this.now();
+      // The marketing window is closed: every member would be held to the next slot, so the task waits
+      // there itself (past `until` the members are decided now, each skipped `campaign-ended`).
+      if (holdToWindow(at, config.windows.marketing, config.timeZone).getTime() !== at.getTime()) {
+        const opens = earliestSendTime(at, "marketing", config);
+        if (opens < this.until) {
+          await writeProgress(deps, this.state, "sending", at);
+          return this.waitUntil(opens);
+        }
       }
+      const page = await nextDirectoryPage(deps.store, this.state.cursor, deps.directoryPage);
+      // Segment membership is judged at the campaign's time: the audience it was sent for.
+      const judgedAt = new Date(campaign.at);
+      const members = page.entries
+        .filter(({ customer }) =>
+          inSegment(profileOf(customer, customerConfig, judgedAt, this.bounds), filter, judgedAt),
+        )
+        .map(({ customer }) => customer.customerId);
+      await inPool(members, this.concurrency, (customerId) => this.decide(customerId));
+      this.state = {
+        ...this.state,
+        cursor: page.cursor,
+        customers: this.state.customers + page.entries.length,
+        members: this.state.members + members.length,
+      };
     }
-    const page = await nextDirectoryPage(store, state.cursor, deps.directoryPage);
-    // Segment membership is judged at the campaign's time: the audience it was sent for.
-    const judgedAt = new Date(campaign.at);
-    const members = page.entries
-      .filter(({ customer }) =>
-        inSegment(profileOf(customer, customerConfig, judgedAt, bounds), filter, judgedAt),
-      )
-      .map(({ customer }) => customer.customerId);
-    await inPool(members, concurrency, (customerId) => decide(customerId));
-    state = {
-      ...state,
-      cursor: page.cursor,
-      customers: state.customers + page.entries.length,
-      members: state.members + members.length,
-    };
+    return undefined;
   }
 
-  if (!pagingDone(state)) {
-    await writeProgress(deps, state, "sending", clock.now());
-    return waitUntil(rateHeldUntil ?? clock.now());
+  /** Paging not done: carry on in the next task; done: wait for the first held message, or finish. */
+  async afterPaging(): Promise<CampaignRunState> {
+    const { deps, campaign } = this;
+    if (!pagingDone(this.state)) {
+      await writeProgress(deps, this.state, "sending", this.now());
+      return this.waitUntil(this.rateHeldUntil ?? this.now());
+    }
+    const [firstHeld] = await deps.store.listCampaignHolds(campaign.id, undefined, 1);
+    if (!firstHeld) {
+      await writeProgress(deps, this.state, "finished", this.now());
+      return this.done();
+    }
+    await writeProgress(deps, this.state, "holding", this.now());
+    const wake = new Date(Math.min(Date.parse(firstHeld.sendAt), this.until.getTime()));
+    return this.waitUntil(wake < this.now() ? this.now() : wake);
   }
-  const [firstHeld] = await store.listCampaignHolds(campaign.id, undefined, 1);
-  if (!firstHeld) {
-    await writeProgress(deps, state, "finished", clock.now());
-    return done();
-  }
-  await writeProgress(deps, state, "holding", clock.now());
-  const wake = new Date(Math.min(Date.parse(firstHeld.sendAt), until.getTime()));
-  return waitUntil(wake < clock.now() ? clock.now() : wake);
 }
 
 async function writeProgress(
