@@ -3,7 +3,7 @@ import { mkdtemp, readFile, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { COMMAND_HELP } from "../../functions/local/cli/cli-help.js";
+import { COMMAND_HELP } from "../../functions/local/cli/help.js";
 import { freePort } from "../../functions/local/emulator/dynamodb-local.js";
 import { CLI, node } from "../support/cli.js";
 import { orderCreated } from "../support/local.js";

@@ -1,0 +1,31 @@
+import type { ShopcareCommand } from "../command.js";
+import { backfill } from "./backfill.js";
+import { campaign } from "./campaign.js";
+import { consoleCommand } from "./console.js";
+import { doctor } from "./doctor.js";
+import { explain } from "./explain.js";
+import { generate } from "./generate.js";
+import { replay } from "./replay.js";
+import { report } from "./report.js";
+import { schema } from "./schema.js";
+import { segment } from "./segment.js";
+import { simulate } from "./simulate.js";
+import { start } from "./start.js";
+import { whatif } from "./whatif.js";
+
+/** Every `shopcare` command, in the order the help lists them. */
+export const COMMANDS: readonly ShopcareCommand[] = [
+  start,
+  simulate,
+  report,
+  replay,
+  consoleCommand,
+  explain,
+  whatif,
+  doctor,
+  segment,
+  campaign,
+  backfill,
+  schema,
+  generate,
+] as unknown as readonly ShopcareCommand[];
