@@ -53,6 +53,21 @@ export interface ShopcareObservabilityProps {
   readonly linkFunction?: IFunction;
 }
 
+/** One of shopcare's own metrics (telemetry's namespace and service), summed over `period`. */
+function metric(
+  metricName: string,
+  dimensions: Record<string, string> = {},
+  period = Duration.minutes(5),
+): Metric {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: METRICS_SERVICE, ...dimensions },
+    statistic: "Sum",
+    period,
+  });
+}
+
 /**
  * What operators watch: a CloudWatch dashboard (messages, skips, handoffs, conversions and cost per
  * journey; executions failed; dead letters and provider errors) and alarms on dead letters, provider
@@ -63,55 +78,47 @@ export class ShopcareObservability extends Construct {
   readonly dashboard: Dashboard;
   readonly alarms: readonly Alarm[];
 
+  private readonly action: SnsAction;
+
   constructor(scope: Construct, id: string, props: ShopcareObservabilityProps) {
     super(scope, id);
-    const journeys = [...props.journeys.keys()];
-    const metric = (
-      metricName: string,
-      dimensions: Record<string, string> = {},
-      period = Duration.minutes(5),
-    ) =>
-      new Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName,
-        dimensionsMap: { service: METRICS_SERVICE, ...dimensions },
-        statistic: "Sum",
-        period,
-      });
-    const perJourney = (metricName: string) =>
-      journeys.map((journey) => metric(metricName, { journey }).with({ label: journey }));
-    const action = new SnsAction(props.alarmTopic);
-    const alarm = (
-      name: string,
-      metricToWatch: IMetric,
-      threshold: number,
-      description: string,
-      shape: Partial<
-        Pick<
-          AlarmProps,
-          "evaluationPeriods" | "datapointsToAlarm" | "comparisonOperator" | "treatMissingData"
-        >
-      > = {},
-    ) => {
-      const created = new Alarm(this, name, {
-        metric: metricToWatch,
-        threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription: description,
-        ...shape,
-      });
-      created.addAlarmAction(action);
-      return created;
-    };
+    this.action = new SnsAction(props.alarmTopic);
+    this.alarms = this.createAlarms(props);
+    this.dashboard = this.createDashboard(scope, props);
+  }
 
+  /** An alarm to the operators' topic: breaching at `threshold` in one period unless `shape` says more. */
+  private alarm(
+    name: string,
+    metricToWatch: IMetric,
+    threshold: number,
+    description: string,
+    shape: Partial<
+      Pick<AlarmProps, "evaluationPeriods" | "datapointsToAlarm" | "comparisonOperator" | "treatMissingData">
+    > = {},
+  ): Alarm {
+    const created = new Alarm(this, name, {
+      metric: metricToWatch,
+      threshold,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: description,
+      ...shape,
+    });
+    created.addAlarmAction(this.action);
+    return created;
+  }
+
+  /** The shop's alarms: dead letters, the provider, campaigns not started, short links, webhooks, spend. */
+  private createAlarms(props: ShopcareObservabilityProps): Alarm[] {
+    const alarm = this.alarm.bind(this);
     const daily = Duration.days(1);
     // The shop-wide cost metric (telemetry emits it beside the per-journey ones): an alarm's metric math
     // may hold at most 10 metrics ("Alarming on metric math expressions", CloudWatch user guide), fewer
     // than the journeys.
     const spend = metric(METRIC.smsCost, {}, daily);
-    this.alarms = [
+    return [
       alarm(
         "DeadLetters",
         metric(METRIC.deadLetters),
@@ -177,7 +184,7 @@ export class ShopcareObservability extends Construct {
         1,
         "A webhook was kept but its events could not be queued (answered 5xx): the sender's retry queues it; if none comes, `shopcare replay --from … --to …`.",
       ),
-      this.silenceAlarm(props, metric),
+      this.silenceAlarm(props),
       alarm(
         "DailySpend",
         spend,
@@ -185,11 +192,16 @@ export class ShopcareObservability extends Construct {
         `SMS spend passed ${props.dailySpendAlarm} ${props.currency} in a day.`,
       ),
     ];
+  }
 
+  /** The operators' dashboard: messages, skips, handoffs, conversions and cost per journey; failures. */
+  private createDashboard(scope: Construct, props: ShopcareObservabilityProps): Dashboard {
+    const perJourney = (metricName: string) =>
+      [...props.journeys.keys()].map((journey) => metric(metricName, { journey }).with({ label: journey }));
     const graph = (title: string, left: IMetric[]) =>
       new GraphWidget({ title, left, width: 12, height: 6, stacked: true });
-    this.dashboard = new Dashboard(this, "Dashboard", { dashboardName: `${scopeName(scope)}-shopcare` });
-    this.dashboard.addWidgets(
+    const dashboard = new Dashboard(this, "Dashboard", { dashboardName: `${scopeName(scope)}-shopcare` });
+    dashboard.addWidgets(
       new TextWidget({
         markdown:
           "# shopcare\nMessages, skips, handoffs, conversions and cost per journey. The effect report (`npx shopcare report`) has attribution, holdout lift and ROI.",
@@ -197,11 +209,11 @@ export class ShopcareObservability extends Construct {
         height: 2,
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph("Sent per journey", perJourney(METRIC.sent)),
       graph("Conversions per journey", perJourney(METRIC.conversions)),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph("Skipped by journey and reason", [
         new MathExpression({
           expression: `SEARCH('{${METRICS_NAMESPACE},journey,reason,service} MetricName="${METRIC.skipped}"', 'Sum', 300)`,
@@ -211,7 +223,7 @@ export class ShopcareObservability extends Construct {
       ]),
       graph("Handoffs per journey", perJourney(METRIC.handoffs)),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph(`SMS cost per journey (${props.currency})`, perJourney(METRIC.smsCost)),
       graph(
         "Executions failed or timed out",
@@ -221,13 +233,14 @@ export class ShopcareObservability extends Construct {
         ]),
       ),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph("Dead letters and provider errors", [
         metric(METRIC.deadLetters).with({ label: "dead letters" }),
         props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: "crashed batches (SQS)" }),
         metric(METRIC.providerErrors).with({ label: "provider errors" }),
       ]),
     );
+    return dashboard;
   }
 
   /**
@@ -235,10 +248,7 @@ export class ShopcareObservability extends Construct {
    * (`FILL`); hours outside the window count as 1 (`HOUR()` is UTC), so only in-window silence adds up to
    * the alarm's run of breaching hours ("Metric math syntax and functions", CloudWatch user guide).
    */
-  private silenceAlarm(
-    props: ShopcareObservabilityProps,
-    metric: (name: string, dimensions?: Record<string, string>, period?: Duration) => Metric,
-  ): Alarm {
+  private silenceAlarm(props: ShopcareObservabilityProps): Alarm {
     const hours = Math.max(1, Math.round((props.silentAfter ?? Duration.hours(6)).toHours()));
     const { startHour, endHour } = props.noticeWindow ?? { startHour: 0, endHour: 24 };
     const inWindow =
@@ -266,7 +276,7 @@ export class ShopcareObservability extends Construct {
       treatMissingData: TreatMissingData.BREACHING,
       alarmDescription: `No webhook accepted for ${hours} h inside the notice window: check the platform's webhook subscription and the signing secrets (\`npx shopcare doctor\`).`,
     });
-    created.addAlarmAction(new SnsAction(props.alarmTopic));
+    created.addAlarmAction(this.action);
     return created;
   }
 }
