@@ -2,6 +2,7 @@ import { inject } from "vitest";
 import { parseShopConfig, type ShopConfig } from "../../functions/core/config/config.js";
 import type { ShopEvent } from "../../functions/core/intake/events.js";
 import type { DecisionRecord } from "../../functions/core/shared/model.js";
+import { consoleRoutes } from "../../functions/local/console/console.js";
 import { createTableFromTemplate, localDynamoClient } from "../../functions/local/emulator/dynamodb-local.js";
 import type { CloudFormationTemplate } from "../../functions/local/emulator/engine.js";
 import {
@@ -62,6 +63,7 @@ export async function virtualShop(
     template: templateFor(config),
     retryIntervalMs: 0,
     onExecutionFailed: (name, error) => failures.push(`${name}: ${String(error)}`),
+    operatorRoutes: consoleRoutes,
     ...options,
   });
   return { shop, clock, failures };

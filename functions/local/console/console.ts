@@ -134,12 +134,22 @@ export function journeysAsConfigured(config: ShopConfig) {
   });
 }
 
-/** The console's routes. */
+/** The console's routes: its page, what it reads, and what operators do (every one operator-only). */
 export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
-  const { config, store } = deps;
-  const showPhone = deps.showPhone === true;
   const access: LocalAccess = { kind: "operator", token: deps.token };
-  const routes: Omit<LocalRoute, "access">[] = [
+  return [...pageRoutes(deps), ...readingRoutes(deps), ...operatorActionRoutes(deps)].map((route) => ({
+    ...route,
+    access,
+  }));
+}
+
+type ConsoleRoute = Omit<LocalRoute, "access">;
+
+/** The page, and the recent decisions it opens on. */
+function pageRoutes(deps: ConsoleDeps): ConsoleRoute[] {
+  const { store } = deps;
+  const showPhone = deps.showPhone === true;
+  return [
     {
       method: "GET",
       path: "/",
@@ -169,6 +179,14 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
         return json(decisions);
       },
     },
+  ];
+}
+
+/** What the page reads: a timeline, problems, the inbox, the journeys as configured, the report. */
+function readingRoutes(deps: ConsoleDeps): ConsoleRoute[] {
+  const { config, store } = deps;
+  const showPhone = deps.showPhone === true;
+  return [
     {
       method: "POST",
       path: LOCAL_EXPLAIN_PATH,
@@ -226,6 +244,14 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
         return json({ html: reportHtml(report, config.name) });
       },
     },
+  ];
+}
+
+/** History and replay, segments and campaigns (the CLI's `--url` uses these too). */
+function operatorActionRoutes(deps: ConsoleDeps): ConsoleRoute[] {
+  const { config, store } = deps;
+  const showPhone = deps.showPhone === true;
+  return [
     {
       method: "POST",
       path: LOCAL_HISTORY_PATH,
@@ -278,5 +304,4 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
       },
     },
   ];
-  return routes.map((route) => ({ ...route, access }));
 }

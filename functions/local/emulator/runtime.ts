@@ -13,6 +13,7 @@ import { reportOfStore } from "../../core/insight/store-report.js";
 import { WEBHOOK_SOURCES } from "../../core/intake/webhooks/sources.js";
 import type { Clock } from "../../core/shared/clock.js";
 import type { ExecutionState } from "../../core/shared/model.js";
+import type { EventQueue } from "../../core/shared/ports.js";
 import { createCampaignHandler } from "../../handlers/campaign.js";
 import { createDispatchHandler } from "../../handlers/dispatch.js";
 import { createInboundHttpHandler, INBOUND_PATHS } from "../../handlers/inbound.js";
@@ -27,7 +28,6 @@ import {
 import { createLinkHandler } from "../../handlers/link.js";
 import { createStepHandler } from "../../handlers/steps.js";
 import { HttpCouponIssuer } from "../../providers/coupons.js";
-import { consoleRoutes, LOCAL_HISTORY_PATH, LOCAL_REPLAY_PATH } from "../console/console.js";
 import { LocalClickCounter } from "./clicks.js";
 import { createTableFromTemplate } from "./dynamodb-local.js";
 import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine } from "./engine.js";
@@ -73,10 +73,23 @@ export interface LocalShopOptions {
   readonly showPhone?: boolean;
   /** Tasks a campaign execution runs before it hands over (tests). @default `CAMPAIGN_RELAY_LOOPS` */
   readonly campaignRelayLoops?: number;
+  /**
+   * The operators' routes the shop serves beside its own (the console's, `consoleRoutes`): handed in by
+   * whoever serves them (`shopcare start`, the tests), so the emulator does not import the console.
+   * @default none: the webhook API, `/inbound/*`, short links and the report route only
+   */
+  readonly operatorRoutes?: (deps: OperatorRouteDeps) => LocalRoute[];
 }
 
-/** The local runtime's replay route (`shopcare replay --url`); not part of the deployed API. */
-export { LOCAL_HISTORY_PATH, LOCAL_REPLAY_PATH };
+/** What the operators' routes are given: the shop's config, store and queue, its clock, token and masking. */
+export interface OperatorRouteDeps {
+  readonly config: ShopConfig;
+  readonly store: Store;
+  readonly queue: EventQueue;
+  readonly now: () => Date;
+  readonly token: string;
+  readonly showPhone?: boolean;
+}
 
 /** The local runtime's report route (`shopcare report --url`); not part of the deployed API. */
 export const LOCAL_REPORT_PATH = "/admin/report";
@@ -142,10 +155,55 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
   if (!(options.dynamo instanceof MemoryTable))
     await createTableFromTemplate(options.dynamo, template, tableName);
   const store = new Store(options.dynamo, tableName);
-  const stepDeps = { config, clock, store };
+  const engine = localEngine(options, template, store);
+  const queue = new LocalEventQueue({
+    createDispatch: (onRecordError, requeue) =>
+      createDispatchHandler({
+        config,
+        store,
+        clock,
+        journeys: options.journeys ?? engine,
+        onRecordError,
+        requeue,
+      }),
+    store,
+    clock,
+    activity: options.activity,
+  });
+  // Clicks are counted after their redirect is answered, as the clicks function counts them on AWS.
+  const clicks = new LocalClickCounter(store);
+  const token = options.token ?? newOperatorToken();
+  // What stops the campaigns' schedules when the shop stops.
+  const schedules = new AbortController();
+  return {
+    config,
+    store,
+    engine,
+    queue,
+    template,
+    clicks,
+    token,
+    routes: localRoutes(options, { store, queue, clicks, token }),
+    scheduleCampaigns: () => scheduleCampaigns(options, engine, schedules.signal),
+    stop: () => {
+      schedules.abort();
+      engine.stopAll();
+    },
+  };
+}
+
+/** The local Step Functions engine over the template, its tasks the real step and campaign handlers. */
+function localEngine(
+  options: LocalShopOptions,
+  template: CloudFormationTemplate,
+  store: Store,
+): LocalJourneyEngine {
+  const { config, clock } = options;
   const sms = options.sms ?? new OutboxSmsProvider(store, clock, options.print);
   const deliverDeps = {
-    ...stepDeps,
+    config,
+    clock,
+    store,
     sms,
     operators: new OutboxOperatorChannel(store, clock, options.print),
     rateLimiter:
@@ -174,22 +232,20 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
       }),
     },
   });
-  // What stops the campaigns' schedules when the shop stops.
-  const schedules = new AbortController();
-  const queue = new LocalEventQueue({
-    createDispatch: (onRecordError, requeue) =>
-      createDispatchHandler({
-        config,
-        store,
-        clock,
-        journeys: options.journeys ?? engine,
-        onRecordError,
-        requeue,
-      }),
-    store,
-    clock,
-    activity: options.activity,
-  });
+  return engine;
+}
+
+/**
+ * The HTTP routes: the webhook API's, Aliyun's pushes and the short links (public, as on AWS), the report
+ * route and whatever operators' routes the caller hands in (operator only).
+ */
+function localRoutes(
+  options: LocalShopOptions,
+  shop: { store: Store; queue: LocalEventQueue; clicks: LocalClickCounter; token: string },
+): LocalRoute[] {
+  const { config, clock } = options;
+  const { store, queue, clicks, token } = shop;
+  const operator: LocalAccess = { kind: "operator", token };
   const inbound = createInboundHttpHandler({
     store,
     config,
@@ -204,74 +260,68 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     clock,
     secrets: options.secrets ?? environmentSecrets(process.env, LOCAL_WEBHOOK_SECRET),
   });
-  // Clicks are counted after their redirect is answered, as the clicks function counts them on AWS.
-  const clicks = new LocalClickCounter(store);
-  const token = options.token ?? newOperatorToken();
-  const operator: LocalAccess = { kind: "operator", token };
-  return {
-    config,
-    store,
-    engine,
-    queue,
-    template,
-    clicks,
-    token,
-    routes: [
-      {
-        method: "POST",
-        path: LOCAL_REPORT_PATH,
-        access: operator,
-        handler: async () => ({
-          statusCode: 200,
-          body: JSON.stringify(await reportOfStore(store, config, clock.now())),
-        }),
-      },
-      // The operators' console (GET /) and the local admin routes: explain, history, decisions, dead letters,
-      // replay, report.
-      ...consoleRoutes({ config, store, queue, now: () => clock.now(), token, showPhone: options.showPhone }),
-      ...WEBHOOK_SOURCES.map((source) => ({
-        method: "POST" as const,
-        path: `/webhooks/${source}`,
-        handler: ingest,
-        access: PUBLIC,
-      })),
-      // Aliyun's pushes come from Aliyun (their URL's token is their secret); a reply typed into
-      // `/inbound/sms` stands for the customer's phone, so only the operator may post one.
-      ...Object.values(INBOUND_PATHS).map((path) => ({
-        method: "POST" as const,
-        path,
-        handler: inbound,
-        access: path === INBOUND_PATHS.localReply ? operator : PUBLIC,
-      })),
-      // The tracked short links, as on the deployed API.
-      {
-        method: "GET",
-        path: LINK_PATH,
-        handler: createLinkHandler({ links: store, clicks, clock }),
-        access: PUBLIC,
-      },
-    ],
-    scheduleCampaigns: () => {
-      const scheduled: string[] = [];
-      for (const campaign of config.campaigns) {
-        if (campaignUntil(campaign) <= clock.now()) continue;
-        const { name, input } = campaignExecution(campaign);
-        // A waiting schedule counts for the virtual clock only once it wakes (as a sleeper it is idle).
-        options.activity?.begin();
-        void clock
-          .sleepUntil(new Date(campaign.at), schedules.signal)
-          .then(async () => {
-            if (!schedules.signal.aborted)
-              await engine.start(CAMPAIGN_JOURNEY, name, input as unknown as ExecutionState);
-          })
-          .finally(() => options.activity?.end());
-        scheduled.push(campaign.id);
-      }
-      return scheduled;
+  return [
+    {
+      method: "POST",
+      path: LOCAL_REPORT_PATH,
+      access: operator,
+      handler: async () => ({
+        statusCode: 200,
+        body: JSON.stringify(await reportOfStore(store, config, clock.now())),
+      }),
     },
-    stop: () => {
-      schedules.abort();
-      engine.stopAll();
+    ...(options.operatorRoutes?.({
+      config,
+      store,
+      queue,
+      now: () => clock.now(),
+      token,
+      showPhone: options.showPhone,
+    }) ?? []),
+    ...WEBHOOK_SOURCES.map((source) => ({
+      method: "POST" as const,
+      path: `/webhooks/${source}`,
+      handler: ingest,
+      access: PUBLIC,
+    })),
+    // Aliyun's pushes come from Aliyun (their URL's token is their secret); a reply typed into
+    // `/inbound/sms` stands for the customer's phone, so only the operator may post one.
+    ...Object.values(INBOUND_PATHS).map((path) => ({
+      method: "POST" as const,
+      path,
+      handler: inbound,
+      access: path === INBOUND_PATHS.localReply ? operator : PUBLIC,
+    })),
+    // The tracked short links, as on the deployed API.
+    {
+      method: "GET",
+      path: LINK_PATH,
+      handler: createLinkHandler({ links: store, clicks, clock }),
+      access: PUBLIC,
     },
-  };
+  ];
+}
+
+/** Starts each campaign that has not ended at its `at` on the shop's clock; @returns the ones scheduled. */
+function scheduleCampaigns(
+  options: LocalShopOptions,
+  engine: LocalJourneyEngine,
+  stopped: AbortSignal,
+): string[] {
+  const { config, clock } = options;
+  const scheduled: string[] = [];
+  for (const campaign of config.campaigns) {
+    if (campaignUntil(campaign) <= clock.now()) continue;
+    const { name, input } = campaignExecution(campaign);
+    // A waiting schedule counts for the virtual clock only once it wakes (as a sleeper it is idle).
+    options.activity?.begin();
+    void clock
+      .sleepUntil(new Date(campaign.at), stopped)
+      .then(async () => {
+        if (!stopped.aborted) await engine.start(CAMPAIGN_JOURNEY, name, input as unknown as ExecutionState);
+      })
+      .finally(() => options.activity?.end());
+    scheduled.push(campaign.id);
+  }
+  return scheduled;
 }

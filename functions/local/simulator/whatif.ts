@@ -212,7 +212,7 @@ export async function whatIfHistory(
   if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()))
     throw new Error("whatif: --from and --to are ISO times, e.g. 2026-06-01T00:00:00+08:00");
   if (source.url) {
-    const { LOCAL_HISTORY_PATH } = await import("../emulator/runtime.js");
+    const { LOCAL_HISTORY_PATH } = await import("../console/console.js");
     const { postToLocalShop } = await import("../cli/admin-client.js");
     const range = { from: from.toISOString(), to: to.toISOString() };
     return (await postToLocalShop<{ events: ShopEvent[] }>(source.url, LOCAL_HISTORY_PATH, range, "whatif"))

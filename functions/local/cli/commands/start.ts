@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { systemClock } from "../../../core/shared/clock.js";
 import { terminalSafe } from "../../../core/shared/terminal.js";
+import { consoleRoutes } from "../../console/console.js";
 import { startDynamoDbLocal } from "../../emulator/dynamodb-local.js";
 import { MemoryTable } from "../../emulator/memory-table.js";
 import { createLocalShop, localSecretLines } from "../../emulator/runtime.js";
@@ -64,6 +65,7 @@ export const start = defineShopcareCommand({
       onExecutionFailed: (name, error) =>
         process.stderr.write(`[engine] execution ${name} failed: ${terminalSafe(String(error))}\n`),
       showPhone: values["show-phone"] === true,
+      operatorRoutes: consoleRoutes,
     });
     const http = await startHttpServer(shop.routes, { port, maxBodyBytes: config.webhooks.maxBodyBytes });
     const campaigns = shop.scheduleCampaigns();
