@@ -88,120 +88,104 @@ function columnsLine(
   return Object.assign(line, { rule: line(widths.map((width) => "-".repeat(width))) });
 }
 
+const TABLE_HEADER = [
+  "journey",
+  "step",
+  "entered",
+  "sent",
+  "handoff",
+  "segments",
+  "SMS cost",
+  "converted",
+  "revenue",
+  "ROI",
+  "holdout lift",
+  "replies",
+  "clicked",
+  "skipped",
+];
+
+type RowFigures = EffectReport["totals"];
+
+/** One table row: its first two cells, what was entered and the lift (when shown), and its figures. */
+function figuresRow(journey: string, step: string, entered: string, lift: string, f: RowFigures): string[] {
+  return [
+    journey,
+    step,
+    entered,
+    String(f.sent),
+    String(f.handoffs),
+    String(f.segments),
+    money(f.smsCost),
+    String(f.converted),
+    money(f.revenue),
+    f.roi === undefined ? "—" : f.roi.toFixed(1),
+    lift,
+    String(f.replies),
+    clickText(f),
+    skippedText(f.skipped),
+  ];
+}
+
+/** The campaigns' lines: each one's members, sends, orders and lift, and its orders by day. */
+function campaignLines(report: EffectReport): string[] {
+  return report.campaigns.flatMap((campaign) => [
+    "",
+    `campaign ${campaign.campaign} (segment ${campaign.segment}, ${campaign.at}): ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift)}${campaign.linked > 0 ? `, links clicked ${clickText(campaign)}` : ""}; skipped ${skippedText(campaign.skipped)}`,
+    `  orders by day since the message: ${campaign.conversionsByDay.join(" ") || "—"}`,
+  ]);
+}
+
+/** The attributed journeys' figures by customer group, as a table of its own. */
+function groupLines(report: EffectReport): string[] {
+  const groupRows = report.journeys.flatMap((journey) =>
+    journey.attributed ? journey.groups.map((group) => [journey.journey, ...groupCells(group)]) : [],
+  );
+  if (groupRows.length === 0) return [];
+  const groupHeader = ["journey", ...GROUP_HEADER];
+  const groupLine = columnsLine(groupHeader, groupRows);
+  return [
+    "",
+    "by customer group (paid orders before the message; member level now):",
+    groupLine(groupHeader),
+    groupLine.rule,
+    ...groupRows.map(groupLine),
+  ];
+}
+
+/** What the AWS side cost at list prices, and its share of the SMS cost. */
+function awsLines(report: EffectReport): string[] {
+  if (!report.aws) return [];
+  const w = report.aws.workload;
+  return [
+    "",
+    `AWS at list prices: ${report.aws.cost.toFixed(4)} ${report.currency} for ${w.transitions} state transitions, ${w.lambdaInvocations} Lambda invocations, ${w.dynamoReads} DynamoDB reads and ${w.dynamoWrites} writes` +
+      (report.aws.shareOfSms === undefined ? "" : ` = ${report.aws.shareOfSms.toFixed(2)}% of the SMS cost`),
+  ];
+}
+
 /** The report as a plain-text table, one row per journey and step. */
 export function reportTable(report: EffectReport): string {
-  const header = [
-    "journey",
-    "step",
-    "entered",
-    "sent",
-    "handoff",
-    "segments",
-    "SMS cost",
-    "converted",
-    "revenue",
-    "ROI",
-    "holdout lift",
-    "replies",
-    "clicked",
-    "skipped",
-  ];
   const rows: string[][] = [];
   for (const journey of report.journeys) {
     const lift = journey.lift;
-    rows.push([
-      journey.journey,
-      "(all)",
-      String(journey.entered),
-      String(journey.sent),
-      String(journey.handoffs),
-      String(journey.segments),
-      money(journey.smsCost),
-      String(journey.converted),
-      money(journey.revenue),
-      journey.roi === undefined ? "—" : journey.roi.toFixed(1),
-      lift.liftPoints === undefined ? "—" : `${liftText(lift)} (${lift.messaged} vs ${lift.holdout})`,
-      String(journey.replies),
-      clickText(journey),
-      skippedText(journey.skipped),
-    ]);
-    for (const step of journey.steps) {
-      rows.push([
-        "",
-        step.step,
-        "",
-        String(step.sent),
-        String(step.handoffs),
-        String(step.segments),
-        money(step.smsCost),
-        String(step.converted),
-        money(step.revenue),
-        step.roi === undefined ? "—" : step.roi.toFixed(1),
-        "",
-        String(step.replies),
-        clickText(step),
-        skippedText(step.skipped),
-      ]);
-    }
+    const liftCell =
+      lift.liftPoints === undefined ? "—" : `${liftText(lift)} (${lift.messaged} vs ${lift.holdout})`;
+    rows.push(figuresRow(journey.journey, "(all)", String(journey.entered), liftCell, journey));
+    for (const step of journey.steps) rows.push(figuresRow("", step.step, "", "", step));
   }
-  const t = report.totals;
-  rows.push([
-    "total",
-    "",
-    "",
-    String(t.sent),
-    String(t.handoffs),
-    String(t.segments),
-    money(t.smsCost),
-    String(t.converted),
-    money(t.revenue),
-    t.roi === undefined ? "—" : t.roi.toFixed(1),
-    "",
-    String(t.replies),
-    clickText(t),
-    skippedText(t.skipped),
-  ]);
-  const line = columnsLine(header, rows);
+  rows.push(figuresRow("total", "", "", "", report.totals));
+  const line = columnsLine(TABLE_HEADER, rows);
   const lines = [
     `shopcare effect report, ${report.from ?? "—"} to ${report.to ?? "—"} (${report.decisions} decisions; money in ${report.currency})`,
     "",
-    line(header),
+    line(TABLE_HEADER),
     line.rule,
     ...rows.map(line),
   ];
   const tests = variantLines(report);
   if (tests.length > 0) lines.push("", "A/B tests (orders per message, 95% interval):", ...tests);
-  for (const campaign of report.campaigns) {
-    lines.push(
-      "",
-      `campaign ${campaign.campaign} (segment ${campaign.segment}, ${campaign.at}): ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift)}${campaign.linked > 0 ? `, links clicked ${clickText(campaign)}` : ""}; skipped ${skippedText(campaign.skipped)}`,
-      `  orders by day since the message: ${campaign.conversionsByDay.join(" ") || "—"}`,
-    );
-  }
-  const groupRows = report.journeys.flatMap((journey) =>
-    journey.attributed ? journey.groups.map((group) => [journey.journey, ...groupCells(group)]) : [],
-  );
-  if (groupRows.length > 0) {
-    const groupHeader = ["journey", ...GROUP_HEADER];
-    const groupLine = columnsLine(groupHeader, groupRows);
-    lines.push(
-      "",
-      "by customer group (paid orders before the message; member level now):",
-      groupLine(groupHeader),
-      groupLine.rule,
-      ...groupRows.map(groupLine),
-    );
-  }
-  if (report.aws) {
-    const w = report.aws.workload;
-    lines.push(
-      "",
-      `AWS at list prices: ${report.aws.cost.toFixed(4)} ${report.currency} for ${w.transitions} state transitions, ${w.lambdaInvocations} Lambda invocations, ${w.dynamoReads} DynamoDB reads and ${w.dynamoWrites} writes` +
-        (report.aws.shareOfSms === undefined
-          ? ""
-          : ` = ${report.aws.shareOfSms.toFixed(2)}% of the SMS cost`),
-    );
-  }
+  lines.push(...campaignLines(report), ...groupLines(report), ...awsLines(report));
   // Journey, step, campaign and variant names come from config: nothing in them may drive the terminal.
   return terminalSafeLines(`${lines.join("\n")}\n`);
 }
@@ -248,9 +232,9 @@ function columnsSvg(
   return `<svg role="img" aria-label="${escapeHtml(title)}" width="${width}" height="150">${columns}</svg>`;
 }
 
-/** The report as one HTML page with its charts inline: it opens offline, from a file, in any browser. */
-export function reportHtml(report: EffectReport, shopName: string): string {
-  const rows = report.journeys
+/** The journeys' rows of the page's table, each followed by its steps'. */
+function journeyRowsHtml(report: EffectReport): string {
+  return report.journeys
     .map(
       (j) =>
         `<tr data-journey="${j.journey}"><th>${j.journey}</th><td data-field="entered">${j.entered}</td><td data-field="sent">${j.sent}</td><td data-field="handoffs">${j.handoffs}</td><td data-field="segments">${j.segments}</td><td data-field="smsCost">${money(j.smsCost)}</td><td data-field="converted">${j.converted}</td><td data-field="revenue">${money(j.revenue)}</td><td data-field="roi">${j.roi === undefined ? "—" : j.roi.toFixed(1)}</td><td data-field="lift">${liftText(j.lift)}</td><td data-field="groups">${j.lift.messaged} / ${j.lift.holdout}</td><td data-field="clicked">${clickText(j)}</td><td>${escapeHtml(skippedText(j.skipped))}</td></tr>` +
@@ -262,7 +246,11 @@ export function reportHtml(report: EffectReport, shopName: string): string {
           .join(""),
     )
     .join("");
-  const funnels = report.journeys
+}
+
+/** A funnel per journey: entered, reached, converted (when attributed), held out. */
+function funnelsHtml(report: EffectReport): string {
+  return report.journeys
     .map(
       (j) =>
         `<figure class="funnel" data-journey="${j.journey}"><figcaption>${j.journey}</figcaption>${barsSvg(
@@ -281,33 +269,18 @@ export function reportHtml(report: EffectReport, shopName: string): string {
         }</figure>`,
     )
     .join("");
-  const t = report.totals;
-  const aws = report.aws
+}
+
+/** What the AWS side cost at list prices, when the report knows its workload. */
+function awsHtml(report: EffectReport): string {
+  return report.aws
     ? `<p id="aws-cost">AWS at list prices: <b>${report.aws.cost.toFixed(4)} ${report.currency}</b> (${report.aws.workload.transitions} state transitions, ${report.aws.workload.lambdaInvocations} Lambda invocations, ${report.aws.workload.dynamoReads} DynamoDB reads, ${report.aws.workload.dynamoWrites} writes)${report.aws.shareOfSms === undefined ? "" : ` = ${report.aws.shareOfSms.toFixed(2)}% of the SMS cost`}.</p>`
     : "";
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>shopcare effect report — ${escapeHtml(shopName)}</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;font-size:13px}
-th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:right}th:first-child,td:first-child,td:last-child{text-align:left}
-tr.step{color:#555}.funnel{display:inline-block;margin:0 2rem 1rem 0;vertical-align:top}figcaption{font-weight:600}
-</style></head><body>
-<h1>${escapeHtml(shopName)}: what each journey earns</h1>
-<p>${report.decisions} decisions from ${escapeHtml(report.from ?? "—")} to ${escapeHtml(report.to ?? "—")}. Money in ${escapeHtml(report.currency)}.
-Total: <b id="total-sent">${t.sent}</b> sent, <b id="total-cost">${money(t.smsCost)}</b> SMS cost, <b id="total-converted">${t.converted}</b> orders converted,
-<b id="total-revenue">${money(t.revenue)}</b> revenue, ROI <b id="total-roi">${t.roi === undefined ? "—" : t.roi.toFixed(1)}</b>.</p>
-${aws}
-<h2>Per journey and step</h2>
-<table id="journeys"><thead><tr><th>journey</th><th>entered</th><th>sent</th><th>handoffs</th><th>segments</th><th>SMS cost</th><th>converted</th><th>revenue</th><th>ROI</th><th>holdout lift</th><th>messaged / held out</th><th>links clicked</th><th>skipped</th></tr></thead><tbody>${rows}</tbody></table>
-<h2>Funnels</h2>${funnels}
-${(() => {
-  const tests = variantLines(report);
-  return tests.length > 0
-    ? `<h2>A/B tests</h2><ul id="variants">${tests.map((line) => `<li>${escapeHtml(line.trim())}</li>`).join("")}</ul>`
-    : "";
-})()}
-<h2>By customer group</h2>
-<table id="groups"><thead><tr><th>journey</th>${GROUP_HEADER.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>${report.journeys
+}
+
+/** The attributed journeys' figures by customer group. */
+function groupsTableHtml(report: EffectReport): string {
+  return `<table id="groups"><thead><tr><th>journey</th>${GROUP_HEADER.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>${report.journeys
     .filter((journey) => journey.attributed)
     .flatMap((journey) =>
       journey.groups.map(
@@ -319,24 +292,57 @@ ${(() => {
             .join("")}</tr>`,
       ),
     )
-    .join("")}</tbody></table>
-${report.campaigns
-  .map(
-    (campaign) =>
-      `<section class="campaign" data-campaign="${escapeHtml(campaign.campaign)}"><h2>Campaign ${escapeHtml(campaign.campaign)}</h2><p>segment ${escapeHtml(campaign.segment)}, ${escapeHtml(campaign.at)}: ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift)}${campaign.linked > 0 ? `, links clicked ${clickText(campaign)}` : ""}.</p><table><thead><tr>${GROUP_HEADER.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>${campaign.groups
-        .map(
-          (group) =>
-            `<tr>${groupCells(group)
-              .map((cell) => `<td>${escapeHtml(cell)}</td>`)
-              .join("")}</tr>`,
-        )
-        .join("")}</tbody></table><div class="curve">${columnsSvg(
-        `${campaign.campaign} orders by day since the message`,
-        campaign.conversionsByDay.map((value, day) => ({ label: `+${day}d`, value })),
-        "#2a9d8f",
-      )}</div></section>`,
-  )
-  .join("")}
+    .join("")}</tbody></table>`;
+}
+
+/** Each campaign: its figures, by customer group, and its orders by day since the message. */
+function campaignsHtml(report: EffectReport): string {
+  return report.campaigns
+    .map(
+      (campaign) =>
+        `<section class="campaign" data-campaign="${escapeHtml(campaign.campaign)}"><h2>Campaign ${escapeHtml(campaign.campaign)}</h2><p>segment ${escapeHtml(campaign.segment)}, ${escapeHtml(campaign.at)}: ${campaign.members} members, ${campaign.sent} sent, ${campaign.converted} orders, ${money(campaign.revenue)} revenue, ROI ${campaign.roi === undefined ? "—" : campaign.roi.toFixed(1)}, holdout lift ${liftText(campaign.lift)}${campaign.linked > 0 ? `, links clicked ${clickText(campaign)}` : ""}.</p><table><thead><tr>${GROUP_HEADER.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>${campaign.groups
+          .map(
+            (group) =>
+              `<tr>${groupCells(group)
+                .map((cell) => `<td>${escapeHtml(cell)}</td>`)
+                .join("")}</tr>`,
+          )
+          .join("")}</tbody></table><div class="curve">${columnsSvg(
+          `${campaign.campaign} orders by day since the message`,
+          campaign.conversionsByDay.map((value, day) => ({ label: `+${day}d`, value })),
+          "#2a9d8f",
+        )}</div></section>`,
+    )
+    .join("");
+}
+
+/** The report as one HTML page with its charts inline: it opens offline, from a file, in any browser. */
+export function reportHtml(report: EffectReport, shopName: string): string {
+  const t = report.totals;
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>shopcare effect report — ${escapeHtml(shopName)}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;font-size:13px}
+th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:right}th:first-child,td:first-child,td:last-child{text-align:left}
+tr.step{color:#555}.funnel{display:inline-block;margin:0 2rem 1rem 0;vertical-align:top}figcaption{font-weight:600}
+</style></head><body>
+<h1>${escapeHtml(shopName)}: what each journey earns</h1>
+<p>${report.decisions} decisions from ${escapeHtml(report.from ?? "—")} to ${escapeHtml(report.to ?? "—")}. Money in ${escapeHtml(report.currency)}.
+Total: <b id="total-sent">${t.sent}</b> sent, <b id="total-cost">${money(t.smsCost)}</b> SMS cost, <b id="total-converted">${t.converted}</b> orders converted,
+<b id="total-revenue">${money(t.revenue)}</b> revenue, ROI <b id="total-roi">${t.roi === undefined ? "—" : t.roi.toFixed(1)}</b>.</p>
+${awsHtml(report)}
+<h2>Per journey and step</h2>
+<table id="journeys"><thead><tr><th>journey</th><th>entered</th><th>sent</th><th>handoffs</th><th>segments</th><th>SMS cost</th><th>converted</th><th>revenue</th><th>ROI</th><th>holdout lift</th><th>messaged / held out</th><th>links clicked</th><th>skipped</th></tr></thead><tbody>${journeyRowsHtml(report)}</tbody></table>
+<h2>Funnels</h2>${funnelsHtml(report)}
+${(() => {
+  const tests = variantLines(report);
+  return tests.length > 0
+    ? `<h2>A/B tests</h2><ul id="variants">${tests.map((line) => `<li>${escapeHtml(line.trim())}</li>`).join("")}</ul>`
+    : "";
+})()}
+<h2>By customer group</h2>
+${groupsTableHtml(report)}
+${campaignsHtml(report)}
 <h2>Sends per hour of day</h2><div id="hours">${columnsSvg(
     "sends per hour",
     report.sendsByHour.map((value, hour) => ({ label: String(hour).padStart(2, "0"), value })),
