@@ -90,6 +90,50 @@ export interface ReportInputs {
   readonly clickedLinks?: readonly Pick<ClickedLink, "code" | "clicks">[];
 }
 
+/** Sends by local hour of day, and sends, conversions and revenue by local date. */
+function overTime(
+  config: ShopConfig,
+  decisions: readonly DecisionRecord[],
+  attributions: readonly Attribution[],
+): Pick<EffectReport, "sendsByHour" | "days"> {
+  const sendsByHour = Array.from({ length: 24 }, () => 0);
+  const days = new Map<string, { sent: number; converted: number; revenue: number }>();
+  const dayOf = (at: string) => formatInZone(new Date(at), config.timeZone).slice(0, 10);
+  const day = (date: string) => {
+    const entry = days.get(date) ?? { sent: 0, converted: 0, revenue: 0 };
+    days.set(date, entry);
+    return entry;
+  };
+  for (const decision of decisions) {
+    if (decision.outcome !== "sent") continue;
+    const local = formatInZone(new Date(decision.at), config.timeZone);
+    const hour = Number(local.slice(11, 13));
+    sendsByHour[hour] = (sendsByHour[hour] ?? 0) + 1;
+    day(dayOf(decision.at)).sent += 1;
+  }
+  for (const attribution of attributions) {
+    const entry = day(dayOf(attribution.paidAt));
+    entry.converted += 1;
+    entry.revenue += attribution.revenue;
+  }
+  return {
+    sendsByHour,
+    days: [...days.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([date, entry]) => ({ date, ...entry })),
+  };
+}
+
+/** The AWS bill of a workload at list prices, and its share of the SMS cost. */
+function awsFigures(
+  config: ShopConfig,
+  workload: Workload,
+  totals: EffectReport["totals"],
+): NonNullable<EffectReport["aws"]> {
+  const cost = awsCost(config, workload);
+  return { workload, cost, shareOfSms: totals.smsCost > 0 ? (100 * cost) / totals.smsCost : undefined };
+}
+
 /** Builds the effect report from every decision record and every order (and the kept replies, the clicks). */
 export function buildReport(
   config: ShopConfig,
@@ -139,37 +183,9 @@ export function buildReport(
     });
   }
   const totals = figures(config, decisions, attributions, replies, clicks);
-  const sendsByHour = Array.from({ length: 24 }, () => 0);
-  const days = new Map<string, { sent: number; converted: number; revenue: number }>();
-  const dayOf = (at: string) => formatInZone(new Date(at), config.timeZone).slice(0, 10);
-  const day = (date: string) => {
-    const entry = days.get(date) ?? { sent: 0, converted: 0, revenue: 0 };
-    days.set(date, entry);
-    return entry;
-  };
-  for (const decision of decisions) {
-    if (decision.outcome !== "sent") continue;
-    const local = formatInZone(new Date(decision.at), config.timeZone);
-    const hour = Number(local.slice(11, 13));
-    sendsByHour[hour] = (sendsByHour[hour] ?? 0) + 1;
-    day(dayOf(decision.at)).sent += 1;
-  }
-  for (const attribution of attributions) {
-    const entry = day(dayOf(attribution.paidAt));
-    entry.converted += 1;
-    entry.revenue += attribution.revenue;
-  }
+  const { sendsByHour, days } = overTime(config, decisions, attributions);
   const times = decisions.map((d) => d.at).sort((a, b) => Date.parse(a) - Date.parse(b));
-  const aws = workload
-    ? (() => {
-        const cost = awsCost(config, workload);
-        return {
-          workload,
-          cost,
-          shareOfSms: totals.smsCost > 0 ? (100 * cost) / totals.smsCost : undefined,
-        };
-      })()
-    : undefined;
+  const aws = workload ? awsFigures(config, workload, totals) : undefined;
   return {
     currency: config.sms.currency,
     from: times[0],
@@ -178,9 +194,7 @@ export function buildReport(
     journeys,
     totals,
     sendsByHour,
-    days: [...days.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([date, entry]) => ({ date, ...entry })),
+    days,
     campaigns: config.campaigns.flatMap((campaign) => {
       const mine = decisions.filter((d) => d.journey === CAMPAIGN_JOURNEY && d.step === campaign.id);
       if (mine.length === 0) return [];
