@@ -92,6 +92,13 @@ export async function endUserMessagingChecks(
   else
     results.push(ok("eum-spend-limit", `monthly text spend limit ${text?.EnforcedLimit ?? "unknown"} USD`));
 
+  results.push(await originationCheck(clients, settings.originationIdentity));
+  results.push(await configurationSetCheck(clients, settings.configurationSetName, inboundTopicArn));
+  return results;
+}
+
+/** Whether the account has something to send from: the configured origination identity, or any. */
+async function originationCheck(clients: DoctorClients, wanted: string | undefined): Promise<CheckResult> {
   const [numbers, senders, pools] = await Promise.all([
     clients.smsVoice.send(new DescribePhoneNumbersCommand({})),
     clients.smsVoice.send(new DescribeSenderIdsCommand({})),
@@ -102,68 +109,58 @@ export async function endUserMessagingChecks(
     ...(senders.SenderIds ?? []).flatMap((s) => [s.SenderId, s.SenderIdArn]),
     ...(pools.Pools ?? []).flatMap((p) => [p.PoolId, p.PoolArn]),
   ].filter((identity): identity is string => Boolean(identity));
-  const wanted = settings.originationIdentity;
   if (wanted && !identities.includes(wanted))
-    results.push(
-      fail(
-        "eum-origination",
-        `the origination identity ${wanted} (sms.endUserMessaging.originationIdentity) is not in this account and region`,
-        "request a number or register a sender ID in End User Messaging, or correct the config and deploy",
-      ),
+    return fail(
+      "eum-origination",
+      `the origination identity ${wanted} (sms.endUserMessaging.originationIdentity) is not in this account and region`,
+      "request a number or register a sender ID in End User Messaging, or correct the config and deploy",
     );
-  else if (!wanted && identities.length === 0)
-    results.push(
-      fail(
-        "eum-origination",
-        "the account has no phone number, sender ID or pool: End User Messaging has nothing to send from",
-        "request an origination number (or register a sender ID) for the countries the shop sends to",
-      ),
+  if (!wanted && identities.length === 0)
+    return fail(
+      "eum-origination",
+      "the account has no phone number, sender ID or pool: End User Messaging has nothing to send from",
+      "request an origination number (or register a sender ID) for the countries the shop sends to",
     );
-  else
-    results.push(
-      ok(
-        "eum-origination",
-        wanted ? `sending from ${wanted}` : `${identities.length} origination identities`,
-      ),
-    );
+  return ok(
+    "eum-origination",
+    wanted ? `sending from ${wanted}` : `${identities.length} origination identities`,
+  );
+}
 
-  const name = settings.configurationSetName;
+/** Whether the configuration set exists and sends its events (the receipts) to the inbound topic. */
+async function configurationSetCheck(
+  clients: DoctorClients,
+  name: string | undefined,
+  inboundTopicArn: string | undefined,
+): Promise<CheckResult> {
   if (!name) {
-    results.push(
-      warn(
-        "eum-configuration-set",
-        "no configuration set: no delivery receipts, so an ambiguous send stays unknown",
-        "create one with an SNS event destination to the InboundTopicArn output, and set sms.endUserMessaging.configurationSetName",
-      ),
+    return warn(
+      "eum-configuration-set",
+      "no configuration set: no delivery receipts, so an ambiguous send stays unknown",
+      "create one with an SNS event destination to the InboundTopicArn output, and set sms.endUserMessaging.configurationSetName",
     );
-  } else {
-    try {
-      const { ConfigurationSets } = await clients.smsVoice.send(
-        new DescribeConfigurationSetsCommand({ ConfigurationSetNames: [name] }),
-      );
-      const destinations = ConfigurationSets?.[0]?.EventDestinations ?? [];
-      const toInbound = destinations.some(
-        (destination) => destination.Enabled && destination.SnsDestination?.TopicArn === inboundTopicArn,
-      );
-      results.push(
-        toInbound
-          ? ok("eum-configuration-set", `${name} sends its events to the inbound topic`)
-          : fail(
-              "eum-configuration-set",
-              `${name} has no enabled SNS event destination to the inbound topic: receipts never arrive`,
-              `aws pinpoint-sms-voice-v2 create-event-destination --configuration-set-name ${name} --event-destination-name shopcare --matching-event-types TEXT_ALL --sns-destination TopicArn=${inboundTopicArn}`,
-            ),
-      );
-    } catch (error) {
-      if ((error as Error).name !== "ResourceNotFoundException") throw error;
-      results.push(
-        fail(
-          "eum-configuration-set",
-          `the configuration set ${name} does not exist`,
-          `aws pinpoint-sms-voice-v2 create-configuration-set --configuration-set-name ${name}, then add an SNS event destination to the InboundTopicArn output`,
-        ),
-      );
-    }
   }
-  return results;
+  try {
+    const { ConfigurationSets } = await clients.smsVoice.send(
+      new DescribeConfigurationSetsCommand({ ConfigurationSetNames: [name] }),
+    );
+    const destinations = ConfigurationSets?.[0]?.EventDestinations ?? [];
+    const toInbound = destinations.some(
+      (destination) => destination.Enabled && destination.SnsDestination?.TopicArn === inboundTopicArn,
+    );
+    return toInbound
+      ? ok("eum-configuration-set", `${name} sends its events to the inbound topic`)
+      : fail(
+          "eum-configuration-set",
+          `${name} has no enabled SNS event destination to the inbound topic: receipts never arrive`,
+          `aws pinpoint-sms-voice-v2 create-event-destination --configuration-set-name ${name} --event-destination-name shopcare --matching-event-types TEXT_ALL --sns-destination TopicArn=${inboundTopicArn}`,
+        );
+  } catch (error) {
+    if ((error as Error).name !== "ResourceNotFoundException") throw error;
+    return fail(
+      "eum-configuration-set",
+      `the configuration set ${name} does not exist`,
+      `aws pinpoint-sms-voice-v2 create-configuration-set --configuration-set-name ${name}, then add an SNS event destination to the InboundTopicArn output`,
+    );
+  }
 }
