@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 /**
@@ -104,4 +105,38 @@ describe("the rooms", () => {
 
     expect(outward).toEqual([]);
   });
+
+  it("keep every source file under 400 lines and every function under 100", () => {
+    const files = ROOTS.flatMap(sourcesUnder);
+
+    const long = files.flatMap((file) => {
+      const text = readFileSync(file, "utf8");
+      const lines = text.split("\n").length;
+      return [...(lines > 400 ? [`${file}: ${lines} lines`] : []), ...longFunctions(file, text)];
+    });
+
+    expect(long).toEqual([]);
+  });
 });
+
+/** Functions, methods, arrows and constructors of a source longer than 100 lines, as `file:line`. */
+function longFunctions(file: string, text: string): string[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    const isFunction =
+      ts.isFunctionDeclaration(node) ||
+      ts.isMethodDeclaration(node) ||
+      ts.isArrowFunction(node) ||
+      ts.isFunctionExpression(node) ||
+      ts.isConstructorDeclaration(node);
+    if (isFunction && node.body) {
+      const first = source.getLineAndCharacterOfPosition(node.getStart()).line;
+      const last = source.getLineAndCharacterOfPosition(node.end).line;
+      if (last - first + 1 > 100) found.push(`${file}:${first + 1}: a function of ${last - first + 1} lines`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
