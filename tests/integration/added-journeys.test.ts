@@ -4,10 +4,9 @@ import { TEMPLATE_SPECS } from "../../functions/core/config/templates.js";
 import type { ShopEvent } from "../../functions/core/intake/events.js";
 import type { DecisionRecord } from "../../functions/core/shared/model.js";
 import { decisionsOf, orderCreated, runSimulation } from "../support/local.js";
+import { june as at } from "../support/time.js";
 
 /** Issue 21's proof of the journey modules: two journeys of the seeds' order-care chain, one module each. */
-
-const at = (day: string, time: string) => `2026-06-${day}T${time}:00+08:00`;
 
 const only = (journey: string, decisions: readonly DecisionRecord[]) =>
   decisionsOf(journey, decisions, "text");

@@ -25,6 +25,7 @@ import { parseEventLines } from "../../functions/local/simulator/simulate.js";
 import { HttpCouponIssuer } from "../../functions/providers/coupons.js";
 import { JOURNEYS_OFF } from "../support/config.js";
 import { dynamo, freshTable, runSimulation } from "../support/local.js";
+import { local as at } from "../support/time.js";
 
 /**
  * Issue 24: customer profiles kept by dispatch, segments over them, and campaigns (群发) decided by the
@@ -32,7 +33,6 @@ import { dynamo, freshTable, runSimulation } from "../support/local.js";
  */
 
 const TEXT = "【{shop}】{name}，新年快乐！{level}会员专享好礼。回T退订";
-const at = (date: string, time: string) => `${date}T${time}:00+08:00`;
 const phoneOf = (index: number) => `+86138${String(index).padStart(8, "0")}`;
 const noJourneys: JourneyStarter = { start: async () => {}, stop: async () => {} };
 

@@ -5,9 +5,9 @@ import { journeyModule } from "../../functions/core/journeys/index.js";
 import type { DecisionRecord } from "../../functions/core/shared/model.js";
 import { parseEventLines } from "../../functions/local/simulator/simulate.js";
 import { orderCreated, runSimulation, virtualShop } from "../support/local.js";
+import { june as at } from "../support/time.js";
 
 const ORDER_CARE = new Set(["shipped", "arrived", "review-care"]);
-const at = (day: string, time: string) => `2026-06-${day}T${time}:00+08:00`;
 
 /** Order-care decisions as `<local time> <order> <journey>.<step> <outcome> [reason] [template]`. */
 function lines(decisions: readonly DecisionRecord[], options: { templates?: boolean } = {}): string[] {

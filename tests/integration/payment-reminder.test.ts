@@ -5,8 +5,9 @@ import { planStep } from "../../functions/core/engine/decide.js";
 import type { ShopEvent } from "../../functions/core/intake/events.js";
 import { simulate } from "../../functions/local/simulator/simulate.js";
 import { dynamo, orderCreated, runSimulation, summary, templateFor, virtualShop } from "../support/local.js";
+import { local } from "../support/time.js";
 
-const at = (local: string) => `2026-06-18T${local}:00+08:00`;
+const at = (time: string) => local("2026-06-18", time);
 
 /** The payment reminder's decisions; paid orders also start the lifecycle journeys, tested elsewhere. */
 async function reminderDecisions(...args: Parameters<typeof runSimulation>) {

@@ -5,10 +5,11 @@ import { journeyModule } from "../../functions/core/journeys/index.js";
 import type { DecisionRecord } from "../../functions/core/shared/model.js";
 import { parseEventLines } from "../../functions/local/simulator/simulate.js";
 import { decisionsOf, orderCreated, runSimulation, virtualShop } from "../support/local.js";
+import { local } from "../support/time.js";
 
 /** Issue 22: the seeds' care the journeys did not give yet, through `simulate` on DynamoDB Local. */
 
-const at = (day: string, time: string, month = "06") => `2026-${month}-${day}T${time}:00+08:00`;
+const at = (day: string, time: string, month = "06") => local(`2026-${month}-${day}`, time);
 
 const only = (journey: string, decisions: readonly DecisionRecord[]) => decisionsOf(journey, decisions, "to");
 
