@@ -58,6 +58,21 @@ export const CONFIG_OPTION = {
   about: "the shop config (cdk.json's \"shop\" value shape; defaults fill the rest); without it, cdk.json's",
 } as const satisfies OptionDef;
 
+/** `--url`: a running `shopcare start`, one of the places a command reads (the group `where`). */
+export const URL_OPTION = {
+  type: "string",
+  hint: "http://127.0.0.1:3000",
+  about: "a running shop",
+  group: "where",
+} as const satisfies OptionDef;
+
+/** `--table`: the deployed shop's table (with the operator's AWS credentials). */
+export const TABLE_OPTION = {
+  type: "string",
+  hint: "NAME",
+  about: "the deployed table (stack output TableName)",
+} as const satisfies OptionDef;
+
 /**
  * Parses a command's arguments with citty, holding them to the command's definition: an option it does not
  * define is refused naming the closest one, a string option needs its value, and positional arguments are
@@ -122,7 +137,8 @@ export function usageOf(command: ShopcareCommand): string {
       wrap: option.wrap === true,
     });
   }
-  const indent = " ".repeat(`shopcare ${command.name.padEnd(8)} `.length);
+  // Continuation lines align under the first option, the help indenting every usage line by two.
+  const indent = " ".repeat(`  shopcare ${command.name.padEnd(8)} `.length);
   return parts
     .map((part, index) => `${index > 0 && part.wrap ? `\n${indent}` : index > 0 ? " " : ""}${part.text}`)
     .join("");
@@ -135,10 +151,12 @@ export async function loadConfig(path: string | undefined): Promise<ShopConfig> 
   return parseShopConfig(cdk.context?.shop);
 }
 
-/** A port number option's value, 3000 when not given. */
-export function portOf(command: string, value: string | undefined): number {
+/**
+ * A `--port` option's value, 3000 when not given.
+ * @param problem what a value that is no port number is told
+ */
+export function portOf(value: string | undefined, problem: string): number {
   const port = value === undefined ? 3000 : Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new UsageError(`${command}: --port expects a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UsageError(problem);
   return port;
 }

@@ -1,5 +1,5 @@
 import { backfillProfiles } from "../../../core/customers/segments.js";
-import { defineShopcareCommand } from "../command.js";
+import { defineShopcareCommand, TABLE_OPTION } from "../command.js";
 import { awsStore } from "../crm.js";
 import { UsageError } from "../errors.js";
 
@@ -10,12 +10,7 @@ export const backfill = defineShopcareCommand({
           were kept, from its orders: each paid order once; running it again changes nothing. AWS
           credentials from the environment.`,
   options: {
-    table: {
-      type: "string",
-      hint: "NAME",
-      about: "the deployed table (stack output TableName)",
-      required: true,
-    },
+    table: { ...TABLE_OPTION, required: true },
   },
   async run({ values }) {
     if (!values.table)

@@ -7,7 +7,7 @@ import {
 import { terminalSafeLines } from "../../../core/shared/terminal.js";
 import { LOCAL_CAMPAIGN_PATH } from "../../console/console.js";
 import { postToLocalShop } from "../admin-client.js";
-import { CONFIG_OPTION, defineShopcareCommand, loadConfig } from "../command.js";
+import { CONFIG_OPTION, defineShopcareCommand, loadConfig, TABLE_OPTION, URL_OPTION } from "../command.js";
 import { ACTIONS, awsStore, campaignText } from "../crm.js";
 import { UsageError } from "../errors.js";
 
@@ -19,14 +19,8 @@ export const campaign = defineShopcareCommand({
           stopped, cancel ends it (held messages stay unsent).`,
   positionals: "(status|pause|resume|cancel) ID",
   options: {
-    url: {
-      type: "string",
-      hint: "http://127.0.0.1:3000",
-      about: "a running shop",
-      group: "where",
-      required: true,
-    },
-    table: { type: "string", hint: "NAME", about: "the deployed table", group: "where" },
+    url: { ...URL_OPTION, required: true },
+    table: { ...TABLE_OPTION, group: "where" },
     config: CONFIG_OPTION,
     json: { type: "boolean", about: "the answer as JSON" },
   },

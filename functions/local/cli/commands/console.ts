@@ -1,7 +1,7 @@
 import { Store } from "../../../adapters/dynamodb/store.js";
 import { SqsEventQueue } from "../../../providers/sqs.js";
 import { newOperatorToken, startHttpServer } from "../../emulator/server.js";
-import { CONFIG_OPTION, defineShopcareCommand, loadConfig, portOf } from "../command.js";
+import { CONFIG_OPTION, defineShopcareCommand, loadConfig, portOf, TABLE_OPTION } from "../command.js";
 import { UsageError } from "../errors.js";
 
 /**
@@ -17,12 +17,7 @@ export const consoleCommand = defineShopcareCommand({
           answers only its own page on 127.0.0.1/localhost, with a per-run token; numbers and names
           show in clear only with --show-phone.`,
   options: {
-    table: {
-      type: "string",
-      hint: "NAME",
-      about: "the deployed table (stack output TableName)",
-      required: true,
-    },
+    table: { ...TABLE_OPTION, required: true },
     "queue-url": {
       type: "string",
       hint: "URL",
@@ -34,7 +29,7 @@ export const consoleCommand = defineShopcareCommand({
   },
   async run({ values }) {
     if (!values.table) throw new UsageError("console: --table NAME (the stack output TableName) is required");
-    const port = portOf("console", values.port);
+    const port = portOf(values.port, "console: --port expects a port number");
     const [{ DynamoDBClient }, { SQSClient }, { consoleRoutes }] = await Promise.all([
       import("@aws-sdk/client-dynamodb"),
       import("@aws-sdk/client-sqs"),

@@ -1,4 +1,4 @@
-import { CONFIG_OPTION, defineShopcareCommand, loadConfig } from "../command.js";
+import { CONFIG_OPTION, defineShopcareCommand, loadConfig, TABLE_OPTION, URL_OPTION } from "../command.js";
 import { UsageError } from "../errors.js";
 
 /** `shopcare explain`: one customer's or order's timeline. */
@@ -22,8 +22,8 @@ export const explain = defineShopcareCommand({
       required: true,
       wrap: true,
     },
-    url: { type: "string", hint: "http://127.0.0.1:3000", about: "a running shop", group: "where" },
-    table: { type: "string", hint: "NAME", about: "the deployed table", group: "where" },
+    url: URL_OPTION,
+    table: { ...TABLE_OPTION, group: "where" },
     since: { type: "string", hint: "DAYS", about: "with --table: the archive's last DAYS (default 30)" },
     config: CONFIG_OPTION,
     json: { type: "boolean", about: "JSON lines", wrap: true },

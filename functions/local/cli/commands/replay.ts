@@ -5,7 +5,7 @@ import { ReplayRequestSchema, runReplay } from "../../../handlers/replay.js";
 import { SqsEventQueue } from "../../../providers/sqs.js";
 import { LOCAL_REPLAY_PATH } from "../../console/console.js";
 import { postToLocalShop } from "../admin-client.js";
-import { CONFIG_OPTION, defineShopcareCommand, loadConfig } from "../command.js";
+import { CONFIG_OPTION, defineShopcareCommand, loadConfig, TABLE_OPTION, URL_OPTION } from "../command.js";
 import { UsageError } from "../errors.js";
 import { progressBar } from "./progress.js";
 
@@ -32,15 +32,8 @@ export const replay = defineShopcareCommand({
     },
     to: { type: "string", hint: "TIME", about: "… until" },
     source: { type: "string", hint: "generic|shopify|kuaidi100", about: "only this source's webhooks" },
-    url: {
-      type: "string",
-      hint: "http://127.0.0.1:3000",
-      about: "a running shop",
-      group: "where",
-      required: true,
-      wrap: true,
-    },
-    table: { type: "string", hint: "NAME", about: "the deployed table (with --queue-url)", group: "where" },
+    url: { ...URL_OPTION, required: true, wrap: true },
+    table: { ...TABLE_OPTION, about: "the deployed table (with --queue-url)", group: "where" },
     "queue-url": { type: "string", hint: "URL", about: "the stack output EventsQueueUrl" },
     "dlq-arn": { type: "string", hint: "ARN", about: "also move the SQS dead-letter queue's messages back" },
     config: CONFIG_OPTION,

@@ -5,7 +5,7 @@ import { reportOfStore } from "../../../core/insight/store-report.js";
 import { reportHtml, reportTable } from "../../console/report-view.js";
 import { LOCAL_REPORT_PATH } from "../../emulator/runtime.js";
 import { postToLocalShop } from "../admin-client.js";
-import { CONFIG_OPTION, defineShopcareCommand, loadConfig } from "../command.js";
+import { CONFIG_OPTION, defineShopcareCommand, loadConfig, TABLE_OPTION, URL_OPTION } from "../command.js";
 import { UsageError } from "../errors.js";
 
 export const report = defineShopcareCommand({
@@ -14,19 +14,8 @@ export const report = defineShopcareCommand({
           --html also writes the page with charts. --url: a running \`shopcare start\`; --table: the
           deployed table (AWS credentials from the environment).`,
   options: {
-    url: {
-      type: "string",
-      hint: "http://127.0.0.1:3000",
-      about: "a running shop",
-      group: "where",
-      required: true,
-    },
-    table: {
-      type: "string",
-      hint: "NAME",
-      about: "the deployed table (stack output TableName)",
-      group: "where",
-    },
+    url: { ...URL_OPTION, required: true },
+    table: { ...TABLE_OPTION, group: "where" },
     html: { type: "string", hint: "FILE.html", about: "also the page with charts" },
     config: CONFIG_OPTION,
   },

@@ -3,7 +3,7 @@ import { previewSegment } from "../../../core/customers/segments.js";
 import { terminalSafeLines } from "../../../core/shared/terminal.js";
 import { LOCAL_SEGMENT_PATH } from "../../console/console.js";
 import { postToLocalShop } from "../admin-client.js";
-import { CONFIG_OPTION, defineShopcareCommand, loadConfig } from "../command.js";
+import { CONFIG_OPTION, defineShopcareCommand, loadConfig, TABLE_OPTION, URL_OPTION } from "../command.js";
 import { awsStore, segmentText, storeOfEvents } from "../crm.js";
 import { UsageError } from "../errors.js";
 
@@ -22,8 +22,8 @@ export const segment = defineShopcareCommand({
       group: "where",
       required: true,
     },
-    url: { type: "string", hint: "http://127.0.0.1:3000", about: "a running shop", group: "where" },
-    table: { type: "string", hint: "NAME", about: "the deployed table", group: "where" },
+    url: URL_OPTION,
+    table: { ...TABLE_OPTION, group: "where" },
     config: CONFIG_OPTION,
     sample: { type: "string", hint: "10", about: "how many recent buyers to show (default 10)", wrap: true },
     json: { type: "boolean", about: "the preview as JSON" },

@@ -6,7 +6,7 @@ import { startDynamoDbLocal } from "../../emulator/dynamodb-local.js";
 import { MemoryTable } from "../../emulator/memory-table.js";
 import { createLocalShop, localSecretLines } from "../../emulator/runtime.js";
 import { startHttpServer } from "../../emulator/server.js";
-import { CONFIG_OPTION, defineShopcareCommand, loadConfig } from "../command.js";
+import { CONFIG_OPTION, defineShopcareCommand, loadConfig, portOf } from "../command.js";
 import { UsageError } from "../errors.js";
 
 /** The table `start` keeps: DynamoDB Local when Java is there (or asked for), else in memory. */
@@ -52,9 +52,7 @@ export const start = defineShopcareCommand({
   },
   async run({ values }) {
     const config = await loadConfig(values.config);
-    const port = values.port === undefined ? 3000 : Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65_535)
-      throw new UsageError(`--port: expected a port number`);
+    const port = portOf(values.port, "--port: expected a port number");
     const table = await startStore(values.store);
     const shop = await createLocalShop({
       config,

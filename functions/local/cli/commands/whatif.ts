@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { terminalSafeLines } from "../../../core/shared/terminal.js";
-import { defineShopcareCommand, loadConfig } from "../command.js";
+import { defineShopcareCommand, loadConfig, TABLE_OPTION, URL_OPTION } from "../command.js";
 import { UsageError } from "../errors.js";
 
 /** `shopcare whatif`: exit 3 when `--fail-over N` and more than N decisions changed. */
@@ -22,19 +22,8 @@ export const whatif = defineShopcareCommand({
       group: "where",
       required: true,
     },
-    url: {
-      type: "string",
-      hint: "http://127.0.0.1:3000",
-      about: "… a running shop's archive",
-      group: "where",
-    },
-    table: {
-      type: "string",
-      hint: "NAME",
-      about: "… the deployed table's archive",
-      group: "where",
-      wrap: true,
-    },
+    url: { ...URL_OPTION, about: "… a running shop's archive" },
+    table: { ...TABLE_OPTION, about: "… the deployed table's archive", group: "where", wrap: true },
     from: { type: "string", hint: "TIME", about: "the archive from (default 30 days ago)" },
     to: { type: "string", hint: "TIME", about: "… until (default now)" },
     base: { type: "string", hint: "CURRENT.json", about: "the current config (default cdk.json's)" },
