@@ -4,7 +4,7 @@ import { parseShopConfig } from "../../functions/core/config/config.js";
 import { synthesizeTemplate } from "../../functions/local/emulator/synth.js";
 import type { HandlerName } from "../../infra/shopcare-stack.js";
 import { buildLambdaBundle, LAMBDA_ENV, lambdaBundleInputs } from "../support/lambda-bundles.js";
-import { DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
+import { CAMPAIGN_CONFIG, DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
 
 /**
  * Each function's environment as the synthesized template sets it: literal values as they are, references
@@ -30,25 +30,12 @@ function environmentsOf(
   return environments;
 }
 
-/** A config with a campaign: its stack adds the campaign starter. */
-const WITH_CAMPAIGN = {
-  segments: { everyone: {} },
-  campaigns: [
-    {
-      id: "spring",
-      segment: "everyone",
-      at: "2027-03-01T10:00:00+08:00",
-      template: "【{shop}】{name}，春季上新。拒收请回复R",
-    },
-  ],
-};
-
 describe("Lambda bundles", () => {
   it.each([...DEPLOYED_PROVIDERS, "sns with a campaign"] as const)(
     "every handler the %s stack deploys, bundled as the stack builds it, initialises with only its template environment",
     async (provider) => {
       const config = parseShopConfig(
-        provider === "sns with a campaign" ? WITH_CAMPAIGN : PROVIDER_CONFIGS[provider],
+        provider === "sns with a campaign" ? CAMPAIGN_CONFIG : PROVIDER_CONFIGS[provider],
       );
       const failures: string[] = [];
       for (const [name, environment] of environmentsOf(synthesizeTemplate(config))) {
@@ -78,7 +65,7 @@ describe("the hot path's bundles", () => {
   it.each(["ingest", "dispatch", "step", "link"] as const)(
     "the %s bundle holds no insight (report, explain, statistics) and no local tool",
     async (name) => {
-      const config = parseShopConfig(WITH_CAMPAIGN);
+      const config = parseShopConfig(CAMPAIGN_CONFIG);
 
       const inputs = await lambdaBundleInputs(name, config);
 

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config/config.js";
 import { synthesizeTemplate } from "../../functions/local/emulator/synth.js";
-import { PROVIDER_CONFIGS } from "../support/providers.js";
+import { CAMPAIGN_CONFIG, PROVIDER_CONFIGS } from "../support/providers.js";
 
 /**
  * A deployed shop updates in place: CloudFormation replaces a resource whose logical id changes, and for the
@@ -35,16 +35,8 @@ const FIXTURE = "tests/fixtures/logical-ids.json";
 const CONFIGS: Readonly<Record<string, unknown>> = {
   ...PROVIDER_CONFIGS,
   "sns with a campaign and short links": {
+    ...CAMPAIGN_CONFIG,
     links: { baseUrl: "https://s.shop.cn", targets: { "review-care": "https://shop.cn/o/{orderId}" } },
-    segments: { everyone: {} },
-    campaigns: [
-      {
-        id: "spring",
-        segment: "everyone",
-        at: "2027-03-01T10:00:00+08:00",
-        template: "【{shop}】{name}，春季上新。拒收请回复R",
-      },
-    ],
   },
 };
 

@@ -26,3 +26,16 @@ export const PROVIDER_CONFIGS: Readonly<Record<DeployedProvider, unknown>> = {
 
 /** The providers, in the order the tests iterate over them. */
 export const DEPLOYED_PROVIDERS = Object.keys(PROVIDER_CONFIGS) as DeployedProvider[];
+
+/** An SNS shop with one campaign: its stack adds the campaign starter, its schedules and their queue. */
+export const CAMPAIGN_CONFIG = {
+  segments: { everyone: {} },
+  campaigns: [
+    {
+      id: "spring",
+      segment: "everyone",
+      at: "2027-03-01T10:00:00+08:00",
+      template: "【{shop}】{name}，春季上新。拒收请回复R",
+    },
+  ],
+};
