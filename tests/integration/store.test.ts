@@ -38,7 +38,7 @@ describe("the store's read cache (one event's dispatch)", () => {
     const first = await cached.getOrder("o1");
     const again = await cached.getOrder("o1");
     await cached.getCustomer("c1");
-    await cached.recordOrderFacts("o1", { paidAt: "2026-06-18T10:05:00+08:00" });
+    await cached.recordOrderFacts("o1", { time: "paidAt", at: "2026-06-18T10:05:00+08:00" });
     const afterWrite = await cached.getOrder("o1");
     await store.getOrder("o1");
 

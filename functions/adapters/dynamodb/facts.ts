@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { type OrderDetails, refundKey } from "../../core/intake/events.js";
+import type { OrderFactUpdate } from "../../core/intake/order-events.js";
 import type { OrderRecord } from "../../core/shared/model.js";
-import type { ExecutionEntry, OrderFact, OrderFacts } from "../../core/shared/ports.js";
+import type { ExecutionEntry, OrderFacts } from "../../core/shared/ports.js";
 
 import type { CustomerFactsTable } from "./customer-facts.js";
 import { type FieldUpdate, stripKeys, type Table } from "./table.js";
@@ -52,22 +53,21 @@ export class FactsTable implements OrderFacts {
     return stripKeys<OrderRecord>(stored) as OrderRecord;
   }
   /**
-   * Sets one event's order facts (one `…At` time and what came with it) unless an earlier event already
-   * set them: the earliest event time wins whatever order the webhooks arrive in, and a duplicate changes
-   * nothing.
+   * Sets one event's order facts (its time and what came with it) unless an earlier event of its type
+   * already set them: the earliest event time wins whatever order the webhooks arrive in, and a duplicate
+   * changes nothing.
    * @returns the order as stored now (without `createdAt` if its `order.created` has not arrived)
    */
-  async recordOrderFacts(orderId: string, facts: OrderFact): Promise<OrderRecord> {
-    const timeFields = Object.keys(facts).filter((field) => field.endsWith("At"));
-    if (timeFields.length !== 1)
-      throw new Error(`order facts need exactly one time, got ${timeFields.join(", ")}`);
-    const timeField = timeFields[0] as string;
-    const eventMs = Date.parse(String(facts[timeField as keyof OrderFact]));
+  async recordOrderFacts(orderId: string, facts: OrderFactUpdate): Promise<OrderRecord> {
+    const timeField = facts.time;
     const fields: Record<string, FieldUpdate> = {
       orderId: { value: orderId },
-      [`${timeField}Ms`]: { value: eventMs },
+      [timeField]: { value: facts.at },
+      // The time as a number, so the condition compares instants, whatever offset each event was sent in.
+      [`${timeField}Ms`]: { value: Date.parse(facts.at) },
     };
-    for (const [field, value] of Object.entries(facts)) if (value !== undefined) fields[field] = { value };
+    for (const [field, value] of Object.entries(facts.details ?? {}))
+      if (value !== undefined) fields[field] = { value };
     try {
       return stripKeys<OrderRecord>(
         await this.table.update({ pk: `ORDER#${orderId}`, sk: "ORDER" }, fields, {
@@ -116,7 +116,7 @@ export class FactsTable implements OrderFacts {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
     // Also after a duplicate: a first delivery that failed between the two writes is completed by its retry.
-    return this.recordOrderFacts(orderId, { refundedAt: refund.at });
+    return this.recordOrderFacts(orderId, { time: "refundedAt", at: refund.at });
   }
   /** Notes a journey whose event came before the order, to start it when the order arrives. */
   async markAwaitingOrder(orderId: string, journeyStage: string): Promise<void> {

@@ -1,10 +1,11 @@
-import { refundKey, type ShopEvent } from "../intake/events.js";
+import { type OrderEvent, refundKey, type ShopEvent } from "../intake/events.js";
+import { orderFactsOf, timeFieldOf } from "../intake/order-events.js";
 import { settingsOf } from "../journeys/context.js";
 import { type AnyJourneyModule, JOURNEY_MODULES } from "../journeys/index.js";
-import type { OrderEventType } from "../journeys/module.js";
+import type { Stop, Trigger } from "../journeys/module.js";
 import { paidOrders } from "../journeys/vocabulary.js";
-import type { OrderRecord } from "../shared/model.js";
-import type { ExecutionEntry, OrderFact, Repositories } from "../shared/ports.js";
+import type { ExecutionState, OrderRecord } from "../shared/model.js";
+import type { ExecutionEntry, Repositories } from "../shared/ports.js";
 import { converts } from "./attribution.js";
 
 export type { JourneyStarter } from "../shared/ports.js";
@@ -98,84 +99,54 @@ export async function keepPurchase(
 }
 
 /**
- * A paid order's `order-created` executions have nothing left to do: each is stopped now and its next step
- * recorded with the stop's reason at the payment, instead of waking at the due time only to skip (three
- * state transitions and a Lambda invocation for most orders). A step being sent at this very moment keeps
- * its own decision.
+ * The stops an event about `order` calls for: the first of a stop's events ends the executions its journey
+ * started for the order (a later one finds them stopped already, so it costs no StopExecution call), and
+ * their upcoming step is recorded with the stop's reason at that moment — a paid order's reminder is
+ * stopped at the payment instead of waking at its due time only to skip (three state transitions and a
+ * Lambda invocation for most orders). A step being sent at this very moment keeps its own decision.
  */
-async function stopOnPayment(deps: DispatchDeps, order: OrderRecord): Promise<void> {
+async function stopOnOrderEvent(deps: DispatchDeps, event: OrderEvent, order: OrderRecord): Promise<void> {
   // Without order.created nothing was started; it will be decided at entry when the order arrives.
-  if (order.createdAt === undefined) return;
-  for (const journey of enabledJourneys(deps.config)) {
-    for (const stop of journey.stops ?? []) {
-      switch (stop.kind) {
-        case "order-paid":
-          await stopJourney(
-            deps,
-            orderCreatedState(journey, order.orderId, order.customerId, order.createdAt),
-            stop.reason,
-          );
-          break;
-        case "order-event":
-          break;
-        default: {
-          const unknown: never = stop;
-          throw new Error(`unknown stop ${JSON.stringify(unknown)}`);
-        }
-      }
-    }
-  }
-}
-
-/** The time each event about an order sets on it (the one place that says which). */
-export const EVENT_FACTS = {
-  "order.shipped": "shippedAt",
-  "parcel.arrived_city": "arrivedCityAt",
-  "parcel.out_for_delivery": "outForDeliveryAt",
-  "parcel.delivered": "deliveredAt",
-  "parcel.exception": "parcelExceptionAt",
-  "parcel.rejected": "parcelRejectedAt",
-  "parcel.returned": "parcelReturnedAt",
-  "order.completed": "completedAt",
-  "order.reminded": "remindedAt",
-  "review.posted": "reviewedAt",
-} as const satisfies Partial<Record<OrderEventType, keyof OrderFact>>;
-
-/** The time an event about an order sets, if it sets one (`order.paid`'s is dispatched on its own). */
-export function factOf(type: OrderEventType): keyof OrderFact | undefined {
-  return (EVENT_FACTS as Partial<Record<OrderEventType, keyof OrderFact>>)[type];
-}
-
-/**
- * The `order-event` stops an event about `order` calls for: only the first of a stop's events stops its
- * execution (a later one finds it stopped already, so it costs no StopExecution call).
- */
-async function stopOnOrderEvent(
-  deps: DispatchDeps,
-  event: Extract<ShopEvent, { orderId: string }>,
-  order: OrderRecord,
-): Promise<void> {
   if (order.createdAt === undefined || order.customerId === undefined) return;
   const eventMs = Date.parse(event.at);
   for (const journey of enabledJourneys(deps.config)) {
     for (const stop of journey.stops ?? []) {
-      if (stop.kind !== "order-event" || !stop.events.includes(event.type)) continue;
+      if (!stop.events.includes(event.type)) continue;
       const earlier = stop.events.some((other) => {
-        const fact = factOf(other);
-        const at = fact && other !== event.type ? (order[fact] as string | undefined) : undefined;
+        const at = other === event.type ? undefined : order[timeFieldOf(other)];
         return at !== undefined && Date.parse(at) <= eventMs;
       });
       if (earlier) continue;
-      const state = {
-        journey: journey.id,
-        orderId: order.orderId,
-        customerId: order.customerId,
-        enteredAt: event.at,
-        stage: stop.stage,
-      };
-      await stopJourney(deps, state, stop.reason, `${order.orderId}:${stop.stage}`);
+      const { orderId, customerId, createdAt } = order;
+      for (const { state, subject } of stoppedBy(journey, stop, { orderId, customerId, createdAt }, event.at))
+        await stopJourney(deps, state, stop.reason, subject);
     }
   }
+}
+
+/** The executions a stop ends: those the journey's per-order triggers started for the order. */
+function stoppedBy(
+  journey: AnyJourneyModule,
+  stop: Stop,
+  order: { readonly orderId: string; readonly customerId: string; readonly createdAt: string },
+  at: string,
+): { state: ExecutionState; subject?: string }[] {
+  const stopped: { state: ExecutionState; subject?: string }[] = [];
+  for (const trigger of journey.triggers as readonly Trigger[]) {
+    if (trigger.kind === "order-created" && stop.stage === undefined)
+      stopped.push({ state: orderCreatedState(journey, order.orderId, order.customerId, order.createdAt) });
+    if (trigger.kind !== "order-event" || (stop.stage !== undefined && trigger.stage !== stop.stage))
+      continue;
+    const { orderId, customerId } = order;
+    const state = { journey: journey.id, orderId, customerId, enteredAt: at, stage: trigger.stage };
+    stopped.push({ state, subject: orderEventSubject(orderId, trigger.stage) });
+  }
+  return stopped;
+}
+
+/** The subject an `order-event` trigger's execution is named by: the order, and the stage if it has one. */
+function orderEventSubject(orderId: string, stage: string | undefined): string {
+  return stage ? `${orderId}:${stage}` : orderId;
 }
 
 const AWAITING_SEPARATOR = "/";
@@ -192,7 +163,7 @@ async function startOrderEvent(
   journey: AnyJourneyModule,
   stage: string | undefined,
 ): Promise<void> {
-  const subject = stage ? `${order.orderId}:${stage}` : order.orderId;
+  const subject = orderEventSubject(order.orderId, stage);
   const enteredAt = deps.clock.now().toISOString();
   const base = { journey: journey.id, orderId: order.orderId, enteredAt, stage };
   if (order.createdAt !== undefined && order.customerId !== undefined) {
@@ -216,11 +187,7 @@ async function startAwaitedJourneys(deps: DispatchDeps, order: OrderRecord): Pro
 }
 
 /** Runs the triggers of the journeys an event about an order calls for. */
-async function startOnOrderEvent(
-  deps: DispatchDeps,
-  event: Extract<ShopEvent, { orderId: string }>,
-  order: OrderRecord,
-): Promise<void> {
+async function startOnOrderEvent(deps: DispatchDeps, event: OrderEvent, order: OrderRecord): Promise<void> {
   const config = deps.config;
   for (const { journey, trigger } of triggersWhere(
     config,
@@ -243,19 +210,47 @@ async function startOnOrderEvent(
   }
 }
 
-/** Records an order fact from an event and starts the journeys the event calls for. */
-async function applyOrderFact(
-  deps: DispatchDeps,
-  event: Extract<ShopEvent, { orderId: string }>,
-  facts: OrderFact,
-): Promise<void> {
-  const order = await deps.store.recordOrderFacts(event.orderId, facts);
-  if (event.type === "order.shipped") await deps.store.indexTracking(event.trackingNo, event.orderId);
-  if (event.type === "review.posted" && event.auto && order.customerId && order.createdAt) {
-    await deps.store.recordCustomerFlag(order.customerId, "autoReviewedAt", event.at);
+/**
+ * Applies an event about an order: records what it sets on the order (`intake/order-events.ts`), does what
+ * the few events with more to them need, then runs the journeys' stops and triggers it calls for.
+ */
+async function applyOrderEvent(deps: DispatchDeps, event: OrderEvent): Promise<void> {
+  const { store } = deps;
+  const order =
+    event.type === "refund.completed"
+      ? await store.recordRefund(event.orderId, event)
+      : await store.recordOrderFacts(event.orderId, orderFactsOf(event));
+  switch (event.type) {
+    case "order.paid":
+      await countConversion(deps, event, order);
+      break;
+    case "order.shipped":
+      await store.indexTracking(event.trackingNo, event.orderId);
+      break;
+    case "review.posted":
+      if (event.auto && order.customerId && order.createdAt)
+        await store.recordCustomerFlag(order.customerId, "autoReviewedAt", event.at);
+      break;
+    case "refund.completed":
+      await keepPurchase(store, order, deps.config.profiles.keepPurchases);
+      break;
   }
   await stopOnOrderEvent(deps, event, order);
   await startOnOrderEvent(deps, event, order);
+  if (event.type === "order.paid") await startPaidOrderJourneys(deps, event.orderId);
+}
+
+/** The conversion a payment credits to the customer's latest touch, for the telemetry. */
+async function countConversion(
+  deps: DispatchDeps,
+  event: Extract<OrderEvent, { type: "order.paid" }>,
+  order: OrderRecord,
+): Promise<void> {
+  if (!deps.telemetry || !order.customerId || order.paidAt !== event.at) return;
+  const touch = await deps.store.getTouch(order.customerId);
+  if (touch && converts(deps.config, { ...touch, customerId: order.customerId }, order)) {
+    deps.telemetry.conversion(touch.journey, order.amount ?? 0);
+  }
 }
 
 /**
@@ -292,52 +287,6 @@ async function applyEvent(
       await startAwaitedJourneys(deps, order);
       return startPaidOrderJourneys(deps, event.order.id);
     }
-    case "order.paid": {
-      const order = await store.recordOrderFacts(event.orderId, { paidAt: event.at });
-      if (deps.telemetry && order.customerId && order.paidAt === event.at) {
-        const touch = await store.getTouch(order.customerId);
-        if (touch && converts(deps.config, { ...touch, customerId: order.customerId }, order)) {
-          deps.telemetry.conversion(touch.journey, order.amount ?? 0);
-        }
-      }
-      await stopOnPayment(deps, order);
-      return startPaidOrderJourneys(deps, event.orderId);
-    }
-    case "order.cancelled":
-      await store.recordOrderFacts(event.orderId, { cancelledAt: event.at });
-      return;
-    case "order.shipped":
-      return applyOrderFact(deps, event, {
-        shippedAt: event.at,
-        carrier: event.carrier,
-        trackingNo: event.trackingNo,
-      });
-    case "parcel.exception":
-      return applyOrderFact(deps, event, {
-        parcelExceptionAt: event.at,
-        parcelExceptionReason: event.reason,
-      });
-    // Events that tell only when something happened: their fact is their time (`EVENT_FACTS`).
-    case "parcel.arrived_city":
-    case "parcel.out_for_delivery":
-    case "parcel.delivered":
-    case "parcel.rejected":
-    case "parcel.returned":
-    case "order.reminded":
-    case "order.completed":
-      return applyOrderFact(deps, event, { [EVENT_FACTS[event.type]]: event.at });
-    case "refund.completed": {
-      const order = await store.recordRefund(event.orderId, event);
-      await keepPurchase(deps.store, order, deps.config.profiles.keepPurchases);
-      return startOnOrderEvent(deps, event, order);
-    }
-    case "review.posted":
-      return applyOrderFact(deps, event, {
-        reviewedAt: event.at,
-        reviewRating: event.rating,
-        reviewAuto: event.auto,
-        reviewText: event.text,
-      });
     case "customer.opted_out":
       if (event.customerId !== undefined)
         await store.recordCustomerFlag(event.customerId, "optedOutAt", event.at);
@@ -351,9 +300,7 @@ async function applyEvent(
       if (birthday) await startBirthdayJourneys(deps, id, birthday, event.at);
       return;
     }
-    default: {
-      const unhandled: never = event;
-      throw new Error(`unhandled event ${JSON.stringify(unhandled)}`);
-    }
+    default:
+      return applyOrderEvent(deps, event);
   }
 }

@@ -1,7 +1,7 @@
 import type { ShopConfig } from "../config/config.js";
 import { maskPhone, maskPhonesIn } from "../config/messaging.js";
-import { factOf } from "../engine/dispatch.js";
 import type { ShopEvent } from "../intake/events.js";
+import { timeFieldOf } from "../intake/order-events.js";
 import { loadJourneyContext, settingsOf, templateOf } from "../journeys/context.js";
 import { JOURNEY_MODULES } from "../journeys/index.js";
 import type { AnyJourneyModule, Trigger } from "../journeys/module.js";
@@ -184,9 +184,9 @@ function impliedStates(
         break;
       case "order-event": {
         if (trigger.when && !trigger.when(settingsOf(config, journey))) break;
-        const fact = factOf(trigger.event);
+        const fact = timeFieldOf(trigger.event);
         for (const order of orders) {
-          const at = fact ? (order[fact] as string | undefined) : undefined;
+          const at = order[fact];
           if (at) states.push({ ...base, orderId: order.orderId, enteredAt: at, stage: trigger.stage });
         }
         break;

@@ -1,5 +1,7 @@
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
+import { at, birthday, id, nonNegative, phone } from "./fields.js";
+import { ORDER_EVENT_SCHEMAS, type OrderEventType } from "./order-events.js";
 
 // zod/mini, not classic zod: ingest validates every webhook with these schemas, and the mini API is
 // tree-shaken to what they use, which keeps the ingest bundle small. It loads no locale by itself: without
@@ -10,21 +12,6 @@ z.config(en());
  * The generic event format (docs/design.md): the contract for webhooks and for `simulate`.
  * Unknown extra fields are kept (loose objects), so adapters can pass through what they do not map.
  */
-
-const at = z.iso.datetime({ offset: true, error: "expected an ISO 8601 time with offset" });
-const id = z.string().check(z.minLength(1), z.maxLength(128));
-const phone = z
-  .string()
-  .check(z.regex(/^\+[1-9]\d{6,14}$/, { error: "expected an E.164 phone number like +8613800000000" }));
-const nonNegative = z.number().check(z.nonnegative());
-
-/** A birthday without the year: `"MM-DD"` (`"02-29"` is celebrated on 28 February in other years). */
-const birthday = z.string().check(
-  z.regex(/^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, { error: 'expected a birthday like "05-20" (MM-DD)' }),
-  z.refine((value) => !["02-30", "02-31", "04-31", "06-31", "09-31", "11-31"].includes(value), {
-    error: "no such day in any year",
-  }),
-);
 
 const Customer = z.looseObject({
   id,
@@ -62,40 +49,13 @@ const Order = z.looseObject({
   ),
 });
 
-const orderEvent = <T extends string, S extends z.core.$ZodLooseShape = Record<never, never>>(
-  type: T,
-  extra?: S,
-) => z.looseObject({ type: z.literal(type), at, orderId: id, ...(extra as S) });
-
-/** One generic event; `type` picks the variant. */
+/**
+ * One generic event; `type` picks the variant. The events about one order are declared in
+ * `order-events.ts` (their fields, the time they carry, the facts they set).
+ */
 export const ShopEventSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("order.created"), at, order: Order }),
-  orderEvent("order.paid"),
-  orderEvent("order.cancelled"),
-  orderEvent("order.shipped", {
-    carrier: z.string().check(z.minLength(1)),
-    trackingNo: z.string().check(z.minLength(1)),
-  }),
-  orderEvent("parcel.arrived_city"),
-  orderEvent("parcel.out_for_delivery"),
-  orderEvent("parcel.delivered"),
-  // A parcel in trouble: stuck, lost, damaged or mis-sorted (物流异常, 疑难件); `reason` as the carrier says it.
-  orderEvent("parcel.exception", { reason: z.optional(z.string().check(z.maxLength(200))) }),
-  // Refused by the buyer (拒签): customer service may still save the sale before it goes back.
-  orderEvent("parcel.rejected"),
-  // On its way back to the shop (退签, 退回).
-  orderEvent("parcel.returned"),
-  // Customer service reminded the buyer to pay, in chat: the SMS reminder waits on.
-  orderEvent("order.reminded", { by: z._default(z.enum(["cs"]), "cs") }),
-  orderEvent("order.completed"),
-  // One refund of an order (orders can be refunded in parts). `refundId` is the platform's id for it, which
-  // tells two equal partial refunds from one refund delivered twice.
-  orderEvent("refund.completed", { amount: nonNegative, refundId: z.optional(id) }),
-  orderEvent("review.posted", {
-    rating: z.enum(["good", "neutral", "bad"]),
-    auto: z._default(z.boolean(), false),
-    text: z.optional(z.string().check(z.maxLength(2000))),
-  }),
+  ...ORDER_EVENT_SCHEMAS,
   z
     .looseObject({
       type: z.literal("customer.opted_out"),
@@ -125,6 +85,8 @@ export const ShopEventSchema = z.discriminatedUnion("type", [
 
 /** A validated generic event. */
 export type ShopEvent = z.infer<typeof ShopEventSchema>;
+/** An event about one order (`order-events.ts`). */
+export type OrderEvent = Extract<ShopEvent, { type: OrderEventType }>;
 /** The `type` values of generic events. */
 export type ShopEventType = ShopEvent["type"];
 /** The `order` of an `order.created` event. */

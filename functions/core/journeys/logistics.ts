@@ -138,7 +138,6 @@ export const logistics = defineJourney({
   ],
   stops: [
     {
-      kind: "order-event",
       events: [
         "parcel.arrived_city",
         "parcel.out_for_delivery",

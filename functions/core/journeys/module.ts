@@ -2,7 +2,7 @@ import type * as z from "zod";
 import type { TemplateValue } from "../config/settings.js";
 import type { JourneyConfig } from "../config/shop-settings.js";
 import type { Deadline } from "../engine/policy.js";
-import type { ShopEvent } from "../intake/events.js";
+import type { OrderEventType } from "../intake/order-events.js";
 import type { CustomerRecord, ExecutionState, MessageClass, Next, OrderRecord } from "../shared/model.js";
 import type { LedgerEntry } from "../shared/ports.js";
 
@@ -71,8 +71,7 @@ export type Attribution =
   /** Nothing: notices about an order. */
   | "none";
 
-/** The events about one order, by type. */
-export type OrderEventType = Extract<ShopEvent, { orderId: string }>["type"];
+export type { OrderEventType } from "../intake/order-events.js";
 
 /** What starts a journey's executions. Each kind fixes the execution's subject and name. */
 export type Trigger<Settings = unknown> =
@@ -105,20 +104,17 @@ export type Trigger<Settings = unknown> =
    */
   | { readonly kind: "customer-birthday" };
 
-/** What stops a journey's running execution early, and the reason its upcoming step is recorded with. */
-export type Stop =
-  /** The order is paid: the execution its `order-created` trigger started ends. */
-  | { readonly kind: "order-paid"; readonly reason: string }
-  /**
-   * The first of `events` about an order ends the execution its `order-event` trigger of `stage` started
-   * (logistics: any parcel event ends the watch for a stalled parcel).
-   */
-  | {
-      readonly kind: "order-event";
-      readonly events: readonly OrderEventType[];
-      readonly stage: string;
-      readonly reason: string;
-    };
+/**
+ * What stops a journey's running executions early, and the reason their upcoming step is recorded with. The
+ * first of `events` about an order ends the executions the journey's per-order triggers started for it (its
+ * `order-created` trigger's and its `order-event` triggers'); a later one finds them stopped already.
+ */
+export interface Stop {
+  readonly events: readonly OrderEventType[];
+  /** Only the executions of the journey's `order-event` trigger of this stage (logistics' stalled-parcel watch). */
+  readonly stage?: string;
+  readonly reason: string;
+}
 
 /**
  * The journey's verdict on a due step: send it, hand it to a person, skip it with a reason, or wait on
@@ -163,6 +159,12 @@ export interface JourneyModule<
   readonly triggers: readonly Trigger<NoInfer<Settings>>[];
   /** @default none */
   readonly stops?: readonly Stop[];
+  /**
+   * The longest value of each variable only this journey fills, for the lint's worst-case segment count
+   * (the shared ones are in `vocabulary.ts`; `lint.variableLengths` overrides either).
+   * @default none
+   */
+  readonly variableLengths?: Readonly<Record<string, number>>;
   readonly attribution: Attribution;
   /**
    * Its marketing goes out whenever the marketing window is open, not only at the marketing slots: a

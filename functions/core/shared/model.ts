@@ -1,5 +1,6 @@
 // zod/mini: the Lambda bundles import these schemas, and the mini API is tree-shaken to what they use.
 import * as z from "zod/mini";
+import type { OrderEventFacts } from "../intake/order-events.js";
 
 /**
  * A journey's id (`payment-reminder`, `gift-30`…), as execution names, ledger keys and decision records
@@ -20,8 +21,11 @@ export const JOURNEY_TAG = "shopcare:journey";
 /** Notices are never capped; marketing is capped, slotted and carries the opt-out line. */
 export type MessageClass = "notice" | "marketing";
 
-/** What an order looks like in the store: the facts its events have told us so far. */
-export interface OrderRecord {
+/**
+ * An order as the store keeps it: its details from `order.created`, and the facts its events set (their
+ * times and what came with them, as `intake/order-events.ts` declares).
+ */
+export interface OrderRecord extends OrderEventFacts {
   readonly orderId: string;
   readonly customerId?: string;
   readonly createdAt?: string;
@@ -30,35 +34,12 @@ export interface OrderRecord {
   readonly paymentMethod?: "online" | "cod";
   readonly gift?: boolean;
   readonly items?: readonly Record<string, unknown>[];
-  readonly paidAt?: string;
-  readonly cancelledAt?: string;
-  readonly shippedAt?: string;
-  readonly carrier?: string;
-  readonly trackingNo?: string;
-  readonly arrivedCityAt?: string;
-  readonly outForDeliveryAt?: string;
-  readonly deliveredAt?: string;
-  readonly completedAt?: string;
-  /** The parcel's first trouble (`parcel.exception`) and the carrier's reason for it. */
-  readonly parcelExceptionAt?: string;
-  readonly parcelExceptionReason?: string;
-  readonly parcelRejectedAt?: string;
-  readonly parcelReturnedAt?: string;
-  /** When customer service first reminded the buyer to pay (`order.reminded`). */
-  readonly remindedAt?: string;
   /** The payer's number, when the order says who paid (`order.payer.phone`). */
   readonly payerPhone?: string;
-  /** The earliest refund's time. */
-  readonly refundedAt?: string;
   /** The order's refunds added up (an order can be refunded in parts). */
   readonly refundedAmount?: number;
   /** The refunds counted in `refundedAmount`, so none is counted twice. */
   readonly refundIds?: ReadonlySet<string>;
-  /** The order's first review (later ones change nothing). */
-  readonly reviewedAt?: string;
-  readonly reviewRating?: "good" | "neutral" | "bad";
-  readonly reviewAuto?: boolean;
-  readonly reviewText?: string;
   /**
    * Journeys whose event came before the order itself (`<journey>/<stage>`): started when the order
    * arrives. Webhooks from the tracking service often overtake the shop platform's.

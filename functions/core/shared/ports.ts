@@ -1,5 +1,6 @@
 import type { ShortLinks } from "../engine/links.js";
 import type { OrderDetails, ShopEvent } from "../intake/events.js";
+import type { OrderFactUpdate } from "../intake/order-events.js";
 import type { CampaignRuns, CustomerDirectory } from "./customer-ports.js";
 import type {
   CustomerRecord,
@@ -18,32 +19,6 @@ export * from "./customer-ports.js";
  * send limits, the webhook archive, touches and the outbox. `functions/adapters/dynamodb/` implements them
  * over one DynamoDB table (locally DynamoDB Local or the in-memory table); a test can fake any one of them.
  */
-
-/** Order facts that events set; each is kept at its earliest value so replays and duplicates change nothing. */
-export type OrderFact = Partial<
-  Pick<
-    OrderRecord,
-    | "paidAt"
-    | "cancelledAt"
-    | "shippedAt"
-    | "carrier"
-    | "trackingNo"
-    | "arrivedCityAt"
-    | "outForDeliveryAt"
-    | "deliveredAt"
-    | "completedAt"
-    | "parcelExceptionAt"
-    | "parcelExceptionReason"
-    | "parcelRejectedAt"
-    | "parcelReturnedAt"
-    | "remindedAt"
-    | "refundedAt"
-    | "reviewedAt"
-    | "reviewRating"
-    | "reviewAuto"
-    | "reviewText"
-  >
->;
 
 /**
  * A receipt for a send whose decision is not written yet (its step is still in flight, or died and waits
@@ -131,7 +106,7 @@ export interface MessageRef {
 export interface OrderFacts {
   recordOrderCreated(order: OrderDetails, at: string): Promise<OrderRecord>;
   /** Sets each fact at its earliest value, so replays and duplicates change nothing. */
-  recordOrderFacts(orderId: string, facts: OrderFact): Promise<OrderRecord>;
+  recordOrderFacts(orderId: string, facts: OrderFactUpdate): Promise<OrderRecord>;
   /** Adds one refund to the order's refunded amount, once per refund (`refundKey`). */
   recordRefund(
     orderId: string,

@@ -117,9 +117,7 @@ export function journeysAsConfigured(config: ShopConfig) {
       enabled: settings.enabled === true,
       triggers: (journey.triggers as readonly Trigger[]).map(triggerText),
       steps: journey.steps,
-      stops: (journey.stops ?? []).map(
-        (stop) => `${stop.kind === "order-paid" ? "order.paid" : stop.events.join(", ")} → ${stop.reason}`,
-      ),
+      stops: (journey.stops ?? []).map((stop) => `${stop.events.join(", ")} → ${stop.reason}`),
       timings,
       windows: config.windows,
       templates: Object.entries(journey.templates).map(([key, declaration]) => {
