@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseShopConfig, templateWarnings } from "../../functions/core/config/config.js";
 import { lintTemplates, optOutLineOf } from "../../functions/core/config/lint.js";
-import { TEMPLATE_SPECS } from "../../functions/core/config/templates.js";
+import { DECLARED_VARIABLE_LENGTHS, TEMPLATE_SPECS } from "../../functions/core/config/templates.js";
 import { problemsIn, problemsOf } from "../support/config.js";
 
 describe("template lint", () => {
@@ -111,6 +111,41 @@ describe("template lint of short links", () => {
     expect(short).toEqual([]);
     expect(long).toEqual([
       "shop.journeys.paymentReminder.templates.first: 2 SMS segments (86 UCS-2 units) at worst-case variable lengths",
+    ]);
+  });
+});
+
+describe("worst-case variable lengths", () => {
+  it("declares a worst-case length for every variable a journey's template may use", () => {
+    const measuredFromConfig = new Set(["shop", "link"]);
+    const undeclared = Object.entries(TEMPLATE_SPECS).flatMap(([id, spec]) =>
+      spec.variables
+        .filter((variable) => !measuredFromConfig.has(variable) && !(variable in DECLARED_VARIABLE_LENGTHS))
+        .map((variable) => `${id}: {${variable}}`),
+    );
+
+    expect(undeclared).toEqual([]);
+  });
+
+  it("takes a journey's declared length, and the shop's lint.variableLengths over it", () => {
+    // 58 UCS-2 units besides {promotion}: one segment (70) at payment-reminder's declared 8, two at 20 (the
+    // length of a variable nobody declares).
+    const template = `【{shop}】{name}您好，{promotion}活动今晚结束。${"请尽快下单".repeat(8)}`;
+    const withLength = (variableLengths?: Record<string, number>) =>
+      parseShopConfig({
+        name: "小店",
+        sms: { maxSegments: 2 },
+        lint: variableLengths ? { variableLengths } : {},
+        journeys: { paymentReminder: { templates: { firstPromotion: template } } },
+      });
+
+    const declared = templateWarnings(withLength());
+    const overridden = templateWarnings(withLength({ promotion: 20 }));
+
+    expect(DECLARED_VARIABLE_LENGTHS.promotion).toBe(8);
+    expect(declared).toEqual([]);
+    expect(overridden).toEqual([
+      "shop.journeys.paymentReminder.templates.firstPromotion: 2 SMS segments (78 UCS-2 units) at worst-case variable lengths",
     ]);
   });
 });

@@ -2,6 +2,7 @@ import { LINK_CODE_LENGTH, linkUrl } from "../engine/links.js";
 import { type TemplateValue, textsAt } from "./settings.js";
 import { countSegments, renderTemplate } from "./template.js";
 import {
+  DECLARED_VARIABLE_LENGTHS,
   TEMPLATE_SPECS,
   type TemplateId,
   type TemplateSpec,
@@ -75,7 +76,7 @@ function worstCaseValue(variable: string, settings: LintSettings): string {
   if (variable === "shop") return settings.name;
   if (variable === "link")
     return linkUrl(settings.links?.baseUrl ?? "https://s.example.cn", "x".repeat(LINK_CODE_LENGTH));
-  const length = settings.lint.variableLengths[variable] ?? 20;
+  const length = settings.lint.variableLengths[variable] ?? DECLARED_VARIABLE_LENGTHS[variable] ?? 20;
   return (variable === "name" && settings.lint.unicodeNames ? "王" : "9").repeat(length);
 }
 

@@ -141,20 +141,11 @@ const lint = z
   .strictObject({
     bannedWords: z.array(z.string().min(1)).default(["好评有礼", "好评返现"]),
     genericOpenings: z.array(z.string().min(1)).default(["亲", "尊敬的客户"]),
-    /** Longest value of each variable, for the worst-case segment count. */
-    variableLengths: z.record(z.string(), z.number().int().nonnegative()).default({
-      name: 4,
-      orderId: 20,
-      amount: 8,
-      closeAt: 11,
-      promotion: 8,
-      promotionEnds: 11,
-      couponAmount: 3,
-      coupon: 12,
-      carrier: 4,
-      trackingNo: 15,
-      level: 6,
-    }),
+    /**
+     * Longest value of a template variable, for the worst-case segment count, where the shop's values differ
+     * from what the journeys declare (`variableLengths` in their modules; a variable none declares counts 20).
+     */
+    variableLengths: z.record(z.string(), z.number().int().nonnegative()).default({}),
     /**
      * Whether customer names may need UCS-2 (Chinese names do), which shrinks a segment from 160 to 70
      * characters. Set false for a shop whose customers' names are in Latin script.

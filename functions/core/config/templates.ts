@@ -1,4 +1,5 @@
 import { JOURNEY_MODULES } from "../journeys/index.js";
+import { SHARED_VARIABLE_LENGTHS } from "../journeys/vocabulary.js";
 import type { MessageClass } from "../shared/model.js";
 import type { TemplateValue, TemplateVariant } from "./settings.js";
 
@@ -20,6 +21,16 @@ export const MARKETING_VARIABLES = ["level"] as const;
 
 /** The variables every template may use: the send's tracked short link (`links.baseUrl`, `links.targets`). */
 export const LINK_VARIABLES = ["link"] as const;
+
+/**
+ * The longest value of each template variable, as the journeys declare them: what the lint renders a
+ * template with to count its worst-case segments (`lint.variableLengths` overrides any).
+ */
+export const DECLARED_VARIABLE_LENGTHS: Readonly<Record<string, number>> = Object.assign(
+  {},
+  SHARED_VARIABLE_LENGTHS,
+  ...JOURNEY_MODULES.map((journey) => ("variableLengths" in journey ? journey.variableLengths : {})),
+);
 
 /** The id of a message template, as decision records carry it (`<journey>.<key>`). */
 export type TemplateId = string;

@@ -234,6 +234,21 @@ export function templatesOf<const Class extends MessageClass, const Variables ex
     ({ messageClass, variables, setting: ["templates", setting], text }) as const;
 }
 
+/**
+ * The longest value of each variable the journeys share, for the lint's worst-case segment count: a number's
+ * digits, a name's characters (`shop` and `link` are measured from the config itself).
+ */
+export const SHARED_VARIABLE_LENGTHS: Readonly<Record<string, number>> = {
+  name: 4,
+  orderId: 20,
+  amount: 8,
+  couponAmount: 3,
+  coupon: 12,
+  carrier: 4,
+  trackingNo: 15,
+  level: 6,
+};
+
 /** The variables of the templates of each kind of message. */
 export const VARIABLES = {
   order: ["shop", "name", "orderId"],
