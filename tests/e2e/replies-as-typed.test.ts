@@ -76,7 +76,8 @@ describe("replies as customers type them, through /inbound/sms", () => {
         /2026-06-18 11:20:00 {2}opt-out {3}\+86138\*\*\*\*0101 out of marketing by reply "Ｔ" \(local\)/,
       );
       expect(byPhone.stdout).toContain('out of marketing by reply "T\u200b" (local)');
-      expect(consoleOptOut).toContain("out of marketing by reply “Ｔ” (local)");
+      // The console speaks the shop's language (a shop in China: Chinese); ids and what was typed stay as they are.
+      expect(consoleOptOut).toContain("回复“Ｔ”退订营销短信（local）");
       // Nothing raw reaches a terminal: the outbox line and explain show the escape as U+FFFD.
       const handoff = printed.find((line) => line.includes("改地址"));
       expect(handoff).toContain("\uFFFD]0;pwned\uFFFD");

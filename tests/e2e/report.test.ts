@@ -21,6 +21,10 @@ const MARKETING = new Set([
   "review-care.request",
 ]);
 const HOLDOUT = { "payment-reminder": 0.3, "gift-30": 0.3, winback: 0.3, "review-care": 0.3 };
+/** How the English page writes counts and money (`Intl`, as the page's own formats). */
+const count = (value: number) => new Intl.NumberFormat("en", { maximumFractionDigits: 0 }).format(value);
+const money = (value: number) =>
+  new Intl.NumberFormat("en", { minimumFractionDigits: 2, maximumFractionDigits: 2 }).format(value);
 
 /** The test's own reading of the decision records: what the report must show for each journey. */
 function expectedFigures(decisions: DecisionRecord[], events: ShopEvent[]) {
@@ -68,13 +72,13 @@ function expectedFigures(decisions: DecisionRecord[], events: ShopEvent[]) {
       return [
         journey,
         {
-          sent: String(mine.filter((d) => d.outcome === "sent").length),
-          handoffs: String(mine.filter((d) => d.outcome === "handoff").length),
-          segments: String(segments),
-          smsCost: (segments * PRICE).toFixed(2),
-          converted: String(converted.get(journey)?.count ?? 0),
-          revenue: (converted.get(journey)?.revenue ?? 0).toFixed(2),
-          groups: `${sentTo.size} / ${heldOut.size}`,
+          sent: count(mine.filter((d) => d.outcome === "sent").length),
+          handoffs: count(mine.filter((d) => d.outcome === "handoff").length),
+          segments: count(segments),
+          smsCost: money(segments * PRICE),
+          converted: count(converted.get(journey)?.count ?? 0),
+          revenue: money(converted.get(journey)?.revenue ?? 0),
+          groups: `${count(sentTo.size)} / ${count(heldOut.size)}`,
         },
       ];
     }),
@@ -90,7 +94,7 @@ describe("simulate --report on a month of synthetic orders", () => {
       "report.html",
       "config.json",
     ].map((f) => join(dir, f)) as [string, string, string, string];
-    await writeFile(config, JSON.stringify({ effect: { holdout: HOLDOUT } }));
+    await writeFile(config, JSON.stringify({ locale: "en", effect: { holdout: HOLDOUT } }));
     await run(process.execPath, [
       CLI,
       "generate",
@@ -143,6 +147,7 @@ describe("simulate --report on a month of synthetic orders", () => {
       const requests: string[] = [];
       page.on("request", (request) => requests.push(request.url()));
       await page.goto(`file://${html}`);
+      await page.waitForSelector("body[data-ready=true]");
 
       const shown: Record<string, Record<string, string>> = {};
       for (const journey of Object.keys(expected)) {
@@ -198,8 +203,33 @@ describe("simulate --report on a month of synthetic orders", () => {
           (labels[index - 1] as number[])[1] as number,
         );
       expect(await page.locator("#aws-cost").innerText()).toMatch(/state transitions/);
+      const english = {
+        lang: await page.getAttribute("html", "lang"),
+        title: await page.locator("h1").innerText(),
+      };
+
+      // The same file in Chinese, from the switch in the page.
+      await page.selectOption("#locale", "zh-CN");
+      await page.locator("h1", { hasText: "各旅程的效果" }).waitFor();
+      const chinese = {
+        lang: await page.getAttribute("html", "lang"),
+        header: await page.locator("#journeys thead").innerText(),
+        sent: await page.locator(`#journeys tr[data-journey="shipped"]:not(.step) [data-field="sent"]`).innerText(),
+        lift: await page
+          .locator(`#journeys tr[data-journey="payment-reminder"]:not(.step) [data-field="lift"]`)
+          .innerText(),
+        notice: await page.locator('.funnel[data-journey="shipped"] p.notice').innerText(),
+      };
+
+      expect(english).toEqual({ lang: "en", title: "Shop: what each journey earns" });
+      expect(chinese.lang).toBe("zh-CN");
+      expect(chinese.header).toContain("短信费用");
+      expect(chinese.sent).toBe(expected.shipped?.sent);
+      expect(chinese.lift).toMatch(/^[+−]?\d+\.\d 个百分点（[+−]?\d+\.\d 至 [+−]?\d+\.\d），(显著|尚不显著)/);
+      expect(chinese.notice).toBe("通知类短信：不计入订单，因此没有转化与提升");
       expect(errors).toEqual([]);
-      expect(requests).toEqual([`file://${html}`]);
+      // Offline: the file and the modules it carries as data, nothing from the network.
+      expect(requests.filter((url) => !url.startsWith("data:"))).toEqual([`file://${html}`]);
     } finally {
       await browser.close();
     }

@@ -158,6 +158,11 @@ const lint = z
 export const SharedConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   name: z.string().min(1).max(20).default("Shop"),
+  /**
+   * The language of the console and the effect report (a switch in the page changes it for one browser).
+   * @default "zh-CN" when `webhooks.defaultCountry` is `CN`, else "en"
+   */
+  locale: z.enum(["zh-CN", "en"]).optional(),
   timeZone: timeZone.default("Asia/Shanghai"),
   windows: z
     .strictObject({ notice: window("08:00", "22:00"), marketing: window("09:00", "21:00") })
@@ -264,3 +269,14 @@ export const SharedConfigSchema = z.strictObject({
 export type JourneyConfig = z.infer<typeof SharedConfigSchema> & {
   readonly journeys: Readonly<Record<string, unknown>>;
 };
+
+/** The languages the console and the effect report speak. */
+export type ShopLocale = "zh-CN" | "en";
+
+/** The shop's `locale`, or its default: Chinese for a shop in China, else English. */
+export function localeOf(config: {
+  readonly locale?: ShopLocale;
+  readonly webhooks: { readonly defaultCountry: string };
+}): ShopLocale {
+  return config.locale ?? (config.webhooks.defaultCountry === "CN" ? "zh-CN" : "en");
+}

@@ -19,14 +19,14 @@ import type { EventQueue, Repositories } from "../../core/shared/ports.js";
 import { DAY_MS } from "../../core/shared/time.js";
 import { createLocalReplayHandler } from "../../handlers/replay.js";
 import type { LocalAccess, LocalRoute } from "../emulator/server.js";
-import { CONSOLE_HEADERS, consoleHtml } from "./console-page.js";
-import { reportHtml } from "./report-view.js";
+import { assetHeaders, CONSOLE_HEADERS, consoleHtml, PAGE_ASSETS, pageShopOf } from "./pages.js";
 
 /** The local runtime's explain route (`shopcare explain --url`). */
 export const LOCAL_EXPLAIN_PATH = "/admin/explain";
 
 /**
- * The operators' console: one page (`GET /`, no CDN, no build step) over a few JSON routes, served by
+ * The operators' console: one page (`GET /` and its `/assets/`, no CDN, no build step: `pages.ts`) over a few
+ * JSON routes, served by
  * `npm start` on the local shop and by `shopcare console --table` on localhost against a deployed shop
  * with the operator's credentials. Nothing here is deployed. Every route is an operator route: only the
  * page this server serves, on its own host, with its per-run token, may call it (`operatorRefusal` in
@@ -154,8 +154,17 @@ function pageRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       handler: async () => ({
         statusCode: 200,
         headers: { ...CONSOLE_HEADERS },
-        body: consoleHtml(deps.token),
+        body: consoleHtml(deps.token, pageShopOf(deps.config)),
       }),
+    },
+    {
+      method: "GET",
+      path: "/assets/{file}",
+      handler: async (event) => {
+        const asset = PAGE_ASSETS.get(event.pathParameters?.file ?? "");
+        if (!asset) return { statusCode: 404, body: "no such asset" };
+        return { statusCode: 200, headers: assetHeaders(asset), body: asset.body };
+      },
     },
     {
       method: "POST",
@@ -239,7 +248,7 @@ function readingRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       handler: async (event) => {
         const within = withinDates(bodyOf(event));
         const report = await reportOfStore(store, config, deps.now(), within);
-        return json({ html: reportHtml(report, config.name) });
+        return json(report);
       },
     },
   ];

@@ -2,7 +2,8 @@ import { writeFile } from "node:fs/promises";
 import { Store } from "../../../adapters/dynamodb/store.js";
 import type { EffectReport } from "../../../core/insight/report.js";
 import { reportOfStore } from "../../../core/insight/store-report.js";
-import { reportHtml, reportTable } from "../../console/report-view.js";
+import { pageShopOf, reportHtml } from "../../console/pages.js";
+import { reportTable } from "../../console/report-view.js";
 import { LOCAL_REPORT_PATH } from "../../emulator/runtime.js";
 import { postToLocalShop } from "../admin-client.js";
 import { CONFIG_OPTION, defineShopcareCommand, loadConfig, TABLE_OPTION, URL_OPTION } from "../command.js";
@@ -33,7 +34,7 @@ export const report = defineShopcareCommand({
     }
     process.stdout.write(reportTable(found));
     if (values.html) {
-      await writeFile(values.html, reportHtml(found, config.name));
+      await writeFile(values.html, reportHtml(found, pageShopOf(config)));
       process.stdout.write(`report written to ${values.html}\n`);
     }
     return 0;

@@ -1,7 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { buildReport } from "../../../core/insight/report.js";
 import { formatInZone } from "../../../core/shared/time.js";
-import { reportHtml, reportTable } from "../../console/report-view.js";
+import { pageShopOf, reportHtml } from "../../console/pages.js";
+import { reportTable } from "../../console/report-view.js";
 import { simulateFile } from "../../simulator/simulate.js";
 import { CONFIG_OPTION, defineShopcareCommand, loadConfig } from "../command.js";
 import { UsageError } from "../errors.js";
@@ -53,7 +54,7 @@ export const simulate = defineShopcareCommand({
     }).finally(() => progress.stop());
     if (values.report) {
       const report = buildReport(config, result.decisions, result.orders, { workload: result.workload });
-      await writeFile(values.report, reportHtml(report, config.name));
+      await writeFile(values.report, reportHtml(report, pageShopOf(config)));
       process.stderr.write(reportTable(report));
       process.stderr.write(`report written to ${values.report}\n`);
     }
