@@ -91,7 +91,13 @@ describe("the operators' console in headless Chromium", () => {
       expect(await page.locator('#timeline li[data-kind="reply"]').innerText()).toContain("可以改地址吗？");
       await page.click("#report-form button");
       await page.locator("#report-view h1", { hasText: "what each journey earns" }).waitFor();
-      expect(await page.locator('#report-view #journeys tr[data-journey="payment-reminder"]:not(.step) [data-field="sent"]').innerText()).toBe("1");
+      expect(
+        await page
+          .locator(
+            '#report-view #journeys tr[data-journey="payment-reminder"]:not(.step) [data-field="sent"]',
+          )
+          .innerText(),
+      ).toBe("1");
       expect(errors).toEqual([]);
       expect(foreign).toEqual([]);
       expect(failures).toEqual([]);

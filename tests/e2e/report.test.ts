@@ -214,7 +214,9 @@ describe("simulate --report on a month of synthetic orders", () => {
       const chinese = {
         lang: await page.getAttribute("html", "lang"),
         header: await page.locator("#journeys thead").innerText(),
-        sent: await page.locator(`#journeys tr[data-journey="shipped"]:not(.step) [data-field="sent"]`).innerText(),
+        sent: await page
+          .locator(`#journeys tr[data-journey="shipped"]:not(.step) [data-field="sent"]`)
+          .innerText(),
         lift: await page
           .locator(`#journeys tr[data-journey="payment-reminder"]:not(.step) [data-field="lift"]`)
           .innerText(),

@@ -123,7 +123,9 @@ describe("the rooms", () => {
 function isDescribeBlock(node: ts.Node): boolean {
   const call = node.parent;
   if (!call || !ts.isCallExpression(call)) return false;
-  const callee = ts.isPropertyAccessExpression(call.expression) ? call.expression.expression : call.expression;
+  const callee = ts.isPropertyAccessExpression(call.expression)
+    ? call.expression.expression
+    : call.expression;
   return ts.isIdentifier(callee) && callee.text === "describe";
 }
 
