@@ -59,26 +59,8 @@ export async function links(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal
     doc
       .send(new GetCommand({ TableName: table, Key: { pk: `LINK#${codes[i]}`, sk: "LINK" } }))
       .then(() => {});
-  // The load generator shares this process with the server: node:http on a keep-alive agent costs it half
-  // what undici's fetch does here, so less of the client's own work is counted in the redirect's latency.
   const agent = new HttpAgent({ keepAlive: true, maxSockets: concurrency });
-  const server = new URL(http.url);
-  const follow = (i: number) =>
-    new Promise<void>((resolve, reject) => {
-      const call = httpRequest(
-        { host: server.hostname, port: server.port, path: `/l/${codes[i]}`, agent },
-        (response) => {
-          response.resume();
-          response.on("end", () =>
-            response.statusCode === 302
-              ? resolve()
-              : reject(new Error(`the link answered ${response.statusCode}`)),
-          );
-        },
-      );
-      call.on("error", reject);
-      call.end();
-    });
+  const follow = follower(new URL(http.url), agent, codes);
   // Warmed up, then in turns (5 rounds of each), so a slow spell of this shared machine slows both alike;
   // every code is read once by the baseline and followed once.
   await load(warmup, concurrency, get);
@@ -105,27 +87,8 @@ export async function links(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal
   const follows = merged(followRuns);
   agent.destroy();
   await http.close();
-  // The subscription's batches: up to 100 log events each here.
-  const countClicks = createClicksHandler({ links: new ClickCounts(doc, table) });
-  const batches = Array.from({ length: Math.ceil(lines.length / 100) }, (_, b) =>
-    lines.slice(b * 100, b * 100 + 100),
-  );
-  const countStarted = performance.now();
-  let counted = 0;
-  await load(batches.length, 4, async (b) => {
-    const logEvents = (batches[b] ?? []).map((message, i) => ({
-      id: `${b}-${i}`,
-      timestamp: Date.now(),
-      message,
-    }));
-    const data = gzipSync(JSON.stringify({ messageType: "DATA_MESSAGE", logEvents })).toString("base64");
-    const result = await countClicks({ awslogs: { data } });
-    counted += result.counted;
-  });
-  const countSeconds = (performance.now() - countStarted) / 1000;
-  const listed = (await store.listClickedLinks()).length;
-  if (counted !== total + warmup || listed !== counted)
-    throw new Error(`${counted} clicks counted, ${listed} links listed, of ${total + warmup} followed`);
+  const { counted, countSeconds, batches } = await countClicks(doc, store, table, lines);
+  if (counted !== total + warmup) throw new Error(`${counted} clicks counted of ${total + warmup} followed`);
   const ratio = round(follows.p50 / bare.p50);
   record({
     figure: "GET /l/{code} p50 / bare GetItem p50",
@@ -139,6 +102,62 @@ export async function links(dynamo: Awaited<ReturnType<typeof startDynamoDbLocal
     figure: "clicks counted per second (clicks handler, DynamoDB Local)",
     value: round(counted / countSeconds, 0),
     unit: "/s",
-    detail: `${counted} clicks from ${batches.length} gzipped log batches, 4 at a time, every one counted and listed for the report`,
+    detail: `${counted} clicks from ${batches} gzipped log batches, 4 at a time, every one counted and listed for the report`,
   });
+}
+
+/**
+ * Follows code `i` through the server. The load generator shares this process with the server: node:http
+ * on a keep-alive agent costs it half what undici's fetch does here, so less of the client's own work is
+ * counted in the redirect's latency.
+ */
+function follower(server: URL, agent: HttpAgent, codes: readonly string[]) {
+  return (i: number) =>
+    new Promise<void>((resolve, reject) => {
+      const call = httpRequest(
+        { host: server.hostname, port: server.port, path: `/l/${codes[i]}`, agent },
+        (response) => {
+          response.resume();
+          response.on("end", () =>
+            response.statusCode === 302
+              ? resolve()
+              : reject(new Error(`the link answered ${response.statusCode}`)),
+          );
+        },
+      );
+      call.on("error", reject);
+      call.end();
+    });
+}
+
+/**
+ * The clicks counted by the clicks function's handler from the link function's log lines, gzipped in the
+ * subscription's batches (up to 100 log events each here), every one counted and listed for the report.
+ */
+async function countClicks(
+  doc: DynamoDBDocumentClient,
+  store: Store,
+  table: string,
+  lines: readonly string[],
+) {
+  const handler = createClicksHandler({ links: new ClickCounts(doc, table) });
+  const batches = Array.from({ length: Math.ceil(lines.length / 100) }, (_, b) =>
+    lines.slice(b * 100, b * 100 + 100),
+  );
+  const countStarted = performance.now();
+  let counted = 0;
+  await load(batches.length, 4, async (b) => {
+    const logEvents = (batches[b] ?? []).map((message, i) => ({
+      id: `${b}-${i}`,
+      timestamp: Date.now(),
+      message,
+    }));
+    const data = gzipSync(JSON.stringify({ messageType: "DATA_MESSAGE", logEvents })).toString("base64");
+    const result = await handler({ awslogs: { data } });
+    counted += result.counted;
+  });
+  const countSeconds = (performance.now() - countStarted) / 1000;
+  const listed = (await store.listClickedLinks()).length;
+  if (listed !== counted) throw new Error(`${counted} clicks counted, ${listed} links listed`);
+  return { counted, countSeconds, batches: batches.length };
 }

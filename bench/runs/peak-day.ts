@@ -1,5 +1,5 @@
 import { Store } from "../../functions/adapters/dynamodb/store.js";
-import { parseShopConfig } from "../../functions/core/config/config.js";
+import { parseShopConfig, type ShopConfig } from "../../functions/core/config/config.js";
 import { dispatchEvent, PacedJourneyStarter } from "../../functions/core/engine/dispatch.js";
 import { StoreRateLimiter } from "../../functions/core/engine/rate.js";
 import type { ShopEvent } from "../../functions/core/intake/events.js";
@@ -29,8 +29,50 @@ export async function peakDay(_dynamo?: unknown) {
   const store = new Store(new MemoryTable(), "shopcare");
   const started = performance.now();
 
-  // Ingest: every event is a signed generic webhook through the real router (signature, parse, archive,
-  // enqueue); the queue is the buffer (SQS on AWS), all of the day's burst at once.
+  const { queued, refused, redeliveredWebhooks } = await ingestDay(config, clock, store, events);
+  const ingestSeconds = (performance.now() - started) / 1000;
+
+  const day = await dispatchDay({ config, clock, store, quota, stopQuota, dispatchers }, queued);
+  const { starts, startTimes, stopTimes, dayStart, dispatched, redelivered, requeued, deadLettered } = day;
+  const seconds = (performance.now() - started) / 1000;
+  const virtualSeconds = (clock.now().getTime() - dayStart) / 1000;
+  const peak = peakPerSecond(startTimes);
+  const stopPeak = peakPerSecond(stopTimes);
+  const expectedNames = new Set<string>();
+  for (const event of events)
+    if (event.type === "order.created") expectedNames.add(`payment-reminder-${event.order.id}`);
+  const lostReminders = [...expectedNames].filter((name) => !starts.has(name)).length;
+  const lostEvents = Math.max(0, events.length - refused - dispatched);
+  // A redelivered webhook's events are queued again by design (ingest never trusts a first attempt that
+  // may still be queueing); dispatch is idempotent, so these copies change nothing.
+  const queuedTwice = Math.max(0, dispatched - events.length);
+  record({
+    figure: "peak day: StartExecution peak per second / quota",
+    value: round(peak / quota),
+    unit: "",
+    target:
+      "≤ 1.1 (one start per 1/quota-second slot; a sliding second may straddle one more), nothing lost; the same for stops",
+    met:
+      peak <= quota * 1.1 &&
+      stopPeak <= stopQuota * 1.1 &&
+      lostReminders === 0 &&
+      lostEvents === 0 &&
+      deadLettered === 0 &&
+      refused === 0,
+    detail: `${events.length} order events (${orders} orders in one virtual day, all at once, ${redeliveredWebhooks} webhooks delivered twice) through ingest (${round(ingestSeconds, 1)} s) and ${dispatchers} dispatchers: ${dispatched} dispatched, ${refused} refused, ${lostEvents} lost, ${queuedTwice} queued twice (copies of redelivered webhooks, idempotent); ${starts.size} executions started over ${round(virtualSeconds, 0)} virtual seconds, peak ${peak}/s against a quota of ${quota}/s; ${stopTimes.length} stops, peak ${stopPeak}/s against a quota of ${stopQuota}/s; ${requeued} requeued with a delay for want of a start or stop slot, ${redelivered} redelivered after the visibility timeout, ${deadLettered} dead letters (maxReceiveCount ${MAX_RECEIVES}), ${lostReminders} payment reminders lost; ${round(seconds, 1)} s in all. A repeated start of one name is a no-op on Step Functions`,
+  });
+}
+
+/**
+ * Ingest: every event is a signed generic webhook through the real router (signature, parse, archive,
+ * enqueue); the queue is the buffer (SQS on AWS), all of the day's burst at once.
+ */
+async function ingestDay(
+  config: ShopConfig,
+  clock: VirtualClock,
+  store: Store,
+  events: readonly ShopEvent[],
+) {
   const queued: ShopEvent[] = [];
   const router = createWebhookRouter({
     config,
@@ -56,11 +98,28 @@ export async function peakDay(_dynamo?: unknown) {
       if (delivery > 0) redeliveredWebhooks += 1;
     }
   }
-  const ingestSeconds = (performance.now() - started) / 1000;
+  return { queued, refused, redeliveredWebhooks };
+}
 
-  // Dispatch: concurrent dispatchers drain the buffer through the StartExecution and StopExecution budgets
-  // (each payment stops its order's reminder). Starts and stops are counted, not run: this figure is about
-  // dispatch and the buffer in front of Step Functions.
+/** What the day's dispatchers work with: the config, the clock, the store, the quotas and how many. */
+interface DispatchDay {
+  readonly config: ShopConfig;
+  readonly clock: VirtualClock;
+  readonly store: Store;
+  readonly quota: number;
+  readonly stopQuota: number;
+  readonly dispatchers: number;
+}
+
+/**
+ * Dispatch: concurrent dispatchers drain the buffer through the StartExecution and StopExecution budgets
+ * (each payment stops its order's reminder). Starts and stops are counted, not run: this figure is about
+ * dispatch and the buffer in front of Step Functions.
+ */
+async function dispatchDay(
+  { config, clock, store, quota, stopQuota, dispatchers }: DispatchDay,
+  queued: readonly ShopEvent[],
+) {
   const starts = new Map<string, number>();
   const startTimes: number[] = [];
   const stopTimes: number[] = [];
@@ -147,33 +206,7 @@ export async function peakDay(_dynamo?: unknown) {
   });
   await clock.runUntilIdle();
   await Promise.all(workers);
-  const seconds = (performance.now() - started) / 1000;
-  const virtualSeconds = (clock.now().getTime() - dayStart) / 1000;
-  const peak = peakPerSecond(startTimes);
-  const stopPeak = peakPerSecond(stopTimes);
-  const expectedNames = new Set<string>();
-  for (const event of events)
-    if (event.type === "order.created") expectedNames.add(`payment-reminder-${event.order.id}`);
-  const lostReminders = [...expectedNames].filter((name) => !starts.has(name)).length;
-  const lostEvents = Math.max(0, events.length - refused - dispatched);
-  // A redelivered webhook's events are queued again by design (ingest never trusts a first attempt that
-  // may still be queueing); dispatch is idempotent, so these copies change nothing.
-  const queuedTwice = Math.max(0, dispatched - events.length);
-  record({
-    figure: "peak day: StartExecution peak per second / quota",
-    value: round(peak / quota),
-    unit: "",
-    target:
-      "≤ 1.1 (one start per 1/quota-second slot; a sliding second may straddle one more), nothing lost; the same for stops",
-    met:
-      peak <= quota * 1.1 &&
-      stopPeak <= stopQuota * 1.1 &&
-      lostReminders === 0 &&
-      lostEvents === 0 &&
-      deadLettered === 0 &&
-      refused === 0,
-    detail: `${events.length} order events (${orders} orders in one virtual day, all at once, ${redeliveredWebhooks} webhooks delivered twice) through ingest (${round(ingestSeconds, 1)} s) and ${dispatchers} dispatchers: ${dispatched} dispatched, ${refused} refused, ${lostEvents} lost, ${queuedTwice} queued twice (copies of redelivered webhooks, idempotent); ${starts.size} executions started over ${round(virtualSeconds, 0)} virtual seconds, peak ${peak}/s against a quota of ${quota}/s; ${stopTimes.length} stops, peak ${stopPeak}/s against a quota of ${stopQuota}/s; ${requeued} requeued with a delay for want of a start or stop slot, ${redelivered} redelivered after the visibility timeout, ${deadLettered} dead letters (maxReceiveCount ${MAX_RECEIVES}), ${lostReminders} payment reminders lost; ${round(seconds, 1)} s in all. A repeated start of one name is a no-op on Step Functions`,
-  });
+  return { starts, startTimes, stopTimes, dayStart, dispatched, redelivered, requeued, deadLettered };
 }
 
 /** SQS's redrive settings as the stack sets them (infra/shopcare-stack.ts). */

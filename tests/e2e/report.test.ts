@@ -3,6 +3,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import type { ShopEvent } from "../../functions/core/intake/events.js";
 import { journeyModule } from "../../functions/core/journeys/index.js";
@@ -85,51 +86,121 @@ function expectedFigures(decisions: DecisionRecord[], events: ShopEvent[]) {
   );
 }
 
+/** The figures each journey's row shows, by field. */
+async function shownFigures(page: Page, journeys: readonly string[]) {
+  const shown: Record<string, Record<string, string>> = {};
+  for (const journey of journeys) {
+    const row = page.locator(`#journeys tr[data-journey="${journey}"]:not(.step)`);
+    shown[journey] = {};
+    for (const field of ["sent", "handoffs", "segments", "smsCost", "converted", "revenue", "groups"]) {
+      (shown[journey] as Record<string, string>)[field] = (
+        await row.locator(`[data-field="${field}"]`).innerText()
+      ).trim();
+    }
+  }
+  return shown;
+}
+
+/**
+ * Funnels count customers at every bar (never more reached than entered) and messages beside them; a
+ * notice says it earns nothing instead of a "messaged bought" line.
+ */
+async function expectFunnels(page: Page, decisions: readonly DecisionRecord[], journeys: readonly string[]) {
+  for (const journey of journeys) {
+    const funnel = page.locator(`.funnel[data-journey="${journey}"]`);
+    const sent = decisions.filter((d) => d.journey === journey && d.outcome === "sent");
+    const reached = new Set(sent.map((d) => d.customerId)).size;
+    expect(await funnel.locator(".messages").innerText()).toBe(
+      `${sent.length} message(s) to ${reached} customer(s)`,
+    );
+    const entered = Number(await funnel.locator("svg text").nth(1).textContent());
+    expect(reached).toBeLessThanOrEqual(entered);
+    const notice = journeyModule(journey).attribution === "none";
+    expect(await funnel.locator("p.notice").count(), journey).toBe(notice ? 1 : 0);
+    expect((await funnel.innerText()).includes("messaged vs"), journey).toBe(!notice);
+  }
+}
+
+/** Where each day label of the conversions chart starts and ends. */
+function dayLabelSpans(page: Page): Promise<number[][]> {
+  return page
+    .locator("#days text")
+    .evaluateAll((texts) =>
+      texts
+        .map((text) => (text as unknown as { getBBox(): { x: number; width: number } }).getBBox())
+        .map((box) => [box.x, box.x + box.width]),
+    );
+}
+
+/** The same page in Chinese, from the switch in the page. */
+async function readInChinese(page: Page) {
+  await page.selectOption("#locale", "zh-CN");
+  await page.locator("h1", { hasText: "各旅程的效果" }).waitFor();
+  return {
+    lang: await page.getAttribute("html", "lang"),
+    header: await page.locator("#journeys thead").innerText(),
+    sent: await page
+      .locator(`#journeys tr[data-journey="shipped"]:not(.step) [data-field="sent"]`)
+      .innerText(),
+    lift: await page
+      .locator(`#journeys tr[data-journey="payment-reminder"]:not(.step) [data-field="lift"]`)
+      .innerText(),
+    notice: await page.locator('.funnel[data-journey="shipped"] p.notice').innerText(),
+  };
+}
+
+/** A synthetic month (60 orders, holdouts on) simulated with `--report`: the page, the decisions, the events. */
+async function simulateWithReport() {
+  const dir = await mkdtemp(join(tmpdir(), "shopcare-report-"));
+  const [events, decisionsFile, html, config] = [
+    "events.jsonl",
+    "decisions.jsonl",
+    "report.html",
+    "config.json",
+  ].map((f) => join(dir, f)) as [string, string, string, string];
+  await writeFile(config, JSON.stringify({ locale: "en", effect: { holdout: HOLDOUT } }));
+  await run(process.execPath, [
+    CLI,
+    "generate",
+    "--orders",
+    "60",
+    "--days",
+    "30",
+    "--seed",
+    "7",
+    "--out",
+    events,
+  ]);
+
+  const { stderr } = await run(process.execPath, [
+    CLI,
+    "simulate",
+    "--events",
+    events,
+    "--config",
+    config,
+    "--out",
+    decisionsFile,
+    "--report",
+    html,
+  ]);
+
+  const decisions = (await readFile(decisionsFile, "utf8"))
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as DecisionRecord);
+  const stream = (await readFile(events, "utf8"))
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as ShopEvent);
+  return { html, decisions, stream, stderr };
+}
+
 describe("simulate --report on a month of synthetic orders", () => {
   it("writes an HTML report whose numbers match the decision records, with a holdout lift, that renders in headless Chromium", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "shopcare-report-"));
-    const [events, decisionsFile, html, config] = [
-      "events.jsonl",
-      "decisions.jsonl",
-      "report.html",
-      "config.json",
-    ].map((f) => join(dir, f)) as [string, string, string, string];
-    await writeFile(config, JSON.stringify({ locale: "en", effect: { holdout: HOLDOUT } }));
-    await run(process.execPath, [
-      CLI,
-      "generate",
-      "--orders",
-      "60",
-      "--days",
-      "30",
-      "--seed",
-      "7",
-      "--out",
-      events,
-    ]);
-
-    const { stderr } = await run(process.execPath, [
-      CLI,
-      "simulate",
-      "--events",
-      events,
-      "--config",
-      config,
-      "--out",
-      decisionsFile,
-      "--report",
-      html,
-    ]);
+    const { html, decisions, stream, stderr } = await simulateWithReport();
 
     expect(stderr).toContain("shopcare effect report");
-    const decisions = (await readFile(decisionsFile, "utf8"))
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as DecisionRecord);
-    const stream = (await readFile(events, "utf8"))
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as ShopEvent);
     const expected = expectedFigures(decisions, stream);
     expect(Object.keys(expected)).toEqual(
       expect.arrayContaining(["payment-reminder", "shipped", "arrived", "review-care", "gift-30", "winback"]),
@@ -149,16 +220,7 @@ describe("simulate --report on a month of synthetic orders", () => {
       await page.goto(`file://${html}`);
       await page.waitForSelector("body[data-ready=true]");
 
-      const shown: Record<string, Record<string, string>> = {};
-      for (const journey of Object.keys(expected)) {
-        const row = page.locator(`#journeys tr[data-journey="${journey}"]:not(.step)`);
-        shown[journey] = {};
-        for (const field of ["sent", "handoffs", "segments", "smsCost", "converted", "revenue", "groups"]) {
-          (shown[journey] as Record<string, string>)[field] = (
-            await row.locator(`[data-field="${field}"]`).innerText()
-          ).trim();
-        }
-      }
+      const shown = await shownFigures(page, Object.keys(expected));
       expect(shown).toEqual(expected);
       for (const journey of Object.keys(HOLDOUT)) {
         const lift = await page
@@ -176,27 +238,9 @@ describe("simulate --report on a month of synthetic orders", () => {
       expect(await page.locator("#days rect").count()).toBeGreaterThan(0);
       // Funnels count customers at every bar (never more reached than entered) and messages beside them;
       // a notice says it earns nothing instead of a "messaged bought" line.
-      for (const journey of Object.keys(expected)) {
-        const funnel = page.locator(`.funnel[data-journey="${journey}"]`);
-        const sent = decisions.filter((d) => d.journey === journey && d.outcome === "sent");
-        const reached = new Set(sent.map((d) => d.customerId)).size;
-        expect(await funnel.locator(".messages").innerText()).toBe(
-          `${sent.length} message(s) to ${reached} customer(s)`,
-        );
-        const entered = Number(await funnel.locator("svg text").nth(1).textContent());
-        expect(reached).toBeLessThanOrEqual(entered);
-        const notice = journeyModule(journey).attribution === "none";
-        expect(await funnel.locator("p.notice").count(), journey).toBe(notice ? 1 : 0);
-        expect((await funnel.innerText()).includes("messaged vs"), journey).toBe(!notice);
-      }
+      await expectFunnels(page, decisions, Object.keys(expected));
       // Day labels do not overlap.
-      const labels = await page
-        .locator("#days text")
-        .evaluateAll((texts) =>
-          texts
-            .map((text) => (text as unknown as { getBBox(): { x: number; width: number } }).getBBox())
-            .map((box) => [box.x, box.x + box.width]),
-        );
+      const labels = await dayLabelSpans(page);
       expect(labels.length).toBeGreaterThan(1);
       for (let index = 1; index < labels.length; index += 1)
         expect((labels[index] as number[])[0]).toBeGreaterThanOrEqual(
@@ -209,19 +253,7 @@ describe("simulate --report on a month of synthetic orders", () => {
       };
 
       // The same file in Chinese, from the switch in the page.
-      await page.selectOption("#locale", "zh-CN");
-      await page.locator("h1", { hasText: "各旅程的效果" }).waitFor();
-      const chinese = {
-        lang: await page.getAttribute("html", "lang"),
-        header: await page.locator("#journeys thead").innerText(),
-        sent: await page
-          .locator(`#journeys tr[data-journey="shipped"]:not(.step) [data-field="sent"]`)
-          .innerText(),
-        lift: await page
-          .locator(`#journeys tr[data-journey="payment-reminder"]:not(.step) [data-field="lift"]`)
-          .innerText(),
-        notice: await page.locator('.funnel[data-journey="shipped"] p.notice').innerText(),
-      };
+      const chinese = await readInChinese(page);
 
       expect(english).toEqual({ lang: "en", title: "Shop: what each journey earns" });
       expect(chinese.lang).toBe("zh-CN");

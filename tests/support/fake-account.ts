@@ -46,6 +46,9 @@ const SERVICES: Record<string, string> = {
 
 const xmlEscape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
+/** A JSON-protocol error, as AWS answers it: 400 with its `__type` and message. */
+const notFound = (type: string, message: string): [number, unknown] => [400, { __type: type, message }];
+
 export class FakeAccount extends LoopbackFake {
   /** Every request, as `service.Operation`. */
   readonly calls: string[] = [];
@@ -147,8 +150,8 @@ export class FakeAccount extends LoopbackFake {
     }
   }
 
+  /** Secrets Manager, SQS and Step Functions (JSON protocol); the rest in `monitoringJson`. */
   private json(prefix: string, operation: string, body: Record<string, unknown>): [number, unknown] {
-    const notFound = (type: string, message: string): [number, unknown] => [400, { __type: type, message }];
     switch (`${prefix}.${operation}`) {
       case "secretsmanager.GetSecretValue": {
         const secret = this.state.secrets[String(body.SecretId)];
@@ -226,6 +229,18 @@ export class FakeAccount extends LoopbackFake {
         }));
         return [200, { stateMachineVersions: versions, ...(end < count ? { nextToken: String(end) } : {}) }];
       }
+      default:
+        return this.monitoringJson(prefix, operation, body);
+    }
+  }
+
+  /** CloudWatch and End User Messaging (JSON protocol). */
+  private monitoringJson(
+    prefix: string,
+    operation: string,
+    body: Record<string, unknown>,
+  ): [number, unknown] {
+    switch (`${prefix}.${operation}`) {
       case "GraniteServiceVersion20100801.DescribeAlarms": {
         const prefixFilter = String(body.AlarmNamePrefix ?? "");
         const alarms = this.state.alarms.filter((alarm) => alarm.name.startsWith(prefixFilter));

@@ -125,48 +125,11 @@ export function requestsOf(
       );
     case "CreateScheduleCommand":
     case "UpdateScheduleCommand":
-    case "DeleteScheduleCommand": {
-      // The schedule's ARN, `schedule/<group>/<name>` ("Actions, resources, and condition keys for Amazon
-      // EventBridge Scheduler"); creating or updating one passes its execution role.
-      const action = `scheduler:${command.replace(/Command$/, "")}`;
-      const schedule = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${env.SCHEDULE_GROUP}/campaign-warmup-618`;
-      return [
-        { action, resource: schedule },
-        ...(command === "DeleteScheduleCommand"
-          ? []
-          : [
-              {
-                action: "iam:PassRole",
-                resource: env.SCHEDULER_ROLE_ARN as string,
-                context: { "iam:PassedToService": "scheduler.amazonaws.com" } as Context,
-              },
-            ]),
-      ];
-    }
+    case "DeleteScheduleCommand":
+      return scheduleRequests(command, env);
     case "StartExecutionCommand":
-    case "StopExecutionCommand": {
-      const machines = (
-        env.CAMPAIGNS_STATE_MACHINE_ARN
-          ? { campaign: env.CAMPAIGNS_STATE_MACHINE_ARN }
-          : JSON.parse(env.JOURNEY_STATE_MACHINES ?? "{}")
-      ) as Record<string, string>;
-      expect(Object.keys(machines).length).toBeGreaterThan(0);
-      return Object.values(machines).map(
-        (startArn): Omit<Call, "principal" | "identityPolicies" | "label"> => {
-          const parts = startArn.split(":");
-          if (command === "StopExecutionCommand")
-            return {
-              action: "states:StopExecution",
-              resource: executionArn(startArn, "payment-reminder-o1"),
-            };
-          return {
-            action: "states:StartExecution",
-            resource: parts.slice(0, 7).join(":"),
-            context: parts[7] ? ({ "states:StateMachineQualifier": [parts[7]] } as Context) : {},
-          };
-        },
-      );
-    }
+    case "StopExecutionCommand":
+      return executionRequests(command, env);
     case "SendMessageBatchCommand": {
       const queueUrl = env.EVENTS_QUEUE_URL as string;
       const queueId = resolved.idByValue("AWS::SQS::Queue", queueUrl) as string;
@@ -178,18 +141,8 @@ export function requestsOf(
         },
       ];
     }
-    case "PublishCommand": {
-      const topicArn = env.HANDOFF_TOPIC_ARN as string;
-      const topicId = resolved.idByValue("AWS::SNS::Topic", topicArn) as string;
-      const keyArn = resolved.resolve({ "Fn::GetAtt": [topicKeyId(resolved, topicId), "Arn"] });
-      const keyPolicy = resolved.keyPolicy(topicKeyId(resolved, topicId));
-      return [
-        { action: "sns:Publish", resource: topicArn, resourcePolicy: resolved.topicPolicy(topicId) },
-        { action: "kms:GenerateDataKey", resource: keyArn, resourcePolicy: keyPolicy },
-        { action: "kms:Decrypt", resource: keyArn, resourcePolicy: keyPolicy },
-        ...(config.sms.provider === "sns" ? [{ action: "sns:Publish", resource: "*" }] : []),
-      ];
-    }
+    case "PublishCommand":
+      return publishRequests(env, config, resolved);
     case "SendTextMessageCommand": {
       if (config.sms.provider !== "end-user-messaging") return [];
       const arn = (resource: string) => `arn:aws:sms-voice:${REGION}:${ACCOUNT}:${resource}`;
@@ -207,6 +160,73 @@ export function requestsOf(
         `${command}: which IAM action and resource does AWS authorize it as? Add it to requestsOf`,
       );
   }
+}
+
+/** Creating, updating or deleting a campaign's schedule. */
+function scheduleRequests(
+  command: string,
+  env: Record<string, string>,
+): Omit<Call, "principal" | "identityPolicies" | "label">[] {
+  // The schedule's ARN, `schedule/<group>/<name>` ("Actions, resources, and condition keys for Amazon
+  // EventBridge Scheduler"); creating or updating one passes its execution role.
+  const action = `scheduler:${command.replace(/Command$/, "")}`;
+  const schedule = `arn:aws:scheduler:${REGION}:${ACCOUNT}:schedule/${env.SCHEDULE_GROUP}/campaign-warmup-618`;
+  return [
+    { action, resource: schedule },
+    ...(command === "DeleteScheduleCommand"
+      ? []
+      : [
+          {
+            action: "iam:PassRole",
+            resource: env.SCHEDULER_ROLE_ARN as string,
+            context: { "iam:PassedToService": "scheduler.amazonaws.com" } as Context,
+          },
+        ]),
+  ];
+}
+
+/** Starting or stopping executions of the machines the function's environment names. */
+function executionRequests(
+  command: string,
+  env: Record<string, string>,
+): Omit<Call, "principal" | "identityPolicies" | "label">[] {
+  const machines = (
+    env.CAMPAIGNS_STATE_MACHINE_ARN
+      ? { campaign: env.CAMPAIGNS_STATE_MACHINE_ARN }
+      : JSON.parse(env.JOURNEY_STATE_MACHINES ?? "{}")
+  ) as Record<string, string>;
+  expect(Object.keys(machines).length).toBeGreaterThan(0);
+  return Object.values(machines).map((startArn): Omit<Call, "principal" | "identityPolicies" | "label"> => {
+    const parts = startArn.split(":");
+    if (command === "StopExecutionCommand")
+      return {
+        action: "states:StopExecution",
+        resource: executionArn(startArn, "payment-reminder-o1"),
+      };
+    return {
+      action: "states:StartExecution",
+      resource: parts.slice(0, 7).join(":"),
+      context: parts[7] ? ({ "states:StateMachineQualifier": [parts[7]] } as Context) : {},
+    };
+  });
+}
+
+/** Publishing to the operators' topic (its KMS key), and SMS through SNS when SNS is the provider. */
+function publishRequests(
+  env: Record<string, string>,
+  config: ShopConfig,
+  resolved: ResolvedTemplate,
+): Omit<Call, "principal" | "identityPolicies" | "label">[] {
+  const topicArn = env.HANDOFF_TOPIC_ARN as string;
+  const topicId = resolved.idByValue("AWS::SNS::Topic", topicArn) as string;
+  const keyArn = resolved.resolve({ "Fn::GetAtt": [topicKeyId(resolved, topicId), "Arn"] });
+  const keyPolicy = resolved.keyPolicy(topicKeyId(resolved, topicId));
+  return [
+    { action: "sns:Publish", resource: topicArn, resourcePolicy: resolved.topicPolicy(topicId) },
+    { action: "kms:GenerateDataKey", resource: keyArn, resourcePolicy: keyPolicy },
+    { action: "kms:Decrypt", resource: keyArn, resourcePolicy: keyPolicy },
+    ...(config.sms.provider === "sns" ? [{ action: "sns:Publish", resource: "*" }] : []),
+  ];
 }
 
 export function topicKeyId(resolved: ResolvedTemplate, topicId: string): string {
