@@ -3,11 +3,14 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
 import { type DispatchDeps, dispatchEvent } from "../core/engine/dispatch.js";
 import { SendRateLimitedError } from "../core/engine/rate.js";
 import { parseShopEvent } from "../core/intake/events.js";
+import type { WebhookArchive } from "../core/shared/ports.js";
 import type { EventQueue } from "./ingest.js";
 import { logger } from "./logger.js";
 
 /** What the dispatch handler needs: the domain's dependencies, and optionally a sink for record errors. */
 export interface DispatchHandlerDeps extends DispatchDeps {
+  /** Dispatch's repositories, and where a record that keeps failing is kept (`putDeadLetter`). */
+  readonly store: DispatchDeps["store"] & Pick<WebhookArchive, "putDeadLetter">;
   /** Told of every record that failed, with its error (the local queue keeps it with the dead letter). */
   readonly onRecordError?: (messageId: string, error: unknown) => void;
   /**

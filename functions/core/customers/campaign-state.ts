@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { CAMPAIGN_JOURNEY, type Campaign } from "../config/campaign-settings.js";
 import type { DeliverDeps } from "../engine/deliver.js";
-import { CUSTOMER_SHARDS, type Repositories } from "../shared/ports.js";
+import { CUSTOMER_SHARDS, type CampaignRuns, type CustomerDirectory } from "../shared/ports.js";
 
 /**
  * A campaign execution's state (what its task carries from loop to loop and hands over to a fresh execution)
@@ -96,7 +96,8 @@ export function campaignExecution(campaign: Pick<Campaign, "id" | "at">): {
 
 /** What the campaign task needs: the step's (it decides each message with it) and the directory. */
 export interface CampaignDeps extends DeliverDeps {
-  readonly store: Repositories;
+  /** The steps' repositories, the customer directory it pages and the campaign's own run. */
+  readonly store: DeliverDeps["store"] & CustomerDirectory & CampaignRuns;
   /** Messages decided at once (each waits for its send-rate slot). @default the send rate, at most 20 */
   readonly concurrency?: number;
   /** How long one task pages before it hands back. @default {@link CAMPAIGN_TASK_BUDGET_MS} */

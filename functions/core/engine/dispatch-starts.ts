@@ -4,7 +4,7 @@ import { type AnyJourneyModule, JOURNEY_MODULES, journeyModule } from "../journe
 import type { Trigger } from "../journeys/module.js";
 import type { Clock } from "../shared/clock.js";
 import type { ExecutionState, JourneyId } from "../shared/model.js";
-import type { JourneyStarter, Repositories } from "../shared/ports.js";
+import type { DispatchRepositories, JourneyStarter } from "../shared/ports.js";
 import {
   noteExecution,
   type StepTelemetry,
@@ -27,7 +27,7 @@ export interface DispatchTelemetry {
 /** What the dispatch step needs. */
 export interface DispatchDeps {
   readonly config: ShopConfig;
-  readonly store: Repositories;
+  readonly store: DispatchRepositories;
   readonly journeys: JourneyStarter;
   readonly clock: Clock;
   /** @default none */

@@ -1,5 +1,5 @@
 import type { Clock } from "../shared/clock.js";
-import type { Repositories } from "../shared/ports.js";
+import type { SendLimits } from "../shared/ports.js";
 
 /** Paces sends to a provider's rate. */
 export interface SendRateLimiter {
@@ -39,7 +39,7 @@ export class SendRateLimitedError extends Error {
  */
 export class StoreRateLimiter implements SendRateLimiter {
   constructor(
-    private readonly store: Repositories,
+    private readonly store: Pick<SendLimits, "takeRateTicket">,
     private readonly clock: Clock,
     private readonly provider: string,
     private readonly perSecond: number,
@@ -79,7 +79,7 @@ export class StoreRateLimiter implements SendRateLimiter {
  */
 export class ReservedSendRate implements SendRateLimiter {
   constructor(
-    private readonly store: Repositories,
+    private readonly store: Pick<SendLimits, "reserveRateSlot">,
     private readonly clock: Clock,
     private readonly provider: string,
     private readonly perSecond: number,

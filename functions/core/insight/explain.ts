@@ -7,7 +7,7 @@ import { JOURNEY_MODULES } from "../journeys/index.js";
 import type { AnyJourneyModule, Trigger } from "../journeys/module.js";
 import { paidOrders } from "../journeys/vocabulary.js";
 import type { DecisionRecord, ExecutionState, MessageClass, OrderRecord } from "../shared/model.js";
-import type { ExecutionEntry, Repositories } from "../shared/ports.js";
+import type { ExecutionEntry, ExplainRepositories } from "../shared/ports.js";
 import { formatInZone } from "../shared/time.js";
 import type { ExplainSubject, ReceivedEvent, TimelineEntry, TimelineFacts } from "./timeline.js";
 
@@ -227,7 +227,7 @@ function ruleOf(config: ShopConfig, messageClass: MessageClass, sendAt: Date): s
  * are now, for the executions the facts imply, where the step is not decided yet.
  */
 export async function pendingSteps(
-  deps: { readonly store: Repositories; readonly config: ShopConfig; readonly now: Date },
+  deps: { readonly store: ExplainRepositories; readonly config: ShopConfig; readonly now: Date },
   customerId: string,
   orders: readonly OrderRecord[],
 ): Promise<Extract<TimelineEntry, { kind: "pending" }>[]> {
@@ -279,7 +279,7 @@ export async function pendingSteps(
 
 /** The customer, orders and numbers a subject names, from the store. */
 export async function resolveSubject(
-  store: Repositories,
+  store: ExplainRepositories,
   subject: ExplainSubject,
   decisions: readonly DecisionRecord[],
 ): Promise<{ customerIds: Set<string>; orders: OrderRecord[]; phones: Set<string> }> {
@@ -311,7 +311,7 @@ export async function resolveSubject(
 
 /** A subject's whole timeline from a store, with the events the caller has (a file, the archive). */
 export async function explainFromStore(
-  deps: { readonly store: Repositories; readonly config: ShopConfig; readonly now: Date },
+  deps: { readonly store: ExplainRepositories; readonly config: ShopConfig; readonly now: Date },
   subject: ExplainSubject,
   events: readonly ReceivedEvent[],
   options: { readonly showPhone: boolean },

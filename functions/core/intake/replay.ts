@@ -1,5 +1,5 @@
 import type { ShopConfig } from "../config/config.js";
-import type { ArchivedWebhook, EventQueue, Repositories } from "../shared/ports.js";
+import type { ArchivedWebhook, EventQueue, OrderFacts, WebhookArchive } from "../shared/ports.js";
 import { InvalidEventError, parseShopEvent, type ShopEvent } from "./events.js";
 import { WebhookPayloadError } from "./webhooks/payload.js";
 import { WEBHOOK_SOURCE, type WebhookSourceName } from "./webhooks/sources.js";
@@ -7,7 +7,11 @@ import { WEBHOOK_SOURCE, type WebhookSourceName } from "./webhooks/sources.js";
 /** What a replay needs: the table and the queue dispatch reads. */
 export interface ReplayDeps {
   readonly config: ShopConfig;
-  readonly store: Repositories;
+  readonly store: Pick<
+    WebhookArchive,
+    "listWebhooks" | "finishWebhook" | "listDeadLetters" | "deleteDeadLetter"
+  > &
+    Pick<OrderFacts, "findOrderByTracking">;
   readonly queue: EventQueue;
   readonly now: () => Date;
   /** Told after each item: how many are done, of how many. */

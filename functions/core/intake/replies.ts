@@ -89,7 +89,10 @@ export function isOptOutReply(text: string, keywords: readonly string[]): boolea
  */
 export async function applyInbound(
   deps: {
-    readonly store: Repositories;
+    readonly store: Pick<
+      Repositories,
+      "getLastSend" | "recordDelivery" | "recordReply" | "markReplyHandedOff" | "recordPhoneOptOut"
+    >;
     readonly config: ShopConfig;
     /** Where replies that are not opt-outs go. @default none: such a reply fails (it must reach a person) */
     readonly operators?: OperatorChannel;
@@ -125,7 +128,14 @@ export async function applyInbound(
  * marked only after the operators were told, so a push retried after a failed notify tells them then.
  */
 async function handOffReply(
-  deps: { readonly store: Repositories; readonly operators: OperatorChannel; readonly now: () => Date },
+  deps: {
+    readonly store: Pick<
+      Repositories,
+      "getLastSend" | "recordReply" | "markReplyHandedOff" | "recordPhoneOptOut"
+    >;
+    readonly operators: OperatorChannel;
+    readonly now: () => Date;
+  },
   message: Extract<InboundMessage, { kind: "reply" }>,
 ): Promise<void> {
   const id = createHash("sha256")

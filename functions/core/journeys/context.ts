@@ -5,7 +5,7 @@ import { unitHash } from "../customers/holdout.js";
 import { type CustomerConfig, levelOf } from "../customers/profiles.js";
 import type { Clock } from "../shared/clock.js";
 import type { CustomerRecord, ExecutionState, MessageClass, OrderRecord } from "../shared/model.js";
-import type { Repositories, StepRepositories } from "../shared/ports.js";
+import type { JourneyReads, Repositories } from "../shared/ports.js";
 import type { AnyJourneyModule, JourneyContext, MessageContent } from "./module.js";
 
 /** The message a step sends: which template, and the values for its variables. */
@@ -102,7 +102,7 @@ export async function optOutOf(
 
 /** Loads the context the rules of `journey` need, at the clock's current time. */
 export async function loadJourneyContext(
-  deps: { readonly store: StepRepositories; readonly clock: Clock; readonly config: JourneyConfig },
+  deps: { readonly store: JourneyReads; readonly clock: Clock; readonly config: JourneyConfig },
   journey: AnyJourneyModule,
   state: ExecutionState,
 ): Promise<JourneyContext> {

@@ -296,14 +296,51 @@ export interface Outbox {
   listOutbox(): Promise<OutboxEntry[]>;
 }
 
-/** What the journey steps read and write: facts, the ledger, the caps and touches. */
-export type StepRepositories = Pick<OrderFacts, "getOrder" | "listCustomerOrders"> &
+/** What a journey's context is loaded from: the order, the customer, their opt-out and the ledger. */
+export type JourneyReads = Pick<OrderFacts, "getOrder" | "listCustomerOrders"> &
   Pick<CustomerFacts, "getCustomer" | "getPhoneOptOut"> &
-  Pick<Ledger, "listLedger" | "claimStep" | "releaseClaim" | "recordDecision" | "putMessageRef"> &
+  Pick<Ledger, "listLedger">;
+
+/** What the journey steps read and write: facts, the ledger, the caps and touches. */
+export type StepRepositories = JourneyReads &
+  Pick<Ledger, "claimStep" | "releaseClaim" | "recordDecision" | "putMessageRef"> &
   Pick<SendLimits, "reserveMarketingSend"> &
   Pick<Touches, "recordTouch" | "recordLastSend"> &
   Pick<Executions, "recordExecution"> &
   Pick<ShortLinks, "putLink">;
+
+/**
+ * What dispatch reads and writes: the facts events set, the executions it starts and stops, the touch a
+ * payment converts, the steps it skips (a stop records the upcoming step) — read once per event.
+ */
+export type DispatchRepositories = StepRepositories &
+  Pick<
+    OrderFacts,
+    "recordOrderCreated" | "recordOrderFacts" | "recordRefund" | "markAwaitingOrder" | "indexTracking"
+  > &
+  Pick<
+    CustomerFacts,
+    | "recordCustomerContact"
+    | "recordCustomerFlag"
+    | "recordPhoneOptOut"
+    | "recordCustomerBirthday"
+    | "markBirthdayArmed"
+    | "recordPurchase"
+  > &
+  Pick<Ledger, "startWinbackCycle"> &
+  Pick<Touches, "getTouch"> & {
+    /** The same repositories reading each item at most once until they write it. */
+    withReadCache(): DispatchRepositories;
+  };
+
+/** What explain reads of a customer, an order or a number: facts, decisions, executions, replies, clicks. */
+export type ExplainRepositories = JourneyReads &
+  Pick<CustomerFacts, "listPhoneOptOuts"> &
+  Pick<Ledger, "listDecisions"> &
+  Pick<SendLimits, "marketingSendFits"> &
+  Pick<Executions, "listExecutions"> &
+  Pick<Replies, "listReplies"> &
+  Pick<ShortLinks, "listClickedLinks">;
 
 /** Every repository, as one adapter provides them. */
 export interface Repositories

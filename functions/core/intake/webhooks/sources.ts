@@ -1,6 +1,6 @@
 import type { ShopConfig } from "../../config/config.js";
 import { parseDuration } from "../../shared/duration.js";
-import type { Repositories } from "../../shared/ports.js";
+import type { OrderFacts } from "../../shared/ports.js";
 import type { ShopEvent } from "../events.js";
 import { decodeKuaidi100, kuaidi100Answer, kuaidi100ToEvents } from "./kuaidi100.js";
 import { parseJson, toShopEvent, WebhookPayloadError } from "./payload.js";
@@ -28,7 +28,7 @@ export interface IncomingWebhook {
 /** What an adapter may use besides the request. */
 export interface AdapterContext {
   readonly config: ShopConfig;
-  readonly store: Repositories;
+  readonly store: Pick<OrderFacts, "findOrderByTracking">;
   readonly now: Date;
 }
 
