@@ -1,15 +1,30 @@
 /**
  * One timed simulation, printed as JSON: what `npm run bench -- --only redesign` runs in this tree and in a
- * checkout of the code before the journey redesign, alternately, to compare the two on one machine.
+ * checkout of an earlier commit, alternately, to compare the two on one machine. The modules are found in
+ * either layout: `functions/core/…` in rooms (since issue 34) or flat (before it).
  * `npx tsx bench/simulate-timed.ts <orders> <days> <seed>`
  */
-import { parseShopConfig } from "../functions/core/config/config.js";
-import { synthesizeTemplate } from "../functions/local/emulator/synth.js";
-import { simulate } from "../functions/local/simulator/simulate.js";
-import { syntheticEvents } from "../functions/local/simulator/synthetic.js";
+import { existsSync } from "node:fs";
+
+/** A module of this tree, wherever its layout keeps it. */
+async function load(...candidates: string[]) {
+  for (const candidate of candidates) {
+    const url = new URL(`../${candidate}`, import.meta.url);
+    if (existsSync(url)) return import(url.href);
+  }
+  throw new Error(`none of ${candidates.join(", ")} in this tree`);
+}
+
+const { parseShopConfig } = await load("functions/core/config/config.ts", "functions/core/config.ts");
+const { synthesizeTemplate } = await load("functions/local/emulator/synth.ts", "functions/local/synth.ts");
+const { simulate } = await load("functions/local/simulator/simulate.ts", "functions/local/simulate.ts");
+const { syntheticEvents } = await load(
+  "functions/local/simulator/synthetic.ts",
+  "functions/local/synthetic.ts",
+);
 
 const [orders, days, seed] = process.argv.slice(2).map(Number) as [number, number, number];
-// The default config of the code before: the journeys added since would be more work, not the same work.
+// The same work on both sides: the journeys the earlier tree does not have are off (the run sets it).
 const raw = JSON.parse(process.env.SHOPCARE_BENCH_CONFIG ?? "{}");
 const config = parseShopConfig(raw);
 const template = synthesizeTemplate(config);
