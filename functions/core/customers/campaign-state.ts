@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { CAMPAIGN_JOURNEY, type Campaign } from "../config/campaign-settings.js";
 import type { DeliverDeps } from "../engine/deliver.js";
-import { CUSTOMER_SHARDS, type CampaignRuns, type CustomerDirectory } from "../shared/ports.js";
+import { type CampaignRuns, CUSTOMER_SHARDS, type CustomerDirectory } from "../shared/ports.js";
 
 /**
  * A campaign execution's state (what its task carries from loop to loop and hands over to a fresh execution)
