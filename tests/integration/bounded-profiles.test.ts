@@ -131,4 +131,32 @@ describe("a customer's profile item stays bounded", () => {
     expect(after.rolledUp).toEqual(before.rolledUp);
     expect(profileOf(after, config, now)).toEqual(profileOf(await wholeHistory(store, after), config, now));
   });
+
+  it("keeps the customer's earliest paid order as firstPaid, whatever order the payments arrive in, on DynamoDB Local", async () => {
+    // Arrange: three orders paid on the 2nd, 1st and 3rd of June, dispatched in that order.
+    const config = parseShopConfig({});
+    const store = new Store(dynamo(), await freshTable("first-paid"));
+    const paid = (id: string, day: string): ShopEvent[] => [
+      orderCreated(`2026-06-0${day}T09:00:00+08:00`, { id, customerId: "c-first" }),
+      { type: "order.paid", at: `2026-06-0${day}T10:00:00+08:00`, orderId: id } as ShopEvent,
+    ];
+    const firstPaid: (string | undefined)[] = [];
+
+    // Act
+    for (const [id, day] of [
+      ["b", "2"],
+      ["a", "1"],
+      ["c", "3"],
+    ] as const) {
+      await dispatchAll(store, config, paid(id, day));
+      firstPaid.push((await store.getCustomer("c-first"))?.firstPaid);
+    }
+
+    // Assert: the earliest so far, in the order paidOrders sorts them (payment time, then creation, then id).
+    expect(firstPaid).toEqual([
+      "2026-06-02T02:00:00.000Z|2026-06-02T01:00:00.000Z#b",
+      "2026-06-01T02:00:00.000Z|2026-06-01T01:00:00.000Z#a",
+      "2026-06-01T02:00:00.000Z|2026-06-01T01:00:00.000Z#a",
+    ]);
+  });
 });

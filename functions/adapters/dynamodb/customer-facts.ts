@@ -141,7 +141,7 @@ export class CustomerFactsTable implements CustomerFacts, CustomerDirectory {
   async recordPurchase(
     customerId: string,
     purchase: Purchase,
-    options: { readonly keepWhole?: number } = {},
+    options: { readonly keepWhole?: number; readonly firstPaidKey?: string } = {},
   ): Promise<void> {
     const key = { pk: `CUSTOMER#${customerId}`, sk: "PROFILE" };
     const { orderId, refunded, ...summary } = purchase;
@@ -177,15 +177,16 @@ export class CustomerFactsTable implements CustomerFacts, CustomerDirectory {
       if (error instanceof ConditionalCheckFailedException) return;
       throw error;
     }
-    const growTo = async (attribute: string, value: string | number) => {
+    /** Sets an attribute under the condition that it grows (or shrinks): the largest (smallest) stands. */
+    const moveTo = async (attribute: string, value: string | number, way: "grows" | "shrinks") => {
       try {
         await this.table.doc.send(
           this.table.commands.Update({
             TableName: this.table.tableName,
             Key: key,
-            UpdateExpression: "SET #grown = :value",
-            ConditionExpression: "attribute_not_exists(#grown) OR #grown < :value",
-            ExpressionAttributeNames: { "#grown": attribute },
+            UpdateExpression: "SET #moved = :value",
+            ConditionExpression: `attribute_not_exists(#moved) OR #moved ${way === "grows" ? "<" : ">"} :value`,
+            ExpressionAttributeNames: { "#moved": attribute },
             ExpressionAttributeValues: { ":value": value },
           }),
         );
@@ -193,8 +194,16 @@ export class CustomerFactsTable implements CustomerFacts, CustomerDirectory {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       }
     };
+    const growTo = (attribute: string, value: string | number) => moveTo(attribute, value, "grows");
     const refundedAttribute = `${REFUNDED}${orderId}`;
     if (refunded > Number(stored[refundedAttribute] ?? 0)) await growTo(refundedAttribute, refunded);
+    // The earliest paid order only moves earlier: written (under that condition) only when this one is.
+    const { firstPaidKey } = options;
+    if (
+      firstPaidKey !== undefined &&
+      (stored.firstPaid === undefined || firstPaidKey < String(stored.firstPaid))
+    )
+      await moveTo("firstPaid", firstPaidKey, "shrinks");
     const recency = directoryKey(customerId, purchase.paidAt);
     if (String(stored[TABLE_KEYS.gsi1SortKey] ?? "") < recency) await growTo(TABLE_KEYS.gsi1SortKey, recency);
     const profile = customerOf({

@@ -3,7 +3,7 @@ import { orderFactsOf, timeFieldOf } from "../intake/order-events.js";
 import { settingsOf } from "../journeys/context.js";
 import { type AnyJourneyModule, JOURNEY_MODULES } from "../journeys/index.js";
 import type { Stop, Trigger } from "../journeys/module.js";
-import { paidOrders } from "../journeys/vocabulary.js";
+import { paidOrderKey, paidOrders } from "../journeys/vocabulary.js";
 import type { ExecutionState, OrderRecord } from "../shared/model.js";
 import type { ExecutionEntry, Repositories } from "../shared/ports.js";
 import { converts } from "./attribution.js";
@@ -30,7 +30,7 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
   const base = { customerId, orderId, enteredAt: order.paidAt };
   // Each read at most once for all the journeys: the customer's first paid order, and the move of their
   // latest paid order (one record per customer, shared by every cycle journey).
-  let firstPaid: Promise<OrderRecord | undefined> | undefined;
+  let firstPaid: Promise<boolean> | undefined;
   let cycle: ReturnType<typeof store.startWinbackCycle> | undefined;
   for (const { journey, trigger } of [
     ...triggersWhere(config, "first-paid-order"),
@@ -39,9 +39,14 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
     const state = { journey: journey.id, ...base };
     switch (trigger.kind) {
       case "first-paid-order":
-        firstPaid ??= store.listCustomerOrders(customerId).then((orders) => paidOrders(orders)[0]);
+        firstPaid ??= isFirstPaidOrder(store, {
+          ...order,
+          customerId,
+          paidAt: order.paidAt,
+          createdAt: order.createdAt,
+        });
         // Named by customer: a customer gets each once, however their payments arrive.
-        if ((await firstPaid)?.orderId === orderId) await startJourney(deps, state);
+        if (await firstPaid) await startJourney(deps, state);
         break;
       case "paid-order-cycle": {
         cycle ??= store.startWinbackCycle(customerId, { orderId, paidAt: order.paidAt });
@@ -70,6 +75,21 @@ async function startPaidOrderJourneys(deps: DispatchDeps, orderId: string): Prom
 }
 
 /**
+ * Whether `order` is its customer's earliest paid order. The profile keeps the earliest so far as
+ * `firstPaid` (this order is kept on it after its journeys start), so a reseller's thousandth payment reads
+ * one item, not a thousand orders; a profile without it (none yet, or kept before it was) lists the orders.
+ */
+async function isFirstPaidOrder(
+  store: DispatchDeps["store"],
+  order: OrderRecord & { readonly customerId: string; readonly paidAt: string; readonly createdAt: string },
+): Promise<boolean> {
+  const customer = await store.getCustomer(order.customerId);
+  if (customer?.firstPaid !== undefined) return paidOrderKey(order) <= customer.firstPaid;
+  const orders = await store.listCustomerOrders(order.customerId);
+  return paidOrders(orders)[0]?.orderId === order.orderId;
+}
+
+/**
  * Keeps one order on its customer's profile (what segments read) if it is known and paid: dispatch when the
  * later of the two arrives, and again at each refund, whose amount only grows (`recordPurchase` writes only
  * what grew); `shopcare backfill` for the orders of a table that kept no profiles.
@@ -93,7 +113,14 @@ export async function keepPurchase(
       items: items.reduce((sum, item) => sum + (Number(item.quantity) || 1), 0),
       categories: categories as string[],
     },
-    keepWhole === undefined ? {} : { keepWhole },
+    {
+      ...(keepWhole === undefined ? {} : { keepWhole }),
+      firstPaidKey: paidOrderKey({
+        orderId: order.orderId,
+        paidAt: order.paidAt,
+        createdAt: order.createdAt,
+      }),
+    },
   );
   return true;
 }

@@ -31,6 +31,18 @@ export function paidOrders(orders: readonly OrderRecord[]): OrderRecord[] {
     .sort((a, b) => Date.parse(a.paidAt as string) - Date.parse(b.paidAt as string));
 }
 
+/**
+ * A paid order's place among its customer's paid orders, as a string that sorts like `paidOrders` orders
+ * them: by payment time, then as the customer's orders are listed (creation time, then id).
+ */
+export function paidOrderKey(order: {
+  readonly orderId: string;
+  readonly paidAt: string;
+  readonly createdAt: string;
+}): string {
+  return `${new Date(order.paidAt).toISOString()}|${new Date(order.createdAt).toISOString()}#${order.orderId}`;
+}
+
 /** Whether an order's refunds add up to its whole amount (to the cent: parts may not sum exactly in floats). */
 export function fullyRefunded(order: OrderRecord | undefined): boolean {
   return (

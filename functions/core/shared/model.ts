@@ -77,6 +77,11 @@ export interface CustomerRecord {
   readonly rolledUp?: PurchaseTotals;
   /** The `<paidAt>#<orderId>` of the newest purchase rolled up: a purchase at or before it is counted. */
   readonly rolledUpTo?: string;
+  /**
+   * Their earliest paid order's `paidOrderKey` (`journeys/vocabulary.ts`): whether a payment is the
+   * customer's first is read here instead of from every order they placed.
+   */
+  readonly firstPaid?: string;
 }
 
 /** Paid orders that count (not refunded in full), added up. */

@@ -148,7 +148,11 @@ export interface CustomerFacts {
   recordPurchase(
     customerId: string,
     purchase: Purchase,
-    options?: { readonly keepWhole?: number },
+    options?: {
+      readonly keepWhole?: number;
+      /** The order's `paidOrderKey`: kept as the profile's `firstPaid` when it is the earliest. */
+      readonly firstPaidKey?: string;
+    },
   ): Promise<void>;
   /**
    * Opts a number out of marketing from `at` (the earliest opt-out stands) and keeps this opt-out in the
