@@ -76,13 +76,33 @@ describe("sending rules (one place for every journey)", () => {
   });
 
   it("skips marketing for an opted-out customer but still lets notices through", async () => {
-    const optedOutAt = "2026-06-01T00:00:00+08:00";
+    const consent = { state: "unsubscribed", source: "sms-reply", at: "2026-06-01T00:00:00+08:00" } as const;
     expect(
-      await applySendingRules(input("2026-06-18T10:00:00+08:00", { messageClass: "marketing", optedOutAt })),
+      await applySendingRules(input("2026-06-18T10:00:00+08:00", { messageClass: "marketing", consent })),
     ).toEqual({ kind: "skip", step: "first", reason: "opted-out" });
-    expect(await applySendingRules(input("2026-06-18T10:00:00+08:00", { optedOutAt }))).toEqual({
+    expect(await applySendingRules(input("2026-06-18T10:00:00+08:00", { consent }))).toEqual({
       kind: "send",
       step: "first",
     });
+  });
+
+  it("with marketing.consent required, skips marketing without consent (no-consent) and sends it with; notices need none", async () => {
+    // Arrange: a US shop, where consent is required by default.
+    const us = parseShopConfig({ timeZone: "America/New_York", webhooks: { defaultCountry: "US" } });
+    const fits = { reserveMarketingSend: async () => true };
+    const at = "2026-06-18T10:00:00-04:00";
+    const subscribed = { state: "subscribed", source: "checkout", at: "2026-06-01T00:00:00Z" } as const;
+    const rules = (overrides: Partial<SendingRuleInput>) =>
+      applySendingRules(input(at, { config: us, store: fits, ...overrides }));
+
+    // Act
+    const without = await rules({ messageClass: "marketing" });
+    const withConsent = await rules({ messageClass: "marketing", consent: subscribed });
+    const notice = await rules({});
+
+    // Assert
+    expect(without).toEqual({ kind: "skip", step: "first", reason: "no-consent" });
+    expect(withConsent).toEqual({ kind: "send", step: "first" });
+    expect(notice).toEqual({ kind: "send", step: "first" });
   });
 });

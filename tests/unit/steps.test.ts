@@ -43,7 +43,7 @@ class FakeRepositories implements StepRepositories {
     this.count("getCustomer");
     return this.customers.get(customerId);
   }
-  async getPhoneOptOut() {
+  async getNumberMarketing() {
     return undefined;
   }
   async listLedger(journey: string, subjectId: string) {

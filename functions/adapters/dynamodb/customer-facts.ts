@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { addPurchases, KEEP_PURCHASES } from "../../core/customers/purchases.js";
-import type { CustomerRecord, Purchase } from "../../core/shared/model.js";
+import type { Consent, CustomerRecord, Purchase } from "../../core/shared/model.js";
 import type {
+  ConsentSubject,
   CustomerDirectory,
   CustomerFacts,
   DirectoryEntry,
+  NumberMarketing,
   PhoneOptOut,
 } from "../../core/shared/ports.js";
 
@@ -37,7 +39,7 @@ function customerOf(item: Record<string, unknown> | undefined): CustomerRecord |
       const orderId = attribute.slice(PURCHASE.length);
       const refunded = Number(item[`${REFUNDED}${orderId}`] ?? 0);
       purchases.push({ orderId, ...(value as Omit<Purchase, "orderId" | "refunded">), refunded });
-    } else if (!attribute.startsWith(REFUNDED)) rest[attribute] = value;
+    } else if (!attribute.startsWith(REFUNDED) && attribute !== "consentAtMs") rest[attribute] = value;
   }
   purchases.sort((a, b) => Date.parse(a.paidAt) - Date.parse(b.paidAt));
   return { ...(rest as unknown as CustomerRecord), ...(purchases.length > 0 ? { purchases } : {}) };
@@ -329,7 +331,63 @@ export class CustomerFactsTable implements CustomerFacts, CustomerDirectory {
   }
   /** When a phone number opted out of marketing, if it did. */
   async getPhoneOptOut(phone: string): Promise<string | undefined> {
+    return (await this.getNumberMarketing(phone))?.optedOutAt;
+  }
+  /** A number's opt-out and latest consent: one item, read once. */
+  async getNumberMarketing(phone: string): Promise<NumberMarketing | undefined> {
     const item = await this.table.getItem({ pk: `OPTOUT#${phone}`, sk: "OPTOUT" });
-    return item?.optedOutAt as string | undefined;
+    if (!item) return undefined;
+    return {
+      ...(typeof item.optedOutAt === "string" ? { optedOutAt: item.optedOutAt } : {}),
+      ...(item.consent ? { consent: item.consent as Consent } : {}),
+    };
+  }
+  /**
+   * Keeps a consent record: one history item per record (keyed by its time and content, so a repeated
+   * webhook writes it again), and the subject's latest — the customer's profile or the number's item — under
+   * the condition that no later one is kept there.
+   */
+  async recordConsent(subject: ConsentSubject, consent: Consent): Promise<void> {
+    const byCustomer = "customerId" in subject;
+    const pk = byCustomer ? `CUSTOMER#${subject.customerId}` : `OPTOUT#${subject.phone}`;
+    const at = new Date(consent.at).toISOString();
+    const id = createHash("sha256").update(`${consent.state}\n${consent.source}`).digest("hex").slice(0, 12);
+    const record = { state: consent.state, source: consent.source, at: consent.at };
+    await this.table.doc.send(
+      this.table.commands.Put({
+        TableName: this.table.tableName,
+        Item: { pk, sk: `CONSENT#${at}#${id}`, ...record },
+      }),
+    );
+    try {
+      await this.table.doc.send(
+        this.table.commands.Update({
+          TableName: this.table.tableName,
+          Key: { pk, sk: byCustomer ? "PROFILE" : "OPTOUT" },
+          UpdateExpression: "SET #consent = :consent, #consentAtMs = :ms, #who = :who",
+          ConditionExpression: "attribute_not_exists(#consentAtMs) OR #consentAtMs <= :ms",
+          ExpressionAttributeNames: {
+            "#consent": "consent",
+            "#consentAtMs": "consentAtMs",
+            "#who": byCustomer ? "customerId" : "phone",
+          },
+          ExpressionAttributeValues: {
+            ":consent": record,
+            ":ms": Date.parse(consent.at),
+            ":who": byCustomer ? subject.customerId : subject.phone,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  /** A customer's or a number's consent history, oldest first. */
+  async listConsents(subject: ConsentSubject): Promise<Consent[]> {
+    const pk = "customerId" in subject ? `CUSTOMER#${subject.customerId}` : `OPTOUT#${subject.phone}`;
+    return (await this.table.queryAll(pk))
+      .filter((item) => String(item.sk).startsWith("CONSENT#"))
+      .map((item) => ({ state: item.state, source: String(item.source), at: String(item.at) }) as Consent)
+      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   }
 }

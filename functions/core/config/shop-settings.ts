@@ -168,6 +168,17 @@ export const SharedConfigSchema = z.strictObject({
     .strictObject({ notice: window("08:00", "22:00"), marketing: window("09:00", "21:00") })
     .prefault({}),
   marketingSlots: z.array(timeOfDay).min(1).default(["10:00", "17:00"]),
+  marketing: z
+    .strictObject({
+      /**
+       * `required`: marketing only to customers who consented (skipped `no-consent` otherwise), as the US
+       * TCPA and China's rules on commercial SMS ask; `unless-opted-out`: to every buyer until they opt out.
+       * Notices never need it.
+       * @default "unless-opted-out" when `webhooks.defaultCountry` is `CN`, else "required"
+       */
+      consent: z.enum(["required", "unless-opted-out"]).optional(),
+    })
+    .prefault({}),
   sms,
   caps,
   lint,
@@ -279,4 +290,14 @@ export function localeOf(config: {
   readonly webhooks: { readonly defaultCountry: string };
 }): ShopLocale {
   return config.locale ?? (config.webhooks.defaultCountry === "CN" ? "zh-CN" : "en");
+}
+
+/** The shop's `marketing.consent`, or its default: opt-out based for a shop in China, consent elsewhere. */
+export function consentModeOf(config: {
+  readonly marketing: { readonly consent?: "required" | "unless-opted-out" };
+  readonly webhooks: { readonly defaultCountry: string };
+}): "required" | "unless-opted-out" {
+  return (
+    config.marketing.consent ?? (config.webhooks.defaultCountry === "CN" ? "unless-opted-out" : "required")
+  );
 }

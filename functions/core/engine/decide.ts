@@ -117,7 +117,7 @@ export async function checkStep(
           deadline: journey.deadline?.(context, step),
           customerId: context.customerId ?? "",
           phone: context.recipient,
-          optedOutAt: context.optedOutAt,
+          consent: context.consent,
           ledgerKey: `${state.journey}#${subjectId}#${step}`,
           heldForRate:
             (state.next?.kind === "hold" && state.next.rateSlot !== undefined) || journey.atOwnTime === true,

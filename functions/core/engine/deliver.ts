@@ -5,7 +5,7 @@ import {
   SmsSendError,
 } from "../config/messaging.js";
 import { countSegments, renderTemplate } from "../config/template.js";
-import { loadJourneyContext, messageOf, optOutOf } from "../journeys/context.js";
+import { loadJourneyContext, marketingOf, messageOf } from "../journeys/context.js";
 import type { JourneyContext } from "../journeys/index.js";
 import { journeyModule } from "../journeys/index.js";
 import { parseDuration } from "../shared/duration.js";
@@ -282,7 +282,12 @@ async function optedOutSinceDecided(delivery: Delivery): Promise<boolean> {
   const { deps, context } = delivery;
   if (delivery.message.messageClass !== "marketing") return false;
   const customer = context.customerId ? await deps.store.getCustomer(context.customerId) : undefined;
-  return (await optOutOf(deps.store, { phone: delivery.to, optedOutAt: customer?.optedOutAt })) !== undefined;
+  const { optedOutAt } = await marketingOf(deps.store, {
+    phone: delivery.to,
+    optedOutAt: customer?.optedOutAt,
+    consent: customer?.consent,
+  });
+  return optedOutAt !== undefined;
 }
 
 /** Calls the provider once and records what came of it. */

@@ -314,11 +314,26 @@ async function applyEvent(
       await startAwaitedJourneys(deps, order);
       return startPaidOrderJourneys(deps, event.order.id);
     }
-    case "customer.opted_out":
-      if (event.customerId !== undefined)
+    case "customer.opted_out": {
+      // An opt-out is also a withdrawal of consent: the history shows it beside the consents.
+      const withdrawal = { state: "unsubscribed", source: "opt-out", at: event.at } as const;
+      if (event.customerId !== undefined) {
         await store.recordCustomerFlag(event.customerId, "optedOutAt", event.at);
-      if (event.phone !== undefined) await store.recordPhoneOptOut(event.phone, event.at, "event");
+        await store.recordConsent({ customerId: event.customerId }, withdrawal);
+      }
+      if (event.phone !== undefined) {
+        await store.recordPhoneOptOut(event.phone, event.at, "event");
+        await store.recordConsent({ phone: event.phone }, withdrawal);
+      }
       return;
+    }
+    case "customer.consent": {
+      const consent = { state: event.state, source: event.source, at: event.at };
+      if (event.customerId !== undefined)
+        await store.recordConsent({ customerId: event.customerId }, consent);
+      if (event.phone !== undefined) await store.recordConsent({ phone: event.phone }, consent);
+      return;
+    }
     case "customer.declined":
       return store.recordCustomerFlag(event.customerId, "declinedAt", event.at);
     case "customer.updated": {

@@ -1,6 +1,8 @@
 import type { JourneyConfig } from "../config/shop-settings.js";
+import { consentModeOf } from "../config/shop-settings.js";
+import { consentBlock } from "../customers/consent.js";
 import { parseDuration } from "../shared/duration.js";
-import type { MessageClass, Next } from "../shared/model.js";
+import type { Consent, MessageClass, Next } from "../shared/model.js";
 import type { Repositories } from "../shared/ports.js";
 import { holdToWindow, nextSlot } from "../shared/time.js";
 
@@ -50,8 +52,8 @@ export interface SendingRuleInput {
   readonly deadline?: Deadline;
   readonly customerId: string;
   readonly phone?: string;
-  /** When the customer or their number opted out of marketing, if they did. */
-  readonly optedOutAt?: string;
+  /** The consent record that decides marketing to them (`effectiveConsent`), if any. */
+  readonly consent?: Consent;
   /** The step's ledger key, so a re-checked step is not counted against the caps twice. */
   readonly ledgerKey: string;
   /**
@@ -75,9 +77,12 @@ export async function applySendingRules(
     sendAt: until.toISOString(),
     dueAt: input.dueAt.toISOString(),
   });
-  // A recorded opt-out applies whatever time it states (the send step checks the same way, again, just
-  // before the provider call).
-  if (messageClass === "marketing" && input.optedOutAt !== undefined) return skip("opted-out");
+  // Marketing needs the customer's consent, or only the absence of an opt-out, as the shop's
+  // `marketing.consent` says (the send step reads the opt-outs again just before the provider call).
+  if (messageClass === "marketing") {
+    const blocked = consentBlock(consentModeOf(config), input.consent);
+    if (blocked) return skip(blocked);
+  }
   const earliest =
     input.heldForRate && messageClass === "marketing"
       ? holdToWindow(now, config.windows.marketing, config.timeZone).getTime() === now.getTime()

@@ -70,6 +70,24 @@ export const ShopEventSchema = z.discriminatedUnion("type", [
       }),
     ),
   z.looseObject({ type: z.literal("customer.declined"), at, customerId: id }),
+  // The customer's consent to marketing by SMS, as the shop collected it (a checkout box, a form, a keyword):
+  // the latest by `at` stands, and the customer's history keeps every one (docs/consent.md).
+  z
+    .looseObject({
+      type: z.literal("customer.consent"),
+      at,
+      customerId: z.optional(id),
+      phone: z.optional(phone),
+      state: z.enum(["subscribed", "unsubscribed"]),
+      /** Where it was collected: `checkout`, `shopify`, `sms-keyword`, a form's name. */
+      source: z.string().check(z.minLength(1), z.maxLength(64)),
+    })
+    .check(
+      z.refine((event) => event.customerId !== undefined || event.phone !== undefined, {
+        error: "customerId or phone is required",
+        path: ["customerId"],
+      }),
+    ),
   // New contact details or a birthday, outside an order (a CRM import, a member profile edit).
   z.looseObject({
     type: z.literal("customer.updated"),

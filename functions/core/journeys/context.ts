@@ -1,10 +1,11 @@
 import type { TemplateVariant } from "../config/settings.js";
 import type { JourneyConfig } from "../config/shop-settings.js";
 import { TEMPLATE_SPECS, templateValueAt } from "../config/templates.js";
+import { effectiveConsent } from "../customers/consent.js";
 import { unitHash } from "../customers/holdout.js";
 import { type CustomerConfig, levelOf } from "../customers/profiles.js";
 import type { Clock } from "../shared/clock.js";
-import type { CustomerRecord, ExecutionState, MessageClass, OrderRecord } from "../shared/model.js";
+import type { Consent, CustomerRecord, ExecutionState, MessageClass, OrderRecord } from "../shared/model.js";
 import type { JourneyReads, Repositories } from "../shared/ports.js";
 import type { AnyJourneyModule, JourneyContext, MessageContent } from "./module.js";
 
@@ -88,16 +89,17 @@ export async function messageOf(
 }
 
 /**
- * When the customer or their number opted out of marketing (the earlier of the two), read now. A recorded
- * opt-out always applies, whatever time it states: the one rule for the sending rules and the send step.
+ * What the customer's and their number's records say of marketing to them, read now (`effectiveConsent`):
+ * the deciding consent record, and when they opted out if it is a withdrawal. The one rule for the sending
+ * rules and the send step.
  */
-export async function optOutOf(
-  store: Pick<Repositories, "getPhoneOptOut">,
-  customer: Pick<CustomerRecord, "phone" | "optedOutAt"> | undefined,
-): Promise<string | undefined> {
-  const phoneOptOut = customer?.phone ? await store.getPhoneOptOut(customer.phone) : undefined;
-  const optOuts = [customer?.optedOutAt, phoneOptOut].filter((at): at is string => at !== undefined);
-  return optOuts.sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+export async function marketingOf(
+  store: Pick<Repositories, "getNumberMarketing">,
+  customer: Pick<CustomerRecord, "phone" | "optedOutAt" | "consent"> | undefined,
+): Promise<{ readonly consent?: Consent; readonly optedOutAt?: string }> {
+  const number = customer?.phone ? await store.getNumberMarketing(customer.phone) : undefined;
+  const consent = effectiveConsent(customer, number);
+  return consent?.state === "unsubscribed" ? { consent, optedOutAt: consent.at } : { consent };
 }
 
 /** Loads the context the rules of `journey` need, at the clock's current time. */
@@ -115,7 +117,7 @@ export async function loadJourneyContext(
   ]);
   const customerId = state.customerId ?? order?.customerId;
   const customer = state.customerId || !customerId ? knownCustomer : await store.getCustomer(customerId);
-  const optedOutAt = await optOutOf(store, customer);
+  const { consent, optedOutAt } = await marketingOf(store, customer);
   let customerOrders: Promise<OrderRecord[]> | undefined;
   const context: JourneyContext = {
     config: deps.config,
@@ -127,6 +129,7 @@ export async function loadJourneyContext(
     customerId,
     ledger,
     optedOutAt,
+    consent,
     recipient: customer?.phone,
     customerOrders: () => {
       customerOrders ??= customerId ? store.listCustomerOrders(customerId) : Promise.resolve([]);

@@ -3,7 +3,14 @@ import type { TemplateValue } from "../config/settings.js";
 import type { JourneyConfig } from "../config/shop-settings.js";
 import type { Deadline } from "../engine/policy.js";
 import type { OrderEventType } from "../intake/order-events.js";
-import type { CustomerRecord, ExecutionState, MessageClass, Next, OrderRecord } from "../shared/model.js";
+import type {
+  Consent,
+  CustomerRecord,
+  ExecutionState,
+  MessageClass,
+  Next,
+  OrderRecord,
+} from "../shared/model.js";
 import type { LedgerEntry } from "../shared/ports.js";
 
 /**
@@ -31,6 +38,8 @@ export interface JourneyContext<Settings = unknown> {
   readonly recipient: string | undefined;
   /** When the customer or their phone number opted out of marketing, if they did. */
   readonly optedOutAt: string | undefined;
+  /** The consent record that decides marketing to them (`customers/consent.ts`), if any. */
+  readonly consent?: Consent;
   /** The customer's orders, loaded only by the rules that need them. */
   readonly customerOrders: () => Promise<OrderRecord[]>;
 }

@@ -1,6 +1,6 @@
-import type { CustomerRecord, ExecutionState } from "./model.js";
+import type { Consent, CustomerRecord, ExecutionState } from "./model.js";
 
-/** The ports of the customer directory and of running campaigns (segments, `customers/campaigns.ts`). */
+/** The ports of the customer directory, of running campaigns (segments, `customers/campaigns.ts`) and of a number's marketing records. */
 
 /** One customer as the directory lists them, with the key a page resumes after. */
 export interface DirectoryEntry {
@@ -64,3 +64,22 @@ export interface CampaignRuns {
 
 /** How many partitions the customer directory is spread over. */
 export const CUSTOMER_SHARDS = 16;
+
+/** Whose consent: a customer's, or a number's (an event that names only the number). */
+export type ConsentSubject = { readonly customerId: string } | { readonly phone: string };
+
+/** A number's own marketing records. */
+export interface NumberMarketing {
+  /** When the number opted out (the earliest opt-out stands). */
+  readonly optedOutAt?: string;
+  /** Its latest consent record. */
+  readonly consent?: Consent;
+}
+
+/** One opt-out of a number: when, from where (`sms`, `aliyun`, `event`, …) and the reply, if a reply. */
+export interface PhoneOptOut {
+  readonly phone: string;
+  readonly at: string;
+  readonly source: string;
+  readonly reply?: string;
+}

@@ -47,6 +47,19 @@ export interface OrderRecord extends OrderEventFacts {
   readonly awaitingOrder?: ReadonlySet<string>;
 }
 
+/**
+ * One consent to marketing by SMS, or its withdrawal: what, where it was collected, and when. An opt-out is
+ * one (`unsubscribed`, its source the way it came: `sms-reply`, `event`, …).
+ */
+export interface Consent {
+  readonly state: "subscribed" | "unsubscribed";
+  readonly source: string;
+  readonly at: string;
+}
+
+/** The source of consent records shopcare itself writes: never enough to re-subscribe after an opt-out. */
+export const SHOPCARE_SOURCE = "shopcare";
+
 /** A customer's contact details and consent, as the store keeps them. */
 export interface CustomerRecord {
   readonly customerId: string;
@@ -55,6 +68,8 @@ export interface CustomerRecord {
   readonly phoneExpiresAt?: string;
   readonly declinedAt?: string;
   readonly optedOutAt?: string;
+  /** Their latest consent record by time (the history is kept beside it: `listConsents`). */
+  readonly consent?: Consent;
   /** `"MM-DD"`, from the latest event that gave one. */
   readonly birthday?: string;
   /** The birthday whose celebration executions were started (`birthday` once dispatch has started them). */

@@ -1,8 +1,15 @@
 import type { ShortLinks } from "../engine/links.js";
 import type { OrderDetails, ShopEvent } from "../intake/events.js";
 import type { OrderFactUpdate } from "../intake/order-events.js";
-import type { CampaignRuns, CustomerDirectory } from "./customer-ports.js";
 import type {
+  CampaignRuns,
+  ConsentSubject,
+  CustomerDirectory,
+  NumberMarketing,
+  PhoneOptOut,
+} from "./customer-ports.js";
+import type {
+  Consent,
   CustomerRecord,
   DecisionRecord,
   Delivery,
@@ -162,14 +169,12 @@ export interface CustomerFacts {
   getPhoneOptOut(phone: string): Promise<string | undefined>;
   /** Every opt-out of a number, oldest first: what explain and the console show. */
   listPhoneOptOuts(phone: string): Promise<PhoneOptOut[]>;
-}
-
-/** One opt-out of a number: when, from where (`sms`, `aliyun`, `event`, …) and the reply, if a reply. */
-export interface PhoneOptOut {
-  readonly phone: string;
-  readonly at: string;
-  readonly source: string;
-  readonly reply?: string;
+  /** Keeps a consent record in its subject's history (once) and as its latest unless a later one is kept. */
+  recordConsent(subject: ConsentSubject, consent: Consent): Promise<void>;
+  /** A customer's or a number's consent history, oldest first. */
+  listConsents(subject: ConsentSubject): Promise<Consent[]>;
+  /** What a number's own records say of marketing to it: its opt-out and its latest consent. */
+  getNumberMarketing(phone: string): Promise<NumberMarketing | undefined>;
 }
 
 /** The send ledger: each step's claim and final decision, exactly once, and what receipts settle. */
@@ -302,7 +307,7 @@ export interface Outbox {
 
 /** What a journey's context is loaded from: the order, the customer, their opt-out and the ledger. */
 export type JourneyReads = Pick<OrderFacts, "getOrder" | "listCustomerOrders"> &
-  Pick<CustomerFacts, "getCustomer" | "getPhoneOptOut"> &
+  Pick<CustomerFacts, "getCustomer" | "getNumberMarketing"> &
   Pick<Ledger, "listLedger">;
 
 /** What the journey steps read and write: facts, the ledger, the caps and touches. */
@@ -330,6 +335,7 @@ export type DispatchRepositories = StepRepositories &
     | "recordCustomerBirthday"
     | "markBirthdayArmed"
     | "recordPurchase"
+    | "recordConsent"
   > &
   Pick<Ledger, "startWinbackCycle"> &
   Pick<Touches, "getTouch"> & {

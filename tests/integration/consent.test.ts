@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
+import { orderCreated, runSimulation } from "../support/local.js";
+import { june as at } from "../support/time.js";
+
+/** Issue 35: marketing only with consent where the shop's law asks for it; notices never need it. */
+
+const REQUIRED = { marketing: { consent: "required" } };
+
+/** A paid, shipped order of one customer on the 1st of June, with their own number. */
+function buyer(customerId: string, phone: string): ShopEvent[] {
+  const id = `${customerId}-o1`;
+  return [
+    orderCreated(at("01", "10:00"), { id, customerId, phone }),
+    { type: "order.paid", at: at("01", "10:05"), orderId: id },
+    {
+      type: "order.shipped",
+      at: at("02", "09:00"),
+      orderId: id,
+      carrier: "顺丰",
+      trackingNo: `SF${customerId}`,
+    },
+  ];
+}
+
+/** What each customer's gift and shipping notice came to. */
+const outcomes = (decisions: Awaited<ReturnType<typeof runSimulation>>) =>
+  decisions
+    .filter((d) => d.journey === "gift-30" || d.journey === "shipped")
+    .map((d) => `${d.customerId} ${d.journey}.${d.step} ${d.outcome}${d.reason ? ` ${d.reason}` : ""}`)
+    .sort();
+
+describe("marketing consent", () => {
+  it("with marketing.consent required, sends notices to all but marketing only to the customer who consented", async () => {
+    // Arrange: two buyers; only "yes" consented at checkout.
+    const events: ShopEvent[] = [
+      ...buyer("no", "+8613800000001"),
+      ...buyer("yes", "+8613800000002"),
+      {
+        type: "customer.consent",
+        at: at("01", "10:01"),
+        customerId: "yes",
+        state: "subscribed",
+        source: "checkout",
+      },
+    ];
+
+    // Act
+    const decisions = await runSimulation(events, REQUIRED);
+
+    // Assert
+    expect(outcomes(decisions)).toEqual([
+      "no gift-30.gift skipped no-consent",
+      "no shipped.notice sent",
+      "yes gift-30.gift sent",
+      "yes shipped.notice sent",
+    ]);
+  });
+
+  it("re-subscribes a customer who opted out when they consent again, and stops on a number's own withdrawal", async () => {
+    // Arrange: "back" opts out, then consents again at a form; "gone" consented, then their number withdrew.
+    const events: ShopEvent[] = [
+      ...buyer("back", "+8613800000003"),
+      ...buyer("gone", "+8613800000004"),
+      { type: "customer.opted_out", at: at("01", "11:00"), customerId: "back" },
+      {
+        type: "customer.consent",
+        at: at("03", "12:00"),
+        customerId: "back",
+        state: "subscribed",
+        source: "form",
+      },
+      {
+        type: "customer.consent",
+        at: at("01", "10:01"),
+        customerId: "gone",
+        state: "subscribed",
+        source: "checkout",
+      },
+      {
+        type: "customer.consent",
+        at: at("04", "12:00"),
+        phone: "+8613800000004",
+        state: "unsubscribed",
+        source: "call",
+      },
+    ];
+
+    // Act
+    const decisions = await runSimulation(events, REQUIRED);
+
+    // Assert
+    expect(outcomes(decisions).filter((line) => line.includes("gift-30"))).toEqual([
+      "back gift-30.gift sent",
+      "gone gift-30.gift skipped opted-out",
+    ]);
+  });
+});
