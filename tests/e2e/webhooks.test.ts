@@ -92,6 +92,35 @@ describe("webhooks from real sources through the real HTTP server", () => {
   describe("Shopify", () => {
     const order = fixture("shopify-orders-create.json");
 
+    it("keeps a signed customers_marketing_consent/update as the customer's and the number's consent", async () => {
+      // Shopify's ids pass 2^53: the body carries the digits, as Shopify sends them.
+      const body = JSON.stringify({
+        id: 0,
+        phone: "+86 138 0013 8000",
+        sms_marketing_consent: {
+          state: "subscribed",
+          opt_in_level: "single_opt_in",
+          consent_updated_at: "2026-06-18T09:30:00+08:00",
+          consent_collected_from: "SHOPIFY",
+        },
+      }).replace('"id":0', '"id":115310627314723954');
+
+      const response = await post(
+        "/webhooks/shopify",
+        body,
+        shopifyHeaders(body, "customers_marketing_consent/update", "wh-consent-1"),
+      );
+      await shop.queue.drain();
+
+      expect(response.status).toBe(202);
+      expect((await shop.store.getCustomer("115310627314723954"))?.consent).toEqual({
+        state: "subscribed",
+        source: "shopify:shopify",
+        at: "2026-06-18T09:30:00+08:00",
+      });
+      expect(await shop.store.listConsents({ phone: "+8613800138000" })).toHaveLength(1);
+    });
+
     it("starts the payment reminder from a signed orders/create, keeping the id's digits and an E.164 phone", async () => {
       const response = await post(
         "/webhooks/shopify",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { explainOnStore } from "../../functions/core/insight/explain-archive.js";
 import type { ShopEvent } from "../../functions/core/intake/events.js";
-import { orderCreated, runSimulation } from "../support/local.js";
+import { orderCreated, runSimulation, virtualShop } from "../support/local.js";
 import { june as at } from "../support/time.js";
 
 /** Issue 35: marketing only with consent where the shop's law asks for it; notices never need it. */
@@ -94,5 +95,51 @@ describe("marketing consent", () => {
       "back gift-30.gift sent",
       "gone gift-30.gift skipped opted-out",
     ]);
+  });
+
+  it("shows a customer's consent history in explain: the consent, the opt-out and the consent again", async () => {
+    // Arrange
+    const { shop } = await virtualShop(at("05", "10:00"), REQUIRED);
+    const events: ShopEvent[] = [
+      {
+        type: "customer.consent",
+        at: at("01", "10:00"),
+        customerId: "c9",
+        state: "subscribed",
+        source: "checkout",
+      },
+      { type: "customer.opted_out", at: at("02", "10:00"), customerId: "c9" },
+      {
+        type: "customer.consent",
+        at: at("03", "10:00"),
+        customerId: "c9",
+        state: "subscribed",
+        source: "form",
+      },
+    ];
+    await shop.queue.enqueue(events, "test");
+    await shop.queue.drain();
+
+    // Act
+    const timeline = await explainOnStore(
+      shop.store,
+      shop.config,
+      new Date(at("05", "10:00")),
+      { customer: "c9" },
+      {
+        showPhone: false,
+      },
+    );
+    shop.stop();
+
+    // Assert
+    expect(
+      timeline.filter((entry) => entry.kind === "consent").map((entry) => `${entry.state} ${entry.source}`),
+    ).toEqual(["subscribed checkout", "unsubscribed opt-out", "subscribed form"]);
+    expect((await shop.store.getCustomer("c9"))?.consent).toEqual({
+      state: "subscribed",
+      source: "form",
+      at: at("03", "10:00"),
+    });
   });
 });

@@ -44,6 +44,42 @@ describe("webhook adapters", () => {
     );
   });
 
+  it("maps Shopify's SMS marketing consent to customer.consent: given, withdrawn, and not given (nothing)", () => {
+    const update = (state: string | null, extra: Record<string, unknown> = {}) =>
+      shopifyToEvents("customers_marketing_consent/update", {
+        id: 706405506930370084n.toString(),
+        phone: "+1 (415) 555-0100",
+        sms_marketing_consent: {
+          state,
+          opt_in_level: "single_opt_in",
+          consent_updated_at: "2026-06-18T10:00:00-07:00",
+          consent_collected_from: "SHOPIFY",
+          ...extra,
+        },
+      });
+
+    const given = update("subscribed");
+    const withdrawn = update("UNSUBSCRIBED");
+    const never = [update("not_subscribed"), update("pending"), update(null)];
+    const broken = () => update("maybe");
+    const untimed = () => update("subscribed", { consent_updated_at: null });
+
+    expect(given).toEqual([
+      {
+        type: "customer.consent",
+        at: "2026-06-18T10:00:00-07:00",
+        customerId: "706405506930370084",
+        phone: "+14155550100",
+        state: "subscribed",
+        source: "shopify:shopify",
+      },
+    ]);
+    expect(withdrawn[0]).toMatchObject({ state: "unsubscribed" });
+    expect(never).toEqual([[], [], []]);
+    expect(broken).toThrow(/sms_marketing_consent\.state: unknown consent state "maybe"/);
+    expect(untimed).toThrow(/sms_marketing_consent\.consent_updated_at/);
+  });
+
   it("maps Kuaidi100 states to parcel events in China time, and ignores the states nobody is told about", () => {
     const param = JSON.parse(fixture("kuaidi100-push.json"));
     const at = (state: string) => {

@@ -37,6 +37,7 @@ function concerns(
     case "order.created":
       return facts.customerIds.has(event.order.customer.id);
     case "customer.opted_out":
+    case "customer.consent":
       return (
         (event.customerId !== undefined && facts.customerIds.has(event.customerId)) ||
         (event.phone !== undefined && facts.phones.has(event.phone))
@@ -106,6 +107,15 @@ export function buildTimeline(
             : { reply: options.showPhone ? optOut.reply : maskPhonesIn(optOut.reply) }),
         }),
       ),
+    ...(facts.consents ?? []).map(
+      (record): TimelineEntry => ({
+        at: record.at,
+        kind: "consent",
+        state: record.state,
+        source: record.source,
+        of: record.customerId ?? mask(record.phone) ?? "",
+      }),
+    ),
     ...(facts.clicks ?? []).filter(ofSubject).map(
       (link): TimelineEntry => ({
         at: link.firstClickAt,
@@ -151,6 +161,8 @@ export function timelineLine(entry: TimelineEntry, timeZone: string): string {
       return `${at}  reply     from ${entry.from}: "${entry.text}"${entry.inReplyTo ? ` (to ${entry.inReplyTo})` : ""}${entry.likelyOptOut ? " — likely opt-out, for a person to confirm" : ""}`;
     case "opt-out":
       return `${at}  opt-out   ${entry.from} out of marketing ${entry.reply === undefined ? `by ${entry.source}` : `by reply "${entry.reply}" (${entry.source})`}`;
+    case "consent":
+      return `${at}  consent   ${entry.of} ${entry.state} (${entry.source})`;
     case "click": {
       const last = formatInZone(new Date(entry.lastClickAt), timeZone).slice(0, 19).replace("T", " ");
       return `${at}  click     ${entry.journey}.${entry.step}${entry.orderId ? ` order ${entry.orderId}` : ""} link followed ${entry.clicks} time(s), last ${last} → ${entry.target}`;
@@ -339,10 +351,26 @@ export async function explainFromStore(
         "order" in subject
           ? []
           : (await Promise.all([...phones].map((phone) => deps.store.listPhoneOptOuts(phone)))).flat(),
+      consents: "order" in subject ? [] : await consentsOf(deps.store, customerIds, phones),
       clicks: await deps.store.listClickedLinks(),
       executions: executionsOf,
       pending: "order" in subject ? pending.filter((p) => p.orderId === subject.order) : pending,
     },
     options,
   );
+}
+
+/** The consent histories of the subject's customers and numbers, each record with whose it is. */
+async function consentsOf(
+  store: Pick<ExplainRepositories, "listConsents">,
+  customerIds: ReadonlySet<string>,
+  phones: ReadonlySet<string>,
+) {
+  const ofCustomers = [...customerIds].map(async (customerId) =>
+    (await store.listConsents({ customerId })).map((record) => ({ ...record, customerId })),
+  );
+  const ofNumbers = [...phones].map(async (phone) =>
+    (await store.listConsents({ phone })).map((record) => ({ ...record, phone })),
+  );
+  return (await Promise.all([...ofCustomers, ...ofNumbers])).flat();
 }

@@ -1,6 +1,6 @@
 import type { ClickedLink } from "../engine/links.js";
 import type { ShopEvent } from "../intake/events.js";
-import type { DecisionRecord } from "../shared/model.js";
+import type { Consent, DecisionRecord } from "../shared/model.js";
 import type { ExecutionEntry, PhoneOptOut, StoredReply } from "../shared/ports.js";
 
 /** What `shopcare explain` shows: a subject, the events received about it, and the timeline's entries. */
@@ -46,6 +46,15 @@ export type TimelineEntry =
       readonly reply?: string;
     }
   | {
+      /** A consent record of the subject or of their number: given or withdrawn, and where. */
+      readonly at: string;
+      readonly kind: "consent";
+      readonly state: "subscribed" | "unsubscribed";
+      readonly source: string;
+      /** Whose record: the customer's id, or their number (masked unless shown). */
+      readonly of: string;
+    }
+  | {
       readonly at: string;
       readonly kind: "execution";
       readonly journey: string;
@@ -85,6 +94,8 @@ export interface TimelineFacts {
   readonly replies: readonly StoredReply[];
   /** The opt-outs of the subject's numbers. @default none */
   readonly optOuts?: readonly PhoneOptOut[];
+  /** The consent histories of the subject's customers and numbers. @default none */
+  readonly consents?: readonly (Consent & { readonly customerId?: string; readonly phone?: string })[];
   /** The short links followed (any customer's: the timeline keeps the subject's). @default none */
   readonly clicks?: readonly ClickedLink[];
   readonly executions: readonly ExecutionEntry[];

@@ -345,7 +345,7 @@ export type DispatchRepositories = StepRepositories &
 
 /** What explain reads of a customer, an order or a number: facts, decisions, executions, replies, clicks. */
 export type ExplainRepositories = JourneyReads &
-  Pick<CustomerFacts, "listPhoneOptOuts"> &
+  Pick<CustomerFacts, "listPhoneOptOuts" | "listConsents"> &
   Pick<Ledger, "listDecisions"> &
   Pick<SendLimits, "marketingSendFits"> &
   Pick<Executions, "listExecutions"> &

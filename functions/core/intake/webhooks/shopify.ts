@@ -11,6 +11,7 @@ export const SHOPIFY_TOPICS = [
   "fulfillments/create",
   "fulfillments/update",
   "refunds/create",
+  "customers_marketing_consent/update",
 ] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
@@ -230,9 +231,47 @@ export function shopifyToEvents(topic: ShopifyTopic, payload: unknown, defaultCo
           refundId: idAt(body, "id"),
         }),
       ];
+    case "customers_marketing_consent/update":
+      return smsConsent(body, defaultCountry);
     default: {
       const unknown: never = topic;
       throw new WebhookPayloadError("x-shopify-topic", `unsupported topic ${String(unknown)}`);
     }
   }
+}
+
+/**
+ * A customer's SMS marketing consent (`customers_marketing_consent/update`; Shopify keeps it per customer
+ * since API 2025-01, outside the customer payloads: Shopify developer changelog, "New customer's webhook and
+ * changes to existing customer's webhooks payload"). `subscribed` is a consent; `unsubscribed` and
+ * `redacted` a withdrawal; `not_subscribed` and `pending` (a double opt-in not confirmed yet) change
+ * nothing. Its time is `consent_updated_at` (else the customer's `updated_at`); its source
+ * `shopify:<consent_collected_from>` ("CustomerConsentCollectedFrom": SHOPIFY or OTHER).
+ */
+function smsConsent(body: Json, defaultCountry: string): ShopEvent[] {
+  const consent = objectAt(body.sms_marketing_consent, "sms_marketing_consent");
+  const raw = text(consent.state) ?? text(consent.marketing_state);
+  const state = raw?.toLowerCase();
+  if (state === undefined || state === "not_subscribed" || state === "pending") return [];
+  if (state !== "subscribed" && state !== "unsubscribed" && state !== "redacted")
+    throw new WebhookPayloadError(
+      "sms_marketing_consent.state",
+      `unknown consent state ${JSON.stringify(raw)}`,
+    );
+  const at = text(consent.consent_updated_at) ?? text(body.updated_at);
+  if (!at || Number.isNaN(Date.parse(at)))
+    throw new WebhookPayloadError("sms_marketing_consent.consent_updated_at", "expected an ISO 8601 time");
+  const customerId = body.customer_id !== undefined ? idAt(body, "customer_id") : idAt(body, "id");
+  const collectedFrom = text(consent.consent_collected_from)?.toLowerCase();
+  const phone = typeof body.phone === "string" ? toE164(body.phone, defaultCountry) : undefined;
+  return [
+    toShopEvent({
+      type: "customer.consent",
+      at,
+      customerId,
+      ...(phone ? { phone } : {}),
+      state: state === "subscribed" ? "subscribed" : "unsubscribed",
+      source: collectedFrom ? `shopify:${collectedFrom}` : "shopify",
+    }),
+  ];
 }

@@ -26,6 +26,12 @@ export function describeEntry({ t }, entry) {
       return entry.reply !== undefined
         ? t("timeline.optOutByReply", { from: entry.from, reply: entry.reply, source: entry.source })
         : t("timeline.optOutBy", { from: entry.from, source: entry.source });
+    case "consent":
+      return t("timeline.consent", {
+        of: entry.of,
+        state: t(`consent.${entry.state}`),
+        source: entry.source,
+      });
     case "click":
       return `${entry.journey}.${entry.step}${entry.orderId ? ` ${t("timeline.order", { order: entry.orderId })}` : ""} ${t(
         "timeline.click",
