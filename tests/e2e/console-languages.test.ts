@@ -1,48 +1,31 @@
 import { describe, expect, it } from "vitest";
-import { startHttpServer } from "../../functions/local/emulator/server.js";
-import { launchChromium } from "../support/browser.js";
-import { orderCreated, virtualShop } from "../support/local.js";
-import { genericHeaders } from "../support/webhooks.js";
+import { launchChromium, watchedPage } from "../support/browser.js";
+import { searchCustomer, shopWithReminder } from "../support/console.js";
 
 describe("the console in the operator's language", () => {
   it("speaks Chinese to a shop in China, with dates and counts for zh-CN, and switches to English for this browser", async () => {
     // Arrange: a shop in China (the default country) whose reminder went out, with a campaign to come.
-    const { shop, clock } = await virtualShop("2026-06-18T10:00:00+08:00", {
-      name: "小店",
-      segments: { all: {} },
-      campaigns: [
-        {
-          id: "spring",
-          segment: "all",
-          at: "2026-07-01T10:00:00+08:00",
-          template: "【{shop}】{name}，新品上市。拒收请回复R",
-        },
-      ],
-    });
-    const http = await startHttpServer(shop.routes);
-    const body = JSON.stringify(orderCreated("2026-06-18T10:00:00+08:00", { id: "z1", customerId: "c-zh" }));
-    await fetch(`${http.url}/webhooks/generic`, {
-      method: "POST",
-      body,
-      headers: genericHeaders(body, clock.now()),
-    });
-    await shop.queue.drain();
-    await clock.advanceTo(new Date("2026-06-18T11:30:00+08:00"));
+    const { shop, http } = await shopWithReminder(
+      {
+        name: "小店",
+        segments: { all: {} },
+        campaigns: [
+          {
+            id: "spring",
+            segment: "all",
+            at: "2026-07-01T10:00:00+08:00",
+            template: "【{shop}】{name}，新品上市。拒收请回复R",
+          },
+        ],
+      },
+      { id: "z1", customerId: "c-zh" },
+    );
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      const foreign: string[] = [];
-      page.on("pageerror", (error) => errors.push(String(error)));
-      page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
-      page.on("request", (request) => !request.url().startsWith(http.url) && foreign.push(request.url()));
+      const { page, errors, foreign } = await watchedPage(browser, http.url);
 
       // Act: the page as it opens, a search, and the report.
-      await page.goto(`${http.url}/`);
-      await page.waitForSelector("body[data-ready=true]");
-      await page.fill("#search-value", "c-zh");
-      await page.click("#search-form button");
-      await page.waitForSelector("#timeline li");
+      await searchCustomer(page, http.url, "c-zh");
       await page.click("#report-form button");
       await page.locator("#report-view h1").waitFor();
       const chinese = {

@@ -4,25 +4,17 @@ import { JOURNEY_IDS } from "../../functions/core/journeys/index.js";
 import { postToLocalShop } from "../../functions/local/cli/admin-client.js";
 import { freePort } from "../../functions/local/emulator/dynamodb-local.js";
 import { startHttpServer } from "../../functions/local/emulator/server.js";
-import { launchChromium } from "../support/browser.js";
+import { launchChromium, watchedPage } from "../support/browser.js";
 import { CLI } from "../support/cli.js";
+import { searchCustomer, shopWithReminder } from "../support/console.js";
 import { orderCreated, virtualShop } from "../support/local.js";
-import { genericHeaders } from "../support/webhooks.js";
 
 describe("the operators' console in headless Chromium", () => {
   it("loads, finds a customer's timeline, shows each journey as configured, and re-drives a dead letter with its replay button", async () => {
-    const { shop, clock, failures } = await virtualShop("2026-06-18T10:00:00+08:00", { locale: "en" });
-    const http = await startHttpServer(shop.routes);
-    const body = JSON.stringify(
-      orderCreated("2026-06-18T10:00:00+08:00", { id: "k1", customerId: "c-console" }),
+    const { shop, failures, http } = await shopWithReminder(
+      { locale: "en" },
+      { id: "k1", customerId: "c-console" },
     );
-    await fetch(`${http.url}/webhooks/generic`, {
-      method: "POST",
-      body,
-      headers: genericHeaders(body, clock.now()),
-    });
-    await shop.queue.drain();
-    await clock.advanceTo(new Date("2026-06-18T11:30:00+08:00"));
     // An event dispatch gave up on (say a bug since fixed): the payment of k1.
     await shop.store.putDeadLetter({
       id: "dl-1",
@@ -42,18 +34,9 @@ describe("the operators' console in headless Chromium", () => {
     });
     const browser = await launchChromium();
     try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      const foreign: string[] = [];
-      page.on("pageerror", (error) => errors.push(String(error)));
-      page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
-      page.on("request", (request) => !request.url().startsWith(http.url) && foreign.push(request.url()));
+      const { page, errors, foreign } = await watchedPage(browser, http.url);
 
-      await page.goto(`${http.url}/`);
-      await page.waitForSelector("body[data-ready=true]");
-      await page.fill("#search-value", "c-console");
-      await page.click("#search-form button");
-      await page.waitForSelector("#timeline li");
+      await searchCustomer(page, http.url, "c-console");
       const timeline = await page.locator("#timeline li").allInnerTexts();
       await page.click("#dead-letters button.replay");
       // Locators, not waitForFunction: the page's CSP allows no eval, Playwright's string predicates included.

@@ -7,11 +7,17 @@ import type { FaultyProvider, FaultyTable } from "./fault-parts.js";
 
 /** What the invariants found: every count must be 0 (but `linked`), with a line per finding. */
 export interface FaultFindings {
+  /** Accepted events whose facts never reached the store, plus dead letters. */
   readonly lost: number;
+  /** Ledger keys with two provider calls that could both have delivered. */
   readonly duplicated: number;
+  /** Marketing provider calls made after the number's or customer's opt-out was recorded. */
   readonly sentAfterOptOut: number;
+  /** Ambiguous sends whose receipt arrived and whose decision still says `delivery: unknown`. */
   readonly unsettled: number;
+  /** Ledger entries still claimed (pending) at the end, and executions that failed. */
   readonly undecided: number;
+  /** Sent messages that carried a tracked link, and those whose code did not redirect. */
   readonly linked: number;
   readonly deadLinks: number;
   readonly details: readonly string[];

@@ -1,7 +1,7 @@
 import { parseShopConfig } from "../../functions/core/config/config.js";
 import { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { syntheticEvents } from "../../functions/local/simulator/synthetic.js";
-import { readInvariants } from "./fault-invariants.js";
+import { type FaultFindings, readInvariants } from "./fault-invariants.js";
 import { FaultInjector, FaultyProvider, FaultyTable } from "./fault-parts.js";
 import { createFaultyShop, deliverWebhooks } from "./fault-shop.js";
 
@@ -68,33 +68,19 @@ export const DEFAULT_FAULT_RATES: FaultRates = {
   receiptNever: 0.2,
 };
 
-/** What a run did and found. Every invariant count must be 0. */
-export interface FaultRunReport {
+/** What a run did and found (its findings: `fault-invariants.ts`). Every invariant count must be 0. */
+export interface FaultRunReport extends FaultFindings {
   readonly seed: number;
   readonly orders: number;
   readonly webhooks: number;
   readonly decisions: number;
   readonly providerCalls: number;
   readonly faults: Record<string, number>;
-  /** Accepted events whose facts never reached the store, plus dead letters. */
-  readonly lost: number;
-  /** Ledger keys with two provider calls that could both have delivered. */
-  readonly duplicated: number;
-  /** Marketing provider calls made after the number's or customer's opt-out was recorded. */
-  readonly sentAfterOptOut: number;
-  /** Ambiguous sends whose receipt arrived and whose decision still says `delivery: unknown`. */
-  readonly unsettled: number;
-  /** Ledger entries still claimed (pending) at the end, and executions that failed. */
-  readonly undecided: number;
-  /** Sent messages that carried a tracked link, and those whose code did not redirect. */
-  readonly linked: number;
-  readonly deadLinks: number;
   /**
    * The longest execution history of the run, as Step Functions would record it (every journey's, with the
    * faults' retries): an execution fails at 25,000 events.
    */
   readonly largestHistory: { readonly name: string; readonly events: number };
-  readonly details: readonly string[];
 }
 
 /** Tracked links in two journeys, each minted under the same faults as the send it rides on; coupons. */
