@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { parseShopConfig } from "../../functions/core/config/config.js";
 import { explainOnStore } from "../../functions/core/insight/explain-archive.js";
 import type { ShopEvent } from "../../functions/core/intake/events.js";
+import { whatIf } from "../../functions/local/simulator/whatif.js";
 import { orderCreated, runSimulation, virtualShop } from "../support/local.js";
 import { june as at } from "../support/time.js";
 
@@ -141,5 +143,40 @@ describe("marketing consent", () => {
       source: "form",
       at: at("03", "10:00"),
     });
+  });
+
+  it("shows in what-if what requiring consent would change: the marketing of those who never consented", async () => {
+    // Arrange: the first test's two buyers, under today's rule and under consent required.
+    const events: ShopEvent[] = [
+      ...buyer("no", "+8613800000005"),
+      ...buyer("yes", "+8613800000006"),
+      {
+        type: "customer.consent",
+        at: at("01", "10:01"),
+        customerId: "yes",
+        state: "subscribed",
+        source: "checkout",
+      },
+    ];
+
+    // Act
+    const result = await whatIf({ events, base: parseShopConfig({}), candidate: parseShopConfig(REQUIRED) });
+
+    // Assert: every marketing message of "no" is now skipped; "yes" keeps each of theirs (some at another
+    // sub-second rate slot, as "no" no longer takes one); no notice changes.
+    const lines = result.changes.map(
+      (change) =>
+        `${change.customerId} ${change.journey}.${change.step}: ${change.before?.outcome} → ${change.after?.outcome}${change.after?.reason ? ` ${change.after.reason}` : ""}`,
+    );
+    expect(lines.filter((line) => line.startsWith("no ")).sort()).toEqual([
+      "no gift-100.gift: sent → skipped no-consent",
+      "no gift-30.gift: sent → skipped no-consent",
+      "no winback.first: sent → skipped no-consent",
+      "no winback.second: sent → skipped no-consent",
+    ]);
+    expect(
+      lines.filter((line) => line.startsWith("yes ")).every((line) => line.endsWith("sent → sent")),
+    ).toBe(true);
+    expect(result.changes.filter((change) => change.journey === "shipped")).toEqual([]);
   });
 });
