@@ -196,76 +196,97 @@ async function simulateWithReport() {
   return { html, decisions, stream, stderr };
 }
 
+/**
+ * Two CLI runs (a month generated and simulated) and a browser: on a 2-core machine busy with the rest of the
+ * suite this has taken 90–120 s, beside 40 s alone.
+ */
+const REPORT_TIMEOUT_MS = 300_000;
+
 describe("simulate --report on a month of synthetic orders", () => {
-  it("writes an HTML report whose numbers match the decision records, with a holdout lift, that renders in headless Chromium", async () => {
-    const { html, decisions, stream, stderr } = await simulateWithReport();
+  it(
+    "writes an HTML report whose numbers match the decision records, with a holdout lift, that renders in headless Chromium",
+    async () => {
+      const { html, decisions, stream, stderr } = await simulateWithReport();
 
-    expect(stderr).toContain("shopcare effect report");
-    const expected = expectedFigures(decisions, stream);
-    expect(Object.keys(expected)).toEqual(
-      expect.arrayContaining(["payment-reminder", "shipped", "arrived", "review-care", "gift-30", "winback"]),
-    );
-    expect(decisions.some((d) => d.reason === "holdout")).toBe(true);
+      expect(stderr).toContain("shopcare effect report");
+      const expected = expectedFigures(decisions, stream);
+      expect(Object.keys(expected)).toEqual(
+        expect.arrayContaining([
+          "payment-reminder",
+          "shipped",
+          "arrived",
+          "review-care",
+          "gift-30",
+          "winback",
+        ]),
+      );
+      expect(decisions.some((d) => d.reason === "holdout")).toBe(true);
 
-    const browser = await launchChromium();
+      const browser = await launchChromium();
 
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on("pageerror", (error) => errors.push(String(error)));
-      page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
-      // Offline: any request beyond the file itself would fail the test.
-      const requests: string[] = [];
-      page.on("request", (request) => requests.push(request.url()));
-      await page.goto(`file://${html}`);
-      await page.waitForSelector("body[data-ready=true]");
+      try {
+        const page = await browser.newPage();
+        const errors: string[] = [];
+        page.on("pageerror", (error) => errors.push(String(error)));
+        page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+        // Offline: any request beyond the file itself would fail the test.
+        const requests: string[] = [];
+        page.on("request", (request) => requests.push(request.url()));
+        await page.goto(`file://${html}`);
+        await page.waitForSelector("body[data-ready=true]");
 
-      const shown = await shownFigures(page, Object.keys(expected));
-      expect(shown).toEqual(expected);
-      for (const journey of Object.keys(HOLDOUT)) {
-        const lift = await page
-          .locator(`#journeys tr[data-journey="${journey}"]:not(.step) [data-field="lift"]`)
-          .innerText();
-        expect(lift).toMatch(
-          /^[+−]?\d+\.\d pp \([+−]?\d+\.\d to [+−]?\d+\.\d\), (significant|not yet significant( \(about [\d,]+ a group would tell\))?)$/,
+        const shown = await shownFigures(page, Object.keys(expected));
+        expect(shown).toEqual(expected);
+        for (const journey of Object.keys(HOLDOUT)) {
+          const lift = await page
+            .locator(`#journeys tr[data-journey="${journey}"]:not(.step) [data-field="lift"]`)
+            .innerText();
+          expect(lift).toMatch(
+            /^[+−]?\d+\.\d pp \([+−]?\d+\.\d to [+−]?\d+\.\d\), (significant|not yet significant( \(about [\d,]+ a group would tell\))?)$/,
+          );
+        }
+        expect(await page.locator(".funnel svg").count()).toBe(Object.keys(expected).length);
+        const hourBars = await page
+          .locator("#hours rect")
+          .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("data-value"))));
+        expect(hourBars.reduce((a, b) => a + b, 0)).toBe(
+          decisions.filter((d) => d.outcome === "sent").length,
         );
+        expect(await page.locator("#days rect").count()).toBeGreaterThan(0);
+        // Funnels count customers at every bar (never more reached than entered) and messages beside them;
+        // a notice says it earns nothing instead of a "messaged bought" line.
+        await expectFunnels(page, decisions, Object.keys(expected));
+        // Day labels do not overlap.
+        const labels = await dayLabelSpans(page);
+        expect(labels.length).toBeGreaterThan(1);
+        for (let index = 1; index < labels.length; index += 1)
+          expect((labels[index] as number[])[0]).toBeGreaterThanOrEqual(
+            (labels[index - 1] as number[])[1] as number,
+          );
+        expect(await page.locator("#aws-cost").innerText()).toMatch(/state transitions/);
+        const english = {
+          lang: await page.getAttribute("html", "lang"),
+          title: await page.locator("h1").innerText(),
+        };
+
+        // The same file in Chinese, from the switch in the page.
+        const chinese = await readInChinese(page);
+
+        expect(english).toEqual({ lang: "en", title: "Shop: what each journey earns" });
+        expect(chinese.lang).toBe("zh-CN");
+        expect(chinese.header).toContain("短信费用");
+        expect(chinese.sent).toBe(expected.shipped?.sent);
+        expect(chinese.lift).toMatch(
+          /^[+−]?\d+\.\d 个百分点（[+−]?\d+\.\d 至 [+−]?\d+\.\d），(显著|尚不显著)/,
+        );
+        expect(chinese.notice).toBe("通知类短信：不计入订单，因此没有转化与提升");
+        expect(errors).toEqual([]);
+        // Offline: the file and the modules it carries as data, nothing from the network.
+        expect(requests.filter((url) => !url.startsWith("data:"))).toEqual([`file://${html}`]);
+      } finally {
+        await browser.close();
       }
-      expect(await page.locator(".funnel svg").count()).toBe(Object.keys(expected).length);
-      const hourBars = await page
-        .locator("#hours rect")
-        .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute("data-value"))));
-      expect(hourBars.reduce((a, b) => a + b, 0)).toBe(decisions.filter((d) => d.outcome === "sent").length);
-      expect(await page.locator("#days rect").count()).toBeGreaterThan(0);
-      // Funnels count customers at every bar (never more reached than entered) and messages beside them;
-      // a notice says it earns nothing instead of a "messaged bought" line.
-      await expectFunnels(page, decisions, Object.keys(expected));
-      // Day labels do not overlap.
-      const labels = await dayLabelSpans(page);
-      expect(labels.length).toBeGreaterThan(1);
-      for (let index = 1; index < labels.length; index += 1)
-        expect((labels[index] as number[])[0]).toBeGreaterThanOrEqual(
-          (labels[index - 1] as number[])[1] as number,
-        );
-      expect(await page.locator("#aws-cost").innerText()).toMatch(/state transitions/);
-      const english = {
-        lang: await page.getAttribute("html", "lang"),
-        title: await page.locator("h1").innerText(),
-      };
-
-      // The same file in Chinese, from the switch in the page.
-      const chinese = await readInChinese(page);
-
-      expect(english).toEqual({ lang: "en", title: "Shop: what each journey earns" });
-      expect(chinese.lang).toBe("zh-CN");
-      expect(chinese.header).toContain("短信费用");
-      expect(chinese.sent).toBe(expected.shipped?.sent);
-      expect(chinese.lift).toMatch(/^[+−]?\d+\.\d 个百分点（[+−]?\d+\.\d 至 [+−]?\d+\.\d），(显著|尚不显著)/);
-      expect(chinese.notice).toBe("通知类短信：不计入订单，因此没有转化与提升");
-      expect(errors).toEqual([]);
-      // Offline: the file and the modules it carries as data, nothing from the network.
-      expect(requests.filter((url) => !url.startsWith("data:"))).toEqual([`file://${html}`]);
-    } finally {
-      await browser.close();
-    }
-  });
+    },
+    REPORT_TIMEOUT_MS,
+  );
 });
