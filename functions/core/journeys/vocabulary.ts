@@ -185,11 +185,23 @@ export function firstUndecided(context: JourneyContext, steps: readonly string[]
   return steps.find((step) => !context.ledger.has(step));
 }
 
-/** Whether the customer had a paid order before this one (returning rather than first-time). */
+/**
+ * Whether the customer had a paid order before this one (returning rather than first-time). The profile's
+ * `firstPaid` — their earliest paid order — answers it without listing every order they placed: they are
+ * returning exactly when it is another order paid before this one. A profile without it (none yet, or kept
+ * before it was) lists the orders.
+ */
 export async function isReturningCustomer(context: JourneyContext): Promise<boolean> {
   const order = context.order;
   if (!order) return false;
   const since = Date.parse(order.paidAt ?? order.createdAt ?? context.state.enteredAt);
+  const firstPaid = context.customer?.firstPaid;
+  if (firstPaid !== undefined) {
+    // `<paidAt>|<createdAt>#<orderId>`: the two times hold neither `|` nor `#`; the order id may.
+    const paidAt = firstPaid.slice(0, firstPaid.indexOf("|"));
+    const firstOrderId = firstPaid.slice(firstPaid.indexOf("#") + 1);
+    return firstOrderId !== order.orderId && Date.parse(paidAt) < since;
+  }
   return paidOrders(await context.customerOrders()).some(
     (other) => other.orderId !== order.orderId && Date.parse(other.paidAt as string) < since,
   );
