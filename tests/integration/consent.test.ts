@@ -26,6 +26,21 @@ function buyer(customerId: string, phone: string): ShopEvent[] {
   ];
 }
 
+/** Two buyers, "no" and "yes" (at these numbers); only "yes" consented, at checkout. */
+function oneOfTwoConsented(noPhone: string, yesPhone: string): ShopEvent[] {
+  return [
+    ...buyer("no", noPhone),
+    ...buyer("yes", yesPhone),
+    {
+      type: "customer.consent",
+      at: at("01", "10:01"),
+      customerId: "yes",
+      state: "subscribed",
+      source: "checkout",
+    },
+  ];
+}
+
 /** What each customer's gift and shipping notice came to. */
 const outcomes = (decisions: Awaited<ReturnType<typeof runSimulation>>) =>
   decisions
@@ -36,17 +51,7 @@ const outcomes = (decisions: Awaited<ReturnType<typeof runSimulation>>) =>
 describe("marketing consent", () => {
   it("with marketing.consent required, sends notices to all but marketing only to the customer who consented", async () => {
     // Arrange: two buyers; only "yes" consented at checkout.
-    const events: ShopEvent[] = [
-      ...buyer("no", "+8613800000001"),
-      ...buyer("yes", "+8613800000002"),
-      {
-        type: "customer.consent",
-        at: at("01", "10:01"),
-        customerId: "yes",
-        state: "subscribed",
-        source: "checkout",
-      },
-    ];
+    const events = oneOfTwoConsented("+8613800000001", "+8613800000002");
 
     // Act
     const decisions = await runSimulation(events, REQUIRED);
@@ -147,17 +152,7 @@ describe("marketing consent", () => {
 
   it("shows in what-if what requiring consent would change: the marketing of those who never consented", async () => {
     // Arrange: the first test's two buyers, under today's rule and under consent required.
-    const events: ShopEvent[] = [
-      ...buyer("no", "+8613800000005"),
-      ...buyer("yes", "+8613800000006"),
-      {
-        type: "customer.consent",
-        at: at("01", "10:01"),
-        customerId: "yes",
-        state: "subscribed",
-        source: "checkout",
-      },
-    ];
+    const events = oneOfTwoConsented("+8613800000005", "+8613800000006");
 
     // Act
     const result = await whatIf({ events, base: parseShopConfig({}), candidate: parseShopConfig(REQUIRED) });
