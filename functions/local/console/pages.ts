@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { localeOf, type ShopLocale } from "../../core/config/shop-settings.js";
@@ -20,18 +20,8 @@ const require = createRequire(import.meta.url);
  */
 const LIT_HTML_BROWSER = new URL("../lit-html.js", pathToFileURL(require.resolve("lit-html")));
 
-/** The pages' modules and style, by the name they are served under. */
-const PAGE_FILES = [
-  "console.js",
-  "report.js",
-  "report-page.js",
-  "i18n.js",
-  "messages-en.js",
-  "messages-zh-CN.js",
-  "timeline.js",
-  "journeys.js",
-  "pages.css",
-] as const;
+/** The pages' modules and style, by the name they are served under: every `.js` and `.css` in `./pages/`. */
+const PAGE_FILES = readdirSync(PAGES).filter((name) => /\.(js|css)$/.test(name));
 
 /** A file the console serves: its content type and text. */
 export interface PageAsset {
