@@ -314,19 +314,18 @@ async function applyEvent(
       await startAwaitedJourneys(deps, order);
       return startPaidOrderJourneys(deps, event.order.id);
     }
-    case "customer.opted_out": {
-      // An opt-out is also a withdrawal of consent: the history shows it beside the consents.
-      const withdrawal = { state: "unsubscribed", source: "opt-out", at: event.at } as const;
+    case "customer.opted_out":
       if (event.customerId !== undefined) {
         await store.recordCustomerFlag(event.customerId, "optedOutAt", event.at);
-        await store.recordConsent({ customerId: event.customerId }, withdrawal);
+        // The customer's flag keeps only the earliest opt-out: their consent history keeps each one. (A
+        // number's opt-outs have a history of their own, `listPhoneOptOuts`.)
+        await store.recordConsent(
+          { customerId: event.customerId },
+          { state: "unsubscribed", source: "opt-out", at: event.at },
+        );
       }
-      if (event.phone !== undefined) {
-        await store.recordPhoneOptOut(event.phone, event.at, "event");
-        await store.recordConsent({ phone: event.phone }, withdrawal);
-      }
+      if (event.phone !== undefined) await store.recordPhoneOptOut(event.phone, event.at, "event");
       return;
-    }
     case "customer.consent": {
       const consent = { state: event.state, source: event.source, at: event.at };
       if (event.customerId !== undefined)
