@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -291,6 +292,60 @@ describe("the in-memory table (simulate --store memory)", () => {
       expect(inMemory?.Items?.map((item) => item.gsi1sk)).toEqual(onLocal?.Items?.map((item) => item.gsi1sk));
       expect(inMemory?.LastEvaluatedKey).toEqual(onLocal?.LastEvaluatedKey);
     }
+  });
+
+  it("keeps a partition's order as keys come, go and move between pages, as DynamoDB Local does", async () => {
+    const { tableName, local, memory } = await tablePair("order");
+    const both = (command: object) =>
+      Promise.all([local.send(command as PutCommand), memory.send(command)]) as Promise<
+        [{ Items?: Record<string, unknown>[] }, { Items?: Record<string, unknown>[] }]
+      >;
+    const put = (id: string, gsi1sk: string) =>
+      both(
+        new PutCommand({
+          TableName: tableName,
+          Item: { pk: `CUSTOMER#${id}`, sk: "PROFILE", gsi1pk: "CUSTOMERS#0", gsi1sk, name: id },
+        }),
+      );
+    const whole = async () => {
+      const [onLocal, inMemory] = await both(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: "gsi1",
+          KeyConditionExpression: "gsi1pk = :pk",
+          ExpressionAttributeValues: { ":pk": "CUSTOMERS#0" },
+          ScanIndexForward: false,
+        }),
+      );
+      const view = (items: Record<string, unknown>[] = []) => items.map((item) => `${item.pk}=${item.name}`);
+      expect(view(inMemory.Items)).toEqual(view(onLocal.Items));
+      return view(inMemory.Items);
+    };
+    for (const id of ["a", "b", "c", "d"]) await put(id, `2026-06-0${id.charCodeAt(0) - 96}#${id}`);
+    expect(await whole()).toEqual(["CUSTOMER#d=d", "CUSTOMER#c=c", "CUSTOMER#b=b", "CUSTOMER#a=a"]);
+
+    // A replaced item in its place, one moved to the front, one gone, and new ones.
+    await both(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { pk: "CUSTOMER#b", sk: "PROFILE" },
+        UpdateExpression: "SET #name = :name",
+        ExpressionAttributeNames: { "#name": "name" },
+        ExpressionAttributeValues: { ":name": "b2" },
+      }),
+    );
+    await put("a", "2026-06-09#a");
+    await both(new DeleteCommand({ TableName: tableName, Key: { pk: "CUSTOMER#c", sk: "PROFILE" } }));
+    await put("e", "2026-06-05#e");
+    await put("f", "2026-06-00#f");
+
+    expect(await whole()).toEqual([
+      "CUSTOMER#a=a",
+      "CUSTOMER#e=e",
+      "CUSTOMER#d=d",
+      "CUSTOMER#b=b2",
+      "CUSTOMER#f=f",
+    ]);
   });
 
   it("keeps its own copy of what it stores and hands out items no caller can change", async () => {

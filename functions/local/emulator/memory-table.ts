@@ -50,6 +50,8 @@ export class MemoryTable implements DocumentSender {
   private readonly indexes = new Map(
     INDEXES.map((index) => [index.name, new Map<string, Map<string, Item>>()]),
   );
+  /** Each partition's (and index partition's) keys in order, until a key comes or goes. */
+  private readonly sorted = new WeakMap<Map<string, Item>, string[]>();
   /** Requests sent, counted as `simulate` counts DynamoDB Local's (one per request). */
   readonly requests = { reads: 0, writes: 0 };
 
@@ -82,8 +84,9 @@ export class MemoryTable implements DocumentSender {
     }
     if (request.kind === "Query") {
       this.requests.reads += 1;
-      const items = this.query(request.input as QueryCommand["input"]);
-      const { Limit, IndexName } = request.input as QueryCommand["input"];
+      const input = request.input as QueryCommand["input"];
+      const { Limit, IndexName } = input;
+      const items = this.query(input, Limit);
       // As DynamoDB: a page that reached `Limit` says where it stopped (more may follow, or none).
       if (Limit === undefined || items.length < Limit) return { Items: items };
       const last = items[Limit - 1] as Item;
@@ -95,7 +98,7 @@ export class MemoryTable implements DocumentSender {
         ...(index ? [index.partitionKey, index.sortKey] : []),
       ];
       const LastEvaluatedKey = Object.fromEntries(keys.map((key) => [key, last[key]]));
-      return { Items: items.slice(0, Limit), LastEvaluatedKey };
+      return { Items: items, LastEvaluatedKey };
     }
     if (request.kind === "Scan") {
       this.requests.reads += 1;
@@ -164,25 +167,61 @@ export class MemoryTable implements DocumentSender {
   private write(item: Item): void {
     deepFreeze(item);
     const old = this.get(item);
-    if (old) this.remove(old);
-    this.partition(item).set(String(item[TABLE_KEYS.sortKey]), item);
+    const partition = this.partition(item);
+    // A new key changes the partition's order; a replaced item keeps its place.
+    if (!old) this.sorted.delete(partition);
+    partition.set(String(item[TABLE_KEYS.sortKey]), item);
     for (const index of INDEXES) {
-      const indexKey = item[index.partitionKey];
-      if (indexKey === undefined || item[index.sortKey] === undefined) continue;
       const byPartition = this.indexes.get(index.name) as Map<string, Map<string, Item>>;
+      const indexKey = item[index.partitionKey];
+      const indexed = indexKey !== undefined && item[index.sortKey] !== undefined;
+      const wasIndexed = old?.[index.partitionKey] !== undefined && old?.[index.sortKey] !== undefined;
+      const samePlace =
+        indexed &&
+        wasIndexed &&
+        String(old?.[index.partitionKey]) === String(indexKey) &&
+        String(old?.[index.sortKey]) === String(item[index.sortKey]);
+      if (wasIndexed && !samePlace) this.unindex(index, old as Item);
+      if (!indexed) continue;
       let entries = byPartition.get(String(indexKey));
       if (!entries) {
         entries = new Map();
         byPartition.set(String(indexKey), entries);
       }
+      if (!samePlace) this.sorted.delete(entries);
       entries.set(tableKey(item), item);
     }
   }
 
   private remove(item: Item): void {
-    this.partitions.get(String(item[TABLE_KEYS.partitionKey]))?.delete(String(item[TABLE_KEYS.sortKey]));
-    for (const index of INDEXES)
-      this.indexes.get(index.name)?.get(String(item[index.partitionKey]))?.delete(tableKey(item));
+    const partition = this.partitions.get(String(item[TABLE_KEYS.partitionKey]));
+    if (partition) this.sorted.delete(partition);
+    partition?.delete(String(item[TABLE_KEYS.sortKey]));
+    for (const index of INDEXES) this.unindex(index, item);
+  }
+
+  private unindex(index: (typeof INDEXES)[number], item: Item): void {
+    const entries = this.indexes.get(index.name)?.get(String(item[index.partitionKey]));
+    if (!entries) return;
+    this.sorted.delete(entries);
+    entries.delete(tableKey(item));
+  }
+
+  /**
+   * A partition's keys in its sort key's order (ties, which only an index can have and whose order
+   * DynamoDB leaves open — DynamoDB Local's is neither insertion nor key order — by the table key),
+   * sorted when first asked after a key came or went and kept until the next: a directory paged 13 at a
+   * time no longer sorts its whole partition for every page.
+   */
+  private sortedKeys(entries: Map<string, Item>, sortKey: string): string[] {
+    const cached = this.sorted.get(entries);
+    if (cached) return cached;
+    const keys = [...entries.keys()].sort((a, b) => {
+      const byKey = compareKeys(String(entries.get(a)?.[sortKey]), String(entries.get(b)?.[sortKey]));
+      return byKey !== 0 ? byKey : compareKeys(a, b);
+    });
+    this.sorted.set(entries, keys);
+    return keys;
   }
 
   private get(key: Item): Item | undefined {
@@ -258,7 +297,7 @@ export class MemoryTable implements DocumentSender {
     }
   }
 
-  private query(input: QueryCommand["input"]): Item[] {
+  private query(input: QueryCommand["input"], limit?: number): Item[] {
     const { ExpressionAttributeNames: names, ExpressionAttributeValues: values } = input;
     const index = INDEXES.find((candidate) => candidate.name === input.IndexName);
     if (input.IndexName !== undefined && !index) throw new Error(`MemoryTable: no index ${input.IndexName}`);
@@ -282,18 +321,34 @@ export class MemoryTable implements DocumentSender {
         `MemoryTable: ${sortAttribute} is not the sort key of ${input.IndexName ?? "the table"}`,
       );
     const source = index ? this.indexes.get(index.name)?.get(String(pk)) : this.partitions.get(String(pk));
-    let items = [...(source?.values() ?? [])];
-    if (below) {
-      const high = String(values?.[below]);
-      items = items.filter((item) => compareKeys(String(item[sortKey]), high) < 0);
-    } else if (sortName) {
-      const low = String(values?.[from as string]);
-      const high = String(values?.[to as string]);
-      items = items.filter((item) => String(item[sortKey]) >= low && String(item[sortKey]) <= high);
+    if (!source) return [];
+    const keys = this.sortedKeys(source, sortKey);
+    const valueAt = (position: number) => String(source.get(keys[position] as string)?.[sortKey]);
+    // The range's ends by binary search over the sorted keys: [start, end).
+    const firstAtLeast = (bound: string, strictlyAbove: boolean) => {
+      let low = 0;
+      let high = keys.length;
+      while (low < high) {
+        const middle = (low + high) >>> 1;
+        const order = compareKeys(valueAt(middle), bound);
+        if (order < 0 || (strictlyAbove && order === 0)) low = middle + 1;
+        else high = middle;
+      }
+      return low;
+    };
+    let start = 0;
+    let end = keys.length;
+    if (below) end = firstAtLeast(String(values?.[below]), false);
+    else if (sortName) {
+      start = firstAtLeast(String(values?.[from as string]), false);
+      end = Math.max(start, firstAtLeast(String(values?.[to as string]), true));
     }
-    items.sort((a, b) => compareKeys(String(a[sortKey]), String(b[sortKey])));
+    const count = Math.min(end - start, limit ?? Number.POSITIVE_INFINITY);
+    const items: Item[] = [];
     // The customer directory's pages: newest first, at most `Limit` (a page the caller resumes by key).
-    if (input.ScanIndexForward === false) items.reverse();
+    const forward = input.ScanIndexForward !== false;
+    for (let taken = 0; taken < count; taken += 1)
+      items.push(source.get(keys[forward ? start + taken : end - 1 - taken] as string) as Item);
     return items;
   }
 }
