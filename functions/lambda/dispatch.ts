@@ -7,7 +7,7 @@ import { createDispatchHandler } from "../handlers/dispatch.js";
 import { cloudWatchTelemetry } from "../handlers/telemetry.js";
 import { SqsEventQueue } from "../providers/sqs.js";
 import { StepFunctionsStarter } from "../providers/step-functions.js";
-import { config, requireEnv, store } from "./runtime.js";
+import { config, phones, requireEnv, store } from "./runtime.js";
 
 const journeys = new PacedJourneyStarter(
   new StepFunctionsStarter(new SFNClient({}), JSON.parse(requireEnv("JOURNEY_STATE_MACHINES"))),
@@ -20,6 +20,7 @@ const telemetry = cloudWatchTelemetry(config);
 export const handler = createDispatchHandler({
   config,
   store,
+  phones,
   journeys,
   clock: systemClock,
   maxReceiveCount: Number(requireEnv("MAX_RECEIVE_COUNT")),

@@ -1,6 +1,8 @@
+import { join } from "node:path";
 import { getSecret } from "@aws-lambda-powertools/parameters/secrets";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Store } from "../adapters/dynamodb/store.js";
+import { LibphonenumberPlaces } from "../adapters/phones/phone-places.js";
 import type { ShopConfig } from "../core/config/config.js";
 
 /**
@@ -37,3 +39,9 @@ if (!compiledConfig) throw new Error("SHOPCARE_CONFIG was not compiled into this
 export const config: ShopConfig = JSON.parse(compiledConfig);
 
 export const store = new Store(new DynamoDBClient({}), requireEnv("TABLE_NAME"));
+
+/**
+ * Numbers' zones and regions: libphonenumber's two data files, copied beside the bundle into
+ * `phone-data/` by the function's bundling (`infra/shop-function.ts`), read on the first number.
+ */
+export const phones = new LibphonenumberPlaces(join(process.env.LAMBDA_TASK_ROOT ?? ".", "phone-data"));

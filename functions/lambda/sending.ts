@@ -8,7 +8,7 @@ import { type AliyunCredentials, AliyunSmsProvider } from "../providers/aliyun.j
 import { HttpCouponIssuer } from "../providers/coupons.js";
 import { EndUserMessagingProvider } from "../providers/end-user-messaging.js";
 import { SnsOperatorChannel, SnsSmsProvider } from "../providers/sns.js";
-import { config, jsonSecret, requireEnv, store } from "./runtime.js";
+import { config, jsonSecret, phones, requireEnv, store } from "./runtime.js";
 
 /**
  * A provider call that outlives this is abandoned and treated as ambiguous (maybe sent, never resent);
@@ -60,6 +60,7 @@ const sms = smsProvider();
 export const deliverDeps = {
   config,
   store,
+  phones,
   clock: systemClock,
   sms,
   operators: new SnsOperatorChannel(sns, requireEnv("HANDOFF_TOPIC_ARN")),

@@ -1,7 +1,12 @@
-import { spawnSync } from "node:child_process";
+import { execSync, spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config/config.js";
 import { synthesizeTemplate } from "../../functions/local/emulator/synth.js";
+import { phoneDataCommands } from "../../infra/shop-function.js";
 import type { HandlerName } from "../../infra/shopcare-stack.js";
 import { buildLambdaBundle, LAMBDA_ENV, lambdaBundleInputs } from "../support/lambda-bundles.js";
 import { CAMPAIGN_CONFIG, DEPLOYED_PROVIDERS, PROVIDER_CONFIGS } from "../support/providers.js";
@@ -73,4 +78,44 @@ describe("the hot path's bundles", () => {
       expect(inputs.filter((input) => /^functions\/(core\/insight|local)\//.test(input))).toEqual([]);
     },
   );
+});
+
+describe("the phone data beside a bundle", () => {
+  it("answers a number's zones and region from a CJS bundle reading only what the bundling copied", async () => {
+    // Arrange: the commands the stack's bundling runs, into an empty task root; the adapter bundled as the
+    // functions are (CJS, node22), run from a folder without node_modules.
+    const taskRoot = mkdtempSync(join(tmpdir(), "shopcare-task-"));
+    for (const command of phoneDataCommands(process.cwd(), taskRoot)) execSync(command, { shell: "/bin/sh" });
+    const outfile = join(taskRoot, "index.js");
+    await build({
+      stdin: {
+        contents: `const { join } = require("node:path");
+          const { LibphonenumberPlaces } = require("./functions/adapters/phones/phone-places.ts");
+          const phones = new LibphonenumberPlaces(join(process.env.LAMBDA_TASK_ROOT, "phone-data"));
+          process.stdout.write(JSON.stringify([phones.placeOf("+13055550100"), phones.zonesOfRegion("US-FL")]));`,
+        resolveDir: process.cwd(),
+        loader: "ts",
+      },
+      bundle: true,
+      platform: "node",
+      target: "node22",
+      format: "cjs",
+      outfile,
+      logLevel: "silent",
+    });
+
+    // Act
+    const result = spawnSync(process.execPath, [outfile], {
+      env: { PATH: process.env.PATH, LAMBDA_TASK_ROOT: taskRoot },
+      cwd: tmpdir(),
+      encoding: "utf8",
+    });
+
+    // Assert: a Miami number is in New York's time and Florida; Florida's numbers span two zones.
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual([
+      { zones: ["America/New_York"], region: "US-FL" },
+      ["America/Chicago", "America/New_York"],
+    ]);
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseShopConfig } from "../../functions/core/config/config.js";
+import { shopPlace } from "../../functions/core/engine/quiet-hours.js";
 import { messageOf } from "../../functions/core/journeys/context.js";
 import type { JourneyContext } from "../../functions/core/journeys/module.js";
 import { paymentReminder } from "../../functions/core/journeys/payment-reminder.js";
@@ -34,6 +35,7 @@ function context(
   return {
     config,
     settings: config.journeys.paymentReminder,
+    place: shopPlace(config),
     now: new Date(now),
     state: { journey: "payment-reminder", orderId: "o1", customerId: "c1", enteredAt: CREATED },
     order,

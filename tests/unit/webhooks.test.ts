@@ -35,6 +35,20 @@ describe("webhook adapters", () => {
     expect(events[0]?.type === "order.created" && events[0].order.items).toHaveLength(2);
   });
 
+  it("maps a Shopify order's shipping country and province codes to the address's region (its sending rules)", () => {
+    const order = parseJson(fixture("shopify-orders-create.json")) as Record<string, unknown>;
+    const shipping = order.shipping_address as Record<string, unknown>;
+    const regionOf = (address: Record<string, unknown>) => {
+      const [created] = shopifyToEvents("orders/create", { ...order, shipping_address: address });
+      return created?.type === "order.created" ? created.order.address?.region : undefined;
+    };
+
+    expect(regionOf(shipping)).toBe("CN-SH");
+    expect(regionOf({ ...shipping, country_code: "US", province_code: "FL" })).toBe("US-FL");
+    expect(regionOf({ ...shipping, country_code: "us", province_code: null })).toBe("US");
+    expect(regionOf({ ...shipping, country_code: "United States", province_code: "FL" })).toBeUndefined();
+  });
+
   it("names the Shopify field at fault", () => {
     expect(() => shopifyToEvents("orders/cancelled", { id: 1, cancelled_at: "never" })).toThrow(
       "cancelled_at: expected an ISO 8601 time",

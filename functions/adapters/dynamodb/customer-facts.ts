@@ -13,6 +13,9 @@ import type {
 
 import { type FieldUpdate, indexShard, stripKeys, TABLE_KEYS, type Table } from "./table.js";
 
+/** What a contact event sets on the profile when it carries it (the latest event's value stands). */
+const CONTACT_FIELDS = ["phone", "name", "phoneExpiresAt", "province", "city", "region", "timeZone"] as const;
+
 /**
  * A customer's purchases live on their profile item as one attribute per paid order, `purchase:<orderId>`
  * (and `refunded:<orderId>`): top-level attributes, so writing one needs no map to exist first, and a
@@ -74,9 +77,8 @@ export class CustomerFactsTable implements CustomerFacts, CustomerDirectory {
       contactAtMs: { value: Date.parse(at) },
     };
     if (contact.firstOrderedAt) fields.firstOrderedAt = { value: contact.firstOrderedAt, keepExisting: true };
-    for (const field of ["phone", "name", "phoneExpiresAt", "province", "city"] as const) {
+    for (const field of CONTACT_FIELDS)
       if (contact[field] !== undefined) fields[field] = { value: contact[field] };
-    }
     try {
       await this.table.update({ pk: `CUSTOMER#${contact.customerId}`, sk: "PROFILE" }, fields, {
         condition: "attribute_not_exists(#contactAtMs) OR #contactAtMs <= :contactAtMs",

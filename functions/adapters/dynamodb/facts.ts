@@ -46,6 +46,8 @@ export class FactsTable implements OrderFacts {
         phoneExpiresAt: customer.phoneExpiresAt,
         province: details.address?.province,
         city: details.address?.city,
+        region: details.address?.region,
+        timeZone: customer.timeZone,
         firstOrderedAt: at,
       },
       at,

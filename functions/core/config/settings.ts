@@ -14,6 +14,11 @@ export const timeOfDay = z
   .string()
   .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a local time like "10:00"' });
 
+/** A window end may be "24:00": open until midnight. */
+export const windowEnd = z
+  .string()
+  .regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, { error: 'expected a local time like "22:00" (or "24:00")' });
+
 /** Gift orders go to someone other than the buyer, whose number the order carries. */
 export const giftOrders = z.enum(["skip", "send"]).default("skip");
 

@@ -3,7 +3,8 @@ import { fillTarget } from "../engine/links.js";
 import { isDuration, parseDuration } from "../shared/duration.js";
 import { campaignsSetting, segmentsSetting } from "./campaign-settings.js";
 import { customerSettings } from "./customer-settings.js";
-import { duration, timeOfDay } from "./settings.js";
+import { SendingRuleSchema } from "./sending-rules.js";
+import { duration, timeOfDay, windowEnd } from "./settings.js";
 
 /**
  * The shop config without its journeys' settings: what every journey's rules may read of it (`JourneyConfig`).
@@ -61,11 +62,6 @@ const linkTarget = z.string().refine(
       'expected an http(s) URL, with only {orderId} and {customerId}, like "https://shop.cn/o/{orderId}"',
   },
 );
-
-/** A window end may be "24:00": open until midnight. */
-const windowEnd = z
-  .string()
-  .regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, { error: 'expected a local time like "22:00" (or "24:00")' });
 
 const timeZone = z.string().refine(
   (zone) => {
@@ -179,6 +175,12 @@ export const SharedConfigSchema = z.strictObject({
       consent: z.enum(["required", "unless-opted-out"]).optional(),
     })
     .prefault({}),
+  /**
+   * Jurisdiction rules on sending hours, judged in the recipient's time and region: added to the defaults
+   * (the US federal window and the stricter states), a row for a region and class the defaults have
+   * replacing theirs (docs/sending-rules.md).
+   */
+  sendingRules: z.array(SendingRuleSchema).default([]),
   sms,
   caps,
   lint,

@@ -118,6 +118,7 @@ export async function checkStep(
           customerId: context.customerId ?? "",
           phone: context.recipient,
           consent: context.consent,
+          place: context.place,
           ledgerKey: `${state.journey}#${subjectId}#${step}`,
           heldForRate:
             (state.next?.kind === "hold" && state.next.rateSlot !== undefined) || journey.atOwnTime === true,

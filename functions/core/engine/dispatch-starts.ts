@@ -12,6 +12,7 @@ import {
   startExecution,
   successorOf,
 } from "./decide.js";
+import type { PhonePlaces } from "./quiet-hours.js";
 import { executionName } from "./start.js";
 
 /**
@@ -32,6 +33,8 @@ export interface DispatchDeps {
   readonly clock: Clock;
   /** @default none */
   readonly telemetry?: StepTelemetry & DispatchTelemetry;
+  /** What numbers tell of where their holders are: first steps planned in the recipient's time. @default none */
+  readonly phones?: PhonePlaces;
 }
 
 /** Starts an execution at its first step's wait, or nothing if it has nothing to do (`startExecution`). */

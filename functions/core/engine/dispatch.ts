@@ -336,8 +336,8 @@ async function applyEvent(
     case "customer.declined":
       return store.recordCustomerFlag(event.customerId, "declinedAt", event.at);
     case "customer.updated": {
-      const { id, phone, name, birthday } = event.customer;
-      await store.recordCustomerContact({ customerId: id, phone, name }, event.at);
+      const { id, phone, name, birthday, timeZone } = event.customer;
+      await store.recordCustomerContact({ customerId: id, phone, name, timeZone }, event.at);
       if (birthday) await startBirthdayJourneys(deps, id, birthday, event.at);
       return;
     }

@@ -4,7 +4,8 @@ import { consentBlock } from "../customers/consent.js";
 import { parseDuration } from "../shared/duration.js";
 import type { Consent, MessageClass, Next } from "../shared/model.js";
 import type { Repositories } from "../shared/ports.js";
-import { holdToWindow, nextSlot } from "../shared/time.js";
+import { DAY_MS } from "../shared/time.js";
+import { allowedSendTime, insideWindows, type RecipientPlace, shopPlace } from "./quiet-hours.js";
 
 /**
  * The sending rules that cut across journeys (docs/design.md), enforced here and nowhere else: send windows,
@@ -13,24 +14,19 @@ import { holdToWindow, nextSlot } from "../shared/time.js";
  */
 
 /**
- * The earliest instant at or after `instant` when a message of `messageClass` may go out: inside the
- * notice window for notices; at a marketing slot inside the marketing window for marketing.
+ * The earliest instant at or after `instant` when a message of `messageClass` may go out to a recipient at
+ * `place` (the shop's zone unless given): inside the notice window for notices; at a marketing slot inside
+ * the marketing window for marketing; in the recipient's zones, under their region's sending rules
+ * (`quiet-hours.ts`). Where the rules allow no time within a week it is a week on: the check step then
+ * skips the message `quiet-hours`.
  */
 export function earliestSendTime(
   instant: Date,
   messageClass: MessageClass,
-  config: Pick<JourneyConfig, "windows" | "marketingSlots" | "timeZone">,
+  config: Pick<JourneyConfig, "windows" | "marketingSlots" | "timeZone" | "sendingRules">,
+  place: RecipientPlace = shopPlace(config),
 ): Date {
-  switch (messageClass) {
-    case "notice":
-      return holdToWindow(instant, config.windows.notice, config.timeZone);
-    case "marketing":
-      return nextSlot(instant, config.marketingSlots, config.windows.marketing, config.timeZone);
-    default: {
-      const unknown: never = messageClass;
-      throw new Error(`unknown message class ${String(unknown)}`);
-    }
-  }
+  return allowedSendTime(instant, messageClass, config, place) ?? new Date(instant.getTime() + 8 * DAY_MS);
 }
 
 /** A deadline after which a held step is pointless (an unpaid order that has auto-closed). */
@@ -54,6 +50,8 @@ export interface SendingRuleInput {
   readonly phone?: string;
   /** The consent record that decides marketing to them (`effectiveConsent`), if any. */
   readonly consent?: Consent;
+  /** Where the recipient is (`recipientPlace`). @default the shop's zone, no region */
+  readonly place?: RecipientPlace;
   /** The step's ledger key, so a re-checked step is not counted against the caps twice. */
   readonly ledgerKey: string;
   /**
@@ -83,12 +81,13 @@ export async function applySendingRules(
     const blocked = consentBlock(consentModeOf(config), input.consent);
     if (blocked) return skip(blocked);
   }
+  const place = input.place ?? shopPlace(config);
   const earliest =
-    input.heldForRate && messageClass === "marketing"
-      ? holdToWindow(now, config.windows.marketing, config.timeZone).getTime() === now.getTime()
-        ? now
-        : earliestSendTime(now, messageClass, config)
-      : earliestSendTime(now, messageClass, config);
+    input.heldForRate && messageClass === "marketing" && insideWindows(now, messageClass, config, place)
+      ? now
+      : allowedSendTime(now, messageClass, config, place);
+  // Their sending rules allow no time within a week (a shop window and a region's that do not meet).
+  if (!earliest) return skip("quiet-hours");
   if (earliest > now) {
     return input.deadline && earliest >= input.deadline.at ? skip(input.deadline.reason) : hold(earliest);
   }
@@ -102,7 +101,7 @@ export async function applySendingRules(
       perWeek: config.caps.marketingPerWeek,
     });
     if (!fits) {
-      const nextTry = earliestSendTime(new Date(now.getTime() + 1), messageClass, config);
+      const nextTry = earliestSendTime(new Date(now.getTime() + 1), messageClass, config, place);
       const giveUpAt = input.dueAt.getTime() + parseDuration(config.caps.maxHold);
       return nextTry.getTime() > giveUpAt ? skip("frequency-cap") : hold(nextTry);
     }

@@ -12,6 +12,7 @@ import {
 import type { Repositories, StepRepositories } from "../shared/ports.js";
 import { formatInZone } from "../shared/time.js";
 import { aimsAtPurchase } from "./attribution.js";
+import type { PhonePlaces } from "./quiet-hours.js";
 
 /**
  * The record phase of a step: building a decision record, writing it once to the ledger (with the
@@ -34,6 +35,11 @@ export interface StepDeps {
   readonly store: StepRepositories;
   /** @default none */
   readonly telemetry?: StepTelemetry;
+  /**
+   * What numbers tell of where their holders are (`adapters/phones`): quiet hours in the recipient's zone.
+   * @default none: the recipient's zone is their own or their address's, else the shop's
+   */
+  readonly phones?: PhonePlaces;
 }
 
 /** Writes a decision and, if this call wrote it, tells the telemetry and records the customer's last touch. */

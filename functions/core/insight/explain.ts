@@ -1,5 +1,6 @@
 import type { ShopConfig } from "../config/config.js";
 import { maskPhone, maskPhonesIn } from "../config/messaging.js";
+import { type PhonePlaces, quietHoursRule, type RecipientPlace } from "../engine/quiet-hours.js";
 import type { ShopEvent } from "../intake/events.js";
 import { timeFieldOf } from "../intake/order-events.js";
 import { loadJourneyContext, settingsOf, templateOf } from "../journeys/context.js";
@@ -226,8 +227,13 @@ function impliedStates(
   return states;
 }
 
-/** Why a step is due when it is: the window, the slot, the deadline, or its own delay. */
-function ruleOf(config: ShopConfig, messageClass: MessageClass, sendAt: Date): string {
+/**
+ * Why a step is due when it is: the recipient's quiet hours (their zone, their region's rules), the window,
+ * the slot, the deadline, or its own delay.
+ */
+function ruleOf(config: ShopConfig, messageClass: MessageClass, sendAt: Date, place: RecipientPlace): string {
+  const quiet = quietHoursRule(sendAt, messageClass, config, place);
+  if (quiet) return quiet;
   const local = formatInZone(sendAt, config.timeZone).slice(11, 16);
   if (messageClass === "marketing" && config.marketingSlots.includes(local)) return "next marketing slot";
   if (messageClass === "notice" && local === config.windows.notice.start) return "notice window";
@@ -239,7 +245,13 @@ function ruleOf(config: ShopConfig, messageClass: MessageClass, sendAt: Date): s
  * are now, for the executions the facts imply, where the step is not decided yet.
  */
 export async function pendingSteps(
-  deps: { readonly store: ExplainRepositories; readonly config: ShopConfig; readonly now: Date },
+  deps: {
+    readonly store: ExplainRepositories;
+    readonly config: ShopConfig;
+    readonly now: Date;
+    /** @default none: the recipient's zone is their own or their address's, else the shop's */
+    readonly phones?: PhonePlaces;
+  },
   customerId: string,
   orders: readonly OrderRecord[],
 ): Promise<Extract<TimelineEntry, { kind: "pending" }>[]> {
@@ -251,7 +263,7 @@ export async function pendingSteps(
   for (const journey of enabled) {
     for (const state of impliedStates(deps.config, journey, customerId, orders)) {
       const context = await loadJourneyContext(
-        { store: deps.store, clock, config: deps.config },
+        { store: deps.store, clock, config: deps.config, phones: deps.phones },
         journey,
         state,
       );
@@ -282,7 +294,7 @@ export async function pendingSteps(
             ? `deadline (${deadline.reason})`
             : capped
               ? `frequency cap (${deps.config.caps.marketingPerDay} a day, ${deps.config.caps.marketingPerWeek} a week: held to the next free slot)`
-              : ruleOf(deps.config, messageClass, sendAt),
+              : ruleOf(deps.config, messageClass, sendAt, context.place),
       });
     }
   }
@@ -323,7 +335,12 @@ export async function resolveSubject(
 
 /** A subject's whole timeline from a store, with the events the caller has (a file, the archive). */
 export async function explainFromStore(
-  deps: { readonly store: ExplainRepositories; readonly config: ShopConfig; readonly now: Date },
+  deps: {
+    readonly store: ExplainRepositories;
+    readonly config: ShopConfig;
+    readonly now: Date;
+    readonly phones?: PhonePlaces;
+  },
   subject: ExplainSubject,
   events: readonly ReceivedEvent[],
   options: { readonly showPhone: boolean },

@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import en from "zod/v4/locales/en.js";
-import { at, birthday, id, nonNegative, phone } from "./fields.js";
+import { at, birthday, id, nonNegative, phone, region, timeZone } from "./fields.js";
 import { ORDER_EVENT_SCHEMAS, type OrderEventType } from "./order-events.js";
 
 // zod/mini, not classic zod: ingest validates every webhook with these schemas, and the mini API is
@@ -20,6 +20,8 @@ const Customer = z.looseObject({
   /** Platforms hand out virtual numbers that expire; after this instant the number is unreachable. */
   phoneExpiresAt: z.optional(at),
   birthday: z.optional(birthday),
+  /** Their own IANA time zone, when the shop knows it: quiet hours are judged in it first. */
+  timeZone: z.optional(timeZone),
 });
 
 const Item = z.looseObject({
@@ -45,6 +47,8 @@ const Order = z.looseObject({
     z.looseObject({
       province: z.optional(z.string().check(z.maxLength(64))),
       city: z.optional(z.string().check(z.maxLength(64))),
+      /** The region as ISO 3166-2 writes it (`US-FL`): the jurisdiction whose sending rules apply. */
+      region: z.optional(region),
     }),
   ),
 });
@@ -97,6 +101,7 @@ export const ShopEventSchema = z.discriminatedUnion("type", [
       phone: z.optional(phone),
       name: z.optional(z.string().check(z.maxLength(64))),
       birthday: z.optional(birthday),
+      timeZone: z.optional(timeZone),
     }),
   }),
 ]);

@@ -20,3 +20,23 @@ export const birthday = z.string().check(
     error: "no such day in any year",
   }),
 );
+
+/** An IANA time zone (`America/Los_Angeles`), as `Intl` knows them. */
+export const timeZone = z.string().check(
+  z.refine(
+    (zone) => {
+      try {
+        new Intl.DateTimeFormat("en", { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { error: 'expected an IANA time zone like "America/Los_Angeles"' },
+  ),
+);
+
+/** A country or its subdivision as ISO 3166 writes it: `US`, `US-FL`, `CN-ZJ`. */
+export const region = z
+  .string()
+  .check(z.regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, { error: 'expected an ISO 3166 region like "US-FL"' }));

@@ -46,10 +46,12 @@ export function celebrationDate(birthday: string, year: number, daysBefore = 0):
 
 /** The greeting's time on its date: the first marketing slot that day, or none if the day has none left. */
 function greetingTimeOn(context: Context, date: string, notBefore: Date): Date | undefined {
-  const { config } = context;
-  const dayStart = startOfLocalDate(date, config.timeZone);
-  const due = earliestSendTime(dayStart < notBefore ? notBefore : dayStart, "marketing", config);
-  return localDateOf(due, config.timeZone) === date ? due : undefined;
+  const { config, place } = context;
+  // The birthday is the recipient's own day: its start and its greeting in their zone.
+  const zone = place.zones[0] ?? config.timeZone;
+  const dayStart = startOfLocalDate(date, zone);
+  const due = earliestSendTime(dayStart < notBefore ? notBefore : dayStart, "marketing", config, place);
+  return localDateOf(due, zone) === date ? due : undefined;
 }
 
 /** The next celebration of the customer's birthday whose greeting time is at or after `from`. */

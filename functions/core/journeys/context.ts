@@ -4,6 +4,7 @@ import { TEMPLATE_SPECS, templateValueAt } from "../config/templates.js";
 import { effectiveConsent } from "../customers/consent.js";
 import { unitHash } from "../customers/holdout.js";
 import { type CustomerConfig, levelOf } from "../customers/profiles.js";
+import { type PhonePlaces, recipientPlace } from "../engine/quiet-hours.js";
 import type { Clock } from "../shared/clock.js";
 import type { Consent, CustomerRecord, ExecutionState, MessageClass, OrderRecord } from "../shared/model.js";
 import type { JourneyReads, Repositories } from "../shared/ports.js";
@@ -104,7 +105,13 @@ export async function marketingOf(
 
 /** Loads the context the rules of `journey` need, at the clock's current time. */
 export async function loadJourneyContext(
-  deps: { readonly store: JourneyReads; readonly clock: Clock; readonly config: JourneyConfig },
+  deps: {
+    readonly store: JourneyReads;
+    readonly clock: Clock;
+    readonly config: JourneyConfig;
+    /** What numbers tell of where their holders are. @default none: the shop's zone for every number */
+    readonly phones?: PhonePlaces;
+  },
   journey: AnyJourneyModule,
   state: ExecutionState,
 ): Promise<JourneyContext> {
@@ -131,10 +138,17 @@ export async function loadJourneyContext(
     optedOutAt,
     consent,
     recipient: customer?.phone,
+    place: recipientPlace(deps.config, customer, customer?.phone, deps.phones),
     customerOrders: () => {
       customerOrders ??= customerId ? store.listCustomerOrders(customerId) : Promise.resolve([]);
       return customerOrders;
     },
   };
-  return journey.recipient ? { ...context, recipient: journey.recipient(context) } : context;
+  if (!journey.recipient) return context;
+  const recipient = journey.recipient(context);
+  return {
+    ...context,
+    recipient,
+    place: recipientPlace(deps.config, customer, recipient, deps.phones),
+  };
 }

@@ -2,6 +2,7 @@ import type * as z from "zod";
 import type { TemplateValue } from "../config/settings.js";
 import type { JourneyConfig } from "../config/shop-settings.js";
 import type { Deadline } from "../engine/policy.js";
+import type { RecipientPlace } from "../engine/quiet-hours.js";
 import type { OrderEventType } from "../intake/order-events.js";
 import type {
   Consent,
@@ -36,6 +37,8 @@ export interface JourneyContext<Settings = unknown> {
   readonly customerId: string | undefined;
   /** The number the step's message goes to (the journey's `recipient`, else the customer's). */
   readonly recipient: string | undefined;
+  /** Where the recipient is: their quiet hours are judged in its zones, by its region's rules. */
+  readonly place: RecipientPlace;
   /** When the customer or their phone number opted out of marketing, if they did. */
   readonly optedOutAt: string | undefined;
   /** The consent record that decides marketing to them (`customers/consent.ts`), if any. */

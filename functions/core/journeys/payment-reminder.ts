@@ -115,12 +115,14 @@ function firstDueAt(context: Context): Date {
     new Date(createdAt(context).getTime() + parseDuration(delay)),
     "notice",
     config,
+    context.place,
   );
   if (order?.remindedAt === undefined) return afterOrder;
   const afterCs = earliestSendTime(
     new Date(Date.parse(order.remindedAt) + parseDuration(context.settings.firstAfterCsReminder)),
     "notice",
     config,
+    context.place,
   );
   return afterCs > afterOrder ? afterCs : afterOrder;
 }
@@ -244,6 +246,7 @@ function planReminder(context: Context): Extract<Next, { kind: "wait" | "done" }
       atLocalTimeNextDay(new Date(first.at), context.settings.secondAt, config.timeZone),
       "notice",
       config,
+      context.place,
     );
   } else {
     return { kind: "done" };

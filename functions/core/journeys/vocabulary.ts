@@ -163,7 +163,12 @@ export function waitToSend(
   due: Date,
   messageClass: MessageClass,
 ): Extract<Next, { kind: "wait" }> {
-  const sendAt = earliestSendTime(due < context.now ? context.now : due, messageClass, context.config);
+  const sendAt = earliestSendTime(
+    due < context.now ? context.now : due,
+    messageClass,
+    context.config,
+    context.place,
+  );
   return { kind: "wait", step, sendAt: sendAt.toISOString() };
 }
 

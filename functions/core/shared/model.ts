@@ -79,6 +79,10 @@ export interface CustomerRecord {
   /** Where their latest order shipped (`order.address`). */
   readonly province?: string;
   readonly city?: string;
+  /** Its region as ISO 3166-2 writes it (`US-FL`): whose sending rules apply to them. */
+  readonly region?: string;
+  /** Their own IANA time zone (`customer.timeZone`): their quiet hours are judged in it. */
+  readonly timeZone?: string;
   /** Their first order's time (paid or not): a customer who ordered and never paid is a prospect. */
   readonly firstOrderedAt?: string;
   /** Their paid orders, as dispatch summed them up (the customer profile is derived from these). */

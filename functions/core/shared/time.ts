@@ -197,3 +197,32 @@ export function startOfLocalDate(date: string, timeZone: string): Date {
   const wall = Date.parse(`${date}T00:00:00Z`);
   return new Date(fromWall(wall, zone.offset(wall), zone).ts);
 }
+
+/**
+ * The earliest instant at or after `instant` inside the window `windowOn` gives for its local day in
+ * `timeZone` (`windowOn` takes the local weekday, 0 Sunday to 6 Saturday; undefined: closed all day),
+ * looking at most `days` days ahead. @returns undefined when no day in reach is open
+ */
+export function holdToDayWindows(
+  instant: Date,
+  windowOn: (weekday: number) => DailyWindow | undefined,
+  timeZone: string,
+  days = 8,
+): Date | undefined {
+  const zone = zoneNamed(timeZone);
+  const local = inZone(instant, zone);
+  for (let offset = 0; offset <= days; offset += 1) {
+    const day = offset === 0 ? local : plusDays(local, offset, zone);
+    const window = windowOn(new Date(wallOf(day)).getUTCDay());
+    if (!window) continue;
+    const opens = localAt(day, window.start, zone);
+    if (offset > 0 || local.ts < opens.ts) return new Date(opens.ts);
+    if (local.ts < localAt(day, window.end, zone).ts) return instant;
+  }
+  return undefined;
+}
+
+/** The local weekday of `instant` in `timeZone`: 0 Sunday to 6 Saturday. */
+export function localWeekday(instant: Date, timeZone: string): number {
+  return new Date(wallOf(inZone(instant, zoneNamed(timeZone)))).getUTCDay();
+}

@@ -9,6 +9,7 @@ import {
 import { explainOnStore } from "../../core/insight/explain-archive.js";
 import { terminalSafe } from "../../core/shared/terminal.js";
 import { LOCAL_EXPLAIN_PATH } from "../console/console.js";
+import { localPhonePlaces } from "../emulator/phone-data.js";
 import { postToLocalShop } from "./admin-client.js";
 
 /** Where `explain` reads: an events file (simulated here), a running local shop, or a deployed table. */
@@ -42,7 +43,12 @@ export async function explainTimeline(
       events,
       dynamo: "memory",
       inspect: async (shop, now) => {
-        timeline = await explainFromStore({ store: shop.store, config, now }, subject, received, options);
+        timeline = await explainFromStore(
+          { store: shop.store, config, now, phones: localPhonePlaces },
+          subject,
+          received,
+          options,
+        );
       },
     });
     return timeline;
@@ -62,7 +68,7 @@ export async function explainTimeline(
       import("../../adapters/dynamodb/store.js"),
     ]);
     const store = new Store(new DynamoDBClient({}), source.table);
-    return explainOnStore(store, config, new Date(), subject, options, source.sinceDays);
+    return explainOnStore(store, config, new Date(), subject, options, source.sinceDays, localPhonePlaces);
   }
   throw new Error("explain: --events, --url or --table says where the shop is");
 }

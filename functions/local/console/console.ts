@@ -18,6 +18,7 @@ import type { AnyJourneyModule, Trigger } from "../../core/journeys/module.js";
 import type { EventQueue, Repositories } from "../../core/shared/ports.js";
 import { DAY_MS } from "../../core/shared/time.js";
 import { createLocalReplayHandler } from "../../handlers/replay.js";
+import { localPhonePlaces } from "../emulator/phone-data.js";
 import type { LocalAccess, LocalRoute } from "../emulator/server.js";
 import { assetHeaders, CONSOLE_HEADERS, consoleHtml, PAGE_ASSETS, pageShopOf } from "./pages.js";
 
@@ -199,7 +200,9 @@ function readingRoutes(deps: ConsoleDeps): ConsoleRoute[] {
       path: LOCAL_EXPLAIN_PATH,
       handler: async (event) => {
         const { subject } = bodyOf(event) as { subject: never };
-        return json(await explainOnStore(store, config, deps.now(), subject, { showPhone }));
+        return json(
+          await explainOnStore(store, config, deps.now(), subject, { showPhone }, 30, localPhonePlaces),
+        );
       },
     },
     {

@@ -33,6 +33,7 @@ import { createTableFromTemplate } from "./dynamodb-local.js";
 import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine } from "./engine.js";
 import { MemoryTable } from "./memory-table.js";
 import { OutboxOperatorChannel, type OutboxPrinter, OutboxSmsProvider } from "./outbox.js";
+import { localPhonePlaces } from "./phone-data.js";
 import { LocalEventQueue } from "./queue.js";
 import { type LocalAccess, type LocalRoute, newOperatorToken, PUBLIC } from "./server.js";
 
@@ -162,6 +163,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
         config,
         store,
         clock,
+        phones: localPhonePlaces,
         journeys: options.journeys ?? engine,
         onRecordError,
         requeue,
@@ -204,6 +206,7 @@ function localEngine(
     config,
     clock,
     store,
+    phones: localPhonePlaces,
     sms,
     operators: new OutboxOperatorChannel(store, clock, options.print),
     rateLimiter:

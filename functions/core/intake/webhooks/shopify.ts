@@ -76,11 +76,24 @@ function payerOf(order: Json, defaultCountry: string): { payer?: { phone: string
   return phone ? { payer: { phone } } : {};
 }
 
-/** `address` from the shipping address's province and city, when it names them. */
-function addressOfShipping(shipping: Json): { address?: { province?: string; city?: string } } {
+/**
+ * `address` from the shipping address's province, city and region (`country_code` and `province_code`,
+ * "US" and "FL": the region whose sending rules apply, ISO 3166-2 `US-FL`), when it names them.
+ */
+function addressOfShipping(shipping: Json): {
+  address?: { province?: string; city?: string; region?: string };
+} {
   const province = text(shipping.province)?.slice(0, 64);
   const city = text(shipping.city)?.slice(0, 64);
-  return province || city ? { address: { province, city } } : {};
+  const country = text(shipping.country_code)?.toUpperCase();
+  const subdivision = text(shipping.province_code)?.toUpperCase();
+  const region =
+    country && /^[A-Z]{2}$/.test(country)
+      ? subdivision && /^[A-Z0-9]{1,3}$/.test(subdivision)
+        ? `${country}-${subdivision}`
+        : country
+      : undefined;
+  return province || city || region ? { address: { province, city, ...(region ? { region } : {}) } } : {};
 }
 
 function orderCreated(order: Json, defaultCountry: string): ShopEvent[] {
