@@ -34,6 +34,7 @@ export const { values: flags } = parseArgs({
     // The campaign run's customers, and the segment run's.
     "campaign-customers": { type: "string", default: "100000" },
     "segment-customers": { type: "string", default: "1000000" },
+    "forget-customers": { type: "string", default: "1000000" },
     seed: { type: "string", default: "7" },
     // The send-rate run's table: DynamoDB Local (the figure) or the in-memory table, which leaves the
     // pacing alone on the cores, to tell its share from DynamoDB Local's at higher rates.

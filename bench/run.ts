@@ -5,7 +5,7 @@
  * `bench/runs/` (webhooks, simulation, sending, peak day, CRM, faults, links); `bench/harness.ts` holds the
  * flags and how a figure is recorded.
  *
- * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign,whatif,campaign,segment,links`
+ * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign,whatif,campaign,segment,links,forget`
  * runs some of them. The default sizes are the
  * issue's (10,000 simulated orders, a burst of 10,000 messages, 100,000 peak-day orders): about 20 minutes on
  * 2 cores; flags such as `--sim-orders 1000` make a quicker run.
@@ -15,6 +15,7 @@ import { cpus, totalmem } from "node:os";
 import { startDynamoDbLocal } from "../functions/local/emulator/dynamodb-local.js";
 import { type Figure, figures, flags, round, startRun } from "./harness.js";
 import { campaignRun, segmentRun } from "./runs/crm.js";
+import { forgetRun } from "./runs/data-rights.js";
 import { faults } from "./runs/faults.js";
 import { links } from "./runs/links.js";
 import { peakDay } from "./runs/peak-day.js";
@@ -38,6 +39,7 @@ const runs = {
   whatif: whatIfRun,
   campaign: campaignRun,
   segment: segmentRun,
+  forget: forgetRun,
   links,
 };
 const RUN_ORDER = Object.keys(runs);

@@ -15,7 +15,12 @@ import { JOURNEYS_OFF } from "../../tests/support/config.js";
 import { num, record, round } from "../harness.js";
 
 /** A customer profile as the directory keeps it, written in one request (the bench's own fast path). */
-async function putCustomer(store: Store, index: number, paidAt: string, amount: number): Promise<void> {
+export async function putCustomer(
+  store: Store,
+  index: number,
+  paidAt: string,
+  amount: number,
+): Promise<void> {
   const customerId = `cc${index}`;
   await store.recordCustomerContact(
     {

@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
+import type { PersonalData } from "../core/customers/forget.js";
 import { type DispatchDeps, dispatchEvent } from "../core/engine/dispatch.js";
 import { SendRateLimitedError } from "../core/engine/rate.js";
 import { parseShopEvent } from "../core/intake/events.js";
@@ -10,7 +11,9 @@ import { logger } from "./logger.js";
 /** What the dispatch handler needs: the domain's dependencies, and optionally a sink for record errors. */
 export interface DispatchHandlerDeps extends DispatchDeps {
   /** Dispatch's repositories, and where a record that keeps failing is kept (`putDeadLetter`). */
-  readonly store: DispatchDeps["store"] & Pick<WebhookArchive, "putDeadLetter">;
+  readonly store: DispatchDeps["store"] &
+    Pick<WebhookArchive, "putDeadLetter"> &
+    Pick<PersonalData, "eraseWebhook">;
   /** Told of every record that failed, with its error (the local queue keeps it with the dead letter). */
   readonly onRecordError?: (messageId: string, error: unknown) => void;
   /**
@@ -57,7 +60,10 @@ export function createDispatchHandler(
   const handleRecord = async (record: SQSRecord) => {
     try {
       const event = parseShopEvent(JSON.parse(record.body));
-      await dispatchEvent(deps, event);
+      // About someone forgotten since: the body it came in keeps nothing of them either.
+      const webhookId = record.messageAttributes?.webhookId?.stringValue;
+      if ((await dispatchEvent(deps, event)) === "forgotten" && webhookId)
+        await deps.store.eraseWebhook(webhookId);
     } catch (error) {
       if (deps.requeue && isRateLimited(error)) {
         const requeues = Number(record.messageAttributes?.requeues?.stringValue ?? 0) + 1;

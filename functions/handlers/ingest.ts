@@ -10,7 +10,7 @@ import {
   webhookArchiveId,
 } from "../core/intake/webhooks/sources.js";
 import type { Clock } from "../core/shared/clock.js";
-import type { EventQueue, Repositories as Store } from "../core/shared/ports.js";
+import type { ArchivedWebhook, EventQueue, Repositories as Store } from "../core/shared/ports.js";
 import { logger } from "./logger.js";
 
 export type { EventQueue, Requeue } from "../core/shared/ports.js";
@@ -118,7 +118,7 @@ export function createIngestHandler(
     // The first copy's happy path stays one write.
     const outcome = problem
       ? { status: "rejected" as const, error: JSON.stringify(problem) }
-      : { status: "received" as const, events: events.length };
+      : { status: "received" as const, events: events.length, ...whoseEvents(events) };
     const meta = source.meta(request);
     const earlier = await deps.store.archiveWebhook({
       id,
@@ -220,4 +220,27 @@ export function localSecret(
       Boolean(value) && (/^SHOPCARE_\w+_SECRET$/.test(name) || name === ALIYUN_TOKEN_VARIABLE),
   );
   return (variable) => env[variable] || (chosen ? undefined : fallback);
+}
+
+/**
+ * Whose data a webhook's body holds, as its events name them: the customer, else the order (a payment, a
+ * tracking push). `forget` finds the kept body by it.
+ */
+export function whoseEvents(events: readonly ShopEvent[]): Pick<ArchivedWebhook, "whose"> {
+  const named = events.map(
+    (event) =>
+      event as {
+        order?: { customer?: { id?: unknown } };
+        customer?: { id?: unknown };
+        customerId?: unknown;
+        orderId?: unknown;
+      },
+  );
+  for (const event of named) {
+    const customerId = event.order?.customer?.id ?? event.customer?.id ?? event.customerId;
+    if (typeof customerId === "string") return { whose: { kind: "CUSTOMER", id: customerId } };
+  }
+  for (const event of named)
+    if (typeof event.orderId === "string") return { whose: { kind: "ORDER", id: event.orderId } };
+  return {};
 }

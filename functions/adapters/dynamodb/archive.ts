@@ -12,7 +12,15 @@ import type {
   WebhookArchive,
 } from "../../core/shared/ports.js";
 
-import { acrossShards, indexShard, stripKeys, TABLE_KEYS, type Table, WEBHOOK_TTL_SECONDS } from "./table.js";
+import {
+  acrossShards,
+  indexShard,
+  stripKeys,
+  TABLE_KEYS,
+  type Table,
+  WEBHOOK_TTL_SECONDS,
+  whoseKeys,
+} from "./table.js";
 
 /** Kept webhooks, dead letters, the outbox, touches and replies over the table. */
 export class ArchiveTable implements WebhookArchive, Touches, Replies, Outbox {
@@ -34,6 +42,7 @@ export class ArchiveTable implements WebhookArchive, Touches, Replies, Outbox {
             gsi2pk: `WEBHOOKS#${indexShard(`WEBHOOK#${webhook.id}`)}`,
             gsi2sk: `${webhook.receivedAt}#${webhook.id}`,
             ttl: Math.floor(new Date(webhook.receivedAt).getTime() / 1000) + WEBHOOK_TTL_SECONDS,
+            ...(webhook.whose ? whoseKeys(webhook.whose, `WEBHOOK#${webhook.receivedAt}`) : {}),
             ...webhook,
           },
           ConditionExpression: "attribute_not_exists(pk)",
@@ -110,7 +119,12 @@ export class ArchiveTable implements WebhookArchive, Touches, Replies, Outbox {
     await this.table.doc.send(
       this.table.commands.Put({
         TableName: this.table.tableName,
-        Item: { pk: "OUTBOX", sk: `${entry.at}#${entry.id}`, ...entry },
+        Item: {
+          pk: "OUTBOX",
+          sk: `${entry.at}#${entry.id}`,
+          ...(entry.to ? whoseKeys({ kind: "PHONE", id: entry.to }, `OUTBOX#${entry.at}`) : {}),
+          ...entry,
+        },
       }),
     );
   }
@@ -173,6 +187,7 @@ export class ArchiveTable implements WebhookArchive, Touches, Replies, Outbox {
             sk: "REPLY",
             gsi1pk: "REPLIES",
             gsi1sk: `${reply.at}#${reply.id}`,
+            ...whoseKeys({ kind: "PHONE", id: reply.from }, `REPLY#${reply.at}`),
             ...reply,
           },
           ConditionExpression: "attribute_not_exists(pk)",

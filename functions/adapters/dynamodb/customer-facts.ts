@@ -10,8 +10,7 @@ import type {
   NumberMarketing,
   PhoneOptOut,
 } from "../../core/shared/ports.js";
-
-import { type FieldUpdate, indexShard, stripKeys, TABLE_KEYS, type Table } from "./table.js";
+import { type FieldUpdate, indexShard, stripKeys, TABLE_KEYS, type Table, whoseFields } from "./table.js";
 
 /** What a contact event sets on the profile when it carries it (the latest event's value stands). */
 const CONTACT_FIELDS = ["phone", "name", "phoneExpiresAt", "province", "city", "region", "timeZone"] as const;
@@ -79,6 +78,10 @@ export class CustomerFactsTable implements CustomerFacts, CustomerDirectory {
     if (contact.firstOrderedAt) fields.firstOrderedAt = { value: contact.firstOrderedAt, keepExisting: true };
     for (const field of CONTACT_FIELDS)
       if (contact[field] !== undefined) fields[field] = { value: contact[field] };
+    // Filed under its number too: `forget --phone` finds the customer by it.
+    const filed =
+      contact.phone && whoseFields({ kind: "PHONE", id: contact.phone }, `PROFILE#${contact.customerId}`);
+    if (filed) Object.assign(fields, filed);
     try {
       await this.table.update({ pk: `CUSTOMER#${contact.customerId}`, sk: "PROFILE" }, fields, {
         condition: "attribute_not_exists(#contactAtMs) OR #contactAtMs <= :contactAtMs",

@@ -12,7 +12,15 @@ import {
   ReceiptTooEarlyError,
 } from "../../core/shared/ports.js";
 
-import { acrossShards, indexShard, referenceKey, refOfReference, stripKeys, type Table } from "./table.js";
+import {
+  acrossShards,
+  indexShard,
+  referenceKey,
+  refOfReference,
+  stripKeys,
+  type Table,
+  whoseKeys,
+} from "./table.js";
 
 /** The send ledger over the table: claims, decisions, win-back cycles, message refs and receipts. */
 export class LedgerTable implements Ledger {
@@ -87,6 +95,11 @@ export class LedgerTable implements Ledger {
             gsi1pk: `DECISIONS#${indexShard(`JOURNEY#${decision.journey}#${subjectId}`)}`,
             gsi1sk: `${new Date(decision.at).toISOString()}#${decision.journey}#${subjectId}#${decision.step}`,
             status: "final",
+            ...(decision.customerId
+              ? whoseKeys({ kind: "CUSTOMER", id: decision.customerId }, `DECISION#${decision.at}`)
+              : decision.orderId
+                ? whoseKeys({ kind: "ORDER", id: decision.orderId }, `DECISION#${decision.at}`)
+                : {}),
             ...decision,
             ...extra,
           },

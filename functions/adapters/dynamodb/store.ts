@@ -7,6 +7,7 @@ import { FactsTable } from "./facts.js";
 import { LedgerTable } from "./ledger.js";
 import { LimitsTable } from "./limits.js";
 import { LinkTable } from "./links.js";
+import { PersonalDataTable } from "./personal-data.js";
 import { type DocumentSender, ReadCachingSender, Table } from "./table.js";
 
 export { type DocumentRequest, type DocumentSender, INDEX_SHARDS, indexShard, TABLE_KEYS } from "./table.js";
@@ -30,6 +31,7 @@ export class Store {
   readonly archive: ArchiveTable;
   readonly campaigns: CampaignTable;
   readonly links: LinkTable;
+  readonly personal: PersonalDataTable;
 
   constructor(client: DynamoDBClient | DocumentSender, tableName: string) {
     this.table = new Table(client, tableName);
@@ -40,6 +42,7 @@ export class Store {
     this.archive = new ArchiveTable(this.table);
     this.campaigns = new CampaignTable(this.table);
     this.links = new LinkTable(this.table);
+    this.personal = new PersonalDataTable(this.table);
   }
 
   /**
@@ -67,6 +70,7 @@ const REPOSITORIES = [
   ["archive", ArchiveTable],
   ["campaigns", CampaignTable],
   ["links", LinkTable],
+  ["personal", PersonalDataTable],
 ] as const;
 
 // Each repository method, once on the prototype, forwarding to the store's repository: a store is made

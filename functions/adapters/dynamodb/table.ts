@@ -38,6 +38,7 @@ import { INDEX_SHARDS } from "./index-shards.js";
  * | per-second budget (send rate, StartExecution) | `RATE#<budget>` | `<epoch second>` (TTL) |
  * | provider message → ledger entry | `MESSAGE#<provider>#<messageId>` | `MESSAGE` (TTL) |
  * | short link | `LINK#<code>` | `LINK` (TTL; once clicked, gsi1: `CLICKS#<n>` / `<first click>#<code>`) |
+ * | tombstone of a forgotten customer, order or number | `FORGOTTEN#<sha-256 of kind:id>` | `FORGOTTEN` |
  */
 export const TABLE_KEYS = {
   partitionKey: "pk",
@@ -49,8 +50,34 @@ export const TABLE_KEYS = {
   gsi2: "gsi2",
   gsi2PartitionKey: "gsi2pk",
   gsi2SortKey: "gsi2sk",
+  /**
+   * Whose personal data an item holds, keys only (`WHO#CUSTOMER#<id>`, `WHO#ORDER#<id>`, `WHO#PHONE#<e164>`):
+   * `forget` and `export` find a customer's decisions, kept webhooks, replies and outbox entries by it,
+   * without a Scan and without a write of its own.
+   */
+  gsi3: "gsi3",
+  gsi3PartitionKey: "gsi3pk",
+  gsi3SortKey: "gsi3sk",
   ttl: "ttl",
 } as const;
+
+/** Whose data an item holds: `{ kind: "CUSTOMER", id }` and the like. */
+export type DataSubject = { readonly kind: "CUSTOMER" | "ORDER" | "PHONE"; readonly id: string };
+
+/** {@link whoseKeys} as an update's fields. */
+export function whoseFields(subject: DataSubject, sortKey: string): Record<string, FieldUpdate> {
+  return Object.fromEntries(
+    Object.entries(whoseKeys(subject, sortKey)).map(([name, value]) => [name, { value }]),
+  );
+}
+
+/** The gsi3 keys that file an item under its data subject (`TABLE_KEYS.gsi3`). */
+export function whoseKeys(subject: DataSubject, sortKey: string): Record<string, string> {
+  return {
+    [TABLE_KEYS.gsi3PartitionKey]: `WHO#${subject.kind}#${subject.id}`,
+    [TABLE_KEYS.gsi3SortKey]: sortKey,
+  };
+}
 
 /** Index sort keys compare as DynamoDB compares them: by their UTF-8 bytes, which for these is by code unit. */
 export const compareIndexKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -97,7 +124,18 @@ export interface CapItem {
   readonly version?: number;
 }
 
-const STORAGE_ATTRIBUTES = new Set(["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "ttl", "status"]);
+const STORAGE_ATTRIBUTES = new Set([
+  "pk",
+  "sk",
+  "gsi1pk",
+  "gsi1sk",
+  "gsi2pk",
+  "gsi2sk",
+  "gsi3pk",
+  "gsi3sk",
+  "ttl",
+  "status",
+]);
 
 export { INDEX_SHARDS, indexShard } from "./index-shards.js";
 

@@ -1,3 +1,4 @@
+import { isForgotten } from "../customers/forget.js";
 import { type OrderEvent, refundKey, type ShopEvent } from "../intake/events.js";
 import { orderFactsOf, timeFieldOf } from "../intake/order-events.js";
 import { settingsOf } from "../journeys/context.js";
@@ -284,14 +285,20 @@ async function countConversion(
  * Applies one event: updates what the store knows (by event time, so order of arrival does not matter)
  * and starts the journeys the event triggers.
  */
-export async function dispatchEvent(dispatchDeps: DispatchDeps, event: ShopEvent): Promise<void> {
+export async function dispatchEvent(
+  dispatchDeps: DispatchDeps,
+  event: ShopEvent,
+): Promise<"forgotten" | undefined> {
   // Planning each journey an event starts reads the same order, customer and opt-out again (4 reads).
   const store = dispatchDeps.store.withReadCache();
+  // A replay, or a late delivery, about someone forgotten after it happened brings nothing back.
+  if (await isForgotten(store, event)) return "forgotten";
   // The executions started and stopped are noted once the event is applied: a note written between two
   // journeys' plans would make each plan read its facts again (any write ends the read cache's stretch).
   const executionNotes: ExecutionEntry[] = [];
   await applyEvent({ ...dispatchDeps, store, executionNotes }, event);
   for (const note of executionNotes) await store.recordExecution(note);
+  return undefined;
 }
 
 async function applyEvent(

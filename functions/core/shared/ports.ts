@@ -1,3 +1,4 @@
+import type { PersonalData } from "../customers/forget.js";
 import type { ShortLinks } from "../engine/links.js";
 import type { OrderDetails, ShopEvent } from "../intake/events.js";
 import type { OrderFactUpdate } from "../intake/order-events.js";
@@ -21,11 +22,8 @@ import type {
 
 export * from "./customer-ports.js";
 
-/**
- * The ports core needs for what it keeps: repositories of order and customer facts, the send ledger, the
- * send limits, the webhook archive, touches and the outbox. `functions/adapters/dynamodb/` implements them
- * over one DynamoDB table (locally DynamoDB Local or the in-memory table); a test can fake any one of them.
- */
+// The ports core needs for what it keeps (facts, ledger, limits, archive, touches, outbox, personal data):
+// `functions/adapters/dynamodb/` implements them over one table; a test can fake any one of them.
 
 /**
  * A receipt for a send whose decision is not written yet (its step is still in flight, or died and waits
@@ -44,10 +42,9 @@ export type LedgerEntry =
   | ({ readonly status: "final" } & DecisionRecord);
 
 /**
- * A raw webhook as received (after its signature checked out), kept for audit and replay, with its
- * outcome: `received` (kept and handed to the queue, by its first delivery — which may have failed; a
- * later copy queues it again), `accepted` (a later copy's enqueue succeeded, so further copies are
- * answered without queueing) or `rejected` (invalid, with the error).
+ * A raw webhook as received (its signature checked), kept for audit and replay, with its outcome: `received`
+ * (kept and queued by its first delivery, which may have failed: a later copy queues it again), `accepted`
+ * (a later copy's enqueue succeeded: further copies are answered without queueing) or `rejected`.
  */
 export interface ArchivedWebhook {
   readonly id: string;
@@ -60,6 +57,8 @@ export interface ArchivedWebhook {
   readonly meta?: Readonly<Record<string, string>>;
   /** How many events the body held. */
   readonly events?: number;
+  /** Whose data the body holds (the customer its events name, else their order): forget finds it by this. */
+  readonly whose?: { readonly kind: "CUSTOMER" | "ORDER"; readonly id: string };
 }
 
 /** A message the local outbox provider "sent", or a handoff it raised. */
@@ -338,7 +337,8 @@ export type DispatchRepositories = StepRepositories &
     | "recordConsent"
   > &
   Pick<Ledger, "startWinbackCycle"> &
-  Pick<Touches, "getTouch"> & {
+  Pick<Touches, "getTouch"> &
+  Pick<PersonalData, "forgottenAt"> & {
     /** The same repositories reading each item at most once until they write it. */
     withReadCache(): DispatchRepositories;
   };
@@ -365,7 +365,8 @@ export interface Repositories
     CustomerDirectory,
     CampaignRuns,
     ShortLinks,
-    Outbox {
+    Outbox,
+    PersonalData {
   /**
    * The same repositories reading each item at most once until they write it (one dispatch invocation
    * plans several journeys on the same facts).

@@ -15,11 +15,12 @@ import { archivedHistory } from "../../core/intake/replay.js";
 import { settingsOf } from "../../core/journeys/context.js";
 import { JOURNEY_MODULES } from "../../core/journeys/index.js";
 import type { AnyJourneyModule, Trigger } from "../../core/journeys/module.js";
-import type { EventQueue, Repositories } from "../../core/shared/ports.js";
+import type { EventQueue, JourneyStarter, Repositories } from "../../core/shared/ports.js";
 import { DAY_MS } from "../../core/shared/time.js";
 import { createLocalReplayHandler } from "../../handlers/replay.js";
 import { localPhonePlaces } from "../emulator/phone-data.js";
 import type { LocalAccess, LocalRoute } from "../emulator/server.js";
+import { dataRightsRoutes } from "./data-rights.js";
 import { assetHeaders, CONSOLE_HEADERS, consoleHtml, PAGE_ASSETS, pageShopOf } from "./pages.js";
 
 /** The local runtime's explain route (`shopcare explain --url`). */
@@ -60,6 +61,8 @@ export interface ConsoleDeps {
    * @default false
    */
   readonly showPhone?: boolean;
+  /** The engine's executions, to stop a forgotten customer's. @default none: `console --table` */
+  readonly journeys?: Pick<JourneyStarter, "stop">;
 }
 
 function bodyOf(event: APIGatewayProxyEventV2): Record<string, unknown> {
@@ -136,7 +139,12 @@ export function journeysAsConfigured(config: ShopConfig) {
 /** The console's routes: its page, what it reads, and what operators do (every one operator-only). */
 export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
   const access: LocalAccess = { kind: "operator", token: deps.token };
-  return [...pageRoutes(deps), ...readingRoutes(deps), ...operatorActionRoutes(deps)].map((route) => ({
+  return [
+    ...pageRoutes(deps),
+    ...readingRoutes(deps),
+    ...operatorActionRoutes(deps),
+    ...dataRightsRoutes({ personal: deps.store, now: deps.now, journeys: deps.journeys }),
+  ].map((route) => ({
     ...route,
     access,
   }));

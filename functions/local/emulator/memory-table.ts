@@ -41,6 +41,7 @@ import { withoutStack } from "./without-stack.js";
 const INDEXES = [
   { name: TABLE_KEYS.gsi1, partitionKey: TABLE_KEYS.gsi1PartitionKey, sortKey: TABLE_KEYS.gsi1SortKey },
   { name: TABLE_KEYS.gsi2, partitionKey: TABLE_KEYS.gsi2PartitionKey, sortKey: TABLE_KEYS.gsi2SortKey },
+  { name: TABLE_KEYS.gsi3, partitionKey: TABLE_KEYS.gsi3PartitionKey, sortKey: TABLE_KEYS.gsi3SortKey },
 ] as const;
 
 export class MemoryTable implements DocumentSender {

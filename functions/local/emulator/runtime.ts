@@ -90,6 +90,8 @@ export interface OperatorRouteDeps {
   readonly now: () => Date;
   readonly token: string;
   readonly showPhone?: boolean;
+  /** The engine's executions, to stop a forgotten customer's. */
+  readonly journeys: Pick<JourneyStarter, "stop">;
 }
 
 /** The local runtime's report route (`shopcare report --url`); not part of the deployed API. */
@@ -185,7 +187,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     template,
     clicks,
     token,
-    routes: localRoutes(options, { store, queue, clicks, token }),
+    routes: localRoutes(options, { store, queue, clicks, token, engine }),
     scheduleCampaigns: () => scheduleCampaigns(options, engine, schedules.signal),
     stop: () => {
       schedules.abort();
@@ -244,10 +246,16 @@ function localEngine(
  */
 function localRoutes(
   options: LocalShopOptions,
-  shop: { store: Store; queue: LocalEventQueue; clicks: LocalClickCounter; token: string },
+  shop: {
+    store: Store;
+    queue: LocalEventQueue;
+    clicks: LocalClickCounter;
+    token: string;
+    engine: LocalJourneyEngine;
+  },
 ): LocalRoute[] {
   const { config, clock } = options;
-  const { store, queue, clicks, token } = shop;
+  const { store, queue, clicks, token, engine } = shop;
   const operator: LocalAccess = { kind: "operator", token };
   const inbound = createInboundHttpHandler({
     store,
@@ -280,6 +288,7 @@ function localRoutes(
       now: () => clock.now(),
       token,
       showPhone: options.showPhone,
+      journeys: options.journeys ?? engine,
     }) ?? []),
     ...WEBHOOK_SOURCES.map((source) => ({
       method: "POST" as const,

@@ -2,6 +2,7 @@ import type { ShopcareCommand } from "../command.js";
 import { backfill } from "./backfill.js";
 import { campaign } from "./campaign.js";
 import { consoleCommand } from "./console.js";
+import { exportCommand, forget } from "./data-rights.js";
 import { doctor } from "./doctor.js";
 import { explain } from "./explain.js";
 import { generate } from "./generate.js";
@@ -21,6 +22,8 @@ export const COMMANDS: readonly ShopcareCommand[] = [
   replay,
   consoleCommand,
   explain,
+  forget,
+  exportCommand,
   whatif,
   doctor,
   segment,

@@ -1,0 +1,274 @@
+import { createHash, randomUUID } from "node:crypto";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import type { ForgetCounts, HeldData, PersonalData } from "../../core/customers/forget.js";
+import { indexShard, TABLE_KEYS, type Table } from "./table.js";
+
+type Item = Record<string, unknown>;
+
+/** The tombstone of a forgotten customer, order or number: a hash, never the id itself. */
+const tombstoneKey = (kind: string, id: string) => ({
+  pk: `FORGOTTEN#${createHash("sha256").update(`${kind}:${id}`).digest("hex")}`,
+  sk: "FORGOTTEN",
+});
+
+/** Attributes that name or reach a person: dropped from whatever is kept. */
+const PERSONAL = [
+  "phone",
+  "name",
+  "birthday",
+  "birthdayArmed",
+  "birthdayAtMs",
+  "province",
+  "city",
+  "region",
+  "timeZone",
+  "phoneExpiresAt",
+  "payerPhone",
+  "trackingNo",
+  "carrier",
+  "to",
+  "text",
+  "from",
+  "provider",
+  "messageId",
+  "error",
+  "target",
+  "consent",
+  "optedOutAt",
+  "declinedAt",
+  "address",
+  TABLE_KEYS.gsi3PartitionKey,
+  TABLE_KEYS.gsi3SortKey,
+];
+
+/**
+ * A customer's personal data over the single table (the layout in `table.ts`): read by their partition,
+ * their orders (gsi1), what is filed under them, their orders and their numbers (gsi3, keys only) and the
+ * few items keyed by a number or a code — never a Scan.
+ */
+export class PersonalDataTable implements PersonalData {
+  constructor(private readonly table: Table) {}
+
+  async customersOfPhone(phone: string): Promise<string[]> {
+    const keys = await this.whose(`PHONE#${phone}`);
+    return keys.filter((key) => key.sk === "PROFILE").map((key) => String(key.pk).slice("CUSTOMER#".length));
+  }
+
+  async collect(customerId: string, phones: readonly string[]): Promise<HeldData> {
+    const items = new Map<string, Item>();
+    const keep = (item: Item | undefined) => {
+      if (item) items.set(`${item.pk}\u0000${item.sk}`, item);
+    };
+    for (const item of await this.table.queryAll(`CUSTOMER#${customerId}`)) keep(item);
+    const orders = (await this.table.queryAll(`CUSTOMER#${customerId}`, { index: true })).filter(
+      (item) => item.sk === "ORDER",
+    );
+    for (const order of orders) keep(order);
+    const profile = items.get(`CUSTOMER#${customerId}\u0000PROFILE`);
+    const numbers = [...new Set([...phones, ...(typeof profile?.phone === "string" ? [profile.phone] : [])])];
+    const filed = [
+      ...(await this.whose(`CUSTOMER#${customerId}`)),
+      ...(await Promise.all(orders.map((order) => this.whose(`ORDER#${order.orderId}`)))).flat(),
+      ...(await Promise.all(numbers.map((phone) => this.whose(`PHONE#${phone}`)))).flat(),
+    ];
+    for (const key of filed) if (!items.has(`${key.pk}\u0000${key.sk}`)) keep(await this.get(key));
+    for (const phone of numbers) {
+      for (const item of await this.table.queryAll(`OPTOUT#${phone}`)) keep(item);
+      keep(await this.get({ pk: `LASTSEND#${phone}`, sk: "LASTSEND" }));
+      keep(await this.get({ pk: `CAPS#PHONE#${phone}`, sk: "CAPS" }));
+    }
+    keep(await this.get({ pk: `TOUCH#${customerId}`, sk: "TOUCH" }));
+    keep(await this.get({ pk: `CAPS#CUSTOMER#${customerId}`, sk: "CAPS" }));
+    for (const item of [...items.values()]) {
+      if (typeof item.provider === "string" && typeof item.messageId === "string")
+        keep(await this.get({ pk: `MESSAGE#${item.provider}#${item.messageId}`, sk: "MESSAGE" }));
+      if (typeof item.link === "string") keep(await this.get({ pk: `LINK#${item.link}`, sk: "LINK" }));
+      if (item.sk === "ORDER" && typeof item.trackingNo === "string")
+        keep(await this.get({ pk: `TRACKING#${item.trackingNo}`, sk: "TRACKING" }));
+    }
+    return {
+      customerId,
+      phones: numbers,
+      orderIds: orders.map((order) => String(order.orderId)),
+      items: [...items.values()].map((item) => ({ kind: kindOf(item), item })),
+    };
+  }
+
+  async erase(data: HeldData, at: string): Promise<ForgetCounts> {
+    const anonymous = `forgotten-${randomUUID()}`;
+    const ids = new Map<string, string>([[data.customerId, anonymous]]);
+    for (const orderId of data.orderIds) ids.set(orderId, `forgotten-${randomUUID()}`);
+    const counts: Record<string, number> = {};
+    for (const { kind, item } of data.items) {
+      const kept = keptCopy(item, kind, ids);
+      if (kept) await this.put(kept);
+      if (!kept || kept.pk !== item.pk || kept.sk !== item.sk)
+        await this.delete({ pk: String(item.pk), sk: String(item.sk) });
+      counts[kind] = (counts[kind] ?? 0) + 1;
+    }
+    const tombstones = [
+      tombstoneKey("customer", data.customerId),
+      ...data.orderIds.map((id) => tombstoneKey("order", id)),
+      ...data.phones.map((phone) => tombstoneKey("phone", phone)),
+    ];
+    for (const key of tombstones) await this.put({ ...key, forgottenAt: at });
+    return { items: counts, tombstones: tombstones.length, anonymousId: anonymous };
+  }
+
+  async forgottenAt(kind: "customer" | "order" | "phone", id: string): Promise<string | undefined> {
+    const item = await this.get(tombstoneKey(kind, id));
+    return typeof item?.forgottenAt === "string" ? item.forgottenAt : undefined;
+  }
+
+  async eraseWebhook(id: string): Promise<void> {
+    // Only a kept one: an update would otherwise create it (a requeued event names no webhook of its own).
+    await this.table
+      .update(
+        { pk: `WEBHOOK#${id}`, sk: "RAW" },
+        { body: { value: "" }, forgotten: { value: true } },
+        { condition: "attribute_exists(pk)" },
+      )
+      .catch((error) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+
+  private async whose(subject: string): Promise<Item[]> {
+    return this.table.allPages((startKey) =>
+      this.table.doc.send(
+        this.table.commands.Query({
+          TableName: this.table.tableName,
+          IndexName: TABLE_KEYS.gsi3,
+          KeyConditionExpression: "gsi3pk = :pk",
+          ExpressionAttributeValues: { ":pk": `WHO#${subject}` },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+  }
+
+  private get(key: Item): Promise<Item | undefined> {
+    return this.table.getItem({ pk: String(key.pk), sk: String(key.sk) });
+  }
+
+  private async put(item: Item): Promise<void> {
+    await this.table.doc.send(this.table.commands.Put({ TableName: this.table.tableName, Item: item }));
+  }
+
+  private async delete(key: { pk: string; sk: string }): Promise<void> {
+    await this.table.doc.send(this.table.commands.Delete({ TableName: this.table.tableName, Key: key }));
+  }
+}
+
+/** Attributes holding keys or references with ids in them: rewritten with the random ids. */
+const ID_ATTRIBUTES = new Set([
+  "pk",
+  "sk",
+  "gsi1pk",
+  "gsi1sk",
+  "customerId",
+  "orderId",
+  "subjectId",
+  "winbackOrderId",
+  "rolledUpTo",
+]);
+
+/** What an item is, by its key: the counts `forget` prints. */
+function kindOf(item: Item): string {
+  const pk = String(item.pk);
+  const sk = String(item.sk);
+  if (pk.startsWith("CUSTOMER#")) {
+    if (sk === "PROFILE") return "profile";
+    const head = sk.split("#")[0] ?? sk;
+    return { EXEC: "execution", CONSENT: "consent" }[head] ?? head.toLowerCase();
+  }
+  const [head = ""] = pk.split("#");
+  const kinds: Record<string, string> = {
+    JOURNEY: "decision",
+    ORDER: "order",
+    WEBHOOK: "webhook",
+    REPLY: "reply",
+    OPTOUT: "opt-out",
+    LASTSEND: "last-send",
+    OUTBOX: "outbox",
+  };
+  return kinds[head] ?? head.toLowerCase();
+}
+
+/**
+ * What is kept of an item once its person is forgotten — the counts and amounts the reports add up, under
+ * the random ids in `ids` — or undefined when nothing is.
+ */
+function keptCopy(item: Item, kind: string, ids: ReadonlyMap<string, string>): Item | undefined {
+  // Every old id in a key or a reference (`<customerId>:<orderId>`, `<paidAt>#<orderId>`) becomes its random
+  // one, token by token: an id is never replaced inside another value.
+  const swapText = (text: string) =>
+    text
+      .split(/([#:])/)
+      .map((token) => ids.get(token) ?? token)
+      .join("");
+  const swap = (value: unknown) => (typeof value === "string" ? swapText(value) : value);
+  const bare = (): Item => {
+    const copy: Item = {};
+    for (const [name, value] of Object.entries(item))
+      if (!PERSONAL.includes(name)) copy[name] = ID_ATTRIBUTES.has(name) ? swap(value) : value;
+    return copy;
+  };
+  switch (kind) {
+    case "profile": {
+      // Purchases are attributes named after their order: renamed with it. Out of the directory.
+      const copy: Item = {};
+      for (const [name, value] of Object.entries(bare())) {
+        if (name.startsWith("gsi1")) continue;
+        const [prefix, orderId] = name.split(":");
+        copy[orderId && prefix ? `${prefix}:${swap(orderId)}` : name] = value;
+      }
+      const customerId = swap(item.customerId ?? String(item.pk).slice("CUSTOMER#".length));
+      return { ...copy, pk: `CUSTOMER#${customerId}`, customerId, firstPaid: undefined };
+    }
+    case "order": {
+      const copy = bare();
+      return {
+        ...copy,
+        pk: `ORDER#${copy.orderId}`,
+        gsi1pk: `CUSTOMER#${copy.customerId}`,
+        gsi1sk: String(item.gsi1sk ?? "").replace(String(item.orderId), String(copy.orderId)),
+      };
+    }
+    case "decision": {
+      const copy = bare();
+      const [, journey = "", subject = ""] = /^JOURNEY#([^#]+)#(.*)$/.exec(String(item.pk)) ?? [];
+      const newSubject = swapText(subject);
+      const pk = `JOURNEY#${journey}#${newSubject}`;
+      return {
+        ...copy,
+        pk,
+        ...(item.gsi1pk
+          ? {
+              gsi1pk: `DECISIONS#${indexShard(pk)}`,
+              gsi1sk: `${new Date(String(item.at)).toISOString()}#${journey}#${newSubject}#${item.step}`,
+            }
+          : {}),
+      };
+    }
+    case "reply": {
+      // Counted by the report under the message it answered: kept without its number and text.
+      const copy = bare();
+      const inReplyTo = item.inReplyTo as Item | undefined;
+      const id = `forgotten-${randomUUID()}`;
+      return {
+        ...copy,
+        pk: `REPLY#${id}`,
+        id,
+        ...(inReplyTo
+          ? { inReplyTo: { journey: inReplyTo.journey, step: inReplyTo.step, at: inReplyTo.at } }
+          : {}),
+      };
+    }
+    case "link":
+      // Its clicks count in the report; without a target it answers 404.
+      return { ...bare(), subjectId: "forgotten" };
+    default:
+      return undefined;
+  }
+}

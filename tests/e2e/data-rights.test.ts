@@ -1,0 +1,159 @@
+import { describe, expect, it } from "vitest";
+import { reportOfStore } from "../../functions/core/insight/store-report.js";
+import type { ShopEvent } from "../../functions/core/intake/events.js";
+import { startHttpServer } from "../../functions/local/emulator/server.js";
+import { cli } from "../support/cli.js";
+import { orderCreated, virtualShop } from "../support/local.js";
+import { june } from "../support/time.js";
+import { genericHeaders } from "../support/webhooks.js";
+
+/** Issue 35: a customer's right to a copy of their data and to its erasure. */
+
+/** One customer's month as webhooks bring it: an order with their name, number and birthday, paid, shipped. */
+function month(
+  customerId: string,
+  orderId: string,
+  { name, phone, birthday }: { name: string; phone: string; birthday: string },
+): ShopEvent[] {
+  const created = orderCreated(june("18", "10:00"), { id: orderId, customerId, name, phone });
+  if (created.type === "order.created") created.order.customer.birthday = birthday;
+  return [
+    created,
+    { type: "order.paid", at: june("18", "10:05"), orderId },
+    { type: "order.shipped", at: june("19", "09:00"), orderId, carrier: "顺丰", trackingNo: `SF${orderId}` },
+  ];
+}
+
+/** The customer who asks to be forgotten. */
+const GONE = { name: "林晓", phone: "+8613900001111", birthday: "07-09" };
+
+/** A local shop on a real HTTP server, with two customers' months posted as signed webhooks and decided. */
+async function shopWithTwoCustomers() {
+  const { shop, clock } = await virtualShop(june("18", "09:00"));
+  const http = await startHttpServer(shop.routes);
+  const post = async (event: ShopEvent) => {
+    const body = JSON.stringify(event);
+    const response = await fetch(`${http.url}/webhooks/generic`, {
+      method: "POST",
+      body,
+      headers: genericHeaders(body, clock.now()),
+    });
+    expect(response.status).toBe(202);
+  };
+  for (const event of [
+    ...month("c-gone", "F1", GONE),
+    ...month("c-stays", "S1", { name: "王芳", phone: "+8613900002222", birthday: "11-11" }),
+  ]) {
+    await post(event);
+  }
+  await shop.queue.drain();
+  await clock.advanceTo(new Date(june("20", "12:00")));
+  return { shop, clock, http, post };
+}
+
+describe("forget and export", () => {
+  it("forgets a customer: no trace in a scan, the report's totals unchanged, and a replay of the archive brings nothing back", async () => {
+    // Arrange
+    const { shop, clock, http } = await shopWithTwoCustomers();
+    try {
+      const before = await reportOfStore(shop.store, shop.config, clock.now());
+      const sent = (await shop.store.listDecisions()).filter((d) => d.customerId === "c-gone" && d.text);
+      expect(sent.length).toBeGreaterThan(0);
+
+      // Act
+      const forgotten = await cli(["forget", "--customer", "c-gone", "--url", http.url]);
+      const replayed = await cli([
+        "replay",
+        ...["--from", june("01", "00:00"), "--to", june("30", "00:00"), "--url", http.url],
+      ]);
+      await shop.queue.drain();
+
+      // Assert: what it erased, item by item; none of the customer's traces anywhere in the table.
+      expect(forgotten.stderr).toBe("");
+      expect(forgotten.stdout).toMatch(
+        /^forgot c-gone: .*1 profile.*; 3 tombstone\(s\); \d+ execution\(s\) stopped; kept as forgotten-/,
+      );
+      expect(forgotten.stdout).toMatch(/\b3 webhook\b/);
+      expect(replayed.code).toBe(0);
+      const scan = JSON.stringify(await shop.store.scanAll());
+      for (const trace of ["林晓", "+8613900001111", "13900001111", "07-09", "c-gone", "F1", "SFF1"])
+        expect(scan, trace).not.toContain(trace);
+      for (const { text } of sent) expect(scan).not.toContain(text as string);
+      expect((await reportOfStore(shop.store, shop.config, clock.now())).totals).toEqual(before.totals);
+      // The other customer is untouched.
+      expect(await shop.store.getCustomer("c-stays")).toMatchObject({ name: "王芳", birthday: "11-11" });
+      expect(scan).toContain("+8613900002222");
+    } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
+
+  it("keeps nothing of a late delivery from before the forget, and takes a new order after it as a new customer", async () => {
+    // Arrange
+    const { shop, clock, http, post } = await shopWithTwoCustomers();
+    try {
+      await cli(["forget", "--customer", "c-gone", "--url", http.url]);
+
+      // Act: the platform delivers the old order again (a retry), then the customer orders anew.
+      const [created] = month("c-gone", "F1", GONE);
+      await post(created as ShopEvent);
+      await clock.advanceTo(new Date(june("20", "13:00")));
+      await post(orderCreated(clock.now().toISOString(), { id: "F2", customerId: "c-gone", name: "林晓" }));
+      await shop.queue.drain();
+
+      // Assert: the old order is not back, its body is emptied; the new order starts a new record.
+      expect(await shop.store.getOrder("F1")).toBeUndefined();
+      const bodies = (await shop.store.scanAll())
+        .filter((item) => item.sk === "RAW")
+        .map((item) => item.body);
+      expect(bodies.filter((body) => String(body).includes("F1"))).toEqual([]);
+      expect(await shop.store.getOrder("F2")).toMatchObject({ customerId: "c-gone" });
+      expect(await shop.store.getCustomer("c-gone")).toMatchObject({ name: "林晓" });
+      expect((await shop.store.getCustomer("c-gone"))?.birthday).toBeUndefined();
+    } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
+
+  it("exports everything held about a number's customer as JSON: profile, consent, orders, decisions with texts", async () => {
+    // Arrange
+    const { shop, http } = await shopWithTwoCustomers();
+    try {
+      // Act
+      const exported = await cli(["export", "--phone", "+8613900001111", "--url", http.url]);
+
+      // Assert
+      const { customers } = JSON.parse(exported.stdout) as { customers: Record<string, unknown[]>[] };
+      expect(customers).toHaveLength(1);
+      const [customer] = customers as [Record<string, unknown>];
+      expect(customer.customerId).toBe("c-gone");
+      expect(customer.profile).toEqual([expect.objectContaining({ name: "林晓", birthday: "07-09" })]);
+      expect(customer.order).toEqual([expect.objectContaining({ orderId: "F1" })]);
+      expect(customer.decision).toContainEqual(
+        expect.objectContaining({ journey: "shipped", outcome: "sent", to: "+8613900001111" }),
+      );
+      expect(customer.webhook).toHaveLength(3);
+      expect(JSON.stringify(customers)).not.toContain("王芳");
+    } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
+
+  it("refuses a request that does not say whom, naming the options", async () => {
+    const result = await cli([
+      "forget",
+      "--customer",
+      "c1",
+      "--phone",
+      "+8613900001111",
+      "--url",
+      "http://x",
+    ]);
+
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("forget: one of --customer ID or --phone P");
+  });
+});
