@@ -71,7 +71,10 @@ export class PersonalDataTable implements PersonalData {
       ...(await Promise.all(orders.map((order) => this.whose(`ORDER#${order.orderId}`)))).flat(),
       ...(await Promise.all(numbers.map((phone) => this.whose(`PHONE#${phone}`)))).flat(),
     ];
-    for (const key of filed) if (!items.has(`${key.pk}\u0000${key.sk}`)) keep(await this.get(key));
+    // Another customer's profile filed under a shared number (a family's) is theirs, not this customer's.
+    const theirs = (key: Item) => key.sk === "PROFILE" && key.pk !== `CUSTOMER#${customerId}`;
+    for (const key of filed)
+      if (!items.has(`${key.pk}\u0000${key.sk}`) && !theirs(key)) keep(await this.get(key));
     for (const phone of numbers) {
       for (const item of await this.table.queryAll(`OPTOUT#${phone}`)) keep(item);
       keep(await this.get({ pk: `LASTSEND#${phone}`, sk: "LASTSEND" }));

@@ -69,9 +69,9 @@ export const forget = defineShopcareCommand({
       }
       const items = Object.entries(one.counts.items).map(([kind, count]) => `${count} ${kind}`);
       process.stdout.write(
-        terminalSafe(
+        `${terminalSafe(
           `forgot ${one.customerId}: ${items.join(", ") || "no items"}; ${one.counts.tombstones} tombstone(s); ${one.stopped} execution(s) stopped; kept as ${one.counts.anonymousId}`,
-        ) + "\n",
+        )}\n`,
       );
     }
     return 0;
