@@ -114,6 +114,8 @@ export class JourneyEngine extends StackRoom {
       environment: {
         MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
         EVENTS_QUEUE_URL: this.events.queueUrl,
+        // A customer's data request (Shopify's customers/data_request) is handed to the operators.
+        HANDOFF_TOPIC_ARN: props.operators.topic.topicArn,
         JOURNEY_STATE_MACHINES: JSON.stringify(
           Object.fromEntries([...machines].map(([journey, machine]) => [journey, machine.startArn])),
         ),
@@ -123,6 +125,7 @@ export class JourneyEngine extends StackRoom {
     });
     const lambda = dispatch.lambda;
     props.table.grantReadWriteData(lambda);
+    props.operators.grantHandoffs(lambda);
     // Requeues the events whose starts found no rate slot in time (a delay instead of a receive counted).
     this.events.grantSendMessages(lambda);
     for (const machine of machines.values()) {

@@ -1,10 +1,12 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { PacedJourneyStarter } from "../core/engine/dispatch.js";
 import { StoreRateLimiter } from "../core/engine/rate.js";
 import { systemClock } from "../core/shared/clock.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { cloudWatchTelemetry } from "../handlers/telemetry.js";
+import { SnsOperatorChannel } from "../providers/sns.js";
 import { SqsEventQueue } from "../providers/sqs.js";
 import { StepFunctionsStarter } from "../providers/step-functions.js";
 import { config, phones, requireEnv, store } from "./runtime.js";
@@ -27,4 +29,5 @@ export const handler = createDispatchHandler({
   telemetry,
   // A record whose starts found no slot goes back to the events queue with a delay, as a new message.
   requeue: new SqsEventQueue(new SQSClient({}), requireEnv("EVENTS_QUEUE_URL")),
+  operators: new SnsOperatorChannel(new SNSClient({}), requireEnv("HANDOFF_TOPIC_ARN")),
 });

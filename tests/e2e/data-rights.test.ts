@@ -5,7 +5,7 @@ import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { cli } from "../support/cli.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 import { june } from "../support/time.js";
-import { genericHeaders } from "../support/webhooks.js";
+import { genericHeaders, shopifyHeaders } from "../support/webhooks.js";
 
 /** Issue 35: a customer's right to a copy of their data and to its erasure. */
 
@@ -136,6 +136,48 @@ describe("forget and export", () => {
       );
       expect(customer.webhook).toHaveLength(3);
       expect(JSON.stringify(customers)).not.toContain("王芳");
+    } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
+
+  it("takes Shopify's compliance webhooks: customers/redact forgets, customers/data_request tells the operators", async () => {
+    // Arrange: the payloads as "Privacy law compliance" (shopify.dev) shows them, signed like any topic.
+    const { shop, http } = await shopWithTwoCustomers();
+    const deliver = (topic: string, body: string) =>
+      fetch(`${http.url}/webhooks/shopify`, {
+        method: "POST",
+        body,
+        headers: shopifyHeaders(body, topic, `compliance-${topic}`),
+      });
+    try {
+      // Act
+      const requested = await deliver(
+        "customers/data_request",
+        '{"shop_id":954889,"shop_domain":"example.myshopify.com","orders_requested":[299938],"customer":{"id":"c-stays","email":"w@example.com","phone":"+8613900002222"},"data_request":{"id":9999}}',
+      );
+      const redacted = await deliver(
+        "customers/redact",
+        '{"shop_id":954889,"shop_domain":"example.myshopify.com","customer":{"id":"c-gone","email":"l@example.com","phone":"+8613900001111"},"orders_to_redact":[299938]}',
+      );
+      const shopRedact = await deliver(
+        "shop/redact",
+        '{"shop_id":954889,"shop_domain":"example.myshopify.com"}',
+      );
+      await shop.queue.drain();
+
+      // Assert
+      expect([requested.status, redacted.status, shopRedact.status]).toEqual([202, 202, 202]);
+      expect(await shop.store.getCustomer("c-gone")).toBeUndefined();
+      const scan = JSON.stringify(await shop.store.scanAll());
+      for (const trace of ["林晓", "+8613900001111", "l@example.com"])
+        expect(scan, trace).not.toContain(trace);
+      const handoffs = (await shop.store.listOutbox()).filter((entry) => entry.kind === "handoff");
+      expect(handoffs.map((entry) => entry.text)).toContainEqual(
+        expect.stringContaining("data request 9999: customer c-stays asked for a copy of their data"),
+      );
+      expect(await shopRedact.json()).toMatchObject({ ignored: expect.stringContaining("shop/redact") });
     } finally {
       shop.stop();
       await http.close();

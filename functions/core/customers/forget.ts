@@ -1,3 +1,4 @@
+import type { Handoff } from "../config/messaging.js";
 import type { ShopEvent } from "../intake/events.js";
 
 /**
@@ -144,4 +145,19 @@ export async function isForgotten(
   const subject = subjectOf(event);
   const at = subject && (await personal.forgottenAt(...subject));
   return at !== undefined && Date.parse(event.at) <= Date.parse(at);
+}
+
+/**
+ * What the operators are told of a data-access request a platform relays (`customer.data_request`): whose,
+ * and the command that hands their data over.
+ */
+export function dataRequestHandoff(customerId: string, requestId?: string): Handoff {
+  return {
+    journey: "data-rights",
+    step: "data-request",
+    customerId,
+    reason: "data-request",
+    summary: `data request${requestId ? ` ${requestId}` : ""}: customer ${customerId} asked for a copy of their data — \`npx shopcare export --customer ${customerId} --table <TableName>\` prints it (docs/data-rights.md)`,
+    details: { ...(requestId ? { requestId } : {}), command: `npx shopcare export --customer ${customerId}` },
+  };
 }

@@ -1,4 +1,5 @@
 import type { ShopConfig } from "../config/config.js";
+import type { OperatorChannel } from "../config/messaging.js";
 import { settingsOf } from "../journeys/context.js";
 import { type AnyJourneyModule, JOURNEY_MODULES, journeyModule } from "../journeys/index.js";
 import type { Trigger } from "../journeys/module.js";
@@ -35,6 +36,8 @@ export interface DispatchDeps {
   readonly telemetry?: StepTelemetry & DispatchTelemetry;
   /** What numbers tell of where their holders are: first steps planned in the recipient's time. @default none */
   readonly phones?: PhonePlaces;
+  /** Where a data-access request is handed to the operators. @default none: it is only logged */
+  readonly operators?: OperatorChannel;
 }
 
 /** Starts an execution at its first step's wait, or nothing if it has nothing to do (`startExecution`). */

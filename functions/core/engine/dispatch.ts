@@ -1,7 +1,8 @@
-import { isForgotten } from "../customers/forget.js";
+import { dataRequestHandoff, forgetCustomer, isForgotten } from "../customers/forget.js";
 import { type OrderEvent, refundKey, type ShopEvent } from "../intake/events.js";
 import { orderFactsOf, timeFieldOf } from "../intake/order-events.js";
 import { settingsOf } from "../journeys/context.js";
+
 import { type AnyJourneyModule, JOURNEY_MODULES } from "../journeys/index.js";
 import type { Stop, Trigger } from "../journeys/module.js";
 import { paidOrderKey, paidOrders } from "../journeys/vocabulary.js";
@@ -298,7 +299,8 @@ export async function dispatchEvent(
   const executionNotes: ExecutionEntry[] = [];
   await applyEvent({ ...dispatchDeps, store, executionNotes }, event);
   for (const note of executionNotes) await store.recordExecution(note);
-  return undefined;
+  // The request to forget names the customer's number too: its own body is emptied like theirs.
+  return event.type === "customer.redact" ? "forgotten" : undefined;
 }
 
 async function applyEvent(
@@ -340,6 +342,15 @@ async function applyEvent(
       if (event.phone !== undefined) await store.recordConsent({ phone: event.phone }, consent);
       return;
     }
+    case "customer.redact":
+      await forgetCustomer(
+        { personal: store, stopExecution: (journey, name) => deps.journeys.stop(journey, name) },
+        { customerId: event.customerId },
+        event.at,
+      );
+      return;
+    case "customer.data_request":
+      return deps.operators?.notify(dataRequestHandoff(event.customerId, event.requestId));
     case "customer.declined":
       return store.recordCustomerFlag(event.customerId, "declinedAt", event.at);
     case "customer.updated": {

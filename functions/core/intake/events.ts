@@ -74,6 +74,15 @@ export const ShopEventSchema = z.discriminatedUnion("type", [
       }),
     ),
   z.looseObject({ type: z.literal("customer.declined"), at, customerId: id }),
+  // A customer's data rights, as a platform relays them (Shopify's customers/redact and
+  // customers/data_request): forget them, or tell the operators to hand over their data (docs/data-rights.md).
+  z.looseObject({ type: z.literal("customer.redact"), at, customerId: id }),
+  z.looseObject({
+    type: z.literal("customer.data_request"),
+    at,
+    customerId: id,
+    requestId: z.optional(z.string().check(z.maxLength(128))),
+  }),
   // The customer's consent to marketing by SMS, as the shop collected it (a checkout box, a form, a keyword):
   // the latest by `at` stands, and the customer's history keeps every one (docs/consent.md).
   z

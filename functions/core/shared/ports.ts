@@ -338,7 +338,7 @@ export type DispatchRepositories = StepRepositories &
   > &
   Pick<Ledger, "startWinbackCycle"> &
   Pick<Touches, "getTouch"> &
-  Pick<PersonalData, "forgottenAt"> & {
+  PersonalData & {
     /** The same repositories reading each item at most once until they write it. */
     withReadCache(): DispatchRepositories;
   };

@@ -166,6 +166,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
         store,
         clock,
         phones: localPhonePlaces,
+        operators: new OutboxOperatorChannel(store, clock, options.print),
         journeys: options.journeys ?? engine,
         onRecordError,
         requeue,

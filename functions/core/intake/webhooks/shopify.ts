@@ -12,6 +12,10 @@ export const SHOPIFY_TOPICS = [
   "fulfillments/update",
   "refunds/create",
   "customers_marketing_consent/update",
+  // The mandatory compliance topics ("Privacy law compliance", shopify.dev): a customer's data rights.
+  "customers/redact",
+  "customers/data_request",
+  "shop/redact",
 ] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
@@ -206,7 +210,13 @@ function fulfillmentAt(body: Json): Json {
  * Turns one Shopify webhook (topic from `X-Shopify-Topic`, JSON body) into generic events.
  * @throws {WebhookPayloadError} naming the Shopify field at fault
  */
-export function shopifyToEvents(topic: ShopifyTopic, payload: unknown, defaultCountry = "CN"): ShopEvent[] {
+export function shopifyToEvents(
+  topic: ShopifyTopic,
+  payload: unknown,
+  defaultCountry = "CN",
+  /** When it arrived: the compliance topics carry no time of their own. @default now */
+  receivedAt = new Date(),
+): ShopEvent[] {
   const body = objectAt(payload, "(body)");
   switch (topic) {
     case "orders/create":
@@ -246,6 +256,24 @@ export function shopifyToEvents(topic: ShopifyTopic, payload: unknown, defaultCo
       ];
     case "customers_marketing_consent/update":
       return smsConsent(body, defaultCountry);
+    case "customers/redact":
+    case "customers/data_request": {
+      // `{shop_id, shop_domain, customer: {id, email, phone}, orders_to_redact | orders_requested,
+      // data_request: {id}}` ("Privacy law compliance", shopify.dev).
+      const customerId = idAt(objectAt(body.customer, "customer"), "id");
+      const at = receivedAt.toISOString();
+      if (topic === "customers/redact") return [toShopEvent({ type: "customer.redact", at, customerId })];
+      const request =
+        body.data_request && typeof body.data_request === "object" ? (body.data_request as Json) : {};
+      const requestId = request.id === undefined ? undefined : String(request.id);
+      return [
+        toShopEvent({ type: "customer.data_request", at, customerId, ...(requestId ? { requestId } : {}) }),
+      ];
+    }
+    case "shop/redact":
+      // 48 hours after the shop uninstalled the app: erasing a whole shop is the operators' to do, by
+      // `npx cdk destroy` and the table kept by its retention policy (docs/data-rights.md).
+      return [];
     default: {
       const unknown: never = topic;
       throw new WebhookPayloadError("x-shopify-topic", `unsupported topic ${String(unknown)}`);

@@ -107,14 +107,19 @@ const shopify: WebhookSource = {
       ? { eventId: request.headers["x-shopify-event-id"].slice(0, 128) }
       : {}),
   }),
-  async toEvents(request, { config }) {
+  async toEvents(request, { config, now }) {
     const topic = request.headers["x-shopify-topic"] ?? "";
     // Answered 2xx: Shopify deletes subscriptions whose deliveries keep failing.
     if (!isShopifyTopic(topic)) return { events: [], ignored: `topic "${topic}" is not used by shopcare` };
-    const events = shopifyToEvents(topic, parseJson(request.body), config.webhooks.defaultCountry);
-    return events.length > 0
-      ? { events }
-      : { events, ignored: "nothing for the journeys (no tracking number)" };
+    const events = shopifyToEvents(topic, parseJson(request.body), config.webhooks.defaultCountry, now);
+    if (events.length > 0) return { events };
+    return {
+      events,
+      ignored:
+        topic === "shop/redact"
+          ? "shop/redact: a whole shop's data is erased by destroying its stack (docs/data-rights.md)"
+          : "nothing for the journeys (no tracking number)",
+    };
   },
   answer: (_status, body) => body,
 };
