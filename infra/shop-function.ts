@@ -19,6 +19,7 @@ export const HANDLERS = [
   "link",
   "clicks",
   "campaign-schedules",
+  "retention",
 ] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 

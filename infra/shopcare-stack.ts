@@ -23,6 +23,7 @@ import { JourneyEngine } from "./journey-engine.js";
 import type { JourneyStateMachine } from "./journey-state-machine.js";
 import { ShopcareObservability } from "./observability.js";
 import { OperatorsChannel } from "./operators.js";
+import { Retention } from "./retention.js";
 import { RoomLogicalIds } from "./rooms.js";
 import { ShortLinks } from "./short-links.js";
 import { WebhookApi } from "./webhook-api.js";
@@ -98,6 +99,7 @@ export class ShopcareStack extends Stack {
     const engine = new JourneyEngine(this, "Engine", sending);
     this.journeys = engine.journeys;
     const campaigns = new Campaigns(this, "Campaigns", sending);
+    new Retention(this, "Retention", sending);
     this.campaigns = campaigns.machine;
     this.api = new WebhookApi(this, "Webhooks", {
       config,

@@ -78,9 +78,9 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
   it("lets CloudWatch deliver every alarm to the operators' topic and its key, on this account's behalf only", async () => {
     const { resolved } = resolvedFor("sns");
     const alarms = resolved.idsOf("AWS::CloudWatch::Alarm");
-    // Three per state machine (failed, throttled, timed out), nine for the rest of the shop, and six functions'
-    // errors (every function of an SNS shop without campaigns but the link function).
-    expect(alarms.length).toBe(3 * STATE_MACHINES + 9 + 6);
+    // Three per state machine (failed, throttled, timed out), nine for the rest of the shop, and seven functions'
+    // errors (every function of an SNS shop without campaigns but the link function: retention included).
+    expect(alarms.length).toBe(3 * STATE_MACHINES + 9 + 7);
     const calls: Call[] = [];
     for (const alarmId of alarms) {
       const [topicArn] = resolved.resolve(resolved.resources[alarmId]?.Properties.AlarmActions) as string[];

@@ -62,14 +62,14 @@ describe("ShopcareStack: its alarms, and what each deploy keeps", () => {
     // SMS spend, webhooks not queued, webhook silence and short links answering errors.
     // Three per state machine (failed, throttled, timed out), nine for the rest of the shop, and one per
     // function (errors) but the link function's, which ShortLinkErrors watches: ingest, dispatch, step,
-    // campaign, inbound-sns and clicks in an SNS shop without campaigns.
-    expect(alarms).toHaveLength(3 * STATE_MACHINES + 9 + 6);
+    // campaign, inbound-sns, clicks and retention in an SNS shop without campaigns.
+    expect(alarms).toHaveLength(3 * STATE_MACHINES + 9 + 7);
     const perFunction = alarms.filter((alarm) =>
       / function failed 5 times in 5 minutes/.test(String(alarm.Properties.AlarmDescription)),
     );
     expect(
       perFunction.map((alarm) => String(alarm.Properties.AlarmDescription).split(" ")[1]).sort(),
-    ).toEqual(["campaign", "clicks", "dispatch", "inbound-sns", "ingest", "step"]);
+    ).toEqual(["campaign", "clicks", "dispatch", "inbound-sns", "ingest", "retention", "step"]);
     for (const alarm of perFunction)
       expect(alarm.Properties).toMatchObject({
         Namespace: "AWS/Lambda",

@@ -150,7 +150,16 @@ describe("ShopcareStack", () => {
       .map((fn) => fn.Properties.Environment?.Variables?.SHOPCARE_HANDLER)
       .filter(Boolean)
       .sort();
-    expect(handlers).toEqual(["campaign", "clicks", "dispatch", "inbound-sns", "ingest", "link", "step"]);
+    expect(handlers).toEqual([
+      "campaign",
+      "clicks",
+      "dispatch",
+      "inbound-sns",
+      "ingest",
+      "link",
+      "retention",
+      "step",
+    ]);
     for (const fn of Object.values(functions).filter(
       (f) => f.Properties.Environment?.Variables?.SHOPCARE_HANDLER,
     )) {

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { ForgetCounts, HeldData, PersonalData } from "../../core/customers/forget.js";
-import { indexShard, TABLE_KEYS, type Table } from "./table.js";
+import { INDEX_SHARDS, indexShard, TABLE_KEYS, type Table } from "./table.js";
 
 type Item = Record<string, unknown>;
 
@@ -134,6 +134,42 @@ export class PersonalDataTable implements PersonalData {
       .catch((error) => {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       });
+  }
+
+  async expireMessageTexts(before: Date): Promise<number> {
+    // From where the last run stopped: each day reads only the decisions that crossed the line since.
+    const mark = { pk: "RETENTION#TEXTS", sk: "RETENTION" };
+    const from = String((await this.table.getItem(mark))?.until ?? "0");
+    const to = before.toISOString();
+    if (from >= to) return 0;
+    let expired = 0;
+    for (let shard = 0; shard < INDEX_SHARDS; shard += 1) {
+      const decisions = await this.table.allPages((startKey) =>
+        this.table.doc.send(
+          this.table.commands.Query({
+            TableName: this.table.tableName,
+            IndexName: TABLE_KEYS.gsi1,
+            KeyConditionExpression: "gsi1pk = :pk AND gsi1sk BETWEEN :from AND :to",
+            ExpressionAttributeValues: { ":pk": `DECISIONS#${shard}`, ":from": from, ":to": to },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const decision of decisions.filter((item) => typeof item.text === "string")) {
+        await this.table.doc.send(
+          this.table.commands.Update({
+            TableName: this.table.tableName,
+            Key: { pk: decision.pk, sk: decision.sk },
+            UpdateExpression: "SET #expired = :true REMOVE #text",
+            ExpressionAttributeNames: { "#expired": "textExpired", "#text": "text" },
+            ExpressionAttributeValues: { ":true": true },
+          }),
+        );
+        expired += 1;
+      }
+    }
+    await this.put({ ...mark, until: to });
+    return expired;
   }
 
   private async whose(subject: string): Promise<Item[]> {

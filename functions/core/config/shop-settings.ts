@@ -183,6 +183,14 @@ export const SharedConfigSchema = z.strictObject({
   sendingRules: z.array(SendingRuleSchema).default([]),
   sms,
   caps,
+  /**
+   * How long personal data is kept (docs/data-rights.md): a customer with no order (or, never having paid,
+   * no contact) for `customers` is forgotten; a decision's message text is dropped after `messageTexts`,
+   * its counts staying. Applied daily (on AWS by the retention function; locally by `npm start`).
+   */
+  retention: z
+    .strictObject({ customers: duration.default("3y"), messageTexts: duration.default("1y") })
+    .prefault({}),
   lint,
   promotions: z.array(promotion).default([]),
   quotas: z

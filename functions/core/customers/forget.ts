@@ -58,6 +58,8 @@ export interface PersonalData {
   forgottenAt(kind: TombstoneKind, id: string): Promise<string | undefined>;
   /** Empties a kept webhook's body: a late delivery about someone forgotten keeps nothing of them. */
   eraseWebhook(id: string): Promise<void>;
+  /** Drops the message text of every decision made before `before` (their counts stay). @returns how many */
+  expireMessageTexts(before: Date): Promise<number>;
 }
 
 /** Whom a data request names. */

@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { applyRetention } from "../../../core/customers/retention.js";
 import { systemClock } from "../../../core/shared/clock.js";
 import { terminalSafe } from "../../../core/shared/terminal.js";
 import { consoleRoutes } from "../../console/console.js";
@@ -67,6 +68,24 @@ export const start = defineShopcareCommand({
     });
     const http = await startHttpServer(shop.routes, { port, maxBodyBytes: config.webhooks.maxBodyBytes });
     const campaigns = shop.scheduleCampaigns();
+    // The shop's retention, now and once a day, as the retention function runs it on AWS.
+    const retain = () =>
+      applyRetention({
+        store: shop.store,
+        config,
+        now: new Date(),
+        stopExecution: (journey, name) => shop.engine.stop(journey, name),
+      }).then(
+        (run) => {
+          if (run.customers + run.texts > 0)
+            process.stdout.write(
+              `[retention] ${run.customers} customer(s) forgotten, ${run.texts} text(s) dropped\n`,
+            );
+        },
+        (error) => process.stderr.write(`[retention] failed: ${terminalSafe(String(error))}\n`),
+      );
+    void retain();
+    const retention = setInterval(retain, 24 * 3_600_000);
     process.stdout.write(
       [
         `shopcare is running for 【${config.name}】 (${config.timeZone})`,
@@ -78,6 +97,7 @@ export const start = defineShopcareCommand({
         `  replay:          npx shopcare replay --dead-letters --url ${http.url}`,
         table.line,
         `  journeys:        ${shop.engine.journeys.join(", ")} (synthesized state machines on the local engine)`,
+        `  retention:       customers ${config.retention.customers} after their last order, message texts ${config.retention.messageTexts} (applied now and daily)`,
         `  campaigns:       ${campaigns.length > 0 ? `${campaigns.join(", ")} (each at its time; npx shopcare campaign status ID --url ${http.url})` : "none in the config"}`,
         "  outbox messages are printed below. Ctrl-C stops everything.",
         "",
@@ -87,6 +107,7 @@ export const start = defineShopcareCommand({
     const stop = async () => {
       if (stopping) return;
       stopping = true;
+      clearInterval(retention);
       process.stdout.write("stopping…\n");
       shop.stop();
       await http.close();
