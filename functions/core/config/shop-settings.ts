@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { fillTarget } from "../engine/links.js";
 import { isDuration, parseDuration } from "../shared/duration.js";
+import { isTimeZone } from "../shared/time.js";
 import { campaignsSetting, segmentsSetting } from "./campaign-settings.js";
 import { customerSettings } from "./customer-settings.js";
 import { SendingRuleSchema } from "./sending-rules.js";
@@ -63,17 +64,7 @@ const linkTarget = z.string().refine(
   },
 );
 
-const timeZone = z.string().refine(
-  (zone) => {
-    try {
-      new Intl.DateTimeFormat("en", { timeZone: zone });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { error: 'expected an IANA time zone like "Asia/Shanghai"' },
-);
+const timeZone = z.string().refine(isTimeZone, { error: 'expected an IANA time zone like "Asia/Shanghai"' });
 
 const window = (start: string, end: string) =>
   z

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { isTimeZone } from "../shared/time.js";
 
 /** The field schemas events share: a time, an id, a phone number, an amount, a birthday. */
 
@@ -22,19 +23,9 @@ export const birthday = z.string().check(
 );
 
 /** An IANA time zone (`America/Los_Angeles`), as `Intl` knows them. */
-export const timeZone = z.string().check(
-  z.refine(
-    (zone) => {
-      try {
-        new Intl.DateTimeFormat("en", { timeZone: zone });
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { error: 'expected an IANA time zone like "America/Los_Angeles"' },
-  ),
-);
+export const timeZone = z
+  .string()
+  .check(z.refine(isTimeZone, { error: 'expected an IANA time zone like "America/Los_Angeles"' }));
 
 /** A country or its subdivision as ISO 3166 writes it: `US`, `US-FL`, `CN-ZJ`. */
 export const region = z

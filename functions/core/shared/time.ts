@@ -226,3 +226,13 @@ export function holdToDayWindows(
 export function localWeekday(instant: Date, timeZone: string): number {
   return new Date(wallOf(inZone(instant, zoneNamed(timeZone)))).getUTCDay();
 }
+
+/** Whether `Intl` knows `zone` as an IANA time zone (`America/Los_Angeles`). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
