@@ -150,6 +150,37 @@ describe("marketing consent", () => {
     });
   });
 
+  it("keeps the latest consent by its time when an older one arrives after it (DynamoDB Local)", async () => {
+    // Arrange: the newer consent is delivered first, the older withdrawal after it.
+    const { shop } = await virtualShop(at("05", "10:00"), REQUIRED);
+    const newer: ShopEvent = {
+      type: "customer.consent",
+      at: at("03", "10:00"),
+      customerId: "c-late",
+      state: "subscribed",
+      source: "form",
+    };
+    const older: ShopEvent = { ...newer, at: at("02", "10:00"), state: "unsubscribed", source: "checkout" };
+
+    // Act
+    await shop.queue.enqueue([newer], "test-newer");
+    await shop.queue.drain();
+    await shop.queue.enqueue([older], "test-older");
+    await shop.queue.drain();
+    shop.stop();
+
+    // Assert: the newer stands; the history keeps both.
+    expect((await shop.store.getCustomer("c-late"))?.consent).toEqual({
+      state: "subscribed",
+      source: "form",
+      at: at("03", "10:00"),
+    });
+    expect((await shop.store.listConsents({ customerId: "c-late" })).map((c) => c.state).sort()).toEqual([
+      "subscribed",
+      "unsubscribed",
+    ]);
+  });
+
   it("shows in what-if what requiring consent would change: the marketing of those who never consented", async () => {
     // Arrange: the first test's two buyers, under today's rule and under consent required.
     const events = oneOfTwoConsented("+8613800000005", "+8613800000006");
