@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { deserialize } from "bson";
-import { parsePhoneNumberFromString } from "libphonenumber-js/min";
+import { getCountries, getCountryCallingCode, parsePhoneNumberFromString } from "libphonenumber-js/min";
 import { US_STATES } from "../../core/config/sending-rules.js";
 import type { PhonePlaces } from "../../core/engine/quiet-hours.js";
 
@@ -18,6 +18,7 @@ export class LibphonenumberPlaces implements PhonePlaces {
   private zoneData?: Record<string, string>;
   private stateData?: Map<string, string>;
   private regionZones?: Map<string, string[]>;
+  private soleCountries?: Map<string, string>;
   private readonly places = new Map<string, ReturnType<PhonePlaces["placeOf"]>>();
 
   /** @param directory the package's `resources` folder, or a copy of its two files in the same layout */
@@ -48,15 +49,26 @@ export class LibphonenumberPlaces implements PhonePlaces {
   }
 
   private lookUp(phone: string): ReturnType<PhonePlaces["placeOf"]> {
-    const parsed = parsePhoneNumberFromString(phone);
-    if (!parsed) return undefined;
-    const found = longestPrefix(this.zones(), phone.replace(/^\+/, ""));
+    const digits = phone.replace(/^\+/, "");
+    const found = longestPrefix(this.zones(), digits);
     const zones = found ? found.split("&") : [];
-    const country = parsed.country;
-    const state =
-      parsed.countryCallingCode === "1" ? this.states().get(parsed.nationalNumber.slice(0, 3)) : undefined;
-    const region = state ?? country;
+    const region = this.regionOf(phone, digits);
     return zones.length === 0 && !region ? undefined : { zones, ...(region ? { region } : {}) };
+  }
+
+  /**
+   * The number's region: a North American number's state by its area code; elsewhere its country — read
+   * off the calling code where one country has it (+86: CN), else by parsing the number (+44: GB or JE).
+   */
+  private regionOf(phone: string, digits: string): string | undefined {
+    if (digits.startsWith("1"))
+      return this.states().get(digits.slice(1, 4)) ?? parsePhoneNumberFromString(phone)?.country;
+    this.soleCountries ??= soleCountryByCallingCode();
+    for (const length of [1, 2, 3]) {
+      const sole = this.soleCountries.get(digits.slice(0, length));
+      if (sole) return sole;
+    }
+    return parsePhoneNumberFromString(phone)?.country;
   }
 
   private zones(): Record<string, string> {
@@ -85,6 +97,20 @@ export class LibphonenumberPlaces implements PhonePlaces {
     }
     return this.stateData;
   }
+}
+
+/** Calling codes only one country has (`86` → CN), from libphonenumber-js's metadata. */
+function soleCountryByCallingCode(): Map<string, string> {
+  const byCode = new Map<string, string[]>();
+  for (const country of getCountries()) {
+    const code = getCountryCallingCode(country);
+    byCode.set(code, [...(byCode.get(code) ?? []), country]);
+  }
+  return new Map(
+    [...byCode]
+      .filter(([, countries]) => countries.length === 1)
+      .map(([code, [country]]) => [code, country as string]),
+  );
 }
 
 function longestPrefix(data: Record<string, string>, digits: string): string | undefined {

@@ -65,6 +65,9 @@ export const shopPlace = (config: Pick<JourneyConfig, "timeZone">): RecipientPla
   zoneSource: "shop",
 });
 
+/** Each config's rule rows by region and class, worked out once (a decision asks for them several times). */
+const rowsByConfig = new WeakMap<readonly SendingRule[], Map<string, SendingRule[][]>>();
+
 /** The rule rows of the recipient's regions for one class, grouped by region (`US`, then `US-FL`). */
 function rowsFor(
   config: Pick<JourneyConfig, "sendingRules">,
@@ -72,6 +75,25 @@ function rowsFor(
   messageClass: MessageClass,
 ): SendingRule[][] {
   if (!region) return [];
+  let known = rowsByConfig.get(config.sendingRules);
+  if (!known) {
+    known = new Map();
+    rowsByConfig.set(config.sendingRules, known);
+  }
+  const key = `${region}|${messageClass}`;
+  let groups = known.get(key);
+  if (!groups) {
+    groups = groupRows(config, region, messageClass);
+    known.set(key, groups);
+  }
+  return groups;
+}
+
+function groupRows(
+  config: Pick<JourneyConfig, "sendingRules">,
+  region: string,
+  messageClass: MessageClass,
+): SendingRule[][] {
   const country = region.slice(0, 2);
   const groups = new Map<string, SendingRule[]>();
   for (const rule of sendingRulesOf(config.sendingRules)) {
@@ -103,8 +125,19 @@ function intersect(windows: readonly (DailyWindow | undefined)[]): DailyWindow |
 interface Judge {
   /** The earliest instant at or after `instant` every zone allows (undefined: none within a week). */
   hold(instant: Date): Date | undefined;
-  /** Whether nothing but the shop's own window in its zone applies (today's fast path). */
-  readonly plain: boolean;
+}
+
+/** Whether nothing but the shop's own window in its zone applies to the recipient: today's fast path. */
+function isPlain(
+  config: Pick<JourneyConfig, "timeZone" | "sendingRules">,
+  messageClass: MessageClass,
+  place: RecipientPlace,
+): boolean {
+  return (
+    place.zones.length === 1 &&
+    place.zones[0] === config.timeZone &&
+    rowsFor(config, place.region, messageClass).length === 0
+  );
 }
 
 function judgeFor(
@@ -114,11 +147,9 @@ function judgeFor(
 ): Judge {
   const shopWindow = config.windows[messageClass];
   const groups = rowsFor(config, place.region, messageClass);
-  const plain = groups.length === 0 && place.zones.length === 1 && place.zones[0] === config.timeZone;
   const windowOn = (weekday: number) =>
     intersect([shopWindow, ...groups.map((group) => groupWindow(group, weekday))]);
   return {
-    plain,
     hold(instant) {
       let at: Date | undefined = instant;
       // Each zone in turn until none moves it: a later instant one zone needs may leave another's window.
@@ -145,11 +176,11 @@ export function allowedSendTime(
   config: Pick<JourneyConfig, "windows" | "marketingSlots" | "timeZone" | "sendingRules">,
   place: RecipientPlace,
 ): Date | undefined {
-  const judge = judgeFor(config, messageClass, place);
-  if (judge.plain)
+  if (isPlain(config, messageClass, place))
     return messageClass === "marketing"
       ? nextSlot(instant, config.marketingSlots, config.windows.marketing, config.timeZone)
       : holdToWindow(instant, config.windows.notice, config.timeZone);
+  const judge = judgeFor(config, messageClass, place);
   if (messageClass === "notice") return judge.hold(instant);
   const zone = place.zones[0] as string;
   let from = instant;
@@ -171,6 +202,10 @@ export function insideWindows(
   config: Pick<JourneyConfig, "windows" | "timeZone" | "sendingRules">,
   place: RecipientPlace,
 ): boolean {
+  if (isPlain(config, messageClass, place))
+    return (
+      holdToWindow(instant, config.windows[messageClass], config.timeZone).getTime() === instant.getTime()
+    );
   return judgeFor(config, messageClass, place).hold(instant)?.getTime() === instant.getTime();
 }
 
@@ -192,8 +227,7 @@ export function quietHoursRule(
   config: Pick<JourneyConfig, "windows" | "timeZone" | "sendingRules">,
   place: RecipientPlace,
 ): string | undefined {
-  const judge = judgeFor(config, messageClass, place);
-  if (judge.plain) return undefined;
+  if (isPlain(config, messageClass, place)) return undefined;
   const zone = place.zones[0] as string;
   const weekday = localWeekday(sendAt, zone);
   const regional = rowsFor(config, place.region, messageClass)
