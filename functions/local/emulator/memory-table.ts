@@ -52,7 +52,7 @@ export class MemoryTable implements DocumentSender {
     INDEXES.map((index) => [index.name, new Map<string, Map<string, Item>>()]),
   );
   /** Each partition's (and index partition's) keys in order, until a key comes or goes. */
-  private readonly sorted = new WeakMap<Map<string, Item>, string[]>();
+  private readonly sorted = new Map<Map<string, Item>, string[]>();
   /** Requests sent, counted as `simulate` counts DynamoDB Local's (one per request). */
   readonly requests = { reads: 0, writes: 0 };
 
@@ -172,25 +172,28 @@ export class MemoryTable implements DocumentSender {
     // A new key changes the partition's order; a replaced item keeps its place.
     if (!old) this.sorted.delete(partition);
     partition.set(String(item[TABLE_KEYS.sortKey]), item);
+    let key: string | undefined;
     for (const index of INDEXES) {
-      const byPartition = this.indexes.get(index.name) as Map<string, Map<string, Item>>;
       const indexKey = item[index.partitionKey];
-      const indexed = indexKey !== undefined && item[index.sortKey] !== undefined;
-      const wasIndexed = old?.[index.partitionKey] !== undefined && old?.[index.sortKey] !== undefined;
-      const samePlace =
-        indexed &&
-        wasIndexed &&
-        String(old?.[index.partitionKey]) === String(indexKey) &&
-        String(old?.[index.sortKey]) === String(item[index.sortKey]);
+      const sortValue = item[index.sortKey];
+      const oldKey = old?.[index.partitionKey];
+      const oldSort = old?.[index.sortKey];
+      // Most items are in no index, or stay where they were in it: nothing to move, no order to forget.
+      if (indexKey === undefined && oldKey === undefined) continue;
+      const indexed = indexKey !== undefined && sortValue !== undefined;
+      const wasIndexed = oldKey !== undefined && oldSort !== undefined;
+      const samePlace = indexed && wasIndexed && oldKey === indexKey && oldSort === sortValue;
       if (wasIndexed && !samePlace) this.unindex(index, old as Item);
       if (!indexed) continue;
+      const byPartition = this.indexes.get(index.name) as Map<string, Map<string, Item>>;
       let entries = byPartition.get(String(indexKey));
       if (!entries) {
         entries = new Map();
         byPartition.set(String(indexKey), entries);
       }
       if (!samePlace) this.sorted.delete(entries);
-      entries.set(tableKey(item), item);
+      key ??= tableKey(item);
+      entries.set(key, item);
     }
   }
 
@@ -217,10 +220,10 @@ export class MemoryTable implements DocumentSender {
   private sortedKeys(entries: Map<string, Item>, sortKey: string): string[] {
     const cached = this.sorted.get(entries);
     if (cached) return cached;
-    const keys = [...entries.keys()].sort((a, b) => {
-      const byKey = compareKeys(String(entries.get(a)?.[sortKey]), String(entries.get(b)?.[sortKey]));
-      return byKey !== 0 ? byKey : compareKeys(a, b);
-    });
+    const rows: [string, string][] = [];
+    for (const [key, item] of entries) rows.push([String(item[sortKey]), key]);
+    rows.sort((a, b) => compareKeys(a[0], b[0]) || compareKeys(a[1], b[1]));
+    const keys = rows.map((row) => row[1]);
     this.sorted.set(entries, keys);
     return keys;
   }
