@@ -115,6 +115,7 @@ export function requestsOf(
         ...item("dynamodb:Query"),
         { action: "dynamodb:Query", resource: `${table}/index/${TABLE_KEYS.gsi1}` },
         { action: "dynamodb:Query", resource: `${table}/index/${TABLE_KEYS.gsi2}` },
+        { action: "dynamodb:Query", resource: `${table}/index/${TABLE_KEYS.gsi3}` },
       ];
     case "TransactWriteCommand":
       return item(
