@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { reportOfStore } from "../../functions/core/insight/store-report.js";
 import type { ShopEvent } from "../../functions/core/intake/events.js";
 import { startHttpServer } from "../../functions/local/emulator/server.js";
@@ -28,8 +28,8 @@ function month(
 const GONE = { name: "林晓", phone: "+8613900001111", birthday: "07-09" };
 
 /** A local shop on a real HTTP server, with two customers' months posted as signed webhooks and decided. */
-async function shopWithTwoCustomers() {
-  const { shop, clock } = await virtualShop(june("18", "09:00"));
+async function shopWithTwoCustomers(tableName?: string) {
+  const { shop, clock } = await virtualShop(june("18", "09:00"), {}, tableName ? { tableName } : {});
   const http = await startHttpServer(shop.routes);
   const post = async (event: ShopEvent) => {
     const body = JSON.stringify(event);
@@ -178,6 +178,31 @@ describe("forget and export", () => {
         expect.stringContaining("data request 9999: customer c-stays asked for a copy of their data"),
       );
       expect(await shopRedact.json()).toMatchObject({ ignored: expect.stringContaining("shop/redact") });
+    } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
+
+  it("exports and forgets through a deployed shop's table (--table), with the operator's credentials", async () => {
+    // Arrange: DynamoDB Local behind the endpoint override stands in for the deployed table.
+    const tableName = `data-rights-${Date.now()}`;
+    const { shop, http } = await shopWithTwoCustomers(tableName);
+    const env = {
+      AWS_ENDPOINT_URL_DYNAMODB: inject("dynamoEndpoint"),
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+    };
+    try {
+      // Act
+      const exported = await cli(["export", "--customer", "c-gone", "--table", tableName], env);
+      const forgotten = await cli(["forget", "--customer", "c-gone", "--table", tableName, "--json"], env);
+
+      // Assert
+      expect(JSON.parse(exported.stdout).customers[0].profile[0]).toMatchObject({ name: "林晓" });
+      expect(JSON.parse(forgotten.stdout)).toMatchObject({ customerId: "c-gone", stopped: 0 });
+      expect(JSON.stringify(await shop.store.scanAll())).not.toContain("林晓");
     } finally {
       shop.stop();
       await http.close();
