@@ -1,4 +1,3 @@
-import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import type { ShopConfig } from "../../core/config/config.js";
 import { maskPhone, maskPhonesIn } from "../../core/config/messaging.js";
 import { templateAt } from "../../core/config/templates.js";
@@ -22,6 +21,7 @@ import { localPhonePlaces } from "../emulator/phone-data.js";
 import type { LocalAccess, LocalRoute } from "../emulator/server.js";
 import { dataRightsRoutes } from "./data-rights.js";
 import { assetHeaders, CONSOLE_HEADERS, consoleHtml, PAGE_ASSETS, pageShopOf } from "./pages.js";
+import { bodyOf, json } from "./route-json.js";
 
 /** The local runtime's explain route (`shopcare explain --url`). */
 export const LOCAL_EXPLAIN_PATH = "/admin/explain";
@@ -64,17 +64,6 @@ export interface ConsoleDeps {
   /** The engine's executions, to stop a forgotten customer's. @default none: `console --table` */
   readonly journeys?: Pick<JourneyStarter, "stop">;
 }
-
-function bodyOf(event: APIGatewayProxyEventV2): Record<string, unknown> {
-  const text = event.isBase64Encoded ? Buffer.from(event.body ?? "", "base64").toString("utf8") : event.body;
-  return JSON.parse(text || "{}") as Record<string, unknown>;
-}
-
-const json = (body: unknown) => ({
-  statusCode: 200,
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(body),
-});
 
 const str = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
 

@@ -6,8 +6,10 @@ import {
   forgetCustomer,
   type PersonalData,
 } from "../../core/customers/forget.js";
+import { phone as e164 } from "../../core/intake/fields.js";
 import type { JourneyStarter } from "../../core/shared/ports.js";
 import type { LocalRoute } from "../emulator/server.js";
+import { bodyOf, json } from "./route-json.js";
 
 /** The local shop's forget route (`shopcare forget --url`). */
 export const LOCAL_FORGET_PATH = "/admin/forget";
@@ -18,7 +20,7 @@ export const LOCAL_EXPORT_PATH = "/admin/export";
 export function dataSubjectOf(body: unknown): DataSubject | undefined {
   const { customerId, phone } = (body ?? {}) as { customerId?: unknown; phone?: unknown };
   if (typeof customerId === "string" && customerId !== "" && phone === undefined) return { customerId };
-  if (typeof phone === "string" && /^\+[1-9]\d{6,14}$/.test(phone) && customerId === undefined)
+  if (typeof phone === "string" && e164.safeParse(phone).success && customerId === undefined)
     return { phone };
   return undefined;
 }
@@ -30,9 +32,8 @@ export function dataRightsRoutes(deps: {
   readonly journeys?: Pick<JourneyStarter, "stop">;
 }): Omit<LocalRoute, "access">[] {
   const subjectOf = (event: APIGatewayProxyEventV2) => {
-    const text = event.isBase64Encoded ? Buffer.from(event.body ?? "", "base64").toString() : event.body;
     try {
-      return dataSubjectOf(JSON.parse(text || "{}"));
+      return dataSubjectOf(bodyOf(event));
     } catch {
       return undefined;
     }
@@ -44,11 +45,6 @@ export function dataRightsRoutes(deps: {
       error: "customerId: expected a customer id, or phone: an E.164 number (one of them)",
     }),
   };
-  const json = (body: unknown) => ({
-    statusCode: 200,
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
   const { journeys } = deps;
   return [
     {
