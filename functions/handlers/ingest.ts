@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import type { ShopConfig } from "../core/config/config.js";
-import type { ShopEvent } from "../core/intake/events.js";
+import { idsNamedBy, type ShopEvent } from "../core/intake/events.js";
 import { WebhookPayloadError } from "../core/intake/webhooks/payload.js";
 import {
   type IncomingWebhook,
@@ -227,20 +227,9 @@ export function localSecret(
  * tracking push). `forget` finds the kept body by it.
  */
 export function whoseEvents(events: readonly ShopEvent[]): Pick<ArchivedWebhook, "whose"> {
-  const named = events.map(
-    (event) =>
-      event as {
-        order?: { customer?: { id?: unknown } };
-        customer?: { id?: unknown };
-        customerId?: unknown;
-        orderId?: unknown;
-      },
-  );
-  for (const event of named) {
-    const customerId = event.order?.customer?.id ?? event.customer?.id ?? event.customerId;
-    if (typeof customerId === "string") return { whose: { kind: "CUSTOMER", id: customerId } };
-  }
-  for (const event of named)
-    if (typeof event.orderId === "string") return { whose: { kind: "ORDER", id: event.orderId } };
-  return {};
+  const named = events.map(idsNamedBy);
+  const customerId = named.find((ids) => ids.customerId)?.customerId;
+  if (customerId) return { whose: { kind: "CUSTOMER", id: customerId } };
+  const orderId = named.find((ids) => ids.orderId)?.orderId;
+  return orderId ? { whose: { kind: "ORDER", id: orderId } } : {};
 }

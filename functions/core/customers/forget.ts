@@ -1,5 +1,5 @@
 import type { Handoff } from "../config/messaging.js";
-import type { ShopEvent } from "../intake/events.js";
+import { idsNamedBy, type ShopEvent } from "../intake/events.js";
 
 /**
  * A customer's right to a copy of their data and to its erasure (PIPL arts. 45 and 47, GDPR arts. 15 and
@@ -122,18 +122,10 @@ export async function forgetCustomer(
  * a forgotten customer's orders are tombstoned with them, so an old `order.created` is caught by its order.
  */
 function subjectOf(event: ShopEvent): [TombstoneKind, string] | undefined {
-  const named = event as {
-    order?: { id?: unknown };
-    customer?: { id?: unknown };
-    customerId?: unknown;
-    orderId?: unknown;
-    phone?: unknown;
-  };
-  const orderId = named.order?.id ?? named.orderId;
-  if (typeof orderId === "string") return ["order", orderId];
-  const customerId = named.customer?.id ?? named.customerId;
-  if (typeof customerId === "string") return ["customer", customerId];
-  return typeof named.phone === "string" ? ["phone", named.phone] : undefined;
+  const { orderId, customerId, phone } = idsNamedBy(event);
+  if (orderId) return ["order", orderId];
+  if (customerId) return ["customer", customerId];
+  return phone ? ["phone", phone] : undefined;
 }
 
 /**

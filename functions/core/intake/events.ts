@@ -164,3 +164,20 @@ export function refundKey(refund: {
 }): string {
   return refund.refundId ?? `${Date.parse(refund.at)}/${refund.amount}`;
 }
+
+/** The customer, order and number an event names, whatever its type (`order.customer`, `customerId`, …). */
+export function idsNamedBy(event: ShopEvent): { customerId?: string; orderId?: string; phone?: string } {
+  const named = event as {
+    order?: { id?: unknown; customer?: { id?: unknown } };
+    customer?: { id?: unknown };
+    customerId?: unknown;
+    orderId?: unknown;
+    phone?: unknown;
+  };
+  const text = (value: unknown) => (typeof value === "string" ? value : undefined);
+  return {
+    customerId: text(named.order?.customer?.id ?? named.customer?.id ?? named.customerId),
+    orderId: text(named.order?.id ?? named.orderId),
+    phone: text(named.phone),
+  };
+}
