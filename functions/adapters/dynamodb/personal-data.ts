@@ -12,7 +12,7 @@ const tombstoneKey = (kind: string, id: string) => ({
 });
 
 /** Attributes that name or reach a person: dropped from whatever is kept. */
-const PERSONAL = [
+const PERSONAL = new Set([
   "phone",
   "name",
   "birthday",
@@ -39,7 +39,7 @@ const PERSONAL = [
   "address",
   TABLE_KEYS.gsi3PartitionKey,
   TABLE_KEYS.gsi3SortKey,
-];
+]);
 
 /**
  * A customer's personal data over the single table (the layout in `table.ts`): read by their partition,
@@ -250,7 +250,7 @@ function keptCopy(item: Item, kind: string, ids: ReadonlyMap<string, string>): I
   const bare = (): Item => {
     const copy: Item = {};
     for (const [name, value] of Object.entries(item))
-      if (!PERSONAL.includes(name)) copy[name] = ID_ATTRIBUTES.has(name) ? swap(value) : value;
+      if (!PERSONAL.has(name)) copy[name] = ID_ATTRIBUTES.has(name) ? swap(value) : value;
     return copy;
   };
   switch (kind) {
@@ -262,33 +262,14 @@ function keptCopy(item: Item, kind: string, ids: ReadonlyMap<string, string>): I
         const [prefix, orderId] = name.split(":");
         copy[orderId && prefix ? `${prefix}:${swap(orderId)}` : name] = value;
       }
-      const customerId = swap(item.customerId ?? String(item.pk).slice("CUSTOMER#".length));
-      return { ...copy, pk: `CUSTOMER#${customerId}`, customerId, firstPaid: undefined };
+      return { ...copy, firstPaid: undefined };
     }
-    case "order": {
-      const copy = bare();
-      return {
-        ...copy,
-        pk: `ORDER#${copy.orderId}`,
-        gsi1pk: `CUSTOMER#${copy.customerId}`,
-        gsi1sk: String(item.gsi1sk ?? "").replace(String(item.orderId), String(copy.orderId)),
-      };
-    }
+    case "order":
+      return bare();
     case "decision": {
+      // Its index shard is a hash of its partition key: the new key, a new shard.
       const copy = bare();
-      const [, journey = "", subject = ""] = /^JOURNEY#([^#]+)#(.*)$/.exec(String(item.pk)) ?? [];
-      const newSubject = swapText(subject);
-      const pk = `JOURNEY#${journey}#${newSubject}`;
-      return {
-        ...copy,
-        pk,
-        ...(item.gsi1pk
-          ? {
-              gsi1pk: `DECISIONS#${indexShard(pk)}`,
-              gsi1sk: `${new Date(String(item.at)).toISOString()}#${journey}#${newSubject}#${item.step}`,
-            }
-          : {}),
-      };
+      return copy.gsi1pk ? { ...copy, gsi1pk: `DECISIONS#${indexShard(String(copy.pk))}` } : copy;
     }
     case "reply": {
       // Counted by the report under the message it answered: kept without its number and text.
