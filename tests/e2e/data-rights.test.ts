@@ -223,4 +223,42 @@ describe("forget and export", () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("forget: one of --customer ID or --phone P");
   });
+
+  it("takes no full-width or odd-Unicode number for one, on the command line or the route", async () => {
+    // Arrange: a full-width plus and digits, and Arabic-Indic digits, for the forgotten customer's number.
+    const { shop, http } = await shopWithTwoCustomers();
+    try {
+      const odd = ["＋８６１３９００００１１１１", "+٨٦١٣٩٠٠٠٠١١١١"];
+
+      // Act
+      const commands = await Promise.all(
+        odd.map((phone) => cli(["export", "--phone", phone, "--url", http.url])),
+      );
+      const page = await fetch(`${http.url}/`);
+      const token = /shopcare-token" content="([^"]+)/.exec(await page.text())?.[1] ?? "";
+      const routes = await Promise.all(
+        odd.map((phone) =>
+          fetch(`${http.url}/admin/forget`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "x-shopcare-token": token },
+            body: JSON.stringify({ phone }),
+          }),
+        ),
+      );
+
+      // Assert: refused by name; nothing forgotten.
+      for (const command of commands) {
+        expect(command.code).not.toBe(0);
+        expect(command.stderr).toContain("export: one of --customer ID or --phone P (E.164");
+      }
+      expect(routes.map((response) => response.status)).toEqual([400, 400]);
+      expect(await routes[0]?.json()).toMatchObject({
+        error: expect.stringContaining("phone: an E.164 number"),
+      });
+      expect(await shop.store.getCustomer("c-gone")).toMatchObject({ name: "林晓" });
+    } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
 });

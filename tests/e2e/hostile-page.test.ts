@@ -14,9 +14,10 @@ import { orderCreated, virtualShop } from "../support/local.js";
  * "local" page to the browser, and rebinding is as complete as DNS can make it.
  */
 
-/** The routes that change something: cancel a campaign, queue the archive again, opt a customer out. */
+/** The routes that change something: cancel a campaign, queue the archive again, opt out, forget. */
 const STATE_CHANGING = [
   { path: "/admin/campaign", body: JSON.stringify({ id: "spring", action: "cancel" }) },
+  { path: "/admin/forget", body: JSON.stringify({ customerId: "c-victim" }) },
   {
     path: "/admin/replay",
     body: JSON.stringify({ from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z" }),
@@ -35,6 +36,7 @@ const DATA_ROUTES = [
   { path: "/admin/console/decisions", body: "{}" },
   { path: "/admin/console/inbox", body: "{}" },
   { path: "/admin/report", body: "{}" },
+  { path: "/admin/export", body: JSON.stringify({ customerId: "c-victim" }) },
 ];
 
 /** The attacker's own site: serves whatever page a test puts at a path. */
