@@ -62,8 +62,20 @@ export function createDispatchHandler(
       const event = parseShopEvent(JSON.parse(record.body));
       // About someone forgotten since: the body it came in keeps nothing of them either.
       const webhookId = record.messageAttributes?.webhookId?.stringValue;
-      if ((await dispatchEvent(deps, event)) === "forgotten" && webhookId)
-        await deps.store.eraseWebhook(webhookId);
+      let outcome = await dispatchEvent(deps, event);
+      if (outcome === "forgotten" && webhookId) await deps.store.eraseWebhook(webhookId);
+      // Work done a page at a time (a shop's erasure): the next page is a message of its own, so no
+      // delivery runs into the function's timeout; without a queue to put it on, here and now.
+      while (outcome === "more") {
+        if (deps.requeue) {
+          logger.info("dispatch: more to do, queued again", {
+            messageId: record.messageId,
+            type: event.type,
+          });
+          return deps.requeue.enqueue([event], webhookId ?? "requeue", { delaySeconds: 0, requeues: 0 });
+        }
+        outcome = await dispatchEvent(deps, event);
+      }
     } catch (error) {
       if (deps.requeue && isRateLimited(error)) {
         const requeues = Number(record.messageAttributes?.requeues?.stringValue ?? 0) + 1;

@@ -224,12 +224,14 @@ export function localSecret(
 
 /**
  * Whose data a webhook's body holds, as its events name them: the customer, else the order (a payment, a
- * tracking push). `forget` finds the kept body by it.
+ * tracking push), else the number (an opt-out or a consent by number). `forget` finds the kept body by it.
  */
 export function whoseEvents(events: readonly ShopEvent[]): Pick<ArchivedWebhook, "whose"> {
   const named = events.map(idsNamedBy);
   const customerId = named.find((ids) => ids.customerId)?.customerId;
   if (customerId) return { whose: { kind: "CUSTOMER", id: customerId } };
   const orderId = named.find((ids) => ids.orderId)?.orderId;
-  return orderId ? { whose: { kind: "ORDER", id: orderId } } : {};
+  if (orderId) return { whose: { kind: "ORDER", id: orderId } };
+  const phone = named.find((ids) => ids.phone)?.phone;
+  return phone ? { whose: { kind: "PHONE", id: phone } } : {};
 }

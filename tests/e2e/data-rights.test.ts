@@ -28,8 +28,8 @@ function month(
 const GONE = { name: "林晓", phone: "+8613900001111", birthday: "07-09" };
 
 /** A local shop on a real HTTP server, with two customers' months posted as signed webhooks and decided. */
-async function shopWithTwoCustomers(tableName?: string) {
-  const { shop, clock } = await virtualShop(june("18", "09:00"), {}, tableName ? { tableName } : {});
+async function shopWithTwoCustomers(tableName?: string, config: unknown = {}) {
+  const { shop, clock } = await virtualShop(june("18", "09:00"), config, tableName ? { tableName } : {});
   const http = await startHttpServer(shop.routes);
   const post = async (event: ShopEvent) => {
     const body = JSON.stringify(event);
@@ -177,7 +177,61 @@ describe("forget and export", () => {
       expect(handoffs.map((entry) => entry.text)).toContainEqual(
         expect.stringContaining("data request 9999: customer c-stays asked for a copy of their data"),
       );
-      expect(await shopRedact.json()).toMatchObject({ ignored: expect.stringContaining("shop/redact") });
+      // Nothing says the shop it names is this one (shopify.shop unset): kept and ignored.
+      expect(await shopRedact.json()).toMatchObject({
+        ignored:
+          "shop/redact for example.myshopify.com not confirmed: shopify.shop is not set (docs/data-rights.md)",
+      });
+      expect(await shop.store.getCustomer("c-stays")).toMatchObject({ name: "王芳" });
+    } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
+
+  it("takes Shopify's shop/redact for this shop only, and then erases every customer and number, page after page", async () => {
+    // Arrange: two customers' months, 25 more customers (more than a page), a number no order carries.
+    const { shop, clock, http, post } = await shopWithTwoCustomers(undefined, {
+      shopify: { shop: "example.myshopify.com" },
+    });
+    const deliver = (body: string) =>
+      fetch(`${http.url}/webhooks/shopify`, {
+        method: "POST",
+        body,
+        headers: shopifyHeaders(body, "shop/redact", `redact-${body.length}`),
+      });
+    try {
+      for (let n = 10; n < 35; n += 1)
+        await post(
+          orderCreated(clock.now().toISOString(), {
+            id: `P${n}`,
+            customerId: `c-${n}`,
+            name: `顾客${n}号`,
+            phone: `+86139000010${n}`,
+          }),
+        );
+      await post({ type: "customer.opted_out", at: clock.now().toISOString(), phone: "+8613900003333" });
+      await shop.queue.drain();
+
+      // Act: first for another shop the same app serves, then for this one ("Privacy law compliance").
+      const other = await deliver('{"shop_id":1,"shop_domain":"other.myshopify.com"}');
+      await shop.queue.drain();
+      const afterOther = await shop.store.getCustomer("c-stays");
+      const ours = await deliver('{"shop_id":954889,"shop_domain":"example.myshopify.com"}');
+      await shop.queue.drain();
+
+      // Assert
+      expect(await other.json()).toMatchObject({
+        ignored: "shop/redact for other.myshopify.com, not this shop (example.myshopify.com)",
+      });
+      expect(afterOther).toMatchObject({ name: "王芳" });
+      expect(ours.status).toBe(202);
+      const scan = JSON.stringify(await shop.store.scanAll());
+      const traces = ["林晓", "王芳", "顾客10号", "顾客34号", "+8613900001111", "+8613900002222"];
+      for (const trace of [...traces, "+861390000134", "+8613900003333", "07-09", "11-11"])
+        expect(scan, trace).not.toContain(trace);
+      for (const id of ["c-gone", "c-stays", "c-10", "c-34"])
+        expect(await shop.store.getCustomer(id), id).toBeUndefined();
     } finally {
       shop.stop();
       await http.close();

@@ -5,6 +5,7 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  ScanCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
@@ -252,6 +253,36 @@ describe("the in-memory table (simulate --store memory)", () => {
         }),
       ),
     ).rejects.toThrow(/gsi1sk is not the sort key of the table/);
+  });
+
+  it("scans an index for the items carrying its keys only, filtered, as DynamoDB Local does", async () => {
+    // Arrange: items filed under a person (gsi3) and one that is not.
+    const { tableName, local, memory } = await tablePair("scan-index");
+    const items = [
+      { pk: "OPTOUT#+8613900003333", sk: "OPTOUT", gsi3pk: "WHO#PHONE#+8613900003333", gsi3sk: "OPTOUT" },
+      { pk: "CUSTOMER#c1", sk: "PROFILE", gsi3pk: "WHO#PHONE#+8613900001111", gsi3sk: "PROFILE#c1" },
+      { pk: "WEBHOOK#w1", sk: "RAW", gsi3pk: "WHO#CUSTOMER#c1", gsi3sk: "WEBHOOK#1" },
+      { pk: "RATE#outbox", sk: "NEXT" },
+    ];
+    for (const Item of items) {
+      await local.send(new PutCommand({ TableName: tableName, Item }));
+      await memory.send(new PutCommand({ TableName: tableName, Item }));
+    }
+    const scan = new ScanCommand({
+      TableName: tableName,
+      IndexName: "gsi3",
+      FilterExpression: "begins_with(gsi3pk, :who)",
+      ExpressionAttributeValues: { ":who": "WHO#PHONE#" },
+    });
+
+    // Act
+    const pks = async (send: Promise<unknown>) =>
+      ((await send) as { Items: { pk: string }[] }).Items.map((item) => item.pk).sort();
+
+    // Assert
+    const expected = ["CUSTOMER#c1", "OPTOUT#+8613900003333"];
+    expect(await pks(local.send(scan))).toEqual(expected);
+    expect(await pks(memory.send(scan))).toEqual(expected);
   });
 
   it("keeps its own copy of what it stores and hands out items no caller can change", async () => {

@@ -109,7 +109,11 @@ export function requestsOf(
     case "DeleteCommand":
       return item("dynamodb:DeleteItem");
     case "ScanCommand":
-      return item("dynamodb:Scan");
+      // The whole table (the local tools), and gsi3 (a shop's erasure finds numbers filed there).
+      return [
+        ...item("dynamodb:Scan"),
+        { action: "dynamodb:Scan", resource: `${table}/index/${TABLE_KEYS.gsi3}` },
+      ];
     case "QueryCommand":
       return [
         ...item("dynamodb:Query"),

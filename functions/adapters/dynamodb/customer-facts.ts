@@ -1,15 +1,7 @@
-import { createHash } from "node:crypto";
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { addPurchases, KEEP_PURCHASES } from "../../core/customers/purchases.js";
-import type { Consent, CustomerRecord, Purchase } from "../../core/shared/model.js";
-import type {
-  ConsentSubject,
-  CustomerDirectory,
-  CustomerFacts,
-  DirectoryEntry,
-  NumberMarketing,
-  PhoneOptOut,
-} from "../../core/shared/ports.js";
+import type { CustomerRecord, Purchase } from "../../core/shared/model.js";
+import type { CustomerDirectory, CustomerFacts, DirectoryEntry } from "../../core/shared/ports.js";
 import { type FieldUpdate, indexShard, stripKeys, TABLE_KEYS, type Table, whoseFields } from "./table.js";
 
 /** What a contact event sets on the profile when it carries it (the latest event's value stands). */
@@ -58,7 +50,19 @@ const netSpend = (purchases: readonly Purchase[]) =>
 /** Order and customer facts (and opt-outs, tracking numbers) over the table. */
 
 /** Customers' facts: contact, birthday, flags, kept purchases (rolled up past the newest), opt-outs by number, and the directory segments and campaigns page through. */
-export class CustomerFactsTable implements CustomerFacts, CustomerDirectory {
+export class CustomerFactsTable
+  implements
+    Omit<
+      CustomerFacts,
+      | "recordPhoneOptOut"
+      | "listPhoneOptOuts"
+      | "getPhoneOptOut"
+      | "getNumberMarketing"
+      | "recordConsent"
+      | "listConsents"
+    >,
+    CustomerDirectory
+{
   constructor(private readonly table: Table) {}
 
   /** Updates a customer's contact details unless a later event already did (event time, not arrival time). */
@@ -291,108 +295,5 @@ export class CustomerFactsTable implements CustomerFacts, CustomerDirectory {
       customer: customerOf(item) as CustomerRecord,
     }));
     return { entries, done: LastEvaluatedKey === undefined };
-  }
-  /** Opts a phone number out of marketing from `at` (the earliest opt-out is kept), and keeps its history. */
-  async recordPhoneOptOut(phone: string, at: string, source: string, reply?: string): Promise<void> {
-    await this.table.update(
-      { pk: `OPTOUT#${phone}`, sk: "OPTOUT" },
-      {
-        phone: { value: phone },
-        optedOutAt: { value: at, keepExisting: true },
-        source: { value: source, keepExisting: true },
-      },
-    );
-    // One item per opt-out, keyed by its time and content: a provider's repeated push writes it again.
-    const id = createHash("sha256")
-      .update(`${source}\n${reply ?? ""}`)
-      .digest("hex")
-      .slice(0, 12);
-    await this.table.doc.send(
-      this.table.commands.Put({
-        TableName: this.table.tableName,
-        Item: {
-          pk: `OPTOUT#${phone}`,
-          sk: `AT#${at}#${id}`,
-          phone,
-          at,
-          source,
-          ...(reply === undefined ? {} : { reply: reply.slice(0, 1000) }),
-        },
-      }),
-    );
-  }
-  /** Every opt-out of a number, oldest first. */
-  async listPhoneOptOuts(phone: string): Promise<PhoneOptOut[]> {
-    const items = await this.table.queryAll(`OPTOUT#${phone}`);
-    return items
-      .filter((item) => String(item.sk).startsWith("AT#"))
-      .map((item) => ({
-        phone: String(item.phone),
-        at: String(item.at),
-        source: String(item.source),
-        ...(typeof item.reply === "string" ? { reply: item.reply } : {}),
-      }))
-      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-  }
-  /** When a phone number opted out of marketing, if it did. */
-  async getPhoneOptOut(phone: string): Promise<string | undefined> {
-    return (await this.getNumberMarketing(phone))?.optedOutAt;
-  }
-  /** A number's opt-out and latest consent: one item, read once. */
-  async getNumberMarketing(phone: string): Promise<NumberMarketing | undefined> {
-    const item = await this.table.getItem({ pk: `OPTOUT#${phone}`, sk: "OPTOUT" });
-    if (!item) return undefined;
-    return {
-      ...(typeof item.optedOutAt === "string" ? { optedOutAt: item.optedOutAt } : {}),
-      ...(item.consent ? { consent: item.consent as Consent } : {}),
-    };
-  }
-  /**
-   * Keeps a consent record: one history item per record (keyed by its time and content, so a repeated
-   * webhook writes it again), and the subject's latest — the customer's profile or the number's item — under
-   * the condition that no later one is kept there.
-   */
-  async recordConsent(subject: ConsentSubject, consent: Consent): Promise<void> {
-    const byCustomer = "customerId" in subject;
-    const pk = byCustomer ? `CUSTOMER#${subject.customerId}` : `OPTOUT#${subject.phone}`;
-    const at = new Date(consent.at).toISOString();
-    const id = createHash("sha256").update(`${consent.state}\n${consent.source}`).digest("hex").slice(0, 12);
-    const record = { state: consent.state, source: consent.source, at: consent.at };
-    await this.table.doc.send(
-      this.table.commands.Put({
-        TableName: this.table.tableName,
-        Item: { pk, sk: `CONSENT#${at}#${id}`, ...record },
-      }),
-    );
-    try {
-      await this.table.doc.send(
-        this.table.commands.Update({
-          TableName: this.table.tableName,
-          Key: { pk, sk: byCustomer ? "PROFILE" : "OPTOUT" },
-          UpdateExpression: "SET #consent = :consent, #consentAtMs = :ms, #who = :who",
-          ConditionExpression: "attribute_not_exists(#consentAtMs) OR #consentAtMs <= :ms",
-          ExpressionAttributeNames: {
-            "#consent": "consent",
-            "#consentAtMs": "consentAtMs",
-            "#who": byCustomer ? "customerId" : "phone",
-          },
-          ExpressionAttributeValues: {
-            ":consent": record,
-            ":ms": Date.parse(consent.at),
-            ":who": byCustomer ? subject.customerId : subject.phone,
-          },
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
-  }
-  /** A customer's or a number's consent history, oldest first. */
-  async listConsents(subject: ConsentSubject): Promise<Consent[]> {
-    const pk = "customerId" in subject ? `CUSTOMER#${subject.customerId}` : `OPTOUT#${subject.phone}`;
-    return (await this.table.queryAll(pk))
-      .filter((item) => String(item.sk).startsWith("CONSENT#"))
-      .map((item) => ({ state: item.state, source: String(item.source), at: String(item.at) }) as Consent)
-      .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   }
 }

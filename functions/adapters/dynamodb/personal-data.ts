@@ -123,6 +123,29 @@ export class PersonalDataTable implements PersonalData {
     return typeof item?.forgottenAt === "string" ? item.forgottenAt : undefined;
   }
 
+  async numbersFiled(limit: number): Promise<string[]> {
+    const numbers = new Set<string>();
+    let startKey: Record<string, unknown> | undefined;
+    // Page by page, stopping once enough numbers are found: a shop's erasure reads the index a page at a time.
+    do {
+      const page = await this.table.doc.send(
+        this.table.commands.Scan({
+          TableName: this.table.tableName,
+          IndexName: TABLE_KEYS.gsi3,
+          FilterExpression: "begins_with(gsi3pk, :who)",
+          ExpressionAttributeValues: { ":who": "WHO#PHONE#" },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (numbers.size >= limit) break;
+        numbers.add(String(item[TABLE_KEYS.gsi3PartitionKey]).slice("WHO#PHONE#".length));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey && numbers.size < limit);
+    return [...numbers];
+  }
+
   async eraseWebhook(id: string): Promise<void> {
     // Only a kept one: an update would otherwise create it (a requeued event names no webhook of its own).
     await this.table

@@ -7,6 +7,7 @@ import { FactsTable } from "./facts.js";
 import { LedgerTable } from "./ledger.js";
 import { LimitsTable } from "./limits.js";
 import { LinkTable } from "./links.js";
+import { MarketingRecordsTable } from "./marketing-records.js";
 import { PersonalDataTable } from "./personal-data.js";
 import { type DocumentSender, ReadCachingSender, Table } from "./table.js";
 
@@ -32,6 +33,7 @@ export class Store {
   readonly campaigns: CampaignTable;
   readonly links: LinkTable;
   readonly personal: PersonalDataTable;
+  readonly marketing: MarketingRecordsTable;
 
   constructor(client: DynamoDBClient | DocumentSender, tableName: string) {
     this.table = new Table(client, tableName);
@@ -43,6 +45,7 @@ export class Store {
     this.campaigns = new CampaignTable(this.table);
     this.links = new LinkTable(this.table);
     this.personal = new PersonalDataTable(this.table);
+    this.marketing = new MarketingRecordsTable(this.table);
   }
 
   /**
@@ -71,6 +74,7 @@ const REPOSITORIES = [
   ["campaigns", CampaignTable],
   ["links", LinkTable],
   ["personal", PersonalDataTable],
+  ["marketing", MarketingRecordsTable],
 ] as const;
 
 // Each repository method, once on the prototype, forwarding to the store's repository: a store is made

@@ -240,6 +240,22 @@ export const SharedConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** The Shopify shop this stack serves, when it serves one (docs/webhooks.md). */
+  shopify: z
+    .strictObject({
+      /**
+       * Its `myshopify.com` domain, e.g. `"acme.myshopify.com"`: what confirms a `shop/redact` is for this
+       * shop (a public app's secret signs every shop's deliveries alike), which then erases every customer.
+       * @default none: a `shop/redact` is kept and ignored, nothing confirming it is for this shop
+       */
+      shop: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, {
+          error: 'expected the shop\'s myshopify.com domain, like "acme.myshopify.com"',
+        })
+        .optional(),
+    })
+    .prefault({}),
   /**
    * How long a shipping, parcel or review event waits for its order's `order.created` before its step
    * is skipped `unknown-order`.

@@ -54,6 +54,11 @@ export interface PersonalData {
   collect(customerId: string, phones: readonly string[]): Promise<HeldData>;
   /** Erases what `collect` found, keeps the counts and amounts under random ids, and leaves tombstones. */
   erase(data: HeldData, at: string): Promise<ForgetCounts>;
+  /**
+   * Up to `limit` numbers items are still filed under (`WHO#PHONE#…`): what is left of a shop's people once
+   * its directory is empty (a `shop/redact`). The one read that scans (an index of keys only).
+   */
+  numbersFiled(limit: number): Promise<string[]>;
   /** When a customer, order or number was forgotten, if it was. */
   forgottenAt(kind: TombstoneKind, id: string): Promise<string | undefined>;
   /** Empties a kept webhook's body: a late delivery about someone forgotten keeps nothing of them. */

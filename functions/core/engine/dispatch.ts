@@ -1,4 +1,5 @@
 import { dataRequestHandoff, forgetCustomer, isForgotten } from "../customers/forget.js";
+import { redactShopPage } from "../customers/shop-redact.js";
 import { type OrderEvent, refundKey, type ShopEvent } from "../intake/events.js";
 import { orderFactsOf, timeFieldOf } from "../intake/order-events.js";
 import { settingsOf } from "../journeys/context.js";
@@ -289,7 +290,13 @@ async function countConversion(
 export async function dispatchEvent(
   dispatchDeps: DispatchDeps,
   event: ShopEvent,
-): Promise<"forgotten" | undefined> {
+): Promise<"forgotten" | "more" | undefined> {
+  if (event.type === "shop.redact") {
+    // A page of the shop's people at a time, the event delivered again until none is left.
+    const stopExecution = (journey: string, name: string) => dispatchDeps.journeys.stop(journey, name);
+    const page = await redactShopPage({ store: dispatchDeps.store, stopExecution }, event.at);
+    return page.more ? "more" : undefined;
+  }
   // Planning each journey an event starts reads the same order, customer and opt-out again (4 reads).
   const store = dispatchDeps.store.withReadCache();
   // A replay, or a late delivery, about someone forgotten after it happened brings nothing back.
@@ -351,6 +358,8 @@ async function applyEvent(
       return;
     case "customer.data_request":
       return deps.operators?.notify(dataRequestHandoff(event.customerId, event.requestId));
+    case "shop.redact":
+      throw new Error("shop.redact is applied page by page by dispatchEvent");
     case "customer.declined":
       return store.recordCustomerFlag(event.customerId, "declinedAt", event.at);
     case "customer.updated": {

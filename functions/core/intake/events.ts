@@ -77,6 +77,13 @@ export const ShopEventSchema = z.discriminatedUnion("type", [
   // A customer's data rights, as a platform relays them (Shopify's customers/redact and
   // customers/data_request): forget them, or tell the operators to hand over their data (docs/data-rights.md).
   z.looseObject({ type: z.literal("customer.redact"), at, customerId: id }),
+  // A platform's request to erase everything about every customer of the shop (Shopify's shop/redact, 48 hours
+  // after the app was uninstalled), confirmed for this shop by its domain.
+  z.looseObject({
+    type: z.literal("shop.redact"),
+    at,
+    shop: z.string().check(z.minLength(1), z.maxLength(255)),
+  }),
   z.looseObject({
     type: z.literal("customer.data_request"),
     at,

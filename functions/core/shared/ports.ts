@@ -58,7 +58,7 @@ export interface ArchivedWebhook {
   /** How many events the body held. */
   readonly events?: number;
   /** Whose data the body holds (the customer its events name, else their order): forget finds it by this. */
-  readonly whose?: { readonly kind: "CUSTOMER" | "ORDER"; readonly id: string };
+  readonly whose?: { readonly kind: "CUSTOMER" | "ORDER" | "PHONE"; readonly id: string };
 }
 
 /** A message the local outbox provider "sent", or a handoff it raised. */
@@ -317,10 +317,7 @@ export type StepRepositories = JourneyReads &
   Pick<Executions, "recordExecution"> &
   Pick<ShortLinks, "putLink">;
 
-/**
- * What dispatch reads and writes: the facts events set, the executions it starts and stops, the touch a
- * payment converts, the steps it skips (a stop records the upcoming step) — read once per event.
- */
+/** What dispatch reads and writes (facts, executions, the touch a payment converts), read once per event. */
 export type DispatchRepositories = StepRepositories &
   Pick<
     OrderFacts,
@@ -338,7 +335,8 @@ export type DispatchRepositories = StepRepositories &
   > &
   Pick<Ledger, "startWinbackCycle"> &
   Pick<Touches, "getTouch"> &
-  PersonalData & {
+  PersonalData &
+  CustomerDirectory & {
     /** The same repositories reading each item at most once until they write it. */
     withReadCache(): DispatchRepositories;
   };

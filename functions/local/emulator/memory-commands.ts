@@ -46,7 +46,13 @@ const IMPLEMENTED_PARAMETERS: Readonly<Record<string, ReadonlySet<string>>> = {
     "Limit",
     ...CONDITION_PARAMETERS,
   ]),
-  Scan: new Set(["TableName", "FilterExpression", "ExpressionAttributeNames", "ExpressionAttributeValues"]),
+  Scan: new Set([
+    "TableName",
+    "IndexName",
+    "FilterExpression",
+    "ExpressionAttributeNames",
+    "ExpressionAttributeValues",
+  ]),
   TransactWrite: new Set(["TransactItems"]),
 };
 

@@ -30,7 +30,7 @@ type Condition =
   | { readonly kind: "and" | "or"; readonly left: Condition; readonly right: Condition }
   | { readonly kind: "not"; readonly inner: Condition }
   | { readonly kind: "exists" | "not_exists"; readonly path: string }
-  | { readonly kind: "contains"; readonly path: string; readonly operand: Operand }
+  | { readonly kind: "contains" | "begins_with"; readonly path: string; readonly operand: Operand }
   | { readonly kind: "compare"; readonly op: string; readonly left: Operand; readonly right: Operand }
   | { readonly kind: "between"; readonly value: Operand; readonly low: Operand; readonly high: Operand };
 
@@ -114,10 +114,10 @@ class Parser {
       this.expect(")");
       return { kind: word === "attribute_exists" ? "exists" : "not_exists", path };
     }
-    if (word === "contains") {
+    if (word === "contains" || word === "begins_with") {
       this.take();
       const { path, operand } = this.pathAndOperand();
-      return { kind: "contains", path, operand };
+      return { kind: word, path, operand };
     }
     const left = this.operand();
     if (this.keyword("BETWEEN")) {
@@ -347,6 +347,12 @@ export function evaluate(condition: Condition, item: Item, names: Names, values:
         item[nameOf(condition.path, names)],
         evaluateOperand(condition.operand, item, names, values),
       );
+    case "begins_with": {
+      // A string's prefix (binary attributes, which DynamoDB also takes, are not in the table).
+      const value = item[nameOf(condition.path, names)];
+      const prefix = evaluateOperand(condition.operand, item, names, values);
+      return typeof value === "string" && typeof prefix === "string" && value.startsWith(prefix);
+    }
     case "compare":
       return compare(
         condition.op,

@@ -26,7 +26,7 @@ import { withoutStack } from "./without-stack.js";
  * The shopcare table in this process's memory, for `simulate --store memory` and the benchmark: the
  * store's own commands (lib-dynamodb Get, Put, Update, Delete, Query, Scan, TransactWrite) with the
  * DynamoDB semantics the store relies on — conditional writes that throw the SDK's exceptions, all-or-
- * nothing transactions, `if_not_exists`, set `ADD`, `ReturnValues`, partitions and gsi1 / gsi2 sorted by their
+ * nothing transactions, `if_not_exists`, set `ADD`, `ReturnValues`, partitions and indexes sorted by their
  * sort keys. Nothing else: a command, parameter or expression the store does not use is an error, not a
  * guess.
  *
@@ -34,10 +34,7 @@ import { withoutStack } from "./without-stack.js";
  * virtual clock); this answers in microseconds. `tests/integration/memory-table.test.ts` holds it to
  * DynamoDB Local: the same streams give the same decisions on both.
  */
-/**
- * The table's global secondary indexes. Items are returned whole from either (gsi2 is keys-only in the
- * stack; the store reads nothing but keys from it).
- */
+/** The table's indexes. Items are returned whole (gsi2, gsi3 are keys-only: the store reads only keys). */
 const INDEXES = [
   { name: TABLE_KEYS.gsi1, partitionKey: TABLE_KEYS.gsi1PartitionKey, sortKey: TABLE_KEYS.gsi1SortKey },
   { name: TABLE_KEYS.gsi2, partitionKey: TABLE_KEYS.gsi2PartitionKey, sortKey: TABLE_KEYS.gsi2SortKey },
@@ -47,9 +44,9 @@ const INDEXES = [
 export class MemoryTable implements DocumentSender {
   readonly documentSender = true;
   private readonly partitions = new Map<string, Map<string, Item>>();
-  /** Each index (gsi1, gsi2): its partition key → the items carrying it, by their table key. */
-  private readonly indexes = new Map(
-    INDEXES.map((index) => [index.name, new Map<string, Map<string, Item>>()]),
+  /** Each index: its partition key → the items carrying it, by their table key. */
+  private readonly indexes = new Map<string, Map<string, Map<string, Item>>>(
+    INDEXES.map((index) => [index.name, new Map()]),
   );
   /** Each partition's (and index partition's) keys in order, until a key comes or goes. */
   private readonly sorted = new Map<Map<string, Item>, string[]>();
@@ -103,9 +100,12 @@ export class MemoryTable implements DocumentSender {
     }
     if (request.kind === "Scan") {
       this.requests.reads += 1;
-      const { FilterExpression, ExpressionAttributeNames, ExpressionAttributeValues } =
+      const { FilterExpression, ExpressionAttributeNames, ExpressionAttributeValues, IndexName } =
         request.input as ScanCommand["input"];
-      const items = [...this.partitions.values()].flatMap((partition) => [...partition.values()]);
+      // An index holds only the items carrying its keys, as in DynamoDB.
+      const scanned = IndexName === undefined ? this.partitions : this.indexes.get(IndexName);
+      if (!scanned) throw new Error(`MemoryTable: no index ${IndexName}`);
+      const items = [...scanned.values()].flatMap((partition) => [...partition.values()]);
       return {
         Items: items.filter(
           (item) =>

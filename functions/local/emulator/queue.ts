@@ -65,9 +65,16 @@ export class LocalEventQueue implements EventQueue {
     this.pending = this.pending.then(() => this.deliver(messages));
   }
 
-  /** Resolves when every queued message has been dispatched or dead-lettered. */
-  drain(): Promise<void> {
-    return this.pending;
+  /**
+   * Resolves when every queued message has been dispatched or dead-lettered, including those a delivery
+   * queued again without delay (the next page of a shop's erasure).
+   */
+  async drain(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.pending;
+      await seen;
+    } while (seen !== this.pending);
   }
 
   private async deliver(

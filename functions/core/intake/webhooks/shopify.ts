@@ -270,10 +270,14 @@ export function shopifyToEvents(
         toShopEvent({ type: "customer.data_request", at, customerId, ...(requestId ? { requestId } : {}) }),
       ];
     }
-    case "shop/redact":
-      // 48 hours after the shop uninstalled the app: erasing a whole shop is the operators' to do, by
-      // `npx cdk destroy` and the table kept by its retention policy (docs/data-rights.md).
-      return [];
+    case "shop/redact": {
+      // `{shop_id, shop_domain}`, 48 hours after the shop uninstalled the app ("Privacy law compliance",
+      // shopify.dev; "Apps now need to use GDPR webhooks", Shopify developer changelog): erase that shop's data.
+      // Which shop it names is checked against config (`sources.ts`): the app's secret signs every shop alike.
+      const shop = text(body.shop_domain);
+      if (!shop) throw new WebhookPayloadError("shop_domain", "expected the shop's myshopify.com domain");
+      return [toShopEvent({ type: "shop.redact", at: receivedAt.toISOString(), shop })];
+    }
     default: {
       const unknown: never = topic;
       throw new WebhookPayloadError("x-shopify-topic", `unsupported topic ${String(unknown)}`);

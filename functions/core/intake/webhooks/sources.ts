@@ -112,14 +112,16 @@ const shopify: WebhookSource = {
     // Answered 2xx: Shopify deletes subscriptions whose deliveries keep failing.
     if (!isShopifyTopic(topic)) return { events: [], ignored: `topic "${topic}" is not used by shopcare` };
     const events = shopifyToEvents(topic, parseJson(request.body), config.webhooks.defaultCountry, now);
+    const redact = events.find((event) => event.type === "shop.redact");
+    if (redact && redact.shop !== config.shopify.shop)
+      return {
+        events: [],
+        ignored: config.shopify.shop
+          ? `shop/redact for ${redact.shop}, not this shop (${config.shopify.shop})`
+          : `shop/redact for ${redact.shop} not confirmed: shopify.shop is not set (docs/data-rights.md)`,
+      };
     if (events.length > 0) return { events };
-    return {
-      events,
-      ignored:
-        topic === "shop/redact"
-          ? "shop/redact: a whole shop's data is erased by destroying its stack (docs/data-rights.md)"
-          : "nothing for the journeys (no tracking number)",
-    };
+    return { events, ignored: "nothing for the journeys (no tracking number)" };
   },
   answer: (_status, body) => body,
 };
