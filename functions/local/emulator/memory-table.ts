@@ -20,6 +20,7 @@ import {
   parseUpdate,
   type Values,
 } from "./memory-expressions.js";
+import { copy, deepFreeze, pick, withoutUndefined } from "./memory-items.js";
 import { withoutStack } from "./without-stack.js";
 
 /**
@@ -40,14 +41,13 @@ const INDEXES = [
   { name: TABLE_KEYS.gsi2, partitionKey: TABLE_KEYS.gsi2PartitionKey, sortKey: TABLE_KEYS.gsi2SortKey },
   { name: TABLE_KEYS.gsi3, partitionKey: TABLE_KEYS.gsi3PartitionKey, sortKey: TABLE_KEYS.gsi3SortKey },
 ] as const;
+type Index = (typeof INDEXES)[number];
 
 export class MemoryTable implements DocumentSender {
   readonly documentSender = true;
   private readonly partitions = new Map<string, Map<string, Item>>();
-  /** Each index: its partition key → the items carrying it, by their table key. */
-  private readonly indexes = new Map<string, Map<string, Map<string, Item>>>(
-    INDEXES.map((index) => [index.name, new Map()]),
-  );
+  /** Each index read so far: its partition key → the items carrying it, by their table key. */
+  private readonly indexes = new Map<string, Map<string, Map<string, Item>>>();
   /** Each partition's (and index partition's) keys in order, until a key comes or goes. */
   private readonly sorted = new Map<Map<string, Item>, string[]>();
   /** Requests sent, counted as `simulate` counts DynamoDB Local's (one per request). */
@@ -103,8 +103,7 @@ export class MemoryTable implements DocumentSender {
       const { FilterExpression, ExpressionAttributeNames, ExpressionAttributeValues, IndexName } =
         request.input as ScanCommand["input"];
       // An index holds only the items carrying its keys, as in DynamoDB.
-      const scanned = IndexName === undefined ? this.partitions : this.indexes.get(IndexName);
-      if (!scanned) throw new Error(`MemoryTable: no index ${IndexName}`);
+      const scanned = IndexName === undefined ? this.partitions : this.index(IndexName);
       const items = [...scanned.values()].flatMap((partition) => [...partition.values()]);
       return {
         Items: items.filter(
@@ -172,29 +171,47 @@ export class MemoryTable implements DocumentSender {
     // A new key changes the partition's order; a replaced item keeps its place.
     if (!old) this.sorted.delete(partition);
     partition.set(String(item[TABLE_KEYS.sortKey]), item);
-    let key: string | undefined;
+    // An index no one has read yet has nothing to keep in step: it is built when first read (`index`).
     for (const index of INDEXES) {
-      const indexKey = item[index.partitionKey];
-      const sortValue = item[index.sortKey];
-      const oldKey = old?.[index.partitionKey];
-      const oldSort = old?.[index.sortKey];
-      // Most items are in no index, or stay where they were in it: nothing to move, no order to forget.
-      if (indexKey === undefined && oldKey === undefined) continue;
-      const indexed = indexKey !== undefined && sortValue !== undefined;
-      const wasIndexed = oldKey !== undefined && oldSort !== undefined;
-      const samePlace = indexed && wasIndexed && oldKey === indexKey && oldSort === sortValue;
-      if (wasIndexed && !samePlace) this.unindex(index, old as Item);
-      if (!indexed) continue;
-      const byPartition = this.indexes.get(index.name) as Map<string, Map<string, Item>>;
-      let entries = byPartition.get(String(indexKey));
-      if (!entries) {
-        entries = new Map();
-        byPartition.set(String(indexKey), entries);
-      }
-      if (!samePlace) this.sorted.delete(entries);
-      key ??= tableKey(item);
-      entries.set(key, item);
+      const byPartition = this.indexes.get(index.name);
+      if (byPartition) this.place(index, byPartition, item, old);
     }
+  }
+
+  /** Files an item written over `old` (if any) in one index. */
+  private place(index: Index, byPartition: Map<string, Map<string, Item>>, item: Item, old?: Item): void {
+    const indexKey = item[index.partitionKey];
+    const sortValue = item[index.sortKey];
+    const oldKey = old?.[index.partitionKey];
+    const oldSort = old?.[index.sortKey];
+    // Most items are in no index, or stay where they were in it: nothing to move, no order to forget.
+    if (indexKey === undefined && oldKey === undefined) return;
+    const indexed = indexKey !== undefined && sortValue !== undefined;
+    const wasIndexed = oldKey !== undefined && oldSort !== undefined;
+    const samePlace = indexed && wasIndexed && oldKey === indexKey && oldSort === sortValue;
+    if (wasIndexed && !samePlace) this.unindex(index, old as Item);
+    if (!indexed) return;
+    let entries = byPartition.get(String(indexKey));
+    if (!entries) {
+      entries = new Map();
+      byPartition.set(String(indexKey), entries);
+    }
+    if (!samePlace) this.sorted.delete(entries);
+    entries.set(tableKey(item), item);
+  }
+
+  /** An index's partitions, built from every item when first read and kept in step by each write since. */
+  private index(name: string): Map<string, Map<string, Item>> {
+    const index = INDEXES.find((candidate) => candidate.name === name);
+    if (!index) throw new Error(`MemoryTable: no index ${name}`);
+    let byPartition = this.indexes.get(name);
+    if (!byPartition) {
+      byPartition = new Map();
+      this.indexes.set(name, byPartition);
+      for (const partition of this.partitions.values())
+        for (const item of partition.values()) this.place(index, byPartition, item);
+    }
+    return byPartition;
   }
 
   private remove(item: Item): void {
@@ -204,7 +221,7 @@ export class MemoryTable implements DocumentSender {
     for (const index of INDEXES) this.unindex(index, item);
   }
 
-  private unindex(index: (typeof INDEXES)[number], item: Item): void {
+  private unindex(index: Index, item: Item): void {
     const entries = this.indexes.get(index.name)?.get(String(item[index.partitionKey]));
     if (!entries) return;
     this.sorted.delete(entries);
@@ -324,7 +341,7 @@ export class MemoryTable implements DocumentSender {
       throw new Error(
         `MemoryTable: ${sortAttribute} is not the sort key of ${input.IndexName ?? "the table"}`,
       );
-    const source = index ? this.indexes.get(index.name)?.get(String(pk)) : this.partitions.get(String(pk));
+    const source = index ? this.index(index.name).get(String(pk)) : this.partitions.get(String(pk));
     if (!source) return [];
     const keys = this.sortedKeys(source, sortKey);
     const valueAt = (position: number) => String(source.get(keys[position] as string)?.[sortKey]);
@@ -363,37 +380,4 @@ function tableKey(item: Item): string {
 
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * A deep copy of an item's value, so no caller shares an object with the table. Items hold only what
- * lib-dynamodb marshals (strings, numbers, booleans, null, lists, maps, sets), which this copies several
- * times faster than `structuredClone`; anything else is a store bug and throws.
- */
-function copy<T>(value: T): T {
-  if (typeof value !== "object" || value === null) return value;
-  if (Array.isArray(value)) return value.map(copy) as T;
-  if (value instanceof Set) return new Set([...value].map(copy)) as T;
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null)
-    throw new Error(`MemoryTable: cannot store a ${prototype?.constructor?.name ?? "non-plain"} object`);
-  const copied: Record<string, unknown> = {};
-  for (const key in value) copied[key] = copy((value as Record<string, unknown>)[key]);
-  return copied as T;
-}
-
-function withoutUndefined(item: Item): Item {
-  const defined: Item = {};
-  for (const key in item) if (item[key] !== undefined) defined[key] = copy(item[key]);
-  return defined;
-}
-
-function pick(item: Item, attributes: ReadonlySet<string>): Item {
-  return Object.fromEntries(Object.entries(item).filter(([name]) => attributes.has(name)));
-}
-
-function deepFreeze(value: unknown): void {
-  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const nested of value instanceof Set ? value : Object.values(value)) deepFreeze(nested);
 }

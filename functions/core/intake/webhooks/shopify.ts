@@ -100,6 +100,21 @@ function addressOfShipping(shipping: Json): {
   return province || city || region ? { address: { province, city, ...(region ? { region } : {}) } } : {};
 }
 
+/**
+ * The financial states in which the buyer has paid as far as they can tell ("OrderDisplayFinancialStatus",
+ * Shopify GraphQL Admin API): `authorized` (the card is authorized and captured later — manual capture),
+ * `partially_paid`, and the refunded states (paid first). `pending` (bank transfer, cash on delivery, other
+ * manual gateways) and `expired` (an authorization never captured) are unpaid: the payment reminder's rules
+ * apply. `voided` (an authorized order cancelled unpaid) cancels.
+ */
+const PAID_AS_THE_BUYER_SEES_IT: ReadonlySet<string> = new Set([
+  "paid",
+  "authorized",
+  "partially_paid",
+  "partially_refunded",
+  "refunded",
+]);
+
 function orderCreated(order: Json, defaultCountry: string): ShopEvent[] {
   const orderId = idAt(order, "id");
   const customer = addressOf(order.customer);
@@ -140,9 +155,15 @@ function orderCreated(order: Json, defaultCountry: string): ShopEvent[] {
     },
   ];
   // Most checkouts are paid when the order is created; a shop need not subscribe to orders/paid as well.
-  if (order.financial_status === "paid") {
+  const status = text(order.financial_status);
+  if (status !== undefined && PAID_AS_THE_BUYER_SEES_IT.has(status))
     events.push({ type: "order.paid", at: text(order.processed_at) ?? createdAt, orderId });
-  }
+  else if (status === "voided")
+    events.push({
+      type: "order.cancelled",
+      at: text(order.cancelled_at) ?? text(order.processed_at) ?? createdAt,
+      orderId,
+    });
   return events.map((event) => toShopEvent(event));
 }
 
