@@ -5,7 +5,7 @@
  * `bench/runs/` (webhooks, simulation, sending, peak day, CRM, faults, links); `bench/harness.ts` holds the
  * flags and how a figure is recorded.
  *
- * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign,whatif,campaign,segment,links,forget`
+ * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign,checks-cost,whatif,campaign,segment,links,forget`
  * runs some of them. The default sizes are the
  * issue's (10,000 simulated orders, a burst of 10,000 messages, 100,000 peak-day orders): about 20 minutes on
  * 2 cores; flags such as `--sim-orders 1000` make a quicker run.
@@ -20,7 +20,7 @@ import { faults } from "./runs/faults.js";
 import { links } from "./runs/links.js";
 import { peakDay } from "./runs/peak-day.js";
 import { sendRate, slotBurst } from "./runs/sending.js";
-import { redesign, simulation, whatIfRun } from "./runs/simulation.js";
+import { checksCost, redesign, simulation, whatIfRun } from "./runs/simulation.js";
 import { coldStart, costPerOrder, ingest } from "./runs/webhooks.js";
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`;
@@ -36,6 +36,7 @@ const runs = {
   faults,
   "slot-burst": slotBurst,
   redesign,
+  "checks-cost": checksCost,
   whatif: whatIfRun,
   campaign: campaignRun,
   segment: segmentRun,

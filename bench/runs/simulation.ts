@@ -1,8 +1,5 @@
-import { execFile, execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { parseShopConfig } from "../../functions/core/config/config.js";
 import { synthesizeTemplate } from "../../functions/local/emulator/synth.js";
 import { simulate } from "../../functions/local/simulator/simulate.js";
@@ -10,8 +7,7 @@ import { syntheticEvents } from "../../functions/local/simulator/synthetic.js";
 import { whatIf } from "../../functions/local/simulator/whatif.js";
 import { num, record, round, text } from "../harness.js";
 import { engineAlone } from "./sending.js";
-
-const execFileAsync = promisify(execFile);
+import { checkout, type Patch, sideBySide } from "./side-by-side.js";
 
 export async function simulation(_dynamo?: unknown) {
   const config = parseShopConfig({});
@@ -83,67 +79,72 @@ export async function whatIfRun(_dynamo?: unknown) {
 const BEFORE_JOURNEY_MODULES = "457782a";
 
 /**
- * The simulation before and after a change, side by side: a checkout of the earlier commit (under
- * node_modules/.cache, sharing node_modules) and this tree each simulate the same month in a child process,
- * both at once, one per core (`--redesign-rounds` rounds, 5). This machine's speed drifts by a quarter from
- * minute to minute (a virtual machine on a shared host); two runs at the same moment see the same drift, so
- * each round's CPU ratio is the figure, and the median of the rounds' ratios the result. The journeys a
- * base without journey modules lacks are off, so both do the same work (the parity test holds their
- * decisions equal).
+ * The simulation before and after a change, side by side (`sideBySide`): a checkout of the earlier commit
+ * and this tree simulate the same month, both at once (`--redesign-rounds` rounds, 5). The journeys a base
+ * without journey modules lacks are off, so both do the same work (the parity test holds their decisions
+ * equal).
  */
 export async function redesign(_dynamo?: unknown) {
   const base = text("redesign-base");
   if (!/^[0-9a-f]{7,40}$/.test(base)) throw new Error(`--redesign-base: expected a commit id, got ${base}`);
-  const before = join("node_modules", ".cache", `shopcare-${base}`);
-  if (!existsSync(join(before, "package.json"))) {
-    mkdirSync(before, { recursive: true });
-    execFileSync("sh", ["-c", `git archive ${base} | tar -x -C ${before}`]);
-    symlinkSync(resolve("node_modules"), join(before, "node_modules"));
-  }
-  copyFileSync("bench/simulate-timed.ts", join(before, "bench", "simulate-timed.ts"));
   const orders = num("redesign-orders");
-  const args = [String(orders), "30", "21"];
-  const time = async (cwd: string, config: unknown) =>
-    JSON.parse(
-      (
-        await execFileAsync("npx", ["tsx", "bench/simulate-timed.ts", ...args], {
-          cwd,
-          env: { ...process.env, SHOPCARE_BENCH_CONFIG: JSON.stringify(config) },
-          encoding: "utf8",
-        })
-      ).stdout.trim(),
-    ) as Timed;
-  // Both sides do the same work: the journeys the base does not have are off here.
   const off =
     base === BEFORE_JOURNEY_MODULES
       ? { journeys: { refund: { enabled: false }, completed: { enabled: false } } }
       : {};
-  const samples: { before: Timed; after: Timed }[] = [];
-  const rounds = num("redesign-rounds");
-  for (let round = 0; round < rounds; round += 1) {
-    const [beforeRun, afterRun] = await Promise.all([time(before, {}), time(".", off)]);
-    samples.push({ before: beforeRun, after: afterRun });
-  }
-  const median = (values: number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-  const of = (pick: (timed: Timed) => number) =>
-    [median(samples.map((s) => pick(s.before))), median(samples.map((s) => pick(s.after)))] as const;
-  const [beforeCpu, afterCpu] = of((t) => t.cpuSeconds);
-  const [beforeWall, afterWall] = of((t) => t.seconds);
-  const ratio = round(median(samples.map((s) => s.after.cpuSeconds / s.before.cpuSeconds)), 2);
+  const { ratio, detail } = await sideBySide({
+    before: { dir: checkout(base, base) },
+    after: { dir: ".", config: off },
+    orders,
+    rounds: num("redesign-rounds"),
+  });
   record({
     figure: "simulate now / before the redesign (CPU time)",
     value: ratio,
     unit: "×",
     target: "≤ 1.05",
     met: ratio <= 1.05,
-    detail: `${orders} orders over 30 days (seed 21), one thread, in-memory table${base === BEFORE_JOURNEY_MODULES ? ", the added journeys off" : ""}; median of ${rounds} rounds' CPU ratios, the two sides run at once; medians before (${base}) / after: CPU ${round(beforeCpu, 1)} / ${round(afterCpu, 1)} s, wall ${round(beforeWall, 1)} / ${round(afterWall, 1)} s (wall ratio ${round(afterWall / beforeWall, 2)}); CPU per run ${samples.map((s) => `${round(s.before.cpuSeconds, 1)}/${round(s.after.cpuSeconds, 1)}`).join(", ")}; decisions ${samples[0]?.before.decisions} / ${samples[0]?.after.decisions}`,
+    detail: `${orders} orders over 30 days (seed 21), one thread, in-memory table${base === BEFORE_JOURNEY_MODULES ? ", the added journeys off" : ""}, against ${base}; ${detail}`,
   });
 }
 
-/** One timed simulation (bench/simulate-timed.ts). */
-interface Timed {
-  readonly seconds: number;
-  readonly cpuSeconds: number;
-  readonly decisions: number;
+/**
+ * What the consent and quiet-hours checks cost (issue 35: at most 5% of the simulation's CPU): this tree
+ * against a checkout of it without them — the recipient's place always the shop's zone, consent never
+ * weighed (the number's opt-out still read, as before consent) — side by side (`--redesign-rounds`).
+ */
+export async function checksCost(_dynamo?: unknown) {
+  const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+  const without = checkout(head, `${head}-without-checks`, WITHOUT_CHECKS);
+  const orders = num("redesign-orders");
+  const { ratio, detail } = await sideBySide({
+    before: { dir: without },
+    after: { dir: "." },
+    orders,
+    rounds: num("redesign-rounds"),
+  });
+  record({
+    figure: "simulate with / without the consent and quiet-hours checks (CPU time)",
+    value: ratio,
+    unit: "×",
+    target: "≤ 1.05",
+    met: ratio <= 1.05,
+    detail: `${orders} orders over 30 days (seed 21), one thread, in-memory table, ${head}; ${detail}`,
+  });
 }
+
+/** The checks taken out (`checksCost`): a patch that no longer applies fails the run. */
+const WITHOUT_CHECKS: Patch[] = [
+  {
+    file: "functions/core/engine/quiet-hours.ts",
+    find: "  const own = customer && (phone === undefined || phone === customer.phone) ? customer : undefined;",
+    replace:
+      '  if (config) return { zones: [config.timeZone], zoneSource: "shop" };\n  const own = customer && (phone === undefined || phone === customer.phone) ? customer : undefined;',
+  },
+  {
+    file: "functions/core/journeys/context.ts",
+    find: "  const consent = effectiveConsent(customer, number);",
+    replace:
+      "  if (number || !number) return { optedOutAt: number?.optedOutAt ?? customer?.optedOutAt };\n  const consent = effectiveConsent(customer, number);",
+  },
+];

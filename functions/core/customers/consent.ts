@@ -13,6 +13,9 @@ export function effectiveConsent(
   customer: Pick<CustomerRecord, "optedOutAt" | "consent"> | undefined,
   number: NumberMarketing | undefined,
 ): Consent | undefined {
+  // Most customers have no record at all: decided before any list is built (every decision asks).
+  if (!customer?.consent && !customer?.optedOutAt && !number?.consent && !number?.optedOutAt)
+    return undefined;
   const withdrawal = (at: string | undefined): Consent[] =>
     at === undefined ? [] : [{ state: "unsubscribed", source: "opt-out", at }];
   const records = [

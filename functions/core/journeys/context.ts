@@ -146,9 +146,7 @@ export async function loadJourneyContext(
   };
   if (!journey.recipient) return context;
   const recipient = journey.recipient(context);
-  return {
-    ...context,
-    recipient,
-    place: recipientPlace(deps.config, customer, recipient, deps.phones),
-  };
+  // Most journeys write to the customer's own number: their place is already known.
+  if (recipient === context.recipient) return context;
+  return { ...context, recipient, place: recipientPlace(deps.config, customer, recipient, deps.phones) };
 }
