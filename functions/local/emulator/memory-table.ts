@@ -20,7 +20,7 @@ import {
   parseUpdate,
   type Values,
 } from "./memory-expressions.js";
-import { copy, deepFreeze, pick, withoutUndefined } from "./memory-items.js";
+import { compareKeys, copy, deepFreeze, pick, SortedKeys, withoutUndefined } from "./memory-items.js";
 import { withoutStack } from "./without-stack.js";
 
 /**
@@ -48,8 +48,8 @@ export class MemoryTable implements DocumentSender {
   private readonly partitions = new Map<string, Map<string, Item>>();
   /** Each index read so far: its partition key → the items carrying it, by their table key. */
   private readonly indexes = new Map<string, Map<string, Map<string, Item>>>();
-  /** Each partition's (and index partition's) keys in order, until a key comes or goes. */
-  private readonly sorted = new Map<Map<string, Item>, string[]>();
+  /** Each partition's (and index partition's) keys in order, once read. */
+  private readonly sorted = new SortedKeys();
   /** Requests sent, counted as `simulate` counts DynamoDB Local's (one per request). */
   readonly requests = { reads: 0, writes: 0 };
 
@@ -168,9 +168,9 @@ export class MemoryTable implements DocumentSender {
     deepFreeze(item);
     const old = this.get(item);
     const partition = this.partition(item);
-    // A new key changes the partition's order; a replaced item keeps its place.
-    if (!old) this.sorted.delete(partition);
+    // A new key takes its place in the partition's order; a replaced item keeps its place.
     partition.set(String(item[TABLE_KEYS.sortKey]), item);
+    if (!old) this.sorted.file(partition, String(item[TABLE_KEYS.sortKey]), TABLE_KEYS.sortKey);
     // An index no one has read yet has nothing to keep in step: it is built when first read (`index`).
     for (const index of INDEXES) {
       const byPartition = this.indexes.get(index.name);
@@ -196,8 +196,9 @@ export class MemoryTable implements DocumentSender {
       entries = new Map();
       byPartition.set(String(indexKey), entries);
     }
-    if (!samePlace) this.sorted.delete(entries);
-    entries.set(tableKey(item), item);
+    const key = tableKey(item);
+    entries.set(key, item);
+    if (!samePlace) this.sorted.file(entries, key, index.sortKey);
   }
 
   /** An index's partitions, built from every item when first read and kept in step by each write since. */
@@ -216,7 +217,7 @@ export class MemoryTable implements DocumentSender {
 
   private remove(item: Item): void {
     const partition = this.partitions.get(String(item[TABLE_KEYS.partitionKey]));
-    if (partition) this.sorted.delete(partition);
+    if (partition) this.sorted.unfile(partition, String(item[TABLE_KEYS.sortKey]));
     partition?.delete(String(item[TABLE_KEYS.sortKey]));
     for (const index of INDEXES) this.unindex(index, item);
   }
@@ -224,25 +225,9 @@ export class MemoryTable implements DocumentSender {
   private unindex(index: Index, item: Item): void {
     const entries = this.indexes.get(index.name)?.get(String(item[index.partitionKey]));
     if (!entries) return;
-    this.sorted.delete(entries);
-    entries.delete(tableKey(item));
-  }
-
-  /**
-   * A partition's keys in its sort key's order (ties, which only an index can have and whose order
-   * DynamoDB leaves open — DynamoDB Local's is neither insertion nor key order — by the table key),
-   * sorted when first asked after a key came or went and kept until the next: a directory paged 13 at a
-   * time no longer sorts its whole partition for every page.
-   */
-  private sortedKeys(entries: Map<string, Item>, sortKey: string): string[] {
-    const cached = this.sorted.get(entries);
-    if (cached) return cached;
-    const rows: [string, string][] = [];
-    for (const [key, item] of entries) rows.push([String(item[sortKey]), key]);
-    rows.sort((a, b) => compareKeys(a[0], b[0]) || compareKeys(a[1], b[1]));
-    const keys = rows.map((row) => row[1]);
-    this.sorted.set(entries, keys);
-    return keys;
+    const key = tableKey(item);
+    this.sorted.unfile(entries, key);
+    entries.delete(key);
   }
 
   private get(key: Item): Item | undefined {
@@ -343,7 +328,7 @@ export class MemoryTable implements DocumentSender {
       );
     const source = index ? this.index(index.name).get(String(pk)) : this.partitions.get(String(pk));
     if (!source) return [];
-    const keys = this.sortedKeys(source, sortKey);
+    const keys = this.sorted.of(source, sortKey);
     const valueAt = (position: number) => String(source.get(keys[position] as string)?.[sortKey]);
     // The range's ends by binary search over the sorted keys: [start, end).
     const firstAtLeast = (bound: string, strictlyAbove: boolean) => {
@@ -376,8 +361,4 @@ export class MemoryTable implements DocumentSender {
 
 function tableKey(item: Item): string {
   return `${String(item[TABLE_KEYS.partitionKey])}\u0000${String(item[TABLE_KEYS.sortKey])}`;
-}
-
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
