@@ -86,6 +86,8 @@ export class ShopcareStack extends Stack {
   readonly webhookSecret: Secret;
   /** Aliyun's AccessKey and the inbound push token (`{accessKeyId, accessKeySecret, inboundToken}`); aliyun only. */
   readonly aliyunSecret?: Secret;
+  /** The Shopify Admin API access token (`{accessToken}`) `shopcare connect shopify` reads; with `shopify.shop`. */
+  readonly shopifyAdminSecret?: Secret;
 
   constructor(scope: Construct, id: string, props: ShopcareStackProps) {
     super(scope, id, props);
@@ -95,6 +97,7 @@ export class ShopcareStack extends Stack {
     const operators = new OperatorsChannel(this, "Operators", { shopName: config.name });
     this.operatorsTopic = operators.topic;
     this.aliyunSecret = config.sms.provider === "aliyun" ? aliyunSecret(this, config) : undefined;
+    this.shopifyAdminSecret = config.shopify.shop ? shopifyAdminSecret(this, config) : undefined;
     const sending = { config, table: this.table, operators, aliyunSecret: this.aliyunSecret };
     const engine = new JourneyEngine(this, "Engine", sending);
     this.journeys = engine.journeys;
@@ -167,6 +170,8 @@ export class ShopcareStack extends Stack {
         ),
       ),
     });
+    if (this.shopifyAdminSecret)
+      new CfnOutput(this, "ShopifyAdminSecretArn", { value: this.shopifyAdminSecret.secretArn });
     if (this.aliyunSecret) {
       new CfnOutput(this, "AliyunSecretArn", { value: this.aliyunSecret.secretArn });
       new CfnOutput(this, "AliyunInboundUrls", {
@@ -248,6 +253,23 @@ function aliyunSecret(stack: Stack, config: ShopConfig): Secret {
   Validations.of(secret).acknowledge({
     id: "AwsSolutions-SMG4",
     reason: "An Aliyun AccessKey is rotated in the Aliyun console; Secrets Manager cannot rotate it.",
+  });
+  return secret;
+}
+
+/**
+ * Where the Shopify Admin API token is kept (never in cdk.json): `{"accessToken": "shpat_…"}`, entered by the
+ * operator after the first deploy; `shopcare connect shopify --stack` reads it with the operator's rights.
+ */
+function shopifyAdminSecret(stack: Stack, config: ShopConfig): Secret {
+  const secret = new Secret(stack, "ShopifyAdminToken", {
+    description: `${config.name} shopcare: the Shopify Admin API access token of ${config.shopify.shop} as {"accessToken": "…"}`,
+    secretObjectValue: {},
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
+  Validations.of(secret).acknowledge({
+    id: "AwsSolutions-SMG4",
+    reason: "A Shopify Admin API token is rotated in the Shopify admin; Secrets Manager cannot rotate it.",
   });
   return secret;
 }

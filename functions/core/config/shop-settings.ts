@@ -244,6 +244,15 @@ export const SharedConfigSchema = z.strictObject({
   shopify: z
     .strictObject({
       /**
+       * The Admin API version `shopcare connect shopify` speaks. Shopify releases one a quarter and supports
+       * each for at least 12 months ("API versioning", shopify.dev); `shopcare doctor` warns 90 days before
+       * this one retires.
+       */
+      apiVersion: z
+        .string()
+        .regex(/^20\d\d-(01|04|07|10)$/, { error: 'expected a quarterly Admin API version like "2026-10"' })
+        .default("2026-10"),
+      /**
        * Its `myshopify.com` domain, e.g. `"acme.myshopify.com"`: what confirms a `shop/redact` is for this
        * shop (a public app's secret signs every shop's deliveries alike), which then erases every customer.
        * @default none: a `shop/redact` is kept and ignored, nothing confirming it is for this shop

@@ -127,15 +127,19 @@ function firstDueAt(context: Context): Date {
   return afterCs > afterOrder ? afterCs : afterOrder;
 }
 
-/** Reasons known the moment the order arrives: the step is decided at once instead of after the delay. */
+/**
+ * Reasons known the moment the order arrives: the step is decided at once instead of after the delay. A
+ * payment, cancellation or refusal dated after now (the platform's clock ahead of ours) is not known yet:
+ * deciding at once would find it not yet happened and send.
+ */
 function decidedAtEntry(context: Context): boolean {
-  const { order, customer } = context;
+  const { order, customer, now } = context;
   return (
     order?.createdAt === undefined ||
     order.paymentMethod === "cod" ||
-    order.paidAt !== undefined ||
-    order.cancelledAt !== undefined ||
-    customer?.declinedAt !== undefined
+    happenedBy(order.paidAt, now) ||
+    happenedBy(order.cancelledAt, now) ||
+    happenedBy(customer?.declinedAt, now)
   );
 }
 

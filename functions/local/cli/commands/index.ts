@@ -1,6 +1,7 @@
 import type { ShopcareCommand } from "../command.js";
 import { backfill } from "./backfill.js";
 import { campaign } from "./campaign.js";
+import { connect } from "./connect.js";
 import { consoleCommand } from "./console.js";
 import { exportCommand, forget } from "./data-rights.js";
 import { doctor } from "./doctor.js";
@@ -26,6 +27,7 @@ export const COMMANDS: readonly ShopcareCommand[] = [
   exportCommand,
   whatif,
   doctor,
+  connect,
   segment,
   campaign,
   backfill,

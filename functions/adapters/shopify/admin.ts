@@ -1,0 +1,144 @@
+import { createAdminApiClient } from "@shopify/admin-api-client";
+import type { WebhookSubscription } from "../../core/intake/webhooks/subscriptions.js";
+
+/**
+ * The shop's webhook subscriptions through Shopify's GraphQL Admin API, with Shopify's own client
+ * (`@shopify/admin-api-client`): `webhookSubscriptions`, `webhookSubscriptionCreate`,
+ * `webhookSubscriptionUpdate`, `webhookSubscriptionDelete` (GraphQL Admin API reference, shopify.dev).
+ */
+
+/** A refusal from the Admin API: the HTTP status (401 for a revoked token), or the mutation's userErrors. */
+export class ShopifyAdminError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "ShopifyAdminError";
+  }
+}
+
+/** Where and how to reach one shop's Admin API. */
+export interface ShopifyAdminOptions {
+  /** `NAME.myshopify.com`. */
+  readonly shop: string;
+  readonly accessToken: string;
+  /** A quarterly version, `shopify.apiVersion`. */
+  readonly apiVersion: string;
+  /**
+   * Sends the requests to this origin instead of `https://<shop>` (`SHOPCARE_SHOPIFY_ADMIN_URL`: tests,
+   * proxies); the path, headers and body are Shopify's. @default Shopify
+   */
+  readonly adminUrl?: string;
+}
+
+const FIELDS = "id topic uri format";
+
+const LIST = `query ShopcareWebhookSubscriptions($first: Int!, $after: String) {
+  webhookSubscriptions(first: $first, after: $after) {
+    nodes { ${FIELDS} }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+const CREATE = `mutation ShopcareWebhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { ${FIELDS} }
+    userErrors { field message }
+  }
+}`;
+
+const UPDATE = `mutation ShopcareWebhookSubscriptionUpdate($id: ID!, $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionUpdate(id: $id, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { ${FIELDS} }
+    userErrors { field message }
+  }
+}`;
+
+const DELETE = `mutation ShopcareWebhookSubscriptionDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
+  }
+}`;
+
+type UserErrors = { readonly userErrors?: readonly { field?: string[]; message: string }[] };
+
+export class ShopifyAdmin {
+  private readonly client: ReturnType<typeof createAdminApiClient>;
+
+  constructor(options: ShopifyAdminOptions) {
+    const origin = `https://${options.shop}`;
+    this.client = createAdminApiClient({
+      storeDomain: options.shop,
+      apiVersion: options.apiVersion,
+      accessToken: options.accessToken,
+      userAgentPrefix: "shopcare",
+      // 429 and 503 are retried by the client itself (at most 3 times).
+      retries: 2,
+      // An unsupported version is doctor's to say; the client would print to the console.
+      logger: () => {},
+      customFetchApi: (url, init) =>
+        fetch(options.adminUrl ? options.adminUrl.replace(/\/$/, "") + url.slice(origin.length) : url, init),
+    });
+  }
+
+  /** Every webhook subscription of this app in the shop, page by page. */
+  async subscriptions(): Promise<WebhookSubscription[]> {
+    const all: WebhookSubscription[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const data = await this.request<{
+        webhookSubscriptions: {
+          nodes: WebhookSubscription[];
+          pageInfo: { hasNextPage: boolean; endCursor?: string };
+        };
+      }>(LIST, { first: 100, ...(after ? { after } : {}) });
+      all.push(...data.webhookSubscriptions.nodes);
+      if (!data.webhookSubscriptions.pageInfo.hasNextPage) return all;
+      after = data.webhookSubscriptions.pageInfo.endCursor;
+    }
+  }
+
+  async create(topic: string, uri: string): Promise<void> {
+    const data = await this.request<{ webhookSubscriptionCreate: UserErrors }>(CREATE, {
+      topic,
+      webhookSubscription: { uri, format: "JSON" },
+    });
+    refusal("webhookSubscriptionCreate", data.webhookSubscriptionCreate);
+  }
+
+  async update(id: string, uri: string): Promise<void> {
+    const data = await this.request<{ webhookSubscriptionUpdate: UserErrors }>(UPDATE, {
+      id,
+      webhookSubscription: { uri, format: "JSON" },
+    });
+    refusal("webhookSubscriptionUpdate", data.webhookSubscriptionUpdate);
+  }
+
+  async delete(id: string): Promise<void> {
+    const data = await this.request<{ webhookSubscriptionDelete: UserErrors }>(DELETE, { id });
+    refusal("webhookSubscriptionDelete", data.webhookSubscriptionDelete);
+  }
+
+  private async request<T>(operation: string, variables: Record<string, unknown>): Promise<T> {
+    const { data, errors } = await this.client.request<T>(operation, { variables });
+    if (errors) {
+      const details = errors.graphQLErrors?.map((error: { message?: string }) => error.message).join("; ");
+      throw new ShopifyAdminError(
+        details || errors.message || "the Admin API refused",
+        errors.networkStatusCode,
+      );
+    }
+    if (!data) throw new ShopifyAdminError("the Admin API answered without data");
+    return data;
+  }
+}
+
+function refusal(mutation: string, payload: UserErrors): void {
+  const errors = payload.userErrors ?? [];
+  if (errors.length > 0)
+    throw new ShopifyAdminError(
+      `${mutation}: ${errors.map((error) => `${error.field?.join(".") ?? ""} ${error.message}`.trim()).join("; ")}`,
+    );
+}

@@ -1,0 +1,170 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LoopbackFake } from "./loopback.js";
+
+/**
+ * Shopify's GraphQL Admin API for one shop, as far as shopcare calls it, on a real HTTP server: each request
+ * checked the way Shopify checks it — `POST /admin/api/<version>/graphql.json`, the `X-Shopify-Access-Token`
+ * header (401 with Shopify's body otherwise), a JSON body of `query` and `variables` — and answered in the
+ * API's shape: `webhookSubscriptions` with cursor pagination (`first` at most 250), and the
+ * `webhookSubscriptionCreate` / `Update` / `Delete` mutations with their `userErrors` (an http:// address, an
+ * unknown topic, a topic already subscribed at that address). GraphQL Admin API reference, shopify.dev:
+ * "webhookSubscriptions", "webhookSubscriptionCreate", "WebhookSubscriptionInput", "Authentication".
+ */
+
+export interface FakeSubscription {
+  id: string;
+  topic: string;
+  uri: string;
+  format: "JSON" | "XML";
+}
+
+/** The `WebhookSubscriptionTopic` values the fake knows (a subset of Shopify's enum). */
+const TOPICS = new Set([
+  "ORDERS_CREATE",
+  "ORDERS_PAID",
+  "ORDERS_CANCELLED",
+  "ORDERS_FULFILLED",
+  "FULFILLMENTS_CREATE",
+  "FULFILLMENTS_UPDATE",
+  "REFUNDS_CREATE",
+  "CUSTOMERS_MARKETING_CONSENT_UPDATE",
+  "CHECKOUTS_CREATE",
+  "CHECKOUTS_UPDATE",
+  "PRODUCTS_UPDATE",
+  "APP_UNINSTALLED",
+]);
+
+export class FakeShopify extends LoopbackFake {
+  subscriptions: FakeSubscription[] = [];
+  /** Every GraphQL request, by its operation's root field, with its variables. */
+  readonly requests: { field: string; variables: Record<string, unknown> }[] = [];
+  private nextId = 1;
+
+  constructor(
+    readonly accessToken: string,
+    readonly apiVersion: string,
+  ) {
+    super();
+  }
+
+  /** Adds a subscription as if created before (by this app, an earlier connect, or a person). */
+  subscribe(topic: string, uri: string, format: "JSON" | "XML" = "JSON"): FakeSubscription {
+    const subscription = { id: `gid://shopify/WebhookSubscription/${this.nextId++}`, topic, uri, format };
+    this.subscriptions.push(subscription);
+    return subscription;
+  }
+
+  protected handle(request: IncomingMessage, response: ServerResponse, body: string): void {
+    const [status, payload] = this.route(request, body);
+    response.writeHead(status, { "content-type": "application/json" });
+    response.end(JSON.stringify(payload));
+  }
+
+  private route(request: IncomingMessage, body: string): [number, unknown] {
+    const answer = (status: number, payload: unknown): [number, unknown] => [status, payload];
+    if (request.method !== "POST" || request.url !== `/admin/api/${this.apiVersion}/graphql.json`)
+      return answer(404, { errors: "Not Found" });
+    if (request.headers["x-shopify-access-token"] !== this.accessToken)
+      return answer(401, {
+        errors: "[API] Invalid API key or access token (unrecognized login or wrong password)",
+      });
+    if (!String(request.headers["content-type"]).startsWith("application/json"))
+      return answer(415, { errors: "Unsupported Media Type" });
+    let parsed: { query?: string; variables?: Record<string, unknown> };
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return answer(400, { errors: { query: "Required parameter missing or invalid" } });
+    }
+    const query = parsed.query ?? "";
+    const variables = parsed.variables ?? {};
+    const field =
+      /\b(webhookSubscriptions|webhookSubscriptionCreate|webhookSubscriptionUpdate|webhookSubscriptionDelete)\s*\(/.exec(
+        query,
+      )?.[1];
+    if (!field) return answer(200, { errors: [{ message: "Field not supported by this fake", query }] });
+    this.requests.push({ field, variables });
+    return answer(200, { data: { [field]: this.resolve(field, variables) } });
+  }
+
+  private resolve(field: string, variables: Record<string, unknown>): unknown {
+    const node = (subscription: FakeSubscription) => ({ ...subscription });
+    const input = (variables.webhookSubscription ?? {}) as { uri?: string; format?: string };
+    const inputErrors = () => {
+      if (!input.uri?.startsWith("https://"))
+        return [
+          {
+            field: ["webhookSubscription", "uri"],
+            message: `Address protocol ${String(input.uri).split("//")[0]}// is not supported`,
+          },
+        ];
+      if (input.format !== undefined && input.format !== "JSON" && input.format !== "XML")
+        return [{ field: ["webhookSubscription", "format"], message: "Format is invalid" }];
+      return [];
+    };
+    switch (field) {
+      case "webhookSubscriptions": {
+        const first = Number(variables.first);
+        if (!Number.isInteger(first) || first < 1 || first > 250)
+          throw new Error(`first must be 1..250, got ${first}`);
+        const start = variables.after
+          ? this.subscriptions.findIndex((s) => s.id === atob(String(variables.after))) + 1
+          : 0;
+        if (variables.after && start === 0) throw new Error(`unknown cursor ${String(variables.after)}`);
+        const page = this.subscriptions.slice(start, start + first);
+        const last = page.at(-1);
+        return {
+          nodes: page.map(node),
+          pageInfo: {
+            hasNextPage: start + first < this.subscriptions.length,
+            endCursor: last ? btoa(last.id) : null,
+          },
+        };
+      }
+      case "webhookSubscriptionCreate": {
+        const topic = String(variables.topic);
+        if (!TOPICS.has(topic))
+          return {
+            webhookSubscription: null,
+            userErrors: [{ field: ["topic"], message: `Topic ${topic} is not valid` }],
+          };
+        const errors = inputErrors();
+        if (this.subscriptions.some((s) => s.topic === topic && s.uri === input.uri))
+          errors.push({
+            field: ["webhookSubscription", "uri"],
+            message: "Address for this topic has already been taken",
+          });
+        if (errors.length > 0) return { webhookSubscription: null, userErrors: errors };
+        return {
+          webhookSubscription: node(
+            this.subscribe(topic, input.uri as string, (input.format as "JSON") ?? "JSON"),
+          ),
+          userErrors: [],
+        };
+      }
+      case "webhookSubscriptionUpdate": {
+        const found = this.subscriptions.find((s) => s.id === variables.id);
+        if (!found)
+          return {
+            webhookSubscription: null,
+            userErrors: [{ field: ["id"], message: "Webhook subscription does not exist" }],
+          };
+        const errors = inputErrors();
+        if (errors.length > 0) return { webhookSubscription: null, userErrors: errors };
+        found.uri = input.uri as string;
+        if (input.format) found.format = input.format as "JSON";
+        return { webhookSubscription: node(found), userErrors: [] };
+      }
+      default: {
+        const at = this.subscriptions.findIndex((s) => s.id === variables.id);
+        if (at < 0)
+          return {
+            deletedWebhookSubscriptionId: null,
+            userErrors: [{ field: ["id"], message: "Webhook subscription does not exist" }],
+          };
+        this.subscriptions.splice(at, 1);
+        return { deletedWebhookSubscriptionId: variables.id, userErrors: [] };
+      }
+    }
+  }
+}
