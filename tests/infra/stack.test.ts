@@ -84,6 +84,25 @@ describe("ShopcareStack", () => {
     for (const version of versions) expect(version.DeletionPolicy).toBe("Retain");
   });
 
+  it("keeps a Shopify shop's Admin API token in a retained secret of its own, passing cdk-nag, only with shopify.shop", () => {
+    // Arrange
+    const shopify = { shopify: { shop: "acme.myshopify.com" } };
+    const { app, stack } = synth(true, shopify);
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assert
+    expect(() => app.synth()).not.toThrow();
+    const tokens = Object.values(template.findResources("AWS::SecretsManager::Secret")).filter((secret) =>
+      String(secret.Properties.Description).includes("Shopify Admin API access token of acme.myshopify.com"),
+    );
+    expect(tokens).toHaveLength(1);
+    expect(tokens[0]?.DeletionPolicy).toBe("Retain");
+    expect(Object.keys(template.findOutputs("ShopifyAdminSecretArn"))).toEqual(["ShopifyAdminSecretArn"]);
+    expect(Object.keys(Template.fromStack(synth(false).stack).findOutputs("ShopifyAdminSecretArn"))).toEqual([]);
+  });
+
   it("warns at synth that AWS's SMS cannot reach mainland numbers, unless the provider is aliyun", () => {
     const warnings = (raw: unknown) =>
       Annotations.fromStack(synth(false, raw).stack)
