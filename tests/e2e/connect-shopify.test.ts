@@ -1,5 +1,8 @@
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseShopConfig } from "../../functions/core/config/config.js";
 import { SUBSCRIBED_TOPICS, topicEnum } from "../../functions/core/intake/webhooks/subscriptions.js";
+import { shopifyConnectionChecks } from "../../functions/local/aws/doctor-shopify.js";
 import { cli } from "../support/cli.js";
 import { FakeAccount, type FakeAccountState } from "../support/fake-account.js";
 import { FakeShopify } from "../support/fake-shopify.js";
@@ -131,6 +134,50 @@ describe("shopcare connect shopify", () => {
       expect(run.stdout).not.toContain(TOKEN);
       expect(new Set(shopify.subscriptions.map((s) => s.uri))).toEqual(new Set([URI]));
     } finally {
+      await account.stop();
+    }
+  });
+
+  it("lets doctor check the connection: the token's scopes, every topic at this stack's URL, a revoked token", async () => {
+    // Arrange: the stack's outputs and secret in a fake AWS account; doctor's Secrets Manager client on it.
+    const secretArn = "arn:aws:secretsmanager:ap-southeast-1:111122223333:secret:ShopifyAdminToken-abc";
+    const account = await new FakeAccount({
+      stacks: {},
+      secrets: { [secretArn]: JSON.stringify({ accessToken: TOKEN }) },
+    } as unknown as FakeAccountState).start();
+    const secrets = new SecretsManagerClient({
+      endpoint: account.url,
+      region: "ap-southeast-1",
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+    });
+    const config = parseShopConfig({ shopify: { shop: SHOP } });
+    const outputs = { WebhookUrl: `${BASE}/webhooks/`, ShopifyAdminSecretArn: secretArn };
+    const previous = process.env.SHOPCARE_SHOPIFY_ADMIN_URL;
+    process.env.SHOPCARE_SHOPIFY_ADMIN_URL = shopify.url;
+    try {
+      // Act: before connect, after connect, with a scope taken away, with the token revoked.
+      const before = await shopifyConnectionChecks(config, outputs, secrets);
+      await connect("--url", BASE, "--token", TOKEN);
+      const after = await shopifyConnectionChecks(config, outputs, secrets);
+      shopify.scopes = ["read_orders"];
+      const lacking = await shopifyConnectionChecks(config, outputs, secrets);
+      account.state.secrets[secretArn] = JSON.stringify({ accessToken: "shpat_revoked" });
+      const revoked = await shopifyConnectionChecks(config, outputs, secrets);
+
+      // Assert
+      const status = (results: { check: string; status: string }[]) =>
+        Object.fromEntries(results.map((result) => [result.check, result.status]));
+      expect(status(before)).toEqual({ "shopify-scopes": "ok", "shopify-subscriptions": "warn" });
+      expect(before[1]?.fix).toBe(`npx shopcare connect shopify --shop ${SHOP} --stack <name>`);
+      expect(status(after)).toEqual({ "shopify-scopes": "ok", "shopify-subscriptions": "ok" });
+      expect(lacking[0]).toMatchObject({
+        status: "fail",
+        summary: "the token lacks read_fulfillments, read_customers",
+      });
+      expect(revoked).toEqual([expect.objectContaining({ check: "shopify-token", status: "fail" })]);
+    } finally {
+      if (previous === undefined) delete process.env.SHOPCARE_SHOPIFY_ADMIN_URL;
+      else process.env.SHOPCARE_SHOPIFY_ADMIN_URL = previous;
       await account.stop();
     }
   });

@@ -100,7 +100,9 @@ describe("ShopcareStack", () => {
     expect(tokens).toHaveLength(1);
     expect(tokens[0]?.DeletionPolicy).toBe("Retain");
     expect(Object.keys(template.findOutputs("ShopifyAdminSecretArn"))).toEqual(["ShopifyAdminSecretArn"]);
-    expect(Object.keys(Template.fromStack(synth(false).stack).findOutputs("ShopifyAdminSecretArn"))).toEqual([]);
+    expect(Object.keys(Template.fromStack(synth(false).stack).findOutputs("ShopifyAdminSecretArn"))).toEqual(
+      [],
+    );
   });
 
   it("warns at synth that AWS's SMS cannot reach mainland numbers, unless the provider is aliyun", () => {

@@ -38,6 +38,8 @@ export class FakeShopify extends LoopbackFake {
   subscriptions: FakeSubscription[] = [];
   /** Every GraphQL request, by its operation's root field, with its variables. */
   readonly requests: { field: string; variables: Record<string, unknown> }[] = [];
+  /** The scopes the token was granted (`currentAppInstallation.accessScopes`). */
+  scopes = ["read_orders", "read_fulfillments", "read_customers", "read_products"];
   private nextId = 1;
 
   constructor(
@@ -82,6 +84,11 @@ export class FakeShopify extends LoopbackFake {
       /\b(webhookSubscriptions|webhookSubscriptionCreate|webhookSubscriptionUpdate|webhookSubscriptionDelete)\s*\(/.exec(
         query,
       )?.[1];
+    if (/\bcurrentAppInstallation\s*\{\s*accessScopes\s*\{\s*handle\s*\}/.test(query)) {
+      this.requests.push({ field: "currentAppInstallation", variables });
+      const accessScopes = this.scopes.map((handle) => ({ handle }));
+      return answer(200, { data: { currentAppInstallation: { accessScopes } } });
+    }
     if (!field) return answer(200, { errors: [{ message: "Field not supported by this fake", query }] });
     this.requests.push({ field, variables });
     return answer(200, { data: { [field]: this.resolve(field, variables) } });

@@ -62,6 +62,10 @@ const DELETE = `mutation ShopcareWebhookSubscriptionDelete($id: ID!) {
   }
 }`;
 
+const SCOPES = `query ShopcareAccessScopes {
+  currentAppInstallation { accessScopes { handle } }
+}`;
+
 type UserErrors = { readonly userErrors?: readonly { field?: string[]; message: string }[] };
 
 export class ShopifyAdmin {
@@ -98,6 +102,15 @@ export class ShopifyAdmin {
       if (!data.webhookSubscriptions.pageInfo.hasNextPage) return all;
       after = data.webhookSubscriptions.pageInfo.endCursor;
     }
+  }
+
+  /** The scopes the token was granted (`currentAppInstallation.accessScopes`). */
+  async accessScopes(): Promise<string[]> {
+    const data = await this.request<{ currentAppInstallation: { accessScopes: { handle: string }[] } }>(
+      SCOPES,
+      {},
+    );
+    return data.currentAppInstallation.accessScopes.map((scope) => scope.handle);
   }
 
   async create(topic: string, uri: string): Promise<void> {

@@ -1,5 +1,13 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { ShopConfig } from "../../core/config/config.js";
+import { planSubscriptions } from "../../core/intake/webhooks/subscriptions.js";
 import { type CheckResult, fail, ok, warn } from "./doctor-results.js";
+
+/**
+ * The Admin API scopes shopcare's topics need (Shopify's webhook topic reference: orders and refunds need
+ * read_orders, fulfillments read_fulfillments, the consent topic read_customers).
+ */
+export const SHOPIFY_SCOPES = ["read_orders", "read_fulfillments", "read_customers"] as const;
 
 /** How long before a version retires doctor starts warning. */
 const WARN_DAYS = 90;
@@ -33,4 +41,83 @@ export function shopifyApiVersionCheck(config: Pick<ShopConfig, "shopify">, now:
     "shopify-api-version",
     `Admin API ${version}, supported until ${retires.toISOString().slice(0, 10)}`,
   );
+}
+
+/**
+ * The shop as Shopify's Admin API sees it, with the stack's token: the token accepted, the scopes
+ * shopcare's topics need granted, and every topic subscribed at this stack's webhook URL (what
+ * `shopcare connect shopify` sets up). `SHOPCARE_SHOPIFY_ADMIN_URL` points it elsewhere, as for connect.
+ */
+export async function shopifyConnectionChecks(
+  config: Pick<ShopConfig, "shopify">,
+  outputs: Readonly<Record<string, string>>,
+  secrets: SecretsManagerClient,
+): Promise<CheckResult[]> {
+  const shop = config.shopify.shop as string;
+  const arn = outputs.ShopifyAdminSecretArn;
+  const connect = `npx shopcare connect shopify --shop ${shop} --stack <name>`;
+  if (!arn || !outputs.WebhookUrl) return [];
+  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+  const token = (JSON.parse(SecretString || "{}") as { accessToken?: string }).accessToken;
+  if (!token)
+    return [
+      fail(
+        "shopify-token",
+        "the ShopifyAdminToken secret holds no accessToken: nothing is subscribed or checked",
+        `aws secretsmanager put-secret-value --secret-id ${arn} --secret-string '{"accessToken":"shpat_…"}'`,
+      ),
+    ];
+  const { ShopifyAdmin, ShopifyAdminError } = await import("../../adapters/shopify/admin.js");
+  const admin = new ShopifyAdmin({
+    shop,
+    accessToken: token,
+    apiVersion: config.shopify.apiVersion,
+    adminUrl: process.env.SHOPCARE_SHOPIFY_ADMIN_URL || undefined,
+  });
+  try {
+    const granted = new Set(await admin.accessScopes());
+    const missing = SHOPIFY_SCOPES.filter((scope) => !granted.has(scope));
+    const steps = planSubscriptions(
+      await admin.subscriptions(),
+      `${outputs.WebhookUrl.replace(/\/$/, "")}/shopify`,
+    );
+    const off = steps.filter((step) => step.action !== "none");
+    return [
+      missing.length === 0
+        ? ok("shopify-scopes", `the token has ${SHOPIFY_SCOPES.join(", ")}`)
+        : fail(
+            "shopify-scopes",
+            `the token lacks ${missing.join(", ")}`,
+            `grant ${missing.join(", ")} to the app, reinstall it, and put the new token in ${arn}`,
+          ),
+      off.length === 0
+        ? ok("shopify-subscriptions", `every topic subscribed at this stack's webhook URL`)
+        : warn(
+            "shopify-subscriptions",
+            `${off.length} subscription(s) not as shopcare needs: ${off.map((step) => `${step.topic} ${step.state}`).join(", ")}`,
+            connect,
+          ),
+    ];
+  } catch (error) {
+    if (!(error instanceof ShopifyAdminError)) throw error;
+    return [
+      fail(
+        "shopify-token",
+        error.status === 401 ? "Shopify refused the token (401)" : `the Admin API refused: ${error.message}`,
+        `make a new Admin API token with ${SHOPIFY_SCOPES.join(", ")} and put it in ${arn}`,
+      ),
+    ];
+  }
+}
+
+/** A Shopify shop's checks: the API version's window, then the connection. */
+export async function shopifyChecks(
+  config: Pick<ShopConfig, "shopify">,
+  outputs: Readonly<Record<string, string>>,
+  secrets: SecretsManagerClient,
+): Promise<CheckResult[]> {
+  return [
+    shopifyApiVersionCheck(config, new Date()),
+    ...(await shopifyConnectionChecks(config, outputs, secrets)),
+  ];
 }

@@ -12,7 +12,7 @@ import type { ShopConfig } from "../../core/config/config.js";
 import { marketingWithoutOptOutLine, optOutLineOf } from "../../core/config/lint.js";
 import { LINK_NOT_FOUND_MARK } from "../../handlers/link.js";
 import { type CheckResult, type DoctorClients, fail, ok, warn } from "./doctor-results.js";
-import { shopifyApiVersionCheck } from "./doctor-shopify.js";
+import { shopifyChecks } from "./doctor-shopify.js";
 import { endUserMessagingChecks, snsSmsChecks } from "./doctor-sms.js";
 
 export { type CheckResult, type CheckStatus, type DoctorClients, doctorClients } from "./doctor-results.js";
@@ -348,7 +348,7 @@ export async function runDoctor(
     results.push(await shortLinksCheck(outputs.ShortLinkBaseUrl, outputs.LinkBaseUrl));
   const optOutLine = config ? optOutLineCheck(config) : undefined;
   if (optOutLine) results.push(optOutLine);
-  if (config?.shopify.shop) results.push(shopifyApiVersionCheck(config, new Date()));
+  if (config?.shopify.shop) results.push(...(await shopifyChecks(config, outputs, clients.secrets)));
   return results;
 }
 

@@ -5,11 +5,12 @@ import {
   topicEnum,
 } from "../../../core/intake/webhooks/subscriptions.js";
 import { terminalSafe, terminalSafeLines } from "../../../core/shared/terminal.js";
+import { SHOPIFY_SCOPES } from "../../aws/doctor-shopify.js";
 import { CONFIG_OPTION, defineShopcareCommand, loadConfig } from "../command.js";
 import { UsageError } from "../errors.js";
 
-/** The Admin API scopes the topics shopcare subscribes need (Shopify's webhook topic reference). */
-const SCOPES = "read_orders, read_fulfillments, read_customers";
+/** The Admin API scopes the topics shopcare subscribes need. */
+const SCOPES = SHOPIFY_SCOPES.join(", ");
 
 /** Where Shopify is to deliver, and the token to ask it with: from the stack's outputs and secret, or given. */
 async function targetOf(values: { stack?: string; url?: string; token?: string }) {
