@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { addPurchases, KEEP_PURCHASES } from "../../core/customers/purchases.js";
 import type { CustomerRecord, Purchase } from "../../core/shared/model.js";
 import type { CustomerDirectory, CustomerFacts, DirectoryEntry } from "../../core/shared/ports.js";
+import type { MarketingRecordFacts } from "./marketing-records.js";
 import { type FieldUpdate, indexShard, stripKeys, TABLE_KEYS, type Table, whoseFields } from "./table.js";
 
 /** What a contact event sets on the profile when it carries it (the latest event's value stands). */
@@ -50,19 +51,7 @@ const netSpend = (purchases: readonly Purchase[]) =>
 /** Order and customer facts (and opt-outs, tracking numbers) over the table. */
 
 /** Customers' facts: contact, birthday, flags, kept purchases (rolled up past the newest), opt-outs by number, and the directory segments and campaigns page through. */
-export class CustomerFactsTable
-  implements
-    Omit<
-      CustomerFacts,
-      | "recordPhoneOptOut"
-      | "listPhoneOptOuts"
-      | "getPhoneOptOut"
-      | "getNumberMarketing"
-      | "recordConsent"
-      | "listConsents"
-    >,
-    CustomerDirectory
-{
+export class CustomerFactsTable implements Omit<CustomerFacts, MarketingRecordFacts>, CustomerDirectory {
   constructor(private readonly table: Table) {}
 
   /** Updates a customer's contact details unless a later event already did (event time, not arrival time). */

@@ -13,18 +13,16 @@ const consentPartition = (subject: ConsentSubject) =>
  * each in its history) and the consent records of customers and numbers (docs/consent.md). Numbers are filed
  * under themselves (gsi3), so `forget` and a shop's erasure find one no profile carries.
  */
-export class MarketingRecordsTable
-  implements
-    Pick<
-      CustomerFacts,
-      | "recordPhoneOptOut"
-      | "listPhoneOptOuts"
-      | "getPhoneOptOut"
-      | "getNumberMarketing"
-      | "recordConsent"
-      | "listConsents"
-    >
-{
+/** The customer facts kept here rather than with the profile (`CustomerFactsTable` has the rest). */
+export type MarketingRecordFacts =
+  | "recordPhoneOptOut"
+  | "listPhoneOptOuts"
+  | "getPhoneOptOut"
+  | "getNumberMarketing"
+  | "recordConsent"
+  | "listConsents";
+
+export class MarketingRecordsTable implements Pick<CustomerFacts, MarketingRecordFacts> {
   constructor(private readonly table: Table) {}
 
   /** Opts a phone number out of marketing from `at` (the earliest opt-out is kept), and keeps its history. */

@@ -155,3 +155,20 @@ function refusal(mutation: string, payload: UserErrors): void {
       `${mutation}: ${errors.map((error) => `${error.field?.join(".") ?? ""} ${error.message}`.trim()).join("; ")}`,
     );
 }
+
+/**
+ * The shop's Admin API at the config's version, through `SHOPCARE_SHOPIFY_ADMIN_URL` when set (tests,
+ * proxies): what `connect` and `doctor` both talk to.
+ */
+export function shopifyAdminFor(
+  config: { readonly shopify: { readonly apiVersion: string } },
+  shop: string,
+  accessToken: string,
+): ShopifyAdmin {
+  return new ShopifyAdmin({
+    shop,
+    accessToken,
+    apiVersion: config.shopify.apiVersion,
+    adminUrl: process.env.SHOPCARE_SHOPIFY_ADMIN_URL || undefined,
+  });
+}

@@ -67,13 +67,8 @@ export async function shopifyConnectionChecks(
         `aws secretsmanager put-secret-value --secret-id ${arn} --secret-string '{"accessToken":"shpat_…"}'`,
       ),
     ];
-  const { ShopifyAdmin, ShopifyAdminError } = await import("../../adapters/shopify/admin.js");
-  const admin = new ShopifyAdmin({
-    shop,
-    accessToken: token,
-    apiVersion: config.shopify.apiVersion,
-    adminUrl: process.env.SHOPCARE_SHOPIFY_ADMIN_URL || undefined,
-  });
+  const { shopifyAdminFor, ShopifyAdminError } = await import("../../adapters/shopify/admin.js");
+  const admin = shopifyAdminFor(config, shop, token);
   try {
     const granted = new Set(await admin.accessScopes());
     const missing = SHOPIFY_SCOPES.filter((scope) => !granted.has(scope));

@@ -102,13 +102,8 @@ export const connect = defineShopcareCommand({
         "connect: --shop NAME.myshopify.com (or shopify.shop in cdk.json) says which shop",
       );
     const { uri, token } = await targetOf(values);
-    const { ShopifyAdmin, ShopifyAdminError } = await import("../../../adapters/shopify/admin.js");
-    const admin = new ShopifyAdmin({
-      shop,
-      accessToken: token,
-      apiVersion: config.shopify.apiVersion,
-      adminUrl: process.env.SHOPCARE_SHOPIFY_ADMIN_URL || undefined,
-    });
+    const { shopifyAdminFor, ShopifyAdminError } = await import("../../../adapters/shopify/admin.js");
+    const admin = shopifyAdminFor(config, shop, token);
     try {
       const steps = planSubscriptions(await admin.subscriptions(), uri);
       const changes = steps.filter((step) => step.action !== "none");
