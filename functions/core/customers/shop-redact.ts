@@ -31,22 +31,26 @@ export async function redactShopPage(
   limit = SHOP_REDACT_PAGE,
 ): Promise<ShopRedactPage> {
   const { store } = deps;
-  const subjects: DataSubject[] = [];
+  const forget = async (subjects: readonly DataSubject[]) => {
+    let erased = 0;
+    for (const subject of subjects)
+      for (const one of await forgetCustomer(
+        { personal: store, stopExecution: deps.stopExecution },
+        subject,
+        at,
+      ))
+        erased += Object.values(one.counts.items).reduce((sum, count) => sum + count, 0);
+    return erased;
+  };
   // Forgotten customers leave the directory: each page reads it from its top again.
-  for (let shard = 0; shard < CUSTOMER_SHARDS && subjects.length < limit; shard += 1) {
-    const page = await store.pageCustomers(shard, undefined, limit - subjects.length);
-    for (const { customer } of page.entries) subjects.push({ customerId: customer.customerId });
+  const customers: DataSubject[] = [];
+  for (let shard = 0; shard < CUSTOMER_SHARDS && customers.length < limit; shard += 1) {
+    const page = await store.pageCustomers(shard, undefined, limit - customers.length);
+    for (const { customer } of page.entries) customers.push({ customerId: customer.customerId });
   }
-  if (subjects.length < limit)
-    for (const phone of await store.numbersFiled(limit - subjects.length)) subjects.push({ phone });
-  let erased = 0;
-  for (const subject of subjects) {
-    for (const forgotten of await forgetCustomer(
-      { personal: store, stopExecution: deps.stopExecution },
-      subject,
-      at,
-    ))
-      erased += Object.values(forgotten.counts.items).reduce((sum, count) => sum + count, 0);
-  }
-  return { forgotten: subjects.length, more: subjects.length === limit && erased > 0 };
+  // While customers are left, a page is theirs (their numbers go with them); the numbers left after.
+  if (customers.length > 0) return { forgotten: customers.length, more: (await forget(customers)) > 0 };
+  const numbers = (await store.numbersFiled(limit)).map((phone) => ({ phone }));
+  const erased = await forget(numbers);
+  return { forgotten: numbers.length, more: numbers.length === limit && erased > 0 };
 }
