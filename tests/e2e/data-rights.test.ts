@@ -3,6 +3,7 @@ import { reportOfStore } from "../../functions/core/insight/store-report.js";
 import type { ShopEvent } from "../../functions/core/intake/events.js";
 import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { cli } from "../support/cli.js";
+import { FakeAccount, type FakeAccountState } from "../support/fake-account.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 import { june } from "../support/time.js";
 import { genericHeaders, shopifyHeaders } from "../support/webhooks.js";
@@ -258,6 +259,59 @@ describe("forget and export", () => {
       expect(JSON.parse(forgotten.stdout)).toMatchObject({ customerId: "c-gone", stopped: 0 });
       expect(JSON.stringify(await shop.store.scanAll())).not.toContain("林晓");
     } finally {
+      shop.stop();
+      await http.close();
+    }
+  });
+
+  it("forgets through a deployed stack (--stack): its table by its outputs, its running executions stopped", async () => {
+    // Arrange: the shop's table on DynamoDB Local; its stack's outputs and Step Functions in a fake account
+    // holding a running execution for each the customer's notes say was started.
+    const tableName = `data-rights-stack-${Date.now()}`;
+    const { shop, http } = await shopWithTwoCustomers(tableName);
+    const machine = (journey: string) =>
+      `arn:aws:states:us-east-1:111122223333:stateMachine:Shopcare-${journey}`;
+    const notes = (await shop.store.scanAll()).filter(
+      (item) => item.pk === "CUSTOMER#c-gone" && String(item.sk).startsWith("EXEC#"),
+    );
+    const ended = new Set(notes.filter((item) => item.action === "stopped").map((item) => item.name));
+    const started = notes.filter((item) => item.action === "started" && !ended.has(item.name));
+    const arnOf = (item: Record<string, unknown>) =>
+      `${machine(String(item.journey)).replace(":stateMachine:", ":execution:")}:${String(item.name)}`;
+    const account = await new FakeAccount({
+      stacks: {
+        Shopcare: {
+          status: "UPDATE_COMPLETE",
+          outputs: {
+            TableName: tableName,
+            StateMachineArns: JSON.stringify(
+              Object.fromEntries(started.map((item) => [item.journey, machine(String(item.journey))])),
+            ),
+          },
+        },
+      },
+      secrets: {},
+      executions: Object.fromEntries(started.map((item) => [arnOf(item), "RUNNING"])),
+    } as unknown as FakeAccountState).start();
+    const env = {
+      AWS_ENDPOINT_URL: account.url,
+      AWS_ENDPOINT_URL_DYNAMODB: inject("dynamoEndpoint"),
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+    };
+    try {
+      // Act
+      const forgotten = await cli(["forget", "--customer", "c-gone", "--stack", "Shopcare", "--json"], env);
+
+      // Assert
+      expect(started.length).toBeGreaterThan(0);
+      expect(forgotten.stderr).toBe("");
+      expect(JSON.parse(forgotten.stdout)).toMatchObject({ customerId: "c-gone", stopped: started.length });
+      expect(Object.values(account.state.executions ?? {})).toEqual(started.map(() => "ABORTED"));
+      expect(JSON.stringify(await shop.store.scanAll())).not.toContain("林晓");
+    } finally {
+      await account.stop();
       shop.stop();
       await http.close();
     }

@@ -23,6 +23,8 @@ export interface FakeAccountState {
     { Body: string; MessageAttributes: Record<string, { DataType: string; StringValue: string }> }[]
   >;
   machineVersions: Record<string, number>;
+  /** Executions by ARN: StopExecution aborts a running one (ExecutionDoesNotExist for others). */
+  executions?: Record<string, "RUNNING" | "ABORTED" | "SUCCEEDED">;
   /** State machines by ARN with their status (a destroyed stack's birthday machine may stay DELETING). */
   machines?: Record<string, { name: string; status: "ACTIVE" | "DELETING" }>;
   eum: {
@@ -188,6 +190,15 @@ export class FakeAccount extends LoopbackFake {
             ...(attributes ? { MessageAttributes: message.MessageAttributes } : {}),
           }));
         return [200, { Messages: messages }];
+      }
+      case "AWSStepFunctions.StopExecution": {
+        // "StopExecution", Step Functions API reference: stopping an ended execution is no error.
+        const arn = String(body.executionArn);
+        const status = this.state.executions?.[arn];
+        if (status === undefined)
+          return notFound("ExecutionDoesNotExist", `Execution Does Not Exist: '${arn}'`);
+        if (status === "RUNNING" && this.state.executions) this.state.executions[arn] = "ABORTED";
+        return [200, { stopDate: 1781928000 }];
       }
       case "AWSStepFunctions.ListStateMachines": {
         const machines = Object.entries(this.state.machines ?? {}).map(([arn, machine]) => ({

@@ -9,7 +9,7 @@ import { UsageError } from "../errors.js";
 /** Whom the request names and where the shop is, checked: one of each. */
 function requestOf(
   command: string,
-  values: { customer?: string; phone?: string; url?: string; table?: string },
+  values: { customer?: string; phone?: string; url?: string; table?: string; stack?: string },
 ) {
   const subject = dataSubjectOf(
     values.customer !== undefined ? { customerId: values.customer } : { phone: values.phone },
@@ -18,9 +18,34 @@ function requestOf(
     throw new UsageError(
       `${command}: one of --customer ID or --phone P (E.164, like +14155550100) says whom`,
     );
-  if ((values.url === undefined) === (values.table === undefined))
-    throw new UsageError(`${command}: one of --url (a running shop) or --table (a deployed one) says where`);
+  if ([values.url, values.table, values.stack].filter((where) => where !== undefined).length !== 1)
+    throw new UsageError(
+      `${command}: one of --url (a running shop), --stack or --table (a deployed one) says where`,
+    );
   return subject;
+}
+
+/**
+ * A deployed shop by its stack's outputs, with the operator's credentials: its table, and its executions
+ * stopped on Step Functions (`StateMachineArns`), as dispatch stops them for a `customer.redact`.
+ */
+async function deployedShop(stack: string) {
+  const [{ CloudFormationClient, DescribeStacksCommand }, { SFNClient }, { StepFunctionsStarter }] =
+    await Promise.all([
+      import("@aws-sdk/client-cloudformation"),
+      import("@aws-sdk/client-sfn"),
+      import("../../../providers/step-functions.js"),
+    ]);
+  const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stack }));
+  const outputs = Object.fromEntries(
+    (Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue ?? ""]),
+  );
+  if (!outputs.TableName) throw new UsageError(`stack ${stack} has no TableName output`);
+  const starter = new StepFunctionsStarter(new SFNClient({}), JSON.parse(outputs.StateMachineArns || "{}"));
+  return {
+    store: await storeOf(outputs.TableName),
+    stopExecution: (journey: string, name: string) => starter.stop(journey as never, name),
+  };
 }
 
 /** The deployed table's store, with the operator's credentials (and AWS_ENDPOINT_URL_DYNAMODB, if set). */
@@ -31,6 +56,14 @@ async function storeOf(table: string) {
   ]);
   return new Store(new DynamoDBClient({}), table);
 }
+
+/** `--stack`: the deployed shop by its stack's outputs (its table, and its executions to stop). */
+const STACK_OPTION = {
+  type: "string",
+  hint: "NAME",
+  about: "the deployed stack (its table; forget also stops the customer's executions)",
+  group: "where",
+} as const;
 
 const WHOM = {
   customer: { type: "string", hint: "ID", about: "a customer", group: "whom", required: true },
@@ -44,23 +77,28 @@ export const forget = defineShopcareCommand({
           customer and payer fields, decisions' numbers and texts, replies, link targets, execution notes,
           kept webhook bodies, opt-outs and last sends of their numbers) and keeps only the counts and
           amounts the reports add up, under a random id; leaves tombstones, so a replay or a late webhook
-          from before brings nothing back. With --url it stops their executions on the running shop. Prints
+          from before brings nothing back. With --url or --stack it stops their executions. Prints
           what it erased, item by item. --json: one JSON object per customer.`,
   options: {
     ...WHOM,
     url: { ...URL_OPTION, required: true, wrap: true },
+    stack: STACK_OPTION,
     table: { ...TABLE_OPTION, group: "where" },
     json: { type: "boolean", about: "JSON lines" },
   },
   async run({ values }) {
     const subject = requestOf("forget", values);
+    const at = new Date().toISOString();
+    const deployed = values.stack ? await deployedShop(values.stack) : undefined;
     const forgotten = values.url
       ? await postToLocalShop<Forgotten[]>(values.url, LOCAL_FORGET_PATH, subject, "forget")
-      : await forgetCustomer(
-          { personal: await storeOf(values.table as string) },
-          subject,
-          new Date().toISOString(),
-        );
+      : deployed
+        ? await forgetCustomer(
+            { personal: deployed.store, stopExecution: deployed.stopExecution },
+            subject,
+            at,
+          )
+        : await forgetCustomer({ personal: await storeOf(values.table as string) }, subject, at);
     if (forgotten.length === 0) process.stderr.write("forget: nothing is held about that subject\n");
     for (const one of forgotten) {
       if (values.json) {
@@ -87,15 +125,19 @@ export const exportCommand = defineShopcareCommand({
   options: {
     ...WHOM,
     url: { ...URL_OPTION, required: true, wrap: true },
+    stack: STACK_OPTION,
     table: { ...TABLE_OPTION, group: "where" },
   },
   async run({ values }) {
     const subject = requestOf("export", values);
     const customers = values.url
       ? await postToLocalShop<Record<string, unknown>[]>(values.url, LOCAL_EXPORT_PATH, subject, "export")
-      : (await exportCustomer(await storeOf(values.table as string), subject)).map((held: HeldData) =>
-          exportView(held),
-        );
+      : (
+          await exportCustomer(
+            values.stack ? (await deployedShop(values.stack)).store : await storeOf(values.table as string),
+            subject,
+          )
+        ).map((held: HeldData) => exportView(held));
     process.stdout.write(`${JSON.stringify({ customers }, null, 2)}\n`);
     return 0;
   },
