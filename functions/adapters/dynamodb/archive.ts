@@ -12,6 +12,7 @@ import type {
   WebhookArchive,
 } from "../../core/shared/ports.js";
 
+import { INDEX_SHARDS } from "./index-shards.js";
 import {
   acrossShards,
   indexShard,
@@ -98,6 +99,41 @@ export class ArchiveTable implements WebhookArchive, Touches, Replies, Outbox {
     return items.map(
       (item) => ({ ...stripKeys<ArchivedWebhook>(item), status: item.status }) as ArchivedWebhook,
     );
+  }
+  /**
+   * When the newest kept delivery from `source` (`shopify`, `kuaidi100`, `generic`: its id's prefix) arrived,
+   * if one did after `since`: each index shard read newest first, a page at a time (`shopcare doctor`).
+   */
+  async latestWebhookFrom(source: string, since: Date): Promise<string | undefined> {
+    let latest = since.toISOString();
+    let found = false;
+    for (let shard = 0; shard < INDEX_SHARDS; shard += 1) {
+      // Newest first, each page below the last key read, until one from `source` or a key older than the
+      // newest found so far (at most 20 pages a shard: a doctor's look, not an audit).
+      let before = "~";
+      for (let page = 0; page < 20; page += 1) {
+        const { Items = [] } = await this.table.doc.send(
+          this.table.commands.Query({
+            TableName: this.table.tableName,
+            IndexName: TABLE_KEYS.gsi2,
+            KeyConditionExpression: "gsi2pk = :pk AND gsi2sk < :before",
+            ExpressionAttributeValues: { ":pk": `WEBHOOKS#${shard}`, ":before": before },
+            ScanIndexForward: false,
+            Limit: 100,
+          }),
+        );
+        const keys = Items.map((item) => ({ pk: String(item.pk), sk: String(item.gsi2sk) }));
+        const fresh = keys.filter((key) => key.sk > latest);
+        const hit = fresh.find((key) => key.pk.startsWith(`WEBHOOK#${source}-`));
+        if (hit) {
+          latest = hit.sk.split("#")[0] as string;
+          found = true;
+        }
+        if (hit || fresh.length < keys.length || keys.length < 100) break;
+        before = keys.at(-1)?.sk as string;
+      }
+    }
+    return found ? latest : undefined;
   }
   /** Removes a dead letter once it has been re-driven. */
   async deleteDeadLetter(letter: Pick<DeadLetter, "id" | "at">): Promise<void> {

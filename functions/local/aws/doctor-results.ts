@@ -1,5 +1,6 @@
 import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
@@ -28,6 +29,8 @@ export interface DoctorClients {
   readonly sfn: SFNClient;
   readonly cloudWatch: CloudWatchClient;
   readonly smsVoice: PinpointSMSVoiceV2Client;
+  /** The shop's table (a Shopify shop's last delivery). */
+  readonly dynamo: DynamoDBClient;
 }
 
 /** Clients for the default credential chain and region; `config` overrides (tests point them at a fake). */
@@ -42,6 +45,7 @@ export function doctorClients(config: Record<string, unknown> = {}): DoctorClien
     sfn: new SFNClient(config),
     cloudWatch: new CloudWatchClient(config),
     smsVoice: new PinpointSMSVoiceV2Client(config),
+    dynamo: new DynamoDBClient(config),
   };
 }
 

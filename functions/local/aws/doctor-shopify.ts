@@ -1,7 +1,7 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { ShopConfig } from "../../core/config/config.js";
 import { planSubscriptions } from "../../core/intake/webhooks/subscriptions.js";
-import { type CheckResult, fail, ok, warn } from "./doctor-results.js";
+import { type CheckResult, type DoctorClients, fail, ok, warn } from "./doctor-results.js";
 
 /**
  * The Admin API scopes shopcare's topics need (Shopify's webhook topic reference: orders and refunds need
@@ -105,14 +105,38 @@ export async function shopifyConnectionChecks(
   }
 }
 
-/** A Shopify shop's checks: the API version's window, then the connection. */
+/** A Shopify shop's checks: the API version's window, the connection, the deliveries. */
 export async function shopifyChecks(
   config: Pick<ShopConfig, "shopify">,
   outputs: Readonly<Record<string, string>>,
-  secrets: SecretsManagerClient,
+  clients: Pick<DoctorClients, "secrets" | "dynamo">,
 ): Promise<CheckResult[]> {
+  const now = new Date();
+  const { Store } = await import("../../adapters/dynamodb/store.js");
+  const deliveries = outputs.TableName
+    ? [await shopifyDeliveriesCheck(new Store(clients.dynamo, outputs.TableName).archive, now)]
+    : [];
   return [
-    shopifyApiVersionCheck(config, new Date()),
-    ...(await shopifyConnectionChecks(config, outputs, secrets)),
+    shopifyApiVersionCheck(config, now),
+    ...(await shopifyConnectionChecks(config, outputs, clients.secrets)),
+    ...deliveries,
   ];
+}
+
+/**
+ * Whether Shopify's deliveries arrive: the newest kept one from Shopify within a day. A warning, not a
+ * failure: a shop with no orders for a day sends nothing, and the silence alarm watches the hours.
+ */
+export async function shopifyDeliveriesCheck(
+  archive: { latestWebhookFrom(source: string, since: Date): Promise<string | undefined> },
+  now: Date,
+): Promise<CheckResult> {
+  const week = new Date(now.getTime() - 7 * 86_400_000);
+  const latest = await archive.latestWebhookFrom("shopify", week);
+  const fix =
+    "check the subscriptions (npx shopcare connect shopify --stack <name>) and WebhookSecrets' shopify value (a wrong one is answered 401 and kept nowhere)";
+  if (!latest) return warn("shopify-deliveries", "no Shopify delivery in 7 days", fix);
+  if (Date.parse(latest) < now.getTime() - 86_400_000)
+    return warn("shopify-deliveries", `no Shopify delivery in a day (the last ${latest})`, fix);
+  return ok("shopify-deliveries", `the last Shopify delivery ${latest}`);
 }

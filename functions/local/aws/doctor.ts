@@ -348,7 +348,7 @@ export async function runDoctor(
     results.push(await shortLinksCheck(outputs.ShortLinkBaseUrl, outputs.LinkBaseUrl));
   const optOutLine = config ? optOutLineCheck(config) : undefined;
   if (optOutLine) results.push(optOutLine);
-  if (config?.shopify.shop) results.push(...(await shopifyChecks(config, outputs, clients.secrets)));
+  if (config?.shopify.shop) results.push(...(await shopifyChecks(config, outputs, clients)));
   return results;
 }
 
