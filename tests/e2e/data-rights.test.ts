@@ -6,7 +6,7 @@ import { cli } from "../support/cli.js";
 import { FakeAccount, type FakeAccountState } from "../support/fake-account.js";
 import { orderCreated, virtualShop } from "../support/local.js";
 import { june } from "../support/time.js";
-import { genericHeaders, shopifyHeaders } from "../support/webhooks.js";
+import { postGeneric, shopifyHeaders } from "../support/webhooks.js";
 
 /** Issue 35: a customer's right to a copy of their data and to its erasure. */
 
@@ -34,11 +34,7 @@ async function shopWithTwoCustomers(tableName?: string, config: unknown = {}) {
   const http = await startHttpServer(shop.routes);
   const post = async (event: ShopEvent) => {
     const body = JSON.stringify(event);
-    const response = await fetch(`${http.url}/webhooks/generic`, {
-      method: "POST",
-      body,
-      headers: genericHeaders(body, clock.now()),
-    });
+    const response = await postGeneric(http.url, body, clock.now());
     expect(response.status).toBe(202);
   };
   for (const event of [

@@ -5,7 +5,7 @@ import type { LocalShop } from "../../functions/local/emulator/runtime.js";
 import { startHttpServer } from "../../functions/local/emulator/server.js";
 import type { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { orderCreated, virtualShop } from "../support/local.js";
-import { fixture, genericHeaders, kuaidi100Form, shopifyHeaders } from "../support/webhooks.js";
+import { fixture, genericHeaders, kuaidi100Form, postGeneric, shopifyHeaders } from "../support/webhooks.js";
 
 /** Every path into a JSON value, so a mutation can reach any field, however deep. */
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
@@ -74,11 +74,7 @@ describe("fuzzing the webhook routes through the real HTTP server", () => {
     const body = JSON.stringify(
       orderCreated("2026-06-18T10:00:00+08:00", { id: `after-fuzz-${Math.random()}` }),
     );
-    const response = await fetch(`${http.url}/webhooks/generic`, {
-      method: "POST",
-      body,
-      headers: genericHeaders(body, clock.now()),
-    });
+    const response = await postGeneric(http.url, body, clock.now());
     expect(response.status).toBe(202);
     const total = [...statuses.values()].reduce((sum, count) => sum + count, 0);
     expect(total).toBeGreaterThanOrEqual(RUNS);

@@ -8,7 +8,7 @@ import type { LocalShop } from "../../functions/local/emulator/runtime.js";
 import { startHttpServer } from "../../functions/local/emulator/server.js";
 import type { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { orderCreated, virtualShop } from "../support/local.js";
-import { genericHeaders } from "../support/webhooks.js";
+import { postGeneric } from "../support/webhooks.js";
 
 const run = promisify(execFile);
 const CLI = new URL("../../functions/local/cli/shopcare.mjs", import.meta.url).pathname;
@@ -28,12 +28,7 @@ describe("end to end through the real HTTP server", () => {
     await http.close();
   });
 
-  const post = (body: string) =>
-    fetch(`${http.url}/webhooks/generic`, {
-      method: "POST",
-      body,
-      headers: genericHeaders(body, clock.now()),
-    });
+  const post = (body: string) => postGeneric(http.url, body, clock.now());
 
   it("accepts an order webhook with 202 and sends the reminder from it", async () => {
     const response = await post(JSON.stringify(orderCreated("2026-06-18T10:00:00+08:00", { id: "web1" })));

@@ -6,7 +6,7 @@ import { createWebhookRouter, type EventQueue } from "../../functions/handlers/i
 import { LOCAL_WEBHOOK_SECRET } from "../../functions/local/emulator/runtime.js";
 import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { orderCreated, virtualShop } from "../support/local.js";
-import { genericHeaders } from "../support/webhooks.js";
+import { postGeneric } from "../support/webhooks.js";
 
 const run = promisify(execFile);
 const CLI = new URL("../../functions/local/cli/shopcare.mjs", import.meta.url).pathname;
@@ -25,12 +25,7 @@ async function shopWithQueue(enqueue: EventQueue["enqueue"]) {
     queue: { enqueue },
   });
   const http = await startHttpServer([{ method: "POST", path: "/webhooks/generic", handler: router }]);
-  const send = (body: string) =>
-    fetch(`${http.url}/webhooks/generic`, {
-      method: "POST",
-      body,
-      headers: genericHeaders(body, clock.now()),
-    });
+  const send = (body: string) => postGeneric(http.url, body, clock.now());
   return { shop, http, send };
 }
 
@@ -126,11 +121,7 @@ describe("dead letters and `shopcare replay`", () => {
     const http = await startHttpServer(shop.routes);
     try {
       const body = JSON.stringify(orderCreated("2026-06-18T10:00:00+08:00", { id: "dl1" }));
-      const accepted = await fetch(`${http.url}/webhooks/generic`, {
-        method: "POST",
-        body,
-        headers: genericHeaders(body, clock.now()),
-      });
+      const accepted = await postGeneric(http.url, body, clock.now());
       await shop.queue.drain();
       expect(accepted.status).toBe(202);
       const letters = await shop.store.listDeadLetters();

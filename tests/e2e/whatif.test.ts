@@ -7,7 +7,7 @@ import { startHttpServer } from "../../functions/local/emulator/server.js";
 import type { VirtualClock } from "../../functions/local/emulator/virtual-clock.js";
 import { cli } from "../support/cli.js";
 import { orderCreated, virtualShop } from "../support/local.js";
-import { genericHeaders } from "../support/webhooks.js";
+import { postGeneric } from "../support/webhooks.js";
 
 describe("shopcare whatif: the shop's own history under a candidate config", () => {
   let dir: string;
@@ -46,11 +46,7 @@ describe("shopcare whatif: the shop's own history under a candidate config", () 
     for (const event of history) {
       await clock.advanceTo(new Date(event.at));
       const body = JSON.stringify(event);
-      const response = await fetch(`${http.url}/webhooks/generic`, {
-        method: "POST",
-        body,
-        headers: genericHeaders(body, clock.now()),
-      });
+      const response = await postGeneric(http.url, body, clock.now());
       expect(response.status).toBe(202);
     }
     await shop.queue.drain();

@@ -1,7 +1,7 @@
 import type { Page } from "playwright-core";
 import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { orderCreated, virtualShop } from "./local.js";
-import { genericHeaders } from "./webhooks.js";
+import { postGeneric } from "./webhooks.js";
 
 /**
  * A shop on a real HTTP server whose customer's payment reminder went out: one signed order at 10:00 on
@@ -11,11 +11,7 @@ export async function shopWithReminder(config: unknown, order: { id: string; cus
   const { shop, clock, failures } = await virtualShop("2026-06-18T10:00:00+08:00", config);
   const http = await startHttpServer(shop.routes);
   const body = JSON.stringify(orderCreated("2026-06-18T10:00:00+08:00", order));
-  await fetch(`${http.url}/webhooks/generic`, {
-    method: "POST",
-    body,
-    headers: genericHeaders(body, clock.now()),
-  });
+  await postGeneric(http.url, body, clock.now());
   await shop.queue.drain();
   await clock.advanceTo(new Date("2026-06-18T11:30:00+08:00"));
   return { shop, clock, failures, http };

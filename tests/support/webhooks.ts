@@ -22,6 +22,11 @@ export function genericHeaders(
   };
 }
 
+/** Posts `body` to a shop's generic webhook route, signed at `now` (the shop's clock). */
+export function postGeneric(baseUrl: string, body: string, now: Date): Promise<Response> {
+  return fetch(`${baseUrl}/webhooks/generic`, { method: "POST", body, headers: genericHeaders(body, now) });
+}
+
 /** Headers of a Shopify webhook: base64 HMAC-SHA256 of the raw body with the app's secret. */
 export function shopifyHeaders(
   body: string,
