@@ -142,6 +142,9 @@ const lint = z
   .prefault({});
 
 /** The shop config without its journeys' settings: what every journey's rules may read of it. */
+/** A shop's `myshopify.com` domain, as Shopify names a shop (`shopify.shop`, `connect --shop`). */
+export const SHOPIFY_SHOP_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
+
 export const SharedConfigSchema = z.strictObject({
   $schema: z.string().optional(),
   name: z.string().min(1).max(20).default("Shop"),
@@ -259,7 +262,7 @@ export const SharedConfigSchema = z.strictObject({
        */
       shop: z
         .string()
-        .regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, {
+        .regex(SHOPIFY_SHOP_DOMAIN, {
           error: 'expected the shop\'s myshopify.com domain, like "acme.myshopify.com"',
         })
         .optional(),

@@ -9,6 +9,15 @@ import { type CheckResult, type DoctorClients, fail, ok, warn } from "./doctor-r
  */
 export const SHOPIFY_SCOPES = ["read_orders", "read_fulfillments", "read_customers"] as const;
 
+/** The Admin API token the stack's ShopifyAdminToken secret holds (`{"accessToken": "…"}`), if it holds one. */
+export async function shopifyTokenIn(
+  secrets: SecretsManagerClient,
+  arn: string,
+): Promise<string | undefined> {
+  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+  return (JSON.parse(SecretString || "{}") as { accessToken?: string }).accessToken || undefined;
+}
+
 /** How long before a version retires doctor starts warning. */
 const WARN_DAYS = 90;
 
@@ -57,8 +66,7 @@ export async function shopifyConnectionChecks(
   const arn = outputs.ShopifyAdminSecretArn;
   const connect = `npx shopcare connect shopify --shop ${shop} --stack <name>`;
   if (!arn || !outputs.WebhookUrl) return [];
-  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
-  const token = (JSON.parse(SecretString || "{}") as { accessToken?: string }).accessToken;
+  const token = await shopifyTokenIn(secrets, arn);
   if (!token)
     return [
       fail(

@@ -14,6 +14,7 @@ import { LINK_NOT_FOUND_MARK } from "../../handlers/link.js";
 import { type CheckResult, type DoctorClients, fail, ok, warn } from "./doctor-results.js";
 import { shopifyChecks } from "./doctor-shopify.js";
 import { endUserMessagingChecks, snsSmsChecks } from "./doctor-sms.js";
+import { outputsOf } from "./stack-outputs.js";
 
 export { type CheckResult, type CheckStatus, type DoctorClients, doctorClients } from "./doctor-results.js";
 
@@ -290,9 +291,7 @@ export async function runDoctor(
           "see the stack's events in the CloudFormation console, then `npx cdk deploy`",
         ),
       ];
-    outputs = Object.fromEntries(
-      (stack.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue ?? ""]),
-    );
+    outputs = outputsOf(stack);
   } catch (error) {
     if ((error as Error).name === "ValidationError")
       return [

@@ -1,3 +1,4 @@
+import { SHOPIFY_SHOP_DOMAIN } from "../../../core/config/shop-settings.js";
 import {
   COMPLIANCE_TOPICS,
   planSubscriptions,
@@ -5,7 +6,8 @@ import {
   topicEnum,
 } from "../../../core/intake/webhooks/subscriptions.js";
 import { terminalSafe, terminalSafeLines } from "../../../core/shared/terminal.js";
-import { SHOPIFY_SCOPES } from "../../aws/doctor-shopify.js";
+import { SHOPIFY_SCOPES, shopifyTokenIn } from "../../aws/doctor-shopify.js";
+import { readStackOutputs } from "../../aws/stack-outputs.js";
 import { CONFIG_OPTION, defineShopcareCommand, loadConfig } from "../command.js";
 import { UsageError } from "../errors.js";
 
@@ -23,14 +25,7 @@ async function targetOf(values: { stack?: string; url?: string; token?: string }
       throw new UsageError("connect: --token T (a shop given by --url has no secret to read)");
     return { uri: `${values.url.replace(/\/$/, "")}/webhooks/shopify`, token: values.token };
   }
-  const [{ CloudFormationClient, DescribeStacksCommand }, { SecretsManagerClient, GetSecretValueCommand }] =
-    await Promise.all([import("@aws-sdk/client-cloudformation"), import("@aws-sdk/client-secrets-manager")]);
-  const { Stacks } = await new CloudFormationClient({}).send(
-    new DescribeStacksCommand({ StackName: values.stack }),
-  );
-  const outputs = Object.fromEntries(
-    (Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue ?? ""]),
-  );
+  const outputs = await readStackOutputs(values.stack as string);
   if (!outputs.WebhookUrl) throw new UsageError(`connect: stack ${values.stack} has no WebhookUrl output`);
   const uri = `${outputs.WebhookUrl.replace(/\/$/, "")}/shopify`;
   if (values.token) return { uri, token: values.token };
@@ -38,10 +33,8 @@ async function targetOf(values: { stack?: string; url?: string; token?: string }
     throw new UsageError(
       `connect: stack ${values.stack} keeps no Shopify token: set shopify.shop in cdk.json and deploy, or pass --token`,
     );
-  const { SecretString } = await new SecretsManagerClient({}).send(
-    new GetSecretValueCommand({ SecretId: outputs.ShopifyAdminSecretArn }),
-  );
-  const token = (JSON.parse(SecretString || "{}") as { accessToken?: string }).accessToken;
+  const { SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
+  const token = await shopifyTokenIn(new SecretsManagerClient({}), outputs.ShopifyAdminSecretArn);
   if (!token)
     throw new UsageError(
       `connect: the secret ${outputs.ShopifyAdminSecretArn} holds no accessToken: aws secretsmanager put-secret-value --secret-id ${outputs.ShopifyAdminSecretArn} --secret-string '{"accessToken":"shpat_…"}'`,
@@ -97,7 +90,7 @@ export const connect = defineShopcareCommand({
       );
     const config = await loadConfig(values.config);
     const shop = values.shop ?? config.shopify.shop;
-    if (!shop || !/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/.test(shop))
+    if (!shop || !SHOPIFY_SHOP_DOMAIN.test(shop))
       throw new UsageError(
         "connect: --shop NAME.myshopify.com (or shopify.shop in cdk.json) says which shop",
       );

@@ -1,6 +1,7 @@
 import type { Forgotten, HeldData } from "../../../core/customers/forget.js";
 import { exportCustomer, exportView, forgetCustomer } from "../../../core/customers/forget.js";
 import { terminalSafe } from "../../../core/shared/terminal.js";
+import { readStackOutputs } from "../../aws/stack-outputs.js";
 import { dataSubjectOf, LOCAL_EXPORT_PATH, LOCAL_FORGET_PATH } from "../../console/data-rights.js";
 import { postToLocalShop } from "../admin-client.js";
 import { defineShopcareCommand, TABLE_OPTION, URL_OPTION } from "../command.js";
@@ -30,16 +31,11 @@ function requestOf(
  * stopped on Step Functions (`StateMachineArns`), as dispatch stops them for a `customer.redact`.
  */
 async function deployedShop(stack: string) {
-  const [{ CloudFormationClient, DescribeStacksCommand }, { SFNClient }, { StepFunctionsStarter }] =
-    await Promise.all([
-      import("@aws-sdk/client-cloudformation"),
-      import("@aws-sdk/client-sfn"),
-      import("../../../providers/step-functions.js"),
-    ]);
-  const { Stacks } = await new CloudFormationClient({}).send(new DescribeStacksCommand({ StackName: stack }));
-  const outputs = Object.fromEntries(
-    (Stacks?.[0]?.Outputs ?? []).map((output) => [output.OutputKey, output.OutputValue ?? ""]),
-  );
+  const [{ SFNClient }, { StepFunctionsStarter }] = await Promise.all([
+    import("@aws-sdk/client-sfn"),
+    import("../../../providers/step-functions.js"),
+  ]);
+  const outputs = await readStackOutputs(stack);
   if (!outputs.TableName) throw new UsageError(`stack ${stack} has no TableName output`);
   const starter = new StepFunctionsStarter(new SFNClient({}), JSON.parse(outputs.StateMachineArns || "{}"));
   return {
