@@ -82,6 +82,19 @@ describe("shopcare connect shopify", () => {
     expect(shopify.subscriptions.filter((s) => s.topic === "APP_UNINSTALLED")).toHaveLength(120);
   });
 
+  it("rides out Shopify's rate limit and an outage: a 429 and a 503 are retried, and every topic subscribed", async () => {
+    // Arrange: the first two requests throttled, then unavailable.
+    shopify.failNext = [429, 503];
+
+    // Act
+    const run = await connect("--url", BASE, "--token", TOKEN);
+
+    // Assert
+    expect(run.code, run.stderr).toBe(0);
+    expect(shopify.failures).toEqual([429, 503]);
+    expect(shopify.subscriptions).toHaveLength(SUBSCRIBED_TOPICS.length);
+  });
+
   it("changes nothing on --dry-run, saying what it would do", async () => {
     // Act
     const run = await connect("--url", BASE, "--token", TOKEN, "--dry-run");

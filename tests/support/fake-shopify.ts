@@ -40,6 +40,10 @@ export class FakeShopify extends LoopbackFake {
   readonly requests: { field: string; variables: Record<string, unknown> }[] = [];
   /** The scopes the token was granted (`currentAppInstallation.accessScopes`). */
   scopes = ["read_orders", "read_fulfillments", "read_customers", "read_products"];
+  /** Statuses the next requests are answered with instead (429 or 503), one each. */
+  failNext: (429 | 503)[] = [];
+  /** The failures answered so far. */
+  readonly failures: number[] = [];
   private nextId = 1;
 
   constructor(
@@ -57,6 +61,25 @@ export class FakeShopify extends LoopbackFake {
   }
 
   protected handle(request: IncomingMessage, response: ServerResponse, body: string): void {
+    // Shopify's rate limit and outages, as the next requests meet them ("Shopify API rate limits": 429
+    // with Retry-After; 503 while unavailable).
+    const failure = this.failNext.shift();
+    if (failure) {
+      this.failures.push(failure);
+      response.writeHead(failure, {
+        "content-type": "application/json",
+        ...(failure === 429 ? { "retry-after": "1.0" } : {}),
+      });
+      response.end(
+        JSON.stringify({
+          errors:
+            failure === 429
+              ? "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
+              : "Service Unavailable",
+        }),
+      );
+      return;
+    }
     const [status, payload] = this.route(request, body);
     response.writeHead(status, { "content-type": "application/json" });
     response.end(JSON.stringify(payload));
