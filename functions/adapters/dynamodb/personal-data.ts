@@ -127,6 +127,8 @@ export class PersonalDataTable implements PersonalData {
     const numbers = new Set<string>();
     let startKey: Record<string, unknown> | undefined;
     // Page by page, stopping once enough numbers are found: a shop's erasure reads the index a page at a time.
+    // A Scan takes IndexName to read a secondary index; the filter runs after each page's 1 MB is read
+    // ("Scan", Amazon DynamoDB API Reference), so a page may hold no number and still not be the last.
     do {
       const page = await this.table.doc.send(
         this.table.commands.Scan({
