@@ -325,6 +325,24 @@ describe("short links in the config", () => {
     expect(config.links.keepFor).toBe("180d");
   });
 
+  it("needs links.baseUrl to turn the abandoned-checkout journey on, and no target: each link leads to its checkout", () => {
+    // Arrange
+    const on = { journeys: { checkout: { enabled: true } } };
+
+    // Act
+    const withoutBase = problemsOf(on);
+    const withBase = problemsIn({ ...on, links: { baseUrl: "https://s.shop.cn" } });
+    const off = problemsIn({});
+
+    // Assert
+    expect(withoutBase).toEqual([
+      "shop.journeys.checkout.templates.reminder: {link} needs links.baseUrl (the stack's LinkBaseUrl output, or the shop's short domain)",
+      "shop.journeys.checkout.templates.second: {link} needs links.baseUrl (the stack's LinkBaseUrl output, or the shop's short domain)",
+    ]);
+    expect(withBase).toEqual([]);
+    expect(off).toEqual([]);
+  });
+
   it("takes only http(s) targets with {orderId} and {customerId}, for journeys and campaigns that exist", () => {
     const problems = problemsOf({
       segments: { all: {} },

@@ -46,6 +46,9 @@ class FakeRepositories implements StepRepositories {
   async getNumberMarketing() {
     return undefined;
   }
+  async getCheckout() {
+    return undefined;
+  }
   async listLedger(journey: string, subjectId: string) {
     const prefix = `${journey}|${subjectId}|`;
     return new Map(

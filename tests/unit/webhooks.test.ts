@@ -94,6 +94,47 @@ describe("webhook adapters", () => {
     expect(untimed).toThrow(/sms_marketing_consent\.consent_updated_at/);
   });
 
+  it("maps Shopify's checkouts/create to checkout.updated, and an order's checkout_token to order.checkoutToken", () => {
+    // Arrange
+    const checkout = parseJson(fixture("shopify-checkouts-create.json"));
+    const guest = { ...(checkout as Record<string, unknown>), customer: null };
+    const order = parseJson(
+      fixture("shopify-orders-create.json").replace(
+        '"checkout_token": null',
+        '"checkout_token": "123123123"',
+      ),
+    );
+
+    // Act
+    const [updated] = shopifyToEvents("checkouts/create", checkout);
+    const [guestUpdated] = shopifyToEvents("checkouts/update", guest);
+    const [created] = shopifyToEvents("orders/create", order);
+
+    // Assert
+    expect(updated).toEqual({
+      type: "checkout.updated",
+      at: "2026-06-18T10:00:00+08:00",
+      checkout: {
+        token: "123123123",
+        customer: { id: "115310627314723954", phone: "+8613800138000", name: "芳" },
+        amount: 398,
+        currency: "CNY",
+        items: [{ sku: "IPOD2008PINK", name: "IPod Nano - 8GB", quantity: 1, price: 199 }],
+        url: "https://checkout.local/548380009/checkouts/123123123/recover?key=example-secret-token",
+        region: "CN-ZJ",
+      },
+    });
+    expect(guestUpdated).toMatchObject({ checkout: { customer: { id: "guest-checkout-123123123" } } });
+    expect(created).toMatchObject({ type: "order.created", order: { checkoutToken: "123123123" } });
+  });
+
+  it("names the checkout's missing recovery URL", () => {
+    const checkout = { ...(parseJson(fixture("shopify-checkouts-create.json")) as object) };
+    expect(() => shopifyToEvents("checkouts/update", { ...checkout, abandoned_checkout_url: null })).toThrow(
+      expect.objectContaining({ field: "abandoned_checkout_url" }),
+    );
+  });
+
   it("maps Kuaidi100 states to parcel events in China time, and ignores the states nobody is told about", () => {
     const param = JSON.parse(fixture("kuaidi100-push.json"));
     const at = (state: string) => {

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { Repositories } from "../../core/shared/ports.js";
 import { ArchiveTable } from "./archive.js";
 import { CampaignTable } from "./campaigns.js";
+import { CheckoutTable } from "./checkouts.js";
 import { CustomerFactsTable } from "./customer-facts.js";
 import { FactsTable } from "./facts.js";
 import { LedgerTable } from "./ledger.js";
@@ -26,6 +27,7 @@ export class Store {
   private readonly table: Table;
   /** The repositories the methods forward to (each usable on its own). */
   readonly facts: FactsTable;
+  readonly checkouts: CheckoutTable;
   readonly customers: CustomerFactsTable;
   readonly ledger: LedgerTable;
   readonly limits: LimitsTable;
@@ -39,6 +41,7 @@ export class Store {
     this.table = new Table(client, tableName);
     this.customers = new CustomerFactsTable(this.table);
     this.facts = new FactsTable(this.table, this.customers);
+    this.checkouts = new CheckoutTable(this.table, this.customers);
     this.ledger = new LedgerTable(this.table);
     this.limits = new LimitsTable(this.table);
     this.archive = new ArchiveTable(this.table);
@@ -67,6 +70,7 @@ export class Store {
 /** Which field of a store holds each repository. */
 const REPOSITORIES = [
   ["facts", FactsTable],
+  ["checkouts", CheckoutTable],
   ["customers", CustomerFactsTable],
   ["ledger", LedgerTable],
   ["limits", LimitsTable],

@@ -31,6 +31,7 @@ import { INDEX_SHARDS } from "./index-shards.js";
  * | decision / send ledger | `JOURNEY#<journey>#<subjectId>` | `STEP#<step>` (gsi1: `DECISIONS` / `<at>#…`) |
  * | outbox message, handoff | `OUTBOX#<date>` | `<at>#<id>` |
  * | raw webhook | `WEBHOOK#<id>` | `RAW` (TTL; gsi1: `WEBHOOKS` / `<receivedAt>#<id>`) |
+ * | checkout | `CHECKOUT#<token>` | `CHECKOUT` (gsi3: `WHO#CUSTOMER#<customerId>`) |
  * | tracking number → order | `TRACKING#<trackingNo>` | `TRACKING` |
  * | dead letter | `DEADLETTER` | `<at>#<id>` |
  * | phone opt-out | `OPTOUT#<phone>` | `OPTOUT` |

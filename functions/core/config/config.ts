@@ -8,7 +8,7 @@ import { lintTemplate, lintTemplates } from "./lint.js";
 import { templateCodeKey } from "./messaging.js";
 import { type TemplateValue, textsAt } from "./settings.js";
 import { effectSetting, type JourneyConfig, SharedConfigSchema } from "./shop-settings.js";
-import { TEMPLATE_SPECS, templateValueAt } from "./templates.js";
+import { hasOwnLinkTarget, TEMPLATE_SPECS, templateInUse, templateValueAt } from "./templates.js";
 
 const JourneyIdSchema: z.ZodEnum<Readonly<Record<string, string>>> = z.enum(
   JOURNEY_IDS as [string, ...string[]],
@@ -139,9 +139,11 @@ function checkSegmentsAndCampaigns(config: z.infer<typeof SharedConfigSchema>, c
  */
 function checkLinks(config: z.infer<typeof ShopConfigSchema>, ctx: z.RefinementCtx): void {
   const uses = [
-    ...Object.entries(TEMPLATE_SPECS).flatMap(([id, spec]) =>
-      textsAt(spec.path, templateValueAt(config, id)).map((text) => ({ key: spec.journey, ...text })),
-    ),
+    ...Object.entries(TEMPLATE_SPECS)
+      .filter(([, spec]) => templateInUse(config, spec))
+      .flatMap(([id, spec]) =>
+        textsAt(spec.path, templateValueAt(config, id)).map((text) => ({ key: spec.journey, ...text })),
+      ),
     ...config.campaigns.flatMap((campaign, index) =>
       textsAt(["campaigns", String(index), "template"], campaign.template).map((text) => ({
         key: campaignTemplateId(campaign),
@@ -156,7 +158,7 @@ function checkLinks(config: z.infer<typeof ShopConfigSchema>, ctx: z.RefinementC
         path: [...use.path],
         message: "{link} needs links.baseUrl (the stack's LinkBaseUrl output, or the shop's short domain)",
       });
-    else if (!config.links.targets[use.key])
+    else if (!config.links.targets[use.key] && !hasOwnLinkTarget(use.key))
       ctx.addIssue({
         code: "custom",
         path: [...use.path],

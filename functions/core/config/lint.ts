@@ -6,6 +6,7 @@ import {
   TEMPLATE_SPECS,
   type TemplateId,
   type TemplateSpec,
+  templateInUse,
   templateValueAt,
   templateVariables,
 } from "./templates.js";
@@ -91,6 +92,7 @@ export function lintTemplates(config: LintSettings & Record<string, unknown>): L
     TemplateId,
     (typeof TEMPLATE_SPECS)[TemplateId],
   ][]) {
+    if (!templateInUse(config, spec)) continue;
     // Each variant at its own path, `…templates.first.1.text`.
     for (const { text, path } of textsAt(spec.path, templateValueAt(config, id)))
       findings.push(...lintTemplate(config, id, { ...spec, path }, text));

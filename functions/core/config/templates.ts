@@ -66,6 +66,29 @@ export const TEMPLATE_SPECS: Readonly<Record<TemplateId, TemplateSpec>> = Object
   ),
 );
 
+/** The journeys that know each link's target themselves (the checkout's recovery URL). */
+const OWN_LINK_TARGETS = new Map(
+  JOURNEY_MODULES.filter((journey) => "linkTarget" in journey).map((journey) => [
+    journey.id as string,
+    journey.configKey as string,
+  ]),
+);
+
+/**
+ * Whether a template counts for the lint and the link checks: always, except the templates of a journey that
+ * knows its own link target while it is off — its shipped texts carry `{link}`, which needs `links.baseUrl`
+ * only once the shop turns it on.
+ */
+export function templateInUse(config: unknown, spec: Pick<TemplateSpec, "journey">): boolean {
+  const key = OWN_LINK_TARGETS.get(spec.journey);
+  if (key === undefined) return true;
+  const journeys = (config as { journeys?: Record<string, { enabled?: boolean } | undefined> }).journeys;
+  return journeys?.[key]?.enabled === true;
+}
+
+/** Whether a journey's `{link}` leads where the journey says (no `links.targets` entry needed). */
+export const hasOwnLinkTarget = (journey: string): boolean => OWN_LINK_TARGETS.has(journey);
+
 /** The template a config holds at a spec's path: its text, or its variants. */
 export function templateValueAt(config: unknown, id: TemplateId): TemplateValue {
   const spec = TEMPLATE_SPECS[id];

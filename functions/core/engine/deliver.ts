@@ -257,10 +257,12 @@ async function withCouponAndLink(
   const now = deps.clock.now();
   const minted = await releasingClaimOnFailure(delivery, () =>
     mintLink(deps.store, {
-      target: linkTargetOf(deps.config, state.journey, step, {
-        orderId: state.orderId,
-        customerId: context.customerId,
-      }),
+      target:
+        journeyModule(state.journey).linkTarget?.(context, step) ??
+        linkTargetOf(deps.config, state.journey, step, {
+          orderId: state.orderId,
+          customerId: context.customerId,
+        }),
       journey: state.journey,
       step,
       subjectId: delivery.subjectId,

@@ -10,6 +10,7 @@ import { paidOrderKey, paidOrders } from "../journeys/vocabulary.js";
 import type { ExecutionState, OrderRecord } from "../shared/model.js";
 import type { ExecutionEntry, Repositories } from "../shared/ports.js";
 import { converts } from "./attribution.js";
+import { applyCheckoutUpdate, stopOrderedCheckout } from "./dispatch-checkouts.js";
 
 export type { JourneyStarter } from "../shared/ports.js";
 export type { DispatchDeps, DispatchTelemetry } from "./dispatch-starts.js";
@@ -318,6 +319,8 @@ async function applyEvent(
   switch (event.type) {
     case "order.created": {
       const order = await store.recordOrderCreated(event.order, event.at);
+      const { checkoutToken } = event.order;
+      if (checkoutToken) await stopOrderedCheckout(deps, checkoutToken, event.order.id, event.at);
       const { birthday } = event.order.customer;
       if (birthday) await startBirthdayJourneys(deps, event.order.customer.id, birthday, event.at);
       for (const { journey } of triggersWhere(deps.config, "order-created")) {
@@ -362,6 +365,8 @@ async function applyEvent(
       throw new Error("shop.redact is applied page by page by dispatchEvent");
     case "customer.declined":
       return store.recordCustomerFlag(event.customerId, "declinedAt", event.at);
+    case "checkout.updated":
+      return applyCheckoutUpdate(deps, event.checkout, event.at);
     case "customer.updated": {
       const { id, phone, name, birthday, timeZone } = event.customer;
       await store.recordCustomerContact({ customerId: id, phone, name, timeZone }, event.at);

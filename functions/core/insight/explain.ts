@@ -216,7 +216,9 @@ function impliedStates(
       }
       case "each-refund":
       case "customer-birthday":
-        // A refund's notice is decided within the notice window; a birthday's is found by its successor.
+      case "checkout":
+        // A refund's notice is decided within the notice window; a birthday's is found by its successor; a
+        // checkout's execution is named by its token, which an order's facts do not keep.
         break;
       default: {
         const unknown: never = trigger;

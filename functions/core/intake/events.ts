@@ -40,6 +40,8 @@ const Order = z.looseObject({
   paymentMethod: z._default(z.enum(["online", "cod"]), "online"),
   gift: z._default(z.boolean(), false),
   items: z._default(z.array(Item), []),
+  /** The checkout the order completed (Shopify's `checkout_token`): it ends that checkout's reminders. */
+  checkoutToken: z.optional(id),
   /** Who paid, when it is not the recipient (a gift): shipping notices may go to them instead. */
   payer: z.optional(z.looseObject({ phone: z.optional(phone) })),
   /** Where it ships: the customer's province and city (segments pick customers by them). */
@@ -51,6 +53,32 @@ const Order = z.looseObject({
       region: z.optional(region),
     }),
   ),
+});
+
+/**
+ * A checkout the buyer started and has not completed (Shopify's checkouts/create and checkouts/update): what
+ * is in it, and the URL that takes them back to it.
+ */
+const Checkout = z.looseObject({
+  token: id,
+  /** Who started it, when they gave a number or are a known customer. */
+  customer: z.optional(
+    z.looseObject({
+      id,
+      phone: z.optional(phone),
+      name: z.optional(z.string().check(z.maxLength(64))),
+      timeZone: z.optional(timeZone),
+    }),
+  ),
+  amount: nonNegative,
+  currency: z._default(z.string().check(z.length(3)), "CNY"),
+  items: z._default(z.array(Item), []),
+  /** The checkout's recovery URL: the reminder's tracked short link leads there. */
+  url: z.optional(z.url({ protocol: /^https?$/, error: "expected an http(s) URL" })),
+  /** When the buyer completed it (an order was placed): it needs no reminder. */
+  completedAt: z.optional(at),
+  /** Where it ships, when the buyer got that far: whose sending rules apply (`US-FL`). */
+  region: z.optional(region),
 });
 
 /**
@@ -74,6 +102,8 @@ export const ShopEventSchema = z.discriminatedUnion("type", [
       }),
     ),
   z.looseObject({ type: z.literal("customer.declined"), at, customerId: id }),
+  // A checkout started or changed (the abandoned-checkout journey `checkout`): the latest by `at` stands.
+  z.looseObject({ type: z.literal("checkout.updated"), at, checkout: Checkout }),
   // A customer's data rights, as a platform relays them (Shopify's customers/redact and
   // customers/data_request): forget them, or tell the operators to hand over their data (docs/data-rights.md).
   z.looseObject({ type: z.literal("customer.redact"), at, customerId: id }),
@@ -128,6 +158,8 @@ export type ShopEvent = z.infer<typeof ShopEventSchema>;
 export type OrderEvent = Extract<ShopEvent, { type: OrderEventType }>;
 /** The `type` values of generic events. */
 export type ShopEventType = ShopEvent["type"];
+/** The `checkout` of a `checkout.updated` event. */
+export type CheckoutDetails = Extract<ShopEvent, { type: "checkout.updated" }>["checkout"];
 /** The `order` of an `order.created` event. */
 export type OrderDetails = Extract<ShopEvent, { type: "order.created" }>["order"];
 
@@ -176,6 +208,7 @@ export function refundKey(refund: {
 export function idsNamedBy(event: ShopEvent): { customerId?: string; orderId?: string; phone?: string } {
   const named = event as {
     order?: { id?: unknown; customer?: { id?: unknown } };
+    checkout?: { customer?: { id?: unknown } };
     customer?: { id?: unknown };
     customerId?: unknown;
     orderId?: unknown;
@@ -183,7 +216,9 @@ export function idsNamedBy(event: ShopEvent): { customerId?: string; orderId?: s
   };
   const text = (value: unknown) => (typeof value === "string" ? value : undefined);
   return {
-    customerId: text(named.order?.customer?.id ?? named.customer?.id ?? named.customerId),
+    customerId: text(
+      named.order?.customer?.id ?? named.checkout?.customer?.id ?? named.customer?.id ?? named.customerId,
+    ),
     orderId: text(named.order?.id ?? named.orderId),
     phone: text(named.phone),
   };

@@ -117,10 +117,11 @@ export async function loadJourneyContext(
 ): Promise<JourneyContext> {
   const { store } = deps;
   // In parallel when the execution names its customer; otherwise the order does, once it is known.
-  const [order, ledger, knownCustomer] = await Promise.all([
+  const [order, ledger, knownCustomer, checkout] = await Promise.all([
     state.orderId ? store.getOrder(state.orderId) : Promise.resolve(undefined),
     store.listLedger(journey.id, journey.subjectId(state)),
     state.customerId ? store.getCustomer(state.customerId) : Promise.resolve(undefined),
+    state.checkout ? store.getCheckout(state.checkout) : Promise.resolve(undefined),
   ]);
   const customerId = state.customerId ?? order?.customerId;
   const customer = state.customerId || !customerId ? knownCustomer : await store.getCustomer(customerId);
@@ -133,6 +134,7 @@ export async function loadJourneyContext(
     state,
     order,
     customer,
+    ...(checkout ? { checkout } : {}),
     customerId,
     ledger,
     optedOutAt,

@@ -1,6 +1,7 @@
 import { arrived } from "./arrived.js";
 import { birthday } from "./birthday.js";
 import { campaign } from "./campaign.js";
+import { checkout } from "./checkout.js";
 import { completed } from "./completed.js";
 import { gift30, gift100 } from "./gift.js";
 import { logistics } from "./logistics.js";
@@ -27,6 +28,7 @@ export const JOURNEY_MODULES = [
   completed,
   logistics,
   birthday,
+  checkout,
 ] as const;
 
 type Module = (typeof JOURNEY_MODULES)[number];

@@ -5,6 +5,7 @@ import type { Deadline } from "../engine/policy.js";
 import type { RecipientPlace } from "../engine/quiet-hours.js";
 import type { OrderEventType } from "../intake/order-events.js";
 import type {
+  CheckoutRecord,
   Consent,
   CustomerRecord,
   ExecutionState,
@@ -31,6 +32,8 @@ export interface JourneyContext<Settings = unknown> {
   readonly state: ExecutionState;
   readonly order: OrderRecord | undefined;
   readonly customer: CustomerRecord | undefined;
+  /** The checkout an abandoned-checkout execution is about (`state.checkout`). */
+  readonly checkout?: CheckoutRecord;
   /** Decisions (and in-flight claims) of this journey for this subject, by step. */
   readonly ledger: ReadonlyMap<string, LedgerEntry>;
   /** The customer the step is about: from the execution, or from the order once it is known. */
@@ -114,7 +117,12 @@ export type Trigger<Settings = unknown> =
    * The customer's birthday became known or changed (`order.customer.birthday`, `customer.updated`): one
    * execution per customer and celebration, its date the stage; the execution's `successor` carries on.
    */
-  | { readonly kind: "customer-birthday" };
+  | { readonly kind: "customer-birthday" }
+  /**
+   * `checkout.updated`: one execution per checkout token (`state.checkout`), started by its first update;
+   * an order carrying the token stops it, its upcoming step recorded `ordered`.
+   */
+  | { readonly kind: "checkout" };
 
 /**
  * What stops a journey's running executions early, and the reason their upcoming step is recorded with. The
@@ -213,6 +221,11 @@ export interface JourneyModule<
    * @default none
    */
   successor?(context: JourneyContext<NoInfer<Settings>>): Successor | undefined;
+  /**
+   * Where the step's tracked short link (`{link}`) leads, when the journey knows it per execution (a
+   * checkout's recovery URL). @default the journey's `links.targets` entry
+   */
+  linkTarget?(context: JourneyContext<NoInfer<Settings>>, step: string): string | undefined;
   /**
    * What the operators are told about a handoff step.
    * @default the journey, step, order, amount and reason in one line

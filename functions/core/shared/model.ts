@@ -48,6 +48,30 @@ export interface OrderRecord extends OrderEventFacts {
 }
 
 /**
+ * A checkout as the store keeps it (`checkout.updated`): the latest update's contents, the first and latest
+ * times it was seen, and whether an order completed it.
+ */
+export interface CheckoutRecord {
+  readonly token: string;
+  readonly customerId?: string;
+  readonly amount?: number;
+  readonly currency?: string;
+  /** Items in it (quantities added up). */
+  readonly items?: number;
+  /** Its recovery URL. */
+  readonly url?: string;
+  /** Its first update's time. */
+  readonly createdAt?: string;
+  /** Its latest update's time: the reminder is due `journeys.checkout.after` later. */
+  readonly updatedAt?: string;
+  /** When the platform says it was completed. */
+  readonly completedAt?: string;
+  /** The order that carried its token (`order.checkoutToken`), and that order's time. */
+  readonly orderId?: string;
+  readonly orderedAt?: string;
+}
+
+/**
  * One consent to marketing by SMS, or its withdrawal: what, where it was collected, and when. An opt-out is
  * one (`unsubscribed`, its source the way it came: `sms-reply`, `event`, …).
  */
@@ -233,6 +257,8 @@ export const ExecutionStateSchema = z.object({
    * `out-for-delivery`, `delivered`; review-care: `request`, `reply`).
    */
   stage: z.optional(z.string()),
+  /** The checkout an abandoned-checkout execution is about (its token). */
+  checkout: z.optional(z.string()),
   /** An amount the starting event named that the order's facts do not keep per event (a refund's). */
   amount: z.optional(z.number()),
   /**

@@ -2,6 +2,7 @@ import type { PersonalData } from "../customers/forget.js";
 import type { ShortLinks } from "../engine/links.js";
 import type { OrderDetails, ShopEvent } from "../intake/events.js";
 import type { OrderFactUpdate } from "../intake/order-events.js";
+import type { CheckoutFacts } from "./checkout-ports.js";
 import type {
   CampaignRuns,
   ConsentSubject,
@@ -20,11 +21,9 @@ import type {
   Purchase,
 } from "./model.js";
 
+export * from "./checkout-ports.js";
 export * from "./customer-ports.js";
-
-// The ports core needs for what it keeps (facts, ledger, limits, archive, touches, outbox, personal data):
-// `functions/adapters/dynamodb/` implements them over one table; a test can fake any one of them.
-
+// The ports core needs for what it keeps: `functions/adapters/dynamodb/` implements them over one table.
 /**
  * A receipt for a send whose decision is not written yet (its step is still in flight, or died and waits
  * for GiveUp): the sender should push it again later (Aliyun retries a non-200, SNS retries Lambda).
@@ -307,6 +306,7 @@ export interface Outbox {
 /** What a journey's context is loaded from: the order, the customer, their opt-out and the ledger. */
 export type JourneyReads = Pick<OrderFacts, "getOrder" | "listCustomerOrders"> &
   Pick<CustomerFacts, "getCustomer" | "getNumberMarketing"> &
+  Pick<CheckoutFacts, "getCheckout"> &
   Pick<Ledger, "listLedger">;
 
 /** What the journey steps read and write: facts, the ledger, the caps and touches. */
@@ -334,6 +334,7 @@ export type DispatchRepositories = StepRepositories &
     | "recordConsent"
   > &
   Pick<Ledger, "startWinbackCycle"> &
+  Pick<CheckoutFacts, "recordCheckout" | "markCheckoutOrdered"> &
   Pick<Touches, "getTouch"> &
   PersonalData &
   CustomerDirectory & {
@@ -353,6 +354,7 @@ export type ExplainRepositories = JourneyReads &
 /** Every repository, as one adapter provides them. */
 export interface Repositories
   extends OrderFacts,
+    CheckoutFacts,
     CustomerFacts,
     Ledger,
     SendLimits,

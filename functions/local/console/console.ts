@@ -89,6 +89,8 @@ function triggerText(trigger: Trigger): string {
       return "each refund.completed";
     case "customer-birthday":
       return "birthday known or changed";
+    case "checkout":
+      return "checkout.updated (per checkout)";
     default: {
       const unknown: never = trigger;
       throw new Error(`unknown trigger ${JSON.stringify(unknown)}`);

@@ -12,6 +12,8 @@ export const SHOPIFY_TOPICS = [
   "fulfillments/update",
   "refunds/create",
   "customers_marketing_consent/update",
+  "checkouts/create",
+  "checkouts/update",
   // The mandatory compliance topics ("Privacy law compliance", shopify.dev): a customer's data rights.
   "customers/redact",
   "customers/data_request",
@@ -122,11 +124,6 @@ function orderCreated(order: Json, defaultCountry: string): ShopEvent[] {
   const customerId =
     customer.id !== undefined && customer.id !== null ? idAt(customer, "id") : `guest-${orderId}`;
   const gateways = Array.isArray(order.payment_gateway_names) ? order.payment_gateway_names.map(String) : [];
-  const lineItems = Array.isArray(order.line_items)
-    ? (order.line_items as unknown[]).filter(
-        (item): item is Json => item !== null && typeof item === "object",
-      )
-    : [];
   const createdAt = timeAt(order, "created_at");
   const name = text(customer.first_name) ?? text(shipping.first_name);
   const events: unknown[] = [
@@ -141,16 +138,13 @@ function orderCreated(order: Json, defaultCountry: string): ShopEvent[] {
         ...addressOfShipping(shipping),
         amount: moneyAt(order, "total_price"),
         currency: text(order.currency) ?? "CNY",
+        // The checkout the buyer completed: its abandoned-checkout reminder stops.
+        ...(text(order.checkout_token) ? { checkoutToken: text(order.checkout_token) } : {}),
         paymentMethod: gateways.some((gateway) => /cash on delivery|\bcod\b/i.test(gateway))
           ? "cod"
           : "online",
         gift: false,
-        items: lineItems.map((item) => ({
-          sku: text(item.sku),
-          name: text(item.title) ?? text(item.name),
-          quantity: Number.isInteger(item.quantity) && (item.quantity as number) > 0 ? item.quantity : 1,
-          price: Number.isFinite(Number(item.price)) ? Number(item.price) : undefined,
-        })),
+        items: itemsOf(order.line_items),
       },
     },
   ];
@@ -277,6 +271,9 @@ export function shopifyToEvents(
       ];
     case "customers_marketing_consent/update":
       return smsConsent(body, defaultCountry);
+    case "checkouts/create":
+    case "checkouts/update":
+      return checkoutUpdated(body, defaultCountry);
     case "customers/redact":
     case "customers/data_request": {
       // `{shop_id, shop_domain, customer: {id, email, phone}, orders_to_redact | orders_requested,
@@ -304,6 +301,63 @@ export function shopifyToEvents(
       throw new WebhookPayloadError("x-shopify-topic", `unsupported topic ${String(unknown)}`);
     }
   }
+}
+
+/** The line items' count, title, SKU and price, as the generic `items` write them. */
+function itemsOf(lineItems: unknown): Json[] {
+  const lines = Array.isArray(lineItems)
+    ? lineItems.filter((item): item is Json => item !== null && typeof item === "object")
+    : [];
+  return lines.map((item) => ({
+    sku: text(item.sku),
+    name: text(item.title) ?? text(item.name),
+    quantity: Number.isInteger(item.quantity) && (item.quantity as number) > 0 ? item.quantity : 1,
+    price: Number.isFinite(Number(item.price)) ? Number(item.price) : undefined,
+  }));
+}
+
+/**
+ * A checkout started or changed (`checkouts/create`, `checkouts/update`: the Abandoned Checkout resource of
+ * the Admin REST API — `token`, `abandoned_checkout_url`, `customer`, `phone`, the addresses, `total_price`,
+ * `currency`, `line_items`, `updated_at`, `completed_at` once an order was placed) as `checkout.updated`. A
+ * guest who left a number is `guest-checkout-<token>`, as a guest order is `guest-<orderId>`.
+ */
+function checkoutUpdated(checkout: Json, defaultCountry: string): ShopEvent[] {
+  const token = text(checkout.token);
+  if (!token) throw new WebhookPayloadError("token", "expected the checkout's token");
+  const url = text(checkout.abandoned_checkout_url);
+  if (!url) throw new WebhookPayloadError("abandoned_checkout_url", "expected the checkout's recovery URL");
+  const customer = addressOf(checkout.customer);
+  const shipping = addressOf(checkout.shipping_address);
+  const phone = phoneOf(checkout, defaultCountry);
+  const known = customer.id !== undefined && customer.id !== null;
+  const name = text(customer.first_name) ?? text(shipping.first_name);
+  const region = addressOfShipping(shipping).address?.region;
+  const completedAt = text(checkout.completed_at);
+  return [
+    toShopEvent({
+      type: "checkout.updated",
+      at: timeAt(checkout, checkout.updated_at ? "updated_at" : "created_at"),
+      checkout: {
+        token,
+        ...(known || phone
+          ? {
+              customer: {
+                id: known ? idAt(customer, "id") : `guest-checkout-${token}`,
+                phone,
+                name: name?.slice(0, 64),
+              },
+            }
+          : {}),
+        amount: moneyAt(checkout, "total_price"),
+        currency: text(checkout.currency) ?? "CNY",
+        items: itemsOf(checkout.line_items),
+        url,
+        ...(completedAt ? { completedAt } : {}),
+        ...(region ? { region } : {}),
+      },
+    }),
+  ];
 }
 
 /**
