@@ -68,7 +68,7 @@ function genericCheckout(at: string, checkout: Record<string, unknown> = {}) {
 describe("the abandoned-checkout journey", () => {
   it("reminds an hour after the checkout's latest update, with a tracked short link back to the checkout", async () => {
     // Arrange
-    const { shop, clock, http, shopify, decisions, failures, close } = await checkoutShop();
+    const { clock, http, shopify, decisions, failures, close } = await checkoutShop();
     expect(await shopify("checkouts/create", checkoutBody("2026-06-18T10:00:00+08:00"))).toBe(202);
     await clock.advanceTo(new Date("2026-06-18T10:20:00+08:00"));
     await shopify("checkouts/update", checkoutBody("2026-06-18T10:20:00+08:00", "597.00"));
