@@ -1,6 +1,8 @@
 import { RemovalPolicy, Stack } from "aws-cdk-lib";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import type { IGrantable } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
+import type { Function as LambdaFunction } from "aws-cdk-lib/aws-lambda";
 import { SqsDestination } from "aws-cdk-lib/aws-lambda-destinations";
 import { SnsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
@@ -23,6 +25,11 @@ export interface InboundProps {
   readonly webhookApi: WebhookApi;
   /** Aliyun's AccessKey and inbound push token: with it, Aliyun's HTTP push routes. @default none */
   readonly aliyunSecret?: ISecret;
+  /**
+   * The events queue opt-out replies are handed on to, for dispatch to write them back to Shopify.
+   * @default none: replies are applied here only
+   */
+  readonly events?: { readonly queueUrl: string; grantSendEvents(grantee: IGrantable): void };
 }
 
 /**
@@ -54,6 +61,7 @@ export class Inbound extends StackRoom {
       props.table.grantReadWriteData(inboundHttp);
       aliyunSecret.grantRead(inboundHttp);
       props.operators.grantHandoffs(inboundHttp);
+      handOnOptOuts(inboundHttp, props.events);
       props.webhookApi.addRoute("InboundIntegration", inboundHttp, [
         INBOUND_PATHS.aliyunReplies,
         INBOUND_PATHS.aliyunReports,
@@ -94,6 +102,14 @@ export class Inbound extends StackRoom {
     }).lambda;
     props.table.grantReadWriteData(inboundSns);
     props.operators.grantHandoffs(inboundSns);
+    handOnOptOuts(inboundSns, props.events);
     inboundSns.addEventSource(new SnsEventSource(this.topic, { deadLetterQueue: this.failures }));
   }
+}
+
+/** Lets an inbound function hand opt-out replies on to the events queue, when Shopify gets them back. */
+function handOnOptOuts(fn: LambdaFunction, events: InboundProps["events"]): void {
+  if (!events) return;
+  fn.addEnvironment("EVENTS_QUEUE_URL", events.queueUrl);
+  events.grantSendEvents(fn);
 }

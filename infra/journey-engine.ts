@@ -1,6 +1,7 @@
 import { Duration, Stack, Validations } from "aws-cdk-lib";
 import type { IGrantable } from "aws-cdk-lib/aws-iam";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { CfnStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
@@ -22,7 +23,14 @@ const DISPATCH_TIMEOUT = Duration.seconds(60);
 export const DISPATCH_CONCURRENCY = 5;
 
 /** Properties of the {@link JourneyEngine}. */
-export type JourneyEngineProps = SendingProps;
+/** Properties of {@link JourneyEngine}. */
+export interface JourneyEngineProps extends SendingProps {
+  /**
+   * The Shopify Admin API token (`{"accessToken"}`): dispatch reads it to write opt-outs back to the shop's
+   * customers (`customerSmsMarketingConsentUpdate`). @default none: nothing is written back
+   */
+  readonly shopifyAdminSecret?: ISecret;
+}
 
 /**
  * What happens to an event once it is accepted: the events queue (and its dead-letter queue), dispatch
@@ -125,6 +133,10 @@ export class JourneyEngine extends StackRoom {
     });
     const lambda = dispatch.lambda;
     props.table.grantReadWriteData(lambda);
+    if (props.shopifyAdminSecret) {
+      lambda.addEnvironment("SHOPIFY_ADMIN_SECRET_ARN", props.shopifyAdminSecret.secretArn);
+      props.shopifyAdminSecret.grantRead(lambda);
+    }
     props.operators.grantHandoffs(lambda);
     // Requeues the events whose starts found no rate slot in time (a delay instead of a receive counted).
     this.events.grantSendMessages(lambda);

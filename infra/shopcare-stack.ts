@@ -99,7 +99,10 @@ export class ShopcareStack extends Stack {
     this.aliyunSecret = config.sms.provider === "aliyun" ? aliyunSecret(this, config) : undefined;
     this.shopifyAdminSecret = config.shopify.shop ? shopifyAdminSecret(this, config) : undefined;
     const sending = { config, table: this.table, operators, aliyunSecret: this.aliyunSecret };
-    const engine = new JourneyEngine(this, "Engine", sending);
+    const engine = new JourneyEngine(this, "Engine", {
+      ...sending,
+      shopifyAdminSecret: this.shopifyAdminSecret,
+    });
     this.journeys = engine.journeys;
     const campaigns = new Campaigns(this, "Campaigns", sending);
     new Retention(this, "Retention", sending);
@@ -111,7 +114,14 @@ export class ShopcareStack extends Stack {
       alarmAction: operators.alarmAction,
     });
     this.webhookSecret = this.api.secret;
-    const inbound = new Inbound(this, "Inbound", { ...sending, webhookApi: this.api });
+    const inbound = new Inbound(this, "Inbound", {
+      ...sending,
+      webhookApi: this.api,
+      // Opt-out replies written back to Shopify go through dispatch, with its retries and dead letters.
+      events: this.shopifyAdminSecret
+        ? { queueUrl: engine.events.queueUrl, grantSendEvents: (grantee) => engine.grantSendEvents(grantee) }
+        : undefined,
+    });
     this.inboundTopic = inbound.topic;
     const links = new ShortLinks(this, "ShortLinks", {
       config,

@@ -5,7 +5,7 @@ import type { ShopConfig } from "../core/config/config.js";
 import type { OperatorChannel } from "../core/config/messaging.js";
 import { applyInbound, type InboundMessage } from "../core/intake/replies.js";
 import type { Clock } from "../core/shared/clock.js";
-import type { Repositories as Store } from "../core/shared/ports.js";
+import type { EventQueue, Repositories as Store } from "../core/shared/ports.js";
 import { ReceiptTooEarlyError } from "../core/shared/ports.js";
 import {
   AliyunRepliesSchema,
@@ -30,6 +30,8 @@ export interface InboundDeps {
   readonly aliyunToken?: () => Promise<string | undefined>;
   /** Where replies that are not opt-outs go: the operators' topic on AWS, the outbox locally. */
   readonly operators: OperatorChannel;
+  /** Where opt-out replies are handed on to be written back to the shop platform. @default none */
+  readonly events?: EventQueue;
 }
 
 /** The HTTP paths providers push replies and receipts to. */

@@ -1,6 +1,7 @@
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { ShopifyConsentWriteBack } from "../adapters/shopify/admin.js";
 import { PacedJourneyStarter } from "../core/engine/dispatch.js";
 import { StoreRateLimiter } from "../core/engine/rate.js";
 import { systemClock } from "../core/shared/clock.js";
@@ -9,7 +10,7 @@ import { cloudWatchTelemetry } from "../handlers/telemetry.js";
 import { SnsOperatorChannel } from "../providers/sns.js";
 import { SqsEventQueue } from "../providers/sqs.js";
 import { StepFunctionsStarter } from "../providers/step-functions.js";
-import { config, phones, requireEnv, store } from "./runtime.js";
+import { config, jsonSecret, phones, requireEnv, store } from "./runtime.js";
 
 const journeys = new PacedJourneyStarter(
   new StepFunctionsStarter(new SFNClient({}), JSON.parse(requireEnv("JOURNEY_STATE_MACHINES"))),
@@ -18,6 +19,9 @@ const journeys = new PacedJourneyStarter(
 );
 
 const telemetry = cloudWatchTelemetry(config);
+
+// A Shopify shop's opt-outs are written back with the Admin API token its secret holds ({"accessToken"}).
+const shopifySecretArn = process.env.SHOPIFY_ADMIN_SECRET_ARN;
 
 export const handler = createDispatchHandler({
   config,
@@ -30,4 +34,7 @@ export const handler = createDispatchHandler({
   // A record whose starts found no slot goes back to the events queue with a delay, as a new message.
   requeue: new SqsEventQueue(new SQSClient({}), requireEnv("EVENTS_QUEUE_URL")),
   operators: new SnsOperatorChannel(new SNSClient({}), requireEnv("HANDOFF_TOPIC_ARN")),
+  consentWriteBack: shopifySecretArn
+    ? new ShopifyConsentWriteBack(config, async () => (await jsonSecret(shopifySecretArn))?.accessToken)
+    : undefined,
 });

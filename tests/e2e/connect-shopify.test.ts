@@ -185,7 +185,7 @@ describe("shopcare connect shopify", () => {
       expect(status(after)).toEqual({ "shopify-scopes": "ok", "shopify-subscriptions": "ok" });
       expect(lacking[0]).toMatchObject({
         status: "fail",
-        summary: "the token lacks read_fulfillments, read_customers",
+        summary: "the token lacks read_fulfillments, read_customers, write_customers",
       });
       expect(revoked).toEqual([expect.objectContaining({ check: "shopify-token", status: "fail" })]);
     } finally {

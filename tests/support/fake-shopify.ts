@@ -39,9 +39,14 @@ export class FakeShopify extends LoopbackFake {
   /** Every GraphQL request, by its operation's root field, with its variables. */
   readonly requests: { field: string; variables: Record<string, unknown> }[] = [];
   /** The scopes the token was granted (`currentAppInstallation.accessScopes`). */
-  scopes = ["read_orders", "read_fulfillments", "read_customers", "read_products"];
-  /** Statuses the next requests are answered with instead (429 or 503), one each. */
-  failNext: (429 | 503)[] = [];
+  scopes = ["read_orders", "read_fulfillments", "read_customers", "write_customers", "read_products"];
+  /** Statuses the next requests are answered with instead (429 or 503; 500 as Shopify's internal error), one each. */
+  failNext: (429 | 500 | 503)[] = [];
+  /** The shop's customers by id: their number, and their SMS marketing state as the Admin API keeps it. */
+  readonly customers = new Map<
+    string,
+    { phone?: string; smsMarketingState: string; consentUpdatedAt?: string }
+  >();
   /** The failures answered so far. */
   readonly failures: number[] = [];
   private nextId = 1;
@@ -75,7 +80,9 @@ export class FakeShopify extends LoopbackFake {
           errors:
             failure === 429
               ? "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
-              : "Service Unavailable",
+              : failure === 500
+                ? "Internal Server Error"
+                : "Service Unavailable",
         }),
       );
       return;
@@ -104,7 +111,7 @@ export class FakeShopify extends LoopbackFake {
     const query = parsed.query ?? "";
     const variables = parsed.variables ?? {};
     const field =
-      /\b(webhookSubscriptions|webhookSubscriptionCreate|webhookSubscriptionUpdate|webhookSubscriptionDelete)\s*\(/.exec(
+      /\b(webhookSubscriptions|webhookSubscriptionCreate|webhookSubscriptionUpdate|webhookSubscriptionDelete|customerSmsMarketingConsentUpdate)\s*\(/.exec(
         query,
       )?.[1];
     if (/\bcurrentAppInstallation\s*\{\s*accessScopes\s*\{\s*handle\s*\}/.test(query)) {
@@ -113,6 +120,17 @@ export class FakeShopify extends LoopbackFake {
       return answer(200, { data: { currentAppInstallation: { accessScopes } } });
     }
     if (!field) return answer(200, { errors: [{ message: "Field not supported by this fake", query }] });
+    // "customerSmsMarketingConsentUpdate": "Requires write_customers access scope."
+    if (field === "customerSmsMarketingConsentUpdate" && !this.scopes.includes("write_customers"))
+      return answer(200, {
+        errors: [
+          {
+            message:
+              "Access denied for customerSmsMarketingConsentUpdate field. Required access: `write_customers` access scope.",
+            extensions: { code: "ACCESS_DENIED" },
+          },
+        ],
+      });
     this.requests.push({ field, variables });
     return answer(200, { data: { [field]: this.resolve(field, variables) } });
   }
@@ -133,6 +151,8 @@ export class FakeShopify extends LoopbackFake {
       return [];
     };
     switch (field) {
+      case "customerSmsMarketingConsentUpdate":
+        return this.smsConsent(variables);
       case "webhookSubscriptions": {
         const first = Number(variables.first);
         if (!Number.isInteger(first) || first < 1 || first > 250)
@@ -196,5 +216,34 @@ export class FakeShopify extends LoopbackFake {
         return { deletedWebhookSubscriptionId: variables.id, userErrors: [] };
       }
     }
+  }
+
+  /**
+   * `customerSmsMarketingConsentUpdate(input: {customerId, smsMarketingConsent: {marketingState,
+   * consentUpdatedAt?}})`: the customer must exist and have a phone number ("CustomerSmsMarketingConsentUpdateInput").
+   */
+  private smsConsent(variables: Record<string, unknown>): unknown {
+    const input = (variables.input ?? {}) as {
+      customerId?: string;
+      smsMarketingConsent?: { marketingState?: string; consentUpdatedAt?: string };
+    };
+    const id = /^gid:\/\/shopify\/Customer\/(\d+)$/.exec(String(input.customerId))?.[1];
+    const customer = id === undefined ? undefined : this.customers.get(id);
+    const refuse = (field: string[], message: string) => ({
+      customer: null,
+      userErrors: [{ field, message }],
+    });
+    if (!customer) return refuse(["input", "customerId"], "Customer does not exist");
+    if (!customer.phone)
+      return refuse(["input", "customerId"], "A phone number is required to set the SMS consent state.");
+    const state = input.smsMarketingConsent?.marketingState;
+    if (!["SUBSCRIBED", "UNSUBSCRIBED", "NOT_SUBSCRIBED", "PENDING"].includes(String(state)))
+      return refuse(["input", "smsMarketingConsent", "marketingState"], "Marketing state is invalid");
+    customer.smsMarketingState = String(state);
+    customer.consentUpdatedAt = input.smsMarketingConsent?.consentUpdatedAt;
+    return {
+      customer: { id: input.customerId, smsMarketingConsent: { marketingState: state } },
+      userErrors: [],
+    };
   }
 }

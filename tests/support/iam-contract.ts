@@ -136,7 +136,10 @@ export function requestsOf(
     case "StopExecutionCommand":
       return executionRequests(command, env);
     case "SendMessageBatchCommand": {
-      const queueUrl = env.EVENTS_QUEUE_URL as string;
+      // The inbound functions hand opt-outs on only where their stack writes consent back to Shopify
+      // (`EVENTS_QUEUE_URL` set); elsewhere the call is never made.
+      if (env.EVENTS_QUEUE_URL === undefined) return [];
+      const queueUrl = env.EVENTS_QUEUE_URL;
       const queueId = resolved.idByValue("AWS::SQS::Queue", queueUrl) as string;
       return [
         {

@@ -11,7 +11,9 @@ export const PROVIDER_CONFIGS: Readonly<Record<DeployedProvider, unknown>> = {
   "end-user-messaging": {
     sms: { provider: "end-user-messaging", endUserMessaging: { configurationSetName: "shopcare" } },
   },
+  // A Shopify shop as well: its dispatch reads the Admin API token, its inbound functions queue opt-outs.
   aliyun: {
+    shopify: { shop: "example.myshopify.com" },
     sms: {
       provider: "aliyun",
       aliyun: {

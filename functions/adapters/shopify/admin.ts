@@ -66,6 +66,13 @@ const SCOPES = `query ShopcareAccessScopes {
   currentAppInstallation { accessScopes { handle } }
 }`;
 
+const SMS_CONSENT = `mutation ShopcareSmsConsent($input: CustomerSmsMarketingConsentUpdateInput!) {
+  customerSmsMarketingConsentUpdate(input: $input) {
+    customer { id smsMarketingConsent { marketingState } }
+    userErrors { field message }
+  }
+}`;
+
 type UserErrors = { readonly userErrors?: readonly { field?: string[]; message: string }[] };
 
 export class ShopifyAdmin {
@@ -134,6 +141,21 @@ export class ShopifyAdmin {
     refusal("webhookSubscriptionDelete", data.webhookSubscriptionDelete);
   }
 
+  /**
+   * Withdraws a customer's SMS marketing consent (`customerSmsMarketingConsentUpdate`, `marketingState:
+   * UNSUBSCRIBED`, needs `write_customers`: GraphQL Admin API reference, "customerSmsMarketingConsentUpdate",
+   * "CustomerSmsMarketingConsentInput"). `consentUpdatedAt` is when the customer opted out here.
+   */
+  async unsubscribeSms(customerId: string, at: string): Promise<void> {
+    const data = await this.request<{ customerSmsMarketingConsentUpdate: UserErrors }>(SMS_CONSENT, {
+      input: {
+        customerId: `gid://shopify/Customer/${customerId}`,
+        smsMarketingConsent: { marketingState: "UNSUBSCRIBED", consentUpdatedAt: new Date(at).toISOString() },
+      },
+    });
+    refusal("customerSmsMarketingConsentUpdate", data.customerSmsMarketingConsentUpdate);
+  }
+
   private async request<T>(operation: string, variables: Record<string, unknown>): Promise<T> {
     const { data, errors } = await this.client.request<T>(operation, { variables });
     if (errors) {
@@ -171,4 +193,34 @@ export function shopifyAdminFor(
     apiVersion: config.shopify.apiVersion,
     adminUrl: process.env.SHOPCARE_SHOPIFY_ADMIN_URL || undefined,
   });
+}
+
+/**
+ * Opt-outs written back to the shop's Shopify customers (`ConsentWriteBack`): the Admin API client is made
+ * on first use, its token read then (a Secrets Manager secret on AWS, an environment variable locally).
+ */
+export class ShopifyConsentWriteBack {
+  private admin: Promise<ShopifyAdmin> | undefined;
+
+  constructor(
+    private readonly config: { readonly shopify: { readonly apiVersion: string; readonly shop?: string } },
+    private readonly accessToken: () => Promise<string | undefined>,
+  ) {}
+
+  async unsubscribe(customerId: string, at: string): Promise<void> {
+    this.admin ??= this.connect();
+    const admin = await this.admin.catch((error: unknown) => {
+      this.admin = undefined;
+      throw error;
+    });
+    await admin.unsubscribeSms(customerId, at);
+  }
+
+  private async connect(): Promise<ShopifyAdmin> {
+    const shop = this.config.shopify.shop;
+    if (!shop) throw new ShopifyAdminError("shopify.shop is not set: no shop to write consent back to");
+    const token = await this.accessToken();
+    if (!token) throw new ShopifyAdminError("no Admin API token to write consent back with");
+    return shopifyAdminFor(this.config, shop, token);
+  }
 }

@@ -1,5 +1,6 @@
 import type { Handoff } from "../config/messaging.js";
 import { idsNamedBy, type ShopEvent } from "../intake/events.js";
+import { type ConsentWriteBack, isPlatformCustomerId } from "./consent-writeback.js";
 
 /**
  * A customer's right to a copy of their data and to its erasure (PIPL arts. 45 and 47, GDPR arts. 15 and
@@ -101,6 +102,11 @@ export async function forgetCustomer(
     readonly personal: PersonalData;
     /** Stops one execution (stopping a finished one is no error). @default none (the CLI on a table) */
     readonly stopExecution?: (journey: string, name: string) => Promise<void>;
+    /**
+     * Withdraws their SMS consent on the shop platform first: if it cannot, nothing is erased and the error
+     * says why (run it again). @default none
+     */
+    readonly consentWriteBack?: ConsentWriteBack;
   },
   subject: DataSubject,
   at: string,
@@ -117,6 +123,9 @@ export async function forgetCustomer(
       await deps.stopExecution(String(execution.journey), String(execution.name));
       stopped += 1;
     }
+    // Before the erasure: afterwards nothing here would say who to tell.
+    if (deps.consentWriteBack && isPlatformCustomerId(data.customerId))
+      await deps.consentWriteBack.unsubscribe(data.customerId, at);
     forgotten.push({ customerId: data.customerId, counts: await deps.personal.erase(data, at), stopped });
   }
   return forgotten;

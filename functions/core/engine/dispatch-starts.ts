@@ -1,5 +1,6 @@
 import type { ShopConfig } from "../config/config.js";
 import type { OperatorChannel } from "../config/messaging.js";
+import type { ConsentWriteBack } from "../customers/consent-writeback.js";
 import { settingsOf } from "../journeys/context.js";
 import { type AnyJourneyModule, JOURNEY_MODULES, journeyModule } from "../journeys/index.js";
 import type { Trigger } from "../journeys/module.js";
@@ -38,6 +39,8 @@ export interface DispatchDeps {
   readonly phones?: PhonePlaces;
   /** Where a data-access request is handed to the operators. @default none: it is only logged */
   readonly operators?: OperatorChannel;
+  /** Where an opt-out is written back to the shop platform (Shopify). @default none */
+  readonly consentWriteBack?: ConsentWriteBack;
 }
 
 /** Starts an execution at its first step's wait, or nothing if it has nothing to do (`startExecution`). */

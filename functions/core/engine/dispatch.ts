@@ -1,3 +1,4 @@
+import { writeBackOptOut } from "../customers/consent-writeback.js";
 import { dataRequestHandoff, forgetCustomer, isForgotten } from "../customers/forget.js";
 import { redactShopPage } from "../customers/shop-redact.js";
 import { type OrderEvent, refundKey, type ShopEvent } from "../intake/events.js";
@@ -343,7 +344,12 @@ async function applyEvent(
           { state: "unsubscribed", source: "opt-out", at: event.at },
         );
       }
-      if (event.phone !== undefined) await store.recordPhoneOptOut(event.phone, event.at, "event");
+      if (event.phone !== undefined)
+        await store.recordPhoneOptOut(event.phone, event.at, event.source ?? "event", event.reply);
+      // Last, once the opt-out holds here: a platform that cannot be reached fails the event, which is
+      // delivered again (each record above is written again as it was) and, after its last try, kept as a
+      // dead letter with the platform's reason.
+      await writeBackOptOut(deps, event, event.at);
       return;
     case "customer.consent": {
       const consent = { state: event.state, source: event.source, at: event.at };

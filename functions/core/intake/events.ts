@@ -94,6 +94,10 @@ export const ShopEventSchema = z.discriminatedUnion("type", [
       at,
       customerId: z.optional(id),
       phone: z.optional(phone),
+      /** How it came (`sms-reply` when a keyword reply is handed on). @default `event` */
+      source: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+      /** The reply's text, when it came as one. */
+      reply: z.optional(z.string().check(z.maxLength(1000))),
     })
     .check(
       z.refine((event) => event.customerId !== undefined || event.phone !== undefined, {

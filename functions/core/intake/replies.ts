@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { ShopConfig } from "../config/config.js";
 import type { OperatorChannel } from "../config/messaging.js";
 import type { Delivery } from "../shared/model.js";
-import type { Repositories, StoredReply } from "../shared/ports.js";
+import type { EventQueue, Repositories, StoredReply } from "../shared/ports.js";
 
 /** Something a provider pushed back to us: a customer's reply, or a delivery receipt. */
 export type InboundMessage =
@@ -98,6 +98,11 @@ export async function applyInbound(
     readonly operators?: OperatorChannel;
     /** @default the system clock */
     readonly now?: () => Date;
+    /**
+     * Where an opt-out reply is handed on to dispatch as `customer.opted_out`, which writes it back to the
+     * shop platform (`consent-writeback.ts`) with the queue's retries and dead letters. @default none
+     */
+    readonly events?: EventQueue;
   },
   message: InboundMessage,
 ): Promise<InboundOutcome> {
@@ -110,6 +115,19 @@ export async function applyInbound(
         return "handed-off";
       }
       await deps.store.recordPhoneOptOut(message.from, message.at, message.source, message.text);
+      // The same record, written again by dispatch as it was (its source and text make its key).
+      await deps.events?.enqueue(
+        [
+          {
+            type: "customer.opted_out",
+            at: message.at,
+            phone: message.from,
+            source: message.source,
+            reply: message.text.slice(0, 1000),
+          },
+        ],
+        "inbound-reply",
+      );
       return "opted-out";
     case "receipt":
       return (await deps.store.recordDelivery(message, message.delivery, message.at))

@@ -7,7 +7,13 @@ import { type CheckResult, type DoctorClients, fail, ok, warn } from "./doctor-r
  * The Admin API scopes shopcare's topics need (Shopify's webhook topic reference: orders and refunds need
  * read_orders, fulfillments read_fulfillments, the consent topic read_customers).
  */
-export const SHOPIFY_SCOPES = ["read_orders", "read_fulfillments", "read_customers"] as const;
+/** The access scopes shopcare needs: orders, checkouts and refunds (`read_orders`), fulfillments, customers, and `write_customers` for the consent write-back ("customerSmsMarketingConsentUpdate"). */
+export const SHOPIFY_SCOPES = [
+  "read_orders",
+  "read_fulfillments",
+  "read_customers",
+  "write_customers",
+] as const;
 
 /** The Admin API token the stack's ShopifyAdminToken secret holds (`{"accessToken": "…"}`), if it holds one. */
 export async function shopifyTokenIn(

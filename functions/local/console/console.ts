@@ -7,6 +7,7 @@ import {
   controlCampaign,
   UnknownCampaignError,
 } from "../../core/customers/campaigns.js";
+import type { ConsentWriteBack } from "../../core/customers/consent-writeback.js";
 import { previewSegment, UnknownSegmentError } from "../../core/customers/segments.js";
 import { explainOnStore } from "../../core/insight/explain-archive.js";
 import { reportOfStore } from "../../core/insight/store-report.js";
@@ -63,6 +64,8 @@ export interface ConsoleDeps {
   readonly showPhone?: boolean;
   /** The engine's executions, to stop a forgotten customer's. @default none: `console --table` */
   readonly journeys?: Pick<JourneyStarter, "stop">;
+  /** Where a forgotten Shopify customer's SMS consent is withdrawn first. @default none */
+  readonly consentWriteBack?: ConsentWriteBack;
 }
 
 const str = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
@@ -134,7 +137,12 @@ export function consoleRoutes(deps: ConsoleDeps): LocalRoute[] {
     ...pageRoutes(deps),
     ...readingRoutes(deps),
     ...operatorActionRoutes(deps),
-    ...dataRightsRoutes({ personal: deps.store, now: deps.now, journeys: deps.journeys }),
+    ...dataRightsRoutes({
+      personal: deps.store,
+      now: deps.now,
+      journeys: deps.journeys,
+      consentWriteBack: deps.consentWriteBack,
+    }),
   ].map((route) => ({
     ...route,
     access,

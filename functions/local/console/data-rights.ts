@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import type { ConsentWriteBack } from "../../core/customers/consent-writeback.js";
 import {
   type DataSubject,
   exportCustomer,
@@ -30,6 +31,8 @@ export function dataRightsRoutes(deps: {
   readonly personal: PersonalData;
   readonly now: () => Date;
   readonly journeys?: Pick<JourneyStarter, "stop">;
+  /** Where a forgotten Shopify customer's SMS consent is withdrawn first. @default none */
+  readonly consentWriteBack?: ConsentWriteBack;
 }): Omit<LocalRoute, "access">[] {
   const subjectOf = (event: APIGatewayProxyEventV2) => {
     try {
@@ -57,7 +60,11 @@ export function dataRightsRoutes(deps: {
           ? (journey: string, name: string) => journeys.stop(journey as never, name)
           : undefined;
         return json(
-          await forgetCustomer({ personal: deps.personal, stopExecution }, subject, deps.now().toISOString()),
+          await forgetCustomer(
+            { personal: deps.personal, stopExecution, consentWriteBack: deps.consentWriteBack },
+            subject,
+            deps.now().toISOString(),
+          ),
         );
       },
     },

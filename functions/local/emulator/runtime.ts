@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Store } from "../../adapters/dynamodb/store.js";
+import { ShopifyConsentWriteBack } from "../../adapters/shopify/admin.js";
 import { CAMPAIGN_JOURNEY, campaignUntil } from "../../core/config/campaign-settings.js";
 import type { ShopConfig } from "../../core/config/config.js";
 import type { SmsProvider } from "../../core/config/messaging.js";
 import { campaignExecution } from "../../core/customers/campaigns.js";
+import type { ConsentWriteBack } from "../../core/customers/consent-writeback.js";
 import type { CouponIssuer } from "../../core/engine/decide.js";
 import type { JourneyStarter } from "../../core/engine/dispatch.js";
 import { LINK_PATH } from "../../core/engine/links.js";
@@ -66,6 +68,11 @@ export interface LocalShopOptions {
    * Webhook signing secrets. @default `SHOPCARE_<SOURCE>_SECRET` variables, else {@link LOCAL_WEBHOOK_SECRET}
    */
   readonly secrets?: WebhookSecrets;
+  /**
+   * Where opt-outs are written back to Shopify. @default the Admin API (`SHOPCARE_SHOPIFY_ADMIN_URL` when set)
+   * with `SHOPCARE_SHOPIFY_ADMIN_TOKEN`, when it and `shopify.shop` are set; else nothing is written back
+   */
+  readonly consentWriteBack?: ConsentWriteBack;
   /** Starts journey executions. @default the local engine (tests wrap it to make dispatch fail) */
   readonly journeys?: JourneyStarter;
   /** The operator routes' token (the console page carries it). @default a fresh random one */
@@ -92,6 +99,8 @@ export interface OperatorRouteDeps {
   readonly showPhone?: boolean;
   /** The engine's executions, to stop a forgotten customer's. */
   readonly journeys: Pick<JourneyStarter, "stop">;
+  /** Where a forgotten Shopify customer's SMS consent is withdrawn. @default none */
+  readonly consentWriteBack?: ConsentWriteBack;
 }
 
 /** The local runtime's report route (`shopcare report --url`); not part of the deployed API. */
@@ -168,6 +177,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
         phones: localPhonePlaces,
         operators: new OutboxOperatorChannel(store, clock, options.print),
         journeys: options.journeys ?? engine,
+        consentWriteBack: consentWriteBackOf(options),
         onRecordError,
         requeue,
       }),
@@ -264,6 +274,8 @@ function localRoutes(
     clock,
     operators: new OutboxOperatorChannel(store, clock, options.print),
     aliyunToken: async () => localSecret(process.env, LOCAL_WEBHOOK_SECRET)(ALIYUN_TOKEN_VARIABLE),
+    // Opt-out replies go on to dispatch when it writes them back to Shopify, as on AWS.
+    events: consentWriteBackOf(options) ? queue : undefined,
   });
   const ingest = createWebhookRouter({
     config,
@@ -290,6 +302,7 @@ function localRoutes(
       token,
       showPhone: options.showPhone,
       journeys: options.journeys ?? engine,
+      consentWriteBack: consentWriteBackOf(options),
     }) ?? []),
     ...WEBHOOK_SOURCES.map((source) => ({
       method: "POST" as const,
@@ -337,4 +350,12 @@ function scheduleCampaigns(
     scheduled.push(campaign.id);
   }
   return scheduled;
+}
+
+/** The shop's consent write-back: the one handed in, else Shopify's with the environment's token. */
+function consentWriteBackOf(options: LocalShopOptions): ConsentWriteBack | undefined {
+  if (options.consentWriteBack) return options.consentWriteBack;
+  const token = process.env.SHOPCARE_SHOPIFY_ADMIN_TOKEN;
+  if (!token || !options.config.shopify.shop) return undefined;
+  return new ShopifyConsentWriteBack(options.config, async () => token);
 }

@@ -4,7 +4,7 @@ import { terminalSafe } from "../../../core/shared/terminal.js";
 import { readStackOutputs } from "../../aws/stack-outputs.js";
 import { dataSubjectOf, LOCAL_EXPORT_PATH, LOCAL_FORGET_PATH } from "../../console/data-rights.js";
 import { postToLocalShop } from "../admin-client.js";
-import { defineShopcareCommand, TABLE_OPTION, URL_OPTION } from "../command.js";
+import { CONFIG_OPTION, defineShopcareCommand, loadConfig, TABLE_OPTION, URL_OPTION } from "../command.js";
 import { UsageError } from "../errors.js";
 
 /** Whom the request names and where the shop is, checked: one of each. */
@@ -30,7 +30,7 @@ function requestOf(
  * A deployed shop by its stack's outputs, with the operator's credentials: its table, and its executions
  * stopped on Step Functions (`StateMachineArns`), as dispatch stops them for a `customer.redact`.
  */
-async function deployedShop(stack: string) {
+async function deployedShop(stack: string, configPath?: string) {
   const [{ SFNClient }, { StepFunctionsStarter }] = await Promise.all([
     import("@aws-sdk/client-sfn"),
     import("../../../providers/step-functions.js"),
@@ -41,7 +41,23 @@ async function deployedShop(stack: string) {
   return {
     store: await storeOf(outputs.TableName),
     stopExecution: (journey: string, name: string) => starter.stop(journey as never, name),
+    consentWriteBack: await consentWriteBackOf(outputs.ShopifyAdminSecretArn, configPath),
   };
+}
+
+/**
+ * A Shopify shop's consent write-back, with the token its stack's secret holds and the shop and API
+ * version of the config (`cdk.json`).
+ */
+async function consentWriteBackOf(secretArn: string | undefined, configPath: string | undefined) {
+  if (!secretArn) return undefined;
+  const [{ SecretsManagerClient }, { shopifyTokenIn }, { ShopifyConsentWriteBack }] = await Promise.all([
+    import("@aws-sdk/client-secrets-manager"),
+    import("../../aws/doctor-shopify.js"),
+    import("../../../adapters/shopify/admin.js"),
+  ]);
+  const config = await loadConfig(configPath);
+  return new ShopifyConsentWriteBack(config, () => shopifyTokenIn(new SecretsManagerClient({}), secretArn));
 }
 
 /** The deployed table's store, with the operator's credentials (and AWS_ENDPOINT_URL_DYNAMODB, if set). */
@@ -73,24 +89,30 @@ export const forget = defineShopcareCommand({
           customer and payer fields, decisions' numbers and texts, replies, link targets, execution notes,
           kept webhook bodies, opt-outs and last sends of their numbers) and keeps only the counts and
           amounts the reports add up, under a random id; leaves tombstones, so a replay or a late webhook
-          from before brings nothing back. With --url or --stack it stops their executions. Prints
+          from before brings nothing back. With --url or --stack it stops their executions and, for a
+          Shopify shop, first withdraws their SMS consent in Shopify (nothing is erased if it cannot). Prints
           what it erased, item by item. --json: one JSON object per customer.`,
   options: {
     ...WHOM,
     url: { ...URL_OPTION, required: true, wrap: true },
     stack: STACK_OPTION,
     table: { ...TABLE_OPTION, group: "where" },
+    config: CONFIG_OPTION,
     json: { type: "boolean", about: "JSON lines" },
   },
   async run({ values }) {
     const subject = requestOf("forget", values);
     const at = new Date().toISOString();
-    const deployed = values.stack ? await deployedShop(values.stack) : undefined;
+    const deployed = values.stack ? await deployedShop(values.stack, values.config) : undefined;
     const forgotten = values.url
       ? await postToLocalShop<Forgotten[]>(values.url, LOCAL_FORGET_PATH, subject, "forget")
       : deployed
         ? await forgetCustomer(
-            { personal: deployed.store, stopExecution: deployed.stopExecution },
+            {
+              personal: deployed.store,
+              stopExecution: deployed.stopExecution,
+              consentWriteBack: deployed.consentWriteBack,
+            },
             subject,
             at,
           )
