@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ShopifyOrderNode } from "../../functions/core/intake/webhooks/shopify-orders.js";
 import { LoopbackFake } from "./loopback.js";
 
 /**
@@ -42,6 +43,8 @@ export class FakeShopify extends LoopbackFake {
   scopes = ["read_orders", "read_fulfillments", "read_customers", "write_customers", "read_products"];
   /** Statuses the next requests are answered with instead (429 or 503; 500 as Shopify's internal error), one each. */
   failNext: (429 | 500 | 503)[] = [];
+  /** The shop's orders, as the GraphQL Admin API's `orders` query returns each (`ORDER_FIELDS`). */
+  orders: ShopifyOrderNode[] = [];
   /** The shop's customers by id: their number, and their SMS marketing state as the Admin API keeps it. */
   readonly customers = new Map<
     string,
@@ -111,7 +114,7 @@ export class FakeShopify extends LoopbackFake {
     const query = parsed.query ?? "";
     const variables = parsed.variables ?? {};
     const field =
-      /\b(webhookSubscriptions|webhookSubscriptionCreate|webhookSubscriptionUpdate|webhookSubscriptionDelete|customerSmsMarketingConsentUpdate)\s*\(/.exec(
+      /\b(webhookSubscriptions|webhookSubscriptionCreate|webhookSubscriptionUpdate|webhookSubscriptionDelete|customerSmsMarketingConsentUpdate|orders)\s*\(/.exec(
         query,
       )?.[1];
     if (/\bcurrentAppInstallation\s*\{\s*accessScopes\s*\{\s*handle\s*\}/.test(query)) {
@@ -151,6 +154,8 @@ export class FakeShopify extends LoopbackFake {
       return [];
     };
     switch (field) {
+      case "orders":
+        return this.ordersPage(variables);
       case "customerSmsMarketingConsentUpdate":
         return this.smsConsent(variables);
       case "webhookSubscriptions": {
@@ -244,6 +249,31 @@ export class FakeShopify extends LoopbackFake {
     return {
       customer: { id: input.customerId, smsMarketingConsent: { marketingState: state } },
       userErrors: [],
+    };
+  }
+
+  /**
+   * `orders(first, after, query, sortKey: CREATED_AT)`: oldest first, `first` at most 250, the search syntax's
+   * `created_at:>=<ISO>` filter, cursors opaque ("orders", "Paginating results with GraphQL", "Search syntax").
+   */
+  private ordersPage(variables: Record<string, unknown>): unknown {
+    const first = Number(variables.first);
+    if (!Number.isInteger(first) || first < 1 || first > 250)
+      throw new Error(`first must be 1..250, got ${first}`);
+    const since = /^created_at:>=(\S+)$/.exec(String(variables.query ?? ""))?.[1];
+    if (variables.query !== undefined && !since)
+      throw new Error(`unsupported query ${String(variables.query)}`);
+    const matching = this.orders
+      .filter((order) => since === undefined || Date.parse(order.createdAt) >= Date.parse(since))
+      .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+    const start = variables.after ? Number(atob(String(variables.after)).replace("order-cursor:", "")) : 0;
+    const page = matching.slice(start, start + first);
+    return {
+      nodes: page,
+      pageInfo: {
+        hasNextPage: start + first < matching.length,
+        endCursor: page.length > 0 ? btoa(`order-cursor:${start + page.length}`) : null,
+      },
     };
   }
 }

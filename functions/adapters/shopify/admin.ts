@@ -1,4 +1,5 @@
 import { createAdminApiClient } from "@shopify/admin-api-client";
+import { ORDER_FIELDS, type ShopifyOrderNode } from "../../core/intake/webhooks/shopify-orders.js";
 import type { WebhookSubscription } from "../../core/intake/webhooks/subscriptions.js";
 
 /**
@@ -66,6 +67,16 @@ const SCOPES = `query ShopcareAccessScopes {
   currentAppInstallation { accessScopes { handle } }
 }`;
 
+const ORDERS = `query ShopcareOrders($first: Int!, $after: String, $query: String) {
+  orders(first: $first, after: $after, query: $query, sortKey: CREATED_AT) {
+    nodes { ${ORDER_FIELDS} }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
+/** Orders per page: the most the Admin API's connections return ("GraphQL Admin API rate limits"). */
+export const ORDERS_PAGE_SIZE = 250;
+
 const SMS_CONSENT = `mutation ShopcareSmsConsent($input: CustomerSmsMarketingConsentUpdateInput!) {
   customerSmsMarketingConsentUpdate(input: $input) {
     customer { id smsMarketingConsent { marketingState } }
@@ -108,6 +119,27 @@ export class ShopifyAdmin {
       all.push(...data.webhookSubscriptions.nodes);
       if (!data.webhookSubscriptions.pageInfo.hasNextPage) return all;
       after = data.webhookSubscriptions.pageInfo.endCursor;
+    }
+  }
+
+  /**
+   * The shop's orders created since `since`, oldest first, a page at a time (`orders` with cursor
+   * pagination and the search syntax's `created_at:>=`: GraphQL Admin API reference, "orders"; "Paginating
+   * results with GraphQL"). Orders older than 60 days need the `read_all_orders` scope.
+   */
+  async *orders(since: Date): AsyncGenerator<ShopifyOrderNode[]> {
+    let after: string | undefined;
+    for (;;) {
+      const data = await this.request<{
+        orders: { nodes: ShopifyOrderNode[]; pageInfo: { hasNextPage: boolean; endCursor?: string } };
+      }>(ORDERS, {
+        first: ORDERS_PAGE_SIZE,
+        query: `created_at:>=${since.toISOString()}`,
+        ...(after ? { after } : {}),
+      });
+      yield data.orders.nodes;
+      if (!data.orders.pageInfo.hasNextPage) return;
+      after = data.orders.pageInfo.endCursor;
     }
   }
 

@@ -279,12 +279,25 @@ const SUCCESSOR_HOPS = 3;
  * @param subject what the execution is named after (`executionName`)
  */
 export async function startExecution(
-  deps: StepDeps & { readonly journeys: Pick<JourneyStarter, "start"> },
+  deps: StepDeps & {
+    readonly journeys: Pick<JourneyStarter, "start">;
+    /** An import's: steps due before `at` are recorded skipped `before-import`, counted, never started. */
+    readonly historyImport?: HistoryImport;
+  },
   state: ExecutionState,
   subject: string,
   hops = 0,
 ): Promise<void> {
-  const planned = await planStep(deps, state);
+  let planned = await planStep(deps, state);
+  const { historyImport } = deps;
+  // An import's past: each step that fell due before it is recorded as such, and the next one planned.
+  for (let steps = 0; historyImport && steps < MAX_STEPS_BEFORE_IMPORT; steps += 1) {
+    const next = planned.next;
+    if (next?.kind !== "wait" || Date.parse(next.sendAt) >= historyImport.at.getTime()) break;
+    await skipUpcomingStep(deps, state, BEFORE_IMPORT);
+    historyImport.skipped += 1;
+    planned = await planStep(deps, state);
+  }
   if (planned.next?.kind !== "done") {
     const name = executionName(state.journey, subject);
     await deps.journeys.start(state.journey, name, planned);
@@ -293,6 +306,18 @@ export async function startExecution(
   }
   const next = hops < SUCCESSOR_HOPS ? await successorOf(deps, state) : undefined;
   if (next) await startExecution(deps, next.state, next.subject, hops + 1);
+}
+
+/** The reason of every step an import found due before it (`shopcare import`). */
+export const BEFORE_IMPORT = "before-import";
+
+/** Steps of one execution an import records before it gives up (a plan that never moves on). */
+const MAX_STEPS_BEFORE_IMPORT = 10;
+
+/** A history import in progress: its instant, and the steps it found due before it. */
+export interface HistoryImport {
+  readonly at: Date;
+  skipped: number;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Clock } from "../shared/clock.js";
 import type { ExecutionState, JourneyId } from "../shared/model.js";
 import type { DispatchRepositories, JourneyStarter } from "../shared/ports.js";
 import {
+  type HistoryImport,
   noteExecution,
   type StepTelemetry,
   skipUpcomingStep,
@@ -41,6 +42,8 @@ export interface DispatchDeps {
   readonly operators?: OperatorChannel;
   /** Where an opt-out is written back to the shop platform (Shopify). @default none */
   readonly consentWriteBack?: ConsentWriteBack;
+  /** A history import's (`intake/history.ts`): nothing due before it starts. @default live */
+  readonly historyImport?: HistoryImport;
 }
 
 /** Starts an execution at its first step's wait, or nothing if it has nothing to do (`startExecution`). */

@@ -33,6 +33,7 @@ import { HttpCouponIssuer } from "../../providers/coupons.js";
 import { LocalClickCounter } from "./clicks.js";
 import { createTableFromTemplate } from "./dynamodb-local.js";
 import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine } from "./engine.js";
+import { importRoute, LOCAL_IMPORT_PATH } from "./import-route.js";
 import { MemoryTable } from "./memory-table.js";
 import { OutboxOperatorChannel, type OutboxPrinter, OutboxSmsProvider } from "./outbox.js";
 import { localPhonePlaces } from "./phone-data.js";
@@ -292,6 +293,18 @@ function localRoutes(
       handler: async () => ({
         statusCode: 200,
         body: JSON.stringify(await reportOfStore(store, config, clock.now())),
+      }),
+    },
+    {
+      method: "POST",
+      path: LOCAL_IMPORT_PATH,
+      access: operator,
+      handler: importRoute({
+        config,
+        store,
+        clock,
+        phones: localPhonePlaces,
+        journeys: options.journeys ?? engine,
       }),
     },
     ...(options.operatorRoutes?.({

@@ -7,6 +7,7 @@ import { exportCommand, forget } from "./data-rights.js";
 import { doctor } from "./doctor.js";
 import { explain } from "./explain.js";
 import { generate } from "./generate.js";
+import { importCommand } from "./import.js";
 import { replay } from "./replay.js";
 import { report } from "./report.js";
 import { schema } from "./schema.js";
@@ -28,6 +29,7 @@ export const COMMANDS: readonly ShopcareCommand[] = [
   whatif,
   doctor,
   connect,
+  importCommand,
   segment,
   campaign,
   backfill,
