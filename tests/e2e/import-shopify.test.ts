@@ -125,7 +125,13 @@ function changed(before: string[], after: string[]): string[] {
   const was = new Set(before);
   const is = new Set(after);
   return [
-    ...before.filter((item) => !is.has(item)).slice(0, 5).map((item) => `- ${item}`),
-    ...after.filter((item) => !was.has(item)).slice(0, 5).map((item) => `+ ${item}`),
+    ...before
+      .filter((item) => !is.has(item))
+      .slice(0, 5)
+      .map((item) => `- ${item}`),
+    ...after
+      .filter((item) => !was.has(item))
+      .slice(0, 5)
+      .map((item) => `+ ${item}`),
   ];
 }

@@ -89,7 +89,12 @@ async function importDeployed(
   const machines = outputs.StateMachineArns ? JSON.parse(outputs.StateMachineArns) : undefined;
   const journeys = machines
     ? new StepFunctionsStarter(new SFNClient({}), machines)
-    : { start: async () => void (notStarted += 1), stop: async () => {} };
+    : {
+        start: async () => {
+          notStarted += 1;
+        },
+        stop: async () => {},
+      };
   const store = new Store(new DynamoDBClient({}), table);
   const clock = { now: () => new Date(), sleepUntil: async () => {} };
   const counts = await importHistory({ config, store, clock, journeys }, events, now, onProgress);
