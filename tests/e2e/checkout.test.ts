@@ -193,4 +193,25 @@ describe("the abandoned-checkout journey", () => {
     expect(Date.parse(sent[1]?.at ?? "")).toBe(Date.parse("2026-06-20T10:00:00+08:00"));
     await close();
   });
+
+  it("forgets a customer's checkouts with them", async () => {
+    // Arrange
+    const { shop, http, generic, close } = await checkoutShop();
+    await generic(genericCheckout("2026-06-18T10:00:00+08:00"));
+    const kept = await shop.store.getCheckout("tok-1");
+
+    // Act
+    const forgotten = await fetch(`${http.url}/admin/forget`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-shopcare-token": shop.token },
+      body: JSON.stringify({ customerId: "c1" }),
+    });
+
+    // Assert
+    expect(kept).toMatchObject({ token: "tok-1", customerId: "c1", amount: 120, items: 2 });
+    expect(forgotten.status).toBe(200);
+    expect((await forgotten.json())[0].counts.items).toMatchObject({ checkout: 1 });
+    expect(await shop.store.getCheckout("tok-1")).toBeUndefined();
+    await close();
+  });
 });
