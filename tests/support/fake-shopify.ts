@@ -45,6 +45,11 @@ export class FakeShopify extends LoopbackFake {
   failNext: (429 | 500 | 503)[] = [];
   /** The shop's orders, as the GraphQL Admin API's `orders` query returns each (`ORDER_FIELDS`). */
   orders: ShopifyOrderNode[] = [];
+  /** Bulk operations run, by id: their status (one step further each time it is asked) and result. */
+  readonly bulkOperations = new Map<
+    string,
+    { status: string; polls: number; query: string; jsonl: string }
+  >();
   /** The shop's customers by id: their number, and their SMS marketing state as the Admin API keeps it. */
   readonly customers = new Map<
     string,
@@ -91,12 +96,25 @@ export class FakeShopify extends LoopbackFake {
       return;
     }
     const [status, payload] = this.route(request, body);
+    if (typeof payload === "string") {
+      response.writeHead(status, { "content-type": "application/jsonl" });
+      response.end(payload);
+      return;
+    }
     response.writeHead(status, { "content-type": "application/json" });
     response.end(JSON.stringify(payload));
   }
 
   private route(request: IncomingMessage, body: string): [number, unknown] {
     const answer = (status: number, payload: unknown): [number, unknown] => [status, payload];
+    // A bulk operation's result, at the signed URL its `url` gives (no token: the URL is the credential).
+    const bulk = /^\/bulk\/(\d+)\.jsonl$/.exec(request.url ?? "");
+    if (request.method === "GET" && bulk) {
+      const operation = this.bulkOperations.get(`gid://shopify/BulkOperation/${bulk[1]}`);
+      return operation?.status === "COMPLETED"
+        ? [200, operation.jsonl]
+        : answer(404, { errors: "Not Found" });
+    }
     if (request.method !== "POST" || request.url !== `/admin/api/${this.apiVersion}/graphql.json`)
       return answer(404, { errors: "Not Found" });
     if (request.headers["x-shopify-access-token"] !== this.accessToken)
@@ -114,7 +132,7 @@ export class FakeShopify extends LoopbackFake {
     const query = parsed.query ?? "";
     const variables = parsed.variables ?? {};
     const field =
-      /\b(webhookSubscriptions|webhookSubscriptionCreate|webhookSubscriptionUpdate|webhookSubscriptionDelete|customerSmsMarketingConsentUpdate|orders)\s*\(/.exec(
+      /\b(webhookSubscriptions|webhookSubscriptionCreate|webhookSubscriptionUpdate|webhookSubscriptionDelete|customerSmsMarketingConsentUpdate|orders|ordersCount|bulkOperationRunQuery|node)\s*\(/.exec(
         query,
       )?.[1];
     if (/\bcurrentAppInstallation\s*\{\s*accessScopes\s*\{\s*handle\s*\}/.test(query)) {
@@ -156,6 +174,12 @@ export class FakeShopify extends LoopbackFake {
     switch (field) {
       case "orders":
         return this.ordersPage(variables);
+      case "ordersCount":
+        return { count: this.ordersSince(variables.query).length, precision: "EXACT" };
+      case "bulkOperationRunQuery":
+        return this.runBulk(variables);
+      case "node":
+        return this.bulkStatus(variables);
       case "customerSmsMarketingConsentUpdate":
         return this.smsConsent(variables);
       case "webhookSubscriptions": {
@@ -260,12 +284,7 @@ export class FakeShopify extends LoopbackFake {
     const first = Number(variables.first);
     if (!Number.isInteger(first) || first < 1 || first > 250)
       throw new Error(`first must be 1..250, got ${first}`);
-    const since = /^created_at:>=(\S+)$/.exec(String(variables.query ?? ""))?.[1];
-    if (variables.query !== undefined && !since)
-      throw new Error(`unsupported query ${String(variables.query)}`);
-    const matching = this.orders
-      .filter((order) => since === undefined || Date.parse(order.createdAt) >= Date.parse(since))
-      .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+    const matching = this.ordersSince(variables.query);
     const start = variables.after ? Number(atob(String(variables.after)).replace("order-cursor:", "")) : 0;
     const page = matching.slice(start, start + first);
     return {
@@ -274,6 +293,60 @@ export class FakeShopify extends LoopbackFake {
         hasNextPage: start + first < matching.length,
         endCursor: page.length > 0 ? btoa(`order-cursor:${start + page.length}`) : null,
       },
+    };
+  }
+
+  /** The orders a search query (`created_at:>=<ISO>`, or none) matches, oldest first. */
+  private ordersSince(query: unknown): ShopifyOrderNode[] {
+    const since = /^created_at:>=(\S+)$/.exec(String(query ?? ""))?.[1];
+    if (query !== undefined && query !== null && !since)
+      throw new Error(`unsupported query ${String(query)}`);
+    return this.orders
+      .filter((order) => since === undefined || Date.parse(order.createdAt) >= Date.parse(since))
+      .sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt));
+  }
+
+  /**
+   * `bulkOperationRunQuery(query)`: the query must select `orders(query: "…")` as edges and nodes; its result
+   * is JSONL, each line item a line of its own with `__parentId` ("Perform bulk operations with the GraphQL
+   * Admin API"). One bulk query at a time per shop: a second while one runs is a userError.
+   */
+  private runBulk(variables: Record<string, unknown>): unknown {
+    const query = String(variables.query ?? "");
+    const search = /orders\(query: "([^"]*)"/.exec(query)?.[1];
+    if (!/\bedges\s*\{\s*node\s*\{/.test(query) || search === undefined)
+      return { bulkOperation: null, userErrors: [{ field: ["query"], message: "Invalid bulk query" }] };
+    if ([...this.bulkOperations.values()].some((operation) => operation.status !== "COMPLETED"))
+      return {
+        bulkOperation: null,
+        userErrors: [
+          { field: null, message: "A bulk query operation for this app and shop is already in progress" },
+        ],
+      };
+    const lines: string[] = [];
+    for (const { lineItems, ...order } of this.ordersSince(search)) {
+      lines.push(JSON.stringify(order));
+      for (const item of lineItems?.nodes ?? [])
+        lines.push(JSON.stringify({ ...item, __parentId: order.id }));
+    }
+    const id = `gid://shopify/BulkOperation/${this.bulkOperations.size + 1}`;
+    this.bulkOperations.set(id, { status: "CREATED", polls: 0, query, jsonl: `${lines.join("\n")}\n` });
+    return { bulkOperation: { id, status: "CREATED" }, userErrors: [] };
+  }
+
+  /** `node(id)` of a bulk operation: CREATED, then RUNNING, then COMPLETED with its `url`. */
+  private bulkStatus(variables: Record<string, unknown>): unknown {
+    const operation = this.bulkOperations.get(String(variables.id));
+    if (!operation) return null;
+    operation.polls += 1;
+    operation.status = operation.polls === 1 ? "RUNNING" : "COMPLETED";
+    const done = operation.status === "COMPLETED";
+    return {
+      id: variables.id,
+      status: operation.status,
+      errorCode: null,
+      objectCount: String(done ? operation.jsonl.split("\n").length - 1 : 0),
+      url: done ? `${this.url}/bulk/${String(variables.id).split("/").at(-1)}.jsonl` : null,
     };
   }
 }

@@ -1,5 +1,9 @@
 import { createAdminApiClient } from "@shopify/admin-api-client";
-import { ORDER_FIELDS, type ShopifyOrderNode } from "../../core/intake/webhooks/shopify-orders.js";
+import {
+  BULK_ORDER_FIELDS,
+  ORDER_FIELDS,
+  type ShopifyOrderNode,
+} from "../../core/intake/webhooks/shopify-orders.js";
 import type { WebhookSubscription } from "../../core/intake/webhooks/subscriptions.js";
 
 /**
@@ -31,6 +35,8 @@ export interface ShopifyAdminOptions {
    * proxies); the path, headers and body are Shopify's. @default Shopify
    */
   readonly adminUrl?: string;
+  /** How often a bulk operation's status is asked for. @default 2 s */
+  readonly bulkPollMs?: number;
 }
 
 const FIELDS = "id topic uri format";
@@ -77,6 +83,27 @@ const ORDERS = `query ShopcareOrders($first: Int!, $after: String, $query: Strin
 /** Orders per page: the most the Admin API's connections return ("GraphQL Admin API rate limits"). */
 export const ORDERS_PAGE_SIZE = 250;
 
+/** Past this many orders the import reads them with one bulk operation instead of page by page. */
+export const BULK_OVER = 10_000;
+
+const ORDERS_COUNT = `query ShopcareOrdersCount($query: String) {
+  ordersCount(query: $query, limit: null) { count precision }
+}`;
+
+const BULK_RUN = `mutation ShopcareBulkOrders($query: String!) {
+  bulkOperationRunQuery(query: $query) {
+    bulkOperation { id status }
+    userErrors { field message }
+  }
+}`;
+
+const BULK_STATUS = `query ShopcareBulkStatus($id: ID!) {
+  node(id: $id) { ... on BulkOperation { id status errorCode objectCount url } }
+}`;
+
+/** How often a bulk operation's status is asked for. */
+const BULK_POLL_MS = 2_000;
+
 const SMS_CONSENT = `mutation ShopcareSmsConsent($input: CustomerSmsMarketingConsentUpdateInput!) {
   customerSmsMarketingConsentUpdate(input: $input) {
     customer { id smsMarketingConsent { marketingState } }
@@ -88,9 +115,11 @@ type UserErrors = { readonly userErrors?: readonly { field?: string[]; message: 
 
 export class ShopifyAdmin {
   private readonly client: ReturnType<typeof createAdminApiClient>;
+  private readonly bulkPollMs: number;
 
   constructor(options: ShopifyAdminOptions) {
     const origin = `https://${options.shop}`;
+    this.bulkPollMs = options.bulkPollMs ?? BULK_POLL_MS;
     this.client = createAdminApiClient({
       storeDomain: options.shop,
       apiVersion: options.apiVersion,
@@ -140,6 +169,44 @@ export class ShopifyAdmin {
       yield data.orders.nodes;
       if (!data.orders.pageInfo.hasNextPage) return;
       after = data.orders.pageInfo.endCursor;
+    }
+  }
+
+  /**
+   * The shop's orders created since `since`: page by page up to {@link BULK_OVER} (`ordersCount` first),
+   * beyond that with one bulk operation ("Perform bulk operations with the GraphQL Admin API":
+   * `bulkOperationRunQuery`, its status polled until `COMPLETED`, then its JSONL result, where each line
+   * item is a line of its own naming its order as `__parentId`).
+   */
+  async *ordersSince(since: Date, onStatus?: (line: string) => void): AsyncGenerator<ShopifyOrderNode[]> {
+    const query = `created_at:>=${since.toISOString()}`;
+    const { ordersCount } = await this.request<{ ordersCount: { count: number } }>(ORDERS_COUNT, { query });
+    if (ordersCount.count <= BULK_OVER) {
+      yield* this.orders(since);
+      return;
+    }
+    onStatus?.(`${ordersCount.count} orders: one bulk operation`);
+    yield await this.bulkOrders(query, onStatus);
+  }
+
+  private async bulkOrders(query: string, onStatus?: (line: string) => void): Promise<ShopifyOrderNode[]> {
+    const bulkQuery = `{ orders(query: ${JSON.stringify(query)}, sortKey: CREATED_AT) { edges { node { ${BULK_ORDER_FIELDS} } } } }`;
+    const run = await this.request<{
+      bulkOperationRunQuery: UserErrors & { bulkOperation?: { id: string } };
+    }>(BULK_RUN, { query: bulkQuery });
+    refusal("bulkOperationRunQuery", run.bulkOperationRunQuery);
+    const id = run.bulkOperationRunQuery.bulkOperation?.id as string;
+    for (;;) {
+      const { node } = await this.request<{
+        node: { status: string; errorCode?: string; objectCount?: string; url?: string | null };
+      }>(BULK_STATUS, { id });
+      onStatus?.(`bulk operation ${node.status.toLowerCase()}: ${node.objectCount ?? 0} objects`);
+      if (node.status === "COMPLETED") return node.url ? parseBulkOrders(await download(node.url)) : [];
+      if (node.status !== "CREATED" && node.status !== "RUNNING")
+        throw new ShopifyAdminError(
+          `bulk operation ${node.status}${node.errorCode ? ` (${node.errorCode})` : ""}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, this.bulkPollMs));
     }
   }
 
@@ -200,6 +267,34 @@ export class ShopifyAdmin {
     if (!data) throw new ShopifyAdminError("the Admin API answered without data");
     return data;
   }
+}
+
+/** A bulk operation's result file (a signed URL: no token). */
+async function download(url: string): Promise<string> {
+  const response = await fetch(url);
+  if (!response.ok)
+    throw new ShopifyAdminError(`bulk result ${url} answered ${response.status}`, response.status);
+  return response.text();
+}
+
+/** A bulk operation's JSONL: each order a line, each of its line items a later line naming it (`__parentId`). */
+export function parseBulkOrders(jsonl: string): ShopifyOrderNode[] {
+  const orders = new Map<string, ShopifyOrderNode & { lineItems: { nodes: unknown[] } }>();
+  for (const line of jsonl.split("\n")) {
+    if (line.trim() === "") continue;
+    const object = JSON.parse(line) as Record<string, unknown>;
+    const parent = object.__parentId as string | undefined;
+    if (parent === undefined) {
+      orders.set(object.id as string, {
+        ...(object as unknown as ShopifyOrderNode),
+        lineItems: { nodes: [] },
+      });
+      continue;
+    }
+    const { __parentId: _, ...item } = object;
+    orders.get(parent)?.lineItems.nodes.push(item);
+  }
+  return [...orders.values()];
 }
 
 function refusal(mutation: string, payload: UserErrors): void {

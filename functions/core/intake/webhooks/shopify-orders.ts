@@ -56,15 +56,24 @@ export interface ShopifyOrderNode {
   }[];
 }
 
-/** The fields of {@link ShopifyOrderNode}, as the query selects them. */
-export const ORDER_FIELDS = `id createdAt processedAt cancelledAt displayFinancialStatus phone
+const LINE_ITEM_FIELDS = "sku title quantity originalUnitPriceSet { shopMoney { amount } }";
+
+const FIELDS = `id createdAt processedAt cancelledAt displayFinancialStatus phone
   totalPriceSet { shopMoney { amount currencyCode } } paymentGatewayNames
   customer { id firstName phone }
   shippingAddress { firstName phone city province provinceCode countryCodeV2 }
   billingAddress { phone countryCodeV2 }
-  lineItems(first: 50) { nodes { sku title quantity originalUnitPriceSet { shopMoney { amount } } } }
   fulfillments(first: 10) { createdAt trackingInfo(first: 1) { number company } }
   refunds(first: 20) { id createdAt totalRefundedSet { shopMoney { amount } } }`;
+
+/** The fields of {@link ShopifyOrderNode}, as the paged `orders` query selects them. */
+export const ORDER_FIELDS = `${FIELDS} lineItems(first: 50) { nodes { ${LINE_ITEM_FIELDS} } }`;
+
+/**
+ * The same in a bulk operation's query, where connections are written out as edges and every node comes
+ * back as a line of its own ("Perform bulk operations with the GraphQL Admin API").
+ */
+export const BULK_ORDER_FIELDS = `${FIELDS} lineItems { edges { node { ${LINE_ITEM_FIELDS} } } }`;
 
 const PAID = new Set(["PAID", "AUTHORIZED", "PARTIALLY_PAID", "PARTIALLY_REFUNDED", "REFUNDED"]);
 

@@ -43,7 +43,9 @@ async function historyOf(
   ]);
   const events: ShopEvent[] = [];
   let orders = 0;
-  for await (const page of shopifyAdminFor(config, shop, token).orders(since)) {
+  for await (const page of shopifyAdminFor(config, shop, token).ordersSince(since, (line) =>
+    process.stderr.write(`import: ${line}\n`),
+  )) {
     for (const order of page) events.push(...eventsOfShopifyOrder(order, config.webhooks.defaultCountry));
     orders += page.length;
     process.stderr.write(`import: read ${orders} orders from ${shop}\n`);
