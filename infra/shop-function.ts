@@ -20,6 +20,7 @@ export const HANDLERS = [
   "clicks",
   "campaign-schedules",
   "retention",
+  "tracking",
 ] as const;
 export type HandlerName = (typeof HANDLERS)[number];
 

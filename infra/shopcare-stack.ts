@@ -15,6 +15,7 @@ import type { Construct } from "constructs";
 import { TABLE_KEYS } from "../functions/adapters/dynamodb/store.js";
 import { CAMPAIGN_JOURNEY } from "../functions/core/config/campaign-settings.js";
 import { ConfigError, type ShopConfig } from "../functions/core/config/config.js";
+import { subscribesParcels } from "../functions/core/config/shop-settings.js";
 import { parseDuration } from "../functions/core/shared/duration.js";
 import { INBOUND_PATHS } from "../functions/handlers/inbound.js";
 import { Campaigns } from "./campaigns.js";
@@ -23,6 +24,7 @@ import { JourneyEngine } from "./journey-engine.js";
 import type { JourneyStateMachine } from "./journey-state-machine.js";
 import { ShopcareObservability } from "./observability.js";
 import { OperatorsChannel } from "./operators.js";
+import { ParcelTracking } from "./parcels.js";
 import { Retention } from "./retention.js";
 import { RoomLogicalIds } from "./rooms.js";
 import { ShortLinks } from "./short-links.js";
@@ -114,6 +116,7 @@ export class ShopcareStack extends Stack {
       alarmAction: operators.alarmAction,
     });
     this.webhookSecret = this.api.secret;
+    if (subscribesParcels(config)) this.trackParcels(config, engine, operators);
     const inbound = new Inbound(this, "Inbound", {
       ...sending,
       webhookApi: this.api,
@@ -151,6 +154,19 @@ export class ShopcareStack extends Stack {
   }
 
   /** What `shopcare replay`, `shopcare doctor` and operators need to find. */
+  /** Shipped parcels subscribed with Kuaidi100: the tracking room, dispatch allowed to queue its tries. */
+  private trackParcels(config: ShopConfig, engine: JourneyEngine, operators: OperatorsChannel): void {
+    const parcels = new ParcelTracking(this, "Parcels", {
+      config,
+      table: this.table,
+      operators,
+      webhookSecret: this.webhookSecret,
+      webhookBaseUrl: this.api.url,
+    });
+    parcels.grantQueueTries(engine.dispatch.lambda);
+    engine.dispatch.lambda.addEnvironment("TRACKING_QUEUE_URL", parcels.queue.queueUrl);
+  }
+
   private outputs(config: ShopConfig, engine: JourneyEngine, inbound: Inbound): void {
     const url = this.api.url;
     new CfnOutput(this, "WebhookUrl", { value: `${url}/webhooks/` });

@@ -8,7 +8,7 @@ import { systemClock } from "../core/shared/clock.js";
 import { createDispatchHandler } from "../handlers/dispatch.js";
 import { cloudWatchTelemetry } from "../handlers/telemetry.js";
 import { SnsOperatorChannel } from "../providers/sns.js";
-import { SqsEventQueue } from "../providers/sqs.js";
+import { SqsEventQueue, SqsTrackingQueue } from "../providers/sqs.js";
 import { StepFunctionsStarter } from "../providers/step-functions.js";
 import { config, jsonSecret, phones, requireEnv, store } from "./runtime.js";
 
@@ -34,6 +34,10 @@ export const handler = createDispatchHandler({
   // A record whose starts found no slot goes back to the events queue with a delay, as a new message.
   requeue: new SqsEventQueue(new SQSClient({}), requireEnv("EVENTS_QUEUE_URL")),
   operators: new SnsOperatorChannel(new SNSClient({}), requireEnv("HANDOFF_TOPIC_ARN")),
+  // Shipped parcels' Kuaidi100 subscriptions, in a stack that subscribes them.
+  parcels: process.env.TRACKING_QUEUE_URL
+    ? new SqsTrackingQueue(new SQSClient({}), process.env.TRACKING_QUEUE_URL)
+    : undefined,
   consentWriteBack: shopifySecretArn
     ? new ShopifyConsentWriteBack(config, async () => (await jsonSecret(shopifySecretArn))?.accessToken)
     : undefined,

@@ -1,5 +1,6 @@
-import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { ShopEvent } from "../core/intake/events.js";
+import type { TrackingQueue, TrackingTask } from "../core/parcels/subscriptions.js";
 import type { EventQueue, Requeue } from "../handlers/ingest.js";
 
 const SQS_BATCH_LIMIT = 10;
@@ -36,5 +37,23 @@ export class SqsEventQueue implements EventQueue {
         );
       }
     }
+  }
+}
+
+/** Queues parcel subscription tries for the tracking function, each delayed as asked (at most 15 minutes). */
+export class SqsTrackingQueue implements TrackingQueue {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queueUrl: string,
+  ) {}
+
+  async enqueue(task: TrackingTask, delaySeconds: number): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: JSON.stringify(task),
+        DelaySeconds: Math.min(900, Math.max(0, Math.round(delaySeconds))),
+      }),
+    );
   }
 }

@@ -79,8 +79,9 @@ describe("IAM contract (policies evaluated as AWS evaluates them)", () => {
     const { resolved } = resolvedFor("sns");
     const alarms = resolved.idsOf("AWS::CloudWatch::Alarm");
     // Three per state machine (failed, throttled, timed out), nine for the rest of the shop, and seven functions'
-    // errors (every function of an SNS shop without campaigns but the link function: retention included).
-    expect(alarms.length).toBe(3 * STATE_MACHINES + 9 + 7);
+    // errors (every function of an SNS shop without campaigns but the link function: retention included), and
+    // the parcel tracking room's three (its function's errors, subscriptions handed off, crashed tries).
+    expect(alarms.length).toBe(3 * STATE_MACHINES + 9 + 7 + 3);
     const calls: Call[] = [];
     for (const alarmId of alarms) {
       const [topicArn] = resolved.resolve(resolved.resources[alarmId]?.Properties.AlarmActions) as string[];

@@ -62,14 +62,16 @@ describe("ShopcareStack: its alarms, and what each deploy keeps", () => {
     // SMS spend, webhooks not queued, webhook silence and short links answering errors.
     // Three per state machine (failed, throttled, timed out), nine for the rest of the shop, and one per
     // function (errors) but the link function's, which ShortLinkErrors watches: ingest, dispatch, step,
-    // campaign, inbound-sns, clicks and retention in an SNS shop without campaigns.
-    expect(alarms).toHaveLength(3 * STATE_MACHINES + 9 + 7);
+    // campaign, inbound-sns, clicks and retention in an SNS shop without campaigns. A shop in China (the
+    // default country) subscribes its parcels: the tracking function's errors, subscriptions handed off and
+    // tries crashed into its dead-letter queue.
+    expect(alarms).toHaveLength(3 * STATE_MACHINES + 9 + 7 + 3);
     const perFunction = alarms.filter((alarm) =>
       / function failed 5 times in 5 minutes/.test(String(alarm.Properties.AlarmDescription)),
     );
     expect(
       perFunction.map((alarm) => String(alarm.Properties.AlarmDescription).split(" ")[1]).sort(),
-    ).toEqual(["campaign", "clicks", "dispatch", "inbound-sns", "ingest", "retention", "step"]);
+    ).toEqual(["campaign", "clicks", "dispatch", "inbound-sns", "ingest", "retention", "step", "tracking"]);
     for (const alarm of perFunction)
       expect(alarm.Properties).toMatchObject({
         Namespace: "AWS/Lambda",
@@ -90,7 +92,8 @@ describe("ShopcareStack: its alarms, and what each deploy keeps", () => {
     expect(metrics).toEqual(
       expect.arrayContaining(["DeadLetters", "ProviderErrors", "ApproximateNumberOfMessagesVisible"]),
     );
-    expect(metrics.filter((name) => name === "ApproximateNumberOfMessagesVisible")).toHaveLength(2);
+    // The events, inbound and parcel tracking dead-letter queues.
+    expect(metrics.filter((name) => name === "ApproximateNumberOfMessagesVisible")).toHaveLength(3);
     // One shop-wide metric: an alarm's metric math may hold at most 10 metrics, fewer than the journeys.
     const spend = alarms.find((alarm) => alarm.Properties.MetricName === "SmsCost");
     expect(spend?.Properties).toMatchObject({

@@ -181,6 +181,7 @@ describe("ShopcareStack", () => {
       "link",
       "retention",
       "step",
+      "tracking",
     ]);
     for (const fn of Object.values(functions).filter(
       (f) => f.Properties.Environment?.Variables?.SHOPCARE_HANDLER,

@@ -149,6 +149,20 @@ export function requestsOf(
         },
       ];
     }
+    case "SendMessageCommand": {
+      // Parcel subscription tries (dispatch, and the tracking function's own retries), where the stack
+      // subscribes parcels (`TRACKING_QUEUE_URL` set).
+      if (env.TRACKING_QUEUE_URL === undefined) return [];
+      const queueUrl = env.TRACKING_QUEUE_URL;
+      const queueId = resolved.idByValue("AWS::SQS::Queue", queueUrl) as string;
+      return [
+        {
+          action: "sqs:SendMessage",
+          resource: queueArnOfUrl(queueUrl),
+          resourcePolicy: resolved.queuePolicy(queueId),
+        },
+      ];
+    }
     case "PublishCommand":
       return publishRequests(env, config, resolved);
     case "SendTextMessageCommand": {

@@ -4,6 +4,8 @@ import { parseJson, WebhookPayloadError } from "../../functions/core/intake/webh
 import { toE164 } from "../../functions/core/intake/webhooks/phone.js";
 import { shopifyToEvents } from "../../functions/core/intake/webhooks/shopify.js";
 import { md5Upper, safeEqual } from "../../functions/core/intake/webhooks/signatures.js";
+import { kuaidi100Company } from "../../functions/core/parcels/companies.js";
+import { subscriptionParam } from "../../functions/core/parcels/subscriptions.js";
 import { fixture } from "../support/webhooks.js";
 
 describe("webhook adapters", () => {
@@ -154,5 +156,31 @@ describe("webhook adapters", () => {
     expect(safeEqual("abc", "abd")).toBe(false);
     expect(safeEqual("abc", "abcd")).toBe(false);
     expect(md5Upper("")).toBe("D41D8CD98F00B204E9800998ECF8427E");
+  });
+});
+
+describe("Kuaidi100 subscriptions", () => {
+  it("names the carrier's Kuaidi100 company code, lets Kuaidi100 tell an unknown one, and gives SF the number's last 4 digits", () => {
+    // Arrange
+    const account = { key: "K", customer: "C", salt: "S" };
+    const param = (carrier: string, phone?: string) =>
+      JSON.parse(subscriptionParam(account, { carrier, trackingNo: "N1", phone }, "https://x/cb"));
+
+    // Act
+    const zto = param("中通快递", "+8613800138000");
+    const sf = param("SF", "+8613800138000");
+    const unknown = param("某某物流", "+8613800138000");
+
+    // Assert
+    expect(kuaidi100Company("圆通")).toBe("yuantong");
+    expect(kuaidi100Company("EMS")).toBe("ems");
+    expect(zto).toEqual({
+      company: "zhongtong",
+      number: "N1",
+      key: "K",
+      parameters: { callbackurl: "https://x/cb", salt: "S", resultv2: "4" },
+    });
+    expect(sf.parameters.phone).toBe("8000");
+    expect(unknown).toMatchObject({ company: "", parameters: { autoCom: "1", phone: "8000" } });
   });
 });

@@ -9,6 +9,7 @@ import { LedgerTable } from "./ledger.js";
 import { LimitsTable } from "./limits.js";
 import { LinkTable } from "./links.js";
 import { MarketingRecordsTable } from "./marketing-records.js";
+import { ParcelSubscriptionTable } from "./parcel-subscriptions.js";
 import { PersonalDataTable } from "./personal-data.js";
 import { type DocumentSender, ReadCachingSender, Table } from "./table.js";
 
@@ -36,6 +37,7 @@ export class Store {
   readonly links: LinkTable;
   readonly personal: PersonalDataTable;
   readonly marketing: MarketingRecordsTable;
+  readonly parcels: ParcelSubscriptionTable;
 
   constructor(client: DynamoDBClient | DocumentSender, tableName: string) {
     this.table = new Table(client, tableName);
@@ -49,6 +51,7 @@ export class Store {
     this.links = new LinkTable(this.table);
     this.personal = new PersonalDataTable(this.table);
     this.marketing = new MarketingRecordsTable(this.table);
+    this.parcels = new ParcelSubscriptionTable(this.table);
   }
 
   /**
@@ -79,6 +82,7 @@ const REPOSITORIES = [
   ["links", LinkTable],
   ["personal", PersonalDataTable],
   ["marketing", MarketingRecordsTable],
+  ["parcels", ParcelSubscriptionTable],
 ] as const;
 
 // Each repository method, once on the prototype, forwarding to the store's repository: a store is made

@@ -243,6 +243,18 @@ export const SharedConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** Kuaidi100 (快递100): shopcare subscribes each shipped parcel so its progress is pushed (docs/webhooks.md). */
+  kuaidi100: z
+    .strictObject({
+      /**
+       * Subscribe every shipped order's tracking number through Kuaidi100's `poll` API.
+       * @default on for a shop in China (`webhooks.defaultCountry` CN), off elsewhere
+       */
+      subscribe: z.boolean().optional(),
+      /** Tries of a subscription Kuaidi100 refuses or cannot be reached for, before the operators are told. */
+      subscribeRetries: z.number().int().min(1).max(20).default(5),
+    })
+    .prefault({}),
   /** The Shopify shop this stack serves, when it serves one (docs/webhooks.md). */
   shopify: z
     .strictObject({
@@ -329,4 +341,12 @@ export function consentModeOf(config: {
   return (
     config.marketing.consent ?? (config.webhooks.defaultCountry === "CN" ? "unless-opted-out" : "required")
   );
+}
+
+/** Whether shipped parcels are subscribed with Kuaidi100: `kuaidi100.subscribe`, else on for a shop in China. */
+export function subscribesParcels(config: {
+  readonly kuaidi100: { readonly subscribe?: boolean };
+  readonly webhooks: { readonly defaultCountry: string };
+}): boolean {
+  return config.kuaidi100.subscribe ?? config.webhooks.defaultCountry === "CN";
 }

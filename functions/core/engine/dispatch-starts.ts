@@ -4,6 +4,7 @@ import type { ConsentWriteBack } from "../customers/consent-writeback.js";
 import { settingsOf } from "../journeys/context.js";
 import { type AnyJourneyModule, JOURNEY_MODULES, journeyModule } from "../journeys/index.js";
 import type { Trigger } from "../journeys/module.js";
+import type { TrackingQueue } from "../parcels/subscriptions.js";
 import type { Clock } from "../shared/clock.js";
 import type { ExecutionState, JourneyId } from "../shared/model.js";
 import type { DispatchRepositories, JourneyStarter } from "../shared/ports.js";
@@ -42,6 +43,8 @@ export interface DispatchDeps {
   readonly operators?: OperatorChannel;
   /** Where an opt-out is written back to the shop platform (Shopify). @default none */
   readonly consentWriteBack?: ConsentWriteBack;
+  /** Where shipped parcels' Kuaidi100 subscriptions are queued (`parcels/subscriptions.ts`). @default none */
+  readonly parcels?: TrackingQueue;
   /** A history import's (`intake/history.ts`): nothing due before it starts. @default live */
   readonly historyImport?: HistoryImport;
 }

@@ -4,7 +4,6 @@ import { redactShopPage } from "../customers/shop-redact.js";
 import { type OrderEvent, refundKey, type ShopEvent } from "../intake/events.js";
 import { orderFactsOf, timeFieldOf } from "../intake/order-events.js";
 import { settingsOf } from "../journeys/context.js";
-
 import { type AnyJourneyModule, JOURNEY_MODULES } from "../journeys/index.js";
 import type { Stop, Trigger } from "../journeys/module.js";
 import { paidOrderKey, paidOrders } from "../journeys/vocabulary.js";
@@ -12,6 +11,7 @@ import type { ExecutionState, OrderRecord } from "../shared/model.js";
 import type { ExecutionEntry, Repositories } from "../shared/ports.js";
 import { converts } from "./attribution.js";
 import { applyCheckoutUpdate, stopOrderedCheckout } from "./dispatch-checkouts.js";
+import { resubscribeGivenUp, subscribeShipped } from "./dispatch-parcels.js";
 
 export type { JourneyStarter } from "../shared/ports.js";
 export type { DispatchDeps, DispatchTelemetry } from "./dispatch-starts.js";
@@ -258,6 +258,10 @@ async function applyOrderEvent(deps: DispatchDeps, event: OrderEvent): Promise<v
       break;
     case "order.shipped":
       await store.indexTracking(event.trackingNo, event.orderId);
+      await subscribeShipped(deps, event);
+      break;
+    case "parcel.tracking_aborted":
+      await resubscribeGivenUp(deps, event, order);
       break;
     case "review.posted":
       if (event.auto && order.customerId && order.createdAt)

@@ -67,6 +67,8 @@ export async function importHistory(
     historyImport,
     telemetry: undefined,
     consentWriteBack: undefined,
+    // Past parcels were tracked (or not) long ago: nothing is subscribed for them.
+    parcels: undefined,
   };
   let done = 0;
   for (const { event, at } of ordered) {

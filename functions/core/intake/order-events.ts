@@ -31,6 +31,19 @@ export const ORDER_EVENTS = {
   "parcel.rejected": orderEvent({ time: "parcelRejectedAt" }),
   /** On its way back to the shop (退签, 退回). */
   "parcel.returned": orderEvent({ time: "parcelReturnedAt" }),
+  /**
+   * The tracking service gave up on the parcel (Kuaidi100's push `status: "abort"`: 3天查询无记录, 60天无变化):
+   * shopcare subscribes it again half an hour on, at most twice (`parcels/subscriptions.ts`).
+   */
+  "parcel.tracking_aborted": orderEvent({
+    time: "trackingAbortedAt",
+    fields: {
+      trackingNo: z.string().check(z.minLength(1), z.maxLength(64)),
+      message: z.optional(z.string().check(z.maxLength(200))),
+      /** The subscription round that was given up on (0 the first): a stale round's changes nothing. */
+      round: z._default(z.int().check(z.nonnegative()), 0),
+    },
+  }),
   /** Customer service reminded the buyer to pay, in chat: the SMS reminder waits on. */
   "order.reminded": orderEvent({
     time: "remindedAt",

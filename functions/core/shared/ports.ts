@@ -2,6 +2,7 @@ import type { PersonalData } from "../customers/forget.js";
 import type { ShortLinks } from "../engine/links.js";
 import type { OrderDetails, ShopEvent } from "../intake/events.js";
 import type { OrderFactUpdate } from "../intake/order-events.js";
+import type { ParcelSubscriptions } from "../parcels/subscriptions.js";
 import type { CheckoutFacts } from "./checkout-ports.js";
 import type {
   CampaignRuns,
@@ -23,17 +24,7 @@ import type {
 
 export * from "./checkout-ports.js";
 export * from "./customer-ports.js";
-// The ports core needs for what it keeps: `functions/adapters/dynamodb/` implements them over one table.
-/**
- * A receipt for a send whose decision is not written yet (its step is still in flight, or died and waits
- * for GiveUp): the sender should push it again later (Aliyun retries a non-200, SNS retries Lambda).
- */
-export class ReceiptTooEarlyError extends Error {
-  constructor(reference: string) {
-    super(`the send ${reference} is not decided yet: push the receipt again later`);
-    this.name = "ReceiptTooEarlyError";
-  }
-}
+export { ReceiptTooEarlyError } from "./receipt-errors.js";
 
 /** A step's ledger entry: a claim while the provider call is in flight, then the final decision. */
 export type LedgerEntry =
@@ -335,6 +326,7 @@ export type DispatchRepositories = StepRepositories &
   > &
   Pick<Ledger, "startWinbackCycle"> &
   Pick<CheckoutFacts, "recordCheckout" | "markCheckoutOrdered"> &
+  ParcelSubscriptions &
   Pick<Touches, "getTouch"> &
   PersonalData &
   CustomerDirectory & {
@@ -355,6 +347,7 @@ export type ExplainRepositories = JourneyReads &
 export interface Repositories
   extends OrderFacts,
     CheckoutFacts,
+    ParcelSubscriptions,
     CustomerFacts,
     Ledger,
     SendLimits,

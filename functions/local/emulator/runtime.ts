@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { Store } from "../../adapters/dynamodb/store.js";
-import { ShopifyConsentWriteBack } from "../../adapters/shopify/admin.js";
 import { CAMPAIGN_JOURNEY, campaignUntil } from "../../core/config/campaign-settings.js";
 import type { ShopConfig } from "../../core/config/config.js";
 import type { SmsProvider } from "../../core/config/messaging.js";
+import { subscribesParcels } from "../../core/config/shop-settings.js";
 import { campaignExecution } from "../../core/customers/campaigns.js";
 import type { ConsentWriteBack } from "../../core/customers/consent-writeback.js";
 import type { CouponIssuer } from "../../core/engine/decide.js";
@@ -13,6 +13,7 @@ import { LINK_PATH } from "../../core/engine/links.js";
 import { ReservedSendRate, type SendRateLimiter } from "../../core/engine/rate.js";
 import { reportOfStore } from "../../core/insight/store-report.js";
 import { WEBHOOK_SOURCES } from "../../core/intake/webhooks/sources.js";
+import type { Kuaidi100Account, ParcelPoll } from "../../core/parcels/subscriptions.js";
 import type { Clock } from "../../core/shared/clock.js";
 import type { ExecutionState } from "../../core/shared/model.js";
 import type { EventQueue } from "../../core/shared/ports.js";
@@ -34,6 +35,7 @@ import { LocalClickCounter } from "./clicks.js";
 import { createTableFromTemplate } from "./dynamodb-local.js";
 import { type ActivityTracker, type CloudFormationTemplate, LocalJourneyEngine } from "./engine.js";
 import { importRoute, LOCAL_IMPORT_PATH } from "./import-route.js";
+import { consentWriteBackOf, trackingQueue } from "./integrations.js";
 import { MemoryTable } from "./memory-table.js";
 import { OutboxOperatorChannel, type OutboxPrinter, OutboxSmsProvider } from "./outbox.js";
 import { localPhonePlaces } from "./phone-data.js";
@@ -74,6 +76,14 @@ export interface LocalShopOptions {
    * with `SHOPCARE_SHOPIFY_ADMIN_TOKEN`, when it and `shopify.shop` are set; else nothing is written back
    */
   readonly consentWriteBack?: ConsentWriteBack;
+  /**
+   * Kuaidi100's `poll` API and the account to subscribe parcels with. @default `SHOPCARE_KUAIDI100_KEY`,
+   * `SHOPCARE_KUAIDI100_CUSTOMER` and the Kuaidi100 salt, at `SHOPCARE_KUAIDI100_URL` when set; without a key
+   * and customer, what would be sent is printed
+   */
+  readonly kuaidi100?: { readonly poll: ParcelPoll; readonly account?: Kuaidi100Account } | false;
+  /** The shop's public URL, for the callback URLs parcels are subscribed with. @default http://127.0.0.1:3000 */
+  readonly publicUrl?: string;
   /** Starts journey executions. @default the local engine (tests wrap it to make dispatch fail) */
   readonly journeys?: JourneyStarter;
   /** The operator routes' token (the console page carries it). @default a fresh random one */
@@ -169,6 +179,10 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
     await createTableFromTemplate(options.dynamo, template, tableName);
   const store = new Store(options.dynamo, tableName);
   const engine = localEngine(options, template, store);
+  const parcels =
+    options.kuaidi100 !== false && subscribesParcels(config)
+      ? trackingQueue(options, store, LOCAL_WEBHOOK_SECRET)
+      : undefined;
   const queue = new LocalEventQueue({
     createDispatch: (onRecordError, requeue) =>
       createDispatchHandler({
@@ -179,6 +193,7 @@ export async function createLocalShop(options: LocalShopOptions): Promise<LocalS
         operators: new OutboxOperatorChannel(store, clock, options.print),
         journeys: options.journeys ?? engine,
         consentWriteBack: consentWriteBackOf(options),
+        parcels,
         onRecordError,
         requeue,
       }),
@@ -363,12 +378,4 @@ function scheduleCampaigns(
     scheduled.push(campaign.id);
   }
   return scheduled;
-}
-
-/** The shop's consent write-back: the one handed in, else Shopify's with the environment's token. */
-function consentWriteBackOf(options: LocalShopOptions): ConsentWriteBack | undefined {
-  if (options.consentWriteBack) return options.consentWriteBack;
-  const token = process.env.SHOPCARE_SHOPIFY_ADMIN_TOKEN;
-  if (!token || !options.config.shopify.shop) return undefined;
-  return new ShopifyConsentWriteBack(options.config, async () => token);
 }

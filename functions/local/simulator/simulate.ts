@@ -152,6 +152,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       template: options.template,
       retryIntervalMs: 0,
       onExecutionFailed: (name, error) => failures.push(`${name}: ${String(error)}`),
+      // Parcel subscriptions change no decision: a simulation makes none.
+      kuaidi100: false,
     });
     // The config's campaigns, each waiting for its time on the virtual clock.
     shop.scheduleCampaigns();

@@ -27,7 +27,12 @@ export interface Kuaidi100Push {
   readonly trackingNo: string;
   readonly carrier: string | undefined;
   readonly state: string;
-  readonly at: string;
+  /** The newest checkpoint's time; none on a push that gave up before any (`abort`, 3天查询无记录). */
+  readonly at: string | undefined;
+  /** The subscription's status: `polling`, `shutdown` (finished), `abort` (Kuaidi100 gave up), `updateall`. */
+  readonly status?: string;
+  /** Why, with `abort`: 3天查询无记录, 60天无变化. */
+  readonly message?: string;
 }
 
 /** Kuaidi100 times are China local time without an offset: `2012-08-28 16:33:19`. */
@@ -57,12 +62,18 @@ export function decodeKuaidi100(param: string): Kuaidi100Push {
     throw new WebhookPayloadError("param.lastResult.state", "expected the parcel state");
   const data = Array.isArray(last.data) ? (last.data as Record<string, unknown>[]) : [];
   const newest = data[0];
-  if (!newest) throw new WebhookPayloadError("param.lastResult.data", "expected at least one tracking entry");
+  const status = typeof body.status === "string" ? body.status : undefined;
+  const message = typeof body.message === "string" ? body.message.slice(0, 200) : undefined;
+  // A parcel Kuaidi100 gave up on may have no checkpoint at all (3天查询无记录).
+  if (!newest && status !== "abort")
+    throw new WebhookPayloadError("param.lastResult.data", "expected at least one tracking entry");
   return {
     trackingNo,
     carrier: typeof last.com === "string" ? last.com : undefined,
     state,
-    at: chinaTime(newest.ftime ?? newest.time, "param.lastResult.data.0.ftime"),
+    at: newest ? chinaTime(newest.ftime ?? newest.time, "param.lastResult.data.0.ftime") : undefined,
+    ...(status ? { status } : {}),
+    ...(message ? { message } : {}),
   };
 }
 
@@ -79,8 +90,29 @@ function troubleOf(state: string): { type: ShopEventType; reason?: string } | un
   return undefined;
 }
 
-/** The generic event a push means for `orderId`, or none for states the journeys do not answer. */
-export function kuaidi100ToEvents(push: Kuaidi100Push, orderId: string): ShopEvent[] {
+/**
+ * The generic event a push means for `orderId`, or none for states the journeys do not answer. A push saying
+ * Kuaidi100 gave up (`status: "abort"`) is `parcel.tracking_aborted` at `now`, whatever its state.
+ */
+export function kuaidi100ToEvents(
+  push: Kuaidi100Push,
+  orderId: string,
+  now = new Date(),
+  /** The subscription round the callback URL names (shopcare's own subscriptions). */
+  round?: number,
+): ShopEvent[] {
+  if (push.status === "abort")
+    return [
+      toShopEvent({
+        type: "parcel.tracking_aborted",
+        at: now.toISOString(),
+        orderId,
+        trackingNo: push.trackingNo,
+        round: round ?? 0,
+        ...(push.message ? { message: push.message } : {}),
+      }),
+    ];
+  if (push.at === undefined) return [];
   const type = STATE_EVENTS[push.state];
   if (type) return [toShopEvent({ type, at: push.at, orderId })];
   const trouble = troubleOf(push.state);

@@ -144,14 +144,17 @@ const kuaidi100: WebhookSource = {
       return "token does not match the callback URL's orderId";
     return undefined;
   },
-  // The signed param alone is the delivery: the same push with an extra form field or query is a repeat.
+  // The signed param is the delivery: the same push with an extra form field or query is a repeat — but the
+  // subscription round shopcare's callback URL names: the same "gave up" push of a later round is news.
   deliveryId: (request) => {
     const param = kuaidi100Param(request);
-    return param === null ? undefined : contentId("kuaidi100", param);
+    const round = roundOf(request.query);
+    return param === null ? undefined : contentId("kuaidi100", round ? `${param}#round=${round}` : param);
   },
   meta: (request): Record<string, string> => {
     const { orderId, token } = request.query;
-    return orderId && token ? { orderId, token } : {};
+    const round = roundOf(request.query);
+    return orderId && token ? { orderId, token, ...(round ? { round } : {}) } : {};
   },
   async toEvents(request, { config, store, now }) {
     const push = decodeKuaidi100(kuaidi100Param(request) ?? "");
@@ -168,12 +171,13 @@ const kuaidi100: WebhookSource = {
       );
     }
     const maxAge = config.webhooks.kuaidi100.maxAge;
-    if (now.getTime() - Date.parse(push.at) > parseDuration(maxAge))
+    if (push.status !== "abort" && now.getTime() - Date.parse(push.at ?? "") > parseDuration(maxAge))
       return {
         events: [],
         ignored: `newest checkpoint ${push.at} is older than webhooks.kuaidi100.maxAge (${maxAge})`,
       };
-    const events = kuaidi100ToEvents(push, orderId);
+    const round = named && token ? roundOf(request.query) : undefined;
+    const events = kuaidi100ToEvents(push, orderId, now, round === undefined ? undefined : Number(round));
     return events.length > 0
       ? { events }
       : { events, ignored: `parcel state ${push.state} needs no message` };
@@ -196,12 +200,27 @@ export function kuaidi100CallbackToken(orderId: string, secret: string): string 
   return hmacSha256(secret, orderId, "hex");
 }
 
-/** The callback URL shopcare subscribes an order's parcel with: `<base>/webhooks/kuaidi100?orderId=…&token=…`. */
-export function kuaidi100CallbackUrl(webhookBase: string, orderId: string, secret: string): string {
+/**
+ * The callback URL shopcare subscribes an order's parcel with: `<base>/webhooks/kuaidi100?orderId=…&token=…`,
+ * and from the first resubscription on `&round=N`, so a push saying Kuaidi100 gave up is told from the
+ * same push of an earlier round.
+ */
+export function kuaidi100CallbackUrl(
+  webhookBase: string,
+  orderId: string,
+  secret: string,
+  round = 0,
+): string {
   const url = new URL("webhooks/kuaidi100", webhookBase.endsWith("/") ? webhookBase : `${webhookBase}/`);
   url.searchParams.set("orderId", orderId);
   url.searchParams.set("token", kuaidi100CallbackToken(orderId, secret));
+  if (round > 0) url.searchParams.set("round", String(round));
   return url.toString();
+}
+
+/** A callback URL's subscription round (`round`, 1 or more), if it names one. */
+function roundOf(query: Readonly<Record<string, string | undefined>>): string | undefined {
+  return query.round && /^[1-9]\d?$/.test(query.round) ? query.round : undefined;
 }
 
 /** Every source by name. */
