@@ -165,6 +165,8 @@ export class ShopcareStack extends Stack {
     });
     parcels.grantQueueTries(engine.dispatch.lambda);
     engine.dispatch.lambda.addEnvironment("TRACKING_QUEUE_URL", parcels.queue.queueUrl);
+    // Doctor checks the Kuaidi100 account where parcels are subscribed.
+    new CfnOutput(this, "TrackingQueueUrl", { value: parcels.queue.queueUrl });
   }
 
   private outputs(config: ShopConfig, engine: JourneyEngine, inbound: Inbound): void {

@@ -19,7 +19,7 @@ export interface AliyunSmsOptions {
   readonly signName: string;
   /** The registered template code (模板 CODE) per shopcare template id. */
   readonly templateCodes: Readonly<Record<string, string>>;
-  /** @default "https://dysmsapi.aliyuncs.com" */
+  /** @default `SHOPCARE_ALIYUN_SMS_URL` when set (tests, proxies), else "https://dysmsapi.aliyuncs.com" */
   readonly endpoint?: string;
   /** @default "cn-hangzhou" */
   readonly regionId?: string;
@@ -134,7 +134,9 @@ export class AliyunSmsProvider implements SmsProvider {
     });
     let response: Response;
     try {
-      response = await fetch(this.options.endpoint ?? "https://dysmsapi.aliyuncs.com", {
+      const endpoint =
+        this.options.endpoint ?? (process.env.SHOPCARE_ALIYUN_SMS_URL || "https://dysmsapi.aliyuncs.com");
+      response = await fetch(endpoint, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body,

@@ -74,6 +74,8 @@ function ready(provider: DeployedProvider): FakeAccountState {
     generic: "g".repeat(48),
     shopify: "shpss_1",
     kuaidi100: "salt",
+    kuaidi100Key: "key",
+    kuaidi100Customer: "customer",
   });
   if (outputs.AliyunSecretArn)
     state.secrets[outputs.AliyunSecretArn] = JSON.stringify({
@@ -193,6 +195,7 @@ describe("shopcare doctor against a protocol-level fake of the account's AWS API
       "webhook-secret.generic": "ok",
       "webhook-secret.shopify": "warn",
       "webhook-secret.kuaidi100": "warn",
+      "kuaidi100-account": "fail",
       "sns-sandbox": "fail",
       "sns-spend-limit": "warn",
       "operators-subscription": "fail",
@@ -330,18 +333,18 @@ describe("shopcare doctor against a protocol-level fake of the account's AWS API
       "FAIL sns-sandbox: the account is in the SNS SMS sandbox",
     );
     expect(failing.stdout).toMatch(/fix: request production access/);
-    expect(failing.stdout).toMatch(/^2 failed, 4 warnings, 6 ok$/m);
+    expect(failing.stdout).toMatch(/^3 failed, 4 warnings, 6 ok$/m);
 
     const json = await run(process.execPath, [CLI, "doctor", "--json"], { env }).catch(
       (error: { stdout: string }) => error,
     );
     const parsed = JSON.parse(json.stdout);
     expect(parsed).toMatchObject({ stack: "Shopcare", failed: true });
-    expect(parsed.checks).toHaveLength(12);
+    expect(parsed.checks).toHaveLength(13);
 
     account.state = ready("sns");
     const passing = await run(process.execPath, [CLI, "doctor"], { env });
-    expect(passing.stdout).toMatch(/^0 failed, 0 warnings, 12 ok$/m);
+    expect(passing.stdout).toMatch(/^0 failed, 0 warnings, 13 ok$/m);
     expect(passing.stdout).toContain(`ok   opt-out-line: every marketing template ends with "拒收请回复R"`);
 
     const missing = await run(process.execPath, [CLI, "doctor", "--stack", "Nope"], { env }).then(

@@ -154,6 +154,31 @@ describe("Aliyun SendSms (RPC, signature method V1) against a local endpoint", (
       timeoutMs: 500,
     });
 
+  it("sends to SHOPCARE_ALIYUN_SMS_URL when it is set and no endpoint is given (tests, proxies)", async () => {
+    // Arrange
+    const previous = process.env.SHOPCARE_ALIYUN_SMS_URL;
+    process.env.SHOPCARE_ALIYUN_SMS_URL = fake.url;
+    fake.requests.length = 0;
+    const provider = new AliyunSmsProvider({
+      signName: "小店",
+      templateCodes: { "payment-reminder.first": "SMS_0001" },
+      credentials: async () => ({ accessKeyId: "LTAITEST", accessKeySecret: "s3cret" }),
+      timeoutMs: 500,
+    });
+
+    try {
+      // Act
+      const receipt = await provider.send(message());
+
+      // Assert
+      expect(receipt.provider).toBe("aliyun");
+      expect(fake.requests).toHaveLength(1);
+    } finally {
+      if (previous === undefined) delete process.env.SHOPCARE_ALIYUN_SMS_URL;
+      else process.env.SHOPCARE_ALIYUN_SMS_URL = previous;
+    }
+  });
+
   it("sends the registered template with its variables, signed, and returns the BizId", async () => {
     fake.requests.length = 0;
     const receipt = await aliyun().send(message());

@@ -11,6 +11,7 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/clien
 import type { ShopConfig } from "../../core/config/config.js";
 import { marketingWithoutOptOutLine, optOutLineOf } from "../../core/config/lint.js";
 import { LINK_NOT_FOUND_MARK } from "../../handlers/link.js";
+import { kuaidi100AccountCheck } from "./doctor-kuaidi100.js";
 import { type CheckResult, type DoctorClients, fail, ok, warn } from "./doctor-results.js";
 import { shopifyChecks } from "./doctor-shopify.js";
 import { endUserMessagingChecks, snsSmsChecks } from "./doctor-sms.js";
@@ -308,6 +309,8 @@ export async function runDoctor(
   const provider = outputs.SmsProvider ?? "sns";
   if (outputs.WebhookSecretArn)
     results.push(...(await webhookSecretCheck(clients, outputs.WebhookSecretArn)));
+  if (outputs.WebhookSecretArn && outputs.TrackingQueueUrl)
+    results.push(await kuaidi100AccountCheck(clients.secrets, outputs.WebhookSecretArn));
   if (provider === "aliyun" && outputs.AliyunSecretArn)
     results.push(await aliyunSecretCheck(clients, outputs.AliyunSecretArn));
   if (provider === "sns") results.push(...(await snsSmsChecks(clients)));
