@@ -3,9 +3,9 @@ import * as z from "zod";
 import { settingsOf } from "../journeys/context.js";
 import { JOURNEY_IDS, JOURNEY_MODULES, JOURNEY_SETTINGS } from "../journeys/index.js";
 import { slotsInWindow } from "../shared/time.js";
+import { aliyunTemplatesOf } from "./aliyun-templates.js";
 import { campaignTemplateId, campaignVariables } from "./campaign-settings.js";
 import { lintTemplate, lintTemplates } from "./lint.js";
-import { templateCodeKey } from "./messaging.js";
 import { type TemplateValue, textsAt } from "./settings.js";
 import { effectSetting, type JourneyConfig, SharedConfigSchema } from "./shop-settings.js";
 import { hasOwnLinkTarget, TEMPLATE_SPECS, templateInUse, templateValueAt } from "./templates.js";
@@ -58,32 +58,22 @@ export const ShopConfigSchema = SharedConfigSchema.extend({
         message: "the Aliyun provider needs the registered signature name",
       });
     }
-    // Only the templates of enabled journeys: a journey left off needs no registered template.
-    const enabled = new Set<string>(
-      JOURNEY_MODULES.filter((journey) => settingsOf(config, journey).enabled).map((journey) => journey.id),
-    );
-    // Aliyun sends the text registered for a template code: each variant of an A/B-tested template is
-    // registered as a template of its own, `<template id>#<variant id>`.
-    const needCodes = (id: string, value: TemplateValue, what: string) => {
-      const keys =
-        typeof value === "string"
-          ? [templateCodeKey(id)]
-          : value.map((variant) => templateCodeKey(id, variant.id));
-      for (const key of keys)
-        if (!config.sms.aliyun.templateCodes[key])
-          ctx.addIssue({
-            code: "custom",
-            path: ["sms", "aliyun", "templateCodes", key],
-            message: `the Aliyun provider needs the template code registered for this ${typeof value === "string" ? what : `${what}'s variant`}`,
-          });
-    };
-    for (const [id, spec] of Object.entries(TEMPLATE_SPECS))
-      if (enabled.has(spec.journey)) needCodes(id, templateValueAt(config, id), "template");
-    // A campaign's message is sent by its own registered template code too.
-    for (const campaign of config.campaigns)
-      needCodes(campaignTemplateId(campaign), campaign.template, "campaign's message");
+    // Only the templates of enabled journeys (a journey left off needs none), each variant on its own.
+    for (const template of aliyunTemplatesOf(config as unknown as Parameters<typeof aliyunTemplatesOf>[0]))
+      if (!config.sms.aliyun.templateCodes[template.key])
+        ctx.addIssue({
+          code: "custom",
+          path: ["sms", "aliyun", "templateCodes", template.key],
+          message: `the Aliyun provider needs the template code registered for this ${aliyunWhat(template.key)}`,
+        });
   }
 });
+
+/** What a template code is for, in the validation's words: a template, a campaign's message, a variant. */
+function aliyunWhat(key: string): string {
+  const what = key.startsWith("campaign.") ? "campaign's message" : "template";
+  return key.includes("#") ? `${what}'s variant` : what;
+}
 
 /** The lint findings of every campaign's template, at `campaigns.<index>.template`. */
 function campaignFindings(config: z.infer<typeof SharedConfigSchema>) {
