@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
 import * as z from "zod";
-import { settingsOf } from "../journeys/context.js";
 import { JOURNEY_IDS, JOURNEY_MODULES, JOURNEY_SETTINGS } from "../journeys/index.js";
 import { slotsInWindow } from "../shared/time.js";
 import { aliyunTemplatesOf } from "./aliyun-templates.js";
 import { campaignTemplateId, campaignVariables } from "./campaign-settings.js";
 import { lintTemplate, lintTemplates } from "./lint.js";
-import { type TemplateValue, textsAt } from "./settings.js";
+import { textsAt } from "./settings.js";
 import { effectSetting, type JourneyConfig, SharedConfigSchema } from "./shop-settings.js";
 import { hasOwnLinkTarget, TEMPLATE_SPECS, templateInUse, templateValueAt } from "./templates.js";
 

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { type ArgsDef, parseArgs } from "citty";
 import { parseShopConfig, type ShopConfig } from "../../core/config/config.js";
 import { closestOption, UsageError } from "./errors.js";
@@ -146,9 +147,17 @@ export function usageOf(command: ShopcareCommand): string {
 
 /** Reads the shop config: `--config FILE`, else cdk.json's `shop`. */
 export async function loadConfig(path: string | undefined): Promise<ShopConfig> {
-  if (path) return parseShopConfig(JSON.parse(await readFile(path, "utf8")));
-  const cdk = JSON.parse(await readFile(new URL("../../../cdk.json", import.meta.url), "utf8"));
-  return parseShopConfig(cdk.context?.shop);
+  return parseShopConfig((await rawConfig(path)).raw);
+}
+
+/** The shop config as written, before validation, and the file it is in (`--config FILE`, else cdk.json). */
+export async function rawConfig(
+  path: string | undefined,
+): Promise<{ readonly raw: unknown; readonly file: string; readonly inCdkJson: boolean }> {
+  if (path) return { raw: JSON.parse(await readFile(path, "utf8")), file: path, inCdkJson: false };
+  const file = fileURLToPath(new URL("../../../cdk.json", import.meta.url));
+  const cdk = JSON.parse(await readFile(file, "utf8"));
+  return { raw: cdk.context?.shop, file, inCdkJson: true };
 }
 
 /**

@@ -10,6 +10,7 @@ import { SHOPIFY_SCOPES, shopifyTokenIn } from "../../aws/doctor-shopify.js";
 import { readStackOutputs } from "../../aws/stack-outputs.js";
 import { CONFIG_OPTION, defineShopcareCommand, loadConfig } from "../command.js";
 import { UsageError } from "../errors.js";
+import { runConnectAliyun } from "./connect-aliyun-run.js";
 
 /** The Admin API scopes the topics shopcare subscribes need. */
 const SCOPES = SHOPIFY_SCOPES.join(", ");
@@ -63,12 +64,12 @@ function table(steps: readonly SubscriptionStep[]): string {
 /** `shopcare connect shopify`: the shop's webhook subscriptions made to match what shopcare takes. */
 export const connect = defineShopcareCommand({
   name: "connect",
-  about: `registers with a Shopify shop, through its GraphQL Admin API, every topic shopcare maps, pointed at
+  about: `shopify: registers with a Shopify shop, through its GraphQL Admin API, every topic shopcare maps, pointed at
           this stack's webhook URL: creates what is missing, fixes a wrong URI or format, removes
           subscriptions to this URL for topics shopcare no longer takes, and changes nothing when all is
           right. The token is the stack's ShopifyAdminToken secret (--stack) or --token; the Admin API's
           URL can be overridden with SHOPCARE_SHOPIFY_ADMIN_URL. Prints a table (topic, state, action).`,
-  positionals: "shopify",
+  positionals: "shopify|aliyun",
   options: {
     shop: { type: "string", hint: "NAME.myshopify.com", about: "the shop (default shopify.shop)" },
     token: { type: "string", hint: "T", about: "an Admin API access token (default the stack's secret)" },
@@ -80,13 +81,17 @@ export const connect = defineShopcareCommand({
       group: "where",
     },
     "dry-run": { type: "boolean", about: "print what it would do, and do nothing", wrap: true },
+    submit: { type: "boolean", about: "aliyun: submit the templates without a code for review" },
+    wait: { type: "boolean", about: "aliyun: wait until every template's review is done" },
+    write: { type: "boolean", about: "aliyun: write the approved codes into the config file" },
     json: { type: "boolean", about: "the steps as one JSON object" },
     config: CONFIG_OPTION,
   },
   async run({ values, positionals }) {
+    if (positionals.length === 1 && positionals[0] === "aliyun") return runConnectAliyun(values);
     if (positionals.length !== 1 || positionals[0] !== "shopify")
       throw new UsageError(
-        "connect: say what to connect: `shopcare connect shopify --shop NAME.myshopify.com …`",
+        "connect: say what to connect: `shopcare connect shopify --shop NAME.myshopify.com …` or `shopcare connect aliyun [--submit] [--wait] [--write]`",
       );
     const config = await loadConfig(values.config);
     const shop = values.shop ?? config.shopify.shop;
