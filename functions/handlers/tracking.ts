@@ -14,8 +14,9 @@ const TaskSchema = z.object({
 
 /**
  * The tracking function: each SQS record is one try of one parcel subscription (`parcels/subscriptions.ts`).
- * A try that throws (the store or the queue failed, not Kuaidi100: its refusals are answers) is reported back
- * so SQS delivers it again, and after its last try moves it to the dead-letter queue, which an alarm watches.
+ * A try that throws (the store or the queue failed, not Kuaidi100: its refusals are answers; or its try is
+ * under way in another delivery, `TryInFlightError`) is reported back so SQS delivers it again after the
+ * visibility timeout, and after its last try moves it to the dead-letter queue, which an alarm watches.
  */
 export function createTrackingHandler(deps: TrackingDeps): (event: SQSEvent) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);

@@ -135,34 +135,13 @@ export function requestsOf(
     case "StartExecutionCommand":
     case "StopExecutionCommand":
       return executionRequests(command, env);
-    case "SendMessageBatchCommand": {
-      // The inbound functions hand opt-outs on only where their stack writes consent back to Shopify
-      // (`EVENTS_QUEUE_URL` set); elsewhere the call is never made.
-      if (env.EVENTS_QUEUE_URL === undefined) return [];
-      const queueUrl = env.EVENTS_QUEUE_URL;
-      const queueId = resolved.idByValue("AWS::SQS::Queue", queueUrl) as string;
-      return [
-        {
-          action: "sqs:SendMessage",
-          resource: queueArnOfUrl(queueUrl),
-          resourcePolicy: resolved.queuePolicy(queueId),
-        },
-      ];
-    }
-    case "SendMessageCommand": {
-      // Parcel subscription tries (dispatch, and the tracking function's own retries), where the stack
-      // subscribes parcels (`TRACKING_QUEUE_URL` set).
-      if (env.TRACKING_QUEUE_URL === undefined) return [];
-      const queueUrl = env.TRACKING_QUEUE_URL;
-      const queueId = resolved.idByValue("AWS::SQS::Queue", queueUrl) as string;
-      return [
-        {
-          action: "sqs:SendMessage",
-          resource: queueArnOfUrl(queueUrl),
-          resourcePolicy: resolved.queuePolicy(queueId),
-        },
-      ];
-    }
+    // Events (ingest, replay; the inbound functions only where their stack writes consent back to Shopify)
+    // and parcel subscription tries (dispatch, the tracking function): each where its variable is set, as
+    // the code sends nothing without it.
+    case "SendMessageBatchCommand":
+      return queueSends(env.EVENTS_QUEUE_URL, resolved);
+    case "SendMessageCommand":
+      return queueSends(env.TRACKING_QUEUE_URL, resolved);
     case "PublishCommand":
       return publishRequests(env, config, resolved);
     case "SendTextMessageCommand": {
@@ -182,6 +161,22 @@ export function requestsOf(
         `${command}: which IAM action and resource does AWS authorize it as? Add it to requestsOf`,
       );
   }
+}
+
+/** A send to the queue at `queueUrl`, authorized by the role and the queue's policy; none without a queue. */
+function queueSends(
+  queueUrl: string | undefined,
+  resolved: ResolvedTemplate,
+): Omit<Call, "principal" | "identityPolicies" | "label">[] {
+  if (queueUrl === undefined) return [];
+  const queueId = resolved.idByValue("AWS::SQS::Queue", queueUrl) as string;
+  return [
+    {
+      action: "sqs:SendMessage",
+      resource: queueArnOfUrl(queueUrl),
+      resourcePolicy: resolved.queuePolicy(queueId),
+    },
+  ];
 }
 
 /** Creating, updating or deleting a campaign's schedule. */

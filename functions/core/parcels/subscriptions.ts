@@ -226,17 +226,29 @@ export async function subscribeParcel(deps: TrackingDeps, task: TrackingTask): P
 const TRY_LEASE_MS = 5 * 60_000;
 
 /**
- * A try found taken: by a worker still at it (nothing to do), or by one that died mid-call — then it
- * counts as a failed try and the next is queued, so a crash loses no subscription.
+ * Thrown for a try another delivery holds the lease of: the queue delivers it again later (SQS after its
+ * visibility timeout), by when the holder has finished — or has died, and the try is counted failed.
+ */
+export class TryInFlightError extends Error {
+  constructor(task: TrackingTask) {
+    super(`try ${task.attempt} of round ${task.round} of ${task.orderId}/${task.trackingNo} is under way`);
+    this.name = "TryInFlightError";
+  }
+}
+
+/**
+ * A try found taken: the subscription moved on (nothing to do); a worker still at it, or one that failed
+ * after taking it and whose task is delivered again (it is tried again later, `TryInFlightError`); or one
+ * that died mid-call long enough ago — then it counts as a failed try and the next is queued, so neither
+ * a crash nor a failed write loses a subscription.
  */
 async function takenBefore(deps: TrackingDeps, task: TrackingTask, now: Date): Promise<TrackingOutcome> {
   const current = await deps.store.getParcelSubscription(task.orderId, task.trackingNo);
-  const died =
-    current?.status === "pending" &&
-    current.round === task.round &&
-    current.attempts === task.attempt + 1 &&
-    now.getTime() - Date.parse(current.leasedAt ?? current.updatedAt) > TRY_LEASE_MS;
-  if (!died) return "skipped";
+  const ours =
+    current?.status === "pending" && current.round === task.round && current.attempts === task.attempt + 1;
+  if (!ours) return "skipped";
+  if (now.getTime() - Date.parse(current.leasedAt ?? current.updatedAt) <= TRY_LEASE_MS)
+    throw new TryInFlightError(task);
   await deps.queue.enqueue({ ...task, attempt: task.attempt + 1 }, 0);
   return "retry";
 }

@@ -69,12 +69,8 @@ export class LocalEventQueue implements EventQueue {
    * Resolves when every queued message has been dispatched or dead-lettered, including those a delivery
    * queued again without delay (the next page of a shop's erasure).
    */
-  async drain(): Promise<void> {
-    let seen: Promise<void>;
-    do {
-      seen = this.pending;
-      await seen;
-    } while (seen !== this.pending);
+  drain(): Promise<void> {
+    return drained(() => this.pending);
   }
 
   private async deliver(
@@ -123,4 +119,13 @@ export class LocalEventQueue implements EventQueue {
     }
     for (const message of messages) errors.delete(message.messageId);
   }
+}
+
+/** Resolves once a promise chain stops growing: `tail()` is its newest link, awaited until no newer one. */
+export async function drained(tail: () => Promise<void>): Promise<void> {
+  let seen: Promise<void>;
+  do {
+    seen = tail();
+    await seen;
+  } while (seen !== tail());
 }

@@ -2,6 +2,12 @@ import type { TrackingDeps, TrackingQueue, TrackingTask } from "../../core/parce
 import { subscribeParcel } from "../../core/parcels/subscriptions.js";
 import type { Clock } from "../../core/shared/clock.js";
 import type { ActivityTracker } from "./engine.js";
+import { drained } from "./queue.js";
+
+/** Deliveries of one task before it is reported (the tracking queue's `maxReceiveCount`). */
+const MAX_RECEIVES = 5;
+/** The wait before a failed delivery is made again (the tracking queue's visibility timeout: 180 s). */
+const VISIBILITY_TIMEOUT_SECONDS = 180;
 
 /**
  * The local stand-in for the tracking queue and function: each try runs once its delay has passed on the
@@ -23,11 +29,11 @@ export class LocalTrackingQueue implements TrackingQueue {
     this.deps = { ...deps, queue: this };
   }
 
-  async enqueue(task: TrackingTask, delaySeconds: number): Promise<void> {
+  async enqueue(task: TrackingTask, delaySeconds: number, receive = 1): Promise<void> {
     // Counted as activity until it has run: a virtual clock does not move on while a try is under way.
     this.activity?.begin();
     const run = () => {
-      this.pending = this.pending.then(() => this.run(task));
+      this.pending = this.pending.then(() => this.run(task, receive));
       return this.pending;
     };
     const due = new Date(this.clock.now().getTime() + delaySeconds * 1000);
@@ -37,16 +43,22 @@ export class LocalTrackingQueue implements TrackingQueue {
   }
 
   /** Resolves when every try queued without delay has run. */
-  async drain(): Promise<void> {
-    let seen: Promise<void>;
-    do {
-      seen = this.pending;
-      await seen;
-    } while (seen !== this.pending);
+  drain(): Promise<void> {
+    return drained(() => this.pending);
   }
 
-  private async run(task: TrackingTask): Promise<void> {
+  /**
+   * One delivery of a try. One that throws (a store request failed, or its try is still under way) is
+   * delivered again after SQS's visibility timeout, as the event source would, and after
+   * {@link MAX_RECEIVES} deliveries reported (on AWS: the dead-letter queue).
+   */
+  private async run(task: TrackingTask, receive: number): Promise<void> {
     if (!this.deps) return;
-    await subscribeParcel(this.deps, task).catch((error: unknown) => this.onError?.(task, error));
+    try {
+      await subscribeParcel(this.deps, task);
+    } catch (error) {
+      if (receive >= MAX_RECEIVES) this.onError?.(task, error);
+      else void this.enqueue(task, VISIBILITY_TIMEOUT_SECONDS, receive + 1);
+    }
   }
 }
