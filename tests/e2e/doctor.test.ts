@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { aliyunTemplatesOf } from "../../functions/core/config/aliyun-templates.js";
 import { parseShopConfig } from "../../functions/core/config/config.js";
 import { LINK_PATH } from "../../functions/core/engine/links.js";
 import { createLinkHandler } from "../../functions/handlers/link.js";
@@ -10,6 +11,7 @@ import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { synthesizeTemplate } from "../../functions/local/emulator/synth.js";
 import { type Json, ResolvedTemplate } from "../support/cfn.js";
 import { FakeAccount, type FakeAccountState } from "../support/fake-account.js";
+import { FakeAliyunSms } from "../support/fake-aliyun.js";
 import { type DeployedProvider, PROVIDER_CONFIGS } from "../support/providers.js";
 
 const run = promisify(execFile);
@@ -312,6 +314,45 @@ describe("shopcare doctor against a protocol-level fake of the account's AWS API
     expect(aliyun?.summary).toContain("accessKeyId, accessKeySecret");
     account.state = ready("aliyun");
     expect((await runDoctor("Shopcare", clients())).filter((r) => r.status !== "ok")).toEqual([]);
+  });
+
+  it("asks Aliyun, with the stack's AccessKey, whether every template the config sends is approved", async () => {
+    // Arrange: templates registered at a fake of Aliyun's API, one still in review, then one rejected.
+    const aliyun = await new FakeAliyunSms("LTAI1", "s").start();
+    const previous = process.env.SHOPCARE_ALIYUN_SMS_URL;
+    process.env.SHOPCARE_ALIYUN_SMS_URL = aliyun.url;
+    // The contract's Aliyun config, without its Shopify shop (whose checks read the table).
+    const config = parseShopConfig({ ...(PROVIDER_CONFIGS.aliyun as object), shopify: {} });
+    const codes = config.sms.aliyun.templateCodes;
+    for (const [name, code] of Object.entries(codes))
+      aliyun.templates.push({ code, name, content: name, type: "1", status: "1", looks: 0 });
+    const [first, second] = aliyun.templates;
+    account.state = ready("aliyun");
+
+    try {
+      // Act
+      (first as { status: string }).status = "0";
+      const inReview = await runDoctor("Shopcare", clients(), config);
+      (second as { status: string }).status = "2";
+      const rejected = await runDoctor("Shopcare", clients(), config);
+      (first as { status: string }).status = "1";
+      (second as { status: string }).status = "1";
+      const approved = await runDoctor("Shopcare", clients(), config);
+
+      // Assert
+      expect(statusOf(inReview)["aliyun-templates"]).toBe("warn");
+      expect(inReview.find((r) => r.check === "aliyun-templates")?.summary).toContain(first?.code);
+      expect(statusOf(rejected)["aliyun-templates"]).toBe("fail");
+      expect(rejected.find((r) => r.check === "aliyun-templates")?.summary).toContain("模板内容不符合规范");
+      expect(statusOf(approved)["aliyun-templates"]).toBe("ok");
+      expect(aliyun.actions.filter((action) => action === "GetSmsTemplate").length).toBe(
+        3 * aliyunTemplatesOf(config).length,
+      );
+    } finally {
+      if (previous === undefined) delete process.env.SHOPCARE_ALIYUN_SMS_URL;
+      else process.env.SHOPCARE_ALIYUN_SMS_URL = previous;
+      await aliyun.stop();
+    }
   });
 
   it("runs as `npx shopcare doctor`: a report with fixes and exit 1 on a failing check, --json, exit 0 when ready, and a missing stack named", async () => {

@@ -11,6 +11,7 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand } from "@aws-sdk/clien
 import type { ShopConfig } from "../../core/config/config.js";
 import { marketingWithoutOptOutLine, optOutLineOf } from "../../core/config/lint.js";
 import { LINK_NOT_FOUND_MARK } from "../../handlers/link.js";
+import { aliyunChecks } from "./doctor-aliyun.js";
 import { kuaidi100AccountCheck } from "./doctor-kuaidi100.js";
 import { type CheckResult, type DoctorClients, fail, ok, warn } from "./doctor-results.js";
 import { shopifyChecks } from "./doctor-shopify.js";
@@ -86,23 +87,6 @@ async function webhookSecretCheck(clients: DoctorClients, arn: string): Promise<
     }
   }
   return results;
-}
-
-async function aliyunSecretCheck(clients: DoctorClients, arn: string): Promise<CheckResult> {
-  const shape = '{"accessKeyId":"…","accessKeySecret":"…","inboundToken":"…"}';
-  const secret = await jsonSecret(clients, arn);
-  if ("problem" in secret)
-    return fail("aliyun-secret", `the Aliyun secret ${secret.problem}`, putSecretFix(arn, shape));
-  const missing = ["accessKeyId", "accessKeySecret", "inboundToken"].filter(
-    (field) => typeof secret.fields[field] !== "string" || secret.fields[field] === "",
-  );
-  if (missing.length > 0)
-    return fail(
-      "aliyun-secret",
-      `the Aliyun secret lacks ${missing.join(", ")}: nothing can be sent${missing.includes("inboundToken") ? " and replies are refused" : ""}`,
-      `${putSecretFix(arn, shape)}  (a RAM user's AccessKey with AliyunDysmsFullAccess; keep the generated inboundToken)`,
-    );
-  return ok("aliyun-secret", "Aliyun AccessKey and inbound token set");
 }
 
 async function operatorsCheck(clients: DoctorClients, topicArn: string): Promise<CheckResult> {
@@ -312,7 +296,7 @@ export async function runDoctor(
   if (outputs.WebhookSecretArn && outputs.TrackingQueueUrl)
     results.push(await kuaidi100AccountCheck(clients.secrets, outputs.WebhookSecretArn));
   if (provider === "aliyun" && outputs.AliyunSecretArn)
-    results.push(await aliyunSecretCheck(clients, outputs.AliyunSecretArn));
+    results.push(...(await aliyunChecks(clients.secrets, outputs.AliyunSecretArn, config)));
   if (provider === "sns") results.push(...(await snsSmsChecks(clients)));
   if (provider === "end-user-messaging")
     results.push(
