@@ -5,7 +5,7 @@
  * `bench/runs/` (webhooks, simulation, sending, peak day, CRM, faults, links); `bench/harness.ts` holds the
  * flags and how a figure is recorded.
  *
- * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign,checks-cost,whatif,campaign,segment,links,forget`
+ * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign,checks-cost,whatif,campaign,segment,links,forget,tracking`
  * runs some of them. The default sizes are the
  * issue's (10,000 simulated orders, a burst of 10,000 messages, 100,000 peak-day orders): about 20 minutes on
  * 2 cores; flags such as `--sim-orders 1000` make a quicker run.
@@ -21,6 +21,7 @@ import { links } from "./runs/links.js";
 import { peakDay } from "./runs/peak-day.js";
 import { sendRate, slotBurst } from "./runs/sending.js";
 import { checksCost, redesign, simulation, whatIfRun } from "./runs/simulation.js";
+import { tracking } from "./runs/tracking.js";
 import { coldStart, costPerOrder, ingest } from "./runs/webhooks.js";
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${round(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`;
@@ -42,6 +43,7 @@ const runs = {
   segment: segmentRun,
   forget: forgetRun,
   links,
+  tracking,
 };
 const RUN_ORDER = Object.keys(runs);
 const RESULTS = "bench/results.json";

@@ -258,7 +258,6 @@ async function applyOrderEvent(deps: DispatchDeps, event: OrderEvent): Promise<v
       break;
     case "order.shipped":
       await store.indexTracking(event.trackingNo, event.orderId);
-      await subscribeShipped(deps, event);
       break;
     case "parcel.tracking_aborted":
       await resubscribeGivenUp(deps, event, order);
@@ -274,6 +273,8 @@ async function applyOrderEvent(deps: DispatchDeps, event: OrderEvent): Promise<v
   await stopOnOrderEvent(deps, event, order);
   await startOnOrderEvent(deps, event, order);
   if (event.type === "order.paid") await startPaidOrderJourneys(deps, event.orderId);
+  // Last: a write before the journeys' plans would make each read its facts again (the read cache).
+  if (event.type === "order.shipped") await subscribeShipped(deps, event);
 }
 
 /** The conversion a payment credits to the customer's latest touch, for the telemetry. */
