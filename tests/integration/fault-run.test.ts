@@ -21,6 +21,7 @@ describe("a fault-injection month (seeded; `npm run bench -- --only faults` runs
       "queueRedelivery",
       "optOutDuringSend",
       "optOutDuringRateWait",
+      "kuaidi100Failure",
     ])
       expect(report.faults[kind], kind).toBeGreaterThan(0);
     expect(report.details).toEqual([]);
@@ -33,6 +34,10 @@ describe("a fault-injection month (seeded; `npm run bench -- --only faults` runs
       deadLinks: 0,
     });
     expect(report.linked).toBeGreaterThan(100);
+    // Every shipped parcel subscribed once or handed to the operators, whatever Kuaidi100 and the table did.
+    expect(report.parcels).toMatchObject({ unsettled: 0, subscribedTwice: 0 });
+    expect(report.parcels.subscribed).toBeGreaterThan(100);
+    expect(report.parcels.calls).toBeGreaterThan(report.parcels.shipped);
     // Journeys loop a few steps, each held at most to its window, its caps (`caps.maxHold`) and a rate slot,
     // with its retries: far from the 25,000 history events that fail an execution.
     expect(report.largestHistory.events).toBeGreaterThan(20);

@@ -46,6 +46,8 @@ export interface FaultRates {
   /** A receipt arrives within minutes / days / never. */
   readonly receiptLate: number;
   readonly receiptNever: number;
+  /** Kuaidi100 answers a subscription 500, or not at all. */
+  readonly kuaidi100Failure: number;
 }
 
 export const DEFAULT_FAULT_RATES: FaultRates = {
@@ -66,6 +68,7 @@ export const DEFAULT_FAULT_RATES: FaultRates = {
   optOutDuringRateWait: 0.03,
   receiptLate: 0.2,
   receiptNever: 0.2,
+  kuaidi100Failure: 0.1,
 };
 
 /** What a run did and found (its findings: `fault-invariants.ts`). Every invariant count must be 0. */
@@ -81,6 +84,18 @@ export interface FaultRunReport extends FaultFindings {
    * faults' retries): an execution fails at 25,000 events.
    */
   readonly largestHistory: { readonly name: string; readonly events: number };
+  /**
+   * Every shipped order's Kuaidi100 subscription: shipped, settled (subscribed or handed off), and the
+   * numbers Kuaidi100 took more than once (none may be) or that were never settled (none may be).
+   */
+  readonly parcels: {
+    readonly shipped: number;
+    readonly subscribed: number;
+    readonly handedOff: number;
+    readonly unsettled: number;
+    readonly subscribedTwice: number;
+    readonly calls: number;
+  };
 }
 
 /** Tracked links in two journeys, each minted under the same faults as the send it rides on; coupons. */
@@ -118,7 +133,8 @@ export async function runFaultInjection(options: {
   const table = new FaultyTable(injector);
   const provider = new FaultyProvider(injector, clock, table);
   const failures: string[] = [];
-  const parts = { config, clock, injector, table, provider, failures };
+  const kuaidi100Calls: { number: string; returnCode: string }[] = [];
+  const parts = { config, clock, injector, table, provider, failures, kuaidi100Calls };
   const shop = await createFaultyShop(parts);
 
   const { webhooks, accepted } = await deliverWebhooks(shop, parts, events);
@@ -129,6 +145,7 @@ export async function runFaultInjection(options: {
   table.injecting = false;
   const decisions = await shop.store.listDecisions();
   const findings = await readInvariants({ shop, table, provider, failures, accepted, decisions });
+  const parcels = await parcelFindings(shop, parts.kuaidi100Calls);
   return {
     seed: options.seed,
     orders: options.orders,
@@ -138,5 +155,29 @@ export async function runFaultInjection(options: {
     faults: injector.faults,
     ...findings,
     largestHistory: shop.engine.largestHistory,
+    parcels,
+  };
+}
+
+/** Each shipped order's subscription as the run left it, and the numbers Kuaidi100 took twice. */
+async function parcelFindings(
+  shop: Awaited<ReturnType<typeof createFaultyShop>>,
+  calls: readonly { readonly number: string; readonly returnCode: string }[],
+): Promise<FaultRunReport["parcels"]> {
+  const shipped = (await shop.store.listOrders()).filter((order) => order.trackingNo && order.shippedAt);
+  const states = await Promise.all(
+    shipped.map((order) => shop.store.getParcelSubscription(order.orderId, order.trackingNo as string)),
+  );
+  const taken = new Map<string, number>();
+  for (const call of calls)
+    if (call.returnCode === "200") taken.set(call.number, (taken.get(call.number) ?? 0) + 1);
+  return {
+    shipped: shipped.length,
+    subscribed: states.filter((state) => state?.status === "subscribed").length,
+    handedOff: states.filter((state) => state?.status === "handed-off").length,
+    unsettled: states.filter((state) => state?.status !== "subscribed" && state?.status !== "handed-off")
+      .length,
+    subscribedTwice: [...taken.values()].filter((count) => count > 1).length,
+    calls: calls.length,
   };
 }

@@ -28,6 +28,8 @@ export interface FaultyShopParts {
   readonly provider: FaultyProvider;
   /** Executions that failed, as `name: error`. */
   readonly failures: string[];
+  /** Every Kuaidi100 subscription call, with its number and what it was answered. */
+  readonly kuaidi100Calls: { number: string; returnCode: string }[];
 }
 
 /**
@@ -70,6 +72,24 @@ export async function createFaultyShop(parts: FaultyShopParts): Promise<LocalSho
         if (forSend && chance("optOutDuringRateWait", forSend.reference))
           await shop.store.recordPhoneOptOut(forSend.to, clock.now().toISOString(), "sms-two-way");
         return granted;
+      },
+    },
+    // Kuaidi100 failing now and then (500, or no answer), already subscribed numbers answered 501.
+    kuaidi100: {
+      account: { key: "fault-key", customer: "fault-customer", salt: SECRET },
+      poll: {
+        subscribe: async (form) => {
+          const number = String(JSON.parse(form.param).number);
+          const polling = parts.kuaidi100Calls.some(
+            (call) => call.number === number && call.returnCode === "200",
+          );
+          const failing = chance("kuaidi100Failure", `${number}#${parts.kuaidi100Calls.length}`);
+          const returnCode = failing ? "500" : polling ? "501" : "200";
+          parts.kuaidi100Calls.push({ number, returnCode });
+          if (failing && parts.kuaidi100Calls.length % 2 === 0)
+            throw new Error("Kuaidi100 did not answer (injected)");
+          return { returnCode, message: returnCode === "500" ? "服务器错误" : "提交成功" };
+        },
       },
     },
     coupons: {
