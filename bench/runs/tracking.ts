@@ -10,19 +10,8 @@ import {
   type TrackingTask,
 } from "../../functions/core/parcels/subscriptions.js";
 import { MemoryTable } from "../../functions/local/emulator/memory-table.js";
+import { seededRandom } from "../../functions/local/simulator/synthetic.js";
 import { num, record, round } from "../harness.js";
-
-/** A seeded PRNG (mulberry32): the same failures on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A peak day's shipped orders, each with its customer. */
 function shippedDay(orders: number): ShopEvent[] {
@@ -120,7 +109,7 @@ export async function tracking() {
   for (const event of events)
     if (event.type === "order.shipped")
       await fileSubscription({ store, queue: taskQueue }, event.orderId, event.trackingNo, event.at);
-  const failing = seeded(37);
+  const failing = seededRandom(37);
   let calls = 0;
   const poll = {
     subscribe: async (): Promise<PollAnswer> => {

@@ -15,7 +15,7 @@ export interface SyntheticOptions {
 }
 
 /** A small seeded PRNG (mulberry32): the stream must be the same on every machine and run. */
-function random(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -37,7 +37,7 @@ const MINUTE = 60_000;
  * Asia/Shanghai.
  */
 export function syntheticEvents(options: SyntheticOptions): ShopEvent[] {
-  const next = random(options.seed ?? 1);
+  const next = seededRandom(options.seed ?? 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const start = Date.parse(`${options.start ?? "2026-06-01"}T00:00:00+08:00`);
   const iso = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace("Z", "+08:00");
