@@ -36,7 +36,10 @@ describe("parcel subscription tries after a failure", () => {
       },
       queue: { enqueue: async (task) => void queued.push(task) },
       poll: {
-        subscribe: async (form) => (calls.push(form.param), { returnCode: "200", message: "提交成功" }),
+        subscribe: async (form) => {
+          calls.push(form.param);
+          return { returnCode: "200", message: "提交成功" };
+        },
       },
       operators: { notify: async () => {} },
       clock: { now: () => now, sleepUntil: async () => {} },
