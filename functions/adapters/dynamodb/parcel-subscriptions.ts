@@ -1,19 +1,9 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import type { ParcelSubscription, ParcelSubscriptions } from "../../core/parcels/subscriptions.js";
+// A failed condition (a try taken, a round moved on) is an answer, as for a repeated click.
+import { counted as conditional } from "./click-counts.js";
 import { stripKeys, type Table, whoseKeys } from "./table.js";
 
 const keyOf = (orderId: string, trackingNo: string) => ({ pk: `TRACKSUB#${orderId}`, sk: trackingNo });
-
-/** Whether a conditional write lost (the condition did not hold). */
-async function conditional(write: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
-}
 
 /**
  * Parcel subscriptions (`TRACKSUB#<orderId>` / `<trackingNo>`, filed under the order in gsi3): each try

@@ -1,7 +1,7 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { aliyunTemplatesOf } from "../../core/config/aliyun-templates.js";
 import type { ShopConfig } from "../../core/config/config.js";
-import { type CheckResult, fail, ok, warn } from "./doctor-results.js";
+import { type CheckResult, fail, jsonSecret, ok, warn } from "./doctor-results.js";
 
 /**
  * An Aliyun shop's account as doctor checks it with the stack's own AccessKey (the `AliyunAccessKey`
@@ -13,30 +13,16 @@ const SHAPE = '{"accessKeyId":"…","accessKeySecret":"…","inboundToken":"…"
 const putSecretFix = (arn: string) =>
   `aws secretsmanager put-secret-value --secret-id '${arn}' --secret-string '${SHAPE}'`;
 
-/** The secret's fields, or why they are not there. */
-async function secretFields(
-  secrets: SecretsManagerClient,
-  arn: string,
-): Promise<Record<string, unknown> | string> {
-  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
-  try {
-    const parsed = JSON.parse(SecretString ?? "");
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed;
-  } catch {
-    // reported below
-  }
-  return "is not a JSON object";
-}
-
 /** The Aliyun secret holds the AccessKey and the inbound token; with them, the templates' reviews. */
 export async function aliyunChecks(
   secrets: SecretsManagerClient,
   arn: string,
   config: ShopConfig | undefined,
 ): Promise<CheckResult[]> {
-  const fields = await secretFields(secrets, arn);
-  if (typeof fields === "string")
-    return [fail("aliyun-secret", `the Aliyun secret ${fields}`, putSecretFix(arn))];
+  const secret = await jsonSecret(secrets, arn);
+  if ("problem" in secret)
+    return [fail("aliyun-secret", `the Aliyun secret ${secret.problem}`, putSecretFix(arn))];
+  const { fields } = secret;
   const missing = ["accessKeyId", "accessKeySecret", "inboundToken"].filter(
     (field) => typeof fields[field] !== "string" || fields[field] === "",
   );

@@ -1,5 +1,5 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { type CheckResult, fail, ok } from "./doctor-results.js";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { type CheckResult, fail, jsonSecret, ok } from "./doctor-results.js";
 
 /**
  * Whether the webhook secret holds what Kuaidi100 subscriptions need (a stack that subscribes parcels):
@@ -10,13 +10,9 @@ export async function kuaidi100AccountCheck(
   secrets: SecretsManagerClient,
   arn: string,
 ): Promise<CheckResult> {
-  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
-  let fields: Record<string, unknown> = {};
-  try {
-    fields = JSON.parse(SecretString || "{}");
-  } catch {
-    // The webhook secret check says it is not JSON.
-  }
+  const secret = await jsonSecret(secrets, arn);
+  // One that is not JSON is the webhook secret check's to say: here it lacks every field.
+  const fields = "fields" in secret ? secret.fields : {};
   const missing = ["kuaidi100", "kuaidi100Key", "kuaidi100Customer"].filter(
     (field) => typeof fields[field] !== "string" || fields[field] === "",
   );

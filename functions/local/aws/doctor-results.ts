@@ -2,7 +2,7 @@ import { CloudFormationClient } from "@aws-sdk/client-cloudformation";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PinpointSMSVoiceV2Client } from "@aws-sdk/client-pinpoint-sms-voice-v2";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
@@ -62,3 +62,18 @@ export const fail = (check: string, summary: string, fix: string): CheckResult =
   summary,
   fix,
 });
+
+/** A JSON secret's fields, or why it is not one (every doctor check that reads a secret). */
+export async function jsonSecret(
+  secrets: SecretsManagerClient,
+  secretId: string,
+): Promise<{ fields: Record<string, unknown> } | { problem: string }> {
+  const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
+  try {
+    const parsed = JSON.parse(SecretString ?? "");
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return { fields: parsed };
+  } catch {
+    // reported by the caller
+  }
+  return { problem: "is not a JSON object" };
+}

@@ -1,6 +1,5 @@
 import { DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import { GetSecretValueCommand } from "@aws-sdk/client-secrets-manager";
 import {
   DescribeStateMachineCommand,
   ListStateMachinesCommand,
@@ -13,7 +12,7 @@ import { marketingWithoutOptOutLine, optOutLineOf } from "../../core/config/lint
 import { LINK_NOT_FOUND_MARK } from "../../handlers/link.js";
 import { aliyunChecks } from "./doctor-aliyun.js";
 import { kuaidi100AccountCheck } from "./doctor-kuaidi100.js";
-import { type CheckResult, type DoctorClients, fail, ok, warn } from "./doctor-results.js";
+import { type CheckResult, type DoctorClients, fail, jsonSecret, ok, warn } from "./doctor-results.js";
 import { shopifyChecks } from "./doctor-shopify.js";
 import { endUserMessagingChecks, snsSmsChecks } from "./doctor-sms.js";
 import { outputsOf } from "./stack-outputs.js";
@@ -45,26 +44,11 @@ async function shortLinksCheck(baseUrl: string, apiUrl: string | undefined): Pro
 /** Step Functions keeps at most 1,000 versions per state machine ("Quotas", Step Functions developer guide). */
 const VERSION_QUOTA = 1000;
 
-/** A JSON secret's fields, or why it is not one. */
-async function jsonSecret(
-  clients: DoctorClients,
-  secretId: string,
-): Promise<{ fields: Record<string, unknown> } | { problem: string }> {
-  const { SecretString } = await clients.secrets.send(new GetSecretValueCommand({ SecretId: secretId }));
-  try {
-    const parsed = JSON.parse(SecretString ?? "");
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return { fields: parsed };
-  } catch {
-    // reported below
-  }
-  return { problem: "is not a JSON object" };
-}
-
 const putSecretFix = (arn: string, shape: string) =>
   `aws secretsmanager put-secret-value --secret-id '${arn}' --secret-string '${shape}'`;
 
 async function webhookSecretCheck(clients: DoctorClients, arn: string): Promise<CheckResult[]> {
-  const secret = await jsonSecret(clients, arn);
+  const secret = await jsonSecret(clients.secrets, arn);
   const shape = '{"generic":"…","shopify":"…","kuaidi100":"…"}';
   if ("problem" in secret)
     return [fail("webhook-secret", `the webhook secret ${secret.problem}`, putSecretFix(arn, shape))];
