@@ -19,3 +19,18 @@ export function terminalSafe(text: string): string {
 export function terminalSafeLines(text: string): string {
   return text.split("\n").map(terminalSafe).join("\n");
 }
+
+/** Rows as aligned columns for a terminal: each cell made safe, padded to its column's widest, two spaces apart. */
+export function alignedColumns(rows: readonly (readonly string[])[]): string {
+  const safe = rows.map((row) => row.map(terminalSafe));
+  const widths =
+    safe[0]?.map((_, column) => Math.max(...safe.map((row) => (row[column] ?? "").length))) ?? [];
+  return safe
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}

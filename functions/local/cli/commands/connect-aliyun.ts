@@ -3,7 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { type AliyunTemplate, aliyunTemplatesOf } from "../../../core/config/aliyun-templates.js";
 import type { ShopConfig } from "../../../core/config/config.js";
 import { templateVariables } from "../../../core/config/templates.js";
-import { terminalSafeLines } from "../../../core/shared/terminal.js";
+import { alignedColumns } from "../../../core/shared/terminal.js";
 import { type AliyunRpc, AliyunRpcError } from "../../../providers/aliyun-rpc.js";
 
 /**
@@ -214,17 +214,7 @@ export function aliyunTable(states: readonly TemplateState[]): string {
     ["template", "code", "state"],
     ...states.map((s) => [s.key, s.code ?? "-", s.reason ? `${s.state}: ${s.reason}` : s.state]),
   ];
-  const width = (column: number) => Math.max(...rows.map((row) => (row[column] as string).length));
-  return terminalSafeLines(
-    rows
-      .map((row) =>
-        row
-          .map((cell, column) => cell.padEnd(width(column)))
-          .join("  ")
-          .trimEnd(),
-      )
-      .join("\n"),
-  );
+  return alignedColumns(rows);
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   type SubscriptionStep,
   topicEnum,
 } from "../../../core/intake/webhooks/subscriptions.js";
-import { terminalSafe, terminalSafeLines } from "../../../core/shared/terminal.js";
+import { alignedColumns, terminalSafe } from "../../../core/shared/terminal.js";
 import { SHOPIFY_SCOPES, shopifyTokenIn } from "../../aws/doctor-shopify.js";
 import { readStackOutputs } from "../../aws/stack-outputs.js";
 import { CONFIG_OPTION, defineShopcareCommand, loadConfig } from "../command.js";
@@ -50,15 +50,7 @@ function table(steps: readonly SubscriptionStep[]): string {
     ...steps.map((step) => [step.topic, step.state, step.action]),
     ...COMPLIANCE_TOPICS.map((topic) => [topic, "app configuration", "none (see README)"]),
   ];
-  const width = (column: number) => Math.max(...rows.map((row) => (row[column] as string).length));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(width(column)))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
+  return alignedColumns(rows);
 }
 
 /** `shopcare connect shopify`: the shop's webhook subscriptions made to match what shopcare takes. */
@@ -118,7 +110,7 @@ export const connect = defineShopcareCommand({
         );
         return 0;
       }
-      process.stdout.write(`${terminalSafeLines(table(steps))}\n`);
+      process.stdout.write(`${table(steps)}\n`);
       const counts = (action: string) => changes.filter((step) => step.action === action).length;
       const summary =
         changes.length === 0
