@@ -198,6 +198,7 @@ describe("shopcare doctor against a protocol-level fake of the account's AWS API
       "webhook-secret.shopify": "warn",
       "webhook-secret.kuaidi100": "warn",
       "kuaidi100-account": "fail",
+      "parcel-subscriptions": "ok",
       "sns-sandbox": "fail",
       "sns-spend-limit": "warn",
       "operators-subscription": "fail",
@@ -210,6 +211,32 @@ describe("shopcare doctor against a protocol-level fake of the account's AWS API
     expect(results.find((r) => r.check === "operators-subscription")?.summary).toMatch(
       /wait for confirmation/,
     );
+  });
+
+  it("reads the share of the week's shipped parcels Kuaidi100 took from the day tallies, naming the hand-offs", async () => {
+    // Arrange: 200 parcels filed this week (one day 8 days back left out), 180 subscribed, 15 refused, 5 in flight.
+    const state = ready("sns");
+    const today = new Date().toISOString().slice(0, 10);
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+    state.parcelTallies = {
+      [daysAgo(8)]: { filed: 1000, handedOff: 1000 },
+      [daysAgo(2)]: { filed: 120, subscribed: 110, handedOff: 10 },
+      [today]: { filed: 80, subscribed: 70, handedOff: 5 },
+    };
+    account.state = state;
+
+    // Act
+    const results = await runDoctor("Shopcare", clients());
+    const share = results.find((result) => result.check === "parcel-subscriptions");
+
+    // Assert: 180 of the 195 settled is 92%, under 95%.
+    expect(share).toMatchObject({
+      status: "warn",
+      summary:
+        "180 of 200 shipped parcels subscribed with Kuaidi100 in the last 7 days (5 still being tried): 15 refused after every retry (tracking-not-subscribed) — no arrival or delivery notice goes out for those",
+    });
+    expect(share?.fix).toMatch(/tracking-not-subscribed hand-offs/);
+    expect(account.calls).toContain("dynamodb.Query");
   });
 
   it("passes every check once the first-deploy steps are done", async () => {
@@ -374,18 +401,18 @@ describe("shopcare doctor against a protocol-level fake of the account's AWS API
       "FAIL sns-sandbox: the account is in the SNS SMS sandbox",
     );
     expect(failing.stdout).toMatch(/fix: request production access/);
-    expect(failing.stdout).toMatch(/^3 failed, 4 warnings, 6 ok$/m);
+    expect(failing.stdout).toMatch(/^3 failed, 4 warnings, 7 ok$/m);
 
     const json = await run(process.execPath, [CLI, "doctor", "--json"], { env }).catch(
       (error: { stdout: string }) => error,
     );
     const parsed = JSON.parse(json.stdout);
     expect(parsed).toMatchObject({ stack: "Shopcare", failed: true });
-    expect(parsed.checks).toHaveLength(13);
+    expect(parsed.checks).toHaveLength(14);
 
     account.state = ready("sns");
     const passing = await run(process.execPath, [CLI, "doctor"], { env });
-    expect(passing.stdout).toMatch(/^0 failed, 0 warnings, 13 ok$/m);
+    expect(passing.stdout).toMatch(/^0 failed, 0 warnings, 14 ok$/m);
     expect(passing.stdout).toContain(`ok   opt-out-line: every marketing template ends with "拒收请回复R"`);
 
     const missing = await run(process.execPath, [CLI, "doctor", "--stack", "Nope"], { env }).then(

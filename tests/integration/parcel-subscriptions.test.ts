@@ -140,19 +140,26 @@ describe("parcels subscribed with Kuaidi100", () => {
       expect.objectContaining({ reason: "tracking-not-subscribed", orderId: "o-1" }),
     ]);
     expect(handoffs[0]?.summary).toContain("700 订阅方的订阅数据存在错误");
+    expect(await shop.store.parcels.subscriptionTallies("2026-06-01")).toEqual([
+      { day: "2026-06-18", filed: 1, subscribed: 0, handedOff: 1, notConfigured: 0, lost: 0 },
+    ]);
     await close();
   });
 
   it("subscribes each order and number once, however often its shipment is delivered or replayed", async () => {
     // Arrange
-    const { post, shippedEvent, close } = await shipped();
+    const { shop, post, shippedEvent, close } = await shipped();
 
     // Act
     await post(shippedEvent);
     await post({ ...shippedEvent, at: "2026-06-18T10:06:00+08:00" });
+    await shop.queue.drain();
 
-    // Assert
+    // Assert: called once, and counted once in the day's tally doctor reads.
     expect(kuaidi100.calls).toHaveLength(1);
+    expect(await shop.store.parcels.subscriptionTallies("2026-06-18")).toEqual([
+      { day: "2026-06-18", filed: 1, subscribed: 1, handedOff: 0, notConfigured: 0, lost: 0 },
+    ]);
     await close();
   });
 
@@ -179,6 +186,10 @@ describe("parcels subscribed with Kuaidi100", () => {
     // Assert
     expect(rounds).toEqual([2, 3, 3]);
     expect(await subscription()).toMatchObject({ status: "lost", round: 2 });
+    // Subscribed once in the tally (the resubscriptions are not new parcels), then lost.
+    expect(await shop.store.parcels.subscriptionTallies("2026-06-01")).toMatchObject([
+      { filed: 1, subscribed: 1, lost: 1 },
+    ]);
     expect((await handoffsOf(shop.store)).map((handoff) => handoff.reason)).toEqual(["tracking-lost"]);
     await close();
   });

@@ -27,6 +27,8 @@ export interface FakeAccountState {
   executions?: Record<string, "RUNNING" | "ABORTED" | "SUCCEEDED">;
   /** State machines by ARN with their status (a destroyed stack's birthday machine may stay DELETING). */
   machines?: Record<string, { name: string; status: "ACTIVE" | "DELETING" }>;
+  /** The table's parcel-subscription day tallies (`TRACKSTAT` / day), by day. */
+  parcelTallies?: Record<string, Record<string, number>>;
   eum: {
     tier: "SANDBOX" | "PRODUCTION";
     textSpendLimit: number;
@@ -44,6 +46,7 @@ const SERVICES: Record<string, string> = {
   AWSStepFunctions: "states",
   GraniteServiceVersion20100801: "monitoring",
   PinpointSMSVoiceV2: "sms-voice",
+  DynamoDB_20120810: "dynamodb",
 };
 
 const xmlEscape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -320,8 +323,31 @@ export class FakeAccount extends LoopbackFake {
           },
         ];
       }
+      case "DynamoDB_20120810.Query":
+        return this.tallyQuery(body);
       default:
         return notFound("UnknownOperationException", `${prefix}.${operation}`);
     }
+  }
+
+  /** DynamoDB `Query` of the tallies' partition over a day range, answered in DynamoDB's JSON. */
+  private tallyQuery(body: Record<string, unknown>): [number, unknown] {
+    const values = (body.ExpressionAttributeValues ?? {}) as Record<string, { S?: string }>;
+    const outputs = Object.values(this.state.stacks)[0]?.outputs ?? {};
+    if (body.TableName !== outputs.TableName)
+      return notFound("ResourceNotFoundException", `Requested resource not found: ${body.TableName}`);
+    if (body.KeyConditionExpression !== "pk = :pk AND sk BETWEEN :since AND :until" || !values[":pk"])
+      return notFound("ValidationException", `unexpected key condition ${body.KeyConditionExpression}`);
+    const [since = "", until = ""] = [values[":since"]?.S, values[":until"]?.S];
+    const days = values[":pk"].S === "TRACKSTAT" ? Object.entries(this.state.parcelTallies ?? {}) : [];
+    const items = days
+      .filter(([day]) => day >= since && day <= until)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([day, counts]) => ({
+        pk: { S: "TRACKSTAT" },
+        sk: { S: day },
+        ...Object.fromEntries(Object.entries(counts).map(([field, n]) => [field, { N: String(n) }])),
+      }));
+    return [200, { Items: items, Count: items.length, ScannedCount: items.length }];
   }
 }

@@ -1,9 +1,28 @@
-import type { ParcelSubscription, ParcelSubscriptions } from "../../core/parcels/subscriptions.js";
+import type {
+  ParcelSubscription,
+  ParcelSubscriptions,
+  SubscriptionTally,
+} from "../../core/parcels/subscriptions.js";
 // A failed condition (a try taken, a round moved on) is an answer, as for a repeated click.
 import { counted as conditional } from "./click-counts.js";
 import { stripKeys, type Table, whoseKeys } from "./table.js";
 
 const keyOf = (orderId: string, trackingNo: string) => ({ pk: `TRACKSUB#${orderId}`, sk: trackingNo });
+
+/** The day tallies' partition (`TRACKSTAT` / `<yyyy-mm-dd>`): one small item a day. */
+const TALLY_PARTITION = "TRACKSTAT";
+
+type TallyField = Exclude<keyof SubscriptionTally, "day">;
+
+/** The tally a settled status adds to, counted once as the subscription leaves it (first round only). */
+function tallyOf(old: Record<string, unknown>, status: ParcelSubscription["status"]): TallyField | undefined {
+  if (status === "lost") return old.status === "lost" ? undefined : "lost";
+  if (old.status !== "pending" || old.round !== 0) return undefined;
+  if (status === "subscribed") return "subscribed";
+  if (status === "handed-off") return "handedOff";
+  if (status === "not-configured") return "notConfigured";
+  return undefined;
+}
 
 /**
  * Parcel subscriptions (`TRACKSUB#<orderId>` / `<trackingNo>`, filed under the order in gsi3): each try
@@ -25,11 +44,50 @@ export class ParcelSubscriptionTable implements ParcelSubscriptions {
             status: "pending",
             round: 0,
             attempts: 0,
+            filedAt: at,
             updatedAt: at,
           },
           ConditionExpression: "attribute_not_exists(pk)",
         }),
       ),
+    ).then(async (filed) => {
+      // A crash between the two writes leaves the day one short: a doctor figure, not a decision.
+      if (filed) await this.tally(at, "filed");
+      return filed;
+    });
+  }
+
+  /** The day tallies from `sinceDay` (yyyy-mm-dd, UTC) on. */
+  async subscriptionTallies(sinceDay: string): Promise<SubscriptionTally[]> {
+    const items = await this.table.allPages((startKey) =>
+      this.table.doc.send(
+        this.table.commands.Query({
+          TableName: this.table.tableName,
+          KeyConditionExpression: "pk = :pk AND sk BETWEEN :since AND :until",
+          ExpressionAttributeValues: { ":pk": TALLY_PARTITION, ":since": sinceDay, ":until": "9999-12-31" },
+          ExclusiveStartKey: startKey,
+        }),
+      ),
+    );
+    return items.map((item) => ({
+      day: String(item.sk),
+      filed: Number(item.filed ?? 0),
+      subscribed: Number(item.subscribed ?? 0),
+      handedOff: Number(item.handedOff ?? 0),
+      notConfigured: Number(item.notConfigured ?? 0),
+      lost: Number(item.lost ?? 0),
+    }));
+  }
+
+  private async tally(at: string, field: TallyField): Promise<void> {
+    await this.table.doc.send(
+      this.table.commands.Update({
+        TableName: this.table.tableName,
+        Key: { pk: TALLY_PARTITION, sk: at.slice(0, 10) },
+        UpdateExpression: "ADD #field :one",
+        ExpressionAttributeNames: { "#field": field },
+        ExpressionAttributeValues: { ":one": 1 },
+      }),
     );
   }
 
@@ -103,11 +161,18 @@ export class ParcelSubscriptionTable implements ParcelSubscriptions {
     outcome: Pick<ParcelSubscription, "status"> & { returnCode?: string; message?: string },
     at: string,
   ): Promise<void> {
-    await this.table.update(keyOf(orderId, trackingNo), {
-      status: { value: outcome.status },
-      updatedAt: { value: at },
-      ...(outcome.returnCode ? { returnCode: { value: outcome.returnCode } } : {}),
-      ...(outcome.message ? { message: { value: outcome.message.slice(0, 500) } } : {}),
-    });
+    const old = await this.table.update(
+      keyOf(orderId, trackingNo),
+      {
+        status: { value: outcome.status },
+        updatedAt: { value: at },
+        ...(outcome.returnCode ? { returnCode: { value: outcome.returnCode } } : {}),
+        ...(outcome.message ? { message: { value: outcome.message.slice(0, 500) } } : {}),
+      },
+      { returnAllOld: true },
+    );
+    // Counted on the day it was filed, so a day's share compares like with like.
+    const field = old && typeof old.filedAt === "string" ? tallyOf(old, outcome.status) : undefined;
+    if (field) await this.tally(old?.filedAt as string, field);
   }
 }

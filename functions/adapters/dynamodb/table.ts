@@ -252,6 +252,8 @@ export class Table {
       returnNew?: boolean;
       /** Return the updated attributes' values from before the update. */
       returnOld?: boolean;
+      /** Return the whole item as it was before the update. */
+      returnAllOld?: boolean;
     } = {},
   ): Promise<Record<string, unknown> | undefined> {
     const names: Record<string, string> = { ...options.conditionNames };
@@ -269,7 +271,13 @@ export class Table {
         ConditionExpression: options.condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
-        ReturnValues: options.returnNew ? "ALL_NEW" : options.returnOld ? "UPDATED_OLD" : undefined,
+        ReturnValues: options.returnNew
+          ? "ALL_NEW"
+          : options.returnOld
+            ? "UPDATED_OLD"
+            : options.returnAllOld
+              ? "ALL_OLD"
+              : undefined,
       }),
     );
     return Attributes;

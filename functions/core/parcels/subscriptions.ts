@@ -56,6 +56,20 @@ export interface ParcelSubscription {
   readonly leasedAt?: string;
 }
 
+/**
+ * One day's shipped parcels (the UTC day they were filed) and how their first round came out, counted as
+ * each subscription settles: what `shopcare doctor` reads for the share subscribed, without a Scan.
+ */
+export interface SubscriptionTally {
+  readonly day: string;
+  readonly filed: number;
+  readonly subscribed: number;
+  readonly handedOff: number;
+  readonly notConfigured: number;
+  /** Subscribed, then given up by Kuaidi100 after every resubscription. */
+  readonly lost: number;
+}
+
 /** Where subscriptions are kept: each try leased by a conditional write. */
 export interface ParcelSubscriptions {
   /** Files the first round of an order's parcel. @returns false when it was filed before (a replay) */

@@ -11,7 +11,7 @@ import type { ShopConfig } from "../../core/config/config.js";
 import { marketingWithoutOptOutLine, optOutLineOf } from "../../core/config/lint.js";
 import { LINK_NOT_FOUND_MARK } from "../../handlers/link.js";
 import { aliyunChecks } from "./doctor-aliyun.js";
-import { kuaidi100AccountCheck } from "./doctor-kuaidi100.js";
+import { kuaidi100AccountCheck, parcelSubscriptionShareCheck } from "./doctor-kuaidi100.js";
 import { type CheckResult, type DoctorClients, fail, jsonSecret, ok, warn } from "./doctor-results.js";
 import { shopifyChecks } from "./doctor-shopify.js";
 import { endUserMessagingChecks, snsSmsChecks } from "./doctor-sms.js";
@@ -279,6 +279,8 @@ export async function runDoctor(
     results.push(...(await webhookSecretCheck(clients, outputs.WebhookSecretArn)));
   if (outputs.WebhookSecretArn && outputs.TrackingQueueUrl)
     results.push(await kuaidi100AccountCheck(clients.secrets, outputs.WebhookSecretArn));
+  if (outputs.TrackingQueueUrl && outputs.TableName)
+    results.push(await parcelSubscriptionShareCheck(clients, outputs.TableName, new Date()));
   if (provider === "aliyun" && outputs.AliyunSecretArn)
     results.push(...(await aliyunChecks(clients.secrets, outputs.AliyunSecretArn, config)));
   if (provider === "sns") results.push(...(await snsSmsChecks(clients)));

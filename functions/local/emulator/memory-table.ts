@@ -294,6 +294,8 @@ export class MemoryTable implements DocumentSender {
         return {};
       case "ALL_NEW":
         return { Attributes: item };
+      case "ALL_OLD":
+        return { Attributes: old };
       case "UPDATED_NEW":
         return { Attributes: pick(item, changed) };
       case "UPDATED_OLD":
