@@ -42,6 +42,13 @@ export function checkout(commit: string, name: string, patches: readonly Patch[]
   return dir;
 }
 
+/** One side of a comparison: a tree, the config it simulates, and variables for its run. */
+export interface Side {
+  readonly dir: string;
+  readonly config?: unknown;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /**
  * The same month simulated in two trees side by side: each round runs both at once, one child process per
  * core. This machine's speed drifts by a quarter from minute to minute (a virtual machine on a shared host);
@@ -49,28 +56,25 @@ export function checkout(commit: string, name: string, patches: readonly Patch[]
  * the rounds' ratios the result.
  */
 export async function sideBySide(options: {
-  readonly before: { readonly dir: string; readonly config?: unknown };
-  readonly after: { readonly dir: string; readonly config?: unknown };
+  readonly before: Side;
+  readonly after: Side;
   readonly orders: number;
   readonly rounds: number;
 }) {
   const args = [String(options.orders), "30", "21"];
-  const time = async (cwd: string, config: unknown) =>
+  const time = async (side: Side) =>
     JSON.parse(
       (
         await execFileAsync("npx", ["tsx", "bench/simulate-timed.ts", ...args], {
-          cwd,
-          env: { ...process.env, SHOPCARE_BENCH_CONFIG: JSON.stringify(config ?? {}) },
+          cwd: side.dir,
+          env: { ...process.env, ...side.env, SHOPCARE_BENCH_CONFIG: JSON.stringify(side.config ?? {}) },
           encoding: "utf8",
         })
       ).stdout.trim(),
     ) as Timed;
   const samples: { before: Timed; after: Timed }[] = [];
   for (let round = 0; round < options.rounds; round += 1) {
-    const [before, after] = await Promise.all([
-      time(options.before.dir, options.before.config),
-      time(options.after.dir, options.after.config),
-    ]);
+    const [before, after] = await Promise.all([time(options.before), time(options.after)]);
     samples.push({ before, after });
   }
   const median = (values: number[]) =>
@@ -82,6 +86,8 @@ export async function sideBySide(options: {
   const decisions = `${samples[0]?.before.decisions} / ${samples[0]?.after.decisions}`;
   return {
     ratio,
+    /** Decisions made on each side, per round: a comparison of equal work has them equal. */
+    decisions: samples.map((sample) => [sample.before.decisions, sample.after.decisions] as const),
     detail: `median of ${options.rounds} rounds' CPU ratios, both sides at once; CPU s per round (before/after) ${perRound}; decisions ${decisions}`,
   };
 }

@@ -10,7 +10,7 @@ import type { DecisionRecord, OrderRecord } from "../../core/shared/model.js";
 import { startDynamoDbLocal } from "../emulator/dynamodb-local.js";
 import type { CloudFormationTemplate } from "../emulator/engine.js";
 import { MemoryTable } from "../emulator/memory-table.js";
-import { createLocalShop, type LocalShop } from "../emulator/runtime.js";
+import { createLocalShop, type LocalShop, type LocalShopOptions } from "../emulator/runtime.js";
 import { VirtualClock } from "../emulator/virtual-clock.js";
 import { shardEvents } from "./shards.js";
 
@@ -75,6 +75,11 @@ export interface SimulateOptions {
   readonly workers?: number;
   /** Reads the shop at the end of the run, before its table goes (one thread only). @default nothing */
   readonly inspect?: (shop: LocalShop, now: Date) => Promise<void>;
+  /**
+   * Kuaidi100 to subscribe each shipped parcel with, as a deployed shop does (one thread only): what the
+   * bench's tracking figure compares. They change no decision. @default none: nothing is subscribed
+   */
+  readonly kuaidi100?: LocalShopOptions["kuaidi100"];
 }
 
 /** What a simulation produced. */
@@ -152,8 +157,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       template: options.template,
       retryIntervalMs: 0,
       onExecutionFailed: (name, error) => failures.push(`${name}: ${String(error)}`),
-      // Parcel subscriptions change no decision: a simulation makes none.
-      kuaidi100: false,
+      // Parcel subscriptions change no decision: a simulation makes none unless asked.
+      kuaidi100: options.kuaidi100 ?? false,
     });
     // The config's campaigns, each waiting for its time on the virtual clock.
     shop.scheduleCampaigns();
