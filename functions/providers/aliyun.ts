@@ -94,6 +94,21 @@ const MISCONFIGURED_CODES = new Set([
 ]);
 
 /**
+ * A message's variables as `SendSms` takes them (`TemplateParam`, every value a string). The short link goes
+ * as its code alone: the template registered with Aliyun writes the link's fixed part out and varies only
+ * the parameter (`link_param`; see `connect aliyun`), so a whole URL in the variable would be sent twice.
+ */
+export function aliyunTemplateParam(variables: Readonly<Record<string, unknown>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(variables).map(([key, value]) => {
+      const text = String(value);
+      const code = key === "link" ? /\/l\/([0-9A-Za-z]+)$/.exec(text)?.[1] : undefined;
+      return [key, code ?? text];
+    }),
+  );
+}
+
+/**
  * SMS through Alibaba Cloud SMS (`SendSms`, API version 2017-05-25), the provider mainland-China shops
  * need: AWS does not deliver SMS into China. Aliyun sends registered templates, so the message goes as a
  * template code plus its variables; the ledger reference goes as `OutId` and comes back in receipts.
@@ -122,9 +137,7 @@ export class AliyunSmsProvider implements SmsProvider {
       SignatureNonce: (this.options.nonce ?? randomUUID)(),
       SignatureVersion: "1.0",
       TemplateCode: templateCode,
-      TemplateParam: JSON.stringify(
-        Object.fromEntries(Object.entries(message.variables).map(([key, value]) => [key, String(value)])),
-      ),
+      TemplateParam: JSON.stringify(aliyunTemplateParam(message.variables)),
       Timestamp: (this.options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z"),
       Version: "2017-05-25",
     };

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { aliyunTemplatesOf } from "../../functions/core/config/aliyun-templates.js";
 import { parseShopConfig } from "../../functions/core/config/config.js";
+import { aliyunTemplateName } from "../../functions/local/cli/commands/connect-aliyun.js";
 import { cli } from "../support/cli.js";
 import { FakeAliyunSms } from "../support/fake-aliyun.js";
 
@@ -62,6 +63,32 @@ describe("shopcare connect aliyun", () => {
     // Aliyun writes a variable as a dollar sign and the name in braces.
     expect(first?.content).toContain(`$${"{"}orderId}`);
     expect(first?.type).toBe("1");
+  });
+
+  it("registers a template with a short link as Aliyun's link rules ask: the link's fixed part written out, only its code a variable", async () => {
+    // Arrange: the abandoned-checkout reminder carries {link}.
+    const withLinks = {
+      ...SHOP,
+      links: { baseUrl: "https://s.shop.cn/" },
+      journeys: { checkout: { enabled: true } },
+    };
+    writeFileSync(config, JSON.stringify(withLinks));
+
+    // Act
+    const connected = await run("--submit");
+
+    // Assert: the fake refuses a link_param not right after a fixed URL, and an unknown variable property.
+    expect(connected.code, connected.stderr).toBe(0);
+    const reminder = aliyun.templates.find((template) => template.name === "checkout.reminder");
+    expect(reminder?.content).toContain(`https://s.shop.cn/l/$${"{"}link}`);
+    const inUse = aliyunTemplatesOf(
+      parseShopConfig({ ...withLinks, sms: { ...SHOP.sms, provider: "sns" } }) as Parameters<
+        typeof aliyunTemplatesOf
+      >[0],
+    );
+    expect(aliyun.templates.map((template) => template.name).sort()).toEqual(
+      inUse.map((template) => aliyunTemplateName(template.key)).sort(),
+    );
   });
 
   it("resumes where the day's limit stopped it, submitting nothing twice, and prints a rejection with its reason", async () => {

@@ -200,6 +200,26 @@ describe("Aliyun SendSms (RPC, signature method V1) against a local endpoint", (
     });
   });
 
+  it("sends a short link as its code alone (the registered template writes the link's fixed part out)", async () => {
+    // Arrange
+    fake.accepted.length = 0;
+    const withLink = message({
+      templateId: "gift-30.gift",
+      variant: "short",
+      messageClass: "marketing",
+      variables: { name: "王芳", link: "https://s.shop.cn/l/Ab3dEf7h" },
+      reference: "gift-30:c1:gift",
+    });
+
+    // Act
+    await aliyun().send(withLink);
+
+    // Assert: Aliyun answers isv.PARAM_NOT_SUPPORT_URL to a URL in a variable.
+    expect(fake.accepted.at(-1)?.params.TemplateParam).toBe(
+      JSON.stringify({ name: "王芳", link: "Ab3dEf7h" }),
+    );
+  });
+
   it("sends each variant of an A/B-tested template by its own registered code, and refuses a variant without one", async () => {
     // Arrange
     fake.requests.length = 0;

@@ -14,6 +14,29 @@ import { LoopbackFake } from "./loopback.js";
  * containing `rejectWhen`) and `GetSmsSign`.
  */
 
+/**
+ * The variable properties `TemplateRule` takes ("TemplateRule&TemplateContent参数填写示例",
+ * help.aliyun.com/document_detail/2806243, and the console's 变量属性 list).
+ */
+const VARIABLE_PROPERTIES = new Set([
+  "numberCaptcha",
+  "characterWithNumber2",
+  "phone_number2",
+  "time",
+  "money",
+  "user_nick",
+  "name",
+  "unit_name",
+  "address",
+  "license_plate_number",
+  "tracking_number",
+  "pick_up_code",
+  "other_number2",
+  "link_param",
+  "email_address",
+  "others",
+]);
+
 interface FakeTemplate {
   code: string;
   name: string;
@@ -130,6 +153,17 @@ export class FakeAliyunSms extends LoopbackFake {
     const rules = params.TemplateRule ? (JSON.parse(params.TemplateRule) as Record<string, string>) : {};
     const unruled = variables.filter((variable) => !rules[variable]);
     if (unruled.length > 0) return fail("isv.INVALID_PARAMETERS", `TemplateRule lacks ${unruled.join(", ")}`);
+    const unknown = Object.entries(rules).filter(([, property]) => !VARIABLE_PROPERTIES.has(property));
+    if (unknown.length > 0)
+      return fail(
+        "isv.INVALID_PARAMETERS",
+        `TemplateRule: no variable property ${unknown.map(([, p]) => p).join(", ")}`,
+      );
+    // 链接规范: the link's domain is fixed text; only its parameter may vary, right after it.
+    const links = Object.entries(rules).filter(([, property]) => property === "link_param");
+    for (const [variable] of links)
+      if (!new RegExp(`https?://[^\\s$]+/\\$\\{${variable}\\}`).test(content))
+        return fail("isv.INVALID_PARAMETERS", `${variable}: a link parameter follows the link's fixed part`);
     if (this.templates.some((template) => template.name === name))
       return fail("isv.INVALID_PARAMETERS", "TemplateName exists");
     this.lastSubmission = now;

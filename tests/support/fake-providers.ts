@@ -217,6 +217,12 @@ export class FakeSmsApis extends LoopbackFake {
       this.record("aliyun", request, params, "invalid");
       return answer(400, { Code: "SignatureDoesNotMatch", Message: "Specified signature is not matched" });
     }
+    // Aliyun's SendSms error codes: a variable may not carry a URL (isv.PARAM_NOT_SUPPORT_URL).
+    const values = Object.values(JSON.parse(signed.TemplateParam || "{}") as Record<string, string>);
+    if (values.some((value) => /https?:\/\/|www\./i.test(value))) {
+      this.record("aliyun", request, params, "invalid");
+      return answer(200, { Code: "isv.PARAM_NOT_SUPPORT_URL", Message: "不支持url为变量" });
+    }
     const outcome = this.gate();
     this.record("aliyun", request, params, outcome);
     if (outcome === "stalled") return this.stall(response);

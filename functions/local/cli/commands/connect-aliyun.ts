@@ -3,6 +3,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { type AliyunTemplate, aliyunTemplatesOf } from "../../../core/config/aliyun-templates.js";
 import type { ShopConfig } from "../../../core/config/config.js";
 import { templateVariables } from "../../../core/config/templates.js";
+import { linkUrl } from "../../../core/engine/links.js";
 import { alignedColumns } from "../../../core/shared/terminal.js";
 import { type AliyunRpc, AliyunRpcError } from "../../../providers/aliyun-rpc.js";
 
@@ -31,25 +32,42 @@ export function aliyunTemplateName(key: string): string {
   return `${key.slice(0, 23)}~${createHash("sha1").update(key).digest("hex").slice(0, 6)}`;
 }
 
-/** The variable rules Aliyun's template specification asks for, by what each variable holds. */
+/**
+ * Each variable's property (`TemplateRule`), by what it holds: Aliyun's "TemplateRule&TemplateContent参数填写示例"
+ * (help.aliyun.com/document_detail/2806243: a notice's `{"username": "name", "order": "other_number2"}`, and
+ * `phone_number2`, `time`, `money`, …). A customer's name is the shop's nickname for them (`user_nick`, not
+ * `name`, a real name of 2–5 汉字); an order number or coupon code `other_number2`; anything else `others`.
+ */
 const RULES: Readonly<Record<string, string>> = {
   name: "user_nick",
   amount: "money",
   couponAmount: "money",
-  orderId: "characterWithNumber",
-  trackingNo: "characterWithNumber",
-  coupon: "characterWithNumber",
+  orderId: "other_number2",
+  trackingNo: "tracking_number",
+  coupon: "other_number2",
   closeAt: "time",
   promotionEnds: "time",
   link: "link_param",
 };
+
+/**
+ * The template text as Aliyun registers it: `${var}` placeholders, and the short link's fixed part written
+ * out — Aliyun takes no whole link in a variable ("通知短信模板规范", 链接规范: the domain is fixed in the template,
+ * only the link's parameter varies, `link_param`), so `{link}` becomes `<links.baseUrl>/l/${link}` and the
+ * provider sends only the code.
+ */
+export function aliyunTemplateContent(config: ShopConfig, text: string): string {
+  return text
+    .replace(/\{link\}/g, () => linkUrl(config.links.baseUrl ?? "", `\${link}`))
+    .replace(/(?<!\$)\{(\w+)\}/g, (_, name: string) => `\${${name}}`);
+}
 
 /** `CreateSmsTemplate`'s parameters for one template: `${var}` placeholders, its type, rules, signature. */
 export function createTemplateParams(config: ShopConfig, template: AliyunTemplate): Record<string, string> {
   const variables = templateVariables(template.text);
   return {
     TemplateName: aliyunTemplateName(template.key),
-    TemplateContent: template.text.replace(/\{(\w+)\}/g, (_, name: string) => `\${${name}}`),
+    TemplateContent: aliyunTemplateContent(config, template.text),
     // 1 短信通知, 2 推广短信 ("CreateSmsTemplate": TemplateType).
     TemplateType: template.messageClass === "marketing" ? "2" : "1",
     RelatedSignName: config.sms.aliyun.signName ?? "",
