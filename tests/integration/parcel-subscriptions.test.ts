@@ -4,7 +4,7 @@ import { startHttpServer } from "../../functions/local/emulator/server.js";
 import { HttpParcelPoll } from "../../functions/providers/kuaidi100-poll.js";
 import { FakeKuaidi100 } from "../support/fake-kuaidi100.js";
 import { virtualShop } from "../support/local.js";
-import { kuaidi100Form, postGeneric } from "../support/webhooks.js";
+import { fixture, kuaidi100Form, postGeneric, shopifyHeaders } from "../support/webhooks.js";
 
 /**
  * Issue 37: every shipped parcel subscribed with Kuaidi100 by shopcare itself — the local shop (its tracking
@@ -107,6 +107,62 @@ describe("parcels subscribed with Kuaidi100", () => {
     expect((await shop.store.getOrder("o-1"))?.deliveredAt).toBe("2026-06-19T15:00:00+08:00");
     expect(failures).toEqual([]);
     await close();
+  });
+
+  it("subscribes a parcel shipped through Shopify (fulfillments/create), its pushes reaching the order", async () => {
+    // Arrange: the Shopify order and its fulfillment, signed as Shopify signs them.
+    const { shop, clock } = await virtualShop(
+      START,
+      {},
+      {
+        kuaidi100: {
+          poll: new HttpParcelPoll(`${kuaidi100.url}/poll`, 300),
+          account: { key: KEY, customer: "CUSTOMER-1", salt: LOCAL_WEBHOOK_SECRET },
+        },
+        publicUrl: "https://shop.example.cn",
+      },
+    );
+    const http = await startHttpServer(shop.routes);
+    const shopify = async (name: string, topic: string) => {
+      const body = fixture(name);
+      const answer = await fetch(`${http.url}/webhooks/shopify`, {
+        method: "POST",
+        body,
+        headers: shopifyHeaders(body, topic, `wh-${topic}`),
+      });
+      await shop.queue.drain();
+      await clock.advanceTo(clock.now());
+      return answer.status;
+    };
+
+    // Act
+    const statuses = [
+      await shopify("shopify-orders-create.json", "orders/create"),
+      await shopify("shopify-fulfillments-create.json", "fulfillments/create"),
+    ];
+    await shop.queue.drain();
+    const delivered = await push(http.url, {
+      status: "polling",
+      message: "",
+      lastResult: {
+        nu: "SF1400036985214",
+        com: "shunfeng",
+        state: "3",
+        data: [{ ftime: "2026-06-20 15:00:00", context: "已签收" }],
+      },
+    });
+    await shop.queue.drain();
+
+    // Assert
+    expect(statuses).toEqual([202, 202]);
+    expect(kuaidi100.calls.map((call) => [call.param.company, call.param.number])).toEqual([
+      ["shunfeng", "SF1400036985214"],
+    ]);
+    expect(String(kuaidi100.calls[0]?.param.parameters.callbackurl)).toContain("orderId=820982911946154508");
+    expect(delivered.status).toBe(202);
+    expect((await shop.store.getOrder("820982911946154508"))?.deliveredAt).toBe("2026-06-20T15:00:00+08:00");
+    shop.stop();
+    await http.close();
   });
 
   it("tries again with backoff after a 500 and a timeout, and is subscribed once", async () => {
