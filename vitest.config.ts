@@ -9,6 +9,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     pool: "forks",
+    isolate: false,
     // Vitest's default outside watch mode is one worker fewer than the CPUs: one on a 2-core machine, where
     // most test files wait on DynamoDB Local, a child CLI or Chromium rather than compute.
     maxWorkers: Math.max(2, availableParallelism()),
