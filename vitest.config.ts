@@ -9,6 +9,10 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     pool: "forks",
+    // Test files share their worker's module cache: aws-cdk-lib, the synthesized templates
+    // (tests/support/local.ts) and the engine load once per worker instead of once per file — on this
+    // 2-core machine a third of the suite's time was imports. A file that changes process-wide state (the
+    // environment, fake timers) puts it back when it ends.
     isolate: false,
     // Vitest's default outside watch mode is one worker fewer than the CPUs: one on a 2-core machine, where
     // most test files wait on DynamoDB Local, a child CLI or Chromium rather than compute.

@@ -172,9 +172,13 @@ async function simulateWithReport() {
     events,
   ]);
 
+  // The in-memory table: the page is what is under test. `simulate` on DynamoDB Local, the CLI's default,
+  // runs in http.test.ts, and memory-table-decisions.test.ts holds the two tables' decisions equal.
   const { stderr } = await run(process.execPath, [
     CLI,
     "simulate",
+    "--store",
+    "memory",
     "--events",
     events,
     "--config",

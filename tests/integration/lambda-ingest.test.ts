@@ -35,9 +35,12 @@ function webhook(body: string, now: Date): APIGatewayProxyEventV2 {
 
 let handler: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
 
+/** The variables the Lambda entry reads, set for this file and put back after it (test files share a worker). */
+let savedEnvironment: Record<string, string | undefined> = {};
+
 beforeAll(async () => {
   await Promise.all([secrets.start(), sqs.start()]);
-  Object.assign(process.env, {
+  const environment = {
     SHOPCARE_CONFIG: JSON.stringify(parseShopConfig({})),
     TABLE_NAME: await freshTable("lambda-ingest"),
     EVENTS_QUEUE_URL: `${sqs.url}/111122223333/Shopcare-Events`,
@@ -48,10 +51,15 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: "local",
     AWS_ENDPOINT_URL_DYNAMODB: inject("dynamoEndpoint"),
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
-  });
+  };
+  savedEnvironment = Object.fromEntries(Object.keys(environment).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, environment);
   ({ handler } = await import("../../functions/lambda/ingest.js"));
 });
 afterAll(async () => {
+  for (const [name, value] of Object.entries(savedEnvironment))
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
   vi.useRealTimers();
   await Promise.all([secrets.stop(), sqs.stop()]);
 });
