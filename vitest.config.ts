@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import { SlowestFirst } from "./tests/support/sequencer.js";
 
 /**
  * Projects per layer (docs/testing.md): `unit` and `infra` run without Java and start no DynamoDB Local;
@@ -14,6 +15,7 @@ export default defineConfig({
     // 2-core machine a third of the suite's time was imports. A file that changes process-wide state (the
     // environment, fake timers) puts it back when it ends.
     isolate: false,
+    sequence: { sequencer: SlowestFirst },
     // Vitest's default outside watch mode is one worker fewer than the CPUs: one on a 2-core machine, where
     // most test files wait on DynamoDB Local, a child CLI or Chromium rather than compute.
     maxWorkers: Math.max(2, availableParallelism()),

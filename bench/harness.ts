@@ -35,6 +35,11 @@ export const { values: flags } = parseArgs({
     "campaign-customers": { type: "string", default: "100000" },
     "segment-customers": { type: "string", default: "1000000" },
     "forget-customers": { type: "string", default: "1000000" },
+    // The scale run (issue 38): the months a sampled what-if replays, the share it draws, and the draws
+    // its interval is held to the full comparison over.
+    "scale-orders": { type: "string", default: "10000,100000,1000000" },
+    "scale-sample": { type: "string", default: "5%" },
+    "scale-seeds": { type: "string", default: "20" },
     seed: { type: "string", default: "7" },
     // The send-rate run's table: DynamoDB Local (the figure) or the in-memory table, which leaves the
     // pacing alone on the cores, to tell its share from DynamoDB Local's at higher rates.

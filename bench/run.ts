@@ -5,7 +5,7 @@
  * `bench/runs/` (webhooks, simulation, sending, peak day, CRM, faults, links); `bench/harness.ts` holds the
  * flags and how a figure is recorded.
  *
- * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign,checks-cost,whatif,campaign,segment,links,forget,tracking`
+ * `--only ingest,cold-start,cost,simulation,send-rate,peak-day,faults,slot-burst,redesign,checks-cost,whatif,campaign,segment,links,forget,tracking,scale`
  * runs some of them. The default sizes are the
  * issue's (10,000 simulated orders, a burst of 10,000 messages, 100,000 peak-day orders): about 20 minutes on
  * 2 cores; flags such as `--sim-orders 1000` make a quicker run.
@@ -19,6 +19,7 @@ import { forgetRun } from "./runs/data-rights.js";
 import { faults } from "./runs/faults.js";
 import { links } from "./runs/links.js";
 import { peakDay } from "./runs/peak-day.js";
+import { scaleRun } from "./runs/scale.js";
 import { sendRate, slotBurst } from "./runs/sending.js";
 import { checksCost, redesign, simulation, whatIfRun } from "./runs/simulation.js";
 import { tracking } from "./runs/tracking.js";
@@ -44,6 +45,7 @@ const runs = {
   forget: forgetRun,
   links,
   tracking,
+  scale: scaleRun,
 };
 const RUN_ORDER = Object.keys(runs);
 const RESULTS = "bench/results.json";

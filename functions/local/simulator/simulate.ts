@@ -27,27 +27,37 @@ export class EventFileError extends Error {
 }
 
 /**
+ * Parses one line of a JSON Lines event file.
+ * @returns the event, or undefined for a blank line or a `#` comment
+ * @throws {EventFileError} naming the line and the field at fault
+ */
+export function parseEventLine(rawLine: string, lineNumber: number): ShopEvent | undefined {
+  const line = rawLine.trim();
+  if (line === "" || line.startsWith("#")) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(line);
+  } catch (error) {
+    throw new EventFileError(lineNumber, "(line)", `not valid JSON (${(error as Error).message})`);
+  }
+  try {
+    return parseShopEvent(json);
+  } catch (error) {
+    if (!(error instanceof InvalidEventError)) throw error;
+    const [first] = error.problems;
+    throw new EventFileError(lineNumber, first?.field ?? "(event)", first?.message ?? error.message);
+  }
+}
+
+/**
  * Parses a JSON Lines event file (blank lines and `#` comments are skipped).
  * @throws {EventFileError} naming the line and the field at fault
  */
 export function parseEventLines(text: string): ShopEvent[] {
   const events: ShopEvent[] = [];
   for (const [index, rawLine] of text.split(/\r?\n/).entries()) {
-    const line = rawLine.trim();
-    if (line === "" || line.startsWith("#")) continue;
-    let json: unknown;
-    try {
-      json = JSON.parse(line);
-    } catch (error) {
-      throw new EventFileError(index + 1, "(line)", `not valid JSON (${(error as Error).message})`);
-    }
-    try {
-      events.push(parseShopEvent(json));
-    } catch (error) {
-      if (!(error instanceof InvalidEventError)) throw error;
-      const [first] = error.problems;
-      throw new EventFileError(index + 1, first?.field ?? "(event)", first?.message ?? error.message);
-    }
+    const event = parseEventLine(rawLine, index + 1);
+    if (event) events.push(event);
   }
   return events;
 }

@@ -37,13 +37,23 @@ const MINUTE = 60_000;
  * Asia/Shanghai.
  */
 export function syntheticEvents(options: SyntheticOptions): ShopEvent[] {
+  const events: ShopEvent[] = [];
+  for (const orderEvents of syntheticOrders(options)) events.push(...orderEvents);
+  return events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+}
+
+/**
+ * The same stream as {@link syntheticEvents}, one order's events at a time (each order's in time order,
+ * the orders not): a month of a million orders written to a file without being held.
+ */
+export function* syntheticOrders(options: SyntheticOptions): Generator<ShopEvent[]> {
   const next = seededRandom(options.seed ?? 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const start = Date.parse(`${options.start ?? "2026-06-01"}T00:00:00+08:00`);
   const iso = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().replace("Z", "+08:00");
-  const events: ShopEvent[] = [];
   const customers: string[] = [];
   for (let index = 0; index < options.orders; index += 1) {
+    const events: ShopEvent[] = [];
     const orderId = `s${index + 1}`;
     const returning = customers.length > 0 && next() < (options.repeatShare ?? 0.3);
     const customerId = returning ? pick(customers) : `sc${customers.length + 1}`;
@@ -72,7 +82,10 @@ export function syntheticEvents(options: SyntheticOptions): ShopEvent[] {
     // 75% pay within minutes, 15% within a day (some after a reminder), 10% never.
     const paidAfter =
       payment < 0.75 ? (1 + next() * 9) * MINUTE : payment < 0.9 ? (30 + next() * 1_400) * MINUTE : undefined;
-    if (paidAfter === undefined) continue;
+    if (paidAfter === undefined) {
+      yield events;
+      continue;
+    }
     const paid = created + paidAfter;
     events.push({ type: "order.paid", at: iso(paid), orderId });
     const shipped = paid + (10 + next() * 30) * 60 * MINUTE;
@@ -102,6 +115,6 @@ export function syntheticEvents(options: SyntheticOptions): ShopEvent[] {
       } as ShopEvent);
     }
     if (next() < 0.02) events.push({ type: "customer.opted_out", at: iso(delivered + 86_400_000), phone });
+    yield events;
   }
-  return events.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
 }

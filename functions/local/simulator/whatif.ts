@@ -1,10 +1,12 @@
 import type { ShopConfig } from "../../core/config/config.js";
 import { buildReport, type EffectReport, type Figures } from "../../core/insight/report.js";
 import type { ShopEvent } from "../../core/intake/events.js";
-import type { DecisionRecord } from "../../core/shared/model.js";
 import { DAY_MS } from "../../core/shared/time.js";
 import type { CloudFormationTemplate } from "../emulator/engine.js";
+import { type DecisionChange, diffDecisions } from "./decision-changes.js";
+import type { HistorySample } from "./sample.js";
 import { simulate } from "./simulate.js";
+import { estimateWhatIf, type SampledWhatIf } from "./whatif-sample.js";
 
 /**
  * `shopcare whatif`: the same history decided under two configs, on a virtual clock through the real
@@ -12,94 +14,32 @@ import { simulate } from "./simulate.js";
  * is sent: both runs use the outbox.
  */
 
-/** How one decision differs between the base run and the candidate run. */
-export interface DecisionChange {
-  /**
-   * `added` / `removed`: only one run decided it; `moved`: the same journey, step and subject at another
-   * time; `changed`: the same time with another outcome, reason, template or text.
-   */
-  readonly change: "added" | "removed" | "moved" | "changed";
-  readonly journey: string;
-  readonly step: string;
-  readonly orderId?: string;
-  readonly customerId?: string;
-  readonly before: DecisionRecord | null;
-  readonly after: DecisionRecord | null;
-}
-
-/** What a decision is about: its journey, step and subject (the order, else the customer). */
-const subjectKey = (decision: DecisionRecord) =>
-  JSON.stringify([decision.journey, decision.step, decision.orderId ?? "", decision.customerId ?? ""]);
-
-const SAME_FIELDS = ["outcome", "reason", "template", "text"] as const;
-
-/**
- * Pairs the two runs' decisions by journey, step and subject (the n-th of each, oldest first: a refund
- * notice is one step decided once per refund) and says how each pair differs.
- */
-export function diffDecisions(
-  before: readonly DecisionRecord[],
-  after: readonly DecisionRecord[],
-): DecisionChange[] {
-  const group = (decisions: readonly DecisionRecord[]) => {
-    const groups = new Map<string, DecisionRecord[]>();
-    for (const decision of decisions) {
-      const key = subjectKey(decision);
-      const list = groups.get(key) ?? [];
-      list.push(decision);
-      groups.set(key, list);
-    }
-    for (const list of groups.values()) list.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
-    return groups;
-  };
-  const was = group(before);
-  const now = group(after);
-  const changes: DecisionChange[] = [];
-  for (const key of new Set([...was.keys(), ...now.keys()])) {
-    const olds = was.get(key) ?? [];
-    const news = now.get(key) ?? [];
-    for (let index = 0; index < Math.max(olds.length, news.length); index += 1) {
-      const old = olds[index] ?? null;
-      const next = news[index] ?? null;
-      const change = !old
-        ? "added"
-        : !next
-          ? "removed"
-          : Date.parse(old.at) !== Date.parse(next.at)
-            ? "moved"
-            : SAME_FIELDS.some((field) => old[field] !== next[field])
-              ? "changed"
-              : undefined;
-      if (!change) continue;
-      const { journey, step, orderId, customerId } = (old ?? next) as DecisionRecord;
-      changes.push({
-        change,
-        journey,
-        step,
-        ...(orderId ? { orderId } : {}),
-        ...(customerId ? { customerId } : {}),
-        before: old,
-        after: next,
-      });
-    }
-  }
-  // Oldest first, by the earlier of the two times.
-  const at = (change: DecisionChange) =>
-    Math.min(...[change.before, change.after].filter((d) => d !== null).map((d) => Date.parse(d.at)));
-  return changes.sort((a, b) => at(a) - at(b));
-}
-
 /** Both runs' reports and what changed. */
 export interface WhatIfResult {
   readonly base: EffectReport;
   readonly candidate: EffectReport;
   readonly changes: readonly DecisionChange[];
   readonly decisions: { readonly base: number; readonly candidate: number };
+  /** With a sampled history: the whole history's figures estimated, with intervals. */
+  readonly sample?: SampledWhatIf;
+}
+
+/**
+ * The shop-wide send rate a sample's customers get: their share of it, as the only thing customers share
+ * (a sample of 5% sends about 5% of the messages, so the rate binds it as it binds the whole shop).
+ */
+function sampledRate(config: ShopConfig, sample: HistorySample | undefined): ShopConfig {
+  if (!sample || sample.fraction >= 1) return config;
+  const ratePerSecond = Math.max(1, Math.round(config.sms.ratePerSecond * sample.fraction));
+  return { ...config, sms: { ...config.sms, ratePerSecond } };
 }
 
 /** Runs `events` under `base` and under `candidate` and compares them. */
 export async function whatIf(options: {
+  /** The history, or (with `sample`) the sample's events. */
   readonly events: readonly ShopEvent[];
+  /** The sample `events` were drawn as: the result then estimates the whole history's figures. */
+  readonly sample?: HistorySample;
   readonly base: ShopConfig;
   readonly candidate: ShopConfig;
   /** The synthesized stack, if the caller has it. @default synthesized from `base` (both runs use it) */
@@ -109,14 +49,23 @@ export async function whatIf(options: {
   const template =
     options.template ?? (await import("../emulator/synth.js")).synthesizeTemplate(options.base);
   const run = (config: ShopConfig) =>
-    simulate({ config, events: [...options.events], dynamo: "memory", template });
+    simulate({
+      config: sampledRate(config, options.sample),
+      events: [...options.events],
+      dynamo: "memory",
+      template,
+    });
   const before = await run(options.base);
   const after = await run(options.candidate);
+  const changes = diffDecisions(before.decisions, after.decisions);
   return {
     base: buildReport(options.base, before.decisions, before.orders, { workload: before.workload }),
     candidate: buildReport(options.candidate, after.decisions, after.orders, { workload: after.workload }),
-    changes: diffDecisions(before.decisions, after.decisions),
+    changes,
     decisions: { base: before.decisions.length, candidate: after.decisions.length },
+    ...(options.sample
+      ? { sample: estimateWhatIf(options.sample, before.decisions, after.decisions, changes) }
+      : {}),
   };
 }
 
@@ -203,9 +152,8 @@ export async function whatIfHistory(
   config: ShopConfig,
 ): Promise<ShopEvent[]> {
   if (source.events) {
-    const { readFile } = await import("node:fs/promises");
-    const { parseEventLines } = await import("./simulate.js");
-    return parseEventLines(await readFile(source.events, "utf8"));
+    const { readEventFile } = await import("./sample.js");
+    return readEventFile(source.events);
   }
   const to = range.to ? new Date(range.to) : new Date();
   const from = range.from ? new Date(range.from) : new Date(to.getTime() - 30 * DAY_MS);
@@ -232,4 +180,19 @@ export async function whatIfHistory(
     return history.events;
   }
   throw new Error("whatif: --events, --url or --table says where the history is");
+}
+
+/**
+ * A sample of the history (`whatif --sample`): an events file read as a stream, never held whole; an
+ * archive read, then sampled.
+ */
+export async function whatIfSample(
+  source: { readonly events?: string; readonly url?: string; readonly table?: string },
+  range: { readonly from?: string; readonly to?: string },
+  config: ShopConfig,
+  draw: { readonly fraction: number; readonly seed: number },
+): Promise<HistorySample> {
+  const { sampleEventFile, sampleEvents } = await import("./sample.js");
+  if (source.events) return sampleEventFile(source.events, draw.fraction, draw.seed);
+  return sampleEvents(await whatIfHistory(source, range, config), draw.fraction, draw.seed);
 }
