@@ -173,7 +173,7 @@ export interface LocalShop {
 export async function createLocalShop(options: LocalShopOptions): Promise<LocalShop> {
   const { config, clock } = options;
   // aws-cdk-lib takes ≈ 1.5 s to load: a caller that brings the template (a simulate worker) skips it.
-  const template = options.template ?? (await import("./synth.js")).synthesizeTemplate(config);
+  const template = options.template ?? (await (await import("./template-cache.js")).localTemplate(config));
   const tableName = options.tableName ?? `shopcare-${randomUUID().slice(0, 8)}`;
   if (!(options.dynamo instanceof MemoryTable))
     await createTableFromTemplate(options.dynamo, template, tableName);

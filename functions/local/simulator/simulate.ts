@@ -83,6 +83,12 @@ export interface SimulateOptions {
    * is what delays a send. @default 1
    */
   readonly workers?: number;
+  /**
+   * Runs in a worker thread of its own, all customers together (with `dynamo: "memory"` only): the same
+   * decisions as in this thread, which stays free — what lets `whatif` replay both configs at once, one per
+   * core. @default false
+   */
+  readonly thread?: boolean;
   /** Reads the shop at the end of the run, before its table goes (one thread only). @default nothing */
   readonly inspect?: (shop: LocalShop, now: Date) => Promise<void>;
   /**
@@ -142,7 +148,7 @@ export const SIMULATION_HORIZON_MS = 400 * 86_400_000;
  * {@link SIMULATION_HORIZON_MS} after the last event (a birthday greeting re-arms every year).
  */
 export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
-  if ((options.workers ?? 1) > 1) return simulateInWorkers(options);
+  if ((options.workers ?? 1) > 1 || options.thread) return simulateInWorkers(options);
   const events = [...options.events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
   const first = events[0];
   const none = { transitions: 0, lambdaInvocations: 0, dynamoReads: 0, dynamoWrites: 0 };
@@ -217,7 +223,7 @@ async function simulateInWorkers(options: SimulateOptions): Promise<SimulationRe
   const shards = shardEvents(options.events, options.workers ?? 1);
   const total = options.events.length;
   const template =
-    options.template ?? (await import("../emulator/synth.js")).synthesizeTemplate(options.config);
+    options.template ?? (await (await import("../emulator/template-cache.js")).localTemplate(options.config));
   const ratePerSecond = Math.max(1, Math.floor(options.config.sms.ratePerSecond / shards.length));
   const config = { ...options.config, sms: { ...options.config.sms, ratePerSecond } };
   const done = shards.map(() => 0);
@@ -333,7 +339,10 @@ async function bundleSimulation(): Promise<string> {
         // the lazy `import("../emulator/synth.js")` stays an import the bundle never runs instead of being inlined.
         name: "synth-stays-out",
         setup: (bundler) => {
-          bundler.onResolve({ filter: /\/synth\.js$/ }, (args) => ({ path: args.path, external: true }));
+          bundler.onResolve({ filter: /\/(synth|template-cache)\.js$/ }, (args) => ({
+            path: args.path,
+            external: true,
+          }));
         },
       },
     ],

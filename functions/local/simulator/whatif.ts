@@ -47,16 +47,18 @@ export async function whatIf(options: {
 }): Promise<WhatIfResult> {
   // The state machines are one loop for every journey, whatever the config: one synthesis serves both.
   const template =
-    options.template ?? (await import("../emulator/synth.js")).synthesizeTemplate(options.base);
-  const run = (config: ShopConfig) =>
+    options.template ?? (await (await import("../emulator/template-cache.js")).localTemplate(options.base));
+  const run = (config: ShopConfig, thread = false) =>
     simulate({
+      thread,
       config: sampledRate(config, options.sample),
       events: [...options.events],
       dynamo: "memory",
       template,
     });
-  const before = await run(options.base);
-  const after = await run(options.candidate);
+  // Side by side: the candidate in a worker thread while the base runs here, one per core (each run alone
+  // decides as it would in one thread: no customer is split between them).
+  const [before, after] = await Promise.all([run(options.base), run(options.candidate, true)]);
   const changes = diffDecisions(before.decisions, after.decisions);
   return {
     base: buildReport(options.base, before.decisions, before.orders, { workload: before.workload }),
