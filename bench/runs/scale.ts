@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseShopConfig } from "../../functions/core/config/config.js";
 import { synthesizeTemplate } from "../../functions/local/emulator/synth.js";
-import { sampleEvents } from "../../functions/local/simulator/sample.js";
+import { parseSampleFraction, sampleEvents } from "../../functions/local/simulator/sample.js";
 import { syntheticEvents, syntheticOrders } from "../../functions/local/simulator/synthetic.js";
 import { whatIf } from "../../functions/local/simulator/whatif.js";
 import { num, record, round, text } from "../harness.js";
@@ -84,7 +84,7 @@ export async function scaleRun() {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  await samplingParity(Number(share.replace("%", "")) / (share.endsWith("%") ? 100 : 1));
+  await samplingParity(parseSampleFraction(share));
 }
 
 /** How often the sampled interval holds the full run's changed decisions, on the 10,000-order month. */
