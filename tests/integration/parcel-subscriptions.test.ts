@@ -59,6 +59,13 @@ describe("parcels subscribed with Kuaidi100", () => {
     return { shop, clock, http, post, shippedEvent, subscription, failures, close };
   }
 
+  /** Kuaidi100's push that an SF Express parcel was signed for (state 3, 已签收) at `ftime`. */
+  const signedFor = (number: string, ftime: string) => ({
+    status: "polling",
+    message: "",
+    lastResult: { nu: number, com: "shunfeng", state: "3", data: [{ ftime, context: "已签收" }] },
+  });
+
   /** A Kuaidi100 push for SF1234567890 to the callback URL the subscription gave (its query on this shop). */
   async function push(baseUrl: string, param: Record<string, unknown>) {
     const callback = new URL(String(kuaidi100.calls.at(-1)?.param.parameters.callbackurl));
@@ -75,16 +82,7 @@ describe("parcels subscribed with Kuaidi100", () => {
     const { shop, http, subscription, failures, close } = await shipped();
 
     // Act
-    const delivered = await push(http.url, {
-      status: "polling",
-      message: "",
-      lastResult: {
-        nu: "SF1234567890",
-        com: "shunfeng",
-        state: "3",
-        data: [{ ftime: "2026-06-19 15:00:00", context: "已签收" }],
-      },
-    });
+    const delivered = await push(http.url, signedFor("SF1234567890", "2026-06-19 15:00:00"));
     await shop.queue.drain();
 
     // Assert
@@ -141,16 +139,7 @@ describe("parcels subscribed with Kuaidi100", () => {
       await shopify("shopify-fulfillments-create.json", "fulfillments/create"),
     ];
     await shop.queue.drain();
-    const delivered = await push(http.url, {
-      status: "polling",
-      message: "",
-      lastResult: {
-        nu: "SF1400036985214",
-        com: "shunfeng",
-        state: "3",
-        data: [{ ftime: "2026-06-20 15:00:00", context: "已签收" }],
-      },
-    });
+    const delivered = await push(http.url, signedFor("SF1400036985214", "2026-06-20 15:00:00"));
     await shop.queue.drain();
 
     // Assert
