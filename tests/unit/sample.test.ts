@@ -27,7 +27,8 @@ describe("whatif --sample", () => {
     expect(parseSampleFraction("5%")).toBe(0.05);
     expect(parseSampleFraction("0.2")).toBe(0.2);
     expect(parseSampleFraction("100%")).toBe(1);
-    for (const bad of ["0", "0%", "150%", "1.5", "-0.1", "five", ""])
+    // Full-width digits and percent signs, as a Chinese keyboard types them, are refused by name too.
+    for (const bad of ["0", "0%", "150%", "1.5", "-0.1", "five", "", "５%", "5％", "0x1", "1e-2"])
       expect(() => parseSampleFraction(bad), bad).toThrow(/--sample is a share above 0 and at most 1/);
   });
 

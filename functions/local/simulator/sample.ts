@@ -34,9 +34,11 @@ export interface HistorySample {
 export function parseSampleFraction(text: string): number {
   const trimmed = text.trim();
   const percent = trimmed.endsWith("%");
-  const number = Number(percent ? trimmed.slice(0, -1) : trimmed);
+  // Plain decimals only: Number() would also take "0x1", "1e-2" or "" (0).
+  const digits = percent ? trimmed.slice(0, -1) : trimmed;
+  const number = /^(\d+(\.\d*)?|\.\d+)$/.test(digits) ? Number(digits) : Number.NaN;
   const fraction = percent ? number / 100 : number;
-  if (trimmed === "" || !Number.isFinite(fraction) || fraction <= 0 || fraction > 1)
+  if (!Number.isFinite(fraction) || fraction <= 0 || fraction > 1)
     throw new Error(`--sample is a share above 0 and at most 1, like 0.05 or 5%, got ${text}`);
   return fraction;
 }
